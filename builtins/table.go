@@ -1,0 +1,96 @@
+package builtins
+
+import "strings"
+
+// Kind says what an argument accepts, or what a call returns.
+type Kind int
+
+const (
+	Int     Kind = iota // an integer
+	Str                 // a byte string
+	Strs                // a list of strings (argv, env)
+	Ints                // a list of integers (groups, fds)
+	Flags               // a constant of Arg.Table, an int, or a list of them OR'd
+	Rlimit              // a record {cur: N, max: N}
+	Any                 // any value (buffers, cstructs)
+	Nothing             // result only: the call returns ok
+	Rec                 // result only: a record
+	List                // result only: a list
+)
+
+var kindNames = [...]string{"int", "string", "list of strings", "list of ints",
+	"constant", "rlimit {cur, max}", "value", "ok", "record", "list"}
+
+func (k Kind) String() string { return kindNames[k] }
+
+// Where says which side performs a call.
+type Where int
+
+const (
+	OnNode   Where = iota // sent to the node the pipeline names
+	OnDriver              // answered by the driver (stdio, queues, per-child options)
+)
+
+// Arg describes one argument of a call.
+type Arg struct {
+	Name  string
+	Kind  Kind
+	Table string // for Flags: the constant table (clone, rlimit, signal…)
+}
+
+// Call is one row of the call table: everything alsh knows about a call.
+type Call struct {
+	Name     string
+	Group    string // process, credentials, filesystem… (help lists by group)
+	Args     []Arg
+	Optional int  // how many trailing Args may be omitted
+	Result   Kind // what a successful call returns
+	Summary  string
+	Man      string // the manual page to read, such as "clone(2)"
+	Example  string // a REPL line, checked by the tests
+	Where    Where
+	NoReturn bool // exec and exit: success is the node's control socket closing
+}
+
+// Signature renders the call as the user types it: name [pipeline] args.
+func (c *Call) Signature() string {
+	var b strings.Builder
+	b.WriteString(c.Name)
+	b.WriteString(" [pipeline]")
+	for i, a := range c.Args {
+		optional := i >= len(c.Args)-c.Optional
+		b.WriteByte(' ')
+		if optional {
+			b.WriteByte('?')
+		}
+		b.WriteString(a.Name)
+		b.WriteByte(':')
+		if a.Kind == Flags {
+			b.WriteString(a.Table)
+		} else {
+			b.WriteString(a.Kind.String())
+		}
+	}
+	b.WriteString(" -> ")
+	b.WriteString(c.Result.String())
+	return b.String()
+}
+
+var byName, numbers = func() (map[string]*Call, map[string]int) {
+	m := make(map[string]*Call, len(Table))
+	n := make(map[string]int, len(Table))
+	for i := range Table {
+		m[Table[i].Name] = &Table[i]
+		n[Table[i].Name] = i
+	}
+	return m, n
+}()
+
+// Lookup finds a call by name.
+func Lookup(name string) (*Call, bool) {
+	c, ok := byName[name]
+	return c, ok
+}
+
+// Number is a call's index in Table; nodes receive calls by number.
+func (c *Call) Number() int { return numbers[c.Name] }
