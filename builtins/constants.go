@@ -1,7 +1,12 @@
 package builtins
 
+//go:generate go run gen_constants.go
+
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -20,6 +25,36 @@ var ownTables = map[string]map[string]int64{
 	// the three streams, for eof
 	"stdio": {"stdin": 0, "stdout": 1, "stderr": 2},
 }
+
+// extraTables holds the few kernel constants alcove knows that x/sys does
+// not export; they are merged over the generated kernelTables.
+var extraTables = map[string]map[string]int64{
+	// glibc's internal O_SYNC bit (O_SYNC = __O_SYNC|O_DSYNC); alcove's file
+	// table lists it, x/sys only has the combined O_SYNC.
+	"file": {"__o_sync": 0x100000},
+	// RLIMIT_NLIMITS (= RLIM_NLIMITS) counts the limits; x/sys omits it.
+	"rlimit": {"rlimit_nlimits": 16},
+}
+
+// allTables is every table by name: alsh's own, the generated kernel
+// tables, and extraTables.
+var allTables = mergeTables(ownTables, kernelTables, extraTables)
+
+func mergeTables(ms ...map[string]map[string]int64) map[string]map[string]int64 {
+	out := map[string]map[string]int64{}
+	for _, m := range ms {
+		for name, t := range m {
+			if out[name] == nil {
+				out[name] = map[string]int64{}
+			}
+			maps.Copy(out[name], t)
+		}
+	}
+	return out
+}
+
+// DefineTables are the tables Define searches, in alcove's order.
+var DefineTables = []string{"clone", "fcntl", "file", "ioctl", "mount", "prctl", "rlimit", "signal", "syscall"}
 
 // Node options, by number.
 const (
@@ -51,10 +86,7 @@ func (e *UnknownConstError) Error() string {
 }
 
 func table(name string) map[string]int64 {
-	if t, ok := ownTables[name]; ok {
-		return t
-	}
-	return kernelTables[name]
+	return allTables[name]
 }
 
 // Constant returns the value of a constant, matched case-insensitively.
@@ -66,13 +98,24 @@ func Constant(tableName, name string) (int64, error) {
 	if v, ok := t[strings.ToLower(name)]; ok {
 		return v, nil
 	}
-	return 0, &UnknownConstError{Table: tableName, Name: name, Nearest: nearest(t, strings.ToLower(name))}
+	return 0, &UnknownConstError{Table: tableName, Name: name, Nearest: nearest(strings.ToLower(name), t)}
 }
 
-// ConstantName returns the first name (sorted) of a value in a table.
+// ConstantName returns the first name (sorted) of a value in a table. For
+// signals and errnos it is the preferred name of SignalName and ErrnoName
+// (sigabrt not sigiot, eopnotsupp not enotsup).
 func ConstantName(tableName string, v int64) (string, bool) {
+	switch tableName {
+	case "signal":
+		n, ok := signalNames[int(v)]
+		return n, ok
+	case "errno":
+		n, ok := errnoNames[syscall.Errno(v)]
+		return n, ok
+	}
+	t := table(tableName)
 	for _, n := range ConstantNames(tableName) {
-		if table(tableName)[n] == v {
+		if t[n] == v {
 			return n, true
 		}
 	}
@@ -92,15 +135,54 @@ func ConstantNames(tableName string) []string {
 
 // Tables lists the constant tables.
 func Tables() []string {
-	var names []string
-	for n := range ownTables {
-		names = append(names, n)
+	return slices.Sorted(maps.Keys(allTables))
+}
+
+// ErrnoByName returns the errno named, case-insensitively (eperm, EPERM).
+// Aliases resolve too: ewouldblock is eagain.
+func ErrnoByName(name string) (syscall.Errno, bool) {
+	v, ok := table("errno")[strings.ToLower(name)]
+	return syscall.Errno(v), ok
+}
+
+// SignalByName returns the signal named, case-insensitively and with or
+// without the sig prefix: sigterm, SIGTERM and term are all 15.
+func SignalByName(name string) (int, bool) {
+	name = strings.ToLower(name)
+	if !strings.HasPrefix(name, "sig") {
+		name = "sig" + name
 	}
-	for n := range kernelTables {
-		names = append(names, n)
+	v, ok := table("signal")[name]
+	return int(v), ok
+}
+
+// Define looks a constant up in DefineTables, in order, like alcove's
+// define, and returns its value and the table that knew it. An unknown name
+// gives an *UnknownConstError for table "any", with near names drawn from
+// all of DefineTables.
+func Define(name string) (int64, string, error) {
+	return LookupAny(DefineTables, name)
+}
+
+// LookupAny looks a constant up in the first of tables that has it and
+// returns its value and that table's name. An unknown name gives an
+// *UnknownConstError naming the table, or "any" when there are several.
+func LookupAny(tables []string, name string) (int64, string, error) {
+	lower := strings.ToLower(name)
+	for _, tn := range tables {
+		if v, ok := table(tn)[lower]; ok {
+			return v, tn, nil
+		}
 	}
-	sort.Strings(names)
-	return names
+	label := "any"
+	if len(tables) == 1 {
+		label = tables[0]
+	}
+	var ts []map[string]int64
+	for _, tn := range tables {
+		ts = append(ts, table(tn))
+	}
+	return 0, "", &UnknownConstError{Table: label, Name: name, Nearest: nearest(lower, ts...)}
 }
 
 // SignalName is the lowercase name of a signal (sigterm), or its number.
@@ -119,39 +201,57 @@ func ErrnoName(e syscall.Errno) string {
 	return fmt.Sprintf("errno%d", int(e))
 }
 
-// nearest returns up to three names of t close to name: sharing a prefix or
-// within a small edit distance.
-func nearest(t map[string]int64, name string) []string {
-	type scored struct {
-		name string
-		d    int
-	}
-	var c []scored
-	for n := range t {
-		if d := editDistance(n, name); d <= 3 || strings.HasPrefix(n, name) {
-			c = append(c, scored{n, d})
+// maxSuggestions bounds UnknownConstError.Nearest; maxDistance is the
+// largest edit distance suggested for names that do not extend the input.
+const (
+	maxSuggestions = 3
+	maxDistance    = 3
+)
+
+// nearest returns up to three names of ts close to name: within a small
+// edit distance, or extending name as a prefix. Closest come first.
+func nearest(name string, ts ...map[string]int64) []string {
+	dist := map[string]int{}
+	for _, t := range ts {
+		for n := range t {
+			if d, ok := closeTo(n, name); ok {
+				dist[n] = d
+			}
 		}
 	}
-	sort.Slice(c, func(i, j int) bool {
-		if c[i].d != c[j].d {
-			return c[i].d < c[j].d
-		}
-		return c[i].name < c[j].name
+	names := slices.Collect(maps.Keys(dist))
+	slices.SortFunc(names, func(a, b string) int {
+		return cmp.Or(cmp.Compare(dist[a], dist[b]), cmp.Compare(a, b))
 	})
-	var out []string
-	for i := 0; i < len(c) && i < 3; i++ {
-		out = append(out, c[i].name)
-	}
-	return out
+	return names[:min(len(names), maxSuggestions)]
 }
 
+// closeTo reports whether candidate is worth suggesting for name, and how
+// far it is. Lengths differing by more than maxDistance skip the distance.
+func closeTo(candidate, name string) (int, bool) {
+	prefixed := strings.HasPrefix(candidate, name)
+	if abs(len(candidate)-len(name)) > maxDistance {
+		return len(candidate) - len(name), prefixed
+	}
+	d := editDistance(candidate, name)
+	return d, d <= maxDistance || prefixed
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// editDistance is the Levenshtein distance of a and b, in two rows.
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
 		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
@@ -160,7 +260,7 @@ func editDistance(a, b string) int {
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
 		}
-		prev = cur
+		prev, cur = cur, prev
 	}
 	return prev[len(b)]
 }
