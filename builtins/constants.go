@@ -34,6 +34,12 @@ var extraTables = map[string]map[string]int64{
 	"file": {"__o_sync": 0x100000},
 	// RLIMIT_NLIMITS (= RLIM_NLIMITS) counts the limits; x/sys omits it.
 	"rlimit": {"rlimit_nlimits": 16},
+	// x/sys exports no FIO* ioctls on Linux; values from asm-generic
+	// ioctls.h and sockios.h, which amd64 uses unchanged.
+	"ioctl": {
+		"fionread": 0x541b, "fionbio": 0x5421, "fionclex": 0x5450, "fioclex": 0x5451,
+		"fioasync": 0x5452, "fioqsize": 0x5460, "fiosetown": 0x8901, "fiogetown": 0x8903,
+	},
 }
 
 // allTables is every table by name: alsh's own, the generated kernel
@@ -103,7 +109,7 @@ func Constant(tableName, name string) (int64, error) {
 
 // ConstantName returns the first name (sorted) of a value in a table. For
 // signals and errnos it is the preferred name of SignalName and ErrnoName
-// (sigabrt not sigiot, eopnotsupp not enotsup).
+// (sigabrt not sigiot, enotsup not eopnotsupp).
 func ConstantName(tableName string, v int64) (string, bool) {
 	switch tableName {
 	case "signal":
@@ -227,14 +233,18 @@ func nearest(name string, ts ...map[string]int64) []string {
 }
 
 // closeTo reports whether candidate is worth suggesting for name, and how
-// far it is. Lengths differing by more than maxDistance skip the distance.
+// far it is. A candidate that extends name counts as one edit away, so that
+// sys_pidfd suggests sys_pidfd_open; lengths differing by more than
+// maxDistance skip the edit distance.
 func closeTo(candidate, name string) (int, bool) {
-	prefixed := strings.HasPrefix(candidate, name)
+	if strings.HasPrefix(candidate, name) {
+		return min(len(candidate)-len(name), 1), true
+	}
 	if abs(len(candidate)-len(name)) > maxDistance {
-		return len(candidate) - len(name), prefixed
+		return 0, false
 	}
 	d := editDistance(candidate, name)
-	return d, d <= maxDistance || prefixed
+	return d, d <= maxDistance
 }
 
 func abs(n int) int {
