@@ -200,7 +200,7 @@ func TestHandAddedIoctls(t *testing.T) {
 	}
 	defer unix.Close(p[0])
 	defer unix.Close(p[1])
-	ioctl := func(name string, arg int) int {
+	ioctl := func(name string, arg int) {
 		t.Helper()
 		req, err := Constant("ioctl", name)
 		if err != nil {
@@ -209,7 +209,6 @@ func TestHandAddedIoctls(t *testing.T) {
 		if err := unix.IoctlSetPointerInt(p[0], uint(req), arg); err != nil {
 			t.Fatalf("ioctl %s: %v", name, err)
 		}
-		return 0
 	}
 	fcntl := func(cmd int) int {
 		v, err := unix.FcntlInt(uintptr(p[0]), cmd, 0)
@@ -230,7 +229,9 @@ func TestHandAddedIoctls(t *testing.T) {
 	if fcntl(unix.F_GETFL)&unix.O_NONBLOCK == 0 {
 		t.Error("fionbio did not set O_NONBLOCK")
 	}
-	unix.Write(p[1], []byte("abc"))
+	if _, err := unix.Write(p[1], []byte("abc")); err != nil {
+		t.Fatal(err)
+	}
 	req, _ := Constant("ioctl", "fionread")
 	if n, err := unix.IoctlGetInt(p[0], uint(req)); err != nil || n != 3 {
 		t.Errorf("fionread = %d, %v; want 3", n, err)
