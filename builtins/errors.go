@@ -15,6 +15,8 @@ var (
 	ErrFiltered = errors.New("filtered")
 	// ErrUnsupported: the call is not implemented on this OS.
 	ErrUnsupported = errors.New("unsupported")
+	// ErrBadArg: a node refused a call's arguments or message.
+	ErrBadArg = errors.New("badarg")
 	// ErrExited: the process exited (or exec'd) before replying.
 	ErrExited = errors.New("process exited")
 )

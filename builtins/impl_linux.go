@@ -1,0 +1,125 @@
+package builtins
+
+import (
+	"errors"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// impls maps each node-side call of Table to its implementation. A test
+// checks that every OnNode row has one.
+var impls = map[string]Impl{
+	"fork":        sysFork,
+	"clone":       sysClone,
+	"execvp":      sysExecvp,
+	"execve":      sysExecve,
+	"exit":        sysExit,
+	"kill":        sysKill,
+	"getpid":      sysGetpid,
+	"getppid":     sysGetppid,
+	"getopt":      sysGetopt,
+	"setopt":      sysSetopt,
+	"setuid":      sysSetuid,
+	"setgid":      sysSetgid,
+	"chroot":      sysChroot,
+	"chdir":       sysChdir,
+	"getcwd":      sysGetcwd,
+	"getrlimit":   sysGetrlimit,
+	"setrlimit":   sysSetrlimit,
+	"sethostname": sysSethostname,
+	"gethostname": sysGethostname,
+}
+
+// ImplOf returns the implementation of a node-side call.
+func ImplOf(name string) (Impl, bool) {
+	f, ok := impls[name]
+	return f, ok
+}
+
+// retry runs a syscall until it does not fail with EINTR (the Go runtime's
+// preemption signal interrupts raw syscalls).
+func retry(f func() error) error {
+	for {
+		err := f()
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
+// sysErr wraps a failed syscall, keeping its name and errno.
+func sysErr(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return os.NewSyscallError(name, err)
+}
+
+// pathErr wraps a failed path syscall, keeping the path and errno.
+func pathErr(op, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &os.PathError{Op: op, Path: path, Err: err}
+}
+
+// ok is the result of a call that returns nothing but success.
+func ok(err error) (any, error) { return nil, err }
+
+func sysGetpid(Node, Args) (any, error)  { return int64(unix.Getpid()), nil }
+func sysGetppid(Node, Args) (any, error) { return int64(unix.Getppid()), nil }
+
+func sysKill(_ Node, a Args) (any, error) {
+	return ok(sysErr("kill", retry(func() error {
+		return unix.Kill(int(a.Int(0)), syscall.Signal(a.Int(1)))
+	})))
+}
+
+// setuid and setgid go through package syscall, which changes every thread
+// of the process (x/sys/unix would change only the calling thread).
+func sysSetuid(_ Node, a Args) (any, error) {
+	return ok(sysErr("setuid", syscall.Setuid(int(a.Int(0)))))
+}
+
+func sysSetgid(_ Node, a Args) (any, error) {
+	return ok(sysErr("setgid", syscall.Setgid(int(a.Int(0)))))
+}
+
+func sysChroot(_ Node, a Args) (any, error) {
+	p := a.Str(0)
+	return ok(pathErr("chroot", p, retry(func() error { return unix.Chroot(p) })))
+}
+
+func sysChdir(_ Node, a Args) (any, error) {
+	p := a.Str(0)
+	return ok(pathErr("chdir", p, retry(func() error { return unix.Chdir(p) })))
+}
+
+func sysGetcwd(Node, Args) (any, error) {
+	buf := make([]byte, unix.PathMax)
+	n, err := unix.Getcwd(buf)
+	if err != nil {
+		return nil, sysErr("getcwd", err)
+	}
+	return string(buf[:n-1]), nil // n counts the trailing NUL
+}
+
+func sysSethostname(_ Node, a Args) (any, error) {
+	return ok(sysErr("sethostname", unix.Sethostname([]byte(a.Str(0)))))
+}
+
+func sysGethostname(Node, Args) (any, error) {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return nil, sysErr("uname", err)
+	}
+	return unix.ByteSliceToString(u.Nodename[:]), nil
+}
+
+func sysGetopt(n Node, a Args) (any, error) { return n.Option(int(a.Int(0))) }
+
+func sysSetopt(n Node, a Args) (any, error) {
+	return ok(n.SetOption(int(a.Int(0)), a.Int(1)))
+}

@@ -1,0 +1,111 @@
+package builtins
+
+import "fmt"
+
+// Node is what a call's implementation may ask of the node it runs in:
+// the parts of a call that touch the node's own state rather than only the
+// kernel. The engine's node event loop implements it.
+type Node interface {
+	// Spawn creates a child node with clone flags (0 for fork). Maps, for
+	// clone_newuser, holds uid_map/gid_map lines: {uid: "0 1000 1", gid: …}.
+	Spawn(flags int64, maps Record) (*Spawned, error)
+	// Option reads one of the Opt* options; SetOption changes it.
+	Option(opt int) (int64, error)
+	SetOption(opt int, v int64) error
+	// BeforeExec runs just before the node replaces itself with a program:
+	// it sends signaloneof to the node's exec'd children and lets go of its
+	// child nodes, which then end (the subtree goes with the node).
+	BeforeExec()
+}
+
+// Spawned is the result of Spawn: the child's pid and the parent-side fds
+// (control socket, stdin, stdout, stderr) that go to the driver.
+type Spawned struct {
+	Pid int
+	Fds []int
+}
+
+// Impl is one call's implementation. Args have been checked against the
+// call's argument kinds (CheckWire), so the accessors cannot fail.
+type Impl func(n Node, a Args) (any, error)
+
+// Args are a call's arguments as a node receives them.
+type Args []any
+
+// Has says whether the optional argument i was given.
+func (a Args) Has(i int) bool { return i < len(a) }
+
+func (a Args) Int(i int) int64     { return a[i].(int64) }
+func (a Args) Str(i int) string    { return a[i].(string) }
+func (a Args) Record(i int) Record { return a[i].(Record) }
+func (a Args) Value(i int) any     { return a[i] }
+func (a Args) Strs(i int) []string { return strs(a[i].([]any)) }
+func (a Args) Ints(i int) []int    { return ints(a[i].([]any)) }
+
+func strs(l []any) []string {
+	out := make([]string, len(l))
+	for i, e := range l {
+		out[i] = e.(string)
+	}
+	return out
+}
+
+func ints(l []any) []int {
+	out := make([]int, len(l))
+	for i, e := range l {
+		out[i] = int(e.(int64))
+	}
+	return out
+}
+
+// CheckWire checks the arguments a node received against the call's kinds.
+// The driver already converted them; this guards the node against a
+// malformed message.
+func CheckWire(c *Call, args []any) error {
+	min, max := len(c.Args)-c.Optional, len(c.Args)
+	if len(args) < min || len(args) > max {
+		return &ArgError{Call: c.Name, Msg: arityMsg(min, max, len(args))}
+	}
+	for i, v := range args {
+		if !wireKindOK(c.Args[i].Kind, v) {
+			a := c.Args[i]
+			return &ArgError{Call: c.Name, N: i + 1, Name: a.Name,
+				Msg: fmt.Sprintf("want %s, got %s", a.Kind, TypeName(v))}
+		}
+	}
+	return nil
+}
+
+func wireKindOK(k Kind, v any) bool {
+	switch k {
+	case Int, Flags:
+		_, ok := v.(int64)
+		return ok
+	case Str:
+		_, ok := v.(string)
+		return ok
+	case Strs:
+		return allOf[string](v)
+	case Ints:
+		return allOf[int64](v)
+	case Rlimit:
+		r, ok := v.(Record)
+		return ok && len(r) == 2 && isInt(r["cur"]) && isInt(r["max"])
+	}
+	return true
+}
+
+func isInt(v any) bool { _, ok := v.(int64); return ok }
+
+func allOf[T any](v any) bool {
+	l, ok := v.([]any)
+	if !ok {
+		return false
+	}
+	for _, e := range l {
+		if _, ok := e.(T); !ok {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,71 @@
+package builtins
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+func sysFork(n Node, _ Args) (any, error) { return n.Spawn(0, nil) }
+
+func sysClone(n Node, a Args) (any, error) {
+	var maps Record
+	if a.Has(1) {
+		r, ok := a.Value(1).(Record)
+		if !ok {
+			return nil, &ArgError{Call: "clone", N: 2, Name: "maps", Msg: "want a record {uid: \"…\", gid: \"…\"}"}
+		}
+		maps = r
+	}
+	return n.Spawn(a.Int(0), maps)
+}
+
+func sysExecvp(n Node, a Args) (any, error) {
+	file := a.Str(0)
+	path, err := exec.LookPath(file)
+	if err != nil {
+		return nil, pathErr("execvp", file, unix.ENOENT)
+	}
+	return execve(n, path, a.Strs(1), os.Environ())
+}
+
+func sysExecve(n Node, a Args) (any, error) {
+	return execve(n, a.Str(0), a.Strs(1), a.Strs(2))
+}
+
+// execve replaces the node. Its control socket is close-on-exec, so the
+// driver sees it close: that is the success reply.
+func execve(n Node, path string, argv, env []string) (any, error) {
+	if err := unix.Access(path, unix.X_OK); err != nil {
+		return nil, pathErr("execve", path, err)
+	}
+	n.BeforeExec()
+	err := retry(func() error { return syscall.Exec(path, argv, env) })
+	return nil, pathErr("execve", path, err)
+}
+
+func sysExit(_ Node, a Args) (any, error) {
+	os.Exit(int(a.Int(0)))
+	return nil, nil
+}
+
+func sysGetrlimit(_ Node, a Args) (any, error) {
+	var r unix.Rlimit
+	if err := unix.Getrlimit(int(a.Int(0)), &r); err != nil {
+		return nil, sysErr("getrlimit", err)
+	}
+	return Record{"cur": rlimOut(r.Cur), "max": rlimOut(r.Max)}, nil
+}
+
+// setrlimit goes through package syscall so that Go forgets the
+// RLIMIT_NOFILE it raised at start and uses the user's.
+func sysSetrlimit(_ Node, a Args) (any, error) {
+	rec := a.Record(1)
+	r := syscall.Rlimit{Cur: uint64(rec["cur"].(int64)), Max: uint64(rec["max"].(int64))}
+	return ok(sysErr("setrlimit", syscall.Setrlimit(int(a.Int(0)), &r)))
+}
+
+// rlimOut shows RLIM_INFINITY as -1, which setrlimit accepts back.
+func rlimOut(v uint64) int64 { return int64(v) }

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Call performs a call of builtins.Table on the process the pipeline names.
+// Args are checked and constants resolved (builtins.Convert) before
+// anything is sent. Kernel errors keep their errno: errors.Is(err,
+// unix.EPERM) holds for a refused setuid.
+func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []any) (any, error) {
+	c, ok := builtins.Lookup(name)
+	if !ok {
+		return nil, fmt.Errorf("unknown call %s", name)
+	}
+	wargs, err := builtins.Convert(c, args)
+	if err != nil {
+		return nil, err
+	}
+	if c.Where == builtins.OnDriver {
+		return e.driverCall(ctx, pipeline, c, wargs)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, e.opts.CallTimeout)
+		defer cancel()
+	}
+	return e.nodeCall(ctx, pipeline, c, wargs)
+}
+
+func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args []any) (any, error) {
+	e.mu.Lock()
+	p, err := e.resolve(pl)
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if p.ctl == nil || p.argv != nil {
+		return nil, fmt.Errorf("%s: %s runs a program, not a node: %w", c.Name, p, builtins.ErrExited)
+	}
+	id := e.nextID.Add(1)
+	msg, err := encodeCall(id, c.Number(), args)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	r := p.ctl.call(ctx, id, msg, c.NoReturn)
+	if r.err != nil {
+		if errors.Is(r.err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
+		}
+		return nil, r.err
+	}
+	if c.NoReturn {
+		e.execed(p, c, args)
+		return nil, nil
+	}
+	if len(r.fds) > 0 {
+		return e.adopt(ctx, p, r)
+	}
+	return r.val, nil
+}
+
+// execed records a successful exec (the control socket closed with the
+// call pending). exit also lands here; its exit event follows.
+func (e *Engine) execed(p *proc, c *builtins.Call, args []any) {
+	if c.Name == "exit" {
+		return
+	}
+	argv := args[1].([]any)
+	e.mu.Lock()
+	p.argv = make([]string, len(argv))
+	for i, a := range argv {
+		p.argv[i] = a.(string)
+	}
+	e.mu.Unlock()
+}
+
+// adopt registers the child a fork or clone made, from the fds its parent
+// passed, and waits for it to be ready.
+func (e *Engine) adopt(ctx context.Context, parent *proc, r result) (any, error) {
+	pid, ok := r.val.(int64)
+	if !ok {
+		closeInts(r.fds)
+		return nil, fmt.Errorf("%w: fork reply %v is not a pid", errMalformed, r.val)
+	}
+	e.mu.Lock()
+	c := newProc(parent, int(pid))
+	parent.children[int(pid)] = c
+	delete(e.dead, c.String())
+	e.mu.Unlock()
+	if err := e.attach(c, r.fds); err != nil {
+		return nil, err
+	}
+	if err := e.waitReady(ctx, c); err != nil {
+		return nil, err
+	}
+	return pid, nil
+}
+
+// readCtl reads one node's control socket until it closes.
+func (e *Engine) readCtl(p *proc) {
+	buf, oob := make([]byte, maxMsg+1), make([]byte, 256)
+	defer p.ctl.f.Close()
+	defer p.ctl.closeAll()
+	for {
+		m, err := p.ctl.recv(buf, oob)
+		if err != nil {
+			if errors.Is(err, errMalformed) {
+				continue
+			}
+			return
+		}
+		e.dispatch(p, m)
+	}
+}
+
+func (e *Engine) dispatch(p *proc, m ctlMsg) {
+	switch m.typ {
+	case msgReady:
+		closeInts(m.fds)
+		p.ctl.markReady()
+	case msgReply:
+		v, err := decodeValue(m.body)
+		p.ctl.deliver(m.id, result{val: v, fds: m.fds, err: err})
+	case msgError:
+		closeInts(m.fds)
+		w, err := decodeError(m.body)
+		if err == nil {
+			err = fromWireError(w)
+		}
+		p.ctl.deliver(m.id, result{err: err})
+	case msgEvent:
+		closeInts(m.fds)
+		e.nodeEvent(p, int(m.id), m.body)
+	default:
+		closeInts(m.fds)
+	}
+}
+
+// nodeEvent handles an event from node p: about itself (pid 0, a caught
+// signal) or about a child (its exit).
+func (e *Engine) nodeEvent(p *proc, pid int, body []byte) {
+	v, err := decodeValue(body)
+	rec, ok := v.(builtins.Record)
+	if err != nil || !ok {
+		return
+	}
+	if pid == 0 {
+		e.emit(p, "event", rec)
+		return
+	}
+	e.mu.Lock()
+	c := p.children[pid]
+	e.mu.Unlock()
+	if c == nil {
+		return
+	}
+	e.childExited(c, rec)
+}
+
+// childExited delivers a child's last output, then its exit event, and
+// drops the child (and the subtree that dies with it) from the tree.
+func (e *Engine) childExited(c *proc, rec builtins.Record) {
+	c.out.drain()
+	c.err.drain()
+	e.mu.Lock()
+	e.bury(c)
+	e.mu.Unlock()
+	if rec != nil {
+		e.emit(c, "event", rec)
+	}
+	c.stdin.close()
+}
+
+// bury moves c out of the live tree (mu held). It stays reachable for
+// stdout, stderr and event until those are taken; its descendants, which
+// end with it and whose exit nobody reports, are dropped.
+func (e *Engine) bury(c *proc) {
+	c.exited = true
+	if c.parent != nil {
+		delete(c.parent.children, c.pid)
+	}
+	e.dead[c.String()] = c
+	for _, gc := range c.children {
+		e.drop(gc)
+	}
+}
+
+func (e *Engine) drop(c *proc) {
+	c.exited = true
+	c.stdin.close()
+	for _, gc := range c.children {
+		e.drop(gc)
+	}
+}
+
+// forgetIfDone removes an exited process once nothing of it is left to
+// take (mu held).
+func (e *Engine) forgetIfDone(p *proc) {
+	if p.exited && len(p.queue) == 0 && p.out.eof.Load() && p.err.eof.Load() {
+		delete(e.dead, p.String())
+	}
+}
+
+func (c *ctlConn) markReady() {
+	select {
+	case <-c.ready:
+	default:
+		close(c.ready)
+	}
+}

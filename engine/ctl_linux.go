@@ -1,0 +1,206 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// ctlConn is the driver's end of one node's control socket. Calls are
+// matched to replies by id; one goroutine reads.
+type ctlConn struct {
+	f       *os.File
+	rc      syscall.RawConn
+	mu      sync.Mutex
+	pending map[uint32]chan result
+	ready   chan struct{} // closed when the node says ready
+	done    chan struct{} // closed when the socket closed (exec or exit)
+	closed  bool
+}
+
+// result is a reply as the reader hands it to the caller.
+type result struct {
+	val any
+	fds []int
+	err error
+}
+
+func newCtlConn(fd int, name string) (*ctlConn, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &ctlConn{f: f, rc: rc, pending: map[uint32]chan result{},
+		ready: make(chan struct{}), done: make(chan struct{})}, nil
+}
+
+// send writes one message; SOCK_SEQPACKET writes are atomic.
+func (c *ctlConn) send(b []byte) error {
+	var serr error
+	err := c.rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendmsg(int(fd), b, nil, nil, unix.MSG_NOSIGNAL)
+		return !errors.Is(serr, unix.EAGAIN)
+	})
+	if err != nil {
+		return err
+	}
+	return serr
+}
+
+// call sends a call and waits for its reply, the socket closing, or ctx.
+func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool) result {
+	ch := make(chan result, 1)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return result{err: builtins.ErrExited}
+	}
+	c.pending[id] = ch
+	c.mu.Unlock()
+	if err := c.send(msg); err != nil {
+		c.forget(id)
+		return result{err: fmt.Errorf("sending call: %w", err)}
+	}
+	select {
+	case r := <-ch:
+		if noReturn && errors.Is(r.err, errClosedOK) {
+			return result{}
+		}
+		return r
+	case <-ctx.Done():
+		c.forget(id)
+		return result{err: ctx.Err()}
+	}
+}
+
+// errClosedOK marks a pending call ended by the socket closing: success for
+// exec and exit, "process exited" for anything else.
+var errClosedOK = fmt.Errorf("%w (control socket closed)", builtins.ErrExited)
+
+func (c *ctlConn) forget(id uint32) {
+	c.mu.Lock()
+	delete(c.pending, id)
+	c.mu.Unlock()
+}
+
+func (c *ctlConn) deliver(id uint32, r result) {
+	c.mu.Lock()
+	ch := c.pending[id]
+	delete(c.pending, id)
+	c.mu.Unlock()
+	if ch == nil { // a late reply after a timeout: drop it, and its fds
+		closeInts(r.fds)
+		return
+	}
+	ch <- r
+}
+
+// closeAll fails every pending call and marks the conn closed.
+func (c *ctlConn) closeAll() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	for _, ch := range pending {
+		ch <- result{err: errClosedOK}
+	}
+	close(c.done)
+}
+
+func closeInts(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// ctlMsg is one message read from a control socket.
+type ctlMsg struct {
+	typ  byte
+	id   uint32
+	body []byte
+	fds  []int
+}
+
+// recv reads one message; io errors and EOF end the reader.
+func (c *ctlConn) recv(buf, oob []byte) (ctlMsg, error) {
+	var n, oobn, flags int
+	var rerr error
+	err := c.rc.Read(func(fd uintptr) bool {
+		n, oobn, flags, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
+		return !errors.Is(rerr, unix.EAGAIN)
+	})
+	if err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return ctlMsg{}, err
+	}
+	if n == 0 {
+		return ctlMsg{}, errEOF
+	}
+	fds := parseRights(oob[:oobn])
+	if flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
+		closeInts(fds)
+		return ctlMsg{}, fmt.Errorf("%w: truncated", errMalformed)
+	}
+	typ, id, body, err := parseHeader(buf[:n])
+	if err != nil {
+		closeInts(fds)
+		return ctlMsg{}, err
+	}
+	return ctlMsg{typ: typ, id: id, body: body, fds: fds}, nil
+}
+
+var errEOF = errors.New("control socket closed")
+
+func parseRights(oob []byte) []int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	var fds []int
+	for _, m := range msgs {
+		if r, err := unix.ParseUnixRights(&m); err == nil {
+			fds = append(fds, r...)
+		}
+	}
+	return fds
+}
+
+// fromWireError rebuilds an error from a node: errnos stay syscall.Errno.
+func fromWireError(w wireError) error {
+	switch w.Kind {
+	case errKindErrno:
+		errno := syscall.Errno(w.Errno)
+		if w.Path != "" {
+			return &os.PathError{Op: w.Op, Path: w.Path, Err: errno}
+		}
+		if w.Op != "" {
+			return os.NewSyscallError(w.Op, errno)
+		}
+		return errno
+	case errKindUnsupported:
+		return builtins.ErrUnsupported
+	case errKindFiltered:
+		return builtins.ErrFiltered
+	}
+	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)
+}

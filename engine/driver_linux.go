@@ -1,0 +1,406 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Options configure Start.
+type Options struct {
+	// Exec runs the root node through a wrapper, such as
+	// []string{"sudo", "-n"}. The root then connects back to a socket in
+	// a private directory, so wrappers that close extra fds still work.
+	Exec []string
+	// CallTimeout bounds a call whose context has no deadline
+	// (default 30s). Calls that wait on purpose (stdout with a timeout)
+	// are bounded by their own argument instead.
+	CallTimeout time.Duration
+	// StartTimeout bounds the start of the root node (default 10s; a
+	// wrapper such as sudo may take a while).
+	StartTimeout time.Duration
+}
+
+// Engine is a running process tree and the driver that talks to it.
+// Its methods are safe for concurrent use.
+type Engine struct {
+	opts     Options
+	mu       sync.Mutex // guards the tree, queues and watch
+	root     *proc
+	dead     map[string]*proc // exited processes whose output is not yet taken
+	watch    func(builtins.Message)
+	cmd      *exec.Cmd
+	rootDone chan struct{} // closed when the root process exited
+	rootErr  error         // its cmd.Wait result
+	nextID   atomic.Uint32
+	closed   bool
+	wg       sync.WaitGroup // reader goroutines
+}
+
+// Start starts the root node and waits until it is ready for calls.
+func Start(ctx context.Context, opts Options) (*Engine, error) {
+	if opts.CallTimeout == 0 {
+		opts.CallTimeout = 30 * time.Second
+	}
+	if opts.StartTimeout == 0 {
+		opts.StartTimeout = 10 * time.Second
+	}
+	e := &Engine{opts: opts, dead: map[string]*proc{}, rootDone: make(chan struct{})}
+	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
+	defer cancel()
+	if err := e.startRoot(ctx); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("starting the root node: %w", err)
+	}
+	return e, nil
+}
+
+func (e *Engine) startRoot(ctx context.Context) error {
+	dir, err := os.MkdirTemp("", "alsh-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "ctl")
+	ln, err := listenSeqpacket(path)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(ln)
+	stdio, err := e.launchRoot(path)
+	if err != nil {
+		return err
+	}
+	ctl, err := e.acceptRoot(ctx, ln)
+	if err != nil {
+		closeInts(stdio[:])
+		return e.withRootStderr(err)
+	}
+	e.root = newProc(nil, e.cmd.Process.Pid)
+	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...)); err != nil {
+		return err
+	}
+	return e.waitReady(ctx, e.root)
+}
+
+func listenSeqpacket(path string) (int, error) {
+	ln, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, os.NewSyscallError("socket", err)
+	}
+	if err := unix.Bind(ln, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(ln)
+		return -1, &os.PathError{Op: "bind", Path: path, Err: err}
+	}
+	if err := unix.Listen(ln, 1); err != nil {
+		unix.Close(ln)
+		return -1, os.NewSyscallError("listen", err)
+	}
+	return ln, nil
+}
+
+// launchRoot runs the root node (through the wrapper, if any) in a new
+// session, so a terminal's Ctrl-C reaches alsh and not the tree. It
+// returns the driver's ends of the root's stdin, stdout and stderr.
+func (e *Engine) launchRoot(path string) ([3]int, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return [3]int{}, err
+	}
+	argv := append(append([]string(nil), e.opts.Exec...), exe, nodeFlag, "connect="+path)
+	var mine, theirs [3]*os.File
+	for i := range mine {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return [3]int{}, err
+		}
+		if i == 0 {
+			mine[i], theirs[i] = w, r
+		} else {
+			mine[i], theirs[i] = r, w
+		}
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs[0], theirs[1], theirs[2]
+	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
+	err = cmd.Start()
+	for _, f := range theirs {
+		f.Close()
+	}
+	fds := [3]int{}
+	for i, f := range mine {
+		fds[i], _ = unix.Dup(int(f.Fd()))
+		unix.CloseOnExec(fds[i])
+		f.Close()
+	}
+	if err != nil {
+		closeInts(fds[:])
+		return [3]int{}, err
+	}
+	e.cmd = cmd
+	go e.waitRoot()
+	return fds, nil
+}
+
+// acceptRoot waits for the root to connect, or for it to fail first.
+func (e *Engine) acceptRoot(ctx context.Context, ln int) (int, error) {
+	for {
+		p := []unix.PollFd{{Fd: int32(ln), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(p, 20); n > 0 {
+			fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+			return fd, os.NewSyscallError("accept", err)
+		}
+		select {
+		case <-e.rootDone:
+			return -1, fmt.Errorf("%s exited before connecting: %v", e.cmd.Path, e.rootErr)
+		case <-ctx.Done():
+			return -1, fmt.Errorf("waiting for %s: %w", e.cmd.Path, ctx.Err())
+		default:
+		}
+	}
+}
+
+// withRootStderr adds what the failed root (or its wrapper) printed.
+func (e *Engine) withRootStderr(err error) error {
+	if e.root == nil || e.root.err == nil {
+		return err
+	}
+	e.root.err.drain()
+	var msg []byte
+	for _, m := range e.root.queue {
+		if m.Kind == "stderr" {
+			msg = append(msg, m.Data.(string)...)
+		}
+	}
+	if len(msg) > 0 {
+		return fmt.Errorf("%w: %s", err, msg)
+	}
+	return err
+}
+
+// attach wires a new process's fds (ctl, stdin, stdout, stderr) to the
+// driver and starts its readers.
+func (e *Engine) attach(p *proc, fds []int) error {
+	if len(fds) != 4 {
+		closeInts(fds)
+		return fmt.Errorf("%w: want 4 fds with a new process, got %d", errMalformed, len(fds))
+	}
+	var err error
+	if p.ctl, err = newCtlConn(fds[0], "ctl"+p.String()); err != nil {
+		closeInts(fds[1:])
+		return err
+	}
+	if p.stdin, err = newStdinQueue(fds[1], "stdin"+p.String()); err != nil {
+		closeInts(fds[2:])
+		return err
+	}
+	p.out, _ = newStream(fds[2], "stdout"+p.String(), func(b []byte) { e.emit(p, "stdout", string(b)) })
+	p.err, _ = newStream(fds[3], "stderr"+p.String(), func(b []byte) { e.emit(p, "stderr", string(b)) })
+	e.goRead(func() { e.readCtl(p) })
+	e.goRead(p.out.run)
+	e.goRead(p.err.run)
+	return nil
+}
+
+func (e *Engine) goRead(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+}
+
+func (e *Engine) waitReady(ctx context.Context, p *proc) error {
+	select {
+	case <-p.ctl.ready:
+		return nil
+	case <-p.ctl.done:
+		return fmt.Errorf("node %s ended before it was ready", p)
+	case <-ctx.Done():
+		return fmt.Errorf("waiting for node %s: %w", p, ctx.Err())
+	}
+}
+
+// emit queues a message for p, or hands it to the watcher.
+func (e *Engine) emit(p *proc, kind string, data any) {
+	m := builtins.Message{Pipeline: p.pipeline, Kind: kind, Data: data}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.watch != nil {
+		e.watch(m)
+		return
+	}
+	p.queue = append(p.queue, m)
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// Watch delivers every later stdout, stderr and event message to fn as it
+// arrives, instead of queueing it for the stdout, stderr and event calls.
+// fn runs on the driver's reader goroutines, one message at a time and in
+// order for each process; it must not block or call the Engine. A nil fn
+// returns to queueing.
+func (e *Engine) Watch(fn func(builtins.Message)) {
+	e.mu.Lock()
+	e.watch = fn
+	e.mu.Unlock()
+}
+
+// Processes lists the live processes, the root first.
+func (e *Engine) Processes() []builtins.ProcInfo {
+	e.mu.Lock()
+	var procs []*proc
+	var walk func(p *proc)
+	walk = func(p *proc) {
+		procs = append(procs, p)
+		for _, c := range p.children {
+			walk(c)
+		}
+	}
+	if e.root != nil && !e.root.exited {
+		walk(e.root)
+	}
+	e.mu.Unlock()
+	out := make([]builtins.ProcInfo, len(procs))
+	for i, p := range procs {
+		out[i] = p.info()
+	}
+	return out
+}
+
+var _ io.Closer = (*Engine)(nil)
+
+// waitRoot reaps the root process (the driver's only child) and reports
+// its end as the event of pipeline [].
+func (e *Engine) waitRoot() {
+	e.rootErr = e.cmd.Wait()
+	close(e.rootDone)
+	e.mu.Lock()
+	root, closed := e.root, e.closed
+	e.mu.Unlock()
+	if root == nil || closed {
+		return
+	}
+	ws, _ := e.cmd.ProcessState.Sys().(unix.WaitStatus)
+	var rec builtins.Record
+	switch {
+	case ws.Exited():
+		rec = builtins.Record{"exit_status": int64(ws.ExitStatus())}
+	case ws.Signaled():
+		rec = builtins.Record{"termsig": builtins.SignalName(int(ws.Signal()))}
+	}
+	e.childExited(root, rec)
+}
+
+// Close ends every process of the tree and waits until they are gone.
+// Closing the control sockets ends every node; each sends signaloneof to
+// the programs it exec'd. What still lives after a grace period is killed.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	procs := e.allProcs()
+	e.mu.Unlock()
+	var pids []int
+	for _, p := range procs {
+		if !p.exited {
+			pids = append(pids, p.pid)
+		}
+		if p.ctl != nil {
+			p.ctl.f.Close()
+		}
+	}
+	e.stopRoot()
+	if !waitGone(pids, 3*time.Second) {
+		for _, pid := range pids {
+			unix.Kill(pid, unix.SIGKILL)
+		}
+		waitGone(pids, 2*time.Second)
+	}
+	for _, p := range procs {
+		p.closeStdio()
+	}
+	e.wg.Wait()
+	return nil
+}
+
+func (e *Engine) stopRoot() {
+	if e.cmd == nil || e.cmd.Process == nil {
+		return
+	}
+	select {
+	case <-e.rootDone:
+	case <-time.After(3 * time.Second):
+		e.cmd.Process.Kill()
+		<-e.rootDone
+	}
+}
+
+// allProcs lists every process the driver holds fds of (mu held).
+func (e *Engine) allProcs() []*proc {
+	var out []*proc
+	var walk func(p *proc)
+	walk = func(p *proc) {
+		out = append(out, p)
+		for _, c := range p.children {
+			walk(c)
+		}
+	}
+	if e.root != nil {
+		walk(e.root)
+	}
+	for _, p := range e.dead {
+		if p != e.root {
+			walk(p)
+		}
+	}
+	return out
+}
+
+func (p *proc) closeStdio() {
+	if p.stdin != nil {
+		p.stdin.close()
+	}
+	if p.out != nil {
+		p.out.close()
+	}
+	if p.err != nil {
+		p.err.close()
+	}
+	if p.ctl != nil {
+		p.ctl.f.Close()
+	}
+}
+
+// waitGone waits until none of pids runs (zombies count as gone), using
+// pidfds, which become readable when their process ends.
+func waitGone(pids []int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for _, pid := range pids {
+		fd, err := unix.PidfdOpen(pid, 0)
+		if err != nil {
+			continue // already gone
+		}
+		left := time.Until(deadline)
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		n, _ := unix.Poll(p, int(max(left, 0)/time.Millisecond))
+		unix.Close(fd)
+		if n <= 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// driverCall answers the calls the driver handles itself: a process's
+// stdio and its queue of events.
+func (e *Engine) driverCall(ctx context.Context, pl []int, c *builtins.Call, args []any) (any, error) {
+	e.mu.Lock()
+	p, err := e.resolveAny(pl)
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	switch c.Name {
+	case "stdin":
+		return nil, p.stdin.write([]byte(args[0].(string)))
+	case "stdout", "stderr":
+		return e.takeOutput(ctx, p, c.Name, timeoutArg(args))
+	case "event":
+		return e.takeEvent(ctx, p, timeoutArg(args))
+	case "eof":
+		return nil, e.eof(p, args)
+	}
+	return nil, fmt.Errorf("%s: %w on the driver", c.Name, builtins.ErrUnsupported)
+}
+
+func timeoutArg(args []any) time.Duration {
+	if len(args) == 0 {
+		return 0
+	}
+	return time.Duration(args[0].(int64)) * time.Millisecond
+}
+
+// takeOutput returns all queued bytes of one stream, waiting up to timeout
+// for the first.
+func (e *Engine) takeOutput(ctx context.Context, p *proc, kind string, timeout time.Duration) (any, error) {
+	var out []byte
+	err := e.waitFor(ctx, p, timeout, func() bool {
+		kept := p.queue[:0]
+		for _, m := range p.queue {
+			if m.Kind == kind {
+				out = append(out, m.Data.(string)...)
+			} else {
+				kept = append(kept, m)
+			}
+		}
+		p.queue = kept
+		return len(out) > 0
+	})
+	return string(out), err
+}
+
+// takeEvent returns the next queued event, or nil when none came in time.
+func (e *Engine) takeEvent(ctx context.Context, p *proc, timeout time.Duration) (any, error) {
+	var ev any
+	err := e.waitFor(ctx, p, timeout, func() bool {
+		for i, m := range p.queue {
+			if m.Kind == "event" {
+				ev = m.Data
+				p.queue = append(p.queue[:i:i], p.queue[i+1:]...)
+				return true
+			}
+		}
+		return false
+	})
+	return ev, err
+}
+
+// waitFor runs take (with mu held) until it succeeds, the timeout passes
+// or ctx ends. Running out of time is not an error: the result is empty.
+func (e *Engine) waitFor(ctx context.Context, p *proc, timeout time.Duration, take func() bool) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		e.mu.Lock()
+		done := take()
+		changed := p.changed
+		e.forgetIfDone(p)
+		e.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// eof closes the driver's end of a stream: stdin once its queue is written;
+// stdout or stderr at once (later output is discarded by the kernel).
+func (e *Engine) eof(p *proc, args []any) error {
+	stream := int64(0)
+	if len(args) > 0 {
+		stream = args[0].(int64)
+	}
+	switch stream {
+	case 0:
+		return p.stdin.eof()
+	case 1:
+		p.out.close()
+	case 2:
+		p.err.close()
+	default:
+		return fmt.Errorf("eof: no stream %d (want stdin, stdout or stderr)", stream)
+	}
+	return nil
+}

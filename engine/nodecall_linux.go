@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"strconv"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// handleCtl reads and serves one message; false means the control socket
+// closed (the driver is gone) and the node must end.
+func (n *node) handleCtl() bool {
+	m, _, flags, _, err := unix.Recvmsg(fdCtl, n.buf, nil, 0)
+	if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
+		return true
+	}
+	if err != nil || m == 0 {
+		return false
+	}
+	typ, id, body, err := parseHeader(n.buf[:m])
+	switch {
+	case flags&unix.MSG_TRUNC != 0:
+		n.replyErr(id, errTooLarge)
+	case err != nil:
+		n.replyErr(id, err)
+	case typ != msgCall:
+		n.replyErr(id, errUnexpected)
+	default:
+		n.serve(id, body)
+	}
+	return true
+}
+
+var (
+	errTooLarge   = errors.New("message larger than the node accepts")
+	errUnexpected = errors.New("unexpected message type")
+)
+
+func (n *node) serve(id uint32, body []byte) {
+	nr, args, err := decodeCall(body)
+	if err != nil {
+		n.replyErr(id, err)
+		return
+	}
+	res, err := n.call(nr, args)
+	if err != nil {
+		n.replyErr(id, err)
+		return
+	}
+	n.reply(id, res)
+}
+
+func (n *node) call(nr int, args []any) (any, error) {
+	if nr < 0 || nr >= len(builtins.Table) {
+		return nil, &builtins.ArgError{Call: "call", Msg: "no call number " + itoa(nr)}
+	}
+	c := &builtins.Table[nr]
+	impl, ok := builtins.ImplOf(c.Name)
+	if !ok {
+		return nil, builtins.ErrUnsupported
+	}
+	if err := builtins.CheckWire(c, args); err != nil {
+		return nil, err
+	}
+	return impl(n, args)
+}
+
+func (n *node) reply(id uint32, res any) {
+	var fds []int
+	if s, ok := res.(*builtins.Spawned); ok {
+		res, fds = int64(s.Pid), s.Fds
+	}
+	b, err := encodeValue(putHeader(make([]byte, 0, 64), msgReply, id), res)
+	if err != nil {
+		n.replyErr(id, err)
+	} else {
+		n.send(b, fds)
+	}
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+func (n *node) replyErr(id uint32, err error) {
+	n.send(encodeError(id, toWireError(err)), nil)
+}
+
+// toWireError flattens an error, keeping its errno, syscall name and path.
+func toWireError(err error) wireError {
+	var (
+		errno syscall.Errno
+		pe    *os.PathError
+		se    *os.SyscallError
+	)
+	w := wireError{Kind: errKindBadArg, Op: err.Error()}
+	switch {
+	case errors.Is(err, builtins.ErrUnsupported):
+		w.Kind = errKindUnsupported
+	case errors.Is(err, builtins.ErrFiltered):
+		w.Kind = errKindFiltered
+	case errors.As(err, &pe) && errors.As(err, &errno):
+		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: pe.Op, Path: pe.Path}
+	case errors.As(err, &se) && errors.As(err, &errno):
+		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: se.Syscall}
+	case errors.As(err, &errno):
+		w = wireError{Errno: uint32(errno), Kind: errKindErrno}
+	}
+	return w
+}
+
+// handleSignals reports caught signals; SIGCHLD reaps children instead.
+func (n *node) handleSignals() {
+	var b [64]byte
+	m, err := unix.Read(n.sigR, b[:])
+	if err != nil {
+		return
+	}
+	for _, s := range b[:m] {
+		if syscall.Signal(s) == unix.SIGCHLD {
+			n.reap()
+			continue
+		}
+		n.event(0, builtins.Record{"signal": builtins.SignalName(int(s))})
+	}
+}
+
+// reap collects every exited child and reports it to the driver, which
+// delivers the event after the child's last output.
+func (n *node) reap() {
+	for {
+		var ws unix.WaitStatus
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG|unix.WALL, nil)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil || pid <= 0 {
+			return
+		}
+		n.childExited(pid, ws)
+	}
+}
+
+func (n *node) childExited(pid int, ws unix.WaitStatus) {
+	if c, ok := n.children[pid]; ok {
+		unix.Close(c.lifeW)
+		delete(n.children, pid)
+	}
+	switch {
+	case ws.Exited() && n.opts[builtins.OptExitStatus] != 0:
+		n.event(pid, builtins.Record{"exit_status": int64(ws.ExitStatus())})
+	case ws.Signaled() && n.opts[builtins.OptTermsig] != 0:
+		n.event(pid, builtins.Record{"termsig": builtins.SignalName(int(ws.Signal()))})
+	}
+}
+
+// event sends an event about a child (pid) or about the node itself (0).
+func (n *node) event(pid int, rec builtins.Record) {
+	b, _ := encodeValue(putHeader(make([]byte, 0, 48), msgEvent, uint32(pid)), rec)
+	n.send(b, nil)
+}
+
+// Option implements builtins.Node.
+func (n *node) Option(opt int) (int64, error) {
+	if opt <= 0 || opt >= builtins.NumOpts {
+		return 0, &builtins.ArgError{Call: "getopt", N: 1, Name: "option", Msg: "no option number " + itoa(opt)}
+	}
+	return n.opts[opt], nil
+}
+
+// SetOption implements builtins.Node.
+func (n *node) SetOption(opt int, v int64) error {
+	if opt <= 0 || opt >= builtins.NumOpts {
+		return &builtins.ArgError{Call: "setopt", N: 1, Name: "option", Msg: "no option number " + itoa(opt)}
+	}
+	if v < 0 && opt != builtins.OptFlowControl {
+		return &builtins.ArgError{Call: "setopt", N: 2, Name: "value", Msg: "must not be negative"}
+	}
+	if opt == builtins.OptMaxChild && v < int64(len(n.children)) {
+		return &builtins.ArgError{Call: "setopt", N: 2, Name: "value",
+			Msg: "below the " + itoa(len(n.children)) + " live children"}
+	}
+	n.opts[opt] = v
+	return nil
+}
+
+// sealedCopyOfSelf copies the running binary into a sealed memfd, so that
+// forks keep working after chroot (no /proc, no binary) or setuid (binary
+// unreadable). Where the host forbids executing memfds
+// (vm.memfd_noexec=2), it falls back to an O_PATH fd of the binary, which
+// works after setuid but needs the binary's directory to stay reachable.
+func sealedCopyOfSelf() (int, error) {
+	self, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
+	}
+	defer unix.Close(self)
+	fd, err := unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
+	if errors.Is(err, unix.EINVAL) { // kernels before 6.3 know no MFD_EXEC
+		fd, err = unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+	}
+	if err != nil {
+		return pathFallback(err)
+	}
+	if err := copyAndSeal(fd, self); err != nil {
+		unix.Close(fd)
+		return pathFallback(err)
+	}
+	return fd, nil
+}
+
+// copyAndSeal fills the memfd with raw syscalls only: an os.File would
+// start the Go netpoller, whose fds must not take the node's fixed numbers.
+func copyAndSeal(mem, src int) error {
+	for {
+		n, err := unix.Sendfile(mem, src, nil, 1<<30)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return os.NewSyscallError("sendfile", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
+	_, err := unix.FcntlInt(uintptr(mem), unix.F_ADD_SEALS, seals)
+	return os.NewSyscallError("fcntl F_ADD_SEALS", err)
+}
+
+func pathFallback(cause error) (int, error) {
+	fd, err := unix.Open("/proc/self/exe", unix.O_PATH|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, errors.Join(cause, err)
+	}
+	return fd, nil
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

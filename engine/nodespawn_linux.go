@@ -1,0 +1,188 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Spawn implements builtins.Node: fork and clone. The child re-executes the
+// alsh binary from the memfd; its parent-side fds go to the driver.
+func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, error) {
+	if n.depth >= int(n.opts[builtins.OptMaxForkDepth]) || len(n.children) >= int(n.opts[builtins.OptMaxChild]) {
+		return nil, os.NewSyscallError("fork", unix.EAGAIN)
+	}
+	var p spawnPipes
+	if err := p.open(); err != nil {
+		p.closeAll()
+		return nil, err
+	}
+	pid, err := n.spawn(&p, uintptr(flags))
+	p.closeChildEnds()
+	if err != nil {
+		p.closeParentEnds()
+		return nil, err
+	}
+	if err := writeIDMaps(pid, maps); err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		p.closeParentEnds()
+		return nil, err
+	}
+	n.children[pid] = &child{lifeW: p.lifeW}
+	return &builtins.Spawned{Pid: pid, Fds: []int{p.ctl, p.stdinW, p.stdoutR, p.stderrR}}, nil
+}
+
+// spawnPipes are the fds of one spawn, each end close-on-exec.
+type spawnPipes struct {
+	ctl, ctlChild    int
+	stdinR, stdinW   int
+	stdoutR, stdoutW int
+	stderrR, stderrW int
+	lifeR, lifeW     int
+	errR, errW       int
+	opened           []*int
+}
+
+func (p *spawnPipes) open() error {
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return os.NewSyscallError("socketpair", err)
+	}
+	p.ctl, p.ctlChild = sp[0], sp[1]
+	p.opened = append(p.opened, &p.ctl, &p.ctlChild)
+	for _, pair := range [][2]*int{{&p.stdinR, &p.stdinW}, {&p.stdoutR, &p.stdoutW},
+		{&p.stderrR, &p.stderrW}, {&p.lifeR, &p.lifeW}, {&p.errR, &p.errW}} {
+		var fds [2]int
+		if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+			return os.NewSyscallError("pipe2", err)
+		}
+		*pair[0], *pair[1] = fds[0], fds[1]
+		p.opened = append(p.opened, pair[0], pair[1])
+	}
+	return nil
+}
+
+func closeFds(fds ...*int) {
+	for _, fd := range fds {
+		if *fd >= 0 {
+			unix.Close(*fd)
+			*fd = -1
+		}
+	}
+}
+
+func (p *spawnPipes) closeAll() { closeFds(p.opened...) }
+
+func (p *spawnPipes) closeChildEnds() {
+	closeFds(&p.ctlChild, &p.stdinR, &p.stdoutW, &p.stderrW, &p.lifeR, &p.errR, &p.errW)
+}
+
+func (p *spawnPipes) closeParentEnds() {
+	closeFds(&p.ctl, &p.stdinW, &p.stdoutR, &p.stderrR, &p.lifeW)
+}
+
+// spawn clones the child and waits for its exec of the node binary (or
+// its failure, reported as an errno on the error pipe).
+func (n *node) spawn(p *spawnPipes, flags uintptr) (int, error) {
+	argv := []string{os.Args[0], nodeFlag, "depth=" + strconv.Itoa(n.depth+1),
+		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg()}
+	s := &spawnArgs{
+		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
+		argv:      cStrings(argv),
+		envv:      cStrings(os.Environ()),
+		errPipe:   p.errW,
+		flags:     flags,
+		pdeathsig: uintptr(unix.SIGKILL),
+	}
+	pid, errno := rawSpawn(s)
+	if errno != 0 {
+		return 0, os.NewSyscallError(cloneName(flags), errno)
+	}
+	unix.Close(p.errW)
+	p.errW = -1
+	if err := readChildErr(p.errR); err != nil {
+		reapNow(pid)
+		return 0, err
+	}
+	return pid, nil
+}
+
+func cloneName(flags uintptr) string {
+	if flags == 0 {
+		return "fork"
+	}
+	return "clone"
+}
+
+// readChildErr reads the error pipe: EOF means the exec succeeded.
+func readChildErr(fd int) error {
+	var errno syscall.Errno
+	buf := (*[unsafe.Sizeof(errno)]byte)(unsafe.Pointer(&errno))[:]
+	for {
+		m, err := unix.Read(fd, buf)
+		if errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if m == len(buf) {
+			return os.NewSyscallError("execveat", errno)
+		}
+		return nil
+	}
+}
+
+func reapNow(pid int) {
+	var ws unix.WaitStatus
+	for {
+		if _, err := unix.Wait4(pid, &ws, unix.WALL, nil); !errors.Is(err, unix.EINTR) {
+			return
+		}
+	}
+}
+
+// writeIDMaps writes uid_map and gid_map of a child in a new user
+// namespace, as clone's maps argument gives them. setgroups is denied
+// first, as the kernel requires for an unprivileged gid_map.
+func writeIDMaps(pid int, maps builtins.Record) error {
+	if len(maps) == 0 {
+		return nil
+	}
+	for _, k := range maps.Keys() {
+		if k != "uid" && k != "gid" && k != "setgroups" {
+			return &builtins.ArgError{Call: "clone", N: 2, Name: "maps", Msg: fmt.Sprintf("unknown field %s (want uid, gid, setgroups)", k)}
+		}
+	}
+	order := []struct{ key, file string }{{"uid", "uid_map"}, {"setgroups", "setgroups"}, {"gid", "gid_map"}}
+	if _, ok := maps["setgroups"]; !ok && maps["gid"] != nil {
+		maps["setgroups"] = "deny"
+	}
+	for _, o := range order {
+		v, ok := maps[o.key].(string)
+		if !ok {
+			continue
+		}
+		path := "/proc/" + strconv.Itoa(pid) + "/" + o.file
+		if err := writeFile(path, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeFile(path, data string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	defer unix.Close(fd)
+	if _, err := unix.Write(fd, []byte(data)); err != nil {
+		return &os.PathError{Op: "write", Path: path, Err: err}
+	}
+	return nil
+}

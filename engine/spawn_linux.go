@@ -1,0 +1,167 @@
+package engine
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The runtime's fork hooks, as package syscall uses them: block signals and
+// poison the stack guard around the clone, reset handlers in the child.
+//
+//go:linkname runtime_BeforeFork syscall.runtime_BeforeFork
+func runtime_BeforeFork()
+
+//go:linkname runtime_AfterFork syscall.runtime_AfterFork
+func runtime_AfterFork()
+
+//go:linkname runtime_AfterForkInChild syscall.runtime_AfterForkInChild
+func runtime_AfterForkInChild()
+
+// spawnFds is the child's fd layout after the shuffle: fd i gets fds[i].
+const (
+	fdCtl      = 3 // the node's control socket (close-on-exec)
+	fdLifeline = 4 // read end of the lifeline pipe from the parent
+	fdExe      = 5 // the sealed memfd holding the alsh binary
+	nSpawnFds  = 6
+)
+
+// spawnArgs is everything the child needs, prepared before the clone so
+// that the child allocates nothing.
+type spawnArgs struct {
+	fds       [nSpawnFds]int
+	argv      []*byte // NUL-terminated arrays for execveat
+	envv      []*byte
+	errPipe   int     // write end; the child writes its errno here on failure
+	flags     uintptr // clone flags (namespaces)
+	pdeathsig uintptr
+}
+
+type cloneArgs struct {
+	flags, pidFD, childTID, parentTID, exitSignal, stack, stackSize, tls uint64
+	setTID, setTIDSize, cgroup                                           uint64
+}
+
+// rawSpawn clones and, in the child, puts the fds in place and executes the
+// node binary from fdExe. Modelled on syscall.forkAndExecInChild1: between
+// the clone and the exec the child may only make raw syscalls.
+//
+//go:norace
+//go:nosplit
+func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
+	var (
+		r1, e1 uintptr
+		nextfd int
+		i      int
+		ppid   uintptr
+		flags  uintptr
+		cl3    cloneArgs
+		empty  [1]byte
+	)
+	ppid, _, _ = syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
+	flags = s.flags
+	if haveVfork {
+		flags |= unix.CLONE_VM | unix.CLONE_VFORK
+	}
+	cl3.flags = uint64(flags)
+	cl3.exitSignal = uint64(syscall.SIGCHLD)
+
+	runtime_BeforeFork()
+	if s.flags&unix.CLONE_NEWTIME != 0 {
+		// CLONE_NEWTIME overlaps the exit signal byte of clone(2).
+		r1, e1 = rawVforkSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&cl3)), unsafe.Sizeof(cl3), 0)
+	} else {
+		r1, e1 = rawVforkSyscall(unix.SYS_CLONE, flags|uintptr(syscall.SIGCHLD), 0, 0)
+	}
+	if e1 != 0 || r1 != 0 {
+		runtime_AfterFork()
+		return int(r1), syscall.Errno(e1)
+	}
+
+	// In the child.
+	runtime_AfterForkInChild()
+
+	// Move fds that would be overwritten out of the way, then into place.
+	nextfd = nSpawnFds
+	for i = 0; i < nSpawnFds; i++ {
+		if s.fds[i] >= nextfd {
+			nextfd = s.fds[i] + 1
+		}
+	}
+	if s.errPipe >= nextfd {
+		nextfd = s.errPipe + 1
+	}
+	if s.errPipe < nSpawnFds {
+		_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.errPipe), uintptr(nextfd), unix.O_CLOEXEC)
+		if err1 != 0 {
+			goto fail
+		}
+		s.errPipe = nextfd
+		nextfd++
+	}
+	for i = 0; i < nSpawnFds; i++ {
+		if s.fds[i] < i {
+			_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC)
+			if err1 != 0 {
+				goto fail
+			}
+			s.fds[i] = nextfd
+			nextfd++
+		}
+	}
+	for i = 0; i < nSpawnFds; i++ {
+		if s.fds[i] == i {
+			_, _, err1 = syscall.RawSyscall(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0)
+		} else {
+			_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0)
+		}
+		if err1 != 0 {
+			goto fail
+		}
+	}
+
+	// A second guard beside the lifeline: die with the parent.
+	if s.pdeathsig != 0 {
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.pdeathsig, 0, 0, 0, 0)
+		if err1 != 0 {
+			goto fail
+		}
+		r1, _, _ = syscall.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
+		if r1 != ppid && s.flags&unix.CLONE_NEWPID == 0 {
+			err1 = syscall.ESRCH
+			goto fail
+		}
+	}
+
+	_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
+		uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])), unix.AT_EMPTY_PATH, 0)
+
+fail:
+	syscall.RawSyscall(unix.SYS_WRITE, uintptr(s.errPipe), uintptr(unsafe.Pointer(&err1)), unsafe.Sizeof(err1))
+	for {
+		syscall.RawSyscall(unix.SYS_EXIT_GROUP, 253, 0, 0)
+	}
+}
+
+// cStrings turns strings into the NUL-terminated array execve wants.
+func cStrings(ss []string) []*byte {
+	out := make([]*byte, len(ss)+1)
+	for i, s := range ss {
+		p, err := unix.BytePtrFromString(s)
+		if err != nil { // a NUL inside: keep the part before it
+			p, _ = unix.BytePtrFromString(s[:indexNUL(s)])
+		}
+		out[i] = p
+	}
+	return out
+}
+
+func indexNUL(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0 {
+			return i
+		}
+	}
+	return len(s)
+}

@@ -1,0 +1,246 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// stream reads one of a process's output pipes (stdout or stderr). The read
+// and the hand-off of the bytes happen under mu, so that drain (run when
+// the process's exit event arrives) delivers everything the process wrote
+// before the event, in order, without waiting on orphans holding the pipe.
+type stream struct {
+	f       *os.File
+	rc      syscall.RawConn
+	mu      sync.Mutex
+	eof     atomic.Bool
+	lastErr error
+	emit    func(data []byte) // called under mu
+	buf     []byte
+}
+
+const streamBuf = 256 << 10
+
+func newStream(fd int, name string, emit func([]byte)) (*stream, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &stream{f: f, rc: rc, emit: emit, buf: make([]byte, streamBuf)}, nil
+}
+
+// run reads until EOF or until the file is closed, then closes it.
+func (s *stream) run() {
+	defer s.f.Close()
+	for {
+		var again bool
+		err := s.rc.Read(func(fd uintptr) bool {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			again = s.readOnce(int(fd))
+			return !errors.Is(s.lastErr, unix.EAGAIN)
+		})
+		if err != nil || !again {
+			return
+		}
+	}
+}
+
+// readOnce reads once (mu held); false at EOF or on an error.
+func (s *stream) readOnce(fd int) bool {
+	if s.eof.Load() {
+		return false
+	}
+	n, err := unix.Read(fd, s.buf)
+	s.lastErr = err
+	if n > 0 {
+		s.emit(append([]byte(nil), s.buf[:n]...))
+		return true
+	}
+	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+		return true
+	}
+	s.eof.Store(true)
+	return false
+}
+
+// drain delivers what the pipe holds now, without blocking.
+func (s *stream) drain() {
+	fd := -1
+	s.rc.Control(func(f uintptr) { fd = int(f) })
+	if fd < 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for s.readOnce(fd) && !errors.Is(s.lastErr, unix.EAGAIN) {
+	}
+}
+
+func (s *stream) close() { s.f.Close() }
+
+// stdinQueue writes to a program's stdin from a queue, so that stdin never
+// blocks the caller and never drops bytes: past maxStdinQueue pending bytes
+// it refuses with an error instead.
+type stdinQueue struct {
+	f       *os.File
+	rc      syscall.RawConn
+	mu      sync.Mutex
+	chunks  [][]byte
+	pending int
+	err     error // sticky: the pipe broke or was closed
+	closing bool  // eof asked: close once the queue is written
+	wake    chan struct{}
+	started bool
+}
+
+const maxStdinQueue = 64 << 20
+
+var errStdinClosed = errors.New("stdin is closed")
+
+func newStdinQueue(fd int, name string) (*stdinQueue, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setnonblock", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &stdinQueue{f: f, rc: rc, wake: make(chan struct{}, 1)}, nil
+}
+
+// write queues data; it fails if the queue would pass its bound or the
+// pipe is gone.
+func (q *stdinQueue) write(data []byte) error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	switch {
+	case q.err != nil:
+		return q.err
+	case q.closing:
+		return errStdinClosed
+	case q.pending+len(data) > maxStdinQueue:
+		return fmt.Errorf("stdin queue full: %d bytes wait for the program to read them (limit %d)", q.pending, maxStdinQueue)
+	}
+	q.chunks = append(q.chunks, data)
+	q.pending += len(data)
+	if !q.started {
+		q.started = true
+		go q.run()
+	}
+	q.poke()
+	return nil
+}
+
+func (q *stdinQueue) poke() {
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// eof closes stdin once everything queued is written.
+func (q *stdinQueue) eof() error {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closing || q.err != nil {
+		return errStdinClosed
+	}
+	q.closing = true
+	if !q.started {
+		q.err = errStdinClosed
+		q.f.Close()
+		return nil
+	}
+	q.poke()
+	return nil
+}
+
+func (q *stdinQueue) next() (chunk []byte, done bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.err != nil {
+		return nil, true
+	}
+	if len(q.chunks) > 0 {
+		return q.chunks[0], false
+	}
+	if q.closing {
+		q.err = errStdinClosed
+		q.f.Close()
+		return nil, true
+	}
+	return nil, false
+}
+
+func (q *stdinQueue) run() {
+	for {
+		chunk, done := q.next()
+		if done {
+			return
+		}
+		if chunk == nil {
+			<-q.wake
+			continue
+		}
+		n, err := q.writeSome(chunk)
+		q.advance(n, err)
+	}
+}
+
+func (q *stdinQueue) writeSome(b []byte) (int, error) {
+	var n int
+	var werr error
+	err := q.rc.Write(func(fd uintptr) bool {
+		n, werr = unix.Write(int(fd), b)
+		return !errors.Is(werr, unix.EAGAIN)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, werr
+}
+
+func (q *stdinQueue) advance(n int, err error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if err != nil && !errors.Is(err, unix.EINTR) {
+		q.err = fmt.Errorf("stdin: %w", err)
+		q.chunks, q.pending = nil, 0
+		return
+	}
+	if n > 0 {
+		q.pending -= n
+		if n == len(q.chunks[0]) {
+			q.chunks[0] = nil
+			q.chunks = q.chunks[1:]
+		} else {
+			q.chunks[0] = q.chunks[0][n:]
+		}
+	}
+}
+
+func (q *stdinQueue) close() {
+	q.mu.Lock()
+	if q.err == nil {
+		q.err = errStdinClosed
+	}
+	q.mu.Unlock()
+	q.f.Close()
+	q.poke()
+}
