@@ -1,109 +1,16 @@
 package builtins
 
-// Table is every call alsh knows, the one place a call is declared.
-// Nodes receive calls by their index here, so the driver and the nodes must
-// come from the same build (they always do: a node is the alsh binary).
-var Table = []Call{
-	// process and pipeline
-	{Name: "fork", Group: "process", Result: Int, Man: "fork(2)",
-		Summary: "create a child node; returns its pid",
-		Example: "$c = fork []"},
-	{Name: "clone", Group: "process", Args: []Arg{{"flags", Flags, "clone"}, {"maps", Any, ""}}, Optional: 1,
-		Result: Int, Man: "clone(2)",
-		Summary: "create a child node in new namespaces; maps {uid: \"0 1000 1\", gid: …} with clone_newuser",
-		Example: "$c = clone [] [clone_newpid clone_newns clone_newuts]"},
-	{Name: "execvp", Group: "process", Args: []Arg{{"file", Str, ""}, {"argv", Strs, ""}},
-		Result: Nothing, Man: "execvp(3)", NoReturn: true,
-		Summary: "replace the node with a program found on PATH",
-		Example: "execvp [$c] \"cat\" [\"cat\"]"},
-	{Name: "execve", Group: "process", Args: []Arg{{"path", Str, ""}, {"argv", Strs, ""}, {"env", Strs, ""}},
-		Result: Nothing, Man: "execve(2)", NoReturn: true,
-		Summary: "replace the node with a program, with this environment",
-		Example: "execve [$c] \"/usr/bin/env\" [\"env\"] [\"FOO=bar\"]"},
-	{Name: "exit", Group: "process", Args: []Arg{{"status", Int, ""}},
-		Result: Nothing, Man: "exit(3)", NoReturn: true,
-		Summary: "end the node with this status",
-		Example: "exit [$c] 0"},
-	{Name: "kill", Group: "signals", Args: []Arg{{"pid", Int, ""}, {"signal", Flags, "signal"}},
-		Result: Nothing, Man: "kill(2)",
-		Summary: "send a signal to a process",
-		Example: "kill [] $c sigterm"},
-	{Name: "getpid", Group: "process", Result: Int, Man: "getpid(2)",
-		Summary: "the process's pid",
-		Example: "getpid [$c]"},
-	{Name: "getppid", Group: "process", Result: Int, Man: "getppid(2)",
-		Summary: "the parent's pid",
-		Example: "getppid [$c]"},
-	{Name: "getopt", Group: "process", Args: []Arg{{"option", Flags, "option"}},
-		Result: Int, Man: "alsh(7)",
-		Summary: "read a node option (maxchild, maxforkdepth, exit_status, termsig, signaloneof…)",
-		Example: "getopt [] maxchild"},
-	{Name: "setopt", Group: "process", Args: []Arg{{"option", Flags, "option"}, {"value", Int, ""}},
-		Result: Nothing, Man: "alsh(7)",
-		Summary: "set a node option; children forked later inherit it",
-		Example: "setopt [] maxforkdepth 4"},
+import "slices"
 
-	// credentials
-	{Name: "setuid", Group: "credentials", Args: []Arg{{"uid", Int, ""}},
-		Result: Nothing, Man: "setuid(2)",
-		Summary: "set the user id",
-		Example: "setuid [$c] 65534"},
-	{Name: "setgid", Group: "credentials", Args: []Arg{{"gid", Int, ""}},
-		Result: Nothing, Man: "setgid(2)",
-		Summary: "set the group id",
-		Example: "setgid [$c] 65534"},
-
-	// filesystem
-	{Name: "chroot", Group: "filesystem", Args: []Arg{{"path", Str, ""}},
-		Result: Nothing, Man: "chroot(2)",
-		Summary: "change the root directory",
-		Example: "chroot [$c] \"/srv/jail\""},
-	{Name: "chdir", Group: "filesystem", Args: []Arg{{"path", Str, ""}},
-		Result: Nothing, Man: "chdir(2)",
-		Summary: "change the working directory",
-		Example: "chdir [$c] \"/\""},
-	{Name: "getcwd", Group: "filesystem", Result: Str, Man: "getcwd(3)",
-		Summary: "the working directory",
-		Example: "getcwd [$c]"},
-
-	// limits
-	{Name: "getrlimit", Group: "limits", Args: []Arg{{"resource", Flags, "rlimit"}},
-		Result: Rec, Man: "getrlimit(2)",
-		Summary: "read a resource limit as {cur, max}",
-		Example: "getrlimit [$c] rlimit_nofile"},
-	{Name: "setrlimit", Group: "limits", Args: []Arg{{"resource", Flags, "rlimit"}, {"limit", Rlimit, ""}},
-		Result: Nothing, Man: "setrlimit(2)",
-		Summary: "set a resource limit",
-		Example: "setrlimit [$c] rlimit_nofile {cur: 64, max: 64}"},
-
-	// namespaces
-	{Name: "sethostname", Group: "namespaces", Args: []Arg{{"name", Str, ""}},
-		Result: Nothing, Man: "sethostname(2)",
-		Summary: "set the host name (of the node's uts namespace)",
-		Example: "sethostname [$c] \"jail\""},
-	{Name: "gethostname", Group: "namespaces", Result: Str, Man: "gethostname(2)",
-		Summary: "the host name",
-		Example: "gethostname [$c]"},
-
-	// stdio and events, answered by the driver
-	{Name: "stdin", Group: "stdio", Args: []Arg{{"data", Str, ""}}, Where: OnDriver,
-		Result: Nothing, Man: "alsh(7)",
-		Summary: "send bytes to the exec'd program's stdin (queued, never dropped)",
-		Example: "stdin [$c] \"hello\\n\""},
-	{Name: "stdout", Group: "stdio", Args: []Arg{{"timeout_ms", Int, ""}}, Optional: 1, Where: OnDriver,
-		Result: Str, Man: "alsh(7)",
-		Summary: "take the program's queued stdout, waiting up to timeout_ms for some",
-		Example: "stdout [$c] 1000"},
-	{Name: "stderr", Group: "stdio", Args: []Arg{{"timeout_ms", Int, ""}}, Optional: 1, Where: OnDriver,
-		Result: Str, Man: "alsh(7)",
-		Summary: "take the process's queued stderr, waiting up to timeout_ms for some",
-		Example: "stderr [$c] 1000"},
-	{Name: "event", Group: "stdio", Args: []Arg{{"timeout_ms", Int, ""}}, Optional: 1, Where: OnDriver,
-		Result: Rec, Man: "alsh(7)",
-		Summary: "take the next event ({exit_status: N}, {termsig: \"sigkill\"}, {signal: \"sigchld\"}), or ok if none",
-		Example: "event [$c] 1000"},
-	{Name: "eof", Group: "stdio", Args: []Arg{{"stream", Flags, "stdio"}}, Optional: 1, Where: OnDriver,
-		Result: Nothing, Man: "alsh(7)",
-		Summary: "close the driver's end of the process's stdin (default), stdout or stderr",
-		Example: "eof [$c] stdin"},
-}
+// Table is every call alsh knows: the one place a call is declared. Rows
+// live in calls_<group>.go files, one slice per group; help lists them in
+// this order. Nodes receive calls by their index here, so the driver and the
+// nodes must come from the same build (they do: a node is the alsh binary).
+var Table = slices.Concat(
+	processCalls,
+	credentialCalls,
+	filesystemCalls,
+	limitCalls,
+	namespaceCalls,
+	stdioCalls,
+)
