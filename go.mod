@@ -8,4 +8,5 @@ require (
 	github.com/creack/pty v1.1.24 // indirect
 	github.com/rogpeppe/go-internal v1.16.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/tools v0.26.0 // indirect
 )

@@ -1,0 +1,289 @@
+package lang
+
+import "github.com/alecthomas/participle/v2/lexer"
+
+// The syntax tree. The grammar lives in the struct tags; docs/grammar.ebnf
+// is generated from them. Every node records where it starts (Pos) and,
+// where messages quote the source, where it ends (EndPos).
+
+// Program is a parsed script or REPL entry.
+type Program struct {
+	Pos   lexer.Position
+	Stmts []Stmt `parser:"( ( NL | ';' ) | @@ ( NL | ';' | EOF ) )*"`
+
+	src string // the source text, for messages that quote it
+}
+
+// Block is a braced list of statements.
+type Block struct {
+	Pos   lexer.Position
+	Stmts []Stmt `parser:"'{' ( ( NL | ';' ) | @@ ( NL | ';' | (?= '}') ) )* '}'"`
+}
+
+// Stmt is a statement.
+type Stmt interface{ stmt() }
+
+// Assign binds a variable: $c = fork [].
+type Assign struct {
+	Pos   lexer.Position
+	Var   VarRef `parser:"@Var '='"`
+	Value *Expr  `parser:"NL* @@"`
+}
+
+// If runs Then when Cond holds, else Else.
+type If struct {
+	Pos  lexer.Position
+	Cond *Expr  `parser:"'if' @@"`
+	Then *Block `parser:"@@"`
+	Else *Else  `parser:"( 'else' @@ )?"`
+}
+
+// Else is an else block or an else-if.
+type Else struct {
+	Pos   lexer.Position
+	If    *If    `parser:"  @@"`
+	Block *Block `parser:"| @@"`
+}
+
+// For runs Body once per element of a list: for $x in [1 2 3] { }.
+type For struct {
+	Pos  lexer.Position
+	Var  VarRef `parser:"'for' @Var 'in'"`
+	List *Expr  `parser:"@@"`
+	Body *Block `parser:"@@"`
+}
+
+// While runs Body as long as Cond holds.
+type While struct {
+	Pos  lexer.Position
+	Cond *Expr  `parser:"'while' @@"`
+	Body *Block `parser:"@@"`
+}
+
+// Proc defines a procedure: proc name $a $b { … }.
+type Proc struct {
+	Pos    lexer.Position
+	Name   string   `parser:"'proc' @Ident"`
+	Params []VarRef `parser:"@Var*"`
+	Body   *Block   `parser:"@@"`
+}
+
+// Return ends a procedure, with a value or ok.
+type Return struct {
+	Pos   lexer.Position
+	Value *Expr `parser:"'return' @@?"`
+}
+
+// Break leaves the innermost loop.
+type Break struct {
+	Pos lexer.Position
+	Kw  string `parser:"@'break'"`
+}
+
+// Continue starts the next iteration of the innermost loop.
+type Continue struct {
+	Pos lexer.Position
+	Kw  string `parser:"@'continue'"`
+}
+
+// Try runs Body; if it fails, the error is bound to Var and Catch runs.
+type Try struct {
+	Pos   lexer.Position
+	Body  *Block  `parser:"'try' @@"`
+	Var   *VarRef `parser:"( 'catch' @Var?"`
+	Catch *Block  `parser:"  @@ )?"`
+}
+
+// Expect asserts: either that a call fails with an error (expect eperm
+// setuid [$c] 0) or that a condition holds (expect (getpid [$c]) == 1).
+type Expect struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+	Err    string `parser:"'expect' ( @Ident"`
+	Call   *Call  `parser:"          @@"`
+	Cond   *Expr  `parser:"        | @@ )"`
+}
+
+// ExprStmt is an expression used as a statement, usually a call.
+type ExprStmt struct {
+	Pos  lexer.Position
+	Expr *Expr `parser:"@@"`
+}
+
+func (*Assign) stmt()   {}
+func (*If) stmt()       {}
+func (*For) stmt()      {}
+func (*While) stmt()    {}
+func (*Proc) stmt()     {}
+func (*Return) stmt()   {}
+func (*Break) stmt()    {}
+func (*Continue) stmt() {}
+func (*Try) stmt()      {}
+func (*Expect) stmt()   {}
+func (*ExprStmt) stmt() {}
+
+// Expr is an expression: or-terms, lowest precedence first.
+type Expr struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+	Terms  []*AndExpr `parser:"@@ ( 'or' NL* @@ )*"`
+}
+
+// AndExpr is and-terms.
+type AndExpr struct {
+	Pos   lexer.Position
+	Terms []*NotExpr `parser:"@@ ( 'and' NL* @@ )*"`
+}
+
+// NotExpr is a negation or a comparison.
+type NotExpr struct {
+	Pos lexer.Position
+	Not *NotExpr `parser:"  'not' @@"`
+	Cmp *CmpExpr `parser:"| @@"`
+}
+
+// CmpExpr compares two sums, or is just one.
+type CmpExpr struct {
+	Pos   lexer.Position
+	Left  *SumExpr `parser:"@@"`
+	Op    string   `parser:"( @( '==' | '!=' | '<=' | '>=' | '<' | '>' )"`
+	Right *SumExpr `parser:"  NL* @@ )?"`
+}
+
+// SumExpr adds and subtracts.
+type SumExpr struct {
+	Pos  lexer.Position
+	Left *ProdExpr `parser:"@@"`
+	Rest []*SumOp  `parser:"@@*"`
+}
+
+// SumOp is one + or - term.
+type SumOp struct {
+	Pos   lexer.Position
+	Op    string    `parser:"@( '+' | '-' )"`
+	Right *ProdExpr `parser:"NL* @@"`
+}
+
+// ProdExpr multiplies, divides and takes remainders.
+type ProdExpr struct {
+	Pos  lexer.Position
+	Left *Unary    `parser:"@@"`
+	Rest []*ProdOp `parser:"@@*"`
+}
+
+// ProdOp is one *, / or % factor.
+type ProdOp struct {
+	Pos   lexer.Position
+	Op    string `parser:"@( '*' | '/' | '%' )"`
+	Right *Unary `parser:"NL* @@"`
+}
+
+// Unary is a negation, a call, or a value.
+type Unary struct {
+	Pos   lexer.Position
+	Neg   *Unary `parser:"  '-' @@"`
+	Call  *Call  `parser:"| @@"`
+	Value Value  `parser:"| @@"`
+}
+
+// Call is a command with its arguments: setuid [$c] 0. For calls of the
+// table the first argument is the pipeline. A word alone that names no
+// command is a constant.
+type Call struct {
+	Pos    lexer.Position
+	EndPos lexer.Position
+	Name   string `parser:"@Ident"`
+	Args   []*Arg `parser:"@@*"`
+}
+
+// Arg is one argument of a call: a word (a constant), a value, or a record.
+// A brace opens a record only when a field follows, so that the block of
+// if and while is never taken for an argument.
+type Arg struct {
+	Pos    lexer.Position
+	Record *RecordLit `parser:"  (?= '{' NL* ( Ident | Keyword ) ':' ) @@"`
+	Word   string     `parser:"| @Ident"`
+	Value  Value      `parser:"| (?! '{' ) @@"`
+}
+
+// Elem is an element of a list or the value of a record field: a word
+// (a constant) or a value.
+type Elem struct {
+	Pos   lexer.Position
+	Word  string `parser:"  @Ident"`
+	Value Value  `parser:"| @@"`
+}
+
+// Value is a literal, a variable, or a parenthesised expression.
+type Value interface{ value() }
+
+// IntLit is an integer: 42, -1, 0x1f, 0o755, 0b101, 1_000.
+type IntLit struct {
+	Pos lexer.Position
+	N   Int `parser:"@Int"`
+}
+
+// StrLit is a double-quoted string with escapes and $var interpolation.
+type StrLit struct {
+	Pos lexer.Position
+	S   Str `parser:"@String"`
+}
+
+// RawLit is a single-quoted string: no escapes, no interpolation.
+type RawLit struct {
+	Pos lexer.Position
+	S   Raw `parser:"@RawString"`
+}
+
+// BoolLit is true or false.
+type BoolLit struct {
+	Pos lexer.Position
+	V   string `parser:"@( 'true' | 'false' )"`
+}
+
+// OkLit is ok, the value of a call that returns nothing.
+type OkLit struct {
+	Pos lexer.Position
+	Kw  string `parser:"@'ok'"`
+}
+
+// VarLit is a variable reference, $c or $r.cur or $args.0.
+type VarLit struct {
+	Pos lexer.Position
+	Ref VarRef `parser:"@Var"`
+}
+
+// ListLit is [a b c]; commas are optional.
+type ListLit struct {
+	Pos   lexer.Position
+	Elems []*Elem `parser:"'[' ( NL | ',' | @@ )* ']'"`
+}
+
+// RecordLit is {cur: 0, max: 0}; commas are optional.
+type RecordLit struct {
+	Pos    lexer.Position
+	Fields []*Field `parser:"'{' ( NL | ',' | @@ )* '}'"`
+}
+
+// Field is one name: value of a record.
+type Field struct {
+	Pos   lexer.Position
+	Name  string `parser:"@( Ident | Keyword ) ':'"`
+	Value *Elem  `parser:"NL* @@"`
+}
+
+// Paren is a parenthesised expression, often a nested call: (getpid [$c]).
+type Paren struct {
+	Pos lexer.Position
+	X   *Expr `parser:"'(' NL* @@ NL* ')'"`
+}
+
+func (*IntLit) value()    {}
+func (*StrLit) value()    {}
+func (*RawLit) value()    {}
+func (*BoolLit) value()   {}
+func (*OkLit) value()     {}
+func (*VarLit) value()    {}
+func (*ListLit) value()   {}
+func (*RecordLit) value() {}
+func (*Paren) value()     {}

@@ -1,0 +1,212 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// maxDepth bounds procedure recursion.
+const maxDepth = 1000
+
+// call runs a command: a procedure, a builtin of the language, or a call
+// of the table (whose first argument is the pipeline). A lone word that
+// names none of them is a constant.
+func (r *run) call(c *Call) (any, error) {
+	if def, ok := r.in.procs[c.Name]; ok {
+		return r.callProc(c, def)
+	}
+	if b, ok := builtinFuncs[c.Name]; ok {
+		return r.callBuiltin(c, b)
+	}
+	if tc, ok := builtins.Lookup(c.Name); ok {
+		return r.callTable(c, tc)
+	}
+	if len(c.Args) == 0 {
+		return builtins.Const(c.Name), nil
+	}
+	return nil, mistake(c.Pos, "unknown command %s%s", c.Name, suggest(c.Name, r.commandNames()))
+}
+
+func (r *run) args(c *Call) ([]any, error) {
+	out := make([]any, len(c.Args))
+	for i, a := range c.Args {
+		v, err := r.arg(a)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (r *run) arg(a *Arg) (any, error) {
+	switch {
+	case a.Record != nil:
+		return r.record(a.Record)
+	case a.Value != nil:
+		return r.value(a.Value)
+	}
+	return builtins.Const(a.Word), nil
+}
+
+func (r *run) callBuiltin(c *Call, b *builtin) (any, error) {
+	args, err := r.args(c)
+	if err != nil {
+		return nil, err
+	}
+	v, err := b.fn(r, c, args)
+	var exit ExitStatus
+	var perr *ParseError
+	if errors.As(err, &exit) || errors.As(err, &perr) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, callError(c.Pos, c.Name, err)
+	}
+	return v, nil
+}
+
+// callTable performs a call of builtins.Table through the host.
+func (r *run) callTable(c *Call, tc *builtins.Call) (any, error) {
+	if len(c.Args) == 0 {
+		return nil, failure(c.Pos, "badarg", "%s: missing pipeline: %s", c.Name, tc.Signature())
+	}
+	args, err := r.args(c)
+	if err != nil {
+		return nil, err
+	}
+	return r.callTableArgs(c, tc, args)
+}
+
+// callTableArgs performs a table call with its evaluated arguments.
+func (r *run) callTableArgs(c *Call, tc *builtins.Call, args []any) (any, error) {
+	pipeline, err := toPipeline(args[0])
+	if err != nil {
+		return nil, failure(c.Pos, "badarg", "%s: pipeline: %v", c.Name, err)
+	}
+	if _, err := builtins.Convert(tc, args[1:]); err != nil {
+		return nil, callError(c.Pos, c.Name, err)
+	}
+	v, err := r.in.host.Call(r.ctx, pipeline, tc.Name, args[1:])
+	if err != nil {
+		return nil, callError(c.Pos, c.Name, err)
+	}
+	return normalize(v), nil
+}
+
+// toPipeline reads a list of pids.
+func toPipeline(v any) ([]int, error) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("want a list of pids such as [] or [$c], got %s", describe(v))
+	}
+	out := make([]int, len(l))
+	for i, e := range l {
+		n, ok := e.(int64)
+		if !ok || n <= 0 || n > 1<<31-1 {
+			return nil, fmt.Errorf("element %d: want a pid, got %s", i+1, describe(e))
+		}
+		out[i] = int(n)
+	}
+	return out, nil
+}
+
+// normalize turns what a host returns into the language's value types.
+func normalize(v any) any {
+	switch v := v.(type) {
+	case int:
+		return int64(v)
+	case []byte:
+		return string(v)
+	case []string:
+		return mapList(len(v), func(i int) any { return v[i] })
+	case []int:
+		return mapList(len(v), func(i int) any { return int64(v[i]) })
+	case []any:
+		return mapList(len(v), func(i int) any { return normalize(v[i]) })
+	case map[string]any:
+		return normalize(builtins.Record(v))
+	case builtins.Record:
+		out := builtins.Record{}
+		for k, f := range v {
+			out[k] = normalize(f)
+		}
+		return out
+	}
+	return v
+}
+
+func mapList(n int, f func(int) any) []any {
+	out := make([]any, n)
+	for i := range out {
+		out[i] = f(i)
+	}
+	return out
+}
+
+func (r *run) callProc(c *Call, def procDef) (any, error) {
+	p := def.proc
+	args, err := r.args(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(args) != len(p.Params) {
+		return nil, mistake(c.Pos, "%s: want %d arguments, got %d", p.Name, len(p.Params), len(args))
+	}
+	if r.depth >= maxDepth {
+		return nil, mistake(c.Pos, "%s: procedures nested more than %d deep", p.Name, maxDepth)
+	}
+	inner := &run{in: r.in, ctx: r.ctx, locals: map[string]any{}, src: def.src, depth: r.depth + 1}
+	for i, param := range p.Params {
+		inner.locals[param.Name] = args[i]
+	}
+	err = inner.stmts(p.Body.Stmts)
+	var ret returnSignal
+	if errors.As(err, &ret) {
+		return ret.value, nil
+	}
+	return nil, err
+}
+
+// commandNames lists what can be called, for suggestions.
+func (r *run) commandNames() []string {
+	return append(Commands(), r.in.Procs()...)
+}
+
+// suggest proposes up to three names near name.
+func suggest(name string, names []string) string {
+	var near []string
+	for _, n := range names {
+		if len(near) < 3 && (distance(n, name) <= 2 || len(name) > 2 && strings.HasPrefix(n, name)) {
+			near = append(near, n)
+		}
+	}
+	if len(near) == 0 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(near, ", ") + "?)"
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

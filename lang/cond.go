@@ -1,0 +1,103 @@
+package lang
+
+import (
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Conditions (if, while, expect, and the operands of and, or, not) take a
+// call by its outcome: a call that fails is false, one that succeeds is
+// true, unless it returns a bool, which counts as itself. Any other
+// expression must give a bool.
+
+func (r *run) cond(e *Expr) (bool, error) {
+	for _, t := range e.Terms {
+		ok, err := r.condAnd(t)
+		if err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+func (r *run) condAnd(a *AndExpr) (bool, error) {
+	for _, t := range a.Terms {
+		ok, err := r.condNot(t)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+func (r *run) condNot(n *NotExpr) (bool, error) {
+	if n.Not != nil {
+		ok, err := r.condNot(n.Not)
+		return !ok, err
+	}
+	if c := cmpCall(n.Cmp); c != nil && r.isCommand(c) {
+		return r.condCall(c)
+	}
+	v, err := r.cmp(n.Cmp)
+	if err != nil {
+		return false, err
+	}
+	return truth(n.Pos, v)
+}
+
+// condCall runs a call for its outcome.
+func (r *run) condCall(c *Call) (bool, error) {
+	v, err := r.call(c)
+	if err != nil {
+		if isCallFailure(err) && r.ctx.Err() == nil {
+			return false, nil
+		}
+		return false, err
+	}
+	if b, ok := v.(bool); ok {
+		return b, nil
+	}
+	return true, nil
+}
+
+func truth(pos lexer.Position, v any) (bool, error) {
+	b, ok := v.(bool)
+	if !ok {
+		return false, mistake(pos, "condition is %s: want a bool or a call", describe(v))
+	}
+	return b, nil
+}
+
+// isCommand says whether a call names a procedure, a builtin or a call of
+// the table, rather than being a constant.
+func (r *run) isCommand(c *Call) bool {
+	if _, ok := r.in.procs[c.Name]; ok {
+		return true
+	}
+	if _, ok := builtinFuncs[c.Name]; ok {
+		return true
+	}
+	_, ok := builtins.Lookup(c.Name)
+	return ok
+}
+
+// cmpCall returns the call when a comparison is just one call.
+func cmpCall(c *CmpExpr) *Call {
+	if c.Op != "" || len(c.Left.Rest) > 0 || len(c.Left.Left.Rest) > 0 {
+		return nil
+	}
+	return c.Left.Left.Left.Call
+}
+
+// bareCall returns the call when an expression is just one call.
+func bareCall(e *Expr) *Call {
+	if len(e.Terms) != 1 || len(e.Terms[0].Terms) != 1 {
+		return nil
+	}
+	n := e.Terms[0].Terms[0]
+	if n.Cmp == nil {
+		return nil
+	}
+	return cmpCall(n.Cmp)
+}

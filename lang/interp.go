@@ -1,0 +1,165 @@
+package lang
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Options configure an Interp. The zero value is usable: output is
+// discarded, there are no script arguments, source reads files relative to
+// the working directory, and values are not echoed.
+type Options struct {
+	// Stdout receives print output and, when Interactive, the value of each
+	// top-level statement.
+	Stdout io.Writer
+	// Stderr receives warnings; errors are returned, not printed.
+	Stderr io.Writer
+	// Args are the script's arguments, visible as $args (a list of strings).
+	Args []string
+	// Dir is the directory relative paths of source are read from; empty
+	// means the working directory.
+	Dir string
+	// ReadFile reads a file for source; nil means os.ReadFile.
+	ReadFile func(name string) ([]byte, error)
+	// Interactive prints the value of every top-level expression and
+	// assignment in pasteable form (ok for a call that returns nothing),
+	// as a REPL does.
+	Interactive bool
+	// Rand returns a random integer in [0, n) for rand; nil means
+	// math/rand/v2. Tests set it to get fixed values.
+	Rand func(n int64) int64
+}
+
+// Interp runs programs against a Host, keeping variables and procedures
+// from one Run to the next (a REPL runs each entry with the same Interp).
+// An Interp runs one program at a time.
+type Interp struct {
+	host    Host
+	opts    Options
+	globals map[string]any
+	procs   map[string]procDef
+}
+
+// procDef is a procedure and the source it was defined in.
+type procDef struct {
+	proc *Proc
+	src  string
+}
+
+// New returns an interpreter that reaches processes through host.
+func New(host Host, opts Options) *Interp {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = os.ReadFile
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Int64N
+	}
+	args := make([]any, len(opts.Args))
+	for i, a := range opts.Args {
+		args[i] = a
+	}
+	return &Interp{host: host, opts: opts,
+		globals: map[string]any{"args": args}, procs: map[string]procDef{}}
+}
+
+// Run runs a parsed program. It returns nil, an ExitStatus (exit N), a
+// *Error (an unhandled failure, with its position), a *ParseError (from a
+// sourced file), or ctx's error when ctx is cancelled; every wait honours
+// ctx.
+func (in *Interp) Run(ctx context.Context, p *Program) error {
+	r := &run{in: in, ctx: ctx, src: p.src}
+	r.hoist(p)
+	for _, s := range p.Stmts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		v, echo, err := r.topStmt(s)
+		if err != nil {
+			return err
+		}
+		if echo && in.opts.Interactive {
+			fmt.Fprintln(in.opts.Stdout, builtins.Format(v))
+		}
+	}
+	return nil
+}
+
+// Vars lists the names of the global variables, without the $, sorted.
+func (in *Interp) Vars() []string { return sortedKeys(in.globals) }
+
+// Var returns a global variable's value.
+func (in *Interp) Var(name string) (any, bool) {
+	v, ok := in.globals[name]
+	return v, ok
+}
+
+// Procs lists the names of the defined procedures, sorted.
+func (in *Interp) Procs() []string { return sortedKeys(in.procs) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// run is the state of one running program or procedure call.
+type run struct {
+	in     *Interp
+	ctx    context.Context
+	locals map[string]any // nil outside procedures
+	src    string         // source text, for messages that quote it
+	depth  int            // procedure nesting
+}
+
+// hoist defines the program's procedures before anything runs, so a
+// script may call a procedure defined further down.
+func (r *run) hoist(p *Program) {
+	for _, s := range p.Stmts {
+		if proc, ok := s.(*Proc); ok {
+			r.in.procs[proc.Name] = procDef{proc: proc, src: r.src}
+		}
+	}
+}
+
+// resolve turns a relative path of source into one to read.
+func (in *Interp) resolve(name string) string {
+	if filepath.IsAbs(name) || in.opts.Dir == "" {
+		return name
+	}
+	return filepath.Join(in.opts.Dir, name)
+}
+
+// Commands lists every command name: the calls of builtins.Table and the
+// language's builtins, sorted. A REPL completes them.
+func Commands() []string {
+	var names []string
+	for _, c := range builtins.Table {
+		names = append(names, c.Name)
+	}
+	for name := range builtinFuncs {
+		if _, dup := builtins.Lookup(name); !dup {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Keywords lists the reserved words.
+func Keywords() []string { return append([]string(nil), keywords...) }

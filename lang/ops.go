@@ -1,0 +1,108 @@
+package lang
+
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// arith applies + - * / %. + also joins strings and lists.
+func arith(pos lexer.Position, op string, a, b any) (any, error) {
+	if op == "+" {
+		if v, ok := join(a, b); ok {
+			return v, nil
+		}
+	}
+	x, okA := a.(int64)
+	y, okB := b.(int64)
+	if !okA || !okB {
+		return nil, mistake(pos, "cannot compute %s %s %s: want ints", describe(a), op, describe(b))
+	}
+	switch op {
+	case "+":
+		return x + y, nil
+	case "-":
+		return x - y, nil
+	case "*":
+		return x * y, nil
+	}
+	if y == 0 {
+		return nil, mistake(pos, "division by zero: %d %s 0", x, op)
+	}
+	if op == "/" {
+		return x / y, nil
+	}
+	return x % y, nil
+}
+
+func join(a, b any) (any, bool) {
+	switch a := a.(type) {
+	case string:
+		if b, ok := b.(string); ok {
+			return a + b, true
+		}
+	case []any:
+		if b, ok := b.([]any); ok {
+			return append(append([]any{}, a...), b...), true
+		}
+	}
+	return nil, false
+}
+
+// compare applies == != < <= > >=. Any two values can be tested for
+// equality; ints and strings can be ordered.
+func compare(pos lexer.Position, op string, a, b any) (any, error) {
+	switch op {
+	case "==":
+		return equal(a, b), nil
+	case "!=":
+		return !equal(a, b), nil
+	}
+	c, ok := order(a, b)
+	if !ok {
+		return nil, mistake(pos, "cannot compare %s %s %s: want two ints or two strings", describe(a), op, describe(b))
+	}
+	switch op {
+	case "<":
+		return c < 0, nil
+	case "<=":
+		return c <= 0, nil
+	case ">":
+		return c > 0, nil
+	}
+	return c >= 0, nil
+}
+
+func equal(a, b any) bool {
+	if x, ok := a.(builtins.Const); ok {
+		y, ok := b.(builtins.Const)
+		return ok && strings.EqualFold(string(x), string(y))
+	}
+	return typeName(a) == typeName(b) && builtins.Format(a) == builtins.Format(b)
+}
+
+func order(a, b any) (int, bool) {
+	switch a := a.(type) {
+	case int64:
+		if b, ok := b.(int64); ok {
+			return cmp3(a, b), true
+		}
+	case string:
+		if b, ok := b.(string); ok {
+			return cmp3(a, b), true
+		}
+	}
+	return 0, false
+}
+
+func cmp3[T int64 | string](a, b T) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,114 @@
+package lang
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/alecthomas/participle/v2"
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+var parser = participle.MustBuild[Program](
+	participle.Lexer(alshLexer),
+	participle.Elide("Comment", "Continuation", "Whitespace"),
+	participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
+		&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
+	participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
+		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}),
+	participle.UseLookahead(4),
+)
+
+// Grammar returns the language's grammar in EBNF, as docs/grammar.ebnf
+// holds it.
+func Grammar() string { return parser.String() }
+
+// ParseError is a syntax error, with the position it was found at.
+type ParseError struct {
+	Pos        lexer.Position
+	Msg        string
+	incomplete bool
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
+
+// Incomplete reports whether the input is a valid beginning that needs
+// more: an open bracket, brace or parenthesis, an unterminated string, an
+// open block, or a trailing operator or backslash. A REPL reads another
+// line and parses again.
+func (e *ParseError) Incomplete() bool { return e.incomplete }
+
+// Parse parses a whole program. Nothing runs until all of it parses; an
+// error is a *ParseError. filename appears in positions; it may be empty.
+func Parse(filename, src string) (*Program, error) {
+	prog, err := parser.ParseString(filename, src)
+	if err != nil {
+		return nil, parseError(err, src)
+	}
+	if pos, ok := trailingContinuation(filename, src); ok {
+		return nil, &ParseError{Pos: pos, Msg: "backslash at end of input continues onto a line that is missing", incomplete: true}
+	}
+	prog.src = src
+	if err := check(prog); err != nil {
+		return nil, err
+	}
+	return prog, nil
+}
+
+// parseError turns participle's error into a *ParseError.
+func parseError(err error, src string) *ParseError {
+	var perr participle.Error
+	if !errors.As(err, &perr) {
+		return &ParseError{Msg: err.Error()}
+	}
+	pe := &ParseError{Pos: perr.Position(), Msg: perr.Message()}
+	var unexpected *participle.UnexpectedTokenError
+	if errors.As(err, &unexpected) {
+		pe.Msg, pe.incomplete = describeUnexpected(unexpected.Unexpected, pe.Msg)
+	}
+	return pe
+}
+
+// describeUnexpected rewords participle's message for the token the parser
+// stopped at, and says whether the input merely stops too early.
+func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
+	switch {
+	case tok.EOF():
+		return "unexpected end of input" + expected(msg), true
+	case tok.Type == alshLexer.Symbols()["Unterminated"]:
+		return "unterminated string", true
+	case tok.Type == alshLexer.Symbols()["NL"]:
+		return "unexpected newline" + expected(msg), false
+	}
+	return fmt.Sprintf("unexpected %q%s", tok.Value, expected(msg)), false
+}
+
+// expected keeps participle's "(expected …)" hint when it is short.
+func expected(msg string) string {
+	i := strings.Index(msg, " (expected ")
+	if i < 0 || len(msg)-i > 60 {
+		return ""
+	}
+	return msg[i:]
+}
+
+// trailingContinuation finds a backslash-newline at the very end of the
+// input, which asks for another line.
+func trailingContinuation(filename, src string) (lexer.Position, bool) {
+	lex, err := alshLexer.LexString(filename, src)
+	if err != nil {
+		return lexer.Position{}, false
+	}
+	cont := alshLexer.Symbols()["Continuation"]
+	var last lexer.Token
+	for {
+		tok, err := lex.Next()
+		if err != nil || tok.EOF() {
+			break
+		}
+		if tok.Type != alshLexer.Symbols()["Whitespace"] {
+			last = tok
+		}
+	}
+	return last.Pos, last.Type == cont && last.Value != ""
+}
