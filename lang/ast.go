@@ -9,7 +9,7 @@ import "github.com/alecthomas/participle/v2/lexer"
 // Program is a parsed script or REPL entry.
 type Program struct {
 	Pos   lexer.Position
-	Stmts []Stmt `parser:"( ( NL | ';' ) | @@ ( NL | ';' | EOF ) )*"`
+	Stmts []Stmt `parser:"( NL | ';' | @@ (?= NL | ';' | EOF ) )*"`
 
 	src string // the source text, for messages that quote it
 }
@@ -17,7 +17,7 @@ type Program struct {
 // Block is a braced list of statements.
 type Block struct {
 	Pos   lexer.Position
-	Stmts []Stmt `parser:"'{' ( ( NL | ';' ) | @@ ( NL | ';' | (?= '}') ) )* '}'"`
+	Stmts []Stmt `parser:"'{' ( NL | ';' | @@ (?= NL | ';' | '}' ) )* '}'"`
 }
 
 // Stmt is a statement.
@@ -35,7 +35,7 @@ type If struct {
 	Pos  lexer.Position
 	Cond *Expr  `parser:"'if' @@"`
 	Then *Block `parser:"@@"`
-	Else *Else  `parser:"( 'else' @@ )?"`
+	Else *Else  `parser:"( 'else' NL* @@ )?"`
 }
 
 // Else is an else block or an else-if.

@@ -33,6 +33,9 @@ func (r *run) expect(s *Expect) error {
 
 // expectFailure checks that a call fails with the named error.
 func (r *run) expectFailure(s *Expect) error {
+	if !r.isCommand(s.Call) {
+		return mistake(s.Call.Pos, "unknown command %s%s", s.Call.Name, suggest(s.Call.Name, r.commandNames()))
+	}
 	_, err := r.call(s.Call)
 	var e *Error
 	if err != nil && (!errors.As(err, &e) || !e.callFailed) {

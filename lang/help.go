@@ -63,7 +63,7 @@ func helpIndex(w io.Writer, procs []string) {
 	if len(procs) > 0 {
 		fmt.Fprintf(w, "%-12s %s\n", "procedures:", strings.Join(procs, " "))
 	}
-	fmt.Fprintln(w, "help NAME describes one.")
+	fmt.Fprintln(w, `help NAME describes one; help "if" a keyword.`)
 }
 
 // helpOne describes a call, builtin or keyword, and says whether it knew it.

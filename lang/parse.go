@@ -40,8 +40,13 @@ func (e *ParseError) Incomplete() bool { return e.incomplete }
 
 // Parse parses a whole program. Nothing runs until all of it parses; an
 // error is a *ParseError. filename appears in positions; it may be empty.
-func Parse(filename, src string) (*Program, error) {
-	prog, err := parser.ParseString(filename, src)
+func Parse(filename, src string) (prog *Program, err error) {
+	defer func() {
+		if r := recover(); r != nil { // a grammar bug must not crash a REPL
+			prog, err = nil, &ParseError{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprintf("internal parser error: %v", r)}
+		}
+	}()
+	prog, err = parser.ParseString(filename, src)
 	if err != nil {
 		return nil, parseError(err, src)
 	}
@@ -61,7 +66,7 @@ func parseError(err error, src string) *ParseError {
 	if !errors.As(err, &perr) {
 		return &ParseError{Msg: err.Error()}
 	}
-	pe := &ParseError{Pos: perr.Position(), Msg: perr.Message()}
+	pe := &ParseError{Pos: perr.Position(), Msg: strings.TrimPrefix(perr.Message(), "failed to capture: ")}
 	var unexpected *participle.UnexpectedTokenError
 	if errors.As(err, &unexpected) {
 		pe.Msg, pe.incomplete = describeUnexpected(unexpected.Unexpected, pe.Msg)
@@ -83,13 +88,24 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 	return fmt.Sprintf("unexpected %q%s", tok.Value, expected(msg)), false
 }
 
-// expected keeps participle's "(expected …)" hint when it is short.
+// hints words participle's "(expected X)" for the grammar's node names.
+var hints = map[string]string{"Expr": "a value", "ProdExpr": "a value", "Value": "a value",
+	"NotExpr": "a value", "Unary": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value"}
+
+// expected keeps participle's "(expected …)" hint when it reads well.
 func expected(msg string) string {
 	i := strings.Index(msg, " (expected ")
-	if i < 0 || len(msg)-i > 60 {
+	if i < 0 {
 		return ""
 	}
-	return msg[i:]
+	hint := strings.TrimSuffix(msg[i+len(" (expected "):], ")")
+	if strings.HasPrefix(hint, `"`) && !strings.Contains(hint, " ") {
+		return " (expected " + hint + ")"
+	}
+	if h, ok := hints[strings.Fields(hint)[0]]; ok {
+		return " (expected " + h + ")"
+	}
+	return ""
 }
 
 // trailingContinuation finds a backslash-newline at the very end of the
