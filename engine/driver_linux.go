@@ -330,11 +330,21 @@ func (e *Engine) Close() error {
 		}
 		waitGone(pids, 2*time.Second)
 	}
+	e.sweepGroup()
 	for _, p := range procs {
 		p.closeStdio()
 	}
 	e.wg.Wait()
 	return nil
+}
+
+// sweepGroup kills what is left in the tree's process group (the session
+// the root was started in): programs that ignored signaloneof and orphans
+// the driver never knew. Only without a wrapper: the group is then ours.
+func (e *Engine) sweepGroup() {
+	if e.cmd != nil && e.cmd.Process != nil && len(e.opts.Exec) == 0 {
+		unix.Kill(-e.cmd.Process.Pid, unix.SIGKILL)
+	}
 }
 
 func (e *Engine) stopRoot() {

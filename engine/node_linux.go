@@ -128,6 +128,9 @@ func (n *node) optsArg() string {
 // bootRoot connects the root node to the driver's socket, and makes the
 // sealed memfd copy of the binary that every later fork executes.
 func bootRoot(path string) error {
+	// Whatever the driver's own parent left open without close-on-exec
+	// (a shell's or a test runner's fds) must not reach the programs.
+	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return os.NewSyscallError("socket", err)
@@ -254,8 +257,16 @@ func (n *node) loop() {
 // shutdown ends the subtree: signaloneof to exec'd children (their process
 // group first, for shells that do not pass signals on), and closing the
 // lifelines of child nodes, which then do the same.
+//
+// The root also signals its process group: the tree's session, which holds
+// what exec'd programs started and left behind (a shell's background job).
 func (n *node) shutdown() {
 	n.releaseChildren()
+	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); n.lifeline < 0 && sig > 0 {
+		signal.Ignore(sig)
+		unix.Kill(0, sig)
+		unix.Kill(0, unix.SIGCONT)
+	}
 }
 
 func (n *node) releaseChildren() {

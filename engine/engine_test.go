@@ -1,0 +1,350 @@
+package engine
+
+import (
+	"bytes"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+func TestGetpidRoot(t *testing.T) {
+	e, ctx := start(t)
+	pid := call(t, e, ctx, nil, "getpid").(int64)
+	if int(pid) != e.root.pid {
+		t.Fatalf("getpid [] = %d, root is %d", pid, e.root.pid)
+	}
+}
+
+// A 16-deep pipeline: getpid on the leaf answers the leaf's pid, and the
+// call goes straight to the leaf: with every node above it stopped
+// (SIGSTOP), the leaf still answers (star transport, one round trip).
+func TestPipeline16Deep(t *testing.T) {
+	e, ctx := start(t)
+	pl := chain(t, e, ctx, 16)
+	if got := call(t, e, ctx, pl, "getpid").(int64); int(got) != leaf(pl) {
+		t.Fatalf("getpid on the leaf = %d, want %d", got, leaf(pl))
+	}
+	for _, pid := range append([]int{e.root.pid}, pl[:15]...) {
+		unix.Kill(pid, unix.SIGSTOP)
+		defer unix.Kill(pid, unix.SIGCONT)
+	}
+	if got := call(t, e, ctx, pl, "getppid").(int64); int(got) != pl[14] {
+		t.Fatalf("getppid on the leaf = %d, want %d", got, pl[14])
+	}
+}
+
+func TestBadPid(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	_, err := e.Call(ctx, []int{leaf(c) + 100000}, "getpid", nil)
+	if !errors.Is(err, builtins.ErrBadPid) {
+		t.Fatalf("getpid on a stranger: %v, want badpid", err)
+	}
+	_, err = e.Call(ctx, []int{e.root.pid}, "getpid", nil)
+	if !errors.Is(err, builtins.ErrBadPid) || !strings.Contains(err.Error(), "not a live child of []") {
+		t.Fatalf("getpid [root]: %v, want badpid naming the parent", err)
+	}
+}
+
+// execvp of cat, then stdin in, the same bytes out, then eof and exit.
+func TestCatEchoesStdin(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execvp", "/bin/cat", []any{"cat"})
+	data := make([]byte, 3<<20)
+	rand.Read(data)
+	call(t, e, ctx, c, "stdin", string(data))
+	call(t, e, ctx, c, "eof")
+	var got []byte
+	for len(got) < len(data) {
+		out := call(t, e, ctx, c, "stdout", int64(5000)).(string)
+		if out == "" {
+			t.Fatalf("stdout stalled after %d of %d bytes", len(got), len(data))
+		}
+		got = append(got, out...)
+	}
+	if !bytes.Equal(got, data) {
+		t.Fatal("cat returned other bytes than it was given")
+	}
+	if ev := event(t, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+}
+
+// All of a program's output is delivered before its exit event.
+func TestOutputBeforeExitEvent(t *testing.T) {
+	e, ctx := start(t)
+	for i := 0; i < 5; i++ {
+		c := fork(t, e, ctx, nil)
+		call(t, e, ctx, c, "execvp", "/bin/sh", []any{"sh", "-c", "head -c 3000000 /dev/zero; echo end >&2; exit 3"})
+		if ev := event(t, e, ctx, c); builtins.Format(ev) != "{exit_status: 3}" {
+			t.Fatalf("event = %s", builtins.Format(ev))
+		}
+		out := call(t, e, ctx, c, "stdout").(string)
+		errOut := call(t, e, ctx, c, "stderr").(string)
+		if len(out) != 3000000 || errOut != "end\n" {
+			t.Fatalf("at the exit event: %d bytes of stdout, stderr %q", len(out), errOut)
+		}
+	}
+}
+
+// An orphaned grandchild holding the pipe blocks nothing: the exit event
+// arrives, other calls go on, and Close still ends it (it is in the tree's
+// process group).
+func TestOrphanHoldingPipe(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execvp", "/bin/sh", []any{"sh", "-c", "sleep 1000 & echo $!"})
+	if ev := event(t, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+	var orphan int
+	fmt.Sscan(call(t, e, ctx, c, "stdout", int64(1000)).(string), &orphan)
+	if orphan == 0 || !alive(orphan) {
+		t.Fatalf("no orphan sleep (%d)", orphan)
+	}
+	call(t, e, ctx, nil, "getpid")
+	e.Close()
+	waitDead(t, orphan)
+}
+
+// An exec'd program sees fds 0, 1 and 2 and nothing of alsh's.
+func TestExecFdHygiene(t *testing.T) {
+	e, ctx := start(t)
+	pl := chain(t, e, ctx, 3)
+	call(t, e, ctx, pl, "execvp", "/bin/ls", []any{"ls", "-1", "/proc/self/fd"})
+	event(t, e, ctx, pl)
+	out := call(t, e, ctx, pl, "stdout").(string)
+	// ls itself holds one fd (3) open on the directory it lists.
+	if out != "0\n1\n2\n3\n" {
+		t.Fatalf("fds seen by the program:\n%s", out)
+	}
+}
+
+func TestKillMiddleTakesSubtree(t *testing.T) {
+	e, ctx := start(t)
+	a := fork(t, e, ctx, nil)
+	b := fork(t, e, ctx, a)
+	c := fork(t, e, ctx, b)
+	d := fork(t, e, ctx, b)
+	call(t, e, ctx, d, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	call(t, e, ctx, nil, "kill", int64(leaf(a)), builtins.Const("sigkill"))
+	if ev := event(t, e, ctx, a); builtins.Format(ev) != `{termsig: "sigkill"}` {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+	waitDead(t, leaf(b), leaf(c), leaf(d))
+	if _, err := e.Call(ctx, b, "getpid", nil); !errors.Is(err, builtins.ErrBadPid) {
+		t.Fatalf("call below the killed node: %v, want badpid", err)
+	}
+}
+
+func TestExecMiddleTakesSubtree(t *testing.T) {
+	e, ctx := start(t)
+	a := fork(t, e, ctx, nil)
+	b := fork(t, e, ctx, a)
+	c := fork(t, e, ctx, b)
+	d := fork(t, e, ctx, a)
+	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	call(t, e, ctx, d, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	call(t, e, ctx, a, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	waitDead(t, leaf(b), leaf(c), leaf(d))
+	if !alive(leaf(a)) {
+		t.Fatal("the exec'd middle process itself died")
+	}
+}
+
+// SIGKILL of the alsh process takes the whole tree down.
+func TestSigkillOfDriverTakesTree(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperDriver$")
+	cmd.Env = append(os.Environ(), "ALSH_TEST_DRIVER=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pids []int
+	for {
+		var pid int
+		if _, err := fmt.Fscan(out, &pid); err != nil || pid == 0 {
+			break
+		}
+		pids = append(pids, pid)
+	}
+	if len(pids) < 6 {
+		t.Fatalf("helper driver reported %d pids", len(pids))
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	waitDead(t, pids...)
+}
+
+// TestHelperDriver is not a test: TestSigkillOfDriverTakesTree runs it in a
+// child process, which builds a tree, prints its pids and waits to be killed.
+func TestHelperDriver(t *testing.T) {
+	if os.Getenv("ALSH_TEST_DRIVER") != "1" {
+		t.Skip("helper process for TestSigkillOfDriverTakesTree")
+	}
+	e, ctx := start(t)
+	a := chain(t, e, ctx, 3)
+	b := fork(t, e, ctx, a[:1])
+	call(t, e, ctx, b, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	c := fork(t, e, ctx, a)
+	call(t, e, ctx, c, "execvp", "/bin/sh", []any{"sh", "-c", "sleep 1000; true"})
+	for _, p := range e.Processes() {
+		fmt.Println(p.Pid)
+	}
+	fmt.Println(0)
+	time.Sleep(time.Minute)
+}
+
+// Every process is reaped and the driver's fd count returns to where it
+// started.
+func TestNoLeaks(t *testing.T) {
+	before := fdCount(t)
+	for i := 0; i < 3; i++ {
+		e, ctx := start(t)
+		pl := chain(t, e, ctx, 4)
+		c := fork(t, e, ctx, pl[:2])
+		call(t, e, ctx, c, "execvp", "/bin/cat", []any{"cat"})
+		call(t, e, ctx, c, "stdin", "x")
+		call(t, e, ctx, pl, "exit", int64(0))
+		event(t, e, ctx, pl)
+		pids := livePids(e)
+		e.Close()
+		waitDead(t, pids...)
+	}
+	if after := fdCount(t); after != before {
+		t.Fatalf("fds: %d before, %d after", before, after)
+	}
+	var ws unix.WaitStatus
+	if pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil); pid > 0 || !errors.Is(err, unix.ECHILD) {
+		t.Fatalf("an unreaped child is left: pid %d, %v", pid, err)
+	}
+}
+
+func TestExitStatusAndTermsigEvents(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "exit", int64(7))
+	if ev := event(t, e, ctx, c); builtins.Format(ev) != "{exit_status: 7}" {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+	c = fork(t, e, ctx, nil)
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigterm"))
+	// A node catches sigterm and reports it, as alcove's event loop does.
+	if ev := event(t, e, ctx, c); builtins.Format(ev) != `{signal: "sigterm"}` {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+	call(t, e, ctx, c, "getpid")
+}
+
+func TestExecFailureIsAnErrno(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	_, err := e.Call(ctx, c, "execvp", []any{"/nonexistent/prog", []any{"prog"}})
+	if !isErrno(err, unix.ENOENT) {
+		t.Fatalf("execvp of a missing program: %v, want enoent", err)
+	}
+	call(t, e, ctx, c, "getpid") // the node lives on
+}
+
+func TestOptionsAndLimits(t *testing.T) {
+	e, ctx := start(t)
+	if got := call(t, e, ctx, nil, "getopt", builtins.Const("maxchild")).(int64); got != 64 {
+		t.Fatalf("maxchild = %d, want 64", got)
+	}
+	if got := call(t, e, ctx, nil, "getopt", builtins.Const("maxforkdepth")).(int64); got != 16 {
+		t.Fatalf("maxforkdepth = %d, want 16", got)
+	}
+	call(t, e, ctx, nil, "setopt", builtins.Const("maxforkdepth"), int64(2))
+	call(t, e, ctx, nil, "setopt", builtins.Const("signaloneof"), int64(9))
+	pl := chain(t, e, ctx, 2)
+	// Options are inherited by children forked later.
+	if got := call(t, e, ctx, pl, "getopt", builtins.Const("signaloneof")).(int64); got != 9 {
+		t.Fatalf("inherited signaloneof = %d, want 9", got)
+	}
+	if _, err := e.Call(ctx, pl, "fork", nil); !isErrno(err, unix.EAGAIN) {
+		t.Fatalf("fork past maxforkdepth: %v, want eagain", err)
+	}
+	call(t, e, ctx, pl[:1], "setopt", builtins.Const("maxchild"), int64(1))
+	if _, err := e.Call(ctx, pl[:1], "fork", nil); !isErrno(err, unix.EAGAIN) {
+		t.Fatalf("fork past maxchild: %v, want eagain", err)
+	}
+	if _, err := e.Call(ctx, nil, "setopt", []any{builtins.Const("maxchild"), int64(-1)}); err == nil {
+		t.Fatal("setopt maxchild -1 succeeded")
+	}
+}
+
+// getrlimit reports the limit the parent set, not the one Go raises itself
+// to at start.
+func TestRlimitNofileIsTheParents(t *testing.T) {
+	e, ctx := start(t)
+	a := fork(t, e, ctx, nil)
+	lim := call(t, e, ctx, a, "getrlimit", builtins.Const("rlimit_nofile")).(builtins.Record)
+	call(t, e, ctx, a, "setrlimit", builtins.Const("rlimit_nofile"), builtins.Record{"cur": int64(100), "max": lim["max"]})
+	b := fork(t, e, ctx, a)
+	got := call(t, e, ctx, b, "getrlimit", builtins.Const("rlimit_nofile")).(builtins.Record)
+	if got["cur"] != int64(100) || got["max"] != lim["max"] {
+		t.Fatalf("child's nofile = %s, want {cur: 100, max: %v}", builtins.Format(got), lim["max"])
+	}
+	call(t, e, ctx, b, "execvp", "/bin/sh", []any{"sh", "-c", "ulimit -n"})
+	event(t, e, ctx, b)
+	if out := call(t, e, ctx, b, "stdout").(string); out != "100\n" {
+		t.Fatalf("the exec'd program's nofile: %q, want 100", out)
+	}
+}
+
+func TestCallTimeoutAndContext(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	unix.Kill(leaf(c), unix.SIGSTOP)
+	short, cancel := contextWithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	_, err := e.Call(short, c, "getpid", nil)
+	if err == nil || !strings.Contains(err.Error(), "no reply") {
+		t.Fatalf("call to a stopped node: %v, want a timeout", err)
+	}
+	unix.Kill(leaf(c), unix.SIGCONT)
+	call(t, e, ctx, c, "getpid") // the late reply is dropped, the next one matches
+}
+
+func TestStdinQueueNeverDrops(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	chunk := strings.Repeat("x", 1<<20)
+	var err error
+	for i := 0; i < 200 && err == nil; i++ {
+		_, err = e.Call(ctx, c, "stdin", []any{chunk})
+	}
+	if err == nil || !strings.Contains(err.Error(), "stdin queue full") {
+		t.Fatalf("stdin to a program that never reads: %v, want a queue-full error", err)
+	}
+}
+
+func TestUnknownCallAndBadArgs(t *testing.T) {
+	e, ctx := start(t)
+	if _, err := e.Call(ctx, nil, "frobnicate", nil); err == nil || !strings.Contains(err.Error(), "unknown call frobnicate") {
+		t.Fatalf("unknown call: %v", err)
+	}
+	_, err := e.Call(ctx, nil, "setuid", []any{"root"})
+	var ae *builtins.ArgError
+	if !errors.As(err, &ae) || ae.N != 1 {
+		t.Fatalf("setuid \"root\": %v, want an argument error on argument 1", err)
+	}
+	_, err = e.Call(ctx, nil, "kill", []any{int64(1), builtins.Const("sigtrem")})
+	if err == nil || !strings.Contains(err.Error(), "sigterm") {
+		t.Fatalf("unknown signal: %v, want a suggestion of sigterm", err)
+	}
+}

@@ -1,0 +1,136 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// testTimeout bounds every test's calls (STYLE rule 20).
+const testTimeout = 20 * time.Second
+
+// start starts an engine for one test and closes it at the end, checking
+// that Close leaves no process of the tree behind.
+func start(t testing.TB) (*Engine, context.Context) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	t.Cleanup(cancel)
+	e, err := Start(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		pids := livePids(e)
+		e.Close()
+		for _, pid := range pids {
+			if alive(pid) {
+				t.Errorf("process %d survived Close", pid)
+			}
+		}
+	})
+	return e, ctx
+}
+
+func livePids(e *Engine) []int {
+	var pids []int
+	for _, p := range e.Processes() {
+		pids = append(pids, p.Pid)
+	}
+	return pids
+}
+
+// call performs a call that must succeed.
+func call(t testing.TB, e *Engine, ctx context.Context, pl []int, name string, args ...any) any {
+	t.Helper()
+	v, err := e.Call(ctx, pl, name, args)
+	if err != nil {
+		t.Fatalf("%s %v: %v", name, pl, err)
+	}
+	return v
+}
+
+// fork forks a child of pl and returns the child's pipeline.
+func fork(t testing.TB, e *Engine, ctx context.Context, pl []int) []int {
+	t.Helper()
+	pid := call(t, e, ctx, pl, "fork").(int64)
+	return append(append([]int(nil), pl...), int(pid))
+}
+
+// chain forks a pipeline n deep.
+func chain(t testing.TB, e *Engine, ctx context.Context, n int) []int {
+	var pl []int
+	for i := 0; i < n; i++ {
+		pl = fork(t, e, ctx, pl)
+	}
+	return pl
+}
+
+func leaf(pl []int) int { return pl[len(pl)-1] }
+
+// alive says whether pid runs; a zombie counts as dead (its parent may be
+// gone and the machine's init slow to reap it).
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
+}
+
+// waitDead waits until none of pids is alive.
+func waitDead(t testing.TB, pids ...int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, pid := range pids {
+		for alive(pid) {
+			if time.Now().After(deadline) {
+				t.Fatalf("process %d still alive", pid)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// event waits for the next event of pl.
+func event(t testing.TB, e *Engine, ctx context.Context, pl []int) any {
+	t.Helper()
+	return call(t, e, ctx, pl, "event", int64(10000))
+}
+
+func fdCount(t testing.TB) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
+
+// privileged skips a test that needs root, unless CI requires it.
+func privileged(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+		t.Fatal("needs root, and ALSH_REQUIRE_PRIVILEGED=1")
+	}
+	t.Skip("needs root")
+}
+
+func isErrno(err error, want unix.Errno) bool { return errors.Is(err, want) }
+
+func itoaTest(i int) string { return strconv.Itoa(i) }
+
+func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}
