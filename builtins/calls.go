@@ -1,5 +1,7 @@
 package builtins
 
+//go:generate go run gen_calls.go
+
 import "slices"
 
 // Table is every call alsh knows: the one place a call is declared. Rows
