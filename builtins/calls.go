@@ -11,8 +11,11 @@ import "slices"
 var Table = slices.Concat(
 	processCalls,
 	credentialCalls,
+	environmentCalls,
 	filesystemCalls,
+	fdCalls,
 	limitCalls,
 	namespaceCalls,
+	constantCalls,
 	stdioCalls,
 )

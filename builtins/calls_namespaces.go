@@ -9,4 +9,12 @@ var namespaceCalls = []Call{
 	{Name: "gethostname", Group: "namespaces", Result: Str, Man: "gethostname(2)",
 		Summary: "the host name",
 		Example: "gethostname [$c]"},
+	{Name: "unshare", Group: "namespaces", Args: []Arg{{"flags", Flags, "clone"}},
+		Result: Nothing, Man: "unshare(2)",
+		Summary: "move the node into new namespaces (not clone_newuser: clone a child with it instead)",
+		Example: "unshare [$c] [clone_newuts clone_newns]"},
+	{Name: "setns", Group: "namespaces", Args: []Arg{{"fd", Int, ""}, {"nstype", Flags, "clone"}}, Optional: 1,
+		Result: Nothing, Man: "setns(2)",
+		Summary: "move the node into the namespace open on fd (nstype 0 or omitted: any kind)",
+		Example: "setns [$c] $fd clone_newuts"},
 }

@@ -69,6 +69,60 @@ func (e *Engine) Setopt(ctx context.Context, pl []int, option any, value int64) 
 	return err
 }
 
+// Getpgrp: the process group id. See getpgrp(2).
+func (e *Engine) Getpgrp(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getpgrp", nil))
+}
+
+// Setpgid: move a process (0: this one) into a process group (0: its own). See setpgid(2).
+func (e *Engine) Setpgid(ctx context.Context, pl []int, pid int64, pgid int64) error {
+	_, err := e.Call(ctx, pl, "setpgid", []any{pid, pgid})
+	return err
+}
+
+// Getsid: the session id of a process (default 0: this one). See getsid(2).
+func (e *Engine) Getsid(ctx context.Context, pl []int, pid ...int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getsid", append([]any{}, optional(pid)...)))
+}
+
+// Setsid: start a new session and process group; returns the session id. See setsid(2).
+func (e *Engine) Setsid(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "setsid", nil))
+}
+
+// Waitpid: wait for a child to change state: {pid, status, exit_status|termsig|stopsig|continued}; pid 0 with wnohang when none has; exited children are usually reaped by the node first. See waitpid(2).
+func (e *Engine) Waitpid(ctx context.Context, pl []int, pid int64, options ...any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "waitpid", append([]any{pid}, optional(options)...)))
+}
+
+// Getpriority: the nice value (-20..19) of a process, group or user (who 0: this one). See getpriority(2).
+func (e *Engine) Getpriority(ctx context.Context, pl []int, which any, who int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getpriority", []any{which, who}))
+}
+
+// Setpriority: set the nice value of a process, group or user (who 0: this one). See setpriority(2).
+func (e *Engine) Setpriority(ctx context.Context, pl []int, which any, who int64, prio int64) error {
+	_, err := e.Call(ctx, pl, "setpriority", []any{which, who, prio})
+	return err
+}
+
+// Setproctitle: name the process (PR_SET_NAME: /proc/PID/comm, 15 bytes); argv is left as is. See prctl(2).
+func (e *Engine) Setproctitle(ctx context.Context, pl []int, title string) error {
+	_, err := e.Call(ctx, pl, "setproctitle", []any{title})
+	return err
+}
+
+// Version: the alsh version the node runs. See alsh(7).
+func (e *Engine) Version(ctx context.Context, pl []int) (string, error) {
+	return resultStr(e.Call(ctx, pl, "version", nil))
+}
+
+// Fexecve: replace the node with the program open on fd (execveat AT_EMPTY_PATH). See fexecve(3).
+func (e *Engine) Fexecve(ctx context.Context, pl []int, fd int64, argv []string, env []string) error {
+	_, err := e.Call(ctx, pl, "fexecve", []any{fd, anyList(argv), anyList(env)})
+	return err
+}
+
 // Setuid: set the user id. See setuid(2).
 func (e *Engine) Setuid(ctx context.Context, pl []int, uid int64) error {
 	_, err := e.Call(ctx, pl, "setuid", []any{uid})
@@ -78,6 +132,87 @@ func (e *Engine) Setuid(ctx context.Context, pl []int, uid int64) error {
 // Setgid: set the group id. See setgid(2).
 func (e *Engine) Setgid(ctx context.Context, pl []int, gid int64) error {
 	_, err := e.Call(ctx, pl, "setgid", []any{gid})
+	return err
+}
+
+// Getuid: the real user id. See getuid(2).
+func (e *Engine) Getuid(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getuid", nil))
+}
+
+// Geteuid: the effective user id. See geteuid(2).
+func (e *Engine) Geteuid(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "geteuid", nil))
+}
+
+// Getgid: the real group id. See getgid(2).
+func (e *Engine) Getgid(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getgid", nil))
+}
+
+// Getegid: the effective group id. See getegid(2).
+func (e *Engine) Getegid(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getegid", nil))
+}
+
+// Getresuid: the user ids as {real, effective, saved}. See getresuid(2).
+func (e *Engine) Getresuid(ctx context.Context, pl []int) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "getresuid", nil))
+}
+
+// Getresgid: the group ids as {real, effective, saved}. See getresgid(2).
+func (e *Engine) Getresgid(ctx context.Context, pl []int) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "getresgid", nil))
+}
+
+// Setresuid: set the real, effective and saved user ids (-1 keeps one). See setresuid(2).
+func (e *Engine) Setresuid(ctx context.Context, pl []int, real int64, effective int64, saved int64) error {
+	_, err := e.Call(ctx, pl, "setresuid", []any{real, effective, saved})
+	return err
+}
+
+// Setresgid: set the real, effective and saved group ids (-1 keeps one). See setresgid(2).
+func (e *Engine) Setresgid(ctx context.Context, pl []int, real int64, effective int64, saved int64) error {
+	_, err := e.Call(ctx, pl, "setresgid", []any{real, effective, saved})
+	return err
+}
+
+// Getgroups: the supplementary group ids, sorted. See getgroups(2).
+func (e *Engine) Getgroups(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "getgroups", nil))
+}
+
+// Setgroups: set the supplementary group ids. See setgroups(2).
+func (e *Engine) Setgroups(ctx context.Context, pl []int, groups []int) error {
+	_, err := e.Call(ctx, pl, "setgroups", []any{anyList(groups)})
+	return err
+}
+
+// Environ: the node's environment as a list of "NAME=value". See environ(7).
+func (e *Engine) Environ(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "environ", nil))
+}
+
+// Getenv: the value of an environment variable, or ok when it is unset ("" is set and empty). See getenv(3).
+func (e *Engine) Getenv(ctx context.Context, pl []int, name string) (string, error) {
+	return resultStr(e.Call(ctx, pl, "getenv", []any{name}))
+}
+
+// Setenv: set an environment variable; with overwrite 0 an existing value stays (default 1). See setenv(3).
+func (e *Engine) Setenv(ctx context.Context, pl []int, name string, value string, overwrite ...int64) error {
+	_, err := e.Call(ctx, pl, "setenv", append([]any{name, value}, optional(overwrite)...))
+	return err
+}
+
+// Unsetenv: remove an environment variable. See unsetenv(3).
+func (e *Engine) Unsetenv(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "unsetenv", []any{name})
+	return err
+}
+
+// Clearenv: empty the node's environment. See clearenv(3).
+func (e *Engine) Clearenv(ctx context.Context, pl []int) error {
+	_, err := e.Call(ctx, pl, "clearenv", nil)
 	return err
 }
 
@@ -96,6 +231,124 @@ func (e *Engine) Chdir(ctx context.Context, pl []int, path string) error {
 // Getcwd: the working directory. See getcwd(3).
 func (e *Engine) Getcwd(ctx context.Context, pl []int) (string, error) {
 	return resultStr(e.Call(ctx, pl, "getcwd", nil))
+}
+
+// Chmod: change a file's mode. See chmod(2).
+func (e *Engine) Chmod(ctx context.Context, pl []int, path string, mode int64) error {
+	_, err := e.Call(ctx, pl, "chmod", []any{path, mode})
+	return err
+}
+
+// Chown: change a file's owner and group (-1 keeps one). See chown(2).
+func (e *Engine) Chown(ctx context.Context, pl []int, path string, uid int64, gid int64) error {
+	_, err := e.Call(ctx, pl, "chown", []any{path, uid, gid})
+	return err
+}
+
+// Link: make a hard link newpath to oldpath. See link(2).
+func (e *Engine) Link(ctx context.Context, pl []int, oldpath string, newpath string) error {
+	_, err := e.Call(ctx, pl, "link", []any{oldpath, newpath})
+	return err
+}
+
+// Symlink: make a symbolic link linkpath pointing at target. See symlink(2).
+func (e *Engine) Symlink(ctx context.Context, pl []int, target string, linkpath string) error {
+	_, err := e.Call(ctx, pl, "symlink", []any{target, linkpath})
+	return err
+}
+
+// Unlink: remove a name from the filesystem. See unlink(2).
+func (e *Engine) Unlink(ctx context.Context, pl []int, path string) error {
+	_, err := e.Call(ctx, pl, "unlink", []any{path})
+	return err
+}
+
+// Mkdir: make a directory (the mode is masked by the umask). See mkdir(2).
+func (e *Engine) Mkdir(ctx context.Context, pl []int, path string, mode int64) error {
+	_, err := e.Call(ctx, pl, "mkdir", []any{path, mode})
+	return err
+}
+
+// Rmdir: remove an empty directory. See rmdir(2).
+func (e *Engine) Rmdir(ctx context.Context, pl []int, path string) error {
+	_, err := e.Call(ctx, pl, "rmdir", []any{path})
+	return err
+}
+
+// Mkfifo: make a named pipe (the mode is masked by the umask). See mkfifo(3).
+func (e *Engine) Mkfifo(ctx context.Context, pl []int, path string, mode int64) error {
+	_, err := e.Call(ctx, pl, "mkfifo", []any{path, mode})
+	return err
+}
+
+// Readdir: the names in a directory, . and .. included, in the kernel's order. See getdents64(2).
+func (e *Engine) Readdir(ctx context.Context, pl []int, path string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "readdir", []any{path}))
+}
+
+// Mount: mount a filesystem; an empty source, fstype or data is NULL. See mount(2).
+func (e *Engine) Mount(ctx context.Context, pl []int, source string, target string, fstype string, flags any, data ...string) error {
+	_, err := e.Call(ctx, pl, "mount", append([]any{source, target, fstype, flags}, optional(data)...))
+	return err
+}
+
+// Umount: unmount a filesystem. See umount(2).
+func (e *Engine) Umount(ctx context.Context, pl []int, target string) error {
+	_, err := e.Call(ctx, pl, "umount", []any{target})
+	return err
+}
+
+// Umount2: unmount a filesystem with flags (mnt_detach, mnt_force, mnt_expire, umount_nofollow). See umount2(2).
+func (e *Engine) Umount2(ctx context.Context, pl []int, target string, flags any) error {
+	_, err := e.Call(ctx, pl, "umount2", []any{target, flags})
+	return err
+}
+
+// PivotRoot: make new_root the root, moving the old root to put_old ("." "." stacks them). See pivot_root(2).
+func (e *Engine) PivotRoot(ctx context.Context, pl []int, newRoot string, putOld string) error {
+	_, err := e.Call(ctx, pl, "pivot_root", []any{newRoot, putOld})
+	return err
+}
+
+// Open: open a file; returns the fd (inherited by exec unless o_cloexec). See open(2).
+func (e *Engine) Open(ctx context.Context, pl []int, path string, flags any, mode ...int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "open", append([]any{path, flags}, optional(mode)...)))
+}
+
+// CloseFd: close an fd. See close(2).
+func (e *Engine) CloseFd(ctx context.Context, pl []int, fd int64) error {
+	_, err := e.Call(ctx, pl, "close", []any{fd})
+	return err
+}
+
+// Read: read up to count bytes (at most 65536 per call); "" at end of file. See read(2).
+func (e *Engine) Read(ctx context.Context, pl []int, fd int64, count int64) (string, error) {
+	return resultStr(e.Call(ctx, pl, "read", []any{fd, count}))
+}
+
+// Write: write bytes; returns how many were written. See write(2).
+func (e *Engine) Write(ctx context.Context, pl []int, fd int64, data string) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "write", []any{fd, data}))
+}
+
+// Lseek: move the file offset (whence 0 set, 1 cur, 2 end); returns the new offset. See lseek(2).
+func (e *Engine) Lseek(ctx context.Context, pl []int, fd int64, offset int64, whence int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "lseek", []any{fd, offset, whence}))
+}
+
+// Fcntl: an fcntl with an integer argument (f_getfd, f_setfd, f_getfl, f_setfl…); returns its result. See fcntl(2).
+func (e *Engine) Fcntl(ctx context.Context, pl []int, fd int64, cmd any, arg ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "fcntl", append([]any{fd, cmd}, optional(arg)...)))
+}
+
+// Select: wait until fds are ready: {read: […], write: […], except: […]}; timeout {sec, usec}, or none to block. See select(2).
+func (e *Engine) Select(ctx context.Context, pl []int, read []int, write []int, except []int, timeout ...any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "select", append([]any{anyList(read), anyList(write), anyList(except)}, optional(timeout)...)))
+}
+
+// Socket: create a socket; returns the fd (inherited by exec unless sock_cloexec). See socket(2).
+func (e *Engine) Socket(ctx context.Context, pl []int, domain any, typeArg any, protocol ...int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "socket", append([]any{domain, typeArg}, optional(protocol)...)))
 }
 
 // Getrlimit: read a resource limit as {cur, max}. See getrlimit(2).
@@ -118,6 +371,28 @@ func (e *Engine) Sethostname(ctx context.Context, pl []int, name string) error {
 // Gethostname: the host name. See gethostname(2).
 func (e *Engine) Gethostname(ctx context.Context, pl []int) (string, error) {
 	return resultStr(e.Call(ctx, pl, "gethostname", nil))
+}
+
+// Unshare: move the node into new namespaces (not clone_newuser: clone a child with it instead). See unshare(2).
+func (e *Engine) Unshare(ctx context.Context, pl []int, flags any) error {
+	_, err := e.Call(ctx, pl, "unshare", []any{flags})
+	return err
+}
+
+// Setns: move the node into the namespace open on fd (nstype 0 or omitted: any kind). See setns(2).
+func (e *Engine) Setns(ctx context.Context, pl []int, fd int64, nstype ...any) error {
+	_, err := e.Call(ctx, pl, "setns", append([]any{fd}, optional(nstype)...))
+	return err
+}
+
+// Constant: the value of a constant of a table (clone, fcntl, file, mount, prio, rlimit, signal, socket, wait, ioctl, prctl, ptrace, seccomp, syscall, cap, errno…). See alsh(7).
+func (e *Engine) Constant(ctx context.Context, pl []int, table any, name any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "constant", []any{table, name}))
+}
+
+// Errno: the name of an errno number (1 is "eperm"). See errno(3).
+func (e *Engine) Errno(ctx context.Context, pl []int, errno int64) (string, error) {
+	return resultStr(e.Call(ctx, pl, "errno", []any{errno}))
 }
 
 // Stdin: send bytes to the exec'd program's stdin (queued, never dropped). See alsh(7).

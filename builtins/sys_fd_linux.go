@@ -1,0 +1,150 @@
+package builtins
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+// maxRead bounds one read call's reply, as alcove's reply budget does.
+const maxRead = 64 << 10
+
+// sysOpen opens a file with exactly the flags given: no o_cloexec is added,
+// so a program the node runs later inherits the fd unless the user asks.
+func sysOpen(_ Node, a Args) (any, error) {
+	p := a.Str(0)
+	var mode uint32
+	if a.Has(2) {
+		mode = uint32(a.Int(2))
+	}
+	var fd int
+	err := retry(func() (err error) { fd, err = unix.Open(p, int(a.Int(1)), mode); return err })
+	return intResult(int64(fd), pathErr("open", p, err))
+}
+
+func sysClose(_ Node, a Args) (any, error) {
+	// close is not retried: after EINTR the fd is already gone on Linux.
+	return ok(sysErr("close", unix.Close(int(a.Int(0)))))
+}
+
+// sysRead reads once, at most maxRead bytes; "" is end of file.
+func sysRead(_ Node, a Args) (any, error) {
+	count := a.Int(1)
+	if count < 0 {
+		return nil, &ArgError{Call: "read", N: 2, Name: "count", Msg: "must not be negative"}
+	}
+	buf := make([]byte, min(count, maxRead))
+	var n int
+	err := retry(func() (err error) { n, err = unix.Read(int(a.Int(0)), buf); return err })
+	if err != nil {
+		return nil, sysErr("read", err)
+	}
+	return string(buf[:n]), nil
+}
+
+func sysWrite(_ Node, a Args) (any, error) {
+	var n int
+	err := retry(func() (err error) { n, err = unix.Write(int(a.Int(0)), []byte(a.Str(1))); return err })
+	return intResult(int64(n), sysErr("write", err))
+}
+
+// sysLseek returns the new offset (alcove drops it).
+func sysLseek(_ Node, a Args) (any, error) {
+	off, err := unix.Seek(int(a.Int(0)), a.Int(1), int(a.Int(2)))
+	return intResult(off, sysErr("lseek", err))
+}
+
+func sysFcntl(_ Node, a Args) (any, error) {
+	var arg int
+	if a.Has(2) {
+		arg = int(a.Int(2))
+	}
+	var r int
+	err := retry(func() (err error) { r, err = unix.FcntlInt(uintptr(a.Int(0)), int(a.Int(1)), arg); return err })
+	return intResult(int64(r), sysErr("fcntl", err))
+}
+
+func sysSocket(_ Node, a Args) (any, error) {
+	var proto int
+	if a.Has(2) {
+		proto = int(a.Int(2))
+	}
+	fd, err := unix.Socket(int(a.Int(0)), int(a.Int(1)), proto)
+	return intResult(int64(fd), sysErr("socket", err))
+}
+
+// sysSelect waits with select(2) and returns the ready fds of each list,
+// in the order given. Errors are reported (alcove turns them into badarg).
+func sysSelect(_ Node, a Args) (any, error) {
+	tv, err := selectTimeout(a)
+	if err != nil {
+		return nil, err
+	}
+	lists := [3][]int{a.Ints(0), a.Ints(1), a.Ints(2)}
+	var sets [3]unix.FdSet
+	err = retry(func() error {
+		nfd, err := fillSets(&sets, lists)
+		if err != nil {
+			return err
+		}
+		_, err = unix.Select(nfd, &sets[0], &sets[1], &sets[2], tv)
+		return err
+	})
+	if err != nil {
+		return nil, sysErr("select", err)
+	}
+	return Record{"read": readyFds(&sets[0], lists[0]), "write": readyFds(&sets[1], lists[1]),
+		"except": readyFds(&sets[2], lists[2])}, nil
+}
+
+// fillSets builds the fd sets and returns the highest fd plus one. An fd
+// outside 0..1023 cannot be in an fd_set: EINVAL, where glibc's FD_SET
+// would write out of bounds.
+func fillSets(sets *[3]unix.FdSet, lists [3][]int) (int, error) {
+	nfd := 0
+	for i, l := range lists {
+		sets[i].Zero()
+		for _, fd := range l {
+			if fd < 0 || fd >= unix.FD_SETSIZE {
+				return 0, unix.EINVAL
+			}
+			sets[i].Set(fd)
+			nfd = max(nfd, fd+1)
+		}
+	}
+	return nfd, nil
+}
+
+func readyFds(set *unix.FdSet, l []int) []any {
+	out := []any{}
+	for _, fd := range l {
+		if set.IsSet(fd) {
+			out = append(out, int64(fd))
+		}
+	}
+	return out
+}
+
+// selectTimeout reads the optional timeout: absent, ok or [] blocks; a
+// record {sec, usec} bounds the wait.
+func selectTimeout(a Args) (*unix.Timeval, error) {
+	if !a.Has(3) {
+		return nil, nil
+	}
+	switch v := a.Value(3).(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		if len(v) == 0 {
+			return nil, nil
+		}
+	case Record:
+		sec, ok1 := v["sec"].(int64)
+		usec, ok2 := v["usec"].(int64)
+		if ok1 && ok2 && len(v) == 2 {
+			return &unix.Timeval{Sec: sec, Usec: usec}, nil
+		}
+	}
+	return nil, &ArgError{Call: "select", N: 4, Name: "timeout",
+		Msg: fmt.Sprintf("want {sec: N, usec: N} or ok, got %s", Format(a.Value(3)))}
+}

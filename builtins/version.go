@@ -1,0 +1,4 @@
+package builtins
+
+// Version is the alsh version, as the version call reports it.
+const Version = "0.1.0"
