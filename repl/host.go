@@ -1,0 +1,174 @@
+package repl
+
+import (
+	"context"
+	"slices"
+	"sync"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// trackingHost stands between the interpreter and the Host. It remembers
+// the last pipeline used (for the prompt) and the last call that failed
+// (for error messages), and it routes asynchronous output: to the printer
+// while async is on, except while a stdout, stderr or event call takes
+// it from the queue, so that such calls (and wait) still get what they
+// wait for.
+type trackingHost struct {
+	Host
+	pr *printer
+
+	// used by the REPL's goroutine only
+	async     bool
+	suspended bool
+	taken     [][]int // pipelines whose output a call took while suspended
+	last      []int
+	failed    *failedCall
+
+	mu      sync.Mutex // guards holding and held (the engine calls deliver)
+	holding bool
+	held    []builtins.Message
+}
+
+// failedCall is a call that returned an error, as the user wrote it.
+type failedCall struct {
+	name     string
+	pipeline []int
+	args     []any
+}
+
+func newTrackingHost(h Host, pr *printer) *trackingHost {
+	return &trackingHost{Host: h, pr: pr}
+}
+
+// takes says whether a call takes queued output or events.
+func takes(name string) bool {
+	return name == "stdout" || name == "stderr" || name == "event"
+}
+
+// Call performs a call, noting its pipeline and whether it failed.
+func (t *trackingHost) Call(ctx context.Context, pl []int, name string, args []any) (any, error) {
+	if len(pl) > 0 {
+		t.last = slices.Clone(pl)
+	}
+	if takes(name) {
+		t.suspend(pl)
+	}
+	v, err := t.Host.Call(ctx, pl, name, args)
+	if err != nil {
+		t.failed = &failedCall{name, slices.Clone(pl), args}
+	}
+	return v, err
+}
+
+// setAsync turns printing of asynchronous output on or off.
+func (t *trackingHost) setAsync(on bool) {
+	t.async = on
+	t.suspended = false
+	if on {
+		t.Host.Watch(t.deliver)
+	} else {
+		t.Host.Watch(nil)
+	}
+}
+
+// deliver is the Watch function: it never blocks.
+func (t *trackingHost) deliver(m builtins.Message) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.holding {
+		t.held = append(t.held, m)
+		return
+	}
+	t.pr.push(m)
+}
+
+// suspend queues output in the Host until the entry ends.
+func (t *trackingHost) suspend(pl []int) {
+	if !t.async {
+		return
+	}
+	t.taken = append(t.taken, slices.Clone(pl))
+	if !t.suspended {
+		t.suspended = true
+		t.Host.Watch(nil)
+	}
+}
+
+// startEntry forgets the previous entry's failure.
+func (t *trackingHost) startEntry() { t.failed = nil }
+
+// endEntry resumes printing after an entry that suspended it: output
+// that arrived meanwhile and was not taken is printed first, then what
+// arrives from now on.
+func (t *trackingHost) endEntry() {
+	if !t.suspended {
+		return
+	}
+	t.suspended = false
+	t.mu.Lock()
+	t.holding = true
+	t.mu.Unlock()
+	t.Host.Watch(t.deliver)
+	for _, pl := range t.drainList() {
+		t.drain(pl)
+	}
+	t.mu.Lock()
+	for _, m := range t.held {
+		t.pr.push(m)
+	}
+	t.held, t.holding = nil, false
+	t.mu.Unlock()
+	t.taken = nil
+}
+
+// drainList is every pipeline that may hold queued output: the live ones
+// and those whose output was taken during the entry.
+func (t *trackingHost) drainList() [][]int {
+	seen := map[string]bool{}
+	var out [][]int
+	add := func(pl []int) {
+		if k := pipelineString(pl); !seen[k] {
+			seen[k] = true
+			out = append(out, pl)
+		}
+	}
+	for _, p := range t.Host.Processes() {
+		add(p.Pipeline)
+	}
+	for _, pl := range t.taken {
+		add(pl)
+	}
+	return out
+}
+
+// drain moves what the Host queued for pl to the printer.
+func (t *trackingHost) drain(pl []int) {
+	ctx := context.Background()
+	for _, kind := range []string{"stdout", "stderr"} {
+		v, err := t.Host.Call(ctx, pl, kind, []any{int64(0)})
+		if s, ok := v.(string); ok && err == nil && s != "" {
+			t.pr.push(builtins.Message{Pipeline: pl, Kind: kind, Data: s})
+		}
+	}
+	for {
+		v, err := t.Host.Call(ctx, pl, "event", []any{int64(0)})
+		if err != nil || v == nil {
+			return
+		}
+		t.pr.push(builtins.Message{Pipeline: pl, Kind: "event", Data: v})
+	}
+}
+
+// lastLive returns the last pipeline used if its process still lives.
+func (t *trackingHost) lastLive() []int {
+	if t.last == nil {
+		return nil
+	}
+	for _, p := range t.Host.Processes() {
+		if slices.Equal(p.Pipeline, t.last) {
+			return t.last
+		}
+	}
+	return nil
+}
