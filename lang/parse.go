@@ -16,7 +16,7 @@ var parser = participle.MustBuild[Program](
 		&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
 	participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
 		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}),
-	participle.UseLookahead(4),
+	participle.UseLookahead(participle.MaxLookahead),
 )
 
 // Grammar returns the language's grammar in EBNF, as docs/grammar.ebnf
@@ -28,6 +28,9 @@ type ParseError struct {
 	Pos        lexer.Position
 	Msg        string
 	incomplete bool
+
+	unterminated bool   // stopped at a string that has no closing quote
+	quote        string // its quote
 }
 
 func (e *ParseError) Error() string { return fmt.Sprintf("%s: %s", e.Pos, e.Msg) }
@@ -48,7 +51,11 @@ func Parse(filename, src string) (prog *Program, err error) {
 	}()
 	prog, err = parser.ParseString(filename, src)
 	if err != nil {
-		return nil, parseError(err, src)
+		pe := parseError(err, src)
+		if pe.unterminated {
+			pe.incomplete = closable(filename, src, pe.quote)
+		}
+		return nil, pe
 	}
 	if pos, ok := trailingContinuation(filename, src); ok {
 		return nil, &ParseError{Pos: pos, Msg: "backslash at end of input continues onto a line that is missing", incomplete: true}
@@ -70,6 +77,10 @@ func parseError(err error, src string) *ParseError {
 	var unexpected *participle.UnexpectedTokenError
 	if errors.As(err, &unexpected) {
 		pe.Msg, pe.incomplete = describeUnexpected(unexpected.Unexpected, pe.Msg)
+		pe.unterminated = unexpected.Unexpected.Type == alshLexer.Symbols()["Unterminated"]
+		if pe.unterminated {
+			pe.quote = unexpected.Unexpected.Value[:1]
+		}
 	}
 	return pe
 }
@@ -127,4 +138,21 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 		}
 	}
 	return last.Pos, last.Type == cont && last.Value != ""
+}
+
+// closable says whether an input that stops inside a string can still be
+// completed: closing the string (after finishing a \x escape or a ${…}
+// if need be) must give a program, or one that is incomplete for another
+// reason.
+func closable(filename, src, quote string) bool {
+	for _, tail := range []string{"", "0", "00", "}", "a}"} {
+		_, err := parser.ParseString(filename, src+tail+quote)
+		if err == nil {
+			return true
+		}
+		if e := parseError(err, src); e.incomplete && !e.unterminated {
+			return true
+		}
+	}
+	return false
 }

@@ -1,0 +1,8 @@
+// Package main is the alsh command: a tiny main and a testable Run that
+// parses the command line, starts the engine, and runs a script, a -c
+// text, statements from stdin, or the REPL.
+//
+// Exit status: 0 on success, 1 when a call or an expect fails, 2 on a
+// usage or syntax error, 128+N when alsh is killed by signal N, and the
+// status of exit N.
+package main

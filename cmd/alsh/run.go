@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alsh/alsh/engine"
+	"github.com/alsh/alsh/lang"
+)
+
+// version is what --version prints.
+const version = "alsh 0.1.0-dev"
+
+const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
+
+  alsh FILE.alsh [args…]   run a script; its arguments are $args
+  alsh -c 'TEXT' [args…]   run TEXT
+  alsh < FILE              run the statements stdin holds
+  alsh                     the interactive REPL (stdin a terminal)
+
+options:
+  --exec "sudo -n"   start the root node through a wrapper
+  --help             show this help
+  --version          show the version
+`
+
+// runREPL runs the interactive REPL on a terminal with a started engine and
+// returns the exit status. The REPL (package repl) replaces it.
+var runREPL = func(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, args []string) int {
+	fmt.Fprintln(stdio[2], "alsh: interactive REPL not built yet")
+	return 2
+}
+
+// config is the parsed command line.
+type config struct {
+	exec    []string
+	text    *string // -c
+	file    string
+	args    []string
+	help    bool
+	version bool
+}
+
+func parseArgs(args []string) (*config, error) {
+	fs := flag.NewFlagSet("alsh", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c := &config{}
+	text := fs.String("c", "", "run TEXT")
+	execWrapper := fs.String("exec", "", "start the root node through a wrapper")
+	fs.BoolVar(&c.help, "help", false, "show help")
+	fs.BoolVar(&c.version, "version", false, "show the version")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	c.exec = strings.Fields(*execWrapper)
+	c.args = fs.Args()
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "c" {
+			c.text = text
+		}
+	})
+	if c.text == nil && len(c.args) > 0 {
+		c.file, c.args = c.args[0], c.args[1:]
+	}
+	return c, nil
+}
+
+// Run is alsh's main: it returns the exit status instead of exiting.
+func Run(stdio [3]*os.File, args []string) int {
+	stdout, stderr := stdio[1], stdio[2]
+	c, err := parseArgs(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "alsh: %v\n%s", err, usage)
+		return 2
+	}
+	switch {
+	case c.help:
+		fmt.Fprint(stdout, usage)
+		return 0
+	case c.version:
+		fmt.Fprintln(stdout, version)
+		return 0
+	}
+	return c.run(stdio)
+}
+
+func (c *config) run(stdio [3]*os.File) int {
+	name, src, interactive, err := c.source(stdio[0])
+	if err != nil {
+		fmt.Fprintf(stdio[2], "alsh: %v\n", err)
+		return 2
+	}
+	var prog *lang.Program
+	if !interactive {
+		if prog, err = lang.Parse(name, src); err != nil {
+			fmt.Fprintln(stdio[2], err)
+			return 2
+		}
+	}
+	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
+		if interactive {
+			return runREPL(ctx, stdio, eng, c.args)
+		}
+		return c.runProgram(ctx, stdio, eng, prog)
+	})
+}
+
+// source finds the program: -c, a file, or stdin; or the REPL when stdin
+// is a terminal and nothing else is given.
+func (c *config) source(stdin *os.File) (name, src string, interactive bool, err error) {
+	switch {
+	case c.text != nil:
+		return "-c", *c.text, false, nil
+	case c.file != "":
+		data, err := os.ReadFile(c.file)
+		if err != nil {
+			return "", "", false, fmt.Errorf("reading script: %w", err)
+		}
+		return c.file, string(data), false, nil
+	case isTerminal(stdin):
+		return "", "", true, nil
+	}
+	data, err := io.ReadAll(stdin)
+	if err != nil {
+		return "", "", false, fmt.Errorf("reading stdin: %w", err)
+	}
+	return "stdin", string(data), false, nil
+}
+
+func (c *config) runProgram(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, prog *lang.Program) int {
+	dir := ""
+	if c.file != "" {
+		dir = filepath.Dir(c.file)
+	}
+	in := lang.New(eng, lang.Options{Stdout: stdio[1], Stderr: stdio[2], Args: c.args, Dir: dir})
+	return status(in.Run(ctx, prog), stdio[2])
+}
+
+// status maps how a program ended to an exit status, reporting errors.
+func status(err error, stderr io.Writer) int {
+	var exit lang.ExitStatus
+	var perr *lang.ParseError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &exit):
+		return int(exit)
+	case errors.As(err, &perr):
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	fmt.Fprintln(stderr, err)
+	return 1
+}
+
+// withEngine starts the engine, runs f, and closes the engine whatever
+// happens. SIGINT, SIGTERM and SIGHUP cancel f and end alsh with 128+N.
+func (c *config) withEngine(stdio [3]*os.File, f func(context.Context, *engine.Engine) int) int {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	eng, err := engine.Start(ctx, engine.Options{Exec: c.exec})
+	if err != nil {
+		fmt.Fprintf(stdio[2], "alsh: %v\n", err)
+		return 1
+	}
+	defer eng.Close()
+	done := make(chan int, 1)
+	go func() { done <- f(ctx, eng) }()
+	select {
+	case code := <-done:
+		return code
+	case sig := <-sigs:
+		cancel()
+		eng.Close()
+		waitBriefly(done)
+		return 128 + int(sig.(syscall.Signal))
+	}
+}
+
+// waitBriefly gives the interrupted program a moment to return, so that
+// it does not write after Run returns.
+func waitBriefly(done <-chan int) {
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
+}
