@@ -1,0 +1,75 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var updateScripts = flag.Bool("u", false, "rewrite testscript files with the actual output")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){"alsh": main})
+}
+
+// TestScripts runs cmd/alsh/testdata/script/*.txtar against the real
+// engine. Conditions [privileged] (root) and [busybox] skip scripts that
+// need them; with ALSH_REQUIRE_PRIVILEGED=1 such a skip is a failure.
+func TestScripts(t *testing.T) {
+	repo, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *updateScripts,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("REPO", repo)
+			return nil
+		},
+		Condition: condition,
+		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"jail": cmdJail},
+	})
+}
+
+// condition answers [privileged] and [busybox].
+func condition(cond string) (bool, error) {
+	required := os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1"
+	switch cond {
+	case "privileged":
+		ok := os.Geteuid() == 0
+		if !ok && required {
+			panic("ALSH_REQUIRE_PRIVILEGED=1 but not root: privileged scripts would be skipped")
+		}
+		return ok, nil
+	case "busybox":
+		_, err := os.Stat(busybox)
+		if err != nil && required {
+			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
+		}
+		return err == nil, nil
+	}
+	_, err := exec.LookPath(cond)
+	return err == nil, nil
+}
+
+// busybox is the static busybox of Debian's busybox-static package.
+const busybox = "/bin/busybox"
+
+// cmdJail builds a chroot jail in DIR holding a static busybox at /busybox.
+func cmdJail(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: jail DIR")
+	}
+	dir := ts.MkAbs(args[0])
+	ts.Check(os.MkdirAll(dir, 0o755))
+	data, err := os.ReadFile(busybox)
+	ts.Check(err)
+	ts.Check(os.WriteFile(filepath.Join(dir, "busybox"), data, 0o755))
+}
