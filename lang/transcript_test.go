@@ -245,3 +245,27 @@ func diff(want, got string) string {
 	}
 	return ""
 }
+
+// TestHelpIndex checks that help lists every call of the table under its
+// group, and the builtins and keywords.
+func TestHelpIndex(t *testing.T) {
+	var out bytes.Buffer
+	in := lang.New(langtest.New(), lang.Options{Stdout: &out})
+	prog, err := lang.Parse("", "help")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Run(context.Background(), prog); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range builtins.Table {
+		if !strings.Contains(out.String(), c.Group+":") || !strings.Contains(out.String(), " "+c.Name) {
+			t.Errorf("help does not list %s under %s:\n%s", c.Name, c.Group, out.String())
+		}
+	}
+	for _, name := range append(lang.Keywords(), "print", "wait", "ps") {
+		if !strings.Contains(out.String(), " "+name) {
+			t.Errorf("help does not list %s", name)
+		}
+	}
+}
