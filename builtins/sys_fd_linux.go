@@ -99,7 +99,9 @@ func sysSelect(_ Node, a Args) (any, error) {
 
 // fillSets builds the fd sets and returns the highest fd plus one. An fd
 // outside 0..1023 cannot be in an fd_set: EINVAL, where glibc's FD_SET
-// would write out of bounds.
+// would write out of bounds. A closed fd is EBADF: the kernel's select
+// checks only fds below the size of the fd table and leaves the bits of
+// the others as they were, which would report them ready.
 func fillSets(sets *[3]unix.FdSet, lists [3][]int) (int, error) {
 	nfd := 0
 	for i, l := range lists {
@@ -107,6 +109,9 @@ func fillSets(sets *[3]unix.FdSet, lists [3][]int) (int, error) {
 		for _, fd := range l {
 			if fd < 0 || fd >= unix.FD_SETSIZE {
 				return 0, unix.EINVAL
+			}
+			if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+				return 0, err
 			}
 			sets[i].Set(fd)
 			nfd = max(nfd, fd+1)
