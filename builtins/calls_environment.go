@@ -7,7 +7,7 @@ var environmentCalls = []Call{
 		Summary: "the node's environment as a list of \"NAME=value\"",
 		Example: "environ [$c]"},
 	{Name: "getenv", Group: "environment", Args: []Arg{{"name", Str, ""}},
-		Result: Str, Man: "getenv(3)",
+		Result: Any, Man: "getenv(3)",
 		Summary: "the value of an environment variable, or ok when it is unset (\"\" is set and empty)",
 		Example: "getenv [$c] \"PATH\""},
 	{Name: "setenv", Group: "environment", Args: []Arg{{"name", Str, ""}, {"value", Str, ""}, {"overwrite", Int, ""}}, Optional: 1,

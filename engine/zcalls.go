@@ -194,8 +194,8 @@ func (e *Engine) Environ(ctx context.Context, pl []int) ([]any, error) {
 }
 
 // Getenv: the value of an environment variable, or ok when it is unset ("" is set and empty). See getenv(3).
-func (e *Engine) Getenv(ctx context.Context, pl []int, name string) (string, error) {
-	return resultStr(e.Call(ctx, pl, "getenv", []any{name}))
+func (e *Engine) Getenv(ctx context.Context, pl []int, name string) (any, error) {
+	return resultAny(e.Call(ctx, pl, "getenv", []any{name}))
 }
 
 // Setenv: set an environment variable; with overwrite 0 an existing value stays (default 1). See setenv(3).
