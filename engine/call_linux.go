@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/alsh/alsh/builtins"
 )
 
@@ -122,7 +124,7 @@ func (e *Engine) dispatch(p *proc, m ctlMsg) {
 	switch m.typ {
 	case msgReady:
 		closeInts(m.fds)
-		p.ctl.markReady()
+		e.ready(p, m.pid)
 	case msgReply:
 		v, err := decodeValue(m.body)
 		p.ctl.deliver(m.id, result{val: v, fds: m.fds, err: err})
@@ -185,6 +187,8 @@ func (e *Engine) bury(c *proc) {
 		delete(c.parent.children, c.pid)
 	}
 	e.dead[c.String()] = c
+	e.deadOrder = append(e.deadOrder, c)
+	e.forgetIfDone(c)
 	for _, gc := range c.children {
 		e.drop(gc)
 	}
@@ -199,11 +203,30 @@ func (e *Engine) drop(c *proc) {
 }
 
 // forgetIfDone removes an exited process once nothing of it is left to
-// take (mu held).
+// take and more than maxDead others exited after it (mu held): stdout,
+// stderr and event keep answering (empty) for a recently exited process.
 func (e *Engine) forgetIfDone(p *proc) {
-	if p.exited && len(p.queue) == 0 && p.out.eof.Load() && p.err.eof.Load() {
-		delete(e.dead, p.String())
+	for len(e.deadOrder) > maxDead {
+		old := e.deadOrder[0]
+		e.deadOrder = e.deadOrder[1:]
+		if q := e.dead[old.String()]; q == old {
+			delete(e.dead, old.String())
+		}
 	}
+}
+
+const maxDead = 1024
+
+// ready records a node's pid as the driver sees it, and stops the
+// credentials that came with every message until now.
+func (e *Engine) ready(p *proc, hostPid int) {
+	if hostPid > 0 {
+		e.mu.Lock()
+		p.hostPid = hostPid
+		e.mu.Unlock()
+	}
+	p.ctl.rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 0) })
+	p.ctl.markReady()
 }
 
 func (c *ctlConn) markReady() {

@@ -137,6 +137,7 @@ type ctlMsg struct {
 	id   uint32
 	body []byte
 	fds  []int
+	pid  int // the sender's pid in the driver's namespace, if it sent credentials
 }
 
 // recv reads one message; io errors and EOF end the reader.
@@ -156,7 +157,7 @@ func (c *ctlConn) recv(buf, oob []byte) (ctlMsg, error) {
 	if n == 0 {
 		return ctlMsg{}, errEOF
 	}
-	fds := parseRights(oob[:oobn])
+	fds, pid := parseCmsgs(oob[:oobn])
 	if flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
 		closeInts(fds)
 		return ctlMsg{}, fmt.Errorf("%w: truncated", errMalformed)
@@ -166,23 +167,26 @@ func (c *ctlConn) recv(buf, oob []byte) (ctlMsg, error) {
 		closeInts(fds)
 		return ctlMsg{}, err
 	}
-	return ctlMsg{typ: typ, id: id, body: body, fds: fds}, nil
+	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid}, nil
 }
 
 var errEOF = errors.New("control socket closed")
 
-func parseRights(oob []byte) []int {
+// parseCmsgs returns the fds passed with a message and the sender's pid
+// from its credentials, if any.
+func parseCmsgs(oob []byte) (fds []int, pid int) {
 	msgs, err := unix.ParseSocketControlMessage(oob)
 	if err != nil {
-		return nil
+		return nil, 0
 	}
-	var fds []int
 	for _, m := range msgs {
 		if r, err := unix.ParseUnixRights(&m); err == nil {
 			fds = append(fds, r...)
+		} else if c, err := unix.ParseUnixCredentials(&m); err == nil {
+			pid = int(c.Pid)
 		}
 	}
-	return fds
+	return fds, pid
 }
 
 // fromWireError rebuilds an error from a node: errnos stay syscall.Errno.

@@ -34,17 +34,18 @@ type Options struct {
 // Engine is a running process tree and the driver that talks to it.
 // Its methods are safe for concurrent use.
 type Engine struct {
-	opts     Options
-	mu       sync.Mutex // guards the tree, queues and watch
-	root     *proc
-	dead     map[string]*proc // exited processes whose output is not yet taken
-	watch    func(builtins.Message)
-	cmd      *exec.Cmd
-	rootDone chan struct{} // closed when the root process exited
-	rootErr  error         // its cmd.Wait result
-	nextID   atomic.Uint32
-	closed   bool
-	wg       sync.WaitGroup // reader goroutines
+	opts      Options
+	mu        sync.Mutex // guards the tree, queues and watch
+	root      *proc
+	dead      map[string]*proc // recently exited processes, for their output and events
+	deadOrder []*proc          // the same, oldest first
+	watch     func(builtins.Message)
+	cmd       *exec.Cmd
+	rootDone  chan struct{} // closed when the root process exited
+	rootErr   error         // its cmd.Wait result
+	nextID    atomic.Uint32
+	closed    bool
+	wg        sync.WaitGroup // reader goroutines
 }
 
 // Start starts the root node and waits until it is ready for calls.
@@ -316,8 +317,8 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	var pids []int
 	for _, p := range procs {
-		if !p.exited {
-			pids = append(pids, p.pid)
+		if !p.exited && p.hostPid > 0 {
+			pids = append(pids, p.hostPid)
 		}
 		if p.ctl != nil {
 			p.ctl.f.Close()

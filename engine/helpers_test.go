@@ -41,7 +41,7 @@ func start(t testing.TB) (*Engine, context.Context) {
 func livePids(e *Engine) []int {
 	var pids []int
 	for _, p := range e.Processes() {
-		pids = append(pids, p.Pid)
+		pids = append(pids, p.HostPid)
 	}
 	return pids
 }

@@ -34,6 +34,8 @@ func init() {
 type node struct {
 	lifeline int // read end of the lifeline pipe; -1 for the root
 	sigR     int // self-pipe the signal goroutine writes signal numbers to
+	epfd     int // the loop's epoll instance
+	probe    int // a second epoll instance, for childExeced
 	depth    int
 	opts     [builtins.NumOpts]int64
 	children map[int]*child
@@ -95,6 +97,9 @@ func (n *node) boot(args []string) error {
 		restoreNofile(s)
 	}
 	if err := n.startSignals(); err != nil {
+		return err
+	}
+	if err := n.openEpoll(); err != nil {
 		return err
 	}
 	return n.sendReady()
@@ -209,10 +214,24 @@ func (n *node) startSignals() error {
 	return nil
 }
 
+func (n *node) openEpoll() error {
+	var err error
+	if n.epfd, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC); err != nil {
+		return os.NewSyscallError("epoll_create1", err)
+	}
+	n.probe, err = unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	return os.NewSyscallError("epoll_create1", err)
+}
+
+// sendReady tells the driver the node is ready. The root attaches its
+// credentials itself (a child's come from SO_PASSCRED, set by its parent).
 func (n *node) sendReady() error {
 	b := putHeader(nil, msgReady, 0)
-	b = append(b, strconv.Itoa(unix.Getpid())...)
-	return n.send(b, nil)
+	var oob []byte
+	if n.lifeline < 0 {
+		oob = unix.UnixCredentials(&unix.Ucred{Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid()), Gid: uint32(unix.Getgid())})
+	}
+	return retryEINTR(func() error { return unix.Sendmsg(fdCtl, b, oob, nil, 0) })
 }
 
 func (n *node) send(b []byte, fds []int) error {
@@ -232,26 +251,44 @@ func retryEINTR(f func() error) error {
 }
 
 // loop serves calls until the driver or the parent goes away.
+//
+// It waits with epoll rather than poll(2): poll fails with EINVAL once
+// RLIMIT_NOFILE is below the number of fds polled, and a sandboxed node
+// runs with nofile 0.
 func (n *node) loop() {
-	fds := []unix.PollFd{{Fd: fdCtl, Events: unix.POLLIN}, {Fd: int32(n.sigR), Events: unix.POLLIN}}
+	watch := []int{fdCtl, n.sigR}
 	if n.lifeline >= 0 {
-		fds = append(fds, unix.PollFd{Fd: int32(n.lifeline), Events: unix.POLLIN})
+		watch = append(watch, n.lifeline)
 	}
-	for {
-		if _, err := unix.Poll(fds, -1); err != nil {
-			continue // EINTR
-		}
-		if fds[1].Revents != 0 {
-			n.handleSignals()
-		}
-		if fds[0].Revents != 0 && !n.handleCtl() {
-			break
-		}
-		if len(fds) > 2 && fds[2].Revents != 0 {
-			break
-		}
+	for _, fd := range watch {
+		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
+		unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+	}
+	events := make([]unix.EpollEvent, len(watch))
+	for n.waitAndServe(events) {
 	}
 	n.shutdown()
+}
+
+// waitAndServe handles one batch of ready fds; false means the node ends.
+func (n *node) waitAndServe(events []unix.EpollEvent) bool {
+	m, err := unix.EpollWait(n.epfd, events, -1)
+	if err != nil {
+		return true // EINTR
+	}
+	for _, ev := range events[:m] {
+		switch int(ev.Fd) {
+		case n.sigR:
+			n.handleSignals()
+		case fdCtl:
+			if !n.handleCtl() {
+				return false
+			}
+		default: // the lifeline: the parent is gone
+			return false
+		}
+	}
+	return true
 }
 
 // shutdown ends the subtree: signaloneof to exec'd children (their process
@@ -272,7 +309,7 @@ func (n *node) shutdown() {
 func (n *node) releaseChildren() {
 	sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF])
 	for pid, c := range n.children {
-		if sig > 0 && childExeced(c) {
+		if sig > 0 && n.childExeced(c) {
 			if unix.Kill(-pid, sig) != nil {
 				unix.Kill(pid, sig)
 			}
@@ -286,10 +323,17 @@ func (n *node) releaseChildren() {
 // childExeced: a child node holds the lifeline's read end until it exec's
 // (the fd is close-on-exec), so a write end with no reader means the child
 // runs a program now (or has exited).
-func childExeced(c *child) bool {
-	p := []unix.PollFd{{Fd: int32(c.lifeW), Events: 0}}
-	unix.Poll(p, 0)
-	return p[0].Revents&unix.POLLERR != 0
+// The check uses the node's probe epoll fd, so it needs no new fd (a
+// sandboxed node may have RLIMIT_NOFILE 0).
+func (n *node) childExeced(c *child) bool {
+	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(c.lifeW)}
+	if unix.EpollCtl(n.probe, unix.EPOLL_CTL_ADD, c.lifeW, &ev) != nil {
+		return false
+	}
+	defer unix.EpollCtl(n.probe, unix.EPOLL_CTL_DEL, c.lifeW, nil)
+	out := make([]unix.EpollEvent, 1)
+	m, _ := unix.EpollWait(n.probe, out, 0)
+	return m == 1 && out[0].Events&unix.EPOLLERR != 0
 }
 
 // BeforeExec implements builtins.Node.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"unsafe"
 
@@ -19,19 +20,17 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	if n.depth >= int(n.opts[builtins.OptMaxForkDepth]) || len(n.children) >= int(n.opts[builtins.OptMaxChild]) {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)
 	}
+	if err := checkIDMaps(maps); err != nil {
+		return nil, err
+	}
 	var p spawnPipes
-	if err := p.open(); err != nil {
+	if err := p.open(flags&unix.CLONE_NEWUSER != 0); err != nil {
 		p.closeAll()
 		return nil, err
 	}
-	pid, err := n.spawn(&p, uintptr(flags))
+	pid, err := n.spawn(&p, uintptr(flags), maps)
 	p.closeChildEnds()
 	if err != nil {
-		p.closeParentEnds()
-		return nil, err
-	}
-	if err := writeIDMaps(pid, maps); err != nil {
-		unix.Kill(pid, unix.SIGKILL)
 		p.closeParentEnds()
 		return nil, err
 	}
@@ -47,16 +46,22 @@ type spawnPipes struct {
 	stderrR, stderrW int
 	lifeR, lifeW     int
 	errR, errW       int
+	syncR, syncW     int // only with clone_newuser, else -1
 	opened           []*int
 }
 
-func (p *spawnPipes) open() error {
+func (p *spawnPipes) open(userns bool) error {
+	p.syncR, p.syncW = -1, -1
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return os.NewSyscallError("socketpair", err)
 	}
 	p.ctl, p.ctlChild = sp[0], sp[1]
 	p.opened = append(p.opened, &p.ctl, &p.ctlChild)
+	// The child's first message then carries its credentials, with its pid
+	// as the driver sees it (a child in a new pid namespace is pid 1 to
+	// itself).
+	unix.SetsockoptInt(p.ctl, unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
 	for _, pair := range [][2]*int{{&p.stdinR, &p.stdinW}, {&p.stdoutR, &p.stdoutW},
 		{&p.stderrR, &p.stderrW}, {&p.lifeR, &p.lifeW}, {&p.errR, &p.errW}} {
 		var fds [2]int
@@ -65,6 +70,14 @@ func (p *spawnPipes) open() error {
 		}
 		*pair[0], *pair[1] = fds[0], fds[1]
 		p.opened = append(p.opened, pair[0], pair[1])
+	}
+	if userns {
+		var fds [2]int
+		if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
+			return os.NewSyscallError("pipe2", err)
+		}
+		p.syncR, p.syncW = fds[0], fds[1]
+		p.opened = append(p.opened, &p.syncR, &p.syncW)
 	}
 	return nil
 }
@@ -81,7 +94,7 @@ func closeFds(fds ...*int) {
 func (p *spawnPipes) closeAll() { closeFds(p.opened...) }
 
 func (p *spawnPipes) closeChildEnds() {
-	closeFds(&p.ctlChild, &p.stdinR, &p.stdoutW, &p.stderrW, &p.lifeR, &p.errR, &p.errW)
+	closeFds(&p.ctlChild, &p.stdinR, &p.stdoutW, &p.stderrW, &p.lifeR, &p.errR, &p.errW, &p.syncR, &p.syncW)
 }
 
 func (p *spawnPipes) closeParentEnds() {
@@ -90,7 +103,7 @@ func (p *spawnPipes) closeParentEnds() {
 
 // spawn clones the child and waits for its exec of the node binary (or
 // its failure, reported as an errno on the error pipe).
-func (n *node) spawn(p *spawnPipes, flags uintptr) (int, error) {
+func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
 	argv := []string{os.Args[0], nodeFlag, "depth=" + strconv.Itoa(n.depth+1),
 		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg()}
 	s := &spawnArgs{
@@ -100,10 +113,23 @@ func (n *node) spawn(p *spawnPipes, flags uintptr) (int, error) {
 		errPipe:   p.errW,
 		flags:     flags,
 		pdeathsig: uintptr(unix.SIGKILL),
+		syncR:     p.syncR,
+		syncW:     p.syncW,
+		uid:       firstInsideID(maps, "uid"),
+		gid:       firstInsideID(maps, "gid"),
 	}
 	pid, errno := rawSpawn(s)
 	if errno != 0 {
 		return 0, os.NewSyscallError(cloneName(flags), errno)
+	}
+	if p.syncW >= 0 {
+		err := writeIDMaps(pid, maps)
+		closeFds(&p.syncW) // the child goes on
+		if err != nil {
+			unix.Kill(pid, unix.SIGKILL)
+			reapNow(pid)
+			return 0, err
+		}
 	}
 	unix.Close(p.errW)
 	p.errW = -1
@@ -146,17 +172,39 @@ func reapNow(pid int) {
 	}
 }
 
+// checkIDMaps checks clone's maps argument: uid and gid lines as in
+// user_namespaces(7), and setgroups ("deny" by default when gid is given).
+func checkIDMaps(maps builtins.Record) error {
+	for _, k := range maps.Keys() {
+		if _, ok := maps[k].(string); !ok || (k != "uid" && k != "gid" && k != "setgroups") {
+			return &builtins.ArgError{Call: "clone", N: 2, Name: "maps",
+				Msg: fmt.Sprintf("unknown field %s or not a string (want uid: \"0 1000 1\", gid: …, setgroups: \"deny\")", k)}
+		}
+	}
+	return nil
+}
+
+// firstInsideID is the id a map's first line starts with inside the
+// namespace: the child takes it before exec (root, with "0 …").
+func firstInsideID(maps builtins.Record, key string) int {
+	s, _ := maps[key].(string)
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return -1
+	}
+	id, err := strconv.Atoi(f[0])
+	if err != nil {
+		return -1
+	}
+	return id
+}
+
 // writeIDMaps writes uid_map and gid_map of a child in a new user
 // namespace, as clone's maps argument gives them. setgroups is denied
 // first, as the kernel requires for an unprivileged gid_map.
 func writeIDMaps(pid int, maps builtins.Record) error {
 	if len(maps) == 0 {
 		return nil
-	}
-	for _, k := range maps.Keys() {
-		if k != "uid" && k != "gid" && k != "setgroups" {
-			return &builtins.ArgError{Call: "clone", N: 2, Name: "maps", Msg: fmt.Sprintf("unknown field %s (want uid, gid, setgroups)", k)}
-		}
 	}
 	order := []struct{ key, file string }{{"uid", "uid_map"}, {"setgroups", "setgroups"}, {"gid", "gid_map"}}
 	if _, ok := maps["setgroups"]; !ok && maps["gid"] != nil {

@@ -11,7 +11,8 @@ import (
 
 // proc is the driver's view of one process of the tree.
 type proc struct {
-	pid      int
+	pid      int // as its parent sees it: the pipeline's pid
+	hostPid  int // as the driver sees it (differs inside a pid namespace)
 	pipeline []int
 	parent   *proc
 	children map[int]*proc // live
@@ -83,11 +84,11 @@ func (e *BadPidError) Unwrap() error { return builtins.ErrBadPid }
 
 // info describes p for ps, reading uid and namespaces from /proc.
 func (p *proc) info() builtins.ProcInfo {
-	pi := builtins.ProcInfo{Pipeline: append([]int(nil), p.pipeline...), Pid: p.pid,
+	pi := builtins.ProcInfo{Pipeline: append([]int(nil), p.pipeline...), Pid: p.pid, HostPid: p.hostPid,
 		Exec: p.argv != nil, Argv: p.argv, Uid: -1, NS: map[string]string{}}
-	pi.Uid = procUid(p.pid)
+	pi.Uid = procUid(p.hostPid)
 	for _, ns := range []string{"pid", "mnt", "net", "uts", "ipc", "user", "cgroup", "time"} {
-		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", p.pid, ns)); err == nil {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/ns/%s", p.hostPid, ns)); err == nil {
 			pi.NS[ns] = l
 		}
 	}

@@ -36,6 +36,12 @@ type spawnArgs struct {
 	errPipe   int     // write end; the child writes its errno here on failure
 	flags     uintptr // clone flags (namespaces)
 	pdeathsig uintptr
+	// With clone_newuser: the child waits for EOF on syncR (its parent
+	// writes the uid/gid maps meanwhile), then becomes uid/gid (inside the
+	// new namespace; -1 to keep its own) before the exec, so that the node
+	// keeps its capabilities there.
+	syncR, syncW int
+	uid, gid     int
 }
 
 type cloneArgs struct {
@@ -61,7 +67,7 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 	)
 	ppid, _, _ = syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
 	flags = s.flags
-	if haveVfork {
+	if haveVfork && s.syncR < 0 {
 		flags |= unix.CLONE_VM | unix.CLONE_VFORK
 	}
 	cl3.flags = uint64(flags)
@@ -81,6 +87,21 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 
 	// In the child.
 	runtime_AfterForkInChild()
+
+	if s.syncR >= 0 {
+		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.syncW), 0, 0)
+		syscall.RawSyscall(unix.SYS_READ, uintptr(s.syncR), uintptr(unsafe.Pointer(&empty[0])), 1)
+		if s.gid >= 0 {
+			if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.gid), uintptr(s.gid), uintptr(s.gid)); err1 != 0 {
+				goto fail
+			}
+		}
+		if s.uid >= 0 {
+			if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.uid), uintptr(s.uid), uintptr(s.uid)); err1 != 0 {
+				goto fail
+			}
+		}
+	}
 
 	// Move fds that would be overwritten out of the way, then into place.
 	nextfd = nSpawnFds

@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Forking keeps working after chroot into a directory that holds neither
+// /proc nor the alsh binary (the child runs from the memfd).
+func TestForkAfterChrootWithoutProc(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	jail := t.TempDir()
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "chroot", jail)
+	call(t, e, ctx, c, "chdir", "/")
+	g := fork(t, e, ctx, c)
+	if got := call(t, e, ctx, g, "getcwd").(string); got != "/" {
+		t.Fatalf("getcwd in the jail's child = %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(jail, "proc")); err == nil {
+		t.Fatal("the jail has a /proc")
+	}
+}
+
+// Forking keeps working after setuid to a user that cannot read the binary.
+func TestForkAfterSetuid(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "setgid", int64(65534))
+	call(t, e, ctx, c, "setuid", int64(65534))
+	g := fork(t, e, ctx, c)
+	if uid := procUid(leaf(g)); uid != 65534 {
+		t.Fatalf("the child's uid is %d, want 65534", uid)
+	}
+	if _, err := e.Call(ctx, g, "setuid", []any{int64(0)}); !isErrno(err, unix.EPERM) {
+		t.Fatalf("setuid 0 as nobody: %v, want eperm", err)
+	}
+}
+
+// clone with pid+mnt+uts+ipc+net namespaces: the child is pid 1 of its pid
+// namespace, and its namespaces differ from its parent's (the kernel's
+// /proc/PID/ns links are the oracle).
+func TestCloneNamespaces(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
+		builtins.Const("clone_newuts"), builtins.Const("clone_newipc"), builtins.Const("clone_newnet")}
+	pid := call(t, e, ctx, nil, "clone", flags).(int64)
+	c := []int{int(pid)}
+	if got := call(t, e, ctx, c, "getpid").(int64); got != 1 {
+		t.Fatalf("getpid in a new pid namespace = %d, want 1", got)
+	}
+	for _, ns := range []string{"pid_for_children", "mnt", "uts", "ipc", "net"} {
+		mine, _ := os.Readlink("/proc/self/ns/" + ns)
+		theirs, err := os.Readlink("/proc/" + itoaTest(int(pid)) + "/ns/" + ns)
+		if err != nil || mine == theirs {
+			t.Errorf("ns %s: child %q, driver %q (%v)", ns, theirs, mine, err)
+		}
+	}
+	call(t, e, ctx, c, "sethostname", "alsh-test")
+	if got := call(t, e, ctx, c, "gethostname").(string); got != "alsh-test" {
+		t.Fatalf("gethostname = %q", got)
+	}
+	host, _ := os.Hostname()
+	if host == "alsh-test" {
+		t.Fatal("sethostname in the namespace changed the host's name")
+	}
+	g := fork(t, e, ctx, c) // forking inside the pid namespace works too
+	if got := call(t, e, ctx, g, "getppid").(int64); got != 1 {
+		t.Fatalf("getppid of a grandchild = %d, want 1", got)
+	}
+}
+
+// clone_newuser with uid/gid maps: the parent writes the maps.
+func TestCloneUserNamespaceMaps(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	maps := builtins.Record{"uid": "0 100000 1000", "gid": "0 100000 1000"}
+	pid := call(t, e, ctx, nil, "clone", []any{builtins.Const("clone_newuser")}, maps).(int64)
+	// The child runs as the map's first inside id (root) and keeps its
+	// capabilities in the namespace: it can set its hostname in a new uts
+	// namespace of its own.
+	c := []int{int(pid)}
+	g := call(t, e, ctx, c, "clone", []any{builtins.Const("clone_newuts")}).(int64)
+	call(t, e, ctx, append(c, int(g)), "sethostname", "inside")
+	b, err := os.ReadFile("/proc/" + itoaTest(int(pid)) + "/uid_map")
+	if err != nil || strings.Fields(string(b))[1] != "100000" {
+		t.Fatalf("uid_map = %q (%v)", b, err)
+	}
+	if uid := procUid(int(pid)); uid != 100000 {
+		t.Fatalf("the child's uid seen from the host = %d, want 100000", uid)
+	}
+	if _, err := e.Call(ctx, nil, "clone", []any{builtins.Const("clone_newuser"), builtins.Record{"uidd": "0 0 1"}}); err == nil ||
+		!strings.Contains(err.Error(), "unknown field uidd") {
+		t.Fatalf("clone with a misspelt map: %v", err)
+	}
+}
+
+// The seed's sandbox: rlimits, chroot, setuid to a random high id, exec.
+// With nproc 1 the program starts (the node switched uid on every thread
+// first) but cannot fork; with nofile 0 it cannot open a file.
+func TestSandboxNprocTrap(t *testing.T) {
+	privileged(t)
+	jail := busyboxJail(t)
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	zero := builtins.Record{"cur": int64(0), "max": int64(0)}
+	call(t, e, ctx, c, "setrlimit", builtins.Const("rlimit_fsize"), zero)
+	call(t, e, ctx, c, "setrlimit", builtins.Const("rlimit_nofile"), zero)
+	call(t, e, ctx, c, "setrlimit", builtins.Const("rlimit_nproc"), builtins.Record{"cur": int64(1), "max": int64(1)})
+	call(t, e, ctx, c, "chroot", jail)
+	call(t, e, ctx, c, "chdir", "/")
+	id := int64(0xf0000000 + os.Getpid()%0xffff)
+	call(t, e, ctx, c, "setgid", id)
+	call(t, e, ctx, c, "setuid", id)
+	call(t, e, ctx, c, "execvp", "/busybox", []any{"/busybox", "sh"})
+	call(t, e, ctx, c, "stdin", "echo still here\necho hi > /file\n/busybox true\nexit 0\n")
+	event(t, e, ctx, c)
+	errs := call(t, e, ctx, c, "stderr").(string)
+	out := call(t, e, ctx, c, "stdout").(string)
+	if !strings.Contains(errs, "can't create /file") || !strings.Contains(errs, "can't fork") || out != "still here\n" {
+		t.Fatalf("sandboxed sh: stdout %q, stderr %q", out, errs)
+	}
+}
+
+// busyboxJail makes a directory holding only a static busybox.
+func busyboxJail(t *testing.T) string {
+	t.Helper()
+	src := "/bin/busybox"
+	if _, err := os.Stat(src); err != nil {
+		if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+			t.Fatal("no /bin/busybox: install busybox-static")
+		}
+		t.Skip("no /bin/busybox (apt-get install busybox-static)")
+	}
+	jail := t.TempDir()
+	os.Chmod(jail, 0o755)
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(jail, "busybox"), b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return jail
+}
