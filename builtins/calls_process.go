@@ -55,7 +55,7 @@ var processCalls = []Call{
 		Example: "setsid [$c]"},
 	{Name: "waitpid", Group: "process", Args: []Arg{{"pid", Int, ""}, {"options", Flags, "wait"}}, Optional: 1,
 		Result: Rec, Man: "waitpid(2)",
-		Summary: "wait for a child to change state: {pid, status, exit_status|termsig|stopsig|continued}; pid 0 with wnohang when none has; exited children are usually reaped by the node first",
+		Summary: "wait for a child to change state: {pid, status, exit_status|termsig|stopsig|continued}; pid 0 with wnohang when none has; the node still reaps exited children and reports their exit events",
 		Example: "waitpid [$c] -1 [wnohang wuntraced]"},
 	{Name: "getpriority", Group: "process", Args: []Arg{{"which", Flags, "prio"}, {"who", Int, ""}},
 		Result: Int, Man: "getpriority(2)",

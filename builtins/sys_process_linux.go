@@ -36,25 +36,87 @@ func intResult(v int64, err error) (any, error) {
 	return v, nil
 }
 
-// sysWaitpid waits with wait4. The node reaps its exited children itself
-// (on SIGCHLD, between calls, to report exit events), so waitpid mostly
-// sees stopped and continued children (wuntraced, wcontinued) and children
-// that end while it waits.
+// sysWaitpid reports a child's change of state without taking it from
+// the node: it peeks with waitid(WNOWAIT), so that an exited child is still
+// reaped by the node's loop, which reports its exit event and forgets it.
+// A stop or continue, which the node does not reap, is then consumed.
+// Until the node reaps it (between calls), an exited child may be reported
+// again by waitpid -1.
 func sysWaitpid(_ Node, a Args) (any, error) {
 	var opts int
 	if a.Has(1) {
 		opts = int(a.Int(1))
 	}
-	var ws unix.WaitStatus
-	var pid int
-	err := retry(func() (err error) {
-		pid, err = unix.Wait4(int(a.Int(0)), &ws, opts, nil)
-		return err
+	idtype, id := waitTarget(int(a.Int(0)))
+	var si unix.Siginfo
+	err := retry(func() error {
+		return unix.Waitid(idtype, id, &si, opts|unix.WEXITED|unix.WNOWAIT, nil)
 	})
 	if err != nil {
 		return nil, sysErr("waitpid", err)
 	}
-	return waitRecord(pid, ws), nil
+	pid, code, status := childInfo(&si)
+	if pid != 0 && code != cldExited && code != cldKilled && code != cldDumped {
+		// consume the stop or continue just seen; WEXITED is left out so
+		// that an exit in between is not reaped here
+		var again unix.Siginfo
+		retry(func() error {
+			return unix.Waitid(unix.P_PID, pid, &again, unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|opts&unix.WALL, nil)
+		})
+	}
+	return waitRecord(pid, rawStatus(code, status)), nil
+}
+
+// waitTarget turns waitpid's pid into waitid's idtype and id: -1 any
+// child, 0 the caller's group, -N group N, N the child N.
+func waitTarget(pid int) (int, int) {
+	switch {
+	case pid == -1:
+		return unix.P_ALL, 0
+	case pid <= 0:
+		return unix.P_PGID, -pid
+	}
+	return unix.P_PID, pid
+}
+
+// si_code values of SIGCHLD (asm-generic/siginfo.h).
+const (
+	cldExited    = 1
+	cldKilled    = 2
+	cldDumped    = 3
+	cldTrapped   = 4
+	cldStopped   = 5
+	cldContinued = 6
+)
+
+// childInfo reads si_pid and si_status, which follow signo, errno and code
+// (and, on 64-bit, padding to align the union).
+func childInfo(si *unix.Siginfo) (pid int, code int32, status int32) {
+	off := uintptr(12)
+	if unsafe.Sizeof(uintptr(0)) == 8 {
+		off = 16
+	}
+	b := (*[unsafe.Sizeof(unix.Siginfo{})]byte)(unsafe.Pointer(si))
+	pid = int(*(*int32)(unsafe.Pointer(&b[off])))
+	status = *(*int32)(unsafe.Pointer(&b[off+8]))
+	return pid, si.Code, status
+}
+
+// rawStatus rebuilds the wait status that waitpid would have returned.
+func rawStatus(code, status int32) unix.WaitStatus {
+	switch code {
+	case cldExited:
+		return unix.WaitStatus(status&0xff) << 8
+	case cldKilled:
+		return unix.WaitStatus(status & 0x7f)
+	case cldDumped:
+		return unix.WaitStatus(status&0x7f | 0x80)
+	case cldTrapped, cldStopped:
+		return unix.WaitStatus(status&0xff)<<8 | 0x7f
+	case cldContinued:
+		return 0xffff
+	}
+	return 0
 }
 
 // waitRecord decodes a wait status: {pid, status} and one of exit_status,

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -175,4 +176,33 @@ func TestAlcoveExecve(t *testing.T) {
 	if out := s.output(d); out != "" {
 		t.Fatalf("env with no environment printed %q", out)
 	}
+}
+
+// waitpid reports a child that exits while it waits, and the node still
+// reaps it: its exit event comes, and the slot is free for a new child.
+func TestWaitpidExit(t *testing.T) {
+	s := startSC(t)
+	c := s.fork(nil)
+	s.call(c, "setopt", builtins.Const("maxchild"), int64(1))
+	g := s.fork(c)
+	gp := int64(leafPid(g))
+	done := make(chan builtins.Record, 1)
+	go func() {
+		v, err := s.e.Call(s.ctx, c, "waitpid", []any{gp, int64(0)})
+		if err != nil {
+			t.Errorf("waitpid: %v", err)
+		}
+		r, _ := v.(builtins.Record)
+		done <- r
+	}()
+	time.Sleep(50 * time.Millisecond)
+	s.call(g, "exit", int64(3))
+	r := <-done
+	if r["pid"] != gp || r["exit_status"] != int64(3) || r["status"] != int64(3<<8) {
+		t.Fatalf("waitpid of an exiting child = %s", builtins.Format(r))
+	}
+	if ev := builtins.Format(s.call(g, "event", int64(5000))); ev != "{exit_status: 3}" {
+		t.Fatalf("exit event = %s", ev)
+	}
+	s.fork(c) // maxchild 1: the exited child's slot was freed
 }

@@ -90,7 +90,7 @@ func (e *Engine) Setsid(ctx context.Context, pl []int) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "setsid", nil))
 }
 
-// Waitpid: wait for a child to change state: {pid, status, exit_status|termsig|stopsig|continued}; pid 0 with wnohang when none has; exited children are usually reaped by the node first. See waitpid(2).
+// Waitpid: wait for a child to change state: {pid, status, exit_status|termsig|stopsig|continued}; pid 0 with wnohang when none has; the node still reaps exited children and reports their exit events. See waitpid(2).
 func (e *Engine) Waitpid(ctx context.Context, pl []int, pid int64, options ...any) (builtins.Record, error) {
 	return resultRecord(e.Call(ctx, pl, "waitpid", append([]any{pid}, optional(options)...)))
 }
