@@ -18,4 +18,6 @@ var Table = slices.Concat(
 	namespaceCalls,
 	constantCalls,
 	stdioCalls,
+	controlCalls,
+	securityCalls,
 )

@@ -80,6 +80,15 @@ var impls = map[string]Impl{
 	"setns":        sysSetns,
 	"constant":     sysConstant,
 	"errno":        sysErrno,
+	"filter":       sysFilter,
+	"sigaction":    sysSigaction,
+	"setcpid":      sysSetcpid,
+	"prctl":        sysPrctl,
+	"seccomp":      sysSeccomp,
+	"ptrace":       sysPtrace,
+	"alloc":        sysAlloc,
+	"ioctl":        sysIoctl,
+	"connect":      sysConnect,
 }
 
 // ImplOf returns the implementation of a node-side call.

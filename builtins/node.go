@@ -16,6 +16,16 @@ type Node interface {
 	// it sends signaloneof to the node's exec'd children and lets go of its
 	// child nodes, which then end (the subtree goes with the node).
 	BeforeExec()
+	// Filter adds calls (by name) to the node's deny list and to the deny
+	// list its later children start with. Filters only grow.
+	Filter(self, children []string) error
+	// Sigaction sets a signal's action ("sig_dfl", "sig_ign", "sig_info")
+	// or, with "", only reads it; it returns the old action. SIGCHLD is
+	// virtual: sig_info reports it and stops reaping, sig_dfl reaps.
+	Sigaction(sig int, action string) (string, error)
+	// SetChildSignal sets the signal sent to child pid when the node ends
+	// (its signaloneof, as setcpid sets it).
+	SetChildSignal(pid int, sig int64) error
 }
 
 // Spawned is the result of Spawn: the child's pid and the parent-side fds

@@ -56,6 +56,7 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 		}
 		return nil, r.err
 	}
+	e.noteCall(p, c, args)
 	if c.NoReturn {
 		e.execed(p, c, args)
 		return nil, nil
@@ -169,6 +170,7 @@ func (e *Engine) nodeEvent(p *proc, pid int, body []byte) {
 func (e *Engine) childExited(c *proc, rec builtins.Record) {
 	c.out.drain()
 	c.err.drain()
+	e.stdinClosed(c)
 	e.mu.Lock()
 	e.bury(c)
 	e.mu.Unlock()

@@ -204,7 +204,7 @@ func fromWireError(w wireError) error {
 	case errKindUnsupported:
 		return builtins.ErrUnsupported
 	case errKindFiltered:
-		return builtins.ErrFiltered
+		return &builtins.FilteredError{Call: w.Path}
 	}
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)
 }

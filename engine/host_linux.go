@@ -26,6 +26,12 @@ func (e *Engine) driverCall(ctx context.Context, pl []int, c *builtins.Call, arg
 		return e.takeEvent(ctx, p, timeoutArg(args))
 	case "eof":
 		return nil, e.eof(p, args)
+	case "cpid":
+		return e.cpid(p), nil
+	case "getcpid":
+		return e.getcpid(p, args)
+	case "setcpid":
+		return e.setcpid(ctx, p, c, args)
 	}
 	return nil, fmt.Errorf("%s: %w on the driver", c.Name, builtins.ErrUnsupported)
 }

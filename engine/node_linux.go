@@ -41,12 +41,16 @@ type node struct {
 	children map[int]*child
 	buf      []byte
 	oob      []byte
+	filter   callFilter // calls denied here and to later children
+	sigs     sigState   // signal actions sigaction changed
 }
 
 // child is what a node keeps of a child node: the lifeline's write end,
 // whose closing tells the child its parent is gone.
 type child struct {
-	lifeW int
+	lifeW  int
+	sig    int64 // signaloneof set by setcpid, if sigSet
+	sigSet bool
 }
 
 func defaultOpts() [builtins.NumOpts]int64 {
@@ -102,6 +106,7 @@ func (n *node) boot(args []string) error {
 	if err := n.openEpoll(); err != nil {
 		return err
 	}
+	n.applyInherited(kv)
 	return n.sendReady()
 }
 
@@ -205,6 +210,7 @@ func (n *node) startSignals() error {
 	}
 	n.sigR = p[0]
 	ch := make(chan os.Signal, 64)
+	n.sigs.ch = ch
 	signal.Notify(ch, caughtSignals()...)
 	go func() {
 		for s := range ch {
@@ -307,8 +313,8 @@ func (n *node) shutdown() {
 }
 
 func (n *node) releaseChildren() {
-	sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF])
 	for pid, c := range n.children {
+		sig := n.childSignal(c)
 		if sig > 0 && n.childExeced(c) {
 			if unix.Kill(-pid, sig) != nil {
 				unix.Kill(pid, sig)

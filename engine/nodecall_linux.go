@@ -63,6 +63,9 @@ func (n *node) call(nr int, args []any) (any, error) {
 	if !ok {
 		return nil, builtins.ErrUnsupported
 	}
+	if err := n.checkFilter(c.Name); err != nil {
+		return nil, err
+	}
 	if err := builtins.CheckWire(c, args); err != nil {
 		return nil, err
 	}
@@ -95,13 +98,14 @@ func toWireError(err error) wireError {
 		errno syscall.Errno
 		pe    *os.PathError
 		se    *os.SyscallError
+		fe    *builtins.FilteredError
 	)
 	w := wireError{Kind: errKindBadArg, Op: err.Error()}
 	switch {
 	case errors.Is(err, builtins.ErrUnsupported):
 		w.Kind = errKindUnsupported
-	case errors.Is(err, builtins.ErrFiltered):
-		w.Kind = errKindFiltered
+	case errors.As(err, &fe):
+		w = wireError{Kind: errKindFiltered, Op: "filtered", Path: fe.Call}
 	case errors.As(err, &pe) && errors.As(err, &errno):
 		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: pe.Op, Path: pe.Path}
 	case errors.As(err, &se) && errors.As(err, &errno):
@@ -121,7 +125,7 @@ func (n *node) handleSignals() {
 	}
 	for _, s := range b[:m] {
 		if syscall.Signal(s) == unix.SIGCHLD {
-			n.reap()
+			n.onSigchld()
 			continue
 		}
 		n.event(0, builtins.Record{"signal": builtins.SignalName(int(s))})

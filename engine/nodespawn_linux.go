@@ -106,6 +106,7 @@ func (p *spawnPipes) closeParentEnds() {
 func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
 	argv := []string{os.Args[0], nodeFlag, "depth=" + strconv.Itoa(n.depth+1),
 		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg()}
+	argv = append(argv, n.inheritArgs()...)
 	s := &spawnArgs{
 		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
 		argv:      cStrings(argv),

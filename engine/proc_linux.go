@@ -21,14 +21,20 @@ type proc struct {
 	out, err *stream
 	argv     []string // set when an exec call succeeded
 	exited   bool
-	queue    []builtins.Message // undelivered output and events
-	changed  chan struct{}      // closed and replaced when queue grows
+	queue    []builtins.Message      // undelivered output and events
+	changed  chan struct{}           // closed and replaced when queue grows
+	opts     [builtins.NumOpts]int64 // the node's options, as set through setopt
+	flow     *flowGate               // flowcontrol of its stdout and stderr
+	sigOnEOF int64                   // signaloneof set by setcpid, if sigSet
+	sigSet   bool
 }
 
 func newProc(parent *proc, pid int) *proc {
 	p := &proc{pid: pid, parent: parent, children: map[int]*proc{}, changed: make(chan struct{})}
+	p.opts = defaultOpts()
 	if parent != nil {
 		p.pipeline = append(append([]int(nil), parent.pipeline...), pid)
+		p.opts = parent.opts
 	}
 	return p
 }

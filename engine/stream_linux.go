@@ -23,6 +23,8 @@ type stream struct {
 	lastErr error
 	emit    func(data []byte) // called under mu
 	buf     []byte
+	gate    *flowGate // the process's flowcontrol; nil: unlimited
+	onEOF   func()    // called under mu when the pipe reaches EOF
 }
 
 const streamBuf = 256 << 10
@@ -45,12 +47,21 @@ func newStream(fd int, name string, emit func([]byte)) (*stream, error) {
 func (s *stream) run() {
 	defer s.f.Close()
 	for {
+		s.gate.wait()
 		var again bool
 		err := s.rc.Read(func(fd uintptr) bool {
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			if !s.gate.take() {
+				again = true
+				return true // paused: wait for the gate
+			}
 			again = s.readOnce(int(fd))
-			return !errors.Is(s.lastErr, unix.EAGAIN)
+			if errors.Is(s.lastErr, unix.EAGAIN) {
+				s.gate.giveBack()
+				return false
+			}
+			return true
 		})
 		if err != nil || !again {
 			return
@@ -72,7 +83,9 @@ func (s *stream) readOnce(fd int) bool {
 	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
 		return true
 	}
-	s.eof.Store(true)
+	if !s.eof.Swap(true) && s.onEOF != nil {
+		s.onEOF()
+	}
 	return false
 }
 
@@ -89,7 +102,10 @@ func (s *stream) drain() {
 	}
 }
 
-func (s *stream) close() { s.f.Close() }
+func (s *stream) close() {
+	s.gate.release()
+	s.f.Close()
+}
 
 // stdinQueue writes to a program's stdin from a queue, so that stdin never
 // blocks the caller and never drops bytes: past maxStdinQueue pending bytes

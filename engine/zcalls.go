@@ -421,3 +421,62 @@ func (e *Engine) Eof(ctx context.Context, pl []int, stream ...any) error {
 	_, err := e.Call(ctx, pl, "eof", append([]any{}, optional(stream)...))
 	return err
 }
+
+// Cpid: the children of the process: [{pid, exec, argv, flowcontrol, signaloneof}]. See alsh(7).
+func (e *Engine) Cpid(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "cpid", nil))
+}
+
+// Getcpid: read a child's flowcontrol or signaloneof. See alsh(7).
+func (e *Engine) Getcpid(ctx context.Context, pl []int, child int64, field any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "getcpid", []any{child, field}))
+}
+
+// Setcpid: set a child's flowcontrol (-1 unlimited, 0 paused, N reads) or signaloneof. See alsh(7).
+func (e *Engine) Setcpid(ctx context.Context, pl []int, child int64, field any, value int64) error {
+	_, err := e.Call(ctx, pl, "setcpid", []any{child, field, value})
+	return err
+}
+
+// Filter: deny calls to this process and to its later children: lists of call names, {allow: […]} or {deny: […]}; filters only grow. See alsh(7).
+func (e *Engine) Filter(ctx context.Context, pl []int, self any, children ...any) error {
+	_, err := e.Call(ctx, pl, "filter", append([]any{self}, optional(children)...))
+	return err
+}
+
+// Sigaction: set a signal's action, sig_dfl, sig_ign or sig_info (report as an event), or query it; returns the old action. See sigaction(2).
+func (e *Engine) Sigaction(ctx context.Context, pl []int, signal any, action ...any) (any, error) {
+	return resultAny(e.Call(ctx, pl, "sigaction", append([]any{signal}, optional(action)...)))
+}
+
+// Prctl: operate on the process; each arg is an int, a constant, a string or a cstruct; returns {ret, args} with the buffers as the kernel left them. See prctl(2).
+func (e *Engine) Prctl(ctx context.Context, pl []int, option any, opt ...any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "prctl", append([]any{option}, opt...)))
+}
+
+// Seccomp: install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok. See seccomp(2).
+func (e *Engine) Seccomp(ctx context.Context, pl []int, operation any, flags any, prog any) error {
+	_, err := e.Call(ctx, pl, "seccomp", []any{operation, flags, prog})
+	return err
+}
+
+// Ptrace: trace a process; addr and data are ints, strings or cstructs; returns {ret, addr, data}. See ptrace(2).
+func (e *Engine) Ptrace(ctx context.Context, pl []int, request any, pid int64, addr any, data any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "ptrace", []any{request, pid, addr, data}))
+}
+
+// Alloc: lay out a cstruct in memory and read it back: {raw, cstruct}. See alsh(7).
+func (e *Engine) Alloc(ctx context.Context, pl []int, cstruct any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "alloc", []any{cstruct}))
+}
+
+// Ioctl: control a device; arg is an int, a string or a cstruct; returns {ret, arg} with arg as the kernel left it. See ioctl(2).
+func (e *Engine) Ioctl(ctx context.Context, pl []int, fd int64, request any, arg any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "ioctl", []any{fd, request, arg}))
+}
+
+// Connect: connect a socket to {family: af_unix, path: "…"}, {family: af_inet, addr: "127.0.0.1", port: N}, af_inet6, or raw sockaddr bytes. See connect(2).
+func (e *Engine) Connect(ctx context.Context, pl []int, fd int64, sockaddr any) error {
+	_, err := e.Call(ctx, pl, "connect", []any{fd, sockaddr})
+	return err
+}

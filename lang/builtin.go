@@ -36,6 +36,7 @@ func init() {
 		"ps":       {"ps", "list the live processes", "ps", true, doPs},
 		"source":   {"source FILE", "run a script file here: its variables and procedures stay defined", `source "lib.alsh"`, true, doSource},
 		"exit":     {"exit ?STATUS | exit [pipeline] STATUS", "end the script with STATUS (default 0); with a pipeline, the exit call of that process", "exit 0", true, doExit},
+		"trim":     {"trim STRING", "the string without leading and trailing white space", `trim " hi\n"`, false, doTrim},
 		"fail":     {"fail MESSAGE", "fail with MESSAGE, like a failed call: try catches it", `fail "no jail given"`, false, doFail},
 	}
 }
@@ -214,4 +215,15 @@ func doFail(r *run, c *Call, args []any) (any, error) {
 		return nil, err
 	}
 	return nil, &namedError{name: "error", msg: text(args[0]), raw: true}
+}
+
+func doTrim(r *run, c *Call, args []any) (any, error) {
+	if err := arity(c, args, 1, 1); err != nil {
+		return nil, err
+	}
+	s, ok := args[0].(string)
+	if !ok {
+		return nil, usageError(c, "want a string, got %s", describe(args[0]))
+	}
+	return strings.TrimSpace(s), nil
 }
