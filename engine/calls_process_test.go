@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,7 +196,7 @@ func TestWaitpidExit(t *testing.T) {
 		r, _ := v.(builtins.Record)
 		done <- r
 	}()
-	time.Sleep(50 * time.Millisecond)
+	inSyscall(t, leafPid(c), unix.SYS_WAITID)
 	s.call(g, "exit", int64(3))
 	r := <-done
 	if r["pid"] != gp || r["exit_status"] != int64(3) || r["status"] != int64(3<<8) {
@@ -205,4 +206,21 @@ func TestWaitpidExit(t *testing.T) {
 		t.Fatalf("exit event = %s", ev)
 	}
 	s.fork(c) // maxchild 1: the exited child's slot was freed
+}
+
+// inSyscall waits until pid's main thread is blocked in syscall nr
+// (/proc/PID/syscall starts with its number).
+func inSyscall(t *testing.T, pid int, nr int) {
+	t.Helper()
+	want := strconv.Itoa(nr) + " "
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(2 * time.Millisecond) {
+		b, err := os.ReadFile("/proc/" + itoa(pid) + "/syscall")
+		if err != nil {
+			t.Skipf("no /proc/PID/syscall: %v", err)
+		}
+		if strings.HasPrefix(string(b), want) {
+			return
+		}
+	}
+	t.Fatalf("process %d never entered syscall %d", pid, nr)
 }
