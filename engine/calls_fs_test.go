@@ -145,8 +145,9 @@ func TestChown(t *testing.T) {
 	}
 }
 
-// alcove_SUITE symlink: symlink and hard-link the binary's path, then
-// unlink both.
+// alcove_SUITE symlink: symlink the binary's path and hard-link that
+// link (link(2) does not follow it, so no protected_hardlinks rule gets in
+// the way), then unlink both.
 func TestAlcoveSymlink(t *testing.T) {
 	s := startSC(t)
 	c := s.fork(nil)
@@ -154,10 +155,18 @@ func TestAlcoveSymlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Dir(exe)
-	soft, hard := filepath.Join(dir, "alsh-symlink-test"), filepath.Join(dir, "alsh-link-test")
+	dir := t.TempDir()
+	soft, hard := filepath.Join(dir, "alsh-symlink"), filepath.Join(dir, "alsh-link")
 	s.call(c, "symlink", exe, soft)
-	s.call(c, "link", exe, hard)
+	s.call(c, "link", soft, hard)
+	a, err1 := os.Lstat(soft)
+	b, err2 := os.Lstat(hard)
+	if err1 != nil || err2 != nil || !os.SameFile(a, b) {
+		t.Fatalf("link of the symlink: %v %v", err1, err2)
+	}
+	if got, err := os.Readlink(hard); err != nil || got != exe {
+		t.Fatalf("the hard link reads %q %v", got, err)
+	}
 	s.call(c, "unlink", soft)
 	s.call(c, "unlink", hard)
 }
