@@ -102,6 +102,7 @@ func (s *session) options(args []string, interactive bool) lang.Options {
 
 func (s *session) setup(directives string) {
 	for _, line := range strings.Split(directives, "\n") {
+		line = strings.TrimSpace(line)
 		fields := strings.Fields(line)
 		switch {
 		case len(fields) == 0 || strings.HasPrefix(line, "#"):

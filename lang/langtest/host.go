@@ -172,6 +172,11 @@ func (h *Host) perform(p *proc, c *builtins.Call, args []any) (any, error) {
 			p.stdout = append(p.stdout, args[0].(string))
 		}
 		return nil, nil
+	case "eof":
+		if p.exec != nil && path.Base(p.exec[0]) == "cat" { // cat exits at end of input
+			p.events = append(p.events, builtins.Record{"exit_status": int64(0)})
+		}
+		return nil, nil
 	case "stdout":
 		return take(&p.stdout), nil
 	case "stderr":
