@@ -32,6 +32,8 @@ type Config struct {
 	Stdin  io.ReadCloser // the terminal; readline puts it in raw mode while a line is typed
 	Stdout io.Writer
 	Stderr io.Writer
+	// Args are the values of $args, as a script's arguments are.
+	Args []string
 	// HistoryFile is where entries are kept across runs; empty means
 	// $XDG_STATE_HOME/alsh/history (default ~/.local/state/alsh/history),
 	// and "-" keeps no history file.
@@ -71,6 +73,7 @@ type repl struct {
 	hist    *history
 	intr    <-chan os.Signal
 	stopSig func()
+	stdin   io.ReadCloser // lets close end a read of the terminal
 }
 
 func newREPL(cfg Config) (*repl, error) {
@@ -84,7 +87,7 @@ func newREPL(cfg Config) (*repl, error) {
 	r.pr = newPrinter(r.rl, cfg.Stdout, cfg.Stderr)
 	r.host = newTrackingHost(cfg.Host, r.pr)
 	r.interp = lang.New(r.host, lang.Options{Stdout: r.pr.writer(false),
-		Stderr: r.pr.writer(true), Interactive: true})
+		Stderr: r.pr.writer(true), Args: cfg.Args, Interactive: true})
 	r.hist = r.openHistory()
 	r.intr, r.stopSig = interrupts(cfg.Interrupt)
 	r.host.setAsync(true)
@@ -102,9 +105,10 @@ func interrupts(given <-chan os.Signal) (<-chan os.Signal, func()) {
 }
 
 func (r *repl) openReadline() error {
+	r.stdin = readline.NewCancelableStdin(r.cfg.Stdin)
 	rcfg := &readline.Config{
 		Prompt:                 "alsh> ",
-		Stdin:                  r.cfg.Stdin,
+		Stdin:                  r.stdin,
 		Stdout:                 r.cfg.Stdout,
 		Stderr:                 r.cfg.Stderr,
 		HistoryLimit:           historyLimit,
@@ -126,6 +130,7 @@ func (r *repl) close() {
 	r.stopSig()
 	r.host.setAsync(false)
 	r.pr.close()
+	r.stdin.Close()
 	r.rl.Close()
 }
 

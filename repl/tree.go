@@ -72,7 +72,7 @@ func uidNote(uid int) string {
 // its parent's.
 func differences(parent, child builtins.ProcInfo) string {
 	var b strings.Builder
-	if child.Uid != parent.Uid && child.Uid >= 0 {
+	if child.Uid != parent.Uid && child.Uid >= 0 && parent.Uid >= 0 {
 		b.WriteString(uidNote(child.Uid))
 	}
 	var changed []string
