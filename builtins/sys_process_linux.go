@@ -168,7 +168,10 @@ func sysVersion(Node, Args) (any, error) { return Version, nil }
 
 // sysFexecve runs the program open on fd with execveat(fd, "",
 // AT_EMPTY_PATH), which needs no /proc. As with execve, success is the
-// node's control socket closing.
+// node's control socket closing. A #! script on an o_cloexec fd fails
+// with enoent: its interpreter would have to open /dev/fd/N, closed by
+// then (execveat(2)); alcove's Linux fexecve has the same limit. Unlike
+// glibc's fexecve, an empty env is fine.
 func sysFexecve(n Node, a Args) (any, error) {
 	fd := a.Int(0)
 	argv, err := syscall.SlicePtrFromStrings(a.Strs(1))
