@@ -26,6 +26,10 @@ func (r *repl) runEntry(ctx context.Context, src string, prog *lang.Program) (st
 	}
 	if err != nil {
 		r.showError(src, err)
+		return 0, false
+	}
+	if extra := helpConstants(src); extra != "" {
+		r.pr.printf("%s", extra)
 	}
 	return 0, false
 }
