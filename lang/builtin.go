@@ -95,6 +95,9 @@ func doSleep(r *run, c *Call, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if ms < 0 {
+		return nil, usageError(c, "want MS >= 0, got %d", ms)
+	}
 	return nil, sleep(r.ctx, time.Duration(ms)*time.Millisecond)
 }
 

@@ -119,6 +119,12 @@ func normalize(v any) any {
 	switch v := v.(type) {
 	case int:
 		return int64(v)
+	case int32:
+		return int64(v)
+	case uint32:
+		return int64(v)
+	case uint64:
+		return int64(v)
 	case []byte:
 		return string(v)
 	case []string:

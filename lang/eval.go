@@ -214,6 +214,9 @@ func index(v any, step string) (any, error) {
 
 // describe names a value's type and shows it: int 3, string "x".
 func describe(v any) string {
+	if v == nil {
+		return "ok"
+	}
 	return typeName(v) + " " + builtins.Format(v)
 }
 

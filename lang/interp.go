@@ -19,7 +19,8 @@ type Options struct {
 	// Stdout receives print output and, when Interactive, the value of each
 	// top-level statement.
 	Stdout io.Writer
-	// Stderr receives warnings; errors are returned, not printed.
+	// Stderr is for diagnostics. The interpreter returns errors rather
+	// than printing them, so nothing writes here yet.
 	Stderr io.Writer
 	// Args are the script's arguments, visible as $args (a list of strings).
 	Args []string

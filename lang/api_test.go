@@ -1,0 +1,127 @@
+package lang_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/alsh/alsh/lang"
+	"github.com/alsh/alsh/lang/langtest"
+)
+
+func run(t *testing.T, in *lang.Interp, ctx context.Context, src string) error {
+	t.Helper()
+	prog, err := lang.Parse("test.alsh", src)
+	if err != nil {
+		t.Fatalf("Parse(%q): %v", src, err)
+	}
+	return in.Run(ctx, prog)
+}
+
+// TestInterpKeepsState runs entries one at a time, as a REPL does.
+func TestInterpKeepsState(t *testing.T) {
+	in := lang.New(langtest.New(), lang.Options{Args: []string{"a"}})
+	ctx := context.Background()
+	for _, src := range []string{"$c = fork []", "proc f $x { return $x }", "$d = f $c"} {
+		if err := run(t, in, ctx, src); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+	}
+	if got, want := in.Vars(), []string{"args", "c", "d"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Vars() = %v, want %v", got, want)
+	}
+	if got, want := in.Procs(), []string{"f"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Procs() = %v, want %v", got, want)
+	}
+	if v, ok := in.Var("d"); !ok || v != int64(langtest.FirstPid) {
+		t.Errorf("Var(d) = %v, %v", v, ok)
+	}
+}
+
+// TestCancel checks that cancelling the context interrupts a running
+// statement, and that try does not swallow the interruption.
+func TestCancel(t *testing.T) {
+	for _, src := range []string{"sleep 60000", "try { sleep 60000 } catch $e { }",
+		"$c = fork []\nwait stdout [$c] \"never\" 60000", "while true { }",
+		"proc spin { while true { } }\nspin", "for $i in (range 1000000) { sleep 1 }"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		start := time.Now()
+		err := run(t, lang.New(langtest.New(), lang.Options{}), ctx, src)
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%q: err = %v, want the context's error", src, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Errorf("%q: took %v to stop", src, d)
+		}
+	}
+}
+
+// TestErrors checks the error types Run returns.
+func TestErrors(t *testing.T) {
+	host := langtest.New()
+	in := lang.New(host, lang.Options{})
+	err := run(t, in, context.Background(), "\n  chdir [] 1")
+	var e *lang.Error
+	if !errors.As(err, &e) || e.Name != "badarg" || e.Pos.Line != 2 || e.Pos.Column != 3 {
+		t.Errorf("err = %#v, want a badarg *lang.Error at 2:3", err)
+	}
+	if err.Error() != "test.alsh:2:3: chdir: argument 1 (path): want string, got int 1" {
+		t.Errorf("err = %q", err)
+	}
+	err = run(t, in, context.Background(), "exit 3")
+	if status, ok := errors.AsType[lang.ExitStatus](err); !ok || status != 3 || err.Error() != "exit status 3" {
+		t.Errorf("err = %v, want ExitStatus 3", err)
+	}
+	err = run(t, lang.New(host, lang.Options{ReadFile: func(string) ([]byte, error) { return []byte("("), nil }}),
+		context.Background(), `source "x.alsh"`)
+	if pe, ok := errors.AsType[*lang.ParseError](err); !ok || !pe.Incomplete() {
+		t.Errorf("source of a bad file: err = %v, want an incomplete *lang.ParseError", err)
+	}
+}
+
+// TestInteractive checks what is echoed: values of top-level expressions
+// and assignments, not of print or of statements inside blocks.
+func TestInteractive(t *testing.T) {
+	var out bytes.Buffer
+	in := lang.New(langtest.New(), lang.Options{Stdout: &out, Interactive: true})
+	src := "1\n$x = 2\nprint \"p\"\nif true { 3 }\n$c = fork []\nstdin [$c] \"x\"\nchdir [$c] \"/\"\n"
+	if err := run(t, in, context.Background(), src); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := out.String(), "1\n2\np\n100\nok\n"; got != want {
+		t.Errorf("echoed %q, want %q", got, want)
+	}
+	out.Reset()
+	quiet := lang.New(langtest.New(), lang.Options{Stdout: &out})
+	if err := run(t, quiet, context.Background(), src); err != nil || out.String() != "p\n" {
+		t.Errorf("not interactive: echoed %q, %v", out.String(), err)
+	}
+}
+
+// TestBuiltinExamples runs each builtin's help example on the fake host.
+func TestBuiltinExamples(t *testing.T) {
+	for name, example := range lang.BuiltinExamples() {
+		in := lang.New(langtest.New(), lang.Options{ReadFile: func(string) ([]byte, error) { return nil, nil }})
+		setup := "$c = fork []\nexecvp [$c] \"cat\" [\"cat\"]\nstdin [$c] \"ready\"\n"
+		err := run(t, in, context.Background(), setup+example)
+		var exit lang.ExitStatus
+		if err != nil && !(name == "fail" || errors.As(err, &exit)) {
+			t.Errorf("%s: example %q: %v", name, example, err)
+		}
+	}
+}
+
+func TestParseErrorPosition(t *testing.T) {
+	_, err := lang.Parse("f.alsh", "print 1\nprint )\n")
+	pe, ok := errors.AsType[*lang.ParseError](err)
+	if !ok || pe.Pos.Line != 2 || pe.Pos.Column != 7 || pe.Incomplete() {
+		t.Fatalf("err = %v", err)
+	}
+	if got := pe.Error(); got != `f.alsh:2:7: unexpected ")" (expected a value)` {
+		t.Errorf("Error() = %q", got)
+	}
+}
