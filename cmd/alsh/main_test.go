@@ -2,10 +2,13 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
@@ -34,7 +37,7 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: condition,
-		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"jail": cmdJail},
+		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"jail": cmdJail, "gone": cmdGone},
 	})
 }
 
@@ -72,4 +75,28 @@ func cmdJail(ts *testscript.TestScript, neg bool, args []string) {
 	data, err := os.ReadFile(busybox)
 	ts.Check(err)
 	ts.Check(os.WriteFile(filepath.Join(dir, "busybox"), data, 0o755))
+}
+
+// cmdGone checks that none of the pids in the last command's stdout is
+// still alive: alsh leaves no process behind.
+func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: gone")
+	}
+	pids := regexp.MustCompile(`\b[0-9]+\b`).FindAllString(ts.ReadFile("stdout"), -1)
+	if len(pids) == 0 {
+		ts.Fatalf("gone: no pids in stdout")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for {
+			if _, err := os.Stat(fmt.Sprintf("/proc/%s", pid)); err != nil {
+				break
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("gone: process %s is still alive", pid)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
 }
