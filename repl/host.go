@@ -89,9 +89,15 @@ func (t *trackingHost) suspend(pl []int) {
 		return
 	}
 	t.taken = append(t.taken, slices.Clone(pl))
-	if !t.suspended {
-		t.suspended = true
-		t.Host.Watch(nil)
+	if t.suspended {
+		return
+	}
+	t.suspended = true
+	t.Host.Watch(nil)
+	// a process that exits meanwhile leaves the live list but keeps its
+	// queue: remember every process, to drain them all at the end
+	for _, p := range t.Host.Processes() {
+		t.taken = append(t.taken, p.Pipeline)
 	}
 }
 

@@ -204,3 +204,18 @@ func alive(pid int) bool {
 	fields := strings.Fields(string(data[strings.LastIndexByte(string(data), ')')+1:]))
 	return len(fields) > 0 && fields[0] != "Z" && syscall.Kill(pid, 0) == nil
 }
+
+// Output and events of other processes that come while a stdout call
+// waits are printed when the entry ends, even for a process that exited.
+func TestOutputDuringTakeIsPrintedAfter(t *testing.T) {
+	s := startSession(t, t.TempDir())
+	s.send("$a = fork []\r")
+	s.expect("alsh> ")
+	s.send("$b = fork []\r")
+	s.expect("alsh> ")
+	s.send(`execvp [$b] "/bin/sh" ["sh" "-c" 'sleep 0.3; echo from b']` + "\r")
+	s.expect("\nok\n")
+	s.send("stdout [$a] 1000\r")
+	s.expect("stdout: from b\n")
+	s.expect("event: {exit_status: 0}")
+}
