@@ -121,7 +121,7 @@ func TestParseErrorPosition(t *testing.T) {
 	if !ok || pe.Pos.Line != 2 || pe.Pos.Column != 7 || pe.Incomplete() {
 		t.Fatalf("err = %v", err)
 	}
-	if got := pe.Error(); got != `f.alsh:2:7: unexpected ")" (expected a value)` {
+	if got := pe.Error(); got != `f.alsh:2:7: unexpected ")"` {
 		t.Errorf("Error() = %q", got)
 	}
 }

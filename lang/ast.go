@@ -203,7 +203,7 @@ type Arg struct {
 	Pos    lexer.Position
 	Record *RecordLit `parser:"  (?= '{' NL* ( Ident | Keyword ) ':' ) @@"`
 	Word   string     `parser:"| @Ident"`
-	Value  Value      `parser:"| (?! '{' ) @@"`
+	Value  ArgValue   `parser:"| @@"`
 }
 
 // Elem is an element of a list or the value of a record field: a word
@@ -216,6 +216,13 @@ type Elem struct {
 
 // Value is a literal, a variable, or a parenthesised expression.
 type Value interface{ value() }
+
+// ArgValue is a Value other than a record, as a call's argument: there a
+// brace opens a record only when a field follows (see Arg).
+type ArgValue interface {
+	Value
+	argValue()
+}
 
 // IntLit is an integer: 42, -1, 0x1f, 0o755, 0b101, 1_000.
 type IntLit struct {
@@ -287,3 +294,12 @@ func (*VarLit) value()    {}
 func (*ListLit) value()   {}
 func (*RecordLit) value() {}
 func (*Paren) value()     {}
+
+func (*IntLit) argValue()  {}
+func (*StrLit) argValue()  {}
+func (*RawLit) argValue()  {}
+func (*BoolLit) argValue() {}
+func (*OkLit) argValue()   {}
+func (*VarLit) argValue()  {}
+func (*ListLit) argValue() {}
+func (*Paren) argValue()   {}

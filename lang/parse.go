@@ -16,6 +16,8 @@ var parser = participle.MustBuild[Program](
 		&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
 	participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
 		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}),
+	participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
+		&VarLit{}, &ListLit{}, &Paren{}),
 	participle.UseLookahead(participle.MaxLookahead),
 )
 
@@ -101,7 +103,7 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 
 // hints words participle's "(expected X)" for the grammar's node names.
 var hints = map[string]string{"Expr": "a value", "ProdExpr": "a value", "Value": "a value",
-	"NotExpr": "a value", "Unary": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value"}
+	"NotExpr": "a value", "Unary": "a value", "ArgValue": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value"}
 
 // expected keeps participle's "(expected …)" hint when it reads well.
 func expected(msg string) string {
