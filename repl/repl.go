@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
 	"github.com/chzyer/readline"
 
@@ -131,7 +132,23 @@ func (r *repl) close() {
 	r.host.setAsync(false)
 	r.pr.close()
 	r.stdin.Close()
-	r.rl.Close()
+	closeEditor(r.rl)
+}
+
+// closeEditor closes readline, waiting a bounded time: readline v1.5.1
+// can hang in Close when keys were typed after Ctrl-D (its reader blocks
+// handing them on). The terminal mode is already restored by then, as
+// Readline restores it on return.
+func closeEditor(rl *readline.Instance) {
+	done := make(chan struct{})
+	go func() {
+		rl.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Second):
+	}
 }
 
 // loop reads and runs entries until the user leaves.
