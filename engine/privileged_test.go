@@ -132,7 +132,7 @@ func TestSandboxNprocTrap(t *testing.T) {
 }
 
 // busyboxJail makes a directory holding only a static busybox.
-func busyboxJail(t *testing.T) string {
+func busyboxJail(t testing.TB) string {
 	t.Helper()
 	src := "/bin/busybox"
 	if _, err := os.Stat(src); err != nil {

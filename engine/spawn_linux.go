@@ -149,7 +149,7 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 			goto fail
 		}
 		r1, _, _ = syscall.RawSyscall(unix.SYS_GETPPID, 0, 0, 0)
-		if r1 != ppid && s.flags&unix.CLONE_NEWPID == 0 {
+		if r1 != ppid && r1 != 0 { // 0: the parent is outside our pid namespace
 			err1 = syscall.ESRCH
 			goto fail
 		}

@@ -1,0 +1,244 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// The benchmarks behind the figures of issue 2. `make bench` runs them;
+// the µs/op column is the round trip, MB/s the stream throughput.
+// Variants named pinned run the driver, the nodes and the echo peer on one
+// CPU, which removes this VM's cross-CPU wake-up cost (40–55 µs).
+
+func BenchmarkRoundTrip(b *testing.B) {
+	for _, pinned := range []bool{false, true} {
+		name := map[bool]string{false: "spread", true: "pinned"}[pinned]
+		b.Run("raw-socketpair/"+name, func(b *testing.B) { withPinning(b, pinned, benchRawRoundTrip) })
+		for _, depth := range []int{0, 1, 4, 15} {
+			b.Run(fmt.Sprintf("call-depth-%d/%s", depth, name), func(b *testing.B) {
+				withPinning(b, pinned, func(b *testing.B) { benchCall(b, depth) })
+			})
+		}
+	}
+}
+
+func benchCall(b *testing.B, depth int) {
+	e, ctx := start(b)
+	pl := chain(b, e, ctx, depth)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Call(ctx, pl, "getpid", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchRawRoundTrip ping-pongs one byte over a socketpair with a helper
+// process, both ends blocking on raw syscalls from a locked thread.
+func benchRawRoundTrip(b *testing.B) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	peer := os.NewFile(uintptr(fds[1]), "peer")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperEcho$")
+	cmd.Env = append(os.Environ(), "ALSH_BENCH_ECHO=1")
+	cmd.ExtraFiles = []*os.File{peer}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	peer.Close()
+	defer cmd.Wait()
+	defer unix.Close(fds[0])
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	buf := []byte{1}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		unix.Write(fds[0], buf)
+		unix.Read(fds[0], buf)
+	}
+}
+
+// TestHelperEcho is the raw round trip's peer, not a test.
+func TestHelperEcho(t *testing.T) {
+	if os.Getenv("ALSH_BENCH_ECHO") != "1" {
+		t.Skip("helper process for BenchmarkRoundTrip")
+	}
+	runtime.LockOSThread()
+	buf := make([]byte, 16)
+	for {
+		n, err := unix.Read(3, buf)
+		if err != nil || n == 0 {
+			os.Exit(0)
+		}
+		unix.Write(3, buf[:n])
+	}
+}
+
+// withPinning runs f with every thread of the process on CPU 0 (children
+// inherit it), or as it is.
+func withPinning(b *testing.B, pinned bool, f func(*testing.B)) {
+	if !pinned {
+		f(b)
+		return
+	}
+	var one, all unix.CPUSet
+	one.Set(0)
+	unix.SchedGetaffinity(0, &all)
+	setAffinity(&one)
+	defer setAffinity(&all)
+	f(b)
+}
+
+func setAffinity(set *unix.CPUSet) {
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		tid, _ := strconv.Atoi(t.Name())
+		unix.SchedSetaffinity(tid, set)
+	}
+}
+
+func BenchmarkFork(b *testing.B) {
+	e, ctx := start(b)
+	for i := 0; i < b.N; i++ {
+		c := fork(b, e, ctx, nil)
+		b.StopTimer()
+		endChild(b, e, ctx, c)
+		b.StartTimer()
+	}
+}
+
+func BenchmarkCloneNamespaces(b *testing.B) {
+	privileged(b)
+	e, ctx := start(b)
+	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
+		builtins.Const("clone_newuts"), builtins.Const("clone_newipc"), builtins.Const("clone_newnet")}
+	for i := 0; i < b.N; i++ {
+		pid := call(b, e, ctx, nil, "clone", flags).(int64)
+		b.StopTimer()
+		endChild(b, e, ctx, []int{int(pid)})
+		b.StartTimer()
+	}
+}
+
+func endChild(b *testing.B, e *Engine, ctx context.Context, c []int) {
+	call(b, e, ctx, c, "exit", int64(0))
+	event(b, e, ctx, c)
+}
+
+func BenchmarkForkExecExit(b *testing.B) {
+	e, ctx := start(b)
+	for i := 0; i < b.N; i++ {
+		c := fork(b, e, ctx, nil)
+		call(b, e, ctx, c, "execvp", "/bin/true", []any{"true"})
+		if ev := event(b, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+			b.Fatalf("event %s", builtins.Format(ev))
+		}
+	}
+}
+
+// BenchmarkSandboxCycle: fork, setrlimit, chroot, setgid, setuid, execvp
+// (a static busybox true), exit event.
+func BenchmarkSandboxCycle(b *testing.B) {
+	privileged(b)
+	jail := busyboxJail(b)
+	e, ctx := start(b)
+	lim := builtins.Record{"cur": int64(64), "max": int64(64)}
+	for i := 0; i < b.N; i++ {
+		c := fork(b, e, ctx, nil)
+		call(b, e, ctx, c, "setrlimit", builtins.Const("rlimit_nofile"), lim)
+		call(b, e, ctx, c, "chroot", jail)
+		call(b, e, ctx, c, "setgid", int64(65534))
+		call(b, e, ctx, c, "setuid", int64(65534))
+		call(b, e, ctx, c, "execvp", "/busybox", []any{"true"})
+		if ev := event(b, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+			b.Fatalf("event %s", builtins.Format(ev))
+		}
+	}
+}
+
+// BenchmarkStream pushes bytes through cat and checks every one came back.
+func BenchmarkStream(b *testing.B) {
+	for _, depth := range []int{1, 16} {
+		b.Run(fmt.Sprintf("cat-depth-%d", depth), func(b *testing.B) { benchStream(b, depth) })
+	}
+}
+
+func benchStream(b *testing.B, depth int) {
+	e, ctx := start(b)
+	pl := chain(b, e, ctx, depth)
+	call(b, e, ctx, pl, "execvp", "/bin/cat", []any{"cat"})
+	chunk := string(bytes.Repeat([]byte("0123456789abcdef"), 1<<16)) // 1 MiB
+	b.SetBytes(int64(len(chunk)))
+	b.ResetTimer()
+	got := 0
+	for i := 0; i < b.N; i++ {
+		call(b, e, ctx, pl, "stdin", chunk)
+		for got < (i+1)*len(chunk)-8*len(chunk) || (i == b.N-1 && got < b.N*len(chunk)) {
+			out := call(b, e, ctx, pl, "stdout", int64(5000)).(string)
+			if out == "" {
+				b.Fatalf("stream stalled at %d bytes", got)
+			}
+			got += len(out)
+		}
+	}
+	if got != b.N*len(chunk) {
+		b.Fatalf("got %d bytes, sent %d", got, b.N*len(chunk))
+	}
+}
+
+// BenchmarkIdleNode reports the memory of idle nodes (from smaps_rollup):
+// Pss (shared pages split among the nodes that map them) and private.
+func BenchmarkIdleNode(b *testing.B) {
+	e, ctx := start(b)
+	const n = 8
+	var pids []int
+	for i := 0; i < n; i++ {
+		c := fork(b, e, ctx, nil)
+		pids = append(pids, leaf(c))
+	}
+	b.ResetTimer()
+	var pss, private int
+	for i := 0; i < b.N; i++ {
+		pss, private = 0, 0
+		for _, pid := range pids {
+			p, q := smapsRollup(b, pid)
+			pss, private = pss+p, private+q
+		}
+	}
+	b.ReportMetric(float64(pss)/n, "Pss-KiB/node")
+	b.ReportMetric(float64(private)/n, "private-KiB/node")
+}
+
+func smapsRollup(b *testing.B, pid int) (pss, private int) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.Atoi(f[1])
+		switch f[0] {
+		case "Pss:":
+			pss = v
+		case "Private_Clean:", "Private_Dirty:":
+			private += v
+		}
+	}
+	return pss, private
+}
