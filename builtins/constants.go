@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -44,7 +45,9 @@ var extraTables = map[string]map[string]int64{
 
 // allTables is every table by name: alsh's own, the generated kernel
 // tables, and extraTables.
-var allTables = mergeTables(ownTables, kernelTables, extraTables)
+var allTables = sync.OnceValue(func() map[string]map[string]int64 {
+	return mergeTables(ownTables, kernelTables(), extraTables)
+})
 
 func mergeTables(ms ...map[string]map[string]int64) map[string]map[string]int64 {
 	out := map[string]map[string]int64{}
@@ -92,7 +95,7 @@ func (e *UnknownConstError) Error() string {
 }
 
 func table(name string) map[string]int64 {
-	return allTables[name]
+	return allTables()[name]
 }
 
 // Constant returns the value of a constant, matched case-insensitively.
@@ -141,7 +144,7 @@ func ConstantNames(tableName string) []string {
 
 // Tables lists the constant tables.
 func Tables() []string {
-	return slices.Sorted(maps.Keys(allTables))
+	return slices.Sorted(maps.Keys(allTables()))
 }
 
 // ErrnoByName returns the errno named, case-insensitively (eperm, EPERM).

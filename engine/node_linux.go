@@ -100,6 +100,7 @@ func (n *node) boot(args []string) error {
 	if s, ok := kv["nofile"]; ok {
 		restoreNofile(s)
 	}
+	restoreEnv(args)
 	if err := n.startSignals(); err != nil {
 		return err
 	}
@@ -166,6 +167,18 @@ func moveFd(from, to int) error {
 		return os.NewSyscallError("dup3", err)
 	}
 	return unix.Close(from)
+}
+
+// restoreEnv puts back the GOMAXPROCS its parent set for the Go runtime
+// (childEnv): unset, or the user's own value.
+func restoreEnv(args []string) {
+	for _, a := range args {
+		if a == "gomaxprocs" {
+			os.Unsetenv("GOMAXPROCS")
+		} else if v, ok := strings.CutPrefix(a, "gomaxprocs="); ok {
+			os.Setenv("GOMAXPROCS", v)
+		}
+	}
 }
 
 // restoreNofile undoes Go's raise of the soft RLIMIT_NOFILE so that the

@@ -105,12 +105,12 @@ func (p *spawnPipes) closeParentEnds() {
 // its failure, reported as an errno on the error pipe).
 func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
 	argv := []string{os.Args[0], nodeFlag, "depth=" + strconv.Itoa(n.depth+1),
-		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg()}
+		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(), gomaxprocsArg()}
 	argv = append(argv, n.inheritArgs()...)
 	s := &spawnArgs{
 		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
 		argv:      cStrings(argv),
-		envv:      cStrings(os.Environ()),
+		envv:      cStrings(childEnv()),
 		errPipe:   p.errW,
 		flags:     flags,
 		pdeathsig: uintptr(unix.SIGKILL),
@@ -139,6 +139,21 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 		return 0, err
 	}
 	return pid, nil
+}
+
+// childEnv is the node's environment plus GOMAXPROCS=1, which spares the
+// child's Go runtime reading the cgroup CPU limits at start. The child's
+// argv says what GOMAXPROCS was, and the child puts that back (restoreEnv)
+// before anything can see or exec with it.
+func childEnv() []string {
+	return append(os.Environ(), "GOMAXPROCS=1")
+}
+
+func gomaxprocsArg() string {
+	if v, ok := os.LookupEnv("GOMAXPROCS"); ok {
+		return "gomaxprocs=" + v
+	}
+	return "gomaxprocs"
 }
 
 func cloneName(flags uintptr) string {
