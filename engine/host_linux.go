@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -19,7 +21,7 @@ func (e *Engine) driverCall(ctx context.Context, pl []int, c *builtins.Call, arg
 	}
 	switch c.Name {
 	case "stdin":
-		return nil, p.stdin.write([]byte(args[0].(string)))
+		return nil, p.stdin.write(bytesOf(args[0].(string)))
 	case "stdout", "stderr":
 		return e.takeOutput(ctx, p, c.Name, timeoutArg(args))
 	case "event":
@@ -46,20 +48,29 @@ func timeoutArg(args []any) time.Duration {
 // takeOutput returns all queued bytes of one stream, waiting up to timeout
 // for the first.
 func (e *Engine) takeOutput(ctx context.Context, p *proc, kind string, timeout time.Duration) (any, error) {
-	var out []byte
+	var chunks []string
 	err := e.waitFor(ctx, p, timeout, func() bool {
 		kept := p.queue[:0]
 		for _, m := range p.queue {
 			if m.Kind == kind {
-				out = append(out, m.Data.(string)...)
+				chunks = append(chunks, m.Data.(string))
 			} else {
 				kept = append(kept, m)
 			}
 		}
+		clear(p.queue[len(kept):])
 		p.queue = kept
-		return len(out) > 0
+		return len(chunks) > 0
 	})
-	return string(out), err
+	return joinChunks(chunks), err
+}
+
+// joinChunks concatenates with one allocation, or none for one chunk.
+func joinChunks(chunks []string) string {
+	if len(chunks) == 1 {
+		return chunks[0]
+	}
+	return strings.Join(chunks, "")
 }
 
 // takeEvent returns the next queued event, or nil when none came in time.
@@ -121,3 +132,7 @@ func (e *Engine) eof(p *proc, args []any) error {
 	}
 	return nil
 }
+
+// bytesOf views a string's bytes without copying them; the stdin queue
+// only ever reads them.
+func bytesOf(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }

@@ -21,13 +21,14 @@ type stream struct {
 	mu      sync.Mutex
 	eof     atomic.Bool
 	lastErr error
-	emit    func(data []byte) // called under mu
-	buf     []byte
+	emit    func(data []byte) // called under mu; data is reused after it returns
 	gate    *flowGate // the process's flowcontrol; nil: unlimited
 	onEOF   func()    // called under mu when the pipe reaches EOF
 }
 
-const streamBuf = 256 << 10
+// readBufs are shared by every stream: a buffer is held only for one read,
+// so idle processes cost none. A read takes up to a whole pipe (pipeSize).
+var readBufs = sync.Pool{New: func() any { b := make([]byte, pipeSize); return &b }}
 
 func newStream(fd int, name string, emit func([]byte)) (*stream, error) {
 	if err := unix.SetNonblock(fd, true); err != nil {
@@ -40,7 +41,7 @@ func newStream(fd int, name string, emit func([]byte)) (*stream, error) {
 		f.Close()
 		return nil, err
 	}
-	return &stream{f: f, rc: rc, emit: emit, buf: make([]byte, streamBuf)}, nil
+	return &stream{f: f, rc: rc, emit: emit}, nil
 }
 
 // run reads until EOF or until the file is closed, then closes it.
@@ -74,10 +75,12 @@ func (s *stream) readOnce(fd int) bool {
 	if s.eof.Load() {
 		return false
 	}
-	n, err := unix.Read(fd, s.buf)
+	buf := readBufs.Get().(*[]byte)
+	defer readBufs.Put(buf)
+	n, err := unix.Read(fd, *buf)
 	s.lastErr = err
 	if n > 0 {
-		s.emit(append([]byte(nil), s.buf[:n]...))
+		s.emit((*buf)[:n]) // emit copies what it keeps
 		return true
 	}
 	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
