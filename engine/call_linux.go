@@ -119,21 +119,7 @@ func (e *Engine) adopt(ctx context.Context, parent *proc, r result) (any, error)
 }
 
 // readCtl reads one node's control socket until it closes.
-func (e *Engine) readCtl(p *proc) {
-	buf, oob := make([]byte, maxMsg+1), make([]byte, 256)
-	defer p.ctl.f.Close()
-	defer p.ctl.closeAll()
-	for {
-		m, err := p.ctl.recv(buf, oob)
-		if err != nil {
-			if errors.Is(err, errMalformed) {
-				continue
-			}
-			return
-		}
-		e.dispatch(p, m)
-	}
-}
+func (e *Engine) readCtl(p *proc) { p.ctl.readLoop() }
 
 func (e *Engine) dispatch(p *proc, m ctlMsg) {
 	switch m.typ {

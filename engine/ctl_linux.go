@@ -7,6 +7,7 @@ import (
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -14,7 +15,11 @@ import (
 )
 
 // ctlConn is the driver's end of one node's control socket. Calls are
-// matched to replies by id; one goroutine reads.
+// matched to replies by id. A goroutine reads (readLoop), and a caller
+// waiting for its reply also reads for a short while (spin): taking the
+// reply itself spares two goroutine wake-ups, which cost more than the
+// node's work. readMu makes each read-and-dispatch whole, so messages are
+// handled in the order the node sent them.
 type ctlConn struct {
 	f       *os.File
 	rc      syscall.RawConn
@@ -23,6 +28,8 @@ type ctlConn struct {
 	ready   chan struct{} // closed when the node says ready
 	done    chan struct{} // closed when the socket closed (exec or exit)
 	closed  bool
+	readMu  sync.Mutex
+	handle  func(ctlMsg) // dispatches one message (called with readMu held)
 }
 
 // result is a reply as the reader hands it to the caller.
@@ -74,15 +81,84 @@ func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool
 		c.forget(id)
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
-	select {
-	case r := <-ch:
-		if noReturn && errors.Is(r.err, errClosedOK) {
-			return result{}
+	var r result
+	ok := false
+	if spinWorthIt() {
+		r, ok = c.spin(ch)
+	}
+	if !ok {
+		select {
+		case r = <-ch:
+		case <-ctx.Done():
+			c.forget(id)
+			return result{err: ctx.Err()}
 		}
-		return r
-	case <-ctx.Done():
-		c.forget(id)
-		return result{err: ctx.Err()}
+	}
+	if noReturn && errors.Is(r.err, errClosedOK) {
+		return result{}
+	}
+	return r
+}
+
+// spinTime bounds how long a caller reads for its own reply before it
+// sleeps until the reader goroutine hands the reply over.
+const spinTime = 100 * time.Microsecond
+
+// spin reads the socket without blocking until the reply is there or
+// spinTime passes, yielding the CPU between tries (the node may need it).
+func (c *ctlConn) spin(ch chan result) (result, bool) {
+	deadline := time.Now().Add(spinTime)
+	for {
+		select {
+		case r := <-ch:
+			return r, true
+		default:
+		}
+		if !c.tryRead() || time.Now().After(deadline) {
+			return result{}, false
+		}
+		syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	}
+}
+
+// tryRead handles one message if one is there and no one else is reading;
+// false when the socket is closed or failing.
+func (c *ctlConn) tryRead() bool {
+	if !c.readMu.TryLock() {
+		return true
+	}
+	defer c.readMu.Unlock()
+	alive := true
+	c.rc.Control(func(fd uintptr) {
+		m, err := c.recvOnce(int(fd), unix.MSG_DONTWAIT)
+		switch {
+		case err == nil:
+			c.handle(m)
+		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, errMalformed):
+			alive = false
+		}
+	})
+	return alive
+}
+
+// readLoop reads until the socket closes, then fails what is pending.
+func (c *ctlConn) readLoop() {
+	defer c.f.Close()
+	defer c.closeAll()
+	for {
+		var err error
+		rerr := c.rc.Read(func(fd uintptr) bool {
+			c.readMu.Lock()
+			defer c.readMu.Unlock()
+			var m ctlMsg
+			if m, err = c.recvOnce(int(fd), unix.MSG_DONTWAIT); err == nil {
+				c.handle(m)
+			}
+			return !errors.Is(err, unix.EAGAIN)
+		})
+		if rerr != nil || (err != nil && !errors.Is(err, errMalformed)) {
+			return
+		}
 	}
 }
 
@@ -140,17 +216,13 @@ type ctlMsg struct {
 	pid  int // the sender's pid in the driver's namespace, if it sent credentials
 }
 
-// recv reads one message; io errors and EOF end the reader.
-func (c *ctlConn) recv(buf, oob []byte) (ctlMsg, error) {
-	var n, oobn, flags int
-	var rerr error
-	err := c.rc.Read(func(fd uintptr) bool {
-		n, oobn, flags, _, rerr = unix.Recvmsg(int(fd), buf, oob, unix.MSG_CMSG_CLOEXEC)
-		return !errors.Is(rerr, unix.EAGAIN)
-	})
-	if err == nil {
-		err = rerr
-	}
+// recvOnce reads one message (readMu held). The body is valid until the
+// next read: handlers decode it into fresh values.
+func (c *ctlConn) recvOnce(fd, flags int) (ctlMsg, error) {
+	buf := readBufs.Get().(*[]byte)
+	defer readBufs.Put(buf)
+	var oob [256]byte
+	n, oobn, flags, _, err := unix.Recvmsg(fd, (*buf)[:maxMsg+1], oob[:], flags|unix.MSG_CMSG_CLOEXEC)
 	if err != nil {
 		return ctlMsg{}, err
 	}
@@ -162,7 +234,7 @@ func (c *ctlConn) recv(buf, oob []byte) (ctlMsg, error) {
 		closeInts(fds)
 		return ctlMsg{}, fmt.Errorf("%w: truncated", errMalformed)
 	}
-	typ, id, body, err := parseHeader(buf[:n])
+	typ, id, body, err := parseHeader((*buf)[:n])
 	if err != nil {
 		closeInts(fds)
 		return ctlMsg{}, err

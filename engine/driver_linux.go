@@ -208,6 +208,7 @@ func (e *Engine) attach(p *proc, fds []int) error {
 	p.out, _ = newStream(fds[2], "stdout"+p.String(), func(b []byte) { e.emit(p, "stdout", string(b)) })
 	p.err, _ = newStream(fds[3], "stderr"+p.String(), func(b []byte) { e.emit(p, "stderr", string(b)) })
 	e.setupFlow(p)
+	p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }
 	e.goRead(func() { e.readCtl(p) })
 	e.goRead(p.out.run)
 	e.goRead(p.err.run)

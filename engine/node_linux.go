@@ -300,7 +300,7 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 		case n.sigR:
 			n.handleSignals()
 		case fdCtl:
-			if !n.handleCtl() {
+			if !n.handleCtl() || !n.spinCtl() {
 				return false
 			}
 		default: // the lifeline: the parent is gone

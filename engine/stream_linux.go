@@ -22,8 +22,8 @@ type stream struct {
 	eof     atomic.Bool
 	lastErr error
 	emit    func(data []byte) // called under mu; data is reused after it returns
-	gate    *flowGate // the process's flowcontrol; nil: unlimited
-	onEOF   func()    // called under mu when the pipe reaches EOF
+	gate    *flowGate         // the process's flowcontrol; nil: unlimited
+	onEOF   func()            // called under mu when the pipe reaches EOF
 }
 
 // readBufs are shared by every stream: a buffer is held only for one read,
