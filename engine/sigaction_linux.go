@@ -25,13 +25,13 @@ type sigState struct {
 	actions map[int]string // signals whose action is not the default
 }
 
-// defaultAction is a signal's action when the node starts.
+// defaultAction is a signal's action when the node starts: reported as
+// an event for caughtSignals (SIGCHLD is reaped), the default for others.
 func defaultAction(sig int) string {
-	switch syscall.Signal(sig) {
-	case unix.SIGCHLD, unix.SIGKILL, unix.SIGSTOP, unix.SIGURG:
-		return "sig_dfl"
+	if caughtAtStart(sig) && syscall.Signal(sig) != unix.SIGCHLD {
+		return "sig_info"
 	}
-	return "sig_info"
+	return "sig_dfl"
 }
 
 func (s *sigState) action(sig int) string {
