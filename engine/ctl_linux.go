@@ -40,14 +40,8 @@ type result struct {
 }
 
 func newCtlConn(fd int, name string) (*ctlConn, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setnonblock", err)
-	}
-	f := os.NewFile(uintptr(fd), name)
-	rc, err := f.SyscallConn()
+	f, rc, err := pollable(fd, name)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	return &ctlConn{f: f, rc: rc, pending: map[uint32]chan result{},

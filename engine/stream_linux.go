@@ -31,14 +31,8 @@ type stream struct {
 var readBufs = sync.Pool{New: func() any { b := make([]byte, pipeSize); return &b }}
 
 func newStream(fd int, name string, emit func([]byte)) (*stream, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setnonblock", err)
-	}
-	f := os.NewFile(uintptr(fd), name)
-	rc, err := f.SyscallConn()
+	f, rc, err := pollable(fd, name)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	return &stream{f: f, rc: rc, emit: emit}, nil
@@ -130,14 +124,8 @@ const maxStdinQueue = 64 << 20
 var errStdinClosed = errors.New("stdin is closed")
 
 func newStdinQueue(fd int, name string) (*stdinQueue, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, os.NewSyscallError("setnonblock", err)
-	}
-	f := os.NewFile(uintptr(fd), name)
-	rc, err := f.SyscallConn()
+	f, rc, err := pollable(fd, name)
 	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	return &stdinQueue{f: f, rc: rc, wake: make(chan struct{}, 1)}, nil
@@ -262,4 +250,21 @@ func (q *stdinQueue) close() {
 	q.mu.Unlock()
 	q.f.Close()
 	q.poke()
+}
+
+// pollable makes fd non-blocking and hands it to Go's poller, so that
+// reading and writing it park a goroutine rather than a thread. On
+// failure fd is closed.
+func pollable(fd int, name string) (*os.File, syscall.RawConn, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, nil, os.NewSyscallError("setnonblock", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, rc, nil
 }
