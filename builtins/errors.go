@@ -17,6 +17,8 @@ var (
 	ErrUnsupported = errors.New("unsupported")
 	// ErrBadArg: a node refused a call's arguments or message.
 	ErrBadArg = errors.New("badarg")
+	// ErrNotNode: the process runs a program; only nodes take calls.
+	ErrNotNode = errors.New("notnode")
 	// ErrExited: the process exited (or exec'd) before replying.
 	ErrExited = errors.New("process exited")
 )

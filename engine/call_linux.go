@@ -42,7 +42,8 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 		return nil, err
 	}
 	if p.ctl == nil || p.argv != nil {
-		return nil, fmt.Errorf("%s: %s runs a program, not a node: %w", c.Name, p, builtins.ErrExited)
+		return nil, fmt.Errorf("%w: %s runs %s: calls go to nodes, and stdin to the program",
+			builtins.ErrNotNode, p, programName(p.argv))
 	}
 	id := e.nextID.Add(1)
 	msg, err := encodeCall(id, c.Number(), args)
@@ -237,4 +238,11 @@ func (c *ctlConn) markReady() {
 	default:
 		close(c.ready)
 	}
+}
+
+func programName(argv []string) string {
+	if len(argv) == 0 {
+		return "a program"
+	}
+	return argv[0]
 }

@@ -348,3 +348,15 @@ func TestUnknownCallAndBadArgs(t *testing.T) {
 		t.Fatalf("unknown signal: %v, want a suggestion of sigterm", err)
 	}
 }
+
+// A call to a process that runs a program says so (issue 2: bad input gets
+// a clear error naming what was wrong).
+func TestCallToProgramIsNotNode(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "100"})
+	_, err := e.Call(ctx, c, "getpid", nil)
+	if !errors.Is(err, builtins.ErrNotNode) || !strings.Contains(err.Error(), "runs sleep") {
+		t.Fatalf("getpid on an exec'd sleep: %v", err)
+	}
+}

@@ -77,6 +77,7 @@ var sentinelNames = []struct {
 }{
 	{builtins.ErrBadPid, "badpid"}, {builtins.ErrFiltered, "filtered"},
 	{builtins.ErrUnsupported, "unsupported"}, {builtins.ErrExited, "exited"},
+	{builtins.ErrNotNode, "notnode"},
 	{context.Canceled, "interrupted"}, {context.DeadlineExceeded, "interrupted"},
 }
 
