@@ -134,3 +134,15 @@ func itoaTest(i int) string { return strconv.Itoa(i) }
 func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, d)
 }
+
+// hostPid is the pid of pl's process as the driver sees it.
+func (e *Engine) hostPid(t testing.TB, pl []int) int {
+	t.Helper()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	p, err := e.resolve(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.hostPid
+}

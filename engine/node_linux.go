@@ -362,4 +362,11 @@ func (n *node) childExeced(c *child) bool {
 }
 
 // BeforeExec implements builtins.Node.
-func (n *node) BeforeExec() { n.releaseChildren() }
+//
+// It also arms PR_SET_PDEATHSIG again: the kernel clears it when the
+// credentials change (a sandbox's setuid), and it is what ends the program
+// if its parent node is killed outright.
+func (n *node) BeforeExec() {
+	n.releaseChildren()
+	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+}

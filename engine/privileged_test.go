@@ -152,3 +152,18 @@ func busyboxJail(t testing.TB) string {
 	}
 	return jail
 }
+
+// A sandboxed program (its node switched uid, which clears the kernel's
+// parent-death signal) still ends when its parent node is killed outright.
+func TestKillParentOfSetuidProgram(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	a := fork(t, e, ctx, nil)
+	b := fork(t, e, ctx, a)
+	call(t, e, ctx, b, "setgid", int64(65534))
+	call(t, e, ctx, b, "setuid", int64(65534))
+	call(t, e, ctx, b, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	sleeper := e.hostPid(t, b)
+	call(t, e, ctx, nil, "kill", int64(leaf(a)), builtins.Const("sigkill"))
+	waitDead(t, sleeper)
+}
