@@ -3,10 +3,10 @@ package builtins
 // environmentCalls: the node's environment, which execvp passes on (execve
 // and fexecve take theirs as an argument).
 var environmentCalls = []Call{
-	{Name: "environ", Group: "environment", Result: List, Man: "environ(7)",
+	{Name: "environ", Pure: true, Group: "environment", Result: List, Man: "environ(7)",
 		Summary: "the node's environment as a list of \"NAME=value\"",
 		Example: "environ [$c]"},
-	{Name: "getenv", Group: "environment", Args: []Arg{{"name", Str, ""}},
+	{Name: "getenv", Pure: true, Group: "environment", Args: []Arg{{"name", Str, ""}},
 		Result: Any, Man: "getenv(3)",
 		Summary: "the value of an environment variable, or ok when it is unset (\"\" is set and empty)",
 		Example: "getenv [$c] \"PATH\""},

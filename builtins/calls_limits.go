@@ -2,7 +2,7 @@ package builtins
 
 // limitCalls: limits.
 var limitCalls = []Call{
-	{Name: "getrlimit", Group: "limits", Args: []Arg{{"resource", Flags, "rlimit"}},
+	{Name: "getrlimit", Pure: true, Group: "limits", Args: []Arg{{"resource", Flags, "rlimit"}},
 		Result: Rec, Man: "getrlimit(2)",
 		Summary: "read a resource limit as {cur, max}",
 		Example: "getrlimit [$c] rlimit_nofile"},

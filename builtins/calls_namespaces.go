@@ -6,7 +6,7 @@ var namespaceCalls = []Call{
 		Result: Nothing, Man: "sethostname(2)",
 		Summary: "set the host name (of the node's uts namespace)",
 		Example: "sethostname [$c] \"jail\""},
-	{Name: "gethostname", Group: "namespaces", Result: Str, Man: "gethostname(2)",
+	{Name: "gethostname", Pure: true, Group: "namespaces", Result: Str, Man: "gethostname(2)",
 		Summary: "the host name",
 		Example: "gethostname [$c]"},
 	{Name: "unshare", Group: "namespaces", Args: []Arg{{"flags", Flags, "clone"}},

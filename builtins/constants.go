@@ -21,7 +21,7 @@ var ownTables = map[string]map[string]int64{
 		"exit_status": OptExitStatus, "termsig": OptTermsig,
 		"signaloneof": OptSignalOnEOF, "flowcontrol": OptFlowControl,
 		"stdin_closed": OptStdinClosed, "stdout_closed": OptStdoutClosed,
-		"stderr_closed": OptStderrClosed,
+		"stderr_closed": OptStderrClosed, "prefork": OptPrefork,
 	},
 	// the three streams, for eof
 	"stdio": {"stdin": 0, "stdout": 1, "stderr": 2},
@@ -76,6 +76,7 @@ const (
 	OptStdinClosed
 	OptStdoutClosed
 	OptStderrClosed
+	OptPrefork
 	NumOpts
 )
 

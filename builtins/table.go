@@ -50,6 +50,9 @@ type Call struct {
 	Example  string // a REPL line, checked by the tests
 	Where    Where
 	NoReturn bool // exec and exit: success is the node's control socket closing
+	// Pure: the call changes nothing a child would inherit, so a node's
+	// spare child (option prefork) stays a faithful fork across it.
+	Pure bool
 }
 
 // Signature renders the call as the user types it: name [pipeline] args.

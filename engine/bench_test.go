@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -110,12 +111,23 @@ func setAffinity(set *unix.CPUSet) {
 	}
 }
 
+// BenchmarkFork: fork to ready. With prefork, "busy" forks back to back
+// (each waits for the spare the previous one started), "idle" leaves the
+// node time to boot its spare between forks, as at a REPL.
 func BenchmarkFork(b *testing.B) {
+	b.Run("prefork=0", func(b *testing.B) { benchFork(b, 0, 0) })
+	b.Run("prefork=1/busy", func(b *testing.B) { benchFork(b, 1, 0) })
+	b.Run("prefork=1/idle", func(b *testing.B) { benchFork(b, 1, 10*time.Millisecond) })
+}
+
+func benchFork(b *testing.B, prefork int64, pause time.Duration) {
 	e, ctx := start(b)
+	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
 	for i := 0; i < b.N; i++ {
 		c := fork(b, e, ctx, nil)
 		b.StopTimer()
 		endChild(b, e, ctx, c)
+		time.Sleep(pause)
 		b.StartTimer()
 	}
 }
@@ -139,7 +151,14 @@ func endChild(b *testing.B, e *Engine, ctx context.Context, c []int) {
 }
 
 func BenchmarkForkExecExit(b *testing.B) {
+	for _, prefork := range []int64{0, 1} {
+		b.Run(fmt.Sprintf("prefork=%d", prefork), func(b *testing.B) { benchForkExecExit(b, prefork) })
+	}
+}
+
+func benchForkExecExit(b *testing.B, prefork int64) {
 	e, ctx := start(b)
+	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
 	for i := 0; i < b.N; i++ {
 		c := fork(b, e, ctx, nil)
 		call(b, e, ctx, c, "execvp", "/bin/true", []any{"true"})
@@ -152,9 +171,16 @@ func BenchmarkForkExecExit(b *testing.B) {
 // BenchmarkSandboxCycle: fork, setrlimit, chroot, setgid, setuid, execvp
 // (a static busybox true), exit event.
 func BenchmarkSandboxCycle(b *testing.B) {
+	for _, prefork := range []int64{0, 1} {
+		b.Run(fmt.Sprintf("prefork=%d", prefork), func(b *testing.B) { benchSandboxCycle(b, prefork) })
+	}
+}
+
+func benchSandboxCycle(b *testing.B, prefork int64) {
 	privileged(b)
 	jail := busyboxJail(b)
 	e, ctx := start(b)
+	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
 	lim := builtins.Record{"cur": int64(64), "max": int64(64)}
 	for i := 0; i < b.N; i++ {
 		c := fork(b, e, ctx, nil)

@@ -360,3 +360,41 @@ func TestCallToProgramIsNotNode(t *testing.T) {
 		t.Fatalf("getpid on an exec'd sleep: %v", err)
 	}
 }
+
+// Option prefork: forks take a child booted ahead of time, and a call that
+// changes what a child inherits discards it, so forks stay faithful.
+func TestPrefork(t *testing.T) {
+	e, ctx := start(t)
+	a := fork(t, e, ctx, nil)
+	call(t, e, ctx, a, "setopt", builtins.Const("prefork"), int64(1))
+	b := fork(t, e, ctx, a)
+	call(t, e, ctx, a, "getpid") // pure: the spare made meanwhile stays
+	c := fork(t, e, ctx, a)
+	if got := call(t, e, ctx, c, "getppid").(int64); int(got) != leaf(a) {
+		t.Fatalf("a spare's parent = %d, want %d", got, leaf(a))
+	}
+	// Not pure: the spare made before chdir would start in the old cwd.
+	dir := t.TempDir()
+	call(t, e, ctx, a, "chdir", dir)
+	d := fork(t, e, ctx, a)
+	if got := call(t, e, ctx, d, "getcwd").(string); got != dir {
+		t.Fatalf("getcwd after chdir and a prefork fork = %q, want %q", got, dir)
+	}
+	// Children inherit the option; the spares are never seen as children.
+	if got := call(t, e, ctx, b, "getopt", builtins.Const("prefork")).(int64); got != 1 {
+		t.Fatalf("inherited prefork = %d", got)
+	}
+	kids := 0
+	for _, p := range e.Processes() {
+		if len(p.Pipeline) == 2 && p.Pipeline[0] == leaf(a) {
+			kids++
+		}
+	}
+	if kids != 3 {
+		t.Fatalf("%d children of a, want 3 (b, c, d)", kids)
+	}
+	call(t, e, ctx, c, "exit", int64(0))
+	if ev := event(t, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+}

@@ -32,17 +32,20 @@ func init() {
 
 // node is the state of one event-loop process.
 type node struct {
-	lifeline int // read end of the lifeline pipe; -1 for the root
-	sigR     int // self-pipe the signal goroutine writes signal numbers to
-	epfd     int // the loop's epoll instance
-	probe    int // a second epoll instance, for childExeced
-	depth    int
-	opts     [builtins.NumOpts]int64
-	children map[int]*child
-	buf      []byte
-	oob      []byte
-	filter   callFilter // calls denied here and to later children
-	sigs     sigState   // signal actions sigaction changed
+	lifeline  int // read end of the lifeline pipe; -1 for the root
+	sigR      int // self-pipe the signal goroutine writes signal numbers to
+	epfd      int // the loop's epoll instance
+	probe     int // a second epoll instance, for childExeced
+	depth     int
+	opts      [builtins.NumOpts]int64
+	children  map[int]*child
+	spare     *spare       // option prefork: a child booted ahead of a fork
+	forks     bool         // the node has forked: it may want a spare
+	discarded map[int]bool // spares let go of, reaped without an event
+	buf       []byte
+	oob       []byte
+	filter    callFilter // calls denied here and to later children
+	sigs      sigState   // signal actions sigaction changed
 }
 
 // child is what a node keeps of a child node: the lifeline's write end,
@@ -66,7 +69,7 @@ func defaultOpts() [builtins.NumOpts]int64 {
 
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(1)
-	n := &node{lifeline: fdLifeline, children: map[int]*child{}, opts: defaultOpts(),
+	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, opts: defaultOpts(),
 		buf: make([]byte, maxMsg+1), oob: make([]byte, unix.CmsgSpace(4*8))}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
@@ -309,6 +312,7 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 			if !n.handleCtl() || !n.spinCtl() {
 				return false
 			}
+			n.refillSpare()
 		default: // the lifeline: the parent is gone
 			return false
 		}
@@ -332,6 +336,7 @@ func (n *node) shutdown() {
 }
 
 func (n *node) releaseChildren() {
+	n.dropSpare()
 	for pid, c := range n.children {
 		sig := n.childSignal(c)
 		if sig > 0 && n.childExeced(c) {

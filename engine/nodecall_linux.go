@@ -113,6 +113,9 @@ func (n *node) call(nr int, args []any) (any, error) {
 	if err := builtins.CheckWire(c, args); err != nil {
 		return nil, err
 	}
+	if !keepSpareAcross(c) {
+		n.dropSpare()
+	}
 	return impl(n, args)
 }
 
@@ -193,6 +196,9 @@ func (n *node) reap() {
 }
 
 func (n *node) childExited(pid int, ws unix.WaitStatus) {
+	if n.wasSpare(pid) {
+		return
+	}
 	if c, ok := n.children[pid]; ok {
 		unix.Close(c.lifeW)
 		delete(n.children, pid)

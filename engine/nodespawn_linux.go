@@ -17,8 +17,14 @@ import (
 // Spawn implements builtins.Node: fork and clone. The child re-executes the
 // alsh binary from the memfd; its parent-side fds go to the driver.
 func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, error) {
-	if n.depth >= int(n.opts[builtins.OptMaxForkDepth]) || len(n.children) >= int(n.opts[builtins.OptMaxChild]) {
+	if !n.canFork() {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)
+	}
+	if flags == 0 && len(maps) == 0 {
+		n.forks = true
+		if s := n.takeSpare(); s != nil {
+			return s, nil
+		}
 	}
 	if err := checkIDMaps(maps); err != nil {
 		return nil, err

@@ -58,12 +58,12 @@ func (e *Engine) Getppid(ctx context.Context, pl []int) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "getppid", nil))
 }
 
-// Getopt: read a node option (maxchild, maxforkdepth, exit_status, termsig, signaloneof…). See alsh(7).
+// Getopt: read a node option (maxchild, maxforkdepth, exit_status, termsig, signaloneof…). See docs/engine.md.
 func (e *Engine) Getopt(ctx context.Context, pl []int, option any) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "getopt", []any{option}))
 }
 
-// Setopt: set a node option; children forked later inherit it. See alsh(7).
+// Setopt: set a node option; children forked later inherit it. See docs/engine.md.
 func (e *Engine) Setopt(ctx context.Context, pl []int, option any, value int64) error {
 	_, err := e.Call(ctx, pl, "setopt", []any{option, value})
 	return err
@@ -112,7 +112,7 @@ func (e *Engine) Setproctitle(ctx context.Context, pl []int, title string) error
 	return err
 }
 
-// Version: the alsh version the node runs. See alsh(7).
+// Version: the alsh version the node runs. See docs/engine.md.
 func (e *Engine) Version(ctx context.Context, pl []int) (string, error) {
 	return resultStr(e.Call(ctx, pl, "version", nil))
 }
@@ -385,7 +385,7 @@ func (e *Engine) Setns(ctx context.Context, pl []int, fd int64, nstype ...any) e
 	return err
 }
 
-// Constant: the value of a constant of a table (clone, fcntl, file, mount, prio, rlimit, signal, socket, wait, ioctl, prctl, ptrace, seccomp, syscall, cap, errno…). See alsh(7).
+// Constant: the value of a constant of a table (clone, fcntl, file, mount, prio, rlimit, signal, socket, wait, ioctl, prctl, ptrace, seccomp, syscall, cap, errno…). See docs/engine.md.
 func (e *Engine) Constant(ctx context.Context, pl []int, table any, name any) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "constant", []any{table, name}))
 }
@@ -395,50 +395,50 @@ func (e *Engine) Errno(ctx context.Context, pl []int, errno int64) (string, erro
 	return resultStr(e.Call(ctx, pl, "errno", []any{errno}))
 }
 
-// Stdin: send bytes to the exec'd program's stdin (queued, never dropped). See alsh(7).
+// Stdin: send bytes to the exec'd program's stdin (queued, never dropped). See docs/engine.md.
 func (e *Engine) Stdin(ctx context.Context, pl []int, data string) error {
 	_, err := e.Call(ctx, pl, "stdin", []any{data})
 	return err
 }
 
-// Stdout: take the program's queued stdout, waiting up to timeout_ms for some. See alsh(7).
+// Stdout: take the program's queued stdout, waiting up to timeout_ms for some. See docs/engine.md.
 func (e *Engine) Stdout(ctx context.Context, pl []int, timeoutMs ...int64) (string, error) {
 	return resultStr(e.Call(ctx, pl, "stdout", append([]any{}, optional(timeoutMs)...)))
 }
 
-// Stderr: take the process's queued stderr, waiting up to timeout_ms for some. See alsh(7).
+// Stderr: take the process's queued stderr, waiting up to timeout_ms for some. See docs/engine.md.
 func (e *Engine) Stderr(ctx context.Context, pl []int, timeoutMs ...int64) (string, error) {
 	return resultStr(e.Call(ctx, pl, "stderr", append([]any{}, optional(timeoutMs)...)))
 }
 
-// Event: take the next event ({exit_status: N}, {termsig: "sigkill"}, {signal: "sigchld"}), or ok if none. See alsh(7).
+// Event: take the next event ({exit_status: N}, {termsig: "sigkill"}, {signal: "sigchld"}), or ok if none. See docs/engine.md.
 func (e *Engine) Event(ctx context.Context, pl []int, timeoutMs ...int64) (builtins.Record, error) {
 	return resultRecord(e.Call(ctx, pl, "event", append([]any{}, optional(timeoutMs)...)))
 }
 
-// Eof: close the driver's end of the process's stdin (default), stdout or stderr. See alsh(7).
+// Eof: close the driver's end of the process's stdin (default), stdout or stderr. See docs/engine.md.
 func (e *Engine) Eof(ctx context.Context, pl []int, stream ...any) error {
 	_, err := e.Call(ctx, pl, "eof", append([]any{}, optional(stream)...))
 	return err
 }
 
-// Cpid: the children of the process: [{pid, exec, argv, flowcontrol, signaloneof}]. See alsh(7).
+// Cpid: the children of the process: [{pid, exec, argv, flowcontrol, signaloneof}]. See docs/engine.md.
 func (e *Engine) Cpid(ctx context.Context, pl []int) ([]any, error) {
 	return resultList(e.Call(ctx, pl, "cpid", nil))
 }
 
-// Getcpid: read a child's flowcontrol or signaloneof. See alsh(7).
+// Getcpid: read a child's flowcontrol or signaloneof. See docs/engine.md.
 func (e *Engine) Getcpid(ctx context.Context, pl []int, child int64, field any) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "getcpid", []any{child, field}))
 }
 
-// Setcpid: set a child's flowcontrol (-1 unlimited, 0 paused, N reads) or signaloneof. See alsh(7).
+// Setcpid: set a child's flowcontrol (-1 unlimited, 0 paused, N reads) or signaloneof. See docs/engine.md.
 func (e *Engine) Setcpid(ctx context.Context, pl []int, child int64, field any, value int64) error {
 	_, err := e.Call(ctx, pl, "setcpid", []any{child, field, value})
 	return err
 }
 
-// Filter: deny calls to this process and to its later children: lists of call names, {allow: […]} or {deny: […]}; filters only grow. See alsh(7).
+// Filter: deny calls to this process and to its later children: lists of call names, {allow: […]} or {deny: […]}; filters only grow. See docs/engine.md.
 func (e *Engine) Filter(ctx context.Context, pl []int, self any, children ...any) error {
 	_, err := e.Call(ctx, pl, "filter", append([]any{self}, optional(children)...))
 	return err
@@ -465,7 +465,7 @@ func (e *Engine) Ptrace(ctx context.Context, pl []int, request any, pid int64, a
 	return resultRecord(e.Call(ctx, pl, "ptrace", []any{request, pid, addr, data}))
 }
 
-// Alloc: lay out a cstruct in memory and read it back: {raw, cstruct}. See alsh(7).
+// Alloc: lay out a cstruct in memory and read it back: {raw, cstruct}. See docs/engine.md.
 func (e *Engine) Alloc(ctx context.Context, pl []int, cstruct any) (builtins.Record, error) {
 	return resultRecord(e.Call(ctx, pl, "alloc", []any{cstruct}))
 }

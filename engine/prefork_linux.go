@@ -1,0 +1,78 @@
+package engine
+
+import "github.com/alsh/alsh/builtins"
+
+// Option prefork: a node keeps one child node booted and waiting, and a
+// fork hands it over at once instead of starting a Go runtime (which costs
+// milliseconds, mostly page faults, on a VM). The spare was spawned
+// earlier, so it is a faithful fork only while the node has changed
+// nothing a child inherits: every call not marked Pure in the table, and
+// every setopt, discards it. What other processes change in the node
+// (moving it to another cgroup, prlimit(2) on it) does not: that is why
+// prefork is off by default.
+type spare struct {
+	pid   int
+	pipes spawnPipes // the parent-side ends stay open
+}
+
+// takeSpare hands the spare over as a fork's result, if there is one.
+func (n *node) takeSpare() *builtins.Spawned {
+	s := n.spare
+	if s == nil {
+		return nil
+	}
+	n.spare = nil
+	n.children[s.pid] = &child{lifeW: s.pipes.lifeW}
+	return &builtins.Spawned{Pid: s.pid, Fds: []int{s.pipes.ctl, s.pipes.stdinW, s.pipes.stdoutR, s.pipes.stderrR}}
+}
+
+// refillSpare starts a new spare when the option asks for one and the node
+// has forked before (a sandboxed node that only execs keeps none, and
+// spends none of its RLIMIT_NPROC on one). The loop calls it once the
+// calls at hand are answered.
+func (n *node) refillSpare() {
+	if n.spare != nil || !n.forks || n.opts[builtins.OptPrefork] == 0 || !n.canFork() {
+		return
+	}
+	var p spawnPipes
+	if err := p.open(false); err != nil {
+		p.closeAll()
+		return
+	}
+	pid, err := n.spawn(&p, 0, nil)
+	p.closeChildEnds()
+	if err != nil {
+		p.closeParentEnds()
+		return
+	}
+	n.spare = &spare{pid: pid, pipes: p}
+}
+
+// dropSpare ends the spare: closing its lifeline makes it exit, and the
+// node reaps it without an event (it was never a child the driver knew).
+func (n *node) dropSpare() {
+	if n.spare == nil {
+		return
+	}
+	n.spare.pipes.closeParentEnds()
+	n.discarded[n.spare.pid] = true
+	n.spare = nil
+}
+
+// keepSpareAcross says whether a call leaves the spare a faithful fork.
+func keepSpareAcross(c *builtins.Call) bool {
+	return c.Pure || c.Name == "fork"
+}
+
+func (n *node) canFork() bool {
+	return n.depth < int(n.opts[builtins.OptMaxForkDepth]) && len(n.children) < int(n.opts[builtins.OptMaxChild])
+}
+
+// wasSpare reports (and forgets) a reaped pid that was a discarded spare.
+func (n *node) wasSpare(pid int) bool {
+	if n.discarded[pid] {
+		delete(n.discarded, pid)
+		return true
+	}
+	return false
+}
