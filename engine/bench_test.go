@@ -117,7 +117,7 @@ func setAffinity(set *unix.CPUSet) {
 func BenchmarkFork(b *testing.B) {
 	b.Run("prefork=0", func(b *testing.B) { benchFork(b, 0, 0) })
 	b.Run("prefork=1/busy", func(b *testing.B) { benchFork(b, 1, 0) })
-	b.Run("prefork=1/idle", func(b *testing.B) { benchFork(b, 1, 10*time.Millisecond) })
+	b.Run("prefork=1/idle", func(b *testing.B) { benchFork(b, 1, 5*time.Millisecond) })
 }
 
 func benchFork(b *testing.B, prefork int64, pause time.Duration) {
