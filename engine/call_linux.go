@@ -160,10 +160,13 @@ func (e *Engine) nodeEvent(p *proc, pid int, body []byte) {
 	e.mu.Lock()
 	c := p.children[pid]
 	e.mu.Unlock()
-	if c == nil {
-		return
+	switch {
+	case c == nil:
+	case rec["exit_status"] != nil || rec["termsig"] != nil:
+		e.childExited(c, rec)
+	default: // a stop: the child lives on
+		e.emit(c, "event", rec)
 	}
-	e.childExited(c, rec)
 }
 
 // childExited delivers a child's last output, then its exit event, and

@@ -196,6 +196,10 @@ func (n *node) reap() {
 }
 
 func (n *node) childExited(pid int, ws unix.WaitStatus) {
+	if ws.Stopped() { // a ptrace stop (reap asks for no other): the child lives on
+		n.event(pid, builtins.Record{"stopsig": builtins.SignalName(int(ws.StopSignal()))})
+		return
+	}
 	if n.wasSpare(pid) {
 		return
 	}
