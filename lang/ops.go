@@ -18,7 +18,7 @@ func arith(pos lexer.Position, op string, a, b any) (any, error) {
 	x, okA := a.(int64)
 	y, okB := b.(int64)
 	if !okA || !okB {
-		return nil, mistake(pos, "cannot compute %s %s %s: want ints", describe(a), op, describe(b))
+		return nil, mistake(pos, "cannot compute %s %s %s: want ints%s", describe(a), op, describe(b), okHint(a))
 	}
 	switch op {
 	case "+":
@@ -35,6 +35,15 @@ func arith(pos lexer.Position, op string, a, b any) (any, error) {
 		return x / y, nil
 	}
 	return x % y, nil
+}
+
+// okHint explains the usual way to get ok on the left: a command's
+// arguments stop at an operator, so `print 1 + 2` adds 2 to print's result.
+func okHint(a any) string {
+	if a != nil {
+		return ""
+	}
+	return " (a command's arguments stop at an operator: write print (1 + 2))"
 }
 
 func join(a, b any) (any, bool) {
