@@ -159,6 +159,9 @@ func (e *Engine) acceptRoot(ctx context.Context, ln int) (int, error) {
 		p := []unix.PollFd{{Fd: int32(ln), Events: unix.POLLIN}}
 		if n, _ := unix.Poll(p, 20); n > 0 {
 			fd, _, err := unix.Accept4(ln, unix.SOCK_CLOEXEC)
+			if err == nil { // to receive the credentials the root sends with ready
+				unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
+			}
 			return fd, os.NewSyscallError("accept", err)
 		}
 		select {

@@ -398,3 +398,19 @@ func TestPrefork(t *testing.T) {
 		t.Fatalf("event = %s", builtins.Format(ev))
 	}
 }
+
+// The driver knows every process's pid in its own namespace, the root's
+// included (it runs under a wrapper such as sudo, so the pid alsh started
+// is not the root's).
+func TestHostPids(t *testing.T) {
+	e, ctx := start(t)
+	fork(t, e, ctx, nil)
+	for _, p := range e.Processes() {
+		if p.HostPid <= 0 || !alive(p.HostPid) {
+			t.Fatalf("process %v has host pid %d", p.Pipeline, p.HostPid)
+		}
+	}
+	if got := call(t, e, ctx, nil, "getpid").(int64); int(got) != e.Processes()[0].HostPid {
+		t.Fatalf("root's host pid %d, getpid %d", e.Processes()[0].HostPid, got)
+	}
+}

@@ -1,0 +1,58 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Stress (alcove.md §8.17): thousands of sequential calls, repeated
+// fork/exit cycles, and neither the driver nor the node gains an fd or a
+// child on the way.
+func TestStressCallsAndForkCycles(t *testing.T) {
+	if testing.Short() {
+		t.Skip("stress")
+	}
+	e, ctx := start(t)
+	before := fdCount(t)
+	rootFds := nodeFdCount(t, e.root.hostPid)
+	for i := 0; i < 3000; i++ {
+		call(t, e, ctx, nil, "getpid")
+	}
+	for i := 0; i < 100; i++ {
+		c := fork(t, e, ctx, nil)
+		if i%2 == 0 {
+			call(t, e, ctx, c, "exit", int64(i%7))
+		} else {
+			call(t, e, ctx, c, "execvp", "/bin/true", []any{"true"})
+		}
+		ev := event(t, e, ctx, c)
+		want := fmt.Sprintf("{exit_status: %d}", i%7)
+		if i%2 == 1 {
+			want = "{exit_status: 0}"
+		}
+		if builtins.Format(ev) != want {
+			t.Fatalf("cycle %d: event %s, want %s", i, builtins.Format(ev), want)
+		}
+	}
+	if n := len(e.Processes()); n != 1 {
+		t.Fatalf("%d processes after the cycles, want the root alone", n)
+	}
+	if got := fdCount(t); got != before {
+		t.Fatalf("driver fds: %d before the cycles, %d after", before, got)
+	}
+	if got := nodeFdCount(t, e.root.hostPid); got != rootFds {
+		t.Fatalf("root node fds: %d before the cycles, %d after", rootFds, got)
+	}
+}
+
+func nodeFdCount(t *testing.T, pid int) int {
+	t.Helper()
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
+}
