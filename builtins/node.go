@@ -26,6 +26,9 @@ type Node interface {
 	// SetChildSignal sets the signal sent to child pid when the node ends
 	// (its signaloneof, as setcpid sets it).
 	SetChildSignal(pid int, sig int64) error
+	// UnshareUser moves the node into a new user namespace (with the other
+	// clone flags given) by re-executing it in place, and writes the maps.
+	UnshareUser(flags int64, maps Record) error
 }
 
 // Spawned is the result of Spawn: the child's pid and the parent-side fds

@@ -23,7 +23,7 @@ const nodeFlag = "-alsh-node"
 // thread so that every syscall that changes the process happens there, and
 // so that PR_SET_PDEATHSIG of the children follows this thread.
 func init() {
-	if len(os.Args) < 2 || os.Args[1] != nodeFlag {
+	if len(os.Args) < 2 || (os.Args[1] != nodeFlag && os.Args[1] != reexecFlag) {
 		return
 	}
 	runtime.LockOSThread()
@@ -41,6 +41,7 @@ type node struct {
 	children  map[int]*child
 	spare     *spare       // option prefork: a child booted ahead of a fork
 	forks     bool         // the node has forked: it may want a spare
+	callID    uint32       // the call being served (an in-place re-execution answers it)
 	discarded map[int]bool // spares let go of, reaped without an event
 	buf       []byte
 	oob       []byte
@@ -95,6 +96,9 @@ func (n *node) boot(args []string) error {
 		}
 		n.lifeline = -1
 	}
+	if _, ok := kv["root"]; ok { // the root, re-executed in place
+		n.lifeline = -1
+	}
 	for _, fd := range []int{fdCtl, fdLifeline, fdExe} {
 		if fd != n.lifeline || n.lifeline >= 0 {
 			unix.CloseOnExec(fd)
@@ -111,6 +115,9 @@ func (n *node) boot(args []string) error {
 		return err
 	}
 	n.applyInherited(kv)
+	if id, ok := kv["reexec"]; ok {
+		return n.finishReexec(id, kv)
+	}
 	return n.sendReady()
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -85,6 +86,7 @@ var (
 )
 
 func (n *node) serve(id uint32, body []byte) {
+	n.callID = id
 	nr, args, err := decodeCall(body)
 	if err != nil {
 		n.replyErr(id, err)
@@ -157,8 +159,9 @@ func toWireError(err error) wireError {
 		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: pe.Op, Path: pe.Path}
 	case errors.As(err, &se) && errors.As(err, &errno):
 		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: se.Syscall}
-	case errors.As(err, &errno):
-		w = wireError{Errno: uint32(errno), Kind: errKindErrno}
+	case errors.As(err, &errno): // keep what the message says beyond the errno
+		w = wireError{Errno: uint32(errno), Kind: errKindErrno,
+			Op: strings.TrimSuffix(strings.TrimSuffix(err.Error(), errno.Error()), ": ")}
 	}
 	return w
 }

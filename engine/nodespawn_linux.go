@@ -225,6 +225,11 @@ func firstInsideID(maps builtins.Record, key string) int {
 // namespace, as clone's maps argument gives them. setgroups is denied
 // first, as the kernel requires for an unprivileged gid_map.
 func writeIDMaps(pid int, maps builtins.Record) error {
+	return writeIDMapsIn("/proc/"+strconv.Itoa(pid), maps)
+}
+
+// writeIDMapsIn writes the maps into a /proc/PID directory.
+func writeIDMapsIn(dir string, maps builtins.Record) error {
 	if len(maps) == 0 {
 		return nil
 	}
@@ -237,7 +242,7 @@ func writeIDMaps(pid int, maps builtins.Record) error {
 		if !ok {
 			continue
 		}
-		path := "/proc/" + strconv.Itoa(pid) + "/" + o.file
+		path := dir + "/" + o.file
 		if err := writeFile(path, v); err != nil {
 			return err
 		}

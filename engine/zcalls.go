@@ -373,9 +373,9 @@ func (e *Engine) Gethostname(ctx context.Context, pl []int) (string, error) {
 	return resultStr(e.Call(ctx, pl, "gethostname", nil))
 }
 
-// Unshare: move the node into new namespaces (not clone_newuser: clone a child with it instead). See unshare(2).
-func (e *Engine) Unshare(ctx context.Context, pl []int, flags any) error {
-	_, err := e.Call(ctx, pl, "unshare", []any{flags})
+// Unshare: move the node into new namespaces; with clone_newuser the node re-executes itself in place (it must have no children) and maps {uid: "0 1000 1", gid: …} are written. See unshare(2).
+func (e *Engine) Unshare(ctx context.Context, pl []int, flags any, maps ...any) error {
+	_, err := e.Call(ctx, pl, "unshare", append([]any{flags}, optional(maps)...))
 	return err
 }
 

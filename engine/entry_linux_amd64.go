@@ -1,0 +1,15 @@
+package engine
+
+// Set by alshEntry before the Go runtime starts.
+var (
+	entryHooked int64 // 1 when the binary was linked with alshEntry as its entry
+	entryFlags  int64 // the flags an in-place re-execution asked to unshare
+	entryResult int64 // what unshare returned: 0 or -errno
+)
+
+// alshEntry is the ELF entry point (see entry_linux_amd64.s).
+func alshEntry()
+
+// EntrySymbol is the linker flag that makes alshEntry the entry point:
+// go build -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
+const EntrySymbol = "github.com/alsh/alsh/engine.alshEntry"

@@ -1,0 +1,36 @@
+#include "textflag.h"
+
+// func alshEntry()
+//
+// The binary's ELF entry (make build links with -E): it runs before the Go
+// runtime, while the process has one thread, which is when
+// unshare(CLONE_NEWUSER) is allowed. A node that re-executes itself to
+// enter a new user namespace marks argv[1] as "-alsh-ux" and leaves the
+// flags in a pipe at fd 1023; anything else starts as usual.
+TEXT ·alshEntry(SB),NOSPLIT|NOFRAME,$0
+	MOVQ	$1, ·entryHooked(SB)
+	MOVQ	0(SP), AX		// argc
+	CMPQ	AX, $2
+	JLT	run
+	MOVQ	16(SP), BX		// argv[1]
+	MOVQ	0(BX), CX
+	MOVQ	$0x78752d68736c612d, DX	// "-alsh-ux"
+	CMPQ	CX, DX
+	JNE	run
+	MOVB	8(BX), CX
+	CMPB	CX, $0
+	JNE	run
+	MOVQ	$0, AX			// read(1023, &entryFlags, 8)
+	MOVQ	$1023, DI
+	LEAQ	·entryFlags(SB), SI
+	MOVQ	$8, DX
+	SYSCALL
+	MOVQ	$3, AX			// close(1023)
+	MOVQ	$1023, DI
+	SYSCALL
+	MOVQ	$272, AX		// unshare(entryFlags)
+	MOVQ	·entryFlags(SB), DI
+	SYSCALL
+	MOVQ	AX, ·entryResult(SB)	// 0, or -errno
+run:
+	JMP	_rt0_amd64_linux(SB)

@@ -1,0 +1,82 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// unshare clone_newuser in place: the node re-executes itself through its
+// ELF entry hook, stays the same process (same pid, same control socket),
+// and is in a new user namespace with the maps asked for (the kernel's
+// /proc/PID/ns/user and uid_map are the oracle).
+func TestUnshareUserInPlace(t *testing.T) {
+	requireEntryHook(t)
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "setopt", builtins.Const("signaloneof"), int64(9))
+	before, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", leaf(c)))
+	// A process may map only its own ids from inside the new namespace.
+	uid, gid := os.Geteuid(), os.Getegid()
+	maps := builtins.Record{"uid": fmt.Sprintf("0 %d 1", uid), "gid": fmt.Sprintf("0 %d 1", gid)}
+	call(t, e, ctx, c, "unshare", []any{builtins.Const("clone_newuser"), builtins.Const("clone_newuts")}, maps)
+	after, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", leaf(c)))
+	if after == before {
+		t.Fatalf("still in user namespace %s", before)
+	}
+	b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/uid_map", leaf(c)))
+	if f := strings.Fields(string(b)); len(f) != 3 || f[0] != "0" || f[1] != fmt.Sprint(uid) {
+		t.Fatalf("uid_map = %q", b)
+	}
+	if got := call(t, e, ctx, c, "getpid").(int64); int(got) != leaf(c) {
+		t.Fatalf("getpid after the re-execution = %d, want %d", got, leaf(c))
+	}
+	// Its options came through, and its capabilities in the namespace.
+	if got := call(t, e, ctx, c, "getopt", builtins.Const("signaloneof")).(int64); got != 9 {
+		t.Fatalf("signaloneof after the re-execution = %d", got)
+	}
+	call(t, e, ctx, c, "sethostname", "inside")
+	g := fork(t, e, ctx, c)
+	mine, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/user", e.hostPid(t, g)))
+	if mine != after {
+		t.Fatalf("the child is in %s, its parent in %s", mine, after)
+	}
+}
+
+func TestUnshareUserRefusals(t *testing.T) {
+	requireEntryHook(t)
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	fork(t, e, ctx, c)
+	_, err := e.Call(ctx, c, "unshare", []any{builtins.Const("clone_newuser")})
+	if err == nil || !strings.Contains(err.Error(), "has 1 children") {
+		t.Fatalf("unshare clone_newuser with a child: %v", err)
+	}
+	_, err = e.Call(ctx, c, "unshare", []any{builtins.Const("clone_newuser"), builtins.Record{"uidd": "0 0 1"}})
+	var ae *builtins.ArgError
+	if !errors.As(err, &ae) && !strings.Contains(fmt.Sprint(err), "uidd") {
+		t.Fatalf("unshare with a misspelt map: %v", err)
+	}
+	_, err = e.Call(ctx, []int{leaf(c)}, "unshare", []any{builtins.Const("clone_newuser"), builtins.Record{"uid": "0 12345 1000"}})
+	if !errors.Is(err, builtins.ErrBadArg) || !strings.Contains(err.Error(), "only its own uid") {
+		t.Fatalf("unshare with a map of other ids: %v", err)
+	}
+	call(t, e, ctx, c, "getpid")
+}
+
+// requireEntryHook skips where the test binary was built without the ELF
+// entry (plain go test), and fails in CI, which builds it (make test).
+func requireEntryHook(t *testing.T) {
+	t.Helper()
+	if entryHooked == 1 {
+		return
+	}
+	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+		t.Fatal("the test binary lacks the entry hook: run make test")
+	}
+	t.Skip("built without -ldflags=-E=" + EntrySymbol + " (make test builds with it)")
+}
