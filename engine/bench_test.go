@@ -133,14 +133,22 @@ func benchFork(b *testing.B, prefork int64, pause time.Duration) {
 }
 
 func BenchmarkCloneNamespaces(b *testing.B) {
+	b.Run("prefork=0", func(b *testing.B) { benchClone(b, 0, 0) })
+	b.Run("prefork=1/busy", func(b *testing.B) { benchClone(b, 1, 0) })
+	b.Run("prefork=1/idle", func(b *testing.B) { benchClone(b, 1, 5*time.Millisecond) })
+}
+
+func benchClone(b *testing.B, prefork int64, pause time.Duration) {
 	privileged(b)
 	e, ctx := start(b)
+	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
 	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
 		builtins.Const("clone_newuts"), builtins.Const("clone_newipc"), builtins.Const("clone_newnet")}
 	for i := 0; i < b.N; i++ {
 		pid := call(b, e, ctx, nil, "clone", flags).(int64)
 		b.StopTimer()
 		endChild(b, e, ctx, []int{int(pid)})
+		time.Sleep(pause)
 		b.StartTimer()
 	}
 }

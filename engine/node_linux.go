@@ -32,21 +32,21 @@ func init() {
 
 // node is the state of one event-loop process.
 type node struct {
-	lifeline  int // read end of the lifeline pipe; -1 for the root
-	sigR      int // self-pipe the signal goroutine writes signal numbers to
-	epfd      int // the loop's epoll instance
-	probe     int // a second epoll instance, for childExeced
-	depth     int
-	opts      [builtins.NumOpts]int64
-	children  map[int]*child
-	spare     *spare       // option prefork: a child booted ahead of a fork
-	forks     bool         // the node has forked: it may want a spare
-	callID    uint32       // the call being served (an in-place re-execution answers it)
-	discarded map[int]bool // spares let go of, reaped without an event
-	buf       []byte
-	oob       []byte
-	filter    callFilter // calls denied here and to later children
-	sigs      sigState   // signal actions sigaction changed
+	lifeline   int // read end of the lifeline pipe; -1 for the root
+	sigR       int // self-pipe the signal goroutine writes signal numbers to
+	epfd       int // the loop's epoll instance
+	probe      int // a second epoll instance, for childExeced
+	depth      int
+	opts       [builtins.NumOpts]int64
+	children   map[int]*child
+	spare      *spare       // option prefork: a child booted ahead of a fork
+	spareFlags int64        // clone flags of the last fork without maps; -1 before any
+	callID     uint32       // the call being served (an in-place re-execution answers it)
+	discarded  map[int]bool // spares let go of, reaped without an event
+	buf        []byte
+	oob        []byte
+	filter     callFilter // calls denied here and to later children
+	sigs       sigState   // signal actions sigaction changed
 }
 
 // child is what a node keeps of a child node: the lifeline's write end,
@@ -70,7 +70,7 @@ func defaultOpts() [builtins.NumOpts]int64 {
 
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(1)
-	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, opts: defaultOpts(),
+	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
 		buf: make([]byte, maxMsg+1), oob: make([]byte, unix.CmsgSpace(4*8))}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)

@@ -20,9 +20,12 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	if !n.canFork() {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)
 	}
-	if flags == 0 && len(maps) == 0 {
-		n.forks = true
-		if s := n.takeSpare(); s != nil {
+	if len(maps) == 0 {
+		if n.spareFlags != flags {
+			n.dropSpare()
+		}
+		n.spareFlags = flags
+		if s := n.takeSpare(uintptr(flags)); s != nil {
 			return s, nil
 		}
 	}

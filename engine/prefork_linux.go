@@ -10,15 +10,21 @@ import "github.com/alsh/alsh/builtins"
 // every setopt, discards it. What other processes change in the node
 // (moving it to another cgroup, prlimit(2) on it) does not: that is why
 // prefork is off by default.
+//
+// The spare is made with the clone flags of the node's last fork or clone
+// (without user namespace maps): a child in fresh namespaces made earlier
+// is as good as one made now.
 type spare struct {
 	pid   int
+	flags uintptr
 	pipes spawnPipes // the parent-side ends stay open
 }
 
-// takeSpare hands the spare over as a fork's result, if there is one.
-func (n *node) takeSpare() *builtins.Spawned {
+// takeSpare hands the spare over as the result of a fork or clone with
+// these flags, if there is one made with them.
+func (n *node) takeSpare(flags uintptr) *builtins.Spawned {
 	s := n.spare
-	if s == nil {
+	if s == nil || s.flags != flags {
 		return nil
 	}
 	n.spare = nil
@@ -27,11 +33,11 @@ func (n *node) takeSpare() *builtins.Spawned {
 }
 
 // refillSpare starts a new spare when the option asks for one and the node
-// has forked before (a sandboxed node that only execs keeps none, and
+// has forked before (spareFlags: the last fork's flags, -1 for none) (a sandboxed node that only execs keeps none, and
 // spends none of its RLIMIT_NPROC on one). The loop calls it once the
 // calls at hand are answered.
 func (n *node) refillSpare() {
-	if n.spare != nil || !n.forks || n.opts[builtins.OptPrefork] == 0 || !n.canFork() {
+	if n.spare != nil || n.spareFlags < 0 || n.opts[builtins.OptPrefork] == 0 || !n.canFork() {
 		return
 	}
 	var p spawnPipes
@@ -39,13 +45,14 @@ func (n *node) refillSpare() {
 		p.closeAll()
 		return
 	}
-	pid, err := n.spawn(&p, 0, nil)
+	flags := uintptr(n.spareFlags)
+	pid, err := n.spawn(&p, flags, nil)
 	p.closeChildEnds()
 	if err != nil {
 		p.closeParentEnds()
 		return
 	}
-	n.spare = &spare{pid: pid, pipes: p}
+	n.spare = &spare{pid: pid, flags: flags, pipes: p}
 }
 
 // dropSpare ends the spare: closing its lifeline makes it exit, and the
@@ -61,7 +68,7 @@ func (n *node) dropSpare() {
 
 // keepSpareAcross says whether a call leaves the spare a faithful fork.
 func keepSpareAcross(c *builtins.Call) bool {
-	return c.Pure || c.Name == "fork"
+	return c.Pure || c.Name == "fork" || c.Name == "clone"
 }
 
 func (n *node) canFork() bool {

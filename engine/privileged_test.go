@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -166,4 +168,34 @@ func TestKillParentOfSetuidProgram(t *testing.T) {
 	sleeper := e.hostPid(t, b)
 	call(t, e, ctx, nil, "kill", int64(leaf(a)), builtins.Const("sigkill"))
 	waitDead(t, sleeper)
+}
+
+// With prefork, a clone takes a spare made with the same flags: it is in
+// namespaces of its own (pid 1 of a new pid namespace), as a fresh clone.
+func TestPreforkClone(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	call(t, e, ctx, nil, "setopt", builtins.Const("prefork"), int64(1))
+	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newuts")}
+	var seen []string
+	for i := 0; i < 3; i++ {
+		pid := call(t, e, ctx, nil, "clone", flags).(int64)
+		c := []int{int(pid)}
+		if got := call(t, e, ctx, c, "getpid").(int64); got != 1 {
+			t.Fatalf("clone %d: getpid = %d, want 1", i, got)
+		}
+		ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/uts", e.hostPid(t, c)))
+		for _, s := range seen {
+			if s == ns {
+				t.Fatalf("clone %d shares uts namespace %s with an earlier one", i, ns)
+			}
+		}
+		seen = append(seen, ns)
+		time.Sleep(10 * time.Millisecond) // let the node boot its next spare
+	}
+	g := fork(t, e, ctx, nil) // other flags: no spare of these, a fresh fork
+	mine, _ := os.Readlink("/proc/self/ns/uts")
+	if ns, _ := os.Readlink(fmt.Sprintf("/proc/%d/ns/uts", e.hostPid(t, g))); ns != mine {
+		t.Fatalf("a fork after clones is in uts %s, not its parent's %s", ns, mine)
+	}
 }
