@@ -12,6 +12,7 @@ import (
 // checks that every OnNode row has one.
 var impls = map[string]Impl{
 	"fork":         sysFork,
+	"spawn":        sysSpawn,
 	"clone":        sysClone,
 	"execvp":       sysExecvp,
 	"execve":       sysExecve,

@@ -29,6 +29,9 @@ type Node interface {
 	// UnshareUser moves the node into a new user namespace (with the other
 	// clone flags given) by re-executing it in place, and writes the maps.
 	UnshareUser(flags int64, maps Record) error
+	// SpawnProgram forks and execs file in one step (no node in between),
+	// applying opts (env, rlimits, chroot, chdir, gid, uid) in between.
+	SpawnProgram(file string, argv []string, opts Record) (*Spawned, error)
 }
 
 // Spawned is the result of Spawn: the child's pid and the parent-side fds

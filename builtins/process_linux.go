@@ -10,6 +10,18 @@ import (
 
 func sysFork(n Node, _ Args) (any, error) { return n.Spawn(0, nil) }
 
+func sysSpawn(n Node, a Args) (any, error) {
+	var opts Record
+	if a.Has(2) {
+		r, ok := a.Value(2).(Record)
+		if !ok {
+			return nil, &ArgError{Call: "spawn", N: 3, Name: "opts", Msg: "want a record {env, rlimits, chroot, chdir, gid, uid}"}
+		}
+		opts = r
+	}
+	return n.SpawnProgram(a.Str(0), a.Strs(1), opts)
+}
+
 func sysClone(n Node, a Args) (any, error) {
 	var maps Record
 	if a.Has(1) {

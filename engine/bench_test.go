@@ -203,6 +203,35 @@ func benchSandboxCycle(b *testing.B, prefork int64) {
 	}
 }
 
+// BenchmarkSpawn: a program started in one step (no node in between), to
+// its exit event: /bin/true, and the sandbox cycle's steps as spawn opts.
+func BenchmarkSpawn(b *testing.B) {
+	b.Run("true", func(b *testing.B) { benchSpawn(b, "/bin/true", nil) })
+	b.Run("sandbox", func(b *testing.B) {
+		privileged(b)
+		lim := builtins.Record{"cur": int64(64), "max": int64(64)}
+		benchSpawn(b, "/busybox", builtins.Record{"chroot": busyboxJail(b), "gid": int64(65534), "uid": int64(65534),
+			"rlimits": builtins.Record{"nofile": lim}})
+	})
+}
+
+func benchSpawn(b *testing.B, file string, opts builtins.Record) {
+	e, ctx := start(b)
+	args := []any{file, []any{"true"}}
+	if opts != nil {
+		args = append(args, opts)
+	}
+	for i := 0; i < b.N; i++ {
+		pid, err := e.Call(ctx, nil, "spawn", args)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if ev := event(b, e, ctx, []int{int(pid.(int64))}); builtins.Format(ev) != "{exit_status: 0}" {
+			b.Fatalf("event %s", builtins.Format(ev))
+		}
+	}
+}
+
 // BenchmarkStream pushes bytes through cat and checks every one came back.
 func BenchmarkStream(b *testing.B) {
 	for _, depth := range []int{1, 16} {

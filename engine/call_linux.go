@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 
@@ -63,7 +66,7 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 		return nil, nil
 	}
 	if len(r.fds) > 0 {
-		return e.adopt(ctx, p, r)
+		return e.adopt(ctx, p, r, c, args)
 	}
 	return r.val, nil
 }
@@ -99,7 +102,10 @@ func (p *proc) widenPipes() {
 
 // adopt registers the child a fork or clone made, from the fds its parent
 // passed, and waits for it to be ready.
-func (e *Engine) adopt(ctx context.Context, parent *proc, r result) (any, error) {
+//
+// spawn's child runs a program from the start: it has no control socket
+// and no ready message, and its argv is known at once.
+func (e *Engine) adopt(ctx context.Context, parent *proc, r result, call *builtins.Call, args []any) (any, error) {
 	pid, ok := r.val.(int64)
 	if !ok {
 		closeInts(r.fds)
@@ -107,16 +113,32 @@ func (e *Engine) adopt(ctx context.Context, parent *proc, r result) (any, error)
 	}
 	e.mu.Lock()
 	c := newProc(parent, int(pid))
+	if call.Name == "spawn" {
+		c.argv = stringList(args[1].([]any))
+	}
 	parent.children[int(pid)] = c
 	delete(e.dead, c.String())
 	e.mu.Unlock()
 	if err := e.attach(c, r.fds); err != nil {
 		return nil, err
 	}
+	if c.ctl == nil {
+		c.widenPipes()
+		e.findHostPid(parent, c)
+		return pid, nil
+	}
 	if err := e.waitReady(ctx, c); err != nil {
 		return nil, err
 	}
 	return pid, nil
+}
+
+func stringList(l []any) []string {
+	out := make([]string, len(l))
+	for i, a := range l {
+		out[i] = a.(string)
+	}
+	return out
 }
 
 // readCtl reads one node's control socket until it closes.
@@ -248,4 +270,30 @@ func programName(argv []string) string {
 		return "a program"
 	}
 	return argv[0]
+}
+
+// findHostPid learns a spawned program's pid in the driver's namespace
+// (it sends no credentials, having no control socket): the one child of
+// its parent, in /proc as the driver sees it, that the driver does not
+// know yet.
+func (e *Engine) findHostPid(parent, c *proc) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", parent.hostPid, parent.hostPid))
+	if err != nil {
+		return
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	known := map[string]bool{}
+	for _, sib := range parent.children {
+		known[strconv.Itoa(sib.hostPid)] = true
+	}
+	var unknown []string
+	for _, f := range strings.Fields(string(b)) {
+		if !known[f] {
+			unknown = append(unknown, f)
+		}
+	}
+	if len(unknown) == 1 {
+		c.hostPid, _ = strconv.Atoi(unknown[0])
+	}
 }

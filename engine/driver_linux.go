@@ -194,25 +194,33 @@ func (e *Engine) withRootStderr(err error) error {
 
 // attach wires a new process's fds (ctl, stdin, stdout, stderr) to the
 // driver and starts its readers.
+//
+// A program started by spawn comes with 3 fds: it has no control socket.
 func (e *Engine) attach(p *proc, fds []int) error {
-	if len(fds) != 4 {
+	if len(fds) != 4 && len(fds) != 3 {
 		closeInts(fds)
-		return fmt.Errorf("%w: want 4 fds with a new process, got %d", errMalformed, len(fds))
+		return fmt.Errorf("%w: want 3 or 4 fds with a new process, got %d", errMalformed, len(fds))
+	}
+	if len(fds) == 4 {
+		var err error
+		if p.ctl, err = newCtlConn(fds[0], "ctl"+p.String()); err != nil {
+			closeInts(fds[1:])
+			return err
+		}
+		fds = fds[1:]
 	}
 	var err error
-	if p.ctl, err = newCtlConn(fds[0], "ctl"+p.String()); err != nil {
+	if p.stdin, err = newStdinQueue(fds[0], "stdin"+p.String()); err != nil {
 		closeInts(fds[1:])
 		return err
 	}
-	if p.stdin, err = newStdinQueue(fds[1], "stdin"+p.String()); err != nil {
-		closeInts(fds[2:])
-		return err
-	}
-	p.out, _ = newStream(fds[2], "stdout"+p.String(), func(b []byte) { e.emit(p, "stdout", string(b)) })
-	p.err, _ = newStream(fds[3], "stderr"+p.String(), func(b []byte) { e.emit(p, "stderr", string(b)) })
+	p.out, _ = newStream(fds[1], "stdout"+p.String(), func(b []byte) { e.emit(p, "stdout", string(b)) })
+	p.err, _ = newStream(fds[2], "stderr"+p.String(), func(b []byte) { e.emit(p, "stderr", string(b)) })
 	e.setupFlow(p)
-	p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }
-	e.goRead(func() { e.readCtl(p) })
+	if p.ctl != nil {
+		p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }
+		e.goRead(func() { e.readCtl(p) })
+	}
 	e.goRead(p.out.run)
 	e.goRead(p.err.run)
 	return nil

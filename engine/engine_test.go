@@ -414,3 +414,46 @@ func TestHostPids(t *testing.T) {
 		t.Fatalf("root's host pid %d, getpid %d", e.Processes()[0].HostPid, got)
 	}
 }
+
+// spawn: a program started in one step, with its sandbox, is a child like
+// an exec'd one: stdio, events, and a host pid the driver can wait for.
+func TestSpawn(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	opts := builtins.Record{"env": []any{"FOO=bar"}, "chdir": "/tmp",
+		"rlimits": builtins.Record{"nofile": builtins.Record{"cur": int64(12), "max": int64(12)}}}
+	pid := call(t, e, ctx, c, "spawn", "sh", []any{"sh", "-c", "echo $FOO; pwd; ulimit -n; exit 4"}, opts).(int64)
+	p := append(append([]int(nil), c...), int(pid))
+	if ev := event(t, e, ctx, p); builtins.Format(ev) != "{exit_status: 4}" {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+	if out := call(t, e, ctx, p, "stdout").(string); out != "bar\n/tmp\n12\n" {
+		t.Fatalf("the program saw %q", out)
+	}
+	pid = call(t, e, ctx, c, "spawn", "cat", []any{"cat"}).(int64)
+	p = append(append([]int(nil), c...), int(pid))
+	call(t, e, ctx, p, "stdin", "x\n")
+	if out := call(t, e, ctx, p, "stdout", int64(5000)); out != "x\n" {
+		t.Fatalf("cat echoed %q", out)
+	}
+	if _, err := e.Call(ctx, p, "getpid", nil); !errors.Is(err, builtins.ErrNotNode) {
+		t.Fatalf("getpid on a spawned program: %v, want notnode", err)
+	}
+	if hp := e.hostPid(t, p); hp <= 0 || !alive(hp) {
+		t.Fatalf("the spawned cat's host pid is %d", hp)
+	}
+	pid = call(t, e, ctx, c, "spawn", "ls", []any{"ls", "-1", "/proc/self/fd"}).(int64)
+	p = append(append([]int(nil), c...), int(pid))
+	event(t, e, ctx, p)
+	if out := call(t, e, ctx, p, "stdout").(string); out != "0\n1\n2\n3\n" {
+		t.Fatalf("fds seen by a spawned program:\n%s", out)
+	}
+	_, err := e.Call(ctx, c, "spawn", []any{"/nonexistent", []any{"x"}})
+	if !isErrno(err, unix.ENOENT) {
+		t.Fatalf("spawn of a missing program: %v, want enoent", err)
+	}
+	_, err = e.Call(ctx, c, "spawn", []any{"cat", []any{"cat"}, builtins.Record{"chroots": "/"}})
+	if err == nil || !strings.Contains(err.Error(), "unknown field chroots") {
+		t.Fatalf("spawn with a misspelt option: %v", err)
+	}
+}

@@ -52,7 +52,7 @@ type node struct {
 // child is what a node keeps of a child node: the lifeline's write end,
 // whose closing tells the child its parent is gone.
 type child struct {
-	lifeW  int
+	lifeW  int   // -1 for a program started by spawn
 	sig    int64 // signaloneof set by setcpid, if sigSet
 	sigSet bool
 }
@@ -363,6 +363,9 @@ func (n *node) releaseChildren() {
 // The check uses the node's probe epoll fd, so it needs no new fd (a
 // sandboxed node may have RLIMIT_NOFILE 0).
 func (n *node) childExeced(c *child) bool {
+	if c.lifeW < 0 {
+		return true // spawn started it as a program
+	}
 	ev := unix.EpollEvent{Events: unix.EPOLLOUT, Fd: int32(c.lifeW)}
 	if unix.EpollCtl(n.probe, unix.EPOLL_CTL_ADD, c.lifeW, &ev) != nil {
 		return false

@@ -199,3 +199,27 @@ func TestPreforkClone(t *testing.T) {
 		t.Fatalf("a fork after clones is in uts %s, not its parent's %s", ns, mine)
 	}
 }
+
+// The seed's sandbox in one spawn: rlimits, chroot, gid and uid applied
+// between fork and exec; the shell cannot create a file or fork.
+func TestSpawnSandbox(t *testing.T) {
+	privileged(t)
+	jail := busyboxJail(t)
+	e, ctx := start(t)
+	zero := builtins.Record{"cur": int64(0), "max": int64(0)}
+	id := int64(0xf0000000 + os.Getpid()%0xffff)
+	opts := builtins.Record{"chroot": jail, "chdir": "/", "uid": id, "gid": id,
+		"rlimits": builtins.Record{"fsize": zero, "nofile": zero, "nproc": builtins.Record{"cur": int64(1), "max": int64(1)}}}
+	pid := call(t, e, ctx, nil, "spawn", "/busybox", []any{"/busybox", "sh"}, opts).(int64)
+	c := []int{int(pid)}
+	if uid := procUid(e.hostPid(t, c)); uid != int(id) {
+		t.Fatalf("the sandboxed shell runs as uid %d, want %d", uid, id)
+	}
+	call(t, e, ctx, c, "stdin", "echo still here\necho hi > /file\n/busybox true\nexit 0\n")
+	event(t, e, ctx, c)
+	errs := call(t, e, ctx, c, "stderr").(string)
+	out := call(t, e, ctx, c, "stdout").(string)
+	if !strings.Contains(errs, "can't create /file") || !strings.Contains(errs, "can't fork") || out != "still here\n" {
+		t.Fatalf("sandboxed sh: stdout %q, stderr %q", out, errs)
+	}
+}

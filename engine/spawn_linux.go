@@ -42,6 +42,19 @@ type spawnArgs struct {
 	// keeps its capabilities there.
 	syncR, syncW int
 	uid, gid     int
+	// For spawn (a program straight away, fds 3–5 unused, -1): the path to
+	// execve instead of the memfd, and the sandbox applied before it, in
+	// this order: rlimits, chroot, chdir, groups dropped with the gid,
+	// gid, uid.
+	path          *byte
+	rlimits       []spawnRlimit
+	chroot, chdir *byte
+	dropGroups    bool
+}
+
+type spawnRlimit struct {
+	resource uintptr
+	lim      unix.Rlimit
 }
 
 type cloneArgs struct {
@@ -91,18 +104,7 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 	if s.syncR >= 0 {
 		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.syncW), 0, 0)
 		syscall.RawSyscall(unix.SYS_READ, uintptr(s.syncR), uintptr(unsafe.Pointer(&empty[0])), 1)
-		if s.gid >= 0 {
-			if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.gid), uintptr(s.gid), uintptr(s.gid)); err1 != 0 {
-				goto fail
-			}
-		}
-		if s.uid >= 0 {
-			if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.uid), uintptr(s.uid), uintptr(s.uid)); err1 != 0 {
-				goto fail
-			}
-		}
 	}
-
 	// Move fds that would be overwritten out of the way, then into place.
 	nextfd = nSpawnFds
 	for i = 0; i < nSpawnFds; i++ {
@@ -122,7 +124,7 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 		nextfd++
 	}
 	for i = 0; i < nSpawnFds; i++ {
-		if s.fds[i] < i {
+		if s.fds[i] >= 0 && s.fds[i] < i {
 			_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC)
 			if err1 != 0 {
 				goto fail
@@ -132,12 +134,50 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 		}
 	}
 	for i = 0; i < nSpawnFds; i++ {
+		if s.fds[i] < 0 {
+			continue
+		}
 		if s.fds[i] == i {
 			_, _, err1 = syscall.RawSyscall(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0)
 		} else {
 			_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0)
 		}
 		if err1 != 0 {
+			goto fail
+		}
+	}
+
+	// The sandbox, after the fds are in place (dup3 fails past a lowered
+	// RLIMIT_NOFILE) and before the parent-death signal (a uid change
+	// clears it).
+	for i = 0; i < len(s.rlimits); i++ {
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, s.rlimits[i].resource, uintptr(unsafe.Pointer(&s.rlimits[i].lim)), 0, 0, 0)
+		if err1 != 0 {
+			goto fail
+		}
+	}
+	if s.chroot != nil {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_CHROOT, uintptr(unsafe.Pointer(s.chroot)), 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+	if s.chdir != nil {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_CHDIR, uintptr(unsafe.Pointer(s.chdir)), 0, 0); err1 != 0 {
+			goto fail
+		}
+	}
+	if s.gid >= 0 {
+		if s.dropGroups {
+			if _, _, err1 = syscall.RawSyscall(unix.SYS_SETGROUPS, 0, 0, 0); err1 != 0 {
+				goto fail
+			}
+		}
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.gid), uintptr(s.gid), uintptr(s.gid)); err1 != 0 {
+			goto fail
+		}
+	}
+	if s.uid >= 0 {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.uid), uintptr(s.uid), uintptr(s.uid)); err1 != 0 {
 			goto fail
 		}
 	}
@@ -155,8 +195,13 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 		}
 	}
 
-	_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
-		uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])), unix.AT_EMPTY_PATH, 0)
+	if s.path != nil {
+		_, _, err1 = syscall.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(s.path)),
+			uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])))
+	} else {
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
+			uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])), unix.AT_EMPTY_PATH, 0)
+	}
 
 fail:
 	syscall.RawSyscall(unix.SYS_WRITE, uintptr(s.errPipe), uintptr(unsafe.Pointer(&err1)), unsafe.Sizeof(err1))

@@ -24,6 +24,11 @@ func (e *Engine) Clone(ctx context.Context, pl []int, flags any, maps ...any) (i
 	return resultInt(e.Call(ctx, pl, "clone", append([]any{flags}, optional(maps)...)))
 }
 
+// Spawn: fork and exec a program in one step, with no node in between (faster); opts {env: [...], rlimits: {nofile: {cur: 0, max: 0}}, chroot: "/jail", chdir: "/", gid: N, uid: N} apply in that order before the exec. See posix_spawn(3).
+func (e *Engine) Spawn(ctx context.Context, pl []int, file string, argv []string, opts ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "spawn", append([]any{file, anyList(argv)}, optional(opts)...)))
+}
+
 // Execvp: replace the node with a program found on PATH. See execvp(3).
 func (e *Engine) Execvp(ctx context.Context, pl []int, file string, argv []string) error {
 	_, err := e.Call(ctx, pl, "execvp", []any{file, anyList(argv)})
