@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -235,24 +234,42 @@ func benchSpawn(b *testing.B, file string, opts builtins.Record) {
 // BenchmarkStream pushes bytes through cat and checks every one came back.
 func BenchmarkStream(b *testing.B) {
 	for _, depth := range []int{1, 16} {
-		b.Run(fmt.Sprintf("cat-depth-%d", depth), func(b *testing.B) { benchStream(b, depth) })
+		b.Run(fmt.Sprintf("cat-depth-%d/stdout-call", depth), func(b *testing.B) { benchStream(b, depth, false) })
+		b.Run(fmt.Sprintf("cat-depth-%d/watch", depth), func(b *testing.B) { benchStream(b, depth, true) })
 	}
 }
 
-func benchStream(b *testing.B, depth int) {
+// benchStream sends 1 MiB chunks of a 16-byte pattern through cat, keeping
+// up to 8 MiB in flight, and takes the output back either with stdout
+// calls or as Watch delivers it; every chunk must continue the pattern.
+func benchStream(b *testing.B, depth int, watch bool) {
 	e, ctx := start(b)
 	pl := chain(b, e, ctx, depth)
 	call(b, e, ctx, pl, "execvp", "/bin/cat", []any{"cat"})
-	chunk := string(bytes.Repeat([]byte("0123456789abcdef"), 1<<16)) // 1 MiB
+	const pattern = "0123456789abcdef"
+	chunk := strings.Repeat(pattern, 1<<16) // 1 MiB
+	var next func() string
+	if watch {
+		ch := make(chan string, 1024)
+		e.Watch(func(m builtins.Message) {
+			if m.Kind == "stdout" {
+				ch <- m.Data.(string)
+			}
+		})
+		defer e.Watch(nil)
+		next = func() string { return <-ch }
+	} else {
+		next = func() string { return call(b, e, ctx, pl, "stdout", int64(5000)).(string) }
+	}
 	b.SetBytes(int64(len(chunk)))
 	b.ResetTimer()
 	got := 0
 	for i := 0; i < b.N; i++ {
 		call(b, e, ctx, pl, "stdin", chunk)
 		for got < (i+1)*len(chunk)-8*len(chunk) || (i == b.N-1 && got < b.N*len(chunk)) {
-			out := call(b, e, ctx, pl, "stdout", int64(5000)).(string)
-			if out == "" {
-				b.Fatalf("stream stalled at %d bytes", got)
+			out := next()
+			if out == "" || out[0] != pattern[got%16] || out[len(out)-1] != pattern[(got+len(out)-1)%16] {
+				b.Fatalf("stream stalled or out of order at byte %d", got)
 			}
 			got += len(out)
 		}
