@@ -88,7 +88,7 @@ func TestHelperEcho(t *testing.T) {
 }
 
 // withPinning runs f with every thread of the process on CPU 0 (children
-// inherit it), or as it is.
+// inherit it) and GOMAXPROCS 1, or as it is.
 func withPinning(b *testing.B, pinned bool, f func(*testing.B)) {
 	if !pinned {
 		f(b)
@@ -99,6 +99,10 @@ func withPinning(b *testing.B, pinned bool, f func(*testing.B)) {
 	unix.SchedGetaffinity(0, &all)
 	setAffinity(&one)
 	defer setAffinity(&all)
+	// As under taskset, Go then runs one P (it reads the affinity at start
+	// only): with two, every wake-up also wakes an idle thread that can
+	// only wait for the one CPU.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	f(b)
 }
 
