@@ -136,13 +136,26 @@ func (h *Host) Call(ctx context.Context, pipeline []int, name string, args []any
 	}
 	p := h.procs[key(pipeline)]
 	if p == nil || (p.exec != nil && c.Where == builtins.OnNode) {
-		return nil, fmt.Errorf("%s: %w: no node %s", name, builtins.ErrBadPid, builtins.Format(pidList(pipeline)))
+		return nil, fmt.Errorf("%s: %w", name, h.notThere(pipeline))
 	}
 	if q := h.replies[name]; len(q) > 0 {
 		h.replies[name] = q[1:]
 		return q[0].Value, q[0].Err
 	}
 	return h.perform(p, c, conv)
+}
+
+// notThere words a pipeline's failure as the engine does.
+func (h *Host) notThere(pipeline []int) error {
+	for i := range pipeline {
+		if h.procs[key(pipeline[:i+1])] == nil {
+			return fmt.Errorf("%w: %d is not a live child of %s", builtins.ErrBadPid,
+				pipeline[i], builtins.Format(pidList(pipeline[:i])))
+		}
+	}
+	p := h.procs[key(pipeline)]
+	return fmt.Errorf("%w: %s runs %s: calls go to nodes, and stdin to the program",
+		builtins.ErrNotNode, builtins.Format(pidList(pipeline)), p.exec[0])
 }
 
 func pidList(p []int) []any {
