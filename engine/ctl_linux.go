@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"strings"
 	"syscall"
 	"time"
 
@@ -268,6 +269,9 @@ func fromWireError(w wireError) error {
 		}
 		return errno
 	case errKindUnsupported:
+		if w.Op != "" && w.Op != builtins.ErrUnsupported.Error() {
+			return fmt.Errorf("%w: %s", builtins.ErrUnsupported, strings.TrimPrefix(w.Op, "unsupported: "))
+		}
 		return builtins.ErrUnsupported
 	case errKindFiltered:
 		return &builtins.FilteredError{Call: w.Path}

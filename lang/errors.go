@@ -86,7 +86,7 @@ func classify(name string, err error) (kind, msg string) {
 	var errno syscall.Errno
 	if errors.As(err, &errno) {
 		n := builtins.ErrnoName(errno)
-		return n, fmt.Sprintf("%s: %s: %s", name, n, errno.Error())
+		return n, fmt.Sprintf("%s: %s: %s%s", name, n, errno.Error(), errnoDetail(name, err, errno))
 	}
 	var named *namedError
 	if errors.As(err, &named) && named.raw {
@@ -106,6 +106,17 @@ func classify(name string, err error) (kind, msg string) {
 		return "badarg", prefixed(name, err)
 	}
 	return "error", prefixed(name, err)
+}
+
+// errnoDetail is what an errno error says beyond the errno: the path of
+// a path error ("chroot /jail"), or why ("unshare clone_newuser: the node
+// has 1 children…"); nothing when it only repeats the call's name.
+func errnoDetail(name string, err error, errno syscall.Errno) string {
+	d := strings.TrimSuffix(strings.TrimSuffix(err.Error(), errno.Error()), ": ")
+	if d == "" || d == name || d == err.Error() {
+		return ""
+	}
+	return " (" + d + ")"
 }
 
 // prefixed puts the call's name in front of a message that lacks it.
