@@ -82,6 +82,9 @@ func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool
 		r, ok = c.spin(ch)
 	}
 	if !ok {
+		r, ok = c.waitOwn(ch)
+	}
+	if !ok {
 		select {
 		case r = <-ch:
 		case <-ctx.Done():
@@ -93,6 +96,54 @@ func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool
 		return result{}
 	}
 	return r
+}
+
+// waitOwn waits for the reply on the socket itself, blocked in poll(2) on
+// this thread: the node's reply then wakes the caller directly, not the Go
+// netpoller and then a reader goroutine (each wake-up costs more than the
+// call on a VM). It holds readMu meanwhile, so the reader goroutine cannot
+// take the reply from under it; whatever else arrives it dispatches. It
+// gives up (to the select) after ownWait, so that a slow call still ends
+// with its context, and when another caller is already waiting this way.
+func (c *ctlConn) waitOwn(ch chan result) (result, bool) {
+	if !c.readMu.TryLock() {
+		return result{}, false
+	}
+	defer c.readMu.Unlock()
+	deadline := time.Now().Add(ownWait)
+	for {
+		select {
+		case r := <-ch:
+			return r, true
+		default:
+		}
+		if !c.readLocked() || !time.Now().Before(deadline) {
+			return result{}, false
+		}
+	}
+}
+
+const ownWait = 5 * time.Millisecond
+
+// readLocked handles one message, waiting up to a millisecond for it
+// (readMu held); false when the socket is closed or failing.
+func (c *ctlConn) readLocked() bool {
+	alive := true
+	c.rc.Control(func(fd uintptr) {
+		m, err := c.recvOnce(int(fd), unix.MSG_DONTWAIT)
+		if errors.Is(err, unix.EAGAIN) {
+			p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+			unix.Poll(p, 1)
+			m, err = c.recvOnce(int(fd), unix.MSG_DONTWAIT)
+		}
+		switch {
+		case err == nil:
+			c.handle(m)
+		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, errMalformed):
+			alive = false
+		}
+	})
+	return alive
 }
 
 // spinTime bounds how long a caller reads for its own reply before it

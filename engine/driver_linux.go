@@ -327,12 +327,14 @@ func (e *Engine) Close() error {
 	}
 	e.closed = true
 	procs := e.allProcs()
-	e.mu.Unlock()
 	var pids []int
 	for _, p := range procs {
 		if !p.exited && p.hostPid > 0 {
 			pids = append(pids, p.hostPid)
 		}
+	}
+	e.mu.Unlock()
+	for _, p := range procs {
 		if p.ctl != nil {
 			p.ctl.f.Close()
 		}
