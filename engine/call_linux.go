@@ -53,7 +53,7 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
-	r := p.ctl.call(ctx, id, msg, c.NoReturn)
+	r := p.ctl.call(ctx, id, msg, c.NoReturn, func(r *result) { e.register(p, r, c, args) })
 	if r.err != nil {
 		if errors.Is(r.err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
@@ -65,8 +65,8 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 		e.execed(p, c, args)
 		return nil, nil
 	}
-	if len(r.fds) > 0 {
-		return e.adopt(ctx, p, r, c, args)
+	if r.child != nil {
+		return e.adopt(ctx, r.child)
 	}
 	return r.val, nil
 }
@@ -100,31 +100,39 @@ func (p *proc) widenPipes() {
 	}
 }
 
-// adopt registers the child a fork or clone made, from the fds its parent
-// passed, and waits for it to be ready.
-//
-// spawn's child runs a program from the start: it has no control socket
-// and no ready message, and its argv is known at once.
-func (e *Engine) adopt(ctx context.Context, parent *proc, r result, call *builtins.Call, args []any) (any, error) {
+// register makes the process a fork, clone or spawn created from the fds
+// in its reply, and puts it in the tree (runs in the reader, see waiter).
+// spawn's child runs a program from the start: no control socket, no
+// ready message, and its argv known at once.
+func (e *Engine) register(parent *proc, r *result, call *builtins.Call, args []any) {
 	pid, ok := r.val.(int64)
 	if !ok {
 		closeInts(r.fds)
-		return nil, fmt.Errorf("%w: fork reply %v is not a pid", errMalformed, r.val)
+		r.err = fmt.Errorf("%w: fork reply %v is not a pid", errMalformed, r.val)
+		return
 	}
-	e.mu.Lock()
 	c := newProc(parent, int(pid))
 	if call.Name == "spawn" {
 		c.argv = stringList(args[1].([]any))
 	}
+	if err := e.attach(c, r.fds); err != nil {
+		r.err = err
+		return
+	}
+	e.mu.Lock()
 	parent.children[int(pid)] = c
 	delete(e.dead, c.String())
 	e.mu.Unlock()
-	if err := e.attach(c, r.fds); err != nil {
-		return nil, err
-	}
+	r.child = c
+}
+
+// adopt finishes a new process: a program's pipes and host pid, or a
+// node's ready message.
+func (e *Engine) adopt(ctx context.Context, c *proc) (any, error) {
+	pid := int64(c.pid)
 	if c.ctl == nil {
 		c.widenPipes()
-		e.findHostPid(parent, c)
+		e.findHostPid(c.parent, c)
 		return pid, nil
 	}
 	if err := e.waitReady(ctx, c); err != nil {

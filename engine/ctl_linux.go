@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"sync"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -25,7 +25,7 @@ type ctlConn struct {
 	f       *os.File
 	rc      syscall.RawConn
 	mu      sync.Mutex
-	pending map[uint32]chan result
+	pending map[uint32]*waiter
 	ready   chan struct{} // closed when the node says ready
 	done    chan struct{} // closed when the socket closed (exec or exit)
 	closed  bool
@@ -35,9 +35,19 @@ type ctlConn struct {
 
 // result is a reply as the reader hands it to the caller.
 type result struct {
-	val any
-	fds []int
-	err error
+	val   any
+	fds   []int
+	err   error
+	child *proc // the process a fork, clone or spawn made, registered by onFds
+}
+
+// waiter is a call waiting for its reply. onFds, for calls that make a
+// process, registers it from the reply's fds while the reader still holds
+// the socket, so that the child's exit event (the next message, for a
+// program that ends at once) finds it in the tree.
+type waiter struct {
+	ch    chan result
+	onFds func(*result)
 }
 
 func newCtlConn(fd int, name string) (*ctlConn, error) {
@@ -45,7 +55,7 @@ func newCtlConn(fd int, name string) (*ctlConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ctlConn{f: f, rc: rc, pending: map[uint32]chan result{},
+	return &ctlConn{f: f, rc: rc, pending: map[uint32]*waiter{},
 		ready: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
@@ -63,14 +73,14 @@ func (c *ctlConn) send(b []byte) error {
 }
 
 // call sends a call and waits for its reply, the socket closing, or ctx.
-func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool) result {
+func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool, onFds func(*result)) result {
 	ch := make(chan result, 1)
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return result{err: builtins.ErrExited}
 	}
-	c.pending[id] = ch
+	c.pending[id] = &waiter{ch: ch, onFds: onFds}
 	c.mu.Unlock()
 	if err := c.send(msg); err != nil {
 		c.forget(id)
@@ -220,14 +230,17 @@ func (c *ctlConn) forget(id uint32) {
 
 func (c *ctlConn) deliver(id uint32, r result) {
 	c.mu.Lock()
-	ch := c.pending[id]
+	w := c.pending[id]
 	delete(c.pending, id)
 	c.mu.Unlock()
-	if ch == nil { // a late reply after a timeout: drop it, and its fds
+	if w == nil { // a late reply after a timeout: drop it, and its fds
 		closeInts(r.fds)
 		return
 	}
-	ch <- r
+	if len(r.fds) > 0 && w.onFds != nil {
+		w.onFds(&r)
+	}
+	w.ch <- r
 }
 
 // closeAll fails every pending call and marks the conn closed.
@@ -241,8 +254,8 @@ func (c *ctlConn) closeAll() {
 	pending := c.pending
 	c.pending = nil
 	c.mu.Unlock()
-	for _, ch := range pending {
-		ch <- result{err: errClosedOK}
+	for _, w := range pending {
+		w.ch <- result{err: errClosedOK}
 	}
 	close(c.done)
 }

@@ -457,3 +457,16 @@ func TestSpawn(t *testing.T) {
 		t.Fatalf("spawn with a misspelt option: %v", err)
 	}
 }
+
+// A program that ends at once: its exit event can come right behind the
+// reply that made it, and must find it in the tree (a driver crash found
+// by BenchmarkSpawn).
+func TestSpawnExitsAtOnce(t *testing.T) {
+	e, ctx := start(t)
+	for i := 0; i < 300; i++ {
+		pid := call(t, e, ctx, nil, "spawn", "/bin/true", []any{"true"}).(int64)
+		if ev := event(t, e, ctx, []int{int(pid)}); builtins.Format(ev) != "{exit_status: 0}" {
+			t.Fatalf("spawn %d: event %s", i, builtins.Format(ev))
+		}
+	}
+}

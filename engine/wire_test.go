@@ -110,7 +110,7 @@ func TestNodeSurvivesMalformedMessages(t *testing.T) {
 	for id, m := range msgs {
 		ch := make(chan result, 1)
 		p.ctl.mu.Lock()
-		p.ctl.pending[id] = ch
+		p.ctl.pending[id] = &waiter{ch: ch}
 		p.ctl.mu.Unlock()
 		if err := p.ctl.send(m); err != nil {
 			t.Fatalf("send %d: %v", id, err)
