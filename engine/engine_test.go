@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -463,10 +464,24 @@ func TestSpawn(t *testing.T) {
 // by BenchmarkSpawn).
 func TestSpawnExitsAtOnce(t *testing.T) {
 	e, ctx := start(t)
-	for i := 0; i < 300; i++ {
-		pid := call(t, e, ctx, nil, "spawn", "/bin/true", []any{"true"}).(int64)
-		if ev := event(t, e, ctx, []int{int(pid)}); builtins.Format(ev) != "{exit_status: 0}" {
-			t.Fatalf("spawn %d: event %s", i, builtins.Format(ev))
-		}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 150; i++ {
+				pid, err := e.Call(ctx, nil, "spawn", []any{"/bin/true", []any{"true"}})
+				if err != nil {
+					t.Errorf("spawn: %v", err)
+					return
+				}
+				ev, err := e.Call(ctx, []int{int(pid.(int64))}, "event", []any{int64(10000)})
+				if err != nil || builtins.Format(ev) != "{exit_status: 0}" {
+					t.Errorf("spawn %d: event %s, %v", i, builtins.Format(ev), err)
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
 }
