@@ -214,8 +214,8 @@ func (e *Engine) attach(p *proc, fds []int) error {
 		closeInts(fds[1:])
 		return err
 	}
-	p.out, _ = newStream(fds[1], "stdout"+p.String(), func(b []byte) { e.emit(p, "stdout", string(b)) })
-	p.err, _ = newStream(fds[2], "stderr"+p.String(), func(b []byte) { e.emit(p, "stderr", string(b)) })
+	p.out, _ = newStream(fds[1], "stdout"+p.String(), func(b string) { e.emit(p, "stdout", b) })
+	p.err, _ = newStream(fds[2], "stderr"+p.String(), func(b string) { e.emit(p, "stderr", b) })
 	e.setupFlow(p)
 	if p.ctl != nil {
 		p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -21,16 +22,63 @@ type stream struct {
 	mu      sync.Mutex
 	eof     atomic.Bool
 	lastErr error
-	emit    func(data []byte) // called under mu; data is reused after it returns
+	emit    func(data string) // called under mu
+	slab    slab
 	gate    *flowGate         // the process's flowcontrol; nil: unlimited
 	onEOF   func()            // called under mu when the pipe reaches EOF
 }
 
-// readBufs are shared by every stream: a buffer is held only for one read,
-// so idle processes cost none. A read takes up to a whole pipe (pipeSize).
+// readBufs are shared by the control sockets' readers: a buffer is held
+// only for one read.
 var readBufs = sync.Pool{New: func() any { b := make([]byte, pipeSize); return &b }}
 
-func newStream(fd int, name string, emit func([]byte)) (*stream, error) {
+// slab is where a stream reads. A large read's bytes become the string the
+// queue keeps with no copy: they are never written again, and the next
+// read goes after them. A small read is copied out, so a few bytes never
+// pin a slab, and its room is read into again. A slab nothing was taken
+// from goes back to the pool when the pipe runs dry, so an idle stream
+// holds none unless it handed out large reads (then at most the slab's
+// free tail, until its next read or its end).
+type slab struct {
+	buf   []byte
+	taken bool // some of buf's front now backs strings
+}
+
+const (
+	slabSize = 4 << 20
+	bigRead  = 64 << 10 // from this size on, a read is kept without a copy
+)
+
+var slabs = sync.Pool{New: func() any { return make([]byte, slabSize) }}
+
+// free is where the next read goes: up to a whole pipe.
+func (s *slab) free() []byte {
+	if len(s.buf) < pipeSize {
+		s.buf, s.taken = slabs.Get().([]byte), false
+	}
+	return s.buf[:pipeSize]
+}
+
+// keep turns the n bytes just read into the string to queue.
+func (s *slab) keep(n int) string {
+	if n < bigRead {
+		return string(s.buf[:n])
+	}
+	str := unsafe.String(&s.buf[0], n)
+	s.buf, s.taken = s.buf[n:], true
+	return str
+}
+
+// idle lets go of the slab when the pipe is dry, back to the pool if no
+// string holds a part of it.
+func (s *slab) idle() {
+	if s.buf != nil && !s.taken {
+		slabs.Put(s.buf)
+		s.buf = nil
+	}
+}
+
+func newStream(fd int, name string, emit func(string)) (*stream, error) {
 	f, rc, err := pollable(fd, name)
 	if err != nil {
 		return nil, err
@@ -69,17 +117,17 @@ func (s *stream) readOnce(fd int) bool {
 	if s.eof.Load() {
 		return false
 	}
-	buf := readBufs.Get().(*[]byte)
-	defer readBufs.Put(buf)
-	n, err := unix.Read(fd, *buf)
+	n, err := unix.Read(fd, s.slab.free())
 	s.lastErr = err
 	if n > 0 {
-		s.emit((*buf)[:n]) // emit copies what it keeps
+		s.emit(s.slab.keep(n))
 		return true
 	}
 	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+		s.slab.idle()
 		return true
 	}
+	s.slab.idle()
 	if !s.eof.Swap(true) && s.onEOF != nil {
 		s.onEOF()
 	}
