@@ -3,11 +3,18 @@ package engine
 // Set by alshEntry before the Go runtime starts.
 var (
 	entryHooked int64 // 1 when the binary was linked with alshEntry as its entry
-	entryFlags  int64 // the flags an in-place re-execution asked to unshare
 	entryResult int64 // what unshare returned: 0 or -errno
 )
 
+// entryFlags is where alshEntry reads the flags an in-place re-execution
+// asked to unshare.
+//
+//lint:ignore U1000 only entry_linux_amd64.s uses it
+var entryFlags int64
+
 // alshEntry is the ELF entry point (see entry_linux_amd64.s).
+//
+//lint:ignore U1000 the linker's -E flag names it
 func alshEntry()
 
 // EntrySymbol is the linker flag that makes alshEntry the entry point:

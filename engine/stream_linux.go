@@ -6,8 +6,8 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"unsafe"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -24,8 +24,8 @@ type stream struct {
 	lastErr error
 	emit    func(data string) // called under mu
 	slab    slab
-	gate    *flowGate         // the process's flowcontrol; nil: unlimited
-	onEOF   func()            // called under mu when the pipe reaches EOF
+	gate    *flowGate // the process's flowcontrol; nil: unlimited
+	onEOF   func()    // called under mu when the pipe reaches EOF
 }
 
 // readBufs are shared by the control sockets' readers: a buffer is held
@@ -49,12 +49,12 @@ const (
 	bigRead  = 64 << 10 // from this size on, a read is kept without a copy
 )
 
-var slabs = sync.Pool{New: func() any { return make([]byte, slabSize) }}
+var slabs = sync.Pool{New: func() any { b := make([]byte, slabSize); return &b }}
 
 // free is where the next read goes: up to a whole pipe.
 func (s *slab) free() []byte {
 	if len(s.buf) < pipeSize {
-		s.buf, s.taken = slabs.Get().([]byte), false
+		s.buf, s.taken = *slabs.Get().(*[]byte), false
 	}
 	return s.buf[:pipeSize]
 }
@@ -73,7 +73,8 @@ func (s *slab) keep(n int) string {
 // string holds a part of it.
 func (s *slab) idle() {
 	if s.buf != nil && !s.taken {
-		slabs.Put(s.buf)
+		b := s.buf
+		slabs.Put(&b)
 		s.buf = nil
 	}
 }

@@ -28,11 +28,3 @@ var alshLexer = lexer.MustSimple([]lexer.SimpleRule{
 })
 
 // isKeyword says whether s is reserved.
-func isKeyword(s string) bool {
-	for _, k := range keywords {
-		if k == s {
-			return true
-		}
-	}
-	return false
-}
