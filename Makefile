@@ -31,6 +31,7 @@ check-gen: gen
 lint:
 	$(GO) vet ./...
 	test -z "$$(gofmt -l .)"
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 # lang, repl and builtins must stay portable (DESIGN.md §6).
 portable:
