@@ -42,6 +42,7 @@ type node struct {
 	spare      *spare       // option prefork: a child booted ahead of a fork
 	spareFlags int64        // clone flags of the last fork without maps; -1 before any
 	callID     uint32       // the call being served (an in-place re-execution answers it)
+	spin       bool         // spin for the next call before sleeping (spinWorthIt)
 	discarded  map[int]bool // spares let go of, reaped without an event
 	buf        []byte
 	oob        []byte
@@ -114,6 +115,7 @@ func (n *node) boot(args []string) error {
 	if err := n.openEpoll(); err != nil {
 		return err
 	}
+	n.spin = spinWorthIt()
 	n.applyInherited(kv)
 	if id, ok := kv["reexec"]; ok {
 		return n.finishReexec(id, kv)

@@ -39,7 +39,7 @@ func (n *node) readCtl(recvFlags int) (alive, served bool) {
 // more than the call. It stops nodeSpin after the last call, yielding the
 // CPU between tries, so an idle node uses none.
 func (n *node) spinCtl() bool {
-	if !spinWorthIt() {
+	if !n.spin {
 		return true
 	}
 	deadline := time.Now().Add(nodeSpin)
@@ -60,7 +60,8 @@ func (n *node) spinCtl() bool {
 const nodeSpin = 50 * time.Microsecond
 
 // spinWorthIt: spinning pays only when the peer can run meanwhile on
-// another CPU; with one CPU it only delays the peer.
+// another CPU; with one CPU it only delays the peer. A node asks once, at
+// start (its affinity is its parent's).
 func spinWorthIt() bool {
 	var set unix.CPUSet
 	return unix.SchedGetaffinity(0, &set) == nil && set.Count() > 1
