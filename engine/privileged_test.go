@@ -223,3 +223,24 @@ func TestSpawnSandbox(t *testing.T) {
 		t.Fatalf("sandboxed sh: stdout %q, stderr %q", out, errs)
 	}
 }
+
+// A spare made before setuid or setrlimit would be a fork from before
+// them: every call that is not pure discards it, so forks stay faithful.
+func TestPreforkDiscardedByStateChanges(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	a := fork(t, e, ctx, nil)
+	call(t, e, ctx, a, "setopt", builtins.Const("prefork"), int64(1))
+	fork(t, e, ctx, a) // a has forked: it keeps a spare from now on
+	time.Sleep(10 * time.Millisecond)
+	call(t, e, ctx, a, "setrlimit", builtins.Const("rlimit_nofile"), builtins.Record{"cur": int64(77), "max": int64(77)})
+	call(t, e, ctx, a, "setgid", int64(65534))
+	call(t, e, ctx, a, "setuid", int64(65534))
+	c := fork(t, e, ctx, a)
+	if uid := procUid(e.hostPid(t, c)); uid != 65534 {
+		t.Fatalf("a fork after setuid runs as uid %d", uid)
+	}
+	if lim := call(t, e, ctx, c, "getrlimit", builtins.Const("rlimit_nofile")); builtins.Format(lim) != "{cur: 77, max: 77}" {
+		t.Fatalf("a fork after setrlimit has nofile %s", builtins.Format(lim))
+	}
+}
