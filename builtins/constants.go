@@ -247,7 +247,7 @@ func closeTo(candidate, name string) (int, bool) {
 	if abs(len(candidate)-len(name)) > maxDistance {
 		return 0, false
 	}
-	d := editDistance(candidate, name)
+	d := EditDistance(candidate, name)
 	return d, d <= maxDistance
 }
 
@@ -258,8 +258,8 @@ func abs(n int) int {
 	return n
 }
 
-// editDistance is the Levenshtein distance of a and b, in two rows.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance of a and b, in two rows.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -149,9 +149,6 @@ func stringList(l []any) []string {
 	return out
 }
 
-// readCtl reads one node's control socket until it closes.
-func (e *Engine) readCtl(p *proc) { p.ctl.readLoop() }
-
 func (e *Engine) dispatch(p *proc, m ctlMsg) {
 	switch m.typ {
 	case msgReady:
@@ -224,7 +221,7 @@ func (e *Engine) bury(c *proc) {
 	}
 	e.dead[c.String()] = c
 	e.deadOrder = append(e.deadOrder, c)
-	e.forgetIfDone(c)
+	e.trimDead()
 	for _, gc := range c.children {
 		e.drop(gc)
 	}
@@ -238,10 +235,9 @@ func (e *Engine) drop(c *proc) {
 	}
 }
 
-// forgetIfDone removes an exited process once nothing of it is left to
-// take and more than maxDead others exited after it (mu held): stdout,
-// stderr and event keep answering (empty) for a recently exited process.
-func (e *Engine) forgetIfDone(p *proc) {
+// trimDead forgets the oldest exited processes past maxDead (mu held):
+// stdout, stderr and event keep answering for a recently exited process.
+func (e *Engine) trimDead() {
 	for len(e.deadOrder) > maxDead {
 		old := e.deadOrder[0]
 		e.deadOrder = e.deadOrder[1:]

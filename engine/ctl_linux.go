@@ -128,7 +128,7 @@ func (c *ctlConn) waitOwn(ch chan result) (result, bool) {
 			return r, true
 		default:
 		}
-		if !c.readLocked() || !time.Now().Before(deadline) {
+		if !c.readOne(1) || !time.Now().Before(deadline) { // waits up to 1 ms
 			return result{}, false
 		}
 	}
@@ -136,15 +136,14 @@ func (c *ctlConn) waitOwn(ch chan result) (result, bool) {
 
 const ownWait = 5 * time.Millisecond
 
-// readLocked handles one message, waiting up to a millisecond for it
+// readOne handles one message if one is there or comes within waitMs
 // (readMu held); false when the socket is closed or failing.
-func (c *ctlConn) readLocked() bool {
+func (c *ctlConn) readOne(waitMs int) bool {
 	alive := true
 	c.rc.Control(func(fd uintptr) {
 		m, err := c.recvOnce(int(fd), unix.MSG_DONTWAIT)
-		if errors.Is(err, unix.EAGAIN) {
-			p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-			unix.Poll(p, 1)
+		if errors.Is(err, unix.EAGAIN) && waitMs > 0 {
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, waitMs)
 			m, err = c.recvOnce(int(fd), unix.MSG_DONTWAIT)
 		}
 		switch {
@@ -185,17 +184,7 @@ func (c *ctlConn) tryRead() bool {
 		return true
 	}
 	defer c.readMu.Unlock()
-	alive := true
-	c.rc.Control(func(fd uintptr) {
-		m, err := c.recvOnce(int(fd), unix.MSG_DONTWAIT)
-		switch {
-		case err == nil:
-			c.handle(m)
-		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, errMalformed):
-			alive = false
-		}
-	})
-	return alive
+	return c.readOne(0)
 }
 
 // readLoop reads until the socket closes, then fails what is pending.
@@ -276,13 +265,16 @@ type ctlMsg struct {
 	pid  int // the sender's pid in the driver's namespace, if it sent credentials
 }
 
+// msgBufs hold one control message each, for one read.
+var msgBufs = sync.Pool{New: func() any { b := make([]byte, maxMsg+1); return &b }}
+
 // recvOnce reads one message (readMu held). The body is valid until the
 // next read: handlers decode it into fresh values.
 func (c *ctlConn) recvOnce(fd, flags int) (ctlMsg, error) {
-	buf := readBufs.Get().(*[]byte)
-	defer readBufs.Put(buf)
+	buf := msgBufs.Get().(*[]byte)
+	defer msgBufs.Put(buf)
 	var oob [256]byte
-	n, oobn, flags, _, err := unix.Recvmsg(fd, (*buf)[:maxMsg+1], oob[:], flags|unix.MSG_CMSG_CLOEXEC)
+	n, oobn, flags, _, err := unix.Recvmsg(fd, *buf, oob[:], flags|unix.MSG_CMSG_CLOEXEC)
 	if err != nil {
 		return ctlMsg{}, err
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -219,7 +221,7 @@ func (e *Engine) attach(p *proc, fds []int) error {
 	e.setupFlow(p)
 	if p.ctl != nil {
 		p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }
-		e.goRead(func() { e.readCtl(p) })
+		e.goRead(p.ctl.readLoop)
 	}
 	e.goRead(p.out.run)
 	e.goRead(p.err.run)
@@ -274,15 +276,8 @@ func (e *Engine) Watch(fn func(builtins.Message)) {
 func (e *Engine) Processes() []builtins.ProcInfo {
 	e.mu.Lock()
 	var procs []*proc
-	var walk func(p *proc)
-	walk = func(p *proc) {
-		procs = append(procs, p)
-		for _, c := range p.children {
-			walk(c)
-		}
-	}
 	if e.root != nil && !e.root.exited {
-		walk(e.root)
+		procs = e.root.subtree(nil)
 	}
 	e.mu.Unlock()
 	out := make([]builtins.ProcInfo, len(procs))
@@ -378,20 +373,23 @@ func (e *Engine) stopRoot() {
 // allProcs lists every process the driver holds fds of (mu held).
 func (e *Engine) allProcs() []*proc {
 	var out []*proc
-	var walk func(p *proc)
-	walk = func(p *proc) {
-		out = append(out, p)
-		for _, c := range p.children {
-			walk(c)
-		}
-	}
 	if e.root != nil {
-		walk(e.root)
+		out = e.root.subtree(out)
 	}
 	for _, p := range e.dead {
 		if p != e.root {
-			walk(p)
+			out = p.subtree(out)
 		}
+	}
+	return out
+}
+
+// subtree appends p and its live descendants, children in pid order
+// (mu held).
+func (p *proc) subtree(out []*proc) []*proc {
+	out = append(out, p)
+	for _, pid := range slices.Sorted(maps.Keys(p.children)) {
+		out = p.children[pid].subtree(out)
 	}
 	return out
 }

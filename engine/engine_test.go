@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -212,7 +213,7 @@ func TestHelperDriver(t *testing.T) {
 // Every process is reaped and the driver's fd count returns to where it
 // started.
 func TestNoLeaks(t *testing.T) {
-	before := fdCount(t)
+	before := fdCount(t, "self")
 	for i := 0; i < 3; i++ {
 		e, ctx := start(t)
 		pl := chain(t, e, ctx, 4)
@@ -225,7 +226,7 @@ func TestNoLeaks(t *testing.T) {
 		e.Close()
 		waitDead(t, pids...)
 	}
-	if after := fdCount(t); after != before {
+	if after := fdCount(t, "self"); after != before {
 		t.Fatalf("fds: %d before, %d after", before, after)
 	}
 	var ws unix.WaitStatus
@@ -310,7 +311,7 @@ func TestCallTimeoutAndContext(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	unix.Kill(leaf(c), unix.SIGSTOP)
-	short, cancel := contextWithTimeout(ctx, 50*time.Millisecond)
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	_, err := e.Call(short, c, "getpid", nil)
 	if err == nil || !strings.Contains(err.Error(), "no reply") {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -110,9 +109,10 @@ func event(t testing.TB, e *Engine, ctx context.Context, pl []int) any {
 	return call(t, e, ctx, pl, "event", int64(10000))
 }
 
-func fdCount(t testing.TB) int {
+// fdCount counts the open fds of a process ("self" or a pid).
+func fdCount(t testing.TB, proc any) int {
 	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
+	ents, err := os.ReadDir(fmt.Sprintf("/proc/%v/fd", proc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +132,6 @@ func privileged(t testing.TB) {
 }
 
 func isErrno(err error, want unix.Errno) bool { return errors.Is(err, want) }
-
-func itoaTest(i int) string { return strconv.Itoa(i) }
-
-func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
-}
 
 // hostPid is the pid of pl's process as the driver sees it.
 func (e *Engine) hostPid(t testing.TB, pl []int) int {

@@ -98,7 +98,6 @@ func (e *Engine) waitFor(ctx context.Context, p *proc, timeout time.Duration, ta
 		e.mu.Lock()
 		done := take()
 		changed := p.changed
-		e.forgetIfDone(p)
 		e.mu.Unlock()
 		if done {
 			return nil

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -45,7 +46,7 @@ func TestPrctlAlcove50(t *testing.T) {
 	if r["ret"] != int64(0) || builtins.Format(r["args"]) != `["test\0"]` {
 		t.Fatalf("pr_set_name = %s", builtins.Format(r))
 	}
-	if comm, _ := os.ReadFile("/proc/" + itoaTest(leaf(c)) + "/comm"); string(comm) != "test\n" {
+	if comm, _ := os.ReadFile("/proc/" + strconv.Itoa(leaf(c)) + "/comm"); string(comm) != "test\n" {
 		t.Fatalf("/proc comm = %q", comm)
 	}
 	r = call(t, e, ctx, c, "prctl", builtins.Const("pr_get_name"), builtins.Record{"ptr": int64(17)}).(builtins.Record)

@@ -28,10 +28,6 @@ type stream struct {
 	onEOF   func()    // called under mu when the pipe reaches EOF
 }
 
-// readBufs are shared by the control sockets' readers: a buffer is held
-// only for one read.
-var readBufs = sync.Pool{New: func() any { b := make([]byte, pipeSize); return &b }}
-
 // slab is where a stream reads. A large read's bytes become the string the
 // queue keeps with no copy: they are never written again, and the next
 // read goes after them. A small read is copied out, so a few bytes never

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"os"
 	"testing"
 
 	"github.com/alsh/alsh/builtins"
@@ -16,8 +15,8 @@ func TestStressCallsAndForkCycles(t *testing.T) {
 		t.Skip("stress")
 	}
 	e, ctx := start(t)
-	before := fdCount(t)
-	rootFds := nodeFdCount(t, e.root.hostPid)
+	before := fdCount(t, "self")
+	rootFds := fdCount(t, e.root.hostPid)
 	for i := 0; i < 3000; i++ {
 		call(t, e, ctx, nil, "getpid")
 	}
@@ -40,19 +39,10 @@ func TestStressCallsAndForkCycles(t *testing.T) {
 	if n := len(e.Processes()); n != 1 {
 		t.Fatalf("%d processes after the cycles, want the root alone", n)
 	}
-	if got := fdCount(t); got != before {
+	if got := fdCount(t, "self"); got != before {
 		t.Fatalf("driver fds: %d before the cycles, %d after", before, got)
 	}
-	if got := nodeFdCount(t, e.root.hostPid); got != rootFds {
+	if got := fdCount(t, e.root.hostPid); got != rootFds {
 		t.Fatalf("root node fds: %d before the cycles, %d after", rootFds, got)
 	}
-}
-
-func nodeFdCount(t *testing.T, pid int) int {
-	t.Helper()
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
 }

@@ -186,7 +186,7 @@ func (r *run) commandNames() []string {
 func suggest(name string, names []string) string {
 	var near []string
 	for _, n := range names {
-		if len(near) < 3 && (distance(n, name) <= 2 || len(name) > 2 && strings.HasPrefix(n, name)) {
+		if len(near) < 3 && (builtins.EditDistance(n, name) <= 2 || len(name) > 2 && strings.HasPrefix(n, name)) {
 			near = append(near, n)
 		}
 	}
@@ -194,25 +194,4 @@ func suggest(name string, names []string) string {
 		return ""
 	}
 	return " (did you mean " + strings.Join(near, ", ") + "?)"
-}
-
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
