@@ -124,6 +124,56 @@ func TestSignalInfoEvent(t *testing.T) {
 	}
 }
 
+// sig_dfl is the kernel's default action: SIGUSR1 ends the node (Go's
+// own default would drop it).
+func TestSigactionDefaultIsKernels(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	sigaction(t, e, c, "sigusr1", builtins.Const("sig_dfl"))
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigusr1"))
+	if ev := builtins.Format(event(t, e, ctx, c)); ev != `{termsig: "sigusr1"}` {
+		t.Fatalf("event = %s", ev)
+	}
+}
+
+// The signals the node's Go runtime needs keep their handler.
+func TestSigactionRuntimeSignals(t *testing.T) {
+	e, ctx := start(t)
+	for _, sig := range []string{"sigsegv", "sigurg", "sigprof", "sigkill"} {
+		_, err := e.Call(ctx, nil, "sigaction", []any{builtins.Const(sig), builtins.Const("sig_ign")})
+		if !errors.Is(err, unix.EINVAL) || !strings.Contains(err.Error(), sig) {
+			t.Errorf("sigaction %s sig_ign: %v, want einval naming it", sig, err)
+		}
+	}
+	if a := sigaction(t, e, nil, "sigsegv"); a != "sig_dfl" {
+		t.Errorf("sigsegv's action after the refusal = %s", a)
+	}
+	call(t, e, ctx, nil, "getpid")
+}
+
+// A program inherits the signals its node ignores, whether the node
+// execs it or spawns it; caught signals are back to the default there.
+func TestIgnoredSignalsInherited(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	sigaction(t, e, c, "sighup", builtins.Const("sig_ign"))
+	sigaction(t, e, c, "sigusr2", builtins.Const("sig_ign"))
+	const mask = "0000000000000801" // SIGHUP (1) and SIGUSR2 (12)
+	script := []any{"cat", "/proc/self/status"}
+	pid := call(t, e, ctx, c, "spawn", "cat", script).(int64)
+	p := append(append([]int(nil), c...), int(pid))
+	event(t, e, ctx, p)
+	spawned := call(t, e, ctx, p, "stdout").(string)
+	call(t, e, ctx, c, "execvp", "cat", script)
+	event(t, e, ctx, c)
+	execd := call(t, e, ctx, c, "stdout").(string)
+	for how, out := range map[string]string{"spawned": spawned, "exec'd": execd} {
+		if !strings.Contains(out, "SigIgn:\t"+mask+"\n") || !strings.Contains(out, "SigCgt:\t0000000000000000") {
+			t.Errorf("%s program's signals:\n%s", how, out)
+		}
+	}
+}
+
 // Children inherit the actions sigaction set (alcove: memory copy).
 func TestSigactionInherited(t *testing.T) {
 	e, ctx := start(t)

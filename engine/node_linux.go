@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"runtime"
 	"strconv"
 	"strings"
@@ -33,7 +32,7 @@ func init() {
 // node is the state of one event-loop process.
 type node struct {
 	lifeline   int // read end of the lifeline pipe; -1 for the root
-	sigR       int // self-pipe the signal goroutine writes signal numbers to
+	sigR       int // self-pipe that caught signals write their numbers to
 	epfd       int // the loop's epoll instance
 	probe      int // a second epoll instance, for childExeced
 	depth      int
@@ -216,15 +215,13 @@ func currentNofile() uint64 {
 // caughtSignals are the signals a node reports as events from its start:
 // those whose default action would end it, that a user sends on purpose,
 // and SIGCHLD. Others keep their default action until sigaction sig_info
-// asks for them. (Catching costs a start: os/signal enables each signal
-// with a round trip between two threads, about 70 µs here, so catching
-// all 29 took 2 ms of every fork.)
-var caughtSignals = []os.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGUSR1,
+// asks for them.
+var caughtSignals = []syscall.Signal{unix.SIGHUP, unix.SIGINT, unix.SIGQUIT, unix.SIGUSR1,
 	unix.SIGUSR2, unix.SIGPIPE, unix.SIGALRM, unix.SIGTERM, unix.SIGCHLD}
 
 func caughtAtStart(sig int) bool {
 	for _, s := range caughtSignals {
-		if int(s.(syscall.Signal)) == sig {
+		if int(s) == sig {
 			return true
 		}
 	}
@@ -232,7 +229,7 @@ func caughtAtStart(sig int) bool {
 }
 
 // startSignals turns signals into bytes on a self-pipe that the loop polls.
-// signal.Notify, not Ignore: caught dispositions reset at exec, ignored ones
+// Caught, not ignored: caught dispositions reset at exec, ignored ones
 // would be inherited by the programs the node runs.
 func (n *node) startSignals() error {
 	var p [2]int
@@ -240,14 +237,12 @@ func (n *node) startSignals() error {
 		return os.NewSyscallError("pipe2", err)
 	}
 	n.sigR = p[0]
-	ch := make(chan os.Signal, 64)
-	n.sigs.ch = ch
-	signal.Notify(ch, caughtSignals...)
-	go func() {
-		for s := range ch {
-			unix.Write(p[1], []byte{byte(s.(syscall.Signal))})
+	startSignalPipe(p[1])
+	for _, sig := range caughtSignals {
+		if err := setDisposition(sig, dispCatch); err != nil {
+			return err
 		}
-	}()
+	}
 	return nil
 }
 
@@ -338,7 +333,7 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 func (n *node) shutdown() {
 	n.releaseChildren()
 	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); n.lifeline < 0 && sig > 0 {
-		signal.Ignore(sig)
+		setDisposition(sig, dispIgnore)
 		unix.Kill(0, sig)
 		unix.Kill(0, unix.SIGCONT)
 	}

@@ -1,8 +1,8 @@
 package engine
 
 import (
+	"fmt"
 	"os"
-	"os/signal"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,16 +13,32 @@ import (
 	"github.com/alsh/alsh/builtins"
 )
 
-// sigState is what sigaction changed from a node's defaults: every
-// catchable signal reported as an event (sig_info), SIGCHLD reaped
-// (sig_dfl). Go owns the real handlers, so actions go through os/signal:
-// Notify for sig_info, Ignore for sig_ign, Reset for sig_dfl. sig_dfl is
-// Go's default, not the kernel's: SIGHUP, SIGINT, SIGTERM, SIGQUIT, SIGABRT
-// and the like end the process, but SIGUSR1, SIGUSR2, SIGWINCH and other
-// signals Go knows no use for are dropped.
+// sigState is what sigaction changed from a node's defaults: the
+// caughtSignals reported as events (sig_info), SIGCHLD reaped (sig_dfl),
+// the kernel's default action for the others.
 type sigState struct {
-	ch      chan os.Signal
 	actions map[int]string // signals whose action is not the default
+}
+
+// disposition is what the kernel does with a signal sent to a node.
+type disposition int
+
+const (
+	dispDefault disposition = iota // the kernel's default action
+	dispIgnore
+	dispCatch // written to the node's self-pipe, reported as an event
+)
+
+// runtimeSignal: the Go runtime of a node needs its own handler for these
+// (faults, preemption, profiling, the setxid broadcast), and the kernel
+// lets nobody change SIGKILL and SIGSTOP.
+func runtimeSignal(sig syscall.Signal) bool {
+	switch sig {
+	case unix.SIGKILL, unix.SIGSTOP, unix.SIGILL, unix.SIGTRAP, unix.SIGBUS, unix.SIGFPE,
+		unix.SIGSEGV, unix.SIGSTKFLT, unix.SIGURG, unix.SIGPROF, unix.SIGSYS:
+		return true
+	}
+	return sig >= 32 && sig <= 34
 }
 
 // defaultAction is a signal's action when the node starts: reported as
@@ -79,21 +95,17 @@ func (n *node) Sigaction(sig int, action string) (string, error) {
 
 func (n *node) setSigAction(sig syscall.Signal, action string) error {
 	switch {
-	case sig == unix.SIGKILL || sig == unix.SIGSTOP || sig == unix.SIGURG:
-		// SIGKILL and SIGSTOP cannot change; SIGURG is Go's preemption.
-		return os.NewSyscallError("sigaction", unix.EINVAL)
+	case runtimeSignal(sig):
+		return fmt.Errorf("sigaction %s: its action cannot change (the kernel's or the Go runtime's): %w",
+			builtins.SignalName(int(sig)), unix.EINVAL)
 	case sig == unix.SIGCHLD:
 		return n.setSigchld(action)
 	case action == "sig_info":
-		signal.Notify(n.sigs.ch, sig)
+		return setDisposition(sig, dispCatch)
 	case action == "sig_ign":
-		signal.Ignore(sig)
-	default:
-		// Notify first: after Ignore, Reset alone would leave SIG_IGN.
-		signal.Notify(n.sigs.ch, sig)
-		signal.Reset(sig)
+		return setDisposition(sig, dispIgnore)
 	}
-	return nil
+	return setDisposition(sig, dispDefault)
 }
 
 // setSigchld switches between reporting and reaping. SIGCHLD stays

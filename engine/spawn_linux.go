@@ -100,6 +100,7 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 
 	// In the child.
 	runtime_AfterForkInChild()
+	reignoreInChild()
 
 	if s.syncR >= 0 {
 		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.syncW), 0, 0)
