@@ -27,28 +27,27 @@ func (g *flowGate) changed() {
 	g.wake = make(chan struct{})
 }
 
-// take uses up one read; false when paused. A nil gate never pauses.
-func (g *flowGate) take() bool {
+// take uses up one read; ok is false when paused. counted says the read
+// was counted: only then may a read that found nothing give it back (the
+// count may have changed meanwhile, from unlimited to paused).
+func (g *flowGate) take() (ok, counted bool) {
 	if g == nil {
-		return true
+		return true, false
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
 	case g.open || g.n < 0:
-		return true
+		return true, false
 	case g.n == 0:
-		return false
+		return false, false
 	}
 	g.n--
-	return true
+	return true, true
 }
 
-// giveBack returns a read that found nothing to read.
+// giveBack returns a counted read that found nothing to read.
 func (g *flowGate) giveBack() {
-	if g == nil {
-		return
-	}
 	g.mu.Lock()
 	if !g.open && g.n >= 0 {
 		g.n++

@@ -39,6 +39,7 @@ type node struct {
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
 	spare      *spare       // option prefork: a child booted ahead of a fork
+	proto      *protoState  // prepared for proto-node children, reused
 	spareFlags int64        // clone flags of the last fork without maps; -1 before any
 	callID     uint32       // the call being served (an in-place re-execution answers it)
 	spin       bool         // spin for the next call before sleeping (spinWorthIt)
@@ -116,8 +117,13 @@ func (n *node) boot(args []string) error {
 	}
 	n.spin = spinWorthIt()
 	n.applyInherited(kv)
+	unblockSignals()
 	if id, ok := kv["reexec"]; ok {
 		return n.finishReexec(id, kv)
+	}
+	if taken, ok := kv["proto"]; ok { // a proto-node said ready
+		n.reportTaken(taken)
+		return nil
 	}
 	return n.sendReady()
 }
@@ -244,6 +250,24 @@ func (n *node) startSignals() error {
 		}
 	}
 	return nil
+}
+
+// reportTaken reports the signals a proto-node took before it booted.
+func (n *node) reportTaken(digits string) {
+	mask, _ := strconv.ParseUint(digits, 10, 64)
+	for sig := 1; sig <= 64; sig++ {
+		if mask&(1<<(sig-1)) != 0 && syscall.Signal(sig) != unix.SIGCHLD {
+			n.event(0, builtins.Record{"signal": builtins.SignalName(sig)})
+		}
+	}
+}
+
+// unblockSignals lets the handlers take the signals that a proto-node
+// left blocked and pending (the main thread takes them: threads the
+// runtime starts keep the mask the node started with).
+func unblockSignals() {
+	var none unix.Sigset_t
+	unix.PthreadSigmask(unix.SIG_SETMASK, &none, nil)
 }
 
 func (n *node) openEpoll() error {

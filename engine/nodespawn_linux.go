@@ -33,11 +33,18 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	var p spawnPipes
-	if err := p.open(flags&unix.CLONE_NEWUSER != 0); err != nil {
+	userns := flags&unix.CLONE_NEWUSER != 0
+	if err := p.open(userns); err != nil {
 		p.closeAll()
 		return nil, err
 	}
-	pid, err := n.spawn(&p, uintptr(flags), maps)
+	var pid int
+	var err error
+	if userns || !protoNodeSupported {
+		pid, err = n.spawn(&p, uintptr(flags), maps)
+	} else {
+		pid, err = n.forkProto(&p, uintptr(flags))
+	}
 	p.closeChildEnds()
 	if err != nil {
 		p.closeParentEnds()
@@ -113,12 +120,9 @@ func (p *spawnPipes) closeParentEnds() {
 // spawn clones the child and waits for its exec of the node binary (or
 // its failure, reported as an errno on the error pipe).
 func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
-	argv := []string{os.Args[0], nodeFlag, "depth=" + strconv.Itoa(n.depth+1),
-		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(), gomaxprocsArg()}
-	argv = append(argv, n.inheritArgs()...)
 	s := &spawnArgs{
 		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
-		argv:      cStrings(argv),
+		argv:      cStrings(n.childArgv()),
 		envv:      cStrings(childEnv()),
 		errPipe:   p.errW,
 		flags:     flags,
@@ -149,6 +153,14 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 	}
 	return pid, nil
 }
+
+// childArgv is a child node's argv; word argNofile is nofileArg.
+func (n *node) childArgv() []string {
+	argv := []string{os.Args[0], nodeFlag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg(), gomaxprocsArg()}
+	return append(argv, n.inheritArgs()...)
+}
+
+const argNofile = 3
 
 // childEnv is the node's environment plus GOMAXPROCS=1, which spares the
 // child's Go runtime reading the cgroup CPU limits at start. The child's

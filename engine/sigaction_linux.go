@@ -29,6 +29,27 @@ const (
 	dispCatch // written to the node's self-pipe, reported as an event
 )
 
+// setDisposition sets sig's action and keeps track of it for children:
+// the proto-node blocks the caught signals, a spawned program ignores the
+// ignored ones again (see reignoreInChild).
+func setDisposition(sig syscall.Signal, d disposition) error {
+	if err := setAction(sig, d); err != nil {
+		return err
+	}
+	bit := uint64(1) << (sig - 1)
+	caughtMask &^= bit
+	if d == dispCatch {
+		caughtMask |= bit
+	}
+	ignored[sig] = d == dispIgnore
+	return nil
+}
+
+var (
+	caughtMask uint64   // bit sig-1 for each caught signal
+	ignored    [65]bool // the signals set to SIG_IGN
+)
+
 // runtimeSignal: the Go runtime of a node needs its own handler for these
 // (faults, preemption, profiling, the setxid broadcast), and the kernel
 // lets nobody change SIGKILL and SIGSTOP.

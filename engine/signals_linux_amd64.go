@@ -37,16 +37,12 @@ const (
 	sigIgn     = 1
 )
 
-// ignored mirrors the signals set to SIG_IGN. The runtime's fork hook
-// resets every signal it once installed a handler for, ignored ones
-// included, so a spawned child ignores them again before its exec, as
-// programs expect to inherit an ignored signal.
-var (
-	ignored      [65]bool
-	ignoreAction = kernelSigaction{handler: sigIgn}
-)
+var ignoreAction = kernelSigaction{handler: sigIgn}
 
-// reignoreInChild runs in a child between clone and exec: raw syscalls only.
+// reignoreInChild ignores the ignored signals again in a child between
+// clone and exec (raw syscalls only): the runtime's fork hook resets every
+// signal it once installed a handler for, ignored ones included, and
+// programs expect to inherit an ignored signal.
 //
 //go:nosplit
 func reignoreInChild() {
@@ -60,9 +56,9 @@ func reignoreInChild() {
 // startSignalPipe sends caught signals to the pipe's write end w.
 func startSignalPipe(w int) { sigPipeW = int64(w) }
 
-// setDisposition catches, ignores or defaults sig. Callers have checked
-// that the Go runtime does not own it (runtimeSignal).
-func setDisposition(sig syscall.Signal, d disposition) error {
+// setAction catches, ignores or defaults sig. Callers have checked that
+// the Go runtime does not own it (runtimeSignal).
+func setAction(sig syscall.Signal, d disposition) error {
 	act := kernelSigaction{mask: ^uint64(0)}
 	switch d {
 	case dispCatch:
@@ -77,6 +73,5 @@ func setDisposition(sig syscall.Signal, d disposition) error {
 	if errno != 0 {
 		return os.NewSyscallError("rt_sigaction", errno)
 	}
-	ignored[sig] = d == dispIgnore
 	return nil
 }

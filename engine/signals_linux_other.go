@@ -30,7 +30,7 @@ func startSignalPipe(w int) {
 //go:nosplit
 func reignoreInChild() {}
 
-func setDisposition(sig syscall.Signal, d disposition) error {
+func setAction(sig syscall.Signal, d disposition) error {
 	switch d {
 	case dispCatch:
 		signal.Notify(sigCh, sig)

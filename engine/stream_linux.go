@@ -92,13 +92,16 @@ func (s *stream) run() {
 		err := s.rc.Read(func(fd uintptr) bool {
 			s.mu.Lock()
 			defer s.mu.Unlock()
-			if !s.gate.take() {
+			ok, counted := s.gate.take()
+			if !ok {
 				again = true
 				return true // paused: wait for the gate
 			}
 			again = s.readOnce(int(fd))
 			if errors.Is(s.lastErr, unix.EAGAIN) {
-				s.gate.giveBack()
+				if counted {
+					s.gate.giveBack()
+				}
 				return false
 			}
 			return true

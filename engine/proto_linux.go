@@ -1,0 +1,817 @@
+package engine
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// A fork child starts as a proto-node: a copy of its parent made by a plain
+// fork(2), which runs no Go code, only raw syscalls, until its first call
+// that needs a node. Starting a Go runtime costs about 1.4 ms on this VM
+// (an empty Go program costs that much), a fork of a node 0.25 ms; most
+// children are forked to be sandboxed and exec'd, which the proto-node does
+// itself, as alcove's forked C child does.
+//
+// The proto-node serves getpid, getppid, setrlimit, chroot, chdir,
+// setuid, setgid, sethostname, execve, execvp and exit, with the node's
+// results and errors. Any other call, anything it does not parse exactly
+// as the node would, a caught signal, or a step that could keep the Go
+// runtime from starting later (a low RLIMIT_NOFILE, any RLIMIT_NPROC, AS,
+// DATA or STACK, a uid change under an RLIMIT_NPROC) makes it boot: it
+// execs the node binary from the memfd and leaves the message in the
+// socket (it only peeked at it), for the node to serve.
+//
+// Between fork and exec a child of a multithreaded program may only make
+// raw syscalls: every function here that the child runs is nosplit (the
+// fork hook poisons the stack guard, so a call that could grow the stack
+// crashes at once) and allocates nothing; the parent prepares everything.
+
+// protoState is what the parent prepares for its proto children. The child
+// gets a copy-on-write copy; the parent reuses it for the next fork.
+type protoState struct {
+	buf       [maxMsg + 1]byte // the message being served
+	out       [maxMsg + 64]byte
+	argv      [protoMaxArgs + 1]*byte // a program's argv
+	envv      [protoMaxArgs + 1]*byte // execve's env
+	cand      [4096]byte              // execvp's candidate paths
+	nodeArgv  []*byte                 // the node's, to boot
+	nodeEnv   []*byte
+	nofile    []byte // the digits of nodeArgv's nofile= word, set at boot
+	sigsTaken []byte // the digits of its proto= word
+	taken     uint64 // the signals read from the signalfd
+	siginfo   [8 * 128]byte
+	userEnv   []*byte // the node's environment, for execvp
+	path      []byte  // PATH, when every entry is absolute; else nil
+	ops       [protoOps]uint16
+	caught    uint64 // the signals the parent catches (bit sig-1)
+	polls     [3]pollFd
+	sigset    uint64 // the caught signals, blocked
+	noSigs    uint64
+	stat      unix.Statx_t
+	lim       [2]uint64
+	cl3       cloneArgs
+	dec       protoDec
+	// the program protoExec runs
+	execPath *byte
+	execLen  int
+	execEnv  **byte
+}
+
+type pollFd struct {
+	fd             int32
+	events, revent int16
+}
+
+const (
+	protoMaxArgs = 4096
+	rlimNlimits  = 16
+	// protoMinNproc: the RLIMIT_NPROC under which a proto-node leaves uid
+	// changes to the node.
+	protoMinNproc = 4096
+	atFdcwd       = ^uintptr(99) // AT_FDCWD, -100
+)
+
+// The calls a proto-node serves, by call number (ops), filled per fork
+// with what the node's filter allows.
+const (
+	opBoot = iota
+	opGetpid
+	opGetppid
+	opSetrlimit
+	opChroot
+	opChdir
+	opSetuid
+	opSetgid
+	opSethostname
+	opExecve
+	opExecvp
+	opExit
+	protoOps = 128
+)
+
+var protoCalls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "setrlimit": opSetrlimit,
+	"chroot": opChroot, "chdir": opChdir, "setuid": opSetuid, "setgid": opSetgid,
+	"sethostname": opSethostname, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
+
+// protoNodeSupported: the proto-node needs a call table that fits ops.
+var protoNodeSupported = len(builtins.Table) <= protoOps
+
+// prepareProto fills the parent's protoState for the next fork.
+func (n *node) prepareProto(argv []string) *protoState {
+	if n.proto == nil {
+		n.proto = new(protoState)
+	}
+	ps := n.proto
+	ps.nodeArgv = cStrings(append(argv, protoWord))
+	ps.nofile = unsafe.Slice(ps.nodeArgv[argNofile], len(nofileArg()))[len("nofile="):]
+	ps.sigsTaken = unsafe.Slice(ps.nodeArgv[len(argv)], len(protoWord))[len("proto="):]
+	ps.nodeEnv = cStrings(childEnv())
+	ps.userEnv = cStrings(os.Environ())
+	ps.path = absolutePath(os.Getenv("PATH"))
+	for name, op := range protoCalls {
+		c, _ := builtins.Lookup(name)
+		ps.ops[c.Number()] = op
+		if n.checkFilter(name) != nil {
+			ps.ops[c.Number()] = opBoot
+		}
+	}
+	ps.caught = caughtMask
+	return ps
+}
+
+// protoWord tells a node that it was a proto-node (which said ready)
+// and, in its 20 digits, the signals the proto-node took (bit sig-1).
+const protoWord = "proto=00000000000000000000"
+
+// nofileArg passes RLIMIT_NOFILE's soft limit to a child node (argv
+// word argNofile), 20 digits wide, so that a proto-node can rewrite it in
+// place before it boots.
+func nofileArg() string {
+	s := "00000000000000000000" + itoa(int(currentNofile()))
+	return "nofile=" + s[len(s)-20:]
+}
+
+// absolutePath returns PATH as a NUL-terminated list when each entry is an
+// absolute directory; exec.LookPath refuses relative finds, and the
+// proto-node leaves those cases to the node.
+func absolutePath(path string) []byte {
+	for _, dir := range strings.Split(path, ":") {
+		if !strings.HasPrefix(dir, "/") || len(dir) > 2048 {
+			return nil
+		}
+	}
+	return append([]byte(path), 0)
+}
+
+// forkProto forks a proto-node child with the pipes in p.
+func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, error) {
+	ps := n.prepareProto(n.childArgv())
+	s := &spawnArgs{
+		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
+		errPipe:   -1,
+		flags:     flags,
+		pdeathsig: uintptr(unix.SIGKILL),
+	}
+	pid, errno := rawForkProto(s, ps)
+	if errno != 0 {
+		return 0, os.NewSyscallError(cloneName(flags), errno)
+	}
+	return pid, nil
+}
+
+// rawForkProto forks; the child becomes a proto-node and never returns.
+//
+//go:norace
+//go:nosplit
+func rawForkProto(s *spawnArgs, ps *protoState) (pid int, err syscall.Errno) {
+	cl3 := &ps.cl3 // in ps, not on the stack: the nosplit stack is short
+	cl3.flags = uint64(s.flags)
+	cl3.exitSignal = uint64(syscall.SIGCHLD)
+	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
+	var r1 uintptr
+	var e1 syscall.Errno
+	runtime_BeforeFork()
+	if s.flags&unix.CLONE_NEWTIME != 0 {
+		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0, 0, 0, 0)
+	} else {
+		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	}
+	if e1 != 0 || r1 != 0 {
+		runtime_AfterFork()
+		return int(r1), e1
+	}
+	runtime_AfterForkInChild()
+	protoMain(s, ps, ppid)
+	return 0, 0
+}
+
+// protoMain is the proto-node: set up, say ready, serve until it execs
+// or exits.
+//
+//go:norace
+//go:nosplit
+func protoMain(s *spawnArgs, ps *protoState, ppid uintptr) {
+	if protoSetup(s, ps, ppid) != 0 {
+		rawExit(111)
+	}
+	hdr := ps.out[:headerLen]
+	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = msgReady, 0, 0, 0, 0, 0, 0, 0
+	protoSend(hdr)
+	for {
+		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
+			protoBoot(ps)
+		}
+	}
+}
+
+// protoSetup puts the fds in place, closes every other fd of the parent,
+// blocks the signals the node would catch (a signalfd wakes the loop, and
+// they are still pending when the node boots), and arms the parent-death
+// signal.
+//
+//go:norace
+//go:nosplit
+func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
+	if e := placeFds(s); e != 0 {
+		return e
+	}
+	if _, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, nSpawnFds, ^uintptr(0), 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	for fd := uintptr(fdCtl); fd <= fdExe; fd++ {
+		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
+	}
+	reignoreInChild()
+	ps.sigset = ps.caught
+	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+	sfd, _, e := syscall.RawSyscall6(unix.SYS_SIGNALFD4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.sigset)), 8,
+		unix.SFD_CLOEXEC|unix.SFD_NONBLOCK, 0, 0)
+	if e != 0 {
+		return e
+	}
+	ps.polls = [3]pollFd{{fd: fdCtl, events: unix.POLLIN}, {fd: fdLifeline, events: unix.POLLIN}, {fd: int32(sfd), events: unix.POLLIN}}
+	if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.pdeathsig, 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	if r, _, _ := syscall.RawSyscall6(unix.SYS_GETPPID, 0, 0, 0, 0, 0, 0); r != ppid && r != 0 {
+		return syscall.ESRCH
+	}
+	return 0
+}
+
+// placeFds moves s.fds into fds 0 to nSpawnFds-1 (a fd already in place
+// loses close-on-exec).
+//
+//go:norace
+//go:nosplit
+func placeFds(s *spawnArgs) syscall.Errno {
+	nextfd := nSpawnFds
+	for i := 0; i < nSpawnFds; i++ {
+		if s.fds[i] >= nextfd {
+			nextfd = s.fds[i] + 1
+		}
+	}
+	for i := 0; i < nSpawnFds; i++ {
+		if s.fds[i] >= 0 && s.fds[i] < i {
+			if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
+				return e
+			}
+			s.fds[i] = nextfd
+			nextfd++
+		}
+	}
+	for i := 0; i < nSpawnFds; i++ {
+		var e syscall.Errno
+		switch {
+		case s.fds[i] < 0:
+		case s.fds[i] == i:
+			_, _, e = syscall.RawSyscall6(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0, 0, 0, 0)
+		default:
+			_, _, e = syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0, 0, 0, 0)
+		}
+		if e != 0 {
+			return e
+		}
+	}
+	return 0
+}
+
+// protoWait waits for a call and peeks at it: its length, or -1 when the
+// proto-node must boot (a caught signal, a message too large). The end of
+// the control socket or the lifeline ends the proto-node, as a node.
+//
+//go:norace
+//go:nosplit
+func protoWait(ps *protoState) int {
+	for {
+		_, _, e := syscall.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&ps.polls[0])), 3, 0, 0, 0, 0)
+		if e == syscall.EINTR {
+			continue
+		}
+		if ps.polls[2].revent != 0 {
+			protoTakeSignals(ps)
+			return -1
+		}
+		if ps.polls[1].revent != 0 {
+			rawExit(0)
+		}
+		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
+			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		switch {
+		case e == syscall.EINTR || e == syscall.EAGAIN:
+		case e != 0 || m == 0:
+			rawExit(0)
+		case m > maxMsg:
+			return -1
+		default:
+			return int(m)
+		}
+	}
+}
+
+// protoTakeSignals reads the caught signals from the signalfd, for the
+// node to report once it has booted. (Left pending, some would end it: the
+// Go runtime unblocks SIGTERM, SIGINT and others before it installs its
+// handlers.)
+//
+//go:norace
+//go:nosplit
+func protoTakeSignals(ps *protoState) {
+	for {
+		m, _, e := syscall.RawSyscall6(unix.SYS_READ, uintptr(ps.polls[2].fd), uintptr(unsafe.Pointer(&ps.siginfo[0])),
+			uintptr(len(ps.siginfo)), 0, 0, 0)
+		if e != 0 || m == 0 {
+			return
+		}
+		for off := uintptr(0); off+128 <= m; off += 128 {
+			if sig := le32(ps.siginfo[off:]); sig >= 1 && sig <= 64 {
+				ps.taken |= 1 << (sig - 1)
+			}
+		}
+	}
+}
+
+// protoServe serves the peeked message if it is a call the proto-node
+// knows, well formed; false means boot. (The handlers return, rather than
+// boot themselves, to keep the nosplit stack shallow.)
+//
+//go:norace
+//go:nosplit
+func protoServe(ps *protoState, m int) bool {
+	b := ps.buf[:m]
+	if m < headerLen+2 || b[0] != msgCall {
+		return false
+	}
+	id := le32(b[4:])
+	nr := int(b[8]) | int(b[9])<<8
+	if nr >= protoOps {
+		return false
+	}
+	d := &ps.dec
+	*d = protoDec{b: b, off: headerLen + 2, ok: true}
+	switch ps.ops[nr] {
+	case opGetpid:
+		return protoNoArgs(ps, d, id, unix.SYS_GETPID)
+	case opGetppid:
+		return protoNoArgs(ps, d, id, unix.SYS_GETPPID)
+	case opSetrlimit:
+		return protoSetrlimit(ps, d, id)
+	case opChroot:
+		return protoPathCall(ps, d, id, unix.SYS_CHROOT, opChroot)
+	case opChdir:
+		return protoPathCall(ps, d, id, unix.SYS_CHDIR, opChdir)
+	case opSetuid:
+		return protoIDCall(ps, d, id, unix.SYS_SETUID, opSetuid)
+	case opSetgid:
+		return protoIDCall(ps, d, id, unix.SYS_SETGID, opSetgid)
+	case opSethostname:
+		return protoSethostname(ps, d, id)
+	case opExecve:
+		return protoExecve(ps, d) && protoExec(ps, id)
+	case opExecvp:
+		return protoExecvp(ps, d, id) && (ps.execPath == nil || protoExec(ps, id))
+	case opExit:
+		return protoExit(d)
+	}
+	return false
+}
+
+// protoDec reads a call's arguments in place; ok turns false at the first
+// byte that is not what the proto-node expects.
+type protoDec struct {
+	b   []byte
+	off int
+	ok  bool
+}
+
+//go:nosplit
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// list reads a list header of exactly n elements (n < 0: any) and returns
+// its length.
+//
+//go:nosplit
+func (d *protoDec) list(n int) int {
+	if d.off+5 > len(d.b) || d.b[d.off] != tagList {
+		d.ok = false
+		return 0
+	}
+	l := int(le32(d.b[d.off+1:]))
+	d.off += 5
+	if (n >= 0 && l != n) || l > protoMaxArgs {
+		d.ok = false
+	}
+	return l
+}
+
+//go:nosplit
+func (d *protoDec) int64() int64 {
+	if d.off+9 > len(d.b) || d.b[d.off] != tagInt {
+		d.ok = false
+		return 0
+	}
+	v := uint64(le32(d.b[d.off+1:])) | uint64(le32(d.b[d.off+5:]))<<32
+	d.off += 9
+	return int64(v)
+}
+
+// cstr reads a string and makes it NUL-terminated in place: its bytes move
+// back over its tag and length, which are read. A string holding a NUL
+// fails: the node would refuse it.
+//
+//go:nosplit
+func (d *protoDec) cstr(tag byte) (p *byte, n int) {
+	if d.off+5 > len(d.b) || d.b[d.off] != tag {
+		d.ok = false
+		return nil, 0
+	}
+	start := d.off
+	n = int(le32(d.b[start+1:]))
+	if n > len(d.b)-start-5 {
+		d.ok = false
+		return nil, 0
+	}
+	for i := start + 5; i < start+5+n; i++ {
+		if d.b[i] == 0 {
+			d.ok = false
+			return nil, 0
+		}
+	}
+	copy(d.b[start:], d.b[start+5:start+5+n])
+	d.b[start+n] = 0
+	d.off = start + 5 + n
+	return &d.b[start], n
+}
+
+// strs reads a list of strings into out, nil-terminated.
+//
+//go:nosplit
+func (d *protoDec) strs(out []*byte) {
+	l := d.list(-1)
+	for i := 0; i < l && d.ok; i++ {
+		out[i], _ = d.cstr(tagString)
+	}
+	out[l] = nil
+}
+
+// key reads a record key equal to want.
+//
+//go:nosplit
+func (d *protoDec) key(want string) {
+	if d.off+4+len(want) > len(d.b) || int(le32(d.b[d.off:])) != len(want) {
+		d.ok = false
+		return
+	}
+	for i := 0; i < len(want); i++ {
+		if d.b[d.off+4+i] != want[i] {
+			d.ok = false
+			return
+		}
+	}
+	d.off += 4 + len(want)
+}
+
+// end: the arguments were as expected and filled the message; else the
+// node serves it (and says what was wrong).
+//
+//go:nosplit
+func (d *protoDec) end() bool { return d.ok && d.off == len(d.b) }
+
+// protoConsume takes the served message off the socket.
+//
+//go:nosplit
+func protoConsume() {
+	var one [1]byte
+	syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&one[0])), 1, unix.MSG_DONTWAIT, 0, 0)
+}
+
+//go:nosplit
+func protoNoArgs(ps *protoState, d *protoDec, id uint32, trap uintptr) bool {
+	if d.list(0); !d.end() {
+		return false
+	}
+	protoConsume()
+	r, _, _ := syscall.RawSyscall6(trap, 0, 0, 0, 0, 0, 0)
+	protoReplyInt(ps, id, int64(r))
+	return true
+}
+
+//go:nosplit
+func protoSetrlimit(ps *protoState, d *protoDec, id uint32) bool {
+	d.list(2)
+	res := d.int64()
+	if d.off+5 > len(d.b) || d.b[d.off] != tagRecord || le32(d.b[d.off+1:]) != 2 {
+		return false
+	}
+	d.off += 5
+	d.key("cur")
+	ps.lim[0] = uint64(d.int64())
+	d.key("max")
+	ps.lim[1] = uint64(d.int64())
+	if !d.end() || !protoLimitSafe(res, ps.lim[0]) {
+		return false
+	}
+	protoConsume()
+	_, _, e := syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, uintptr(res), uintptr(unsafe.Pointer(&ps.lim[0])), 0, 0, 0)
+	protoReplyErr(ps, id, e, "setrlimit", nil, 0)
+	return true
+}
+
+// protoLimitSafe: after this limit the Go runtime would still start, so
+// the proto-node may boot later. (The node needs a few fds of its own;
+// threads count against RLIMIT_NPROC; the heap and stacks against AS,
+// DATA and STACK.)
+//
+//go:nosplit
+func protoLimitSafe(res int64, cur uint64) bool {
+	switch res {
+	case unix.RLIMIT_NOFILE:
+		return cur >= 64
+	case unix.RLIMIT_NPROC, unix.RLIMIT_AS, unix.RLIMIT_DATA, unix.RLIMIT_STACK:
+		return cur == unix.RLIM_INFINITY
+	}
+	return res >= 0 && res < rlimNlimits
+}
+
+//go:nosplit
+func protoPathCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
+	d.list(1)
+	p, n := d.cstr(tagString)
+	if !d.end() {
+		return false
+	}
+	protoConsume()
+	e := syscall.EINTR
+	for e == syscall.EINTR {
+		_, _, e = syscall.RawSyscall6(trap, uintptr(unsafe.Pointer(p)), 0, 0, 0, 0, 0)
+	}
+	name := "chroot"
+	if op == opChdir {
+		name = "chdir"
+	}
+	protoReplyErr(ps, id, e, name, p, n)
+	return true
+}
+
+// protoIDCall serves setuid and setgid. Under a low RLIMIT_NPROC, a uid
+// change could keep a later boot from starting its threads (they count
+// against the new uid's limit): the node serves it then.
+//
+//go:nosplit
+func protoIDCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
+	d.list(1)
+	v := d.int64()
+	if !d.end() || v < 0 || v > 0xfffffffe {
+		return false
+	}
+	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NPROC, 0, uintptr(unsafe.Pointer(&ps.lim[0])), 0, 0)
+	if ps.lim[0] < protoMinNproc {
+		return false
+	}
+	protoConsume()
+	_, _, e := syscall.RawSyscall6(trap, uintptr(v), 0, 0, 0, 0, 0)
+	name := "setuid"
+	if op == opSetgid {
+		name = "setgid"
+	}
+	protoReplyErr(ps, id, e, name, nil, 0)
+	return true
+}
+
+//go:nosplit
+func protoSethostname(ps *protoState, d *protoDec, id uint32) bool {
+	d.list(1)
+	p, n := d.cstr(tagString)
+	if !d.end() {
+		return false
+	}
+	protoConsume()
+	_, _, e := syscall.RawSyscall6(unix.SYS_SETHOSTNAME, uintptr(unsafe.Pointer(p)), uintptr(n), 0, 0, 0, 0)
+	protoReplyErr(ps, id, e, "sethostname", nil, 0)
+	return true
+}
+
+//go:nosplit
+func protoExit(d *protoDec) bool {
+	d.list(1)
+	v := d.int64()
+	if !d.end() {
+		return false
+	}
+	protoConsume()
+	rawExit(uintptr(v))
+	return true
+}
+
+// protoExecve reads execve's arguments for protoExec.
+//
+//go:nosplit
+func protoExecve(ps *protoState, d *protoDec) bool {
+	d.list(3)
+	ps.execPath, ps.execLen = d.cstr(tagString)
+	d.strs(ps.argv[:])
+	d.strs(ps.envv[:])
+	ps.execEnv = &ps.envv[0]
+	return d.end()
+}
+
+// protoExecvp reads execvp's arguments and looks the file up in PATH as
+// exec.LookPath does (an executable that is not a directory), for
+// protoExec with the node's environment. A file not found is answered
+// here (execPath nil).
+//
+//go:nosplit
+func protoExecvp(ps *protoState, d *protoDec, id uint32) bool {
+	d.list(2)
+	file, n := d.cstr(tagString)
+	d.strs(ps.argv[:])
+	if !d.end() || ps.path == nil {
+		return false
+	}
+	ps.execPath, ps.execLen, ps.execEnv = file, n, &ps.userEnv[0]
+	if !hasSlash(file, n) {
+		ps.execPath, ps.execLen = lookPath(ps, file, n)
+	} else if !executable(ps, file) {
+		ps.execPath = nil
+	}
+	if ps.execPath == nil {
+		protoConsume()
+		protoReplyErr(ps, id, syscall.ENOENT, "execvp", file, n)
+	}
+	return true
+}
+
+//go:nosplit
+func hasSlash(p *byte, n int) bool {
+	s := unsafe.Slice(p, n)
+	for i := 0; i < n; i++ {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// lookPath tries each PATH directory; the candidate is built in ps.cand.
+//
+//go:nosplit
+func lookPath(ps *protoState, file *byte, n int) (*byte, int) {
+	f := unsafe.Slice(file, n)
+	dir := 0
+	for i := 0; i < len(ps.path); i++ {
+		if ps.path[i] != ':' && ps.path[i] != 0 {
+			continue
+		}
+		l := i - dir
+		if l+1+n+1 <= len(ps.cand) {
+			copy(ps.cand[:], ps.path[dir:i])
+			ps.cand[l] = '/'
+			copy(ps.cand[l+1:], f)
+			ps.cand[l+1+n] = 0
+			if executable(ps, &ps.cand[0]) {
+				return &ps.cand[0], l + 1 + n
+			}
+		}
+		dir = i + 1
+	}
+	return nil, 0
+}
+
+// executable is exec.LookPath's test: not a directory, and executable
+// for the effective ids.
+//
+//go:nosplit
+func executable(ps *protoState, p *byte) bool {
+	st := &ps.stat
+	_, _, e := syscall.RawSyscall6(unix.SYS_STATX, atFdcwd, uintptr(unsafe.Pointer(p)), 0,
+		unix.STATX_TYPE, uintptr(unsafe.Pointer(st)), 0)
+	if e != 0 || st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return false
+	}
+	_, _, e = syscall.RawSyscall6(unix.SYS_FACCESSAT2, atFdcwd, uintptr(unsafe.Pointer(p)),
+		unix.X_OK, unix.AT_EACCESS, 0, 0)
+	return e == 0
+}
+
+// protoExec is the node's execve of ps.execPath: access check, the
+// parent-death signal armed again, signals unblocked, exec. A caught
+// signal pending makes it boot instead (false), for the node to report.
+//
+//go:nosplit
+func protoExec(ps *protoState, id uint32) bool {
+	if !ps.protoIdle() {
+		return false
+	}
+	protoConsume()
+	path := uintptr(unsafe.Pointer(ps.execPath))
+	_, _, e := syscall.RawSyscall6(unix.SYS_FACCESSAT, atFdcwd, path, unix.X_OK, 0, 0, 0)
+	if e == 0 {
+		syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
+		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.noSigs)), 0, 8, 0, 0)
+		for e = syscall.EINTR; e == syscall.EINTR; {
+			_, _, e = syscall.RawSyscall6(unix.SYS_EXECVE, path, uintptr(unsafe.Pointer(&ps.argv[0])),
+				uintptr(unsafe.Pointer(ps.execEnv)), 0, 0, 0)
+		}
+		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+	}
+	protoReplyErr(ps, id, e, "execve", ps.execPath, ps.execLen)
+	return true
+}
+
+// protoIdle: no caught signal is pending.
+//
+//go:nosplit
+func (ps *protoState) protoIdle() bool {
+	var pending uint64
+	syscall.RawSyscall6(unix.SYS_RT_SIGPENDING, uintptr(unsafe.Pointer(&pending)), 8, 0, 0, 0, 0)
+	return pending&ps.sigset == 0
+}
+
+// protoBoot execs the node binary, which serves the message left in the
+// socket. Caught signals stay blocked until the node has its handlers.
+//
+//go:nosplit
+func protoBoot(ps *protoState) {
+	var lim [2]uint64
+	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
+	putDigits(ps.nofile, lim[0])
+	putDigits(ps.sigsTaken, ps.taken)
+	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
+	for fd := uintptr(fdCtl); fd <= fdExe; fd++ {
+		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
+	}
+	empty := [1]byte{}
+	syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
+		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), uintptr(unsafe.Pointer(&ps.nodeEnv[0])), unix.AT_EMPTY_PATH, 0)
+	rawExit(111)
+}
+
+//go:nosplit
+func putDigits(b []byte, v uint64) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+}
+
+//go:nosplit
+func rawExit(status uintptr) {
+	for {
+		syscall.RawSyscall6(unix.SYS_EXIT_GROUP, status, 0, 0, 0, 0, 0)
+	}
+}
+
+//go:nosplit
+func protoSend(b []byte) {
+	syscall.RawSyscall6(unix.SYS_SENDTO, fdCtl, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+}
+
+//go:nosplit
+func putLE32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+//go:nosplit
+func protoReplyInt(ps *protoState, id uint32, v int64) {
+	b := ps.out[:headerLen+9]
+	b[0], b[1], b[2], b[3] = msgReply, 0, 0, 0
+	putLE32(b[4:], id)
+	b[8] = tagInt
+	putLE32(b[9:], uint32(v))
+	putLE32(b[13:], uint32(uint64(v)>>32))
+	protoSend(b)
+}
+
+// protoReplyErr replies nil on success, else an errno error as the node's
+// sysErr (no path) or pathErr words it.
+//
+//go:nosplit
+func protoReplyErr(ps *protoState, id uint32, e syscall.Errno, op string, path *byte, n int) {
+	b := ps.out[:]
+	b[0], b[1], b[2], b[3] = msgReply, 0, 0, 0
+	putLE32(b[4:], id)
+	if e == 0 {
+		b[8] = tagNil
+		protoSend(b[:headerLen+1])
+		return
+	}
+	b[0] = msgError
+	putLE32(b[8:], uint32(e))
+	b[12] = errKindErrno
+	putLE32(b[13:], uint32(len(op)))
+	copy(b[17:], op)
+	o := 17 + len(op)
+	putLE32(b[o:], uint32(n))
+	if n > 0 {
+		copy(b[o+4:], unsafe.Slice(path, n))
+	}
+	protoSend(b[:o+4+n])
+}
