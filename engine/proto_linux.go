@@ -37,10 +37,10 @@ import (
 type protoState struct {
 	buf       [maxMsg + 1]byte // the message being served
 	out       [maxMsg + 64]byte
-	argv      [protoMaxArgs + 1]*byte // a program's argv
-	envv      [protoMaxArgs + 1]*byte // execve's env
-	cand      [4096]byte              // execvp's candidate paths
-	nodeArgv  []*byte                 // the node's, to boot
+	argv      [protoMaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
+	envv      [protoMaxArgs + 1]uintptr // execve's env
+	cand      [4096]byte                // execvp's candidate paths
+	nodeArgv  []*byte                   // the node's, to boot
 	nodeEnv   []*byte
 	nofile    []byte // the digits of nodeArgv's nofile= word, set at boot
 	sigsTaken []byte // the digits of its proto= word
@@ -56,11 +56,10 @@ type protoState struct {
 	stat      unix.Statx_t
 	lim       [2]uint64
 	cl3       cloneArgs
+	spin      bool // the parent's spinWorthIt
+	ts        unix.Timespec
 	dec       protoDec
-	// the program protoExec runs
-	execPath *byte
-	execLen  int
-	execEnv  **byte
+	execEnv   uintptr // the environment protoExec passes
 }
 
 type pollFd struct {
@@ -122,6 +121,7 @@ func (n *node) prepareProto(argv []string) *protoState {
 		}
 	}
 	ps.caught = caughtMask
+	ps.spin = n.spin
 	return ps
 }
 
@@ -289,6 +289,9 @@ func placeFds(s *spawnArgs) syscall.Errno {
 //go:norace
 //go:nosplit
 func protoWait(ps *protoState) int {
+	if m := protoSpin(ps); m > 0 {
+		return m
+	}
 	for {
 		_, _, e := syscall.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&ps.polls[0])), 3, 0, 0, 0, 0)
 		if e == syscall.EINTR {
@@ -313,6 +316,32 @@ func protoWait(ps *protoState) int {
 			return int(m)
 		}
 	}
+}
+
+// protoSpin looks for the next call for nodeSpin, as a node does after a
+// call (spinWorthIt): a script's next line comes sooner than a wake-up.
+//
+//go:norace
+//go:nosplit
+func protoSpin(ps *protoState) int {
+	if !ps.spin {
+		return 0
+	}
+	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+	deadline := ps.ts.Nano() + int64(nodeSpin)
+	for ps.ts.Nano() < deadline {
+		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
+			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		if e == 0 && m > 0 && m <= maxMsg {
+			return int(m)
+		}
+		if e != syscall.EAGAIN && e != syscall.EINTR {
+			return 0
+		}
+		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
+		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+	}
+	return 0
 }
 
 // protoTakeSignals reads the caught signals from the signalfd, for the
@@ -353,8 +382,7 @@ func protoServe(ps *protoState, m int) bool {
 	if nr >= protoOps {
 		return false
 	}
-	d := &ps.dec
-	*d = protoDec{b: b, off: headerLen + 2, ok: true}
+	d := &protoDec{b: b, off: headerLen + 2, ok: true} // on the stack: see protoDec
 	switch ps.ops[nr] {
 	case opGetpid:
 		return protoNoArgs(ps, d, id, unix.SYS_GETPID)
@@ -373,9 +401,11 @@ func protoServe(ps *protoState, m int) bool {
 	case opSethostname:
 		return protoSethostname(ps, d, id)
 	case opExecve:
-		return protoExecve(ps, d) && protoExec(ps, id)
+		path, n, ok := protoExecve(ps, d)
+		return ok && protoExec(ps, id, path, n)
 	case opExecvp:
-		return protoExecvp(ps, d, id) && (ps.execPath == nil || protoExec(ps, id))
+		path, n, ok := protoExecvp(ps, d, id)
+		return ok && (path == nil || protoExec(ps, id, path, n))
 	case opExit:
 		return protoExit(d)
 	}
@@ -383,7 +413,10 @@ func protoServe(ps *protoState, m int) bool {
 }
 
 // protoDec reads a call's arguments in place; ok turns false at the first
-// byte that is not what the proto-node expects.
+// byte that is not what the proto-node expects. It lives on the stack:
+// the child must not write pointers to the heap, whose write barrier
+// (during a collection in the parent at the time of the fork) is runtime
+// code that the child cannot run.
 type protoDec struct {
 	b   []byte
 	off int
@@ -454,12 +487,13 @@ func (d *protoDec) cstr(tag byte) (p *byte, n int) {
 // strs reads a list of strings into out, nil-terminated.
 //
 //go:nosplit
-func (d *protoDec) strs(out []*byte) {
+func (d *protoDec) strs(out []uintptr) {
 	l := d.list(-1)
 	for i := 0; i < l && d.ok; i++ {
-		out[i], _ = d.cstr(tagString)
+		p, _ := d.cstr(tagString)
+		out[i] = uintptr(unsafe.Pointer(p))
 	}
-	out[l] = nil
+	out[l] = 0
 }
 
 // key reads a record key equal to want.
@@ -614,39 +648,40 @@ func protoExit(d *protoDec) bool {
 // protoExecve reads execve's arguments for protoExec.
 //
 //go:nosplit
-func protoExecve(ps *protoState, d *protoDec) bool {
+func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
 	d.list(3)
-	ps.execPath, ps.execLen = d.cstr(tagString)
+	path, n = d.cstr(tagString)
 	d.strs(ps.argv[:])
 	d.strs(ps.envv[:])
-	ps.execEnv = &ps.envv[0]
-	return d.end()
+	ps.execEnv = uintptr(unsafe.Pointer(&ps.envv[0]))
+	return path, n, d.end()
 }
 
 // protoExecvp reads execvp's arguments and looks the file up in PATH as
 // exec.LookPath does (an executable that is not a directory), for
 // protoExec with the node's environment. A file not found is answered
-// here (execPath nil).
+// here (path nil).
 //
 //go:nosplit
-func protoExecvp(ps *protoState, d *protoDec, id uint32) bool {
+func protoExecvp(ps *protoState, d *protoDec, id uint32) (path *byte, n int, ok bool) {
 	d.list(2)
-	file, n := d.cstr(tagString)
+	file, fn := d.cstr(tagString)
 	d.strs(ps.argv[:])
 	if !d.end() || ps.path == nil {
-		return false
+		return nil, 0, false
 	}
-	ps.execPath, ps.execLen, ps.execEnv = file, n, &ps.userEnv[0]
-	if !hasSlash(file, n) {
-		ps.execPath, ps.execLen = lookPath(ps, file, n)
+	ps.execEnv = uintptr(unsafe.Pointer(&ps.userEnv[0]))
+	path, n = file, fn
+	if !hasSlash(file, fn) {
+		path, n = lookPath(ps, file, fn)
 	} else if !executable(ps, file) {
-		ps.execPath = nil
+		path = nil
 	}
-	if ps.execPath == nil {
+	if path == nil {
 		protoConsume()
-		protoReplyErr(ps, id, syscall.ENOENT, "execvp", file, n)
+		protoReplyErr(ps, id, syscall.ENOENT, "execvp", file, fn)
 	}
-	return true
+	return path, n, true
 }
 
 //go:nosplit
@@ -701,28 +736,28 @@ func executable(ps *protoState, p *byte) bool {
 	return e == 0
 }
 
-// protoExec is the node's execve of ps.execPath: access check, the
+// protoExec is the node's execve of path: access check, the
 // parent-death signal armed again, signals unblocked, exec. A caught
 // signal pending makes it boot instead (false), for the node to report.
 //
 //go:nosplit
-func protoExec(ps *protoState, id uint32) bool {
+func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
 	if !ps.protoIdle() {
 		return false
 	}
 	protoConsume()
-	path := uintptr(unsafe.Pointer(ps.execPath))
+	path := uintptr(unsafe.Pointer(pathp))
 	_, _, e := syscall.RawSyscall6(unix.SYS_FACCESSAT, atFdcwd, path, unix.X_OK, 0, 0, 0)
 	if e == 0 {
 		syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.noSigs)), 0, 8, 0, 0)
 		for e = syscall.EINTR; e == syscall.EINTR; {
 			_, _, e = syscall.RawSyscall6(unix.SYS_EXECVE, path, uintptr(unsafe.Pointer(&ps.argv[0])),
-				uintptr(unsafe.Pointer(ps.execEnv)), 0, 0, 0)
+				ps.execEnv, 0, 0, 0)
 		}
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
 	}
-	protoReplyErr(ps, id, e, "execve", ps.execPath, ps.execLen)
+	protoReplyErr(ps, id, e, "execve", pathp, n)
 	return true
 }
 
