@@ -56,7 +56,12 @@ type child struct {
 	lifeW  int   // -1 for a program started by spawn
 	sig    int64 // signaloneof set by setcpid, if sigSet
 	sigSet bool
+	proto  *protoState // a proto-node's state, which it may still use in place
 }
+
+// retiredProtos keeps the state of proto-nodes let go before they were
+// reaped (the node is ending or exec'ing).
+var retiredProtos []*protoState
 
 func defaultOpts() [builtins.NumOpts]int64 {
 	var o [builtins.NumOpts]int64
@@ -374,6 +379,9 @@ func (n *node) releaseChildren() {
 			unix.Kill(pid, unix.SIGCONT)
 		}
 		unix.Close(c.lifeW)
+		if c.proto != nil { // the child may run on it still: never free it
+			retiredProtos = append(retiredProtos, c.proto)
+		}
 		delete(n.children, pid)
 	}
 }

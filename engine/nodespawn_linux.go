@@ -39,18 +39,19 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	var pid int
+	var ps *protoState
 	var err error
 	if userns || !protoNodeSupported {
 		pid, err = n.spawn(&p, uintptr(flags), maps)
 	} else {
-		pid, err = n.forkProto(&p, uintptr(flags))
+		pid, ps, err = n.forkProto(&p, uintptr(flags))
 	}
 	p.closeChildEnds()
 	if err != nil {
 		p.closeParentEnds()
 		return nil, err
 	}
-	n.children[pid] = &child{lifeW: p.lifeW}
+	n.children[pid] = &child{lifeW: p.lifeW, proto: ps}
 	return &builtins.Spawned{Pid: pid, Fds: []int{p.ctl, p.stdinW, p.stdoutR, p.stderrR}}, nil
 }
 

@@ -35,8 +35,8 @@ import (
 // protoState is what the parent prepares for its proto children. The child
 // gets a copy-on-write copy; the parent reuses it for the next fork.
 type protoState struct {
-	buf       [maxMsg + 1]byte // the message being served
-	out       [maxMsg + 64]byte
+	buf       [protoMsgMax + 1]byte // the message being served
+	out       [protoMsgMax + 64]byte
 	argv      [protoMaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
 	envv      [protoMaxArgs + 1]uintptr // execve's env
 	cand      [4096]byte                // execvp's candidate paths
@@ -60,6 +60,8 @@ type protoState struct {
 	ts        unix.Timespec
 	dec       protoDec
 	execEnv   uintptr // the environment protoExec passes
+	spawn     spawnArgs
+	stack     [protoStack]byte // with cloneVM, the child's stack
 }
 
 type pollFd struct {
@@ -68,8 +70,12 @@ type pollFd struct {
 }
 
 const (
-	protoMaxArgs = 4096
-	rlimNlimits  = 16
+	protoMaxArgs = 1024
+	// protoMsgMax: a larger call makes the proto-node boot (the node takes
+	// calls up to maxMsg).
+	protoMsgMax = 16 << 10
+	protoStack  = 32 << 10
+	rlimNlimits = 16
 	// protoMinNproc: the RLIMIT_NPROC under which a proto-node leaves uid
 	// changes to the node.
 	protoMinNproc = 4096
@@ -103,7 +109,7 @@ var protoNodeSupported = len(builtins.Table) <= protoOps
 
 // prepareProto fills the parent's protoState for the next fork.
 func (n *node) prepareProto(argv []string) *protoState {
-	if n.proto == nil {
+	if n.proto == nil || haveCloneVM { // a child of cloneVM uses its state in place
 		n.proto = new(protoState)
 	}
 	ps := n.proto
@@ -149,23 +155,28 @@ func absolutePath(path string) []byte {
 	return append([]byte(path), 0)
 }
 
-// forkProto forks a proto-node child with the pipes in p.
-func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, error) {
+// forkProto forks a proto-node child with the pipes in p. With cloneVM,
+// the child shares the parent's memory until it execs and uses ps in
+// place: the parent keeps ps (returned) until the child is reaped.
+func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *protoState, error) {
 	ps := n.prepareProto(n.childArgv())
-	s := &spawnArgs{
+	ps.spawn = spawnArgs{
 		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
 		errPipe:   -1,
 		flags:     flags,
 		pdeathsig: uintptr(unix.SIGKILL),
 	}
-	pid, errno := rawForkProto(s, ps)
+	pid, errno := rawForkProto(&ps.spawn, ps)
 	if errno != 0 {
-		return 0, os.NewSyscallError(cloneName(flags), errno)
+		return 0, nil, os.NewSyscallError(cloneName(flags), errno)
 	}
-	return pid, nil
+	return pid, ps, nil
 }
 
 // rawForkProto forks; the child becomes a proto-node and never returns.
+// With cloneVM it shares its parent's memory (and resets signal handlers
+// with CLONE_CLEAR_SIGHAND, as it cannot run the runtime's fork hook);
+// else it is a copy.
 //
 //go:norace
 //go:nosplit
@@ -177,9 +188,17 @@ func rawForkProto(s *spawnArgs, ps *protoState) (pid int, err syscall.Errno) {
 	var r1 uintptr
 	var e1 syscall.Errno
 	runtime_BeforeFork()
-	if s.flags&unix.CLONE_NEWTIME != 0 {
+	switch {
+	case haveCloneVM:
+		cl3.flags |= unix.CLONE_VM | unix.CLONE_CLEAR_SIGHAND
+		cl3.stack = uint64(uintptr(unsafe.Pointer(&ps.stack[0])))
+		cl3.stackSize = uint64(len(ps.stack))
+		var e uintptr
+		r1, e = cloneVM(cl3, unsafe.Sizeof(*cl3), s, ps, ppid)
+		e1 = syscall.Errno(e)
+	case s.flags&unix.CLONE_NEWTIME != 0:
 		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0, 0, 0, 0)
-	} else {
+	default:
 		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	}
 	if e1 != 0 || r1 != 0 {
@@ -229,7 +248,7 @@ func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
 	}
 	reignoreInChild()
 	ps.sigset = ps.caught
-	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
 	sfd, _, e := syscall.RawSyscall6(unix.SYS_SIGNALFD4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.sigset)), 8,
 		unix.SFD_CLOEXEC|unix.SFD_NONBLOCK, 0, 0)
 	if e != 0 {
@@ -310,7 +329,7 @@ func protoWait(ps *protoState) int {
 		case e == syscall.EINTR || e == syscall.EAGAIN:
 		case e != 0 || m == 0:
 			rawExit(0)
-		case m > maxMsg:
+		case m > protoMsgMax:
 			return -1
 		default:
 			return int(m)
@@ -332,7 +351,7 @@ func protoSpin(ps *protoState) int {
 	for ps.ts.Nano() < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
-		if e == 0 && m > 0 && m <= maxMsg {
+		if e == 0 && m > 0 && m <= protoMsgMax {
 			return int(m)
 		}
 		if e != syscall.EAGAIN && e != syscall.EINTR {
@@ -423,6 +442,7 @@ type protoDec struct {
 	ok  bool
 }
 
+//go:norace
 //go:nosplit
 func le32(b []byte) uint32 {
 	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
@@ -431,6 +451,7 @@ func le32(b []byte) uint32 {
 // list reads a list header of exactly n elements (n < 0: any) and returns
 // its length.
 //
+//go:norace
 //go:nosplit
 func (d *protoDec) list(n int) int {
 	if d.off+5 > len(d.b) || d.b[d.off] != tagList {
@@ -445,6 +466,7 @@ func (d *protoDec) list(n int) int {
 	return l
 }
 
+//go:norace
 //go:nosplit
 func (d *protoDec) int64() int64 {
 	if d.off+9 > len(d.b) || d.b[d.off] != tagInt {
@@ -460,6 +482,7 @@ func (d *protoDec) int64() int64 {
 // back over its tag and length, which are read. A string holding a NUL
 // fails: the node would refuse it.
 //
+//go:norace
 //go:nosplit
 func (d *protoDec) cstr(tag byte) (p *byte, n int) {
 	if d.off+5 > len(d.b) || d.b[d.off] != tag {
@@ -486,6 +509,7 @@ func (d *protoDec) cstr(tag byte) (p *byte, n int) {
 
 // strs reads a list of strings into out, nil-terminated.
 //
+//go:norace
 //go:nosplit
 func (d *protoDec) strs(out []uintptr) {
 	l := d.list(-1)
@@ -498,6 +522,7 @@ func (d *protoDec) strs(out []uintptr) {
 
 // key reads a record key equal to want.
 //
+//go:norace
 //go:nosplit
 func (d *protoDec) key(want string) {
 	if d.off+4+len(want) > len(d.b) || int(le32(d.b[d.off:])) != len(want) {
@@ -516,17 +541,20 @@ func (d *protoDec) key(want string) {
 // end: the arguments were as expected and filled the message; else the
 // node serves it (and says what was wrong).
 //
+//go:norace
 //go:nosplit
 func (d *protoDec) end() bool { return d.ok && d.off == len(d.b) }
 
 // protoConsume takes the served message off the socket.
 //
+//go:norace
 //go:nosplit
 func protoConsume() {
 	var one [1]byte
 	syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&one[0])), 1, unix.MSG_DONTWAIT, 0, 0)
 }
 
+//go:norace
 //go:nosplit
 func protoNoArgs(ps *protoState, d *protoDec, id uint32, trap uintptr) bool {
 	if d.list(0); !d.end() {
@@ -538,6 +566,7 @@ func protoNoArgs(ps *protoState, d *protoDec, id uint32, trap uintptr) bool {
 	return true
 }
 
+//go:norace
 //go:nosplit
 func protoSetrlimit(ps *protoState, d *protoDec, id uint32) bool {
 	d.list(2)
@@ -564,6 +593,7 @@ func protoSetrlimit(ps *protoState, d *protoDec, id uint32) bool {
 // threads count against RLIMIT_NPROC; the heap and stacks against AS,
 // DATA and STACK.)
 //
+//go:norace
 //go:nosplit
 func protoLimitSafe(res int64, cur uint64) bool {
 	switch res {
@@ -575,6 +605,7 @@ func protoLimitSafe(res int64, cur uint64) bool {
 	return res >= 0 && res < rlimNlimits
 }
 
+//go:norace
 //go:nosplit
 func protoPathCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
 	d.list(1)
@@ -599,6 +630,7 @@ func protoPathCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int)
 // change could keep a later boot from starting its threads (they count
 // against the new uid's limit): the node serves it then.
 //
+//go:norace
 //go:nosplit
 func protoIDCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
 	d.list(1)
@@ -620,6 +652,7 @@ func protoIDCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) b
 	return true
 }
 
+//go:norace
 //go:nosplit
 func protoSethostname(ps *protoState, d *protoDec, id uint32) bool {
 	d.list(1)
@@ -633,6 +666,7 @@ func protoSethostname(ps *protoState, d *protoDec, id uint32) bool {
 	return true
 }
 
+//go:norace
 //go:nosplit
 func protoExit(d *protoDec) bool {
 	d.list(1)
@@ -647,6 +681,7 @@ func protoExit(d *protoDec) bool {
 
 // protoExecve reads execve's arguments for protoExec.
 //
+//go:norace
 //go:nosplit
 func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
 	d.list(3)
@@ -662,6 +697,7 @@ func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
 // protoExec with the node's environment. A file not found is answered
 // here (path nil).
 //
+//go:norace
 //go:nosplit
 func protoExecvp(ps *protoState, d *protoDec, id uint32) (path *byte, n int, ok bool) {
 	d.list(2)
@@ -684,6 +720,7 @@ func protoExecvp(ps *protoState, d *protoDec, id uint32) (path *byte, n int, ok 
 	return path, n, true
 }
 
+//go:norace
 //go:nosplit
 func hasSlash(p *byte, n int) bool {
 	s := unsafe.Slice(p, n)
@@ -697,6 +734,7 @@ func hasSlash(p *byte, n int) bool {
 
 // lookPath tries each PATH directory; the candidate is built in ps.cand.
 //
+//go:norace
 //go:nosplit
 func lookPath(ps *protoState, file *byte, n int) (*byte, int) {
 	f := unsafe.Slice(file, n)
@@ -723,6 +761,7 @@ func lookPath(ps *protoState, file *byte, n int) (*byte, int) {
 // executable is exec.LookPath's test: not a directory, and executable
 // for the effective ids.
 //
+//go:norace
 //go:nosplit
 func executable(ps *protoState, p *byte) bool {
 	st := &ps.stat
@@ -740,6 +779,7 @@ func executable(ps *protoState, p *byte) bool {
 // parent-death signal armed again, signals unblocked, exec. A caught
 // signal pending makes it boot instead (false), for the node to report.
 //
+//go:norace
 //go:nosplit
 func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
 	if !ps.protoIdle() {
@@ -763,6 +803,7 @@ func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
 
 // protoIdle: no caught signal is pending.
 //
+//go:norace
 //go:nosplit
 func (ps *protoState) protoIdle() bool {
 	var pending uint64
@@ -773,6 +814,7 @@ func (ps *protoState) protoIdle() bool {
 // protoBoot execs the node binary, which serves the message left in the
 // socket. Caught signals stay blocked until the node has its handlers.
 //
+//go:norace
 //go:nosplit
 func protoBoot(ps *protoState) {
 	var lim [2]uint64
@@ -789,6 +831,7 @@ func protoBoot(ps *protoState) {
 	rawExit(111)
 }
 
+//go:norace
 //go:nosplit
 func putDigits(b []byte, v uint64) {
 	for i := len(b) - 1; i >= 0; i-- {
@@ -797,6 +840,7 @@ func putDigits(b []byte, v uint64) {
 	}
 }
 
+//go:norace
 //go:nosplit
 func rawExit(status uintptr) {
 	for {
@@ -804,16 +848,19 @@ func rawExit(status uintptr) {
 	}
 }
 
+//go:norace
 //go:nosplit
 func protoSend(b []byte) {
 	syscall.RawSyscall6(unix.SYS_SENDTO, fdCtl, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
 }
 
+//go:norace
 //go:nosplit
 func putLE32(b []byte, v uint32) {
 	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
 }
 
+//go:norace
 //go:nosplit
 func protoReplyInt(ps *protoState, id uint32, v int64) {
 	b := ps.out[:headerLen+9]
@@ -828,6 +875,7 @@ func protoReplyInt(ps *protoState, id uint32, v int64) {
 // protoReplyErr replies nil on success, else an errno error as the node's
 // sysErr (no path) or pathErr words it.
 //
+//go:norace
 //go:nosplit
 func protoReplyErr(ps *protoState, id uint32, e syscall.Errno, op string, path *byte, n int) {
 	b := ps.out[:]

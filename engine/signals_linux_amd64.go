@@ -44,6 +44,7 @@ var ignoreAction = kernelSigaction{handler: sigIgn}
 // signal it once installed a handler for, ignored ones included, and
 // programs expect to inherit an ignored signal.
 //
+//go:norace
 //go:nosplit
 func reignoreInChild() {
 	for i := 1; i < len(ignored); i++ {
