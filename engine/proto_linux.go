@@ -104,8 +104,9 @@ var protoCalls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "se
 	"chroot": opChroot, "chdir": opChdir, "setuid": opSetuid, "setgid": opSetgid,
 	"sethostname": opSethostname, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
 
-// protoNodeSupported: the proto-node needs a call table that fits ops.
-var protoNodeSupported = len(builtins.Table) <= protoOps
+// protoNodeSupported: the proto-node needs a call table that fits ops,
+// and no race detector.
+var protoNodeSupported = len(builtins.Table) <= protoOps && !raceEnabled
 
 // prepareProto fills the parent's protoState for the next fork.
 func (n *node) prepareProto(argv []string) *protoState {

@@ -23,9 +23,16 @@ func threads(t *testing.T, e *Engine, pl []int) int {
 
 func isProto(t *testing.T, e *Engine, pl []int) bool { return threads(t, e, pl) == 1 }
 
+func needProto(t *testing.T) {
+	if !protoNodeSupported {
+		t.Skip("this build forks full nodes (race detector)")
+	}
+}
+
 // The proto-node serves its calls itself, and the node it boots into keeps
 // what they changed.
 func TestProtoNodeServesThenBoots(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	if !isProto(t, e, c) {
@@ -59,6 +66,7 @@ func TestProtoNodeServesThenBoots(t *testing.T) {
 
 // Errors from a proto-node read as the node's.
 func TestProtoNodeErrorsAsNode(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	proto := fork(t, e, ctx, nil)
 	node := fork(t, e, ctx, nil)
@@ -96,6 +104,7 @@ func TestProtoNodeErrorsAsNode(t *testing.T) {
 // A limit under which the Go runtime could not start is left to the node:
 // the proto-node boots first.
 func TestProtoNodeBootsBeforeLowLimits(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	for _, res := range []string{"rlimit_nofile", "rlimit_nproc"} {
 		c := fork(t, e, ctx, nil)
@@ -111,6 +120,7 @@ func TestProtoNodeBootsBeforeLowLimits(t *testing.T) {
 // the binary's memfd and its signalfd; none of its parent's (which would
 // keep its siblings' pipes open).
 func TestProtoNodeFds(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	sibling := fork(t, e, ctx, nil)
 	call(t, e, ctx, sibling, "getcwd")
@@ -123,6 +133,7 @@ func TestProtoNodeFds(t *testing.T) {
 
 // A proto-node dies with its parent, as a node does.
 func TestProtoNodeDiesWithParent(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	parent := fork(t, e, ctx, nil)
 	c := fork(t, e, ctx, parent)
@@ -133,6 +144,7 @@ func TestProtoNodeDiesWithParent(t *testing.T) {
 
 // A signal to a proto-node boots it, and the node reports the signal.
 func TestProtoNodeSignal(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	for _, sig := range []string{"sigusr1", "sigterm"} {
@@ -148,6 +160,7 @@ func TestProtoNodeSignal(t *testing.T) {
 
 // exit from a proto-node.
 func TestProtoNodeExit(t *testing.T) {
+	needProto(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "exit", int64(3))
