@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -268,8 +269,9 @@ type ctlMsg struct {
 // msgBufs hold one control message each, for one read.
 var msgBufs = sync.Pool{New: func() any { b := make([]byte, maxMsg+1); return &b }}
 
-// recvOnce reads one message (readMu held). The body is valid until the
-// next read: handlers decode it into fresh values.
+// recvOnce reads one message (readMu held). The pooled buffer goes back
+// to the pool on return, where another connection's read may take it, so
+// the body is a copy.
 func (c *ctlConn) recvOnce(fd, flags int) (ctlMsg, error) {
 	buf := msgBufs.Get().(*[]byte)
 	defer msgBufs.Put(buf)
@@ -291,7 +293,7 @@ func (c *ctlConn) recvOnce(fd, flags int) (ctlMsg, error) {
 		closeInts(fds)
 		return ctlMsg{}, err
 	}
-	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid}, nil
+	return ctlMsg{typ: typ, id: id, body: bytes.Clone(body), fds: fds, pid: pid}, nil
 }
 
 var errEOF = errors.New("control socket closed")

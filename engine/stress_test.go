@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/alsh/alsh/builtins"
@@ -44,5 +46,38 @@ func TestStressCallsAndForkCycles(t *testing.T) {
 	}
 	if got := fdCount(t, e.root.hostPid); got != rootFds {
 		t.Fatalf("root node fds: %d before the cycles, %d after", rootFds, got)
+	}
+}
+
+// Replies from several nodes read at once each arrive intact (the driver
+// reads each into a buffer from a shared pool).
+func TestConcurrentRepliesIntact(t *testing.T) {
+	e, ctx := start(t)
+	const n = 4
+	var nodes [n][]int
+	for i := range nodes {
+		nodes[i] = fork(t, e, ctx, nil)
+		call(t, e, ctx, nodes[i], "setenv", "V", strings.Repeat(string(rune('a'+i)), 60000), int64(1))
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, n)
+	for i := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			want := strings.Repeat(string(rune('a'+i)), 60000)
+			for range 300 {
+				v, err := e.Call(ctx, nodes[i], "getenv", []any{"V"})
+				if err != nil || v != want {
+					errs <- fmt.Sprintf("node %d: %v, %d bytes", i, err, len(fmt.Sprint(v)))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for msg := range errs {
+		t.Error(msg)
 	}
 }
