@@ -18,14 +18,15 @@ import (
 )
 
 // ctlConn is the driver's end of one node's control socket. Calls are
-// matched to replies by id. A goroutine reads (readLoop), and a caller
-// waiting for its reply also reads for a short while (spin): taking the
-// reply itself spares two goroutine wake-ups, which cost more than the
-// node's work. readMu makes each read-and-dispatch whole, so messages are
-// handled in the order the node sent them.
+// matched to replies by id. The poller (ctlPoller) reads what comes while
+// nobody waits; a caller waiting for its reply owns the socket and reads
+// it itself (spin, waitOwn): taking the reply itself spares two wake-ups,
+// which cost more than the node's work. readMu makes each read-and-
+// dispatch whole, so messages are handled in the order the node sent them.
 type ctlConn struct {
-	f       *os.File
+	f       *os.File // blocking, so that Go's netpoller never watches it
 	rc      syscall.RawConn
+	poller  *ctlPoller
 	mu      sync.Mutex
 	pending map[uint32]*waiter
 	ready   chan struct{} // closed when the node says ready
@@ -33,6 +34,7 @@ type ctlConn struct {
 	closed  bool
 	readMu  sync.Mutex
 	handle  func(ctlMsg) // dispatches one message (called with readMu held)
+	finish  sync.Once
 }
 
 // result is a reply as the reader hands it to the caller.
@@ -53,25 +55,74 @@ type waiter struct {
 }
 
 func newCtlConn(fd int, name string) (*ctlConn, error) {
-	f, rc, err := pollable(fd, name)
+	tv := unix.NsecToTimeval(recvTimeout.Nanoseconds())
+	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("setsockopt", err)
+	}
+	f := os.NewFile(uintptr(fd), name)
+	rc, err := f.SyscallConn()
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	return &ctlConn{f: f, rc: rc, pending: map[uint32]*waiter{},
 		ready: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
-// send writes one message; SOCK_SEQPACKET writes are atomic.
+// send writes one message; SOCK_SEQPACKET writes are atomic. A full
+// socket (a node that does not read) blocks the caller, as a pipe would.
 func (c *ctlConn) send(b []byte) error {
 	var serr error
-	err := c.rc.Write(func(fd uintptr) bool {
-		serr = unix.Sendmsg(int(fd), b, nil, nil, unix.MSG_NOSIGNAL)
-		return !errors.Is(serr, unix.EAGAIN)
+	err := c.rc.Control(func(fd uintptr) {
+		for {
+			serr = unix.Sendmsg(int(fd), b, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+			if !errors.Is(serr, unix.EAGAIN) && !errors.Is(serr, unix.EINTR) {
+				return
+			}
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}, 100)
+		}
 	})
 	if err != nil {
 		return err
 	}
 	return serr
+}
+
+// own takes the socket for reading, disarming the poller's wake-up for
+// it; false if someone else reads it.
+func (c *ctlConn) own() bool {
+	if !c.readMu.TryLock() {
+		return false
+	}
+	c.poller.arm(c, 0)
+	return true
+}
+
+// release lets go of the socket and arms the poller again (after
+// unlocking: see ctlPoller), unless the socket closed.
+func (c *ctlConn) release() {
+	c.readMu.Unlock()
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	if !closed {
+		c.poller.arm(c, armed)
+	}
+}
+
+// readAll is the poller's read: every message there, if nobody else reads.
+func (c *ctlConn) readAll() {
+	if !c.readMu.TryLock() {
+		return // its reader arms the socket again when done
+	}
+	for {
+		alive, got := c.readOne(false)
+		if !alive || !got {
+			break
+		}
+	}
+	c.release()
 }
 
 // call sends a call and waits for its reply, the socket closing, or ctx.
@@ -117,44 +168,80 @@ func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool
 // take the reply from under it; whatever else arrives it dispatches. It
 // gives up (to the select) after ownWait, so that a slow call still ends
 // with its context, and when another caller is already waiting this way.
-func (c *ctlConn) waitOwn(ch chan result) (result, bool) {
-	if !c.readMu.TryLock() {
-		return result{}, false
-	}
-	defer c.readMu.Unlock()
-	deadline := time.Now().Add(ownWait)
-	for {
+func (c *ctlConn) waitOwn(ch chan result) (r result, got bool) {
+	c.readUntil(func() bool {
 		select {
-		case r := <-ch:
-			return r, true
+		case r = <-ch:
+			got = true
 		default:
 		}
-		if !c.readOne(1) || !time.Now().Before(deadline) { // waits up to 1 ms
-			return result{}, false
+		return got
+	})
+	return r, got
+}
+
+// waitOwnFor reads the socket itself, as waitOwn does, until ch is closed
+// (a new node's ready message).
+func (c *ctlConn) waitOwnFor(ch chan struct{}) {
+	c.readUntil(func() bool {
+		select {
+		case <-ch:
+			return true
+		default:
+			return false
+		}
+	})
+}
+
+// readUntil owns the socket and reads it, waiting in poll(2), until done,
+// the socket closes or ownWait passes; it returns at once if someone else
+// reads it.
+func (c *ctlConn) readUntil(done func() bool) {
+	if !c.own() {
+		return
+	}
+	defer c.release()
+	deadline := time.Now().Add(ownWait)
+	for !done() {
+		if alive, _ := c.readOne(true); !alive || !time.Now().Before(deadline) {
+			return
 		}
 	}
 }
 
-const ownWait = 5 * time.Millisecond
+const (
+	ownWait     = 5 * time.Millisecond
+	recvTimeout = time.Millisecond // a blocking read's longest wait
+)
 
-// readOne handles one message if one is there or comes within waitMs
-// (readMu held); false when the socket is closed or failing.
-func (c *ctlConn) readOne(waitMs int) bool {
-	alive := true
-	c.rc.Control(func(fd uintptr) {
-		m, err := c.recvOnce(int(fd), unix.MSG_DONTWAIT)
-		if errors.Is(err, unix.EAGAIN) && waitMs > 0 {
-			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, waitMs)
-			m, err = c.recvOnce(int(fd), unix.MSG_DONTWAIT)
-		}
+// readOne handles one message if one is there, or, with wait, comes
+// within recvTimeout (readMu held): got says it did; alive is false once
+// the socket closed (then the conn is finished: pending calls fail, the
+// fd is closed). Waiting is a blocking recvmsg, which SO_RCVTIMEO bounds:
+// one syscall, where poll and a read would be two.
+func (c *ctlConn) readOne(wait bool) (alive, got bool) {
+	alive = true
+	flags := unix.MSG_DONTWAIT
+	if wait {
+		flags = 0
+	}
+	err := c.rc.Control(func(fd uintptr) {
+		m, err := c.recvOnce(int(fd), flags)
 		switch {
 		case err == nil:
 			c.handle(m)
-		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, errMalformed):
+			got = true
+		case errors.Is(err, errMalformed):
+			got = true
+		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
 			alive = false
 		}
 	})
-	return alive
+	if err != nil || !alive {
+		c.close()
+		return false, got
+	}
+	return true, got
 }
 
 // spinTime bounds how long a caller reads for its own reply before it
@@ -164,6 +251,10 @@ const spinTime = 100 * time.Microsecond
 // spin reads the socket without blocking until the reply is there or
 // spinTime passes, yielding the CPU between tries (the node may need it).
 func (c *ctlConn) spin(ch chan result) (result, bool) {
+	if !c.own() {
+		return result{}, false
+	}
+	defer c.release()
 	deadline := time.Now().Add(spinTime)
 	for {
 		select {
@@ -171,42 +262,23 @@ func (c *ctlConn) spin(ch chan result) (result, bool) {
 			return r, true
 		default:
 		}
-		if !c.tryRead() || time.Now().After(deadline) {
+		if alive, _ := c.readOne(false); !alive || time.Now().After(deadline) {
 			return result{}, false
 		}
 		syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }
 
-// tryRead handles one message if one is there and no one else is reading;
-// false when the socket is closed or failing.
-func (c *ctlConn) tryRead() bool {
-	if !c.readMu.TryLock() {
-		return true
-	}
-	defer c.readMu.Unlock()
-	return c.readOne(0)
-}
-
-// readLoop reads until the socket closes, then fails what is pending.
-func (c *ctlConn) readLoop() {
-	defer c.f.Close()
-	defer c.closeAll()
-	for {
-		var err error
-		rerr := c.rc.Read(func(fd uintptr) bool {
-			c.readMu.Lock()
-			defer c.readMu.Unlock()
-			var m ctlMsg
-			if m, err = c.recvOnce(int(fd), unix.MSG_DONTWAIT); err == nil {
-				c.handle(m)
-			}
-			return !errors.Is(err, unix.EAGAIN)
-		})
-		if rerr != nil || (err != nil && !errors.Is(err, errMalformed)) {
-			return
+// close ends the conn (the socket closed, or the driver closes): pending
+// calls fail, the poller forgets it, the fd is closed.
+func (c *ctlConn) close() {
+	c.finish.Do(func() {
+		c.closeAll()
+		if c.poller != nil {
+			c.poller.remove(c)
 		}
-	}
+		c.f.Close()
+	})
 }
 
 // errClosedOK marks a pending call ended by the socket closing: success for

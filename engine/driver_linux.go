@@ -48,6 +48,7 @@ type Engine struct {
 	nextID    atomic.Uint32
 	closed    bool
 	wg        sync.WaitGroup // reader goroutines
+	poller    *ctlPoller     // reads the control sockets
 }
 
 // Start starts the root node and waits until it is ready for calls.
@@ -58,7 +59,11 @@ func Start(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.StartTimeout == 0 {
 		opts.StartTimeout = 10 * time.Second
 	}
-	e := &Engine{opts: opts, dead: map[string]*proc{}, rootDone: make(chan struct{})}
+	poller, err := newCtlPoller()
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts, dead: map[string]*proc{}, rootDone: make(chan struct{}), poller: poller}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
 	if err := e.startRoot(ctx); err != nil {
@@ -221,7 +226,10 @@ func (e *Engine) attach(p *proc, fds []int) error {
 	e.setupFlow(p)
 	if p.ctl != nil {
 		p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }
-		e.goRead(p.ctl.readLoop)
+		if err := e.poller.add(p.ctl); err != nil {
+			p.ctl.close()
+			return err
+		}
 	}
 	e.goRead(p.out.run)
 	e.goRead(p.err.run)
@@ -237,6 +245,7 @@ func (e *Engine) goRead(f func()) {
 }
 
 func (e *Engine) waitReady(ctx context.Context, p *proc) error {
+	p.ctl.waitOwnFor(p.ctl.ready)
 	select {
 	case <-p.ctl.ready:
 		return nil
@@ -331,7 +340,7 @@ func (e *Engine) Close() error {
 	e.mu.Unlock()
 	for _, p := range procs {
 		if p.ctl != nil {
-			p.ctl.f.Close()
+			p.ctl.close()
 		}
 	}
 	e.stopRoot()
@@ -346,6 +355,7 @@ func (e *Engine) Close() error {
 		p.closeStdio()
 	}
 	e.wg.Wait()
+	e.poller.stop()
 	return nil
 }
 
@@ -405,7 +415,7 @@ func (p *proc) closeStdio() {
 		p.err.close()
 	}
 	if p.ctl != nil {
-		p.ctl.f.Close()
+		p.ctl.close()
 	}
 }
 
