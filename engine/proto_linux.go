@@ -2,6 +2,7 @@ package engine
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"unsafe"
@@ -11,12 +12,13 @@ import (
 	"github.com/alsh/alsh/builtins"
 )
 
-// A fork child starts as a proto-node: a copy of its parent made by a plain
-// fork(2), which runs no Go code, only raw syscalls, until its first call
-// that needs a node. Starting a Go runtime costs about 1.4 ms on this VM
-// (an empty Go program costs that much), a fork of a node 0.25 ms; most
-// children are forked to be sandboxed and exec'd, which the proto-node does
-// itself, as alcove's forked C child does.
+// A fork child starts as a proto-node: a child that shares its parent's
+// memory (clone3 CLONE_VM on a stack of its own) and runs no Go runtime,
+// only raw syscalls, until its first call that needs a node. Starting a Go
+// runtime costs about 1.4 ms on this VM (an empty Go program costs that
+// much), a fork of a node 0.25 ms; most children are forked to be
+// sandboxed and exec'd, which the proto-node does itself, as alcove's
+// forked C child does.
 //
 // The proto-node serves getpid, getppid, setrlimit, chroot, chdir,
 // setuid, setgid, sethostname, execve, execvp and exit, with the node's
@@ -28,12 +30,17 @@ import (
 // socket (it only peeked at it), for the node to serve.
 //
 // Between fork and exec a child of a multithreaded program may only make
-// raw syscalls: every function here that the child runs is nosplit (the
-// fork hook poisons the stack guard, so a call that could grow the stack
-// crashes at once) and allocates nothing; the parent prepares everything.
+// raw syscalls. Every function here that the child runs is nosplit and
+// allocates nothing, and none may fail a bounds check: the child's g is
+// its parent's goroutine (same TLS, same memory), so a stack check, an
+// allocation or a panic would run the parent's runtime on the child's
+// stack and corrupt or kill the parent. The parent prepares everything in
+// a protoState of the child's own, and the child reads no other memory
+// the parent may change.
 
-// protoState is what the parent prepares for its proto children. The child
-// gets a copy-on-write copy; the parent reuses it for the next fork.
+// protoState is what the parent prepares for one proto child. With
+// cloneVM the child uses it in place (the parent keeps it until the child
+// is reaped); else the child gets a copy and the parent reuses it.
 type protoState struct {
 	buf       [protoMsgMax + 1]byte // the message being served
 	out       [protoMsgMax + 64]byte
@@ -47,7 +54,7 @@ type protoState struct {
 	taken     uint64 // the signals read from the signalfd
 	siginfo   [8 * 128]byte
 	userEnv   []*byte // the node's environment, for execvp
-	path      []byte  // PATH, when every entry is absolute; else nil
+	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see absolutePath)
 	ops       [protoOps]uint16
 	caught    uint64 // the signals the parent catches (bit sig-1)
 	polls     [3]pollFd
@@ -58,7 +65,6 @@ type protoState struct {
 	cl3       cloneArgs
 	spin      bool // the parent's spinWorthIt
 	ts        unix.Timespec
-	dec       protoDec
 	execEnv   uintptr // the environment protoExec passes
 	spawn     spawnArgs
 	stack     [protoStack]byte // with cloneVM, the child's stack
@@ -123,7 +129,7 @@ func (n *node) prepareProto(argv []string) *protoState {
 	for name, op := range protoCalls {
 		c, _ := builtins.Lookup(name)
 		ps.ops[c.Number()] = op
-		if n.checkFilter(name) != nil {
+		if n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours
 			ps.ops[c.Number()] = opBoot
 		}
 	}
@@ -146,20 +152,41 @@ func nofileArg() string {
 
 // absolutePath returns PATH as a NUL-terminated list when each entry is an
 // absolute directory; exec.LookPath refuses relative finds, and the
-// proto-node leaves those cases to the node.
+// proto-node leaves those cases to the node. Each entry is cleaned, "/" as
+// "", so that dir+"/"+file is exec.LookPath's filepath.Join(dir, file):
+// the path execve gets, which a script's interpreter sees as its $0.
 func absolutePath(path string) []byte {
-	for _, dir := range strings.Split(path, ":") {
+	var b []byte
+	for i, dir := range strings.Split(path, ":") {
 		if !strings.HasPrefix(dir, "/") || len(dir) > 2048 {
 			return nil
 		}
+		if i > 0 {
+			b = append(b, ':')
+		}
+		if dir = filepath.Clean(dir); dir != "/" {
+			b = append(b, dir...)
+		}
 	}
-	return append([]byte(path), 0)
+	return append(b, 0)
 }
+
+// protoCloneFlags are the clone flags a proto-node takes: namespaces and
+// flags that share nothing with the parent. Others (clone_files, clone_fs,
+// clone_vfork, clone_parent, clone_settls…) would let the child close its
+// parent's fds, move its root, stop it until an exec, or run without a
+// parent to reap it: refused with einval.
+const protoCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
+	unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWTIME | unix.CLONE_SYSVSEM | unix.CLONE_IO |
+	unix.CLONE_UNTRACED | unix.CLONE_PTRACE | unix.CLONE_CLEAR_SIGHAND
 
 // forkProto forks a proto-node child with the pipes in p. With cloneVM,
 // the child shares the parent's memory until it execs and uses ps in
 // place: the parent keeps ps (returned) until the child is reaped.
 func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *protoState, error) {
+	if flags&^protoCloneFlags != 0 {
+		return 0, nil, os.NewSyscallError(cloneName(flags), syscall.EINVAL)
+	}
 	ps := n.prepareProto(n.childArgv())
 	ps.spawn = spawnArgs{
 		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
@@ -247,7 +274,12 @@ func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
 	for fd := uintptr(fdCtl); fd <= fdExe; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
 	}
-	reignoreInChild()
+	if !haveCloneVM {
+		// After the runtime's fork hook. With cloneVM, CLONE_CLEAR_SIGHAND
+		// keeps SIG_IGN as the parent had it at the clone (and reading
+		// the parent's ignored table now could race with its sigaction).
+		reignoreInChild()
+	}
 	ps.sigset = ps.caught
 	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
 	sfd, _, e := syscall.RawSyscall6(unix.SYS_SIGNALFD4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.sigset)), 8,
@@ -303,13 +335,17 @@ func placeFds(s *spawnArgs) syscall.Errno {
 }
 
 // protoWait waits for a call and peeks at it: its length, or -1 when the
-// proto-node must boot (a caught signal, a message too large). The end of
-// the control socket or the lifeline ends the proto-node, as a node.
+// proto-node must boot (a caught signal, a message too large, a failed
+// ppoll). The end of the control socket or the lifeline ends the
+// proto-node, as a node.
 //
 //go:norace
 //go:nosplit
 func protoWait(ps *protoState) int {
 	if m := protoSpin(ps); m > 0 {
+		if !ps.protoIdle() {
+			return -1 // a signal came meanwhile: the node reports it first, as it would have
+		}
 		return m
 	}
 	for {
@@ -317,8 +353,10 @@ func protoWait(ps *protoState) int {
 		if e == syscall.EINTR {
 			continue
 		}
+		if e != 0 { // e.g. an RLIMIT_NOFILE below 3 set by prlimit(2): the node waits with epoll
+			return -1
+		}
 		if ps.polls[2].revent != 0 {
-			protoTakeSignals(ps)
 			return -1
 		}
 		if ps.polls[1].revent != 0 {
@@ -508,12 +546,17 @@ func (d *protoDec) cstr(tag byte) (p *byte, n int) {
 	return &d.b[start], n
 }
 
-// strs reads a list of strings into out, nil-terminated.
+// strs reads a list of strings into out, nil-terminated. A longer list
+// than out holds fails (list) before anything is written.
 //
 //go:norace
 //go:nosplit
 func (d *protoDec) strs(out []uintptr) {
 	l := d.list(-1)
+	if !d.ok || l >= len(out) {
+		d.ok = false
+		return
+	}
 	for i := 0; i < l && d.ok; i++ {
 		p, _ := d.cstr(tagString)
 		out[i] = uintptr(unsafe.Pointer(p))
@@ -759,20 +802,24 @@ func lookPath(ps *protoState, file *byte, n int) (*byte, int) {
 	return nil, 0
 }
 
-// executable is exec.LookPath's test: not a directory, and executable
-// for the effective ids.
+// executable is exec.LookPath's test (findExecutable): not a directory,
+// and executable for the effective ids, or by its mode bits when
+// faccessat2 is missing (ENOSYS) or refused by a seccomp filter (EPERM).
 //
 //go:norace
 //go:nosplit
 func executable(ps *protoState, p *byte) bool {
 	st := &ps.stat
 	_, _, e := syscall.RawSyscall6(unix.SYS_STATX, atFdcwd, uintptr(unsafe.Pointer(p)), 0,
-		unix.STATX_TYPE, uintptr(unsafe.Pointer(st)), 0)
+		unix.STATX_TYPE|unix.STATX_MODE, uintptr(unsafe.Pointer(st)), 0)
 	if e != 0 || st.Mode&unix.S_IFMT == unix.S_IFDIR {
 		return false
 	}
 	_, _, e = syscall.RawSyscall6(unix.SYS_FACCESSAT2, atFdcwd, uintptr(unsafe.Pointer(p)),
 		unix.X_OK, unix.AT_EACCESS, 0, 0)
+	if e == syscall.ENOSYS || e == syscall.EPERM {
+		return st.Mode&0o111 != 0
+	}
 	return e == 0
 }
 
@@ -813,11 +860,14 @@ func (ps *protoState) protoIdle() bool {
 }
 
 // protoBoot execs the node binary, which serves the message left in the
-// socket. Caught signals stay blocked until the node has its handlers.
+// socket. Caught signals stay blocked until the node has its handlers;
+// those pending are taken first, whatever made it boot (see
+// protoTakeSignals).
 //
 //go:norace
 //go:nosplit
 func protoBoot(ps *protoState) {
+	protoTakeSignals(ps)
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])

@@ -1,11 +1,16 @@
 package engine
 
 import (
+	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -168,5 +173,435 @@ func TestProtoNodeExit(t *testing.T) {
 	defer cancel()
 	if ev := builtins.Format(event(t, e, ctx, c)); ev != "{exit_status: 3}" {
 		t.Fatalf("event = %s", ev)
+	}
+}
+
+// progOutput waits for pl's exit event and takes its stdout (a process's
+// output comes before its exit event).
+func progOutput(t *testing.T, e *Engine, ctx context.Context, pl []int) (ev, out string) {
+	t.Helper()
+	ev = builtins.Format(event(t, e, ctx, pl))
+	v, err := e.Call(ctx, pl, "stdout", []any{int64(0)})
+	if errors.Is(err, builtins.ErrBadPid) {
+		return ev, "" // the engine forgot the process: nothing was left
+	}
+	if err != nil {
+		t.Fatalf("stdout %v: %v", pl, err)
+	}
+	return ev, v.(string)
+}
+
+// booted forks a child and boots it (getcwd is no proto-node call).
+func booted(t *testing.T, e *Engine, ctx context.Context, pl []int) []int {
+	t.Helper()
+	c := fork(t, e, ctx, pl)
+	call(t, e, ctx, c, "getcwd")
+	return c
+}
+
+// In namespaces of its own, the proto-node serves sethostname and getpid
+// (pid 1), and the node it boots into sees the name. The host's name
+// stays.
+func TestProtoNodeNamespaces(t *testing.T) {
+	needProto(t)
+	privileged(t)
+	host, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, ctx := start(t)
+	pid := call(t, e, ctx, nil, "clone", []any{builtins.Const("clone_newuts"), builtins.Const("clone_newpid")}).(int64)
+	c := []int{int(pid)}
+	call(t, e, ctx, c, "sethostname", "proto-uts")
+	if got := call(t, e, ctx, c, "getpid"); got != int64(1) {
+		t.Errorf("getpid in a new pid namespace = %v, want 1", got)
+	}
+	if got := call(t, e, ctx, c, "getppid"); got != int64(0) {
+		t.Errorf("getppid in a new pid namespace = %v, want 0", got)
+	}
+	if !isProto(t, e, c) {
+		t.Fatal("sethostname or getpid booted the proto-node")
+	}
+	if got := call(t, e, ctx, c, "gethostname"); got != "proto-uts" {
+		t.Errorf("gethostname after the boot = %v, want proto-uts", got)
+	}
+	if isProto(t, e, c) {
+		t.Fatal("gethostname did not boot the node")
+	}
+	if got := call(t, e, ctx, c, "getpid"); got != int64(1) {
+		t.Errorf("getpid of the booted node = %v, want 1", got)
+	}
+	if now, _ := os.Hostname(); now != host {
+		t.Fatalf("the host's name changed: %q, was %q", now, host)
+	}
+}
+
+// execve from a proto-node passes exactly the env it is given; the
+// program holds only stdin, stdout and stderr, has no signal blocked or
+// caught, and ignores those its parent ignores, as from a node.
+func TestProtoNodeExecveExact(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	sigaction(t, e, nil, "sighup", builtins.Const("sig_ign"))
+	run := func(boot bool, path string, argv, env []any) string {
+		t.Helper()
+		c := fork(t, e, ctx, nil)
+		if boot {
+			call(t, e, ctx, c, "getcwd")
+		}
+		call(t, e, ctx, c, "execve", path, argv, env)
+		ev, out := progOutput(t, e, ctx, c)
+		if ev != "{exit_status: 0}" {
+			t.Fatalf("%v: %s", argv, ev)
+		}
+		return out
+	}
+	env := []any{"A=1", "B=two words", "C="}
+	if got := run(false, "/bin/cat", []any{"cat", "/proc/self/environ"}, env); got != "A=1\x00B=two words\x00C=\x00" {
+		t.Errorf("environ %q", got)
+	}
+	if got := run(false, "/bin/cat", []any{"cat", "/proc/self/environ"}, []any{}); got != "" {
+		t.Errorf("environ %q, want none", got)
+	}
+	if got := run(false, "/bin/ls", []any{"ls", "/proc/self/fd"}, env); got != "0\n1\n2\n3\n" { // 3: ls's own
+		t.Errorf("fds %q", got)
+	}
+	status := run(false, "/bin/cat", []any{"cat", "/proc/self/status"}, env)
+	nodeStatus := run(true, "/bin/cat", []any{"cat", "/proc/self/status"}, env)
+	for _, field := range []string{"SigBlk", "SigCgt", "SigIgn"} {
+		got, want := statusMask(t, status, field), statusMask(t, nodeStatus, field)
+		if field != "SigIgn" && want != 0 || field == "SigIgn" && want&(1<<(unix.SIGHUP-1)) == 0 {
+			t.Errorf("from a node, %s = %#x", field, want)
+		}
+		if got != want {
+			t.Errorf("%s = %#x, from a node %#x", field, got, want)
+		}
+	}
+}
+
+// execvp looks the file up in the parent's PATH (set before the fork) as
+// the node does with exec.LookPath: the same path reaches the program
+// (a script's $0), unclean PATH entries included.
+func TestProtoNodeExecvpPath(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	dir := t.TempDir()
+	if err := os.WriteFile(dir+"/protoprog", []byte("#!/bin/sh\necho \"$0 $*\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(dir+"/sub", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(dir+"/sub/protoprog", []byte("not executable"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path := "/nonexistent:" + dir + "/sub:" + dir + "//sub/..///:/usr/bin:/bin"
+	call(t, e, ctx, nil, "setenv", "PATH", path, int64(1))
+	for _, boot := range []bool{false, true} {
+		c := fork(t, e, ctx, nil)
+		if boot {
+			call(t, e, ctx, c, "getcwd")
+		} else if !isProto(t, e, c) {
+			t.Fatal("no proto-node")
+		}
+		call(t, e, ctx, c, "execvp", "protoprog", []any{"protoprog", "a b"})
+		ev, out := progOutput(t, e, ctx, c)
+		if want := dir + "/protoprog a b\n"; ev != "{exit_status: 0}" || out != want {
+			t.Errorf("booted %v: event %s, output %q, want %q", boot, ev, out, want)
+		}
+	}
+	c := fork(t, e, ctx, nil)
+	_, err := e.Call(ctx, c, "execvp", []any{"nosuchprog", []any{"x"}})
+	if !isErrno(err, unix.ENOENT) || !isProto(t, e, c) {
+		t.Fatalf("execvp nosuchprog: %v", err)
+	}
+	call(t, e, ctx, c, "execvp", "true", []any{"true"}) // found in /usr/bin or /bin
+	if ev := builtins.Format(event(t, e, ctx, c)); ev != "{exit_status: 0}" {
+		t.Fatalf("true: %s", ev)
+	}
+}
+
+// A failed exec leaves the proto-node serving, its signals still taken;
+// a later exec works.
+func TestProtoNodeFailedExec(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	bad := t.TempDir() + "/noformat"
+	if err := os.WriteFile(bad, []byte("\x01\x02\x03 no interpreter"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	proto := fork(t, e, ctx, nil)
+	node := booted(t, e, ctx, nil)
+	for _, c := range []struct {
+		name  string
+		args  []any
+		errno unix.Errno
+	}{
+		{"execve", []any{bad, []any{"x"}, []any{}}, unix.ENOEXEC},
+		{"execvp", []any{bad, []any{"x"}}, unix.ENOEXEC},
+		{"execve", []any{"/nonexistent", []any{"x"}, []any{}}, unix.ENOENT},
+		{"execve", []any{"", []any{}, []any{}}, unix.ENOENT},
+		{"execvp", []any{"", []any{"x"}}, unix.ENOENT},
+		{"execvp", []any{"..", []any{"x"}}, unix.ENOENT},
+		{"execvp", []any{"/", []any{"x"}}, unix.ENOENT},
+		{"execve", []any{"/etc/passwd", []any{"x"}, []any{}}, unix.EACCES},
+	} {
+		_, perr := e.Call(ctx, proto, c.name, c.args)
+		_, nerr := e.Call(ctx, node, c.name, c.args)
+		if !isErrno(perr, c.errno) || nerr == nil || perr.Error() != nerr.Error() {
+			t.Errorf("%s %v: proto-node %v, node %v, want %v", c.name, c.args, perr, nerr, c.errno)
+		}
+	}
+	if !isProto(t, e, proto) {
+		t.Fatal("a failed exec booted the proto-node")
+	}
+	call(t, e, ctx, nil, "kill", int64(leaf(proto)), builtins.Const("sigusr2"))
+	if ev := builtins.Format(event(t, e, ctx, proto)); ev != `{signal: "sigusr2"}` {
+		t.Fatalf("event after sigusr2 = %s", ev)
+	}
+	call(t, e, ctx, proto, "execve", "/bin/sh", []any{"sh", "-c", "exit 7"}, []any{})
+	if ev := builtins.Format(event(t, e, ctx, proto)); ev != "{exit_status: 7}" {
+		t.Fatalf("exit event = %s", ev)
+	}
+}
+
+// A call the child's filter denies is refused after the boot exactly as
+// by a node; the filter a node sets for itself only does not reach the
+// proto-nodes it forks.
+func TestProtoNodeFiltered(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	call(t, e, ctx, nil, "filter", []any{"getppid"}, []any{"getpid", "execve", "chdir"})
+	proto := fork(t, e, ctx, nil)
+	node := booted(t, e, ctx, nil)
+	for _, c := range []struct {
+		name string
+		args []any
+	}{
+		{"getpid", nil},
+		{"chdir", []any{"/"}},
+		{"execve", []any{"/bin/true", []any{"true"}, []any{}}},
+	} {
+		_, perr := e.Call(ctx, proto, c.name, c.args)
+		_, nerr := e.Call(ctx, node, c.name, c.args)
+		if !isFiltered(perr, c.name) || nerr == nil || perr.Error() != nerr.Error() {
+			t.Errorf("%s: proto-node %v, node %v", c.name, perr, nerr)
+		}
+	}
+	if isProto(t, e, proto) {
+		t.Fatal("a filtered call did not boot the proto-node")
+	}
+	c := fork(t, e, ctx, nil)
+	if got := call(t, e, ctx, c, "getppid"); got != call(t, e, ctx, node, "getppid") {
+		t.Fatalf("getppid = %v", got)
+	}
+	if !isProto(t, e, c) {
+		t.Fatal("getppid, denied to the parent only, booted its child")
+	}
+}
+
+// Calls larger than the proto-node reads (16 KiB) or with more strings
+// than it holds (1024) boot it, and the node serves them; the parent is
+// unharmed (the child shares its memory).
+func TestProtoNodeLargeCalls(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	big := strings.Repeat("x", 20000)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execve", "/bin/sh", []any{"sh", "-c", `echo ${#1}`, "sh", big}, []any{})
+	if ev, out := progOutput(t, e, ctx, c); ev != "{exit_status: 0}" || out != "20000\n" {
+		t.Errorf("execve with a 20 kB argument: event %s, output %q", ev, out)
+	}
+	c = fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "setenv", "BIG", big, int64(1))
+	if got := call(t, e, ctx, c, "getenv", "BIG"); got != big {
+		t.Errorf("getenv BIG after setenv of 20 kB: %d bytes", len(fmt.Sprint(got)))
+	}
+	for _, n := range []int{1024, 1025, 3000} {
+		args := []any{"sh", "-c", `echo $# $E`, "sh"}
+		env := []any{}
+		for len(args) < n {
+			args = append(args, "a")
+		}
+		for len(env) < n {
+			env = append(env, "E="+strconv.Itoa(len(env)))
+		}
+		c := fork(t, e, ctx, nil)
+		_, err := e.Call(ctx, c, "execve", []any{"/nonexistent", args, env})
+		if !isErrno(err, unix.ENOENT) || isProto(t, e, c) != (n <= protoMaxArgs) {
+			t.Errorf("execve /nonexistent with %d arguments: %v, proto-node %v", n, err, isProto(t, e, c))
+		}
+		call(t, e, ctx, c, "execve", "/bin/sh", args, env)
+		if ev, out := progOutput(t, e, ctx, c); ev != "{exit_status: 0}" || out != fmt.Sprintf("%d %d\n", n-4, n-1) {
+			t.Errorf("execve with %d arguments: event %s, output %q", n, ev, out)
+		}
+	}
+	c = fork(t, e, ctx, nil)
+	args := make([]any, 2000)
+	for i := range args {
+		args[i] = "x"
+	}
+	_, err := e.Call(ctx, c, "execvp", []any{"nosuchprog", args})
+	if !isErrno(err, unix.ENOENT) {
+		t.Errorf("execvp with 2000 arguments: %v", err)
+	}
+	if pid := call(t, e, ctx, nil, "getpid"); pid != int64(e.hostPid(t, nil)) {
+		t.Fatalf("root getpid = %v", pid)
+	}
+}
+
+// A caught signal sent right after the fork is reported by the node the
+// proto-node boots into, also those the Go runtime unblocks before it has
+// handlers; and a signal that comes while the proto-node serves calls is
+// reported before a call that boots it.
+func TestProtoNodeSignalsAfterFork(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	for _, sig := range []string{"sighup", "sigint", "sigquit", "sigusr1", "sigusr2", "sigpipe", "sigalrm", "sigterm"} {
+		c := fork(t, e, ctx, nil)
+		call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const(sig))
+		if ev := builtins.Format(event(t, e, ctx, c)); ev != `{signal: "`+sig+`"}` {
+			t.Fatalf("event after %s = %s", sig, ev)
+		}
+		call(t, e, ctx, c, "getpid")
+	}
+	for i := 0; i < 20; i++ {
+		c := fork(t, e, ctx, nil)
+		call(t, e, ctx, c, "getpid")
+		call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigterm"))
+		call(t, e, ctx, c, "getcwd")
+		if ev := builtins.Format(event(t, e, ctx, c)); ev != `{signal: "sigterm"}` {
+			t.Fatalf("round %d: event = %s", i, ev)
+		}
+	}
+}
+
+// exit from a proto-node ends it with the status a node's exit gives.
+func TestProtoNodeExitStatus(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	for _, status := range []int64{0, 3, 255, 256 + 7, -1, 1 << 40} {
+		proto := fork(t, e, ctx, nil)
+		node := booted(t, e, ctx, nil)
+		call(t, e, ctx, proto, "exit", status)
+		call(t, e, ctx, node, "exit", status)
+		pev, nev := builtins.Format(event(t, e, ctx, proto)), builtins.Format(event(t, e, ctx, node))
+		if pev != nev || !strings.HasPrefix(pev, "{exit_status: ") {
+			t.Errorf("exit %d: proto-node %s, node %s", status, pev, nev)
+		}
+	}
+}
+
+// Clone flags that would have the child share its parent's fds, root or
+// thread group, or stop the parent, are refused; the parent goes on.
+func TestProtoNodeCloneFlags(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	for _, flags := range [][]string{{"clone_files"}, {"clone_fs"}, {"clone_vfork"}, {"clone_parent"},
+		{"clone_settls"}, {"clone_vm"}, {"clone_thread", "clone_sighand", "clone_vm"}, {"clone_newuts", "clone_files"}} {
+		fl := make([]any, len(flags))
+		for i, f := range flags {
+			fl[i] = builtins.Const(f)
+		}
+		if _, err := e.Call(ctx, nil, "clone", []any{fl}); !isErrno(err, unix.EINVAL) {
+			t.Errorf("clone %v: %v, want einval", flags, err)
+		}
+	}
+	cwd := call(t, e, ctx, nil, "getcwd")
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "chdir", "/proc")
+	if got := call(t, e, ctx, nil, "getcwd"); got != cwd {
+		t.Fatalf("the child's chdir moved its parent to %v", got)
+	}
+	if got := call(t, e, ctx, c, "getcwd"); got != "/proc" {
+		t.Fatalf("getcwd = %v", got)
+	}
+}
+
+// rawCall sends a message as it is to pl's control socket and waits for
+// the reply to id.
+func rawCall(t *testing.T, e *Engine, ctx context.Context, pl []int, id uint32, m []byte) (any, error) {
+	t.Helper()
+	p, err := e.resolve(pl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := make(chan result, 1)
+	p.ctl.mu.Lock()
+	p.ctl.pending[id] = &waiter{ch: ch}
+	p.ctl.mu.Unlock()
+	if err := p.ctl.send(m); err != nil {
+		t.Fatalf("send %d: %v", id, err)
+	}
+	select {
+	case r := <-ch:
+		return r.val, r.err
+	case <-ctx.Done():
+		t.Fatalf("message %d: no reply", id)
+		return nil, nil
+	}
+}
+
+// Malformed calls to a proto-node, each to a fresh one, make it boot and
+// the node answers them with an error; none crashes or hangs it, or
+// harms its parent.
+func TestProtoNodeMalformed(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	msg := func(name string, body ...byte) []byte {
+		b := putHeader(nil, msgCall, 1000)
+		nr := mustNumber(t, name)
+		return append(append(b, byte(nr), byte(nr>>8)), body...)
+	}
+	enc := func(name string, args ...any) []byte {
+		b, err := encodeCall(1000, mustNumber(t, name), args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	huge := []byte{tagList, 0xff, 0xff, 0xff, 0xff}
+	str := func(s string) []byte { b, _ := encodeValue(nil, s); return b }
+	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
+	list := func(n uint32) []byte { return []byte{tagList, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)} }
+	msgs := map[string][]byte{
+		"execve argv of 2^32-1":      msg("execve", cat(list(3), str("/bin/true"), huge)...),
+		"execve env of 2^32-1":       msg("execve", cat(list(3), str("/bin/true"), list(0), huge)...),
+		"execve argv of 1025, short": msg("execve", cat(list(3), str("/bin/true"), list(1025), str("x"))...),
+		"execvp argv of 2^32-1":      msg("execvp", cat(list(2), str("true"), huge)...),
+		"execve path past the end":   msg("execve", cat(list(3), []byte{tagString, 0xff, 0xff, 0, 0}, []byte("/bin"))...),
+		"execve argv of ints":        enc("execve", "/bin/true", []any{int64(1)}, []any{}),
+		"execve NUL in the path":     enc("execve", "/bin/true\x00x", []any{"true"}, []any{}),
+		"execve 4 arguments":         enc("execve", "/bin/true", []any{"true"}, []any{}, []any{}),
+		"chdir NUL in the path":      enc("chdir", "/\x00tmp"),
+		"chdir bytes after":          append(enc("chdir", "/"), 'n'),
+		"chdir an int":               enc("chdir", int64(1)),
+		"getpid an argument":         enc("getpid", int64(1)),
+		"getpid no list":             msg("getpid"),
+		"exit a string":              enc("exit", "3"),
+		"setuid -1":                  enc("setuid", int64(-1)),
+		"setrlimit 3 fields":         enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": int64(1), "max": int64(1), "x": int64(1)}),
+		"setrlimit a const":          enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": builtins.Const("x"), "max": int64(1)}),
+		"setrlimit resource 99":      enc("setrlimit", int64(99), builtins.Record{"cur": int64(1), "max": int64(1)}),
+		"setrlimit max first":        cat(msg("setrlimit", cat(list(2), []byte{tagInt, 99, 0, 0, 0, 0, 0, 0, 0}, []byte{tagRecord, 2, 0, 0, 0})...), []byte{3, 0, 0, 0}, []byte("max"), []byte{tagInt, 1, 0, 0, 0, 0, 0, 0, 0}, []byte{3, 0, 0, 0}, []byte("cur"), []byte{tagInt, 1, 0, 0, 0, 0, 0, 0, 0}),
+		"a call number out of range": append(putHeader(nil, msgCall, 1000), 0xff, 0xff, tagList, 0, 0, 0, 0),
+		"a reply, not a call":        append(putHeader(nil, msgReply, 1000), tagNil),
+	}
+	for name, m := range msgs {
+		c := fork(t, e, ctx, nil)
+		host := e.hostPid(t, c)
+		v, err := rawCall(t, e, ctx, c, 1000, m)
+		if err == nil {
+			t.Errorf("%s: no error (got %v)", name, v)
+		}
+		if !alive(host) {
+			t.Fatalf("%s: the child died", name)
+		}
+		if got := call(t, e, ctx, c, "getpid"); got != int64(leaf(c)) {
+			t.Fatalf("%s: getpid after = %v", name, got)
+		}
+	}
+	if pid := call(t, e, ctx, nil, "getpid"); pid != int64(e.hostPid(t, nil)) {
+		t.Fatalf("root getpid = %v", pid)
 	}
 }
