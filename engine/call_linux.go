@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -29,15 +30,21 @@ func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []a
 	if c.Where == builtins.OnDriver {
 		return e.driverCall(ctx, pipeline, c, wargs)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, e.opts.CallTimeout)
-		defer cancel()
-	}
-	return e.nodeCall(ctx, pipeline, c, wargs)
+	return e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
 }
 
-func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args []any) (any, error) {
+// deadline is ctx's, or CallTimeout from now. Calls take it as a time, not
+// as a context with a timeout: a context's timer, set and stopped at every
+// call, would wake Go's netpoller each time, which costs as much as the
+// call; a timer is made only when the reply is slow to come.
+func (e *Engine) deadline(ctx context.Context) time.Time {
+	if d, ok := ctx.Deadline(); ok {
+		return d
+	}
+	return time.Now().Add(e.opts.CallTimeout)
+}
+
+func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, error) {
 	e.mu.Lock()
 	p, err := e.resolve(pl)
 	e.mu.Unlock()
@@ -53,7 +60,7 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
-	r := p.ctl.call(ctx, id, msg, c.NoReturn, func(r *result) { e.register(p, r, c, args) })
+	r := p.ctl.call(ctx, deadline, id, msg, c.NoReturn, func(r *result) { e.register(p, r, c, args) })
 	if r.err != nil {
 		if errors.Is(r.err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
@@ -66,7 +73,7 @@ func (e *Engine) nodeCall(ctx context.Context, pl []int, c *builtins.Call, args 
 		return nil, nil
 	}
 	if r.child != nil {
-		return e.adopt(ctx, r.child)
+		return e.adopt(ctx, deadline, r.child)
 	}
 	return r.val, nil
 }
@@ -128,14 +135,14 @@ func (e *Engine) register(parent *proc, r *result, call *builtins.Call, args []a
 
 // adopt finishes a new process: a program's pipes and host pid, or a
 // node's ready message.
-func (e *Engine) adopt(ctx context.Context, c *proc) (any, error) {
+func (e *Engine) adopt(ctx context.Context, deadline time.Time, c *proc) (any, error) {
 	pid := int64(c.pid)
 	if c.ctl == nil {
 		c.widenPipes()
 		e.findHostPid(c.parent, c)
 		return pid, nil
 	}
-	if err := e.waitReady(ctx, c); err != nil {
+	if err := e.waitReady(ctx, deadline, c); err != nil {
 		return nil, err
 	}
 	return pid, nil

@@ -125,8 +125,9 @@ func (c *ctlConn) readAll() {
 	c.release()
 }
 
-// call sends a call and waits for its reply, the socket closing, or ctx.
-func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool, onFds func(*result)) result {
+// call sends a call and waits for its reply, the socket closing, ctx's
+// end or the deadline.
+func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg []byte, noReturn bool, onFds func(*result)) result {
 	ch := make(chan result, 1)
 	c.mu.Lock()
 	if c.closed {
@@ -148,11 +149,16 @@ func (c *ctlConn) call(ctx context.Context, id uint32, msg []byte, noReturn bool
 		r, ok = c.waitOwn(ch)
 	}
 	if !ok {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
 		select {
 		case r = <-ch:
 		case <-ctx.Done():
 			c.forget(id)
 			return result{err: ctx.Err()}
+		case <-t.C:
+			c.forget(id)
+			return result{err: context.DeadlineExceeded}
 		}
 	}
 	if noReturn && errors.Is(r.err, errClosedOK) {

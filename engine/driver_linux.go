@@ -98,7 +98,7 @@ func (e *Engine) startRoot(ctx context.Context) error {
 	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...)); err != nil {
 		return err
 	}
-	return e.waitReady(ctx, e.root)
+	return e.waitReady(ctx, e.deadline(ctx), e.root)
 }
 
 func listenSeqpacket(path string) (int, error) {
@@ -244,8 +244,10 @@ func (e *Engine) goRead(f func()) {
 	}()
 }
 
-func (e *Engine) waitReady(ctx context.Context, p *proc) error {
+func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) error {
 	p.ctl.waitOwnFor(p.ctl.ready)
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
 	select {
 	case <-p.ctl.ready:
 		return nil
@@ -253,6 +255,8 @@ func (e *Engine) waitReady(ctx context.Context, p *proc) error {
 		return fmt.Errorf("node %s ended before it was ready", p)
 	case <-ctx.Done():
 		return fmt.Errorf("waiting for node %s: %w", p, ctx.Err())
+	case <-t.C:
+		return fmt.Errorf("waiting for node %s: %w", p, context.DeadlineExceeded)
 	}
 }
 

@@ -223,9 +223,7 @@ func (e *Engine) setcpid(ctx context.Context, p *proc, c *builtins.Call, args []
 		child.flow.set(max(v, -1))
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.opts.CallTimeout)
-	defer cancel()
-	if _, err := e.nodeCall(ctx, p.pipeline, c, args); err != nil {
+	if _, err := e.nodeCall(ctx, e.deadline(ctx), p.pipeline, c, args); err != nil {
 		return nil, err
 	}
 	e.mu.Lock()
