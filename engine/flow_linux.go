@@ -46,6 +46,18 @@ func (g *flowGate) take() (ok, counted bool) {
 	return true, true
 }
 
+// limited: reads are counted now (a count, neither unlimited nor open).
+// The reader then looks before it takes one, so that getcpid never sees
+// a count taken by a read that finds nothing.
+func (g *flowGate) limited() bool {
+	if g == nil {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.open && g.n >= 0
+}
+
 // giveBack returns a counted read that found nothing to read.
 func (g *flowGate) giveBack() {
 	g.mu.Lock()

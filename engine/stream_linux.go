@@ -92,6 +92,9 @@ func (s *stream) run() {
 		err := s.rc.Read(func(fd uintptr) bool {
 			s.mu.Lock()
 			defer s.mu.Unlock()
+			if s.gate.limited() && !readable(int(fd)) {
+				return false // nothing to read: take no count, wait
+			}
 			ok, counted := s.gate.take()
 			if !ok {
 				again = true
@@ -113,6 +116,13 @@ func (s *stream) run() {
 }
 
 // readOnce reads once (mu held); false at EOF or on an error.
+// readable: the pipe holds data or its end (a read would not block).
+func readable(fd int) bool {
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+	n, _ := unix.Poll(p, 0)
+	return n > 0
+}
+
 func (s *stream) readOnce(fd int) bool {
 	if s.eof.Load() {
 		return false
