@@ -95,7 +95,11 @@ func (c *ctlConn) own() bool {
 	if !c.readMu.TryLock() {
 		return false
 	}
-	c.poller.arm(c, 0)
+	// Not 0: epoll reports a hang-up whatever the mask, and without
+	// EPOLLONESHOT it would report it again at every wait, a busy loop in
+	// the poller until the owner lets go (an exec closes the socket while
+	// its caller owns it). With it, one wake-up at most.
+	c.poller.arm(c, unix.EPOLLONESHOT)
 	return true
 }
 
@@ -199,7 +203,7 @@ func (c *ctlConn) waitOwnFor(ch chan struct{}) {
 	})
 }
 
-// readUntil owns the socket and reads it, waiting in poll(2), until done,
+// readUntil owns the socket and reads it, waiting in recvmsg, until done,
 // the socket closes or ownWait passes; it returns at once if someone else
 // reads it.
 func (c *ctlConn) readUntil(done func() bool) {
