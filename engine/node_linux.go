@@ -38,12 +38,13 @@ type node struct {
 	depth      int
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
-	spare      *spare       // option prefork: a child booted ahead of a fork
-	proto      *protoState  // prepared for proto-node children, reused
-	spareFlags int64        // clone flags of the last fork without maps; -1 before any
-	callID     uint32       // the call being served (an in-place re-execution answers it)
-	spin       bool         // spin for the next call before sleeping (spinWorthIt)
-	discarded  map[int]bool // spares let go of, reaped without an event
+	spare      *spare        // option prefork: a child booted ahead of a fork
+	freeProtos []*protoState // states of reaped proto-node children, for reuse
+	protoEnv   *protoEnv     // shared by proto-node children; nil after a change
+	spareFlags int64         // clone flags of the last fork without maps; -1 before any
+	callID     uint32        // the call being served (an in-place re-execution answers it)
+	spin       bool          // spin for the next call before sleeping (spinWorthIt)
+	discarded  map[int]bool  // spares let go of, reaped without an event
 	buf        []byte
 	oob        []byte
 	filter     callFilter // calls denied here and to later children

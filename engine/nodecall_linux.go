@@ -116,8 +116,9 @@ func (n *node) call(nr int, args []any) (any, error) {
 	if err := builtins.CheckWire(c, args); err != nil {
 		return nil, err
 	}
-	if !keepSpareAcross(c) {
+	if !keepSpareAcross(c) { // the call may change what a child inherits
 		n.dropSpare()
+		n.protoEnv = nil
 	}
 	return impl(n, args)
 }
@@ -209,6 +210,7 @@ func (n *node) childExited(pid int, ws unix.WaitStatus) {
 	}
 	if c, ok := n.children[pid]; ok {
 		unix.Close(c.lifeW)
+		n.recycleProto(c)
 		delete(n.children, pid)
 	}
 	switch {

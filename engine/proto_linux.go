@@ -115,17 +115,27 @@ var protoCalls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "se
 var protoNodeSupported = len(builtins.Table) <= protoOps && !raceEnabled
 
 // prepareProto fills the parent's protoState for the next fork.
+//
+// A child of cloneVM uses its state in place until it is reaped: each has
+// its own, from a free list the node refills as it reaps them. What no
+// child writes (the environments, PATH) is shared, made again after any
+// call that may change it (see forgetInherited).
 func (n *node) prepareProto(argv []string) *protoState {
-	if n.proto == nil || haveCloneVM { // a child of cloneVM uses its state in place
-		n.proto = new(protoState)
+	var ps *protoState
+	if k := len(n.freeProtos); k > 0 && haveCloneVM {
+		ps, n.freeProtos = n.freeProtos[k-1], n.freeProtos[:k-1]
+	} else {
+		ps = new(protoState)
 	}
-	ps := n.proto
+	if n.protoEnv == nil {
+		n.protoEnv = &protoEnv{nodeEnv: cStrings(childEnv()), userEnv: cStrings(os.Environ()),
+			path: absolutePath(os.Getenv("PATH"))}
+	}
 	ps.nodeArgv = cStrings(append(argv, protoWord))
 	ps.nofile = unsafe.Slice(ps.nodeArgv[argNofile], len(nofileArg()))[len("nofile="):]
 	ps.sigsTaken = unsafe.Slice(ps.nodeArgv[len(argv)], len(protoWord))[len("proto="):]
-	ps.nodeEnv = cStrings(childEnv())
-	ps.userEnv = cStrings(os.Environ())
-	ps.path = absolutePath(os.Getenv("PATH"))
+	ps.taken = 0
+	ps.nodeEnv, ps.userEnv, ps.path = n.protoEnv.nodeEnv, n.protoEnv.userEnv, n.protoEnv.path
 	for name, op := range protoCalls {
 		c, _ := builtins.Lookup(name)
 		ps.ops[c.Number()] = op
@@ -136,6 +146,19 @@ func (n *node) prepareProto(argv []string) *protoState {
 	ps.caught = caughtMask
 	ps.spin = n.spin
 	return ps
+}
+
+// protoEnv is what proto-node children read and never write.
+type protoEnv struct {
+	nodeEnv, userEnv []*byte
+	path             []byte
+}
+
+// recycleProto takes back the state of a reaped proto-node child.
+func (n *node) recycleProto(c *child) {
+	if c.proto != nil && haveCloneVM {
+		n.freeProtos = append(n.freeProtos, c.proto)
+	}
 }
 
 // protoWord tells a node that it was a proto-node (which said ready)
