@@ -167,7 +167,7 @@ func TestIgnoredSignalsInherited(t *testing.T) {
 	call(t, e, ctx, c, "execvp", "cat", script)
 	event(t, e, ctx, c)
 	execd := call(t, e, ctx, c, "stdout").(string)
-	const hupUsr2 = 1<<(1-1) | 1<<(12-1)
+	const hupUsr2 = 1<<0 | 1<<11 // bit sig-1 of SIGHUP (1) and SIGUSR2 (12)
 	for how, out := range map[string]string{"spawned": spawned, "exec'd": execd} {
 		if ign := statusMask(t, out, "SigIgn"); ign&hupUsr2 != hupUsr2 {
 			t.Errorf("%s program ignores %#x, not sighup and sigusr2", how, ign)
