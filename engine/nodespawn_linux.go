@@ -20,6 +20,9 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	if !n.canFork() {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)
 	}
+	if flags&^(protoCloneFlags|unix.CLONE_NEWUSER) != 0 { // see protoCloneFlags
+		return nil, os.NewSyscallError(cloneName(uintptr(flags)), unix.EINVAL)
+	}
 	if len(maps) == 0 {
 		if n.spareFlags != flags {
 			n.dropSpare()

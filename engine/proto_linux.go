@@ -194,8 +194,9 @@ func absolutePath(path string) []byte {
 	return append(b, 0)
 }
 
-// protoCloneFlags are the clone flags a proto-node takes: namespaces and
-// flags that share nothing with the parent. Others (clone_files, clone_fs,
+// protoCloneFlags are the clone flags a fork child takes (with
+// clone_newuser, which makes a full node): namespaces and flags that share
+// nothing with the parent. Others (clone_files, clone_fs,
 // clone_vfork, clone_parent, clone_settls…) would let the child close its
 // parent's fds, move its root, stop it until an exec, or run without a
 // parent to reap it: refused with einval.
@@ -207,9 +208,6 @@ const protoCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEW
 // the child shares the parent's memory until it execs and uses ps in
 // place: the parent keeps ps (returned) until the child is reaped.
 func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *protoState, error) {
-	if flags&^protoCloneFlags != 0 {
-		return 0, nil, os.NewSyscallError(cloneName(flags), syscall.EINVAL)
-	}
 	ps := n.prepareProto(n.childArgv())
 	ps.spawn = spawnArgs{
 		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
