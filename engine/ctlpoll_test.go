@@ -1,0 +1,88 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Messages a node sends while a caller reads its socket for its own reply
+// reach whoever waits for them: here a child's exit event, which comes
+// from the root while another goroutine keeps calling the root.
+func TestEventWhileCallerReads(t *testing.T) {
+	e, ctx := start(t)
+	pid := call(t, e, ctx, nil, "spawn", "sh", []any{"sh", "-c", "sleep 0.05; exit 3"}).(int64)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := e.Call(ctx, nil, "getpid", nil); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	ev := event(t, e, ctx, []int{int(pid)})
+	close(stop)
+	wg.Wait()
+	if builtins.Format(ev) != "{exit_status: 3}" {
+		t.Fatalf("event = %s", builtins.Format(ev))
+	}
+}
+
+// Callers of one node from several goroutines each get their own reply.
+func TestConcurrentCallsOneNode(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "chdir", "/tmp")
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				name, want := "getpid", any(int64(leaf(c)))
+				if i%2 == 1 {
+					name, want = "getcwd", any("/tmp")
+				}
+				if v, err := e.Call(ctx, c, name, nil); err != nil || v != want {
+					t.Errorf("%s: %v, %v; want %v", name, v, err, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// A node that stays silent past the call's deadline fails the call, and a
+// late reply is dropped; the node then answers the next call.
+func TestCallDeadlineWhileNodeStopped(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "getcwd") // a booted node
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigstop"))
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := e.Call(short, c, "getpid", nil); err == nil {
+		t.Fatal("a stopped node answered")
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the call gave up after %v", d)
+	}
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigcont"))
+	if pid := call(t, e, ctx, c, "getpid"); pid != int64(leaf(c)) {
+		t.Fatalf("getpid after the timeout = %v", pid)
+	}
+}
