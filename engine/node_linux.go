@@ -127,8 +127,7 @@ func (n *node) boot(args []string) error {
 	if id, ok := kv["reexec"]; ok {
 		return n.finishReexec(id, kv)
 	}
-	if taken, ok := kv["proto"]; ok { // a proto-node said ready
-		n.reportTaken(taken)
+	if _, ok := kv["proto"]; ok { // a proto-node said ready
 		return nil
 	}
 	return n.sendReady()
@@ -256,16 +255,6 @@ func (n *node) startSignals() error {
 		}
 	}
 	return nil
-}
-
-// reportTaken reports the signals a proto-node took before it booted.
-func (n *node) reportTaken(digits string) {
-	mask, _ := strconv.ParseUint(digits, 10, 64)
-	for sig := 1; sig <= 64; sig++ {
-		if mask&(1<<(sig-1)) != 0 && syscall.Signal(sig) != unix.SIGCHLD {
-			n.event(0, builtins.Record{"signal": builtins.SignalName(sig)})
-		}
-	}
 }
 
 // unblockSignals lets the handlers take the signals that a proto-node

@@ -22,12 +22,13 @@ import (
 //
 // The proto-node serves getpid, getppid, setrlimit, chroot, chdir,
 // setuid, setgid, sethostname, execve, execvp and exit, with the node's
-// results and errors. Any other call, anything it does not parse exactly
-// as the node would, a caught signal, or a step that could keep the Go
-// runtime from starting later (a low RLIMIT_NOFILE, any RLIMIT_NPROC, AS,
-// DATA or STACK, a uid change under an RLIMIT_NPROC) makes it boot: it
-// execs the node binary from the memfd and leaves the message in the
-// socket (it only peeked at it), for the node to serve.
+// results and errors, and reports the signals it catches as the node
+// would. Any other call, anything it does not parse exactly as the node
+// would, or a step that could keep the Go runtime from starting later (a
+// low RLIMIT_NOFILE, any RLIMIT_NPROC, AS, DATA or STACK, a uid change
+// under a low RLIMIT_NPROC) makes it boot: it execs the node binary from
+// the memfd and leaves the message in the socket (it only peeked at it),
+// for the node to serve.
 //
 // Between fork and exec a child of a multithreaded program may only make
 // raw syscalls. Every function here that the child runs is nosplit and
@@ -49,9 +50,9 @@ type protoState struct {
 	cand      [4096]byte                // execvp's candidate paths
 	nodeArgv  []*byte                   // the node's, to boot
 	nodeEnv   []*byte
-	nofile    []byte // the digits of nodeArgv's nofile= word, set at boot
-	sigsTaken []byte // the digits of its proto= word
-	taken     uint64 // the signals read from the signalfd
+	nofile    []byte        // the digits of nodeArgv's nofile= word, set at boot
+	sigEvents []byte        // the event messages of caught signals (protoEnv)
+	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
 	siginfo   [8 * 128]byte
 	userEnv   []*byte // the node's environment, for execvp
 	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see absolutePath)
@@ -128,14 +129,13 @@ func (n *node) prepareProto(argv []string) *protoState {
 		ps = new(protoState)
 	}
 	if n.protoEnv == nil {
-		n.protoEnv = &protoEnv{nodeEnv: cStrings(childEnv()), userEnv: cStrings(os.Environ()),
-			path: absolutePath(os.Getenv("PATH"))}
+		n.protoEnv = n.newProtoEnv()
 	}
 	ps.nodeArgv = cStrings(append(argv, protoWord))
 	ps.nofile = unsafe.Slice(ps.nodeArgv[argNofile], len(nofileArg()))[len("nofile="):]
-	ps.sigsTaken = unsafe.Slice(ps.nodeArgv[len(argv)], len(protoWord))[len("proto="):]
-	ps.taken = 0
-	ps.nodeEnv, ps.userEnv, ps.path = n.protoEnv.nodeEnv, n.protoEnv.userEnv, n.protoEnv.path
+	env := n.protoEnv
+	ps.nodeEnv, ps.userEnv, ps.path = env.nodeEnv, env.userEnv, env.path
+	ps.sigEvents, ps.sigEvent = env.sigEvents, env.sigEvent
 	for name, op := range protoCalls {
 		c, _ := builtins.Lookup(name)
 		ps.ops[c.Number()] = op
@@ -152,6 +152,25 @@ func (n *node) prepareProto(argv []string) *protoState {
 type protoEnv struct {
 	nodeEnv, userEnv []*byte
 	path             []byte
+	sigEvents        []byte
+	sigEvent         [65][2]uint16
+}
+
+func (n *node) newProtoEnv() *protoEnv {
+	env := &protoEnv{nodeEnv: cStrings(childEnv()), userEnv: cStrings(os.Environ()),
+		path: absolutePath(os.Getenv("PATH"))}
+	// The events a proto-node sends for the signals it catches, as the
+	// node would (SIGCHLD only under sigaction sigchld sig_info: a
+	// proto-node has no children to reap).
+	for sig := 1; sig <= 64; sig++ {
+		if caughtMask&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
+			continue
+		}
+		off := len(env.sigEvents)
+		env.sigEvents, _ = encodeValue(putHeader(env.sigEvents, msgEvent, 0), builtins.Record{"signal": builtins.SignalName(sig)})
+		env.sigEvent[sig] = [2]uint16{uint16(off), uint16(len(env.sigEvents) - off)}
+	}
+	return env
 }
 
 // recycleProto takes back the state of a reaped proto-node child.
@@ -161,9 +180,8 @@ func (n *node) recycleProto(c *child) {
 	}
 }
 
-// protoWord tells a node that it was a proto-node (which said ready)
-// and, in its 20 digits, the signals the proto-node took (bit sig-1).
-const protoWord = "proto=00000000000000000000"
+// protoWord tells a node that it was a proto-node, which said ready.
+const protoWord = "proto"
 
 // nofileArg passes RLIMIT_NOFILE's soft limit to a child node (argv
 // word argNofile), 20 digits wide, so that a proto-node can rewrite it in
@@ -279,8 +297,8 @@ func protoMain(s *spawnArgs, ps *protoState, ppid uintptr) {
 }
 
 // protoSetup puts the fds in place, closes every other fd of the parent,
-// blocks the signals the node would catch (a signalfd wakes the loop, and
-// they are still pending when the node boots), and arms the parent-death
+// blocks the signals the node would catch (a signalfd wakes the loop,
+// which reports them), and arms the parent-death
 // signal.
 //
 //go:norace
@@ -364,9 +382,7 @@ func placeFds(s *spawnArgs) syscall.Errno {
 //go:nosplit
 func protoWait(ps *protoState) int {
 	if m := protoSpin(ps); m > 0 {
-		if !ps.protoIdle() {
-			return -1 // a signal came meanwhile: the node reports it first, as it would have
-		}
+		protoReportSignals(ps) // a signal that came meanwhile goes first, as from a node
 		return m
 	}
 	for {
@@ -378,7 +394,8 @@ func protoWait(ps *protoState) int {
 			return -1
 		}
 		if ps.polls[2].revent != 0 {
-			return -1
+			protoReportSignals(ps)
+			continue
 		}
 		if ps.polls[1].revent != 0 {
 			rawExit(0)
@@ -423,14 +440,12 @@ func protoSpin(ps *protoState) int {
 	return 0
 }
 
-// protoTakeSignals reads the caught signals from the signalfd, for the
-// node to report once it has booted. (Left pending, some would end it: the
-// Go runtime unblocks SIGTERM, SIGINT and others before it installs its
-// handlers.)
+// protoReportSignals reads the caught signals from the signalfd and
+// reports each as the node would, with the event the parent prepared.
 //
 //go:norace
 //go:nosplit
-func protoTakeSignals(ps *protoState) {
+func protoReportSignals(ps *protoState) {
 	for {
 		m, _, e := syscall.RawSyscall6(unix.SYS_READ, uintptr(ps.polls[2].fd), uintptr(unsafe.Pointer(&ps.siginfo[0])),
 			uintptr(len(ps.siginfo)), 0, 0, 0)
@@ -438,8 +453,12 @@ func protoTakeSignals(ps *protoState) {
 			return
 		}
 		for off := uintptr(0); off+128 <= m; off += 128 {
-			if sig := le32(ps.siginfo[off:]); sig >= 1 && sig <= 64 {
-				ps.taken |= 1 << (sig - 1)
+			sig := le32(ps.siginfo[off:])
+			if sig < 1 || sig > 64 {
+				continue
+			}
+			if ev := ps.sigEvent[sig]; ev[1] > 0 && int(ev[0])+int(ev[1]) <= len(ps.sigEvents) {
+				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
 			}
 		}
 	}
@@ -844,16 +863,14 @@ func executable(ps *protoState, p *byte) bool {
 	return e == 0
 }
 
-// protoExec is the node's execve of path: access check, the
-// parent-death signal armed again, signals unblocked, exec. A caught
-// signal pending makes it boot instead (false), for the node to report.
+// protoExec is the node's execve of path: caught signals reported, an
+// access check, the parent-death signal armed again, signals unblocked,
+// exec.
 //
 //go:norace
 //go:nosplit
 func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
-	if !ps.protoIdle() {
-		return false
-	}
+	protoReportSignals(ps)
 	protoConsume()
 	path := uintptr(unsafe.Pointer(pathp))
 	_, _, e := syscall.RawSyscall6(unix.SYS_FACCESSAT, atFdcwd, path, unix.X_OK, 0, 0, 0)
@@ -870,29 +887,19 @@ func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
 	return true
 }
 
-// protoIdle: no caught signal is pending.
-//
-//go:norace
-//go:nosplit
-func (ps *protoState) protoIdle() bool {
-	var pending uint64
-	syscall.RawSyscall6(unix.SYS_RT_SIGPENDING, uintptr(unsafe.Pointer(&pending)), 8, 0, 0, 0, 0)
-	return pending&ps.sigset == 0
-}
-
 // protoBoot execs the node binary, which serves the message left in the
-// socket. Caught signals stay blocked until the node has its handlers;
-// those pending are taken first, whatever made it boot (see
-// protoTakeSignals).
+// socket. The signals pending are reported first (left pending, some
+// would end the node: the Go runtime unblocks SIGTERM, SIGINT and others
+// before it installs its handlers); caught signals stay blocked until the
+// node has its handlers.
 //
 //go:norace
 //go:nosplit
 func protoBoot(ps *protoState) {
-	protoTakeSignals(ps)
+	protoReportSignals(ps)
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
-	putDigits(ps.sigsTaken, ps.taken)
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
 	for fd := uintptr(fdCtl); fd <= fdExe; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
