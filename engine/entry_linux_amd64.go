@@ -17,6 +17,3 @@ var entryFlags int64
 //lint:ignore U1000 the linker's -E flag names it
 func alshEntry()
 
-// EntrySymbol is the linker flag that makes alshEntry the entry point:
-// go build -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
-const EntrySymbol = "github.com/alsh/alsh/engine.alshEntry"

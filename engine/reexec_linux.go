@@ -29,6 +29,10 @@ import (
 //	                                         Go runtime starts, boot
 //	                                         write /proc/self/*_map
 //	                                         reply N (ok or the errno)
+// EntrySymbol is the linker flag that makes alshEntry (amd64) the entry
+// point: go build -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
+const EntrySymbol = "github.com/alsh/alsh/engine.alshEntry"
+
 const (
 	reexecFlag = "-alsh-ux" // eight bytes: alshEntry compares it as one word
 	markerFd   = 1023
@@ -38,7 +42,7 @@ const (
 func (n *node) UnshareUser(flags int64, maps builtins.Record) error {
 	if entryHooked == 0 {
 		return fmt.Errorf("%w: unshare clone_newuser in place needs alsh linked with its entry hook (make build; -ldflags=-E=%s); clone with clone_newuser works without it",
-			builtins.ErrUnsupported, "github.com/alsh/alsh/engine.alshEntry")
+			builtins.ErrUnsupported, EntrySymbol)
 	}
 	if err := checkIDMaps(maps); err != nil {
 		return err
