@@ -122,14 +122,14 @@ func (e *Engine) register(parent *proc, r *result, call *builtins.Call, args []a
 	if call.Name == "spawn" {
 		c.argv = stringList(args[1].([]any))
 	}
-	if err := e.attach(c, r.fds); err != nil {
+	link := func() { // mu held
+		parent.children[int(pid)] = c
+		delete(e.dead, c.String())
+	}
+	if err := e.attach(c, r.fds, link); err != nil {
 		r.err = err
 		return
 	}
-	e.mu.Lock()
-	parent.children[int(pid)] = c
-	delete(e.dead, c.String())
-	e.mu.Unlock()
 	r.child = c
 }
 

@@ -70,9 +70,20 @@ func newCtlConn(fd int, name string) (*ctlConn, error) {
 		ready: make(chan struct{}), done: make(chan struct{})}, nil
 }
 
-// send writes one message; SOCK_SEQPACKET writes are atomic. A full
-// socket (a node that does not read) blocks the caller, as a pipe would.
+// send writes one message, waiting as long as the socket is full.
 func (c *ctlConn) send(b []byte) error {
+	return c.sendBy(context.Background(), time.Time{}, b)
+}
+
+// sendBy writes one message; SOCK_SEQPACKET writes are atomic. A full
+// socket (a node that does not read) blocks the caller, as a pipe would,
+// but only until ctx or the deadline (zero: none) ends or the conn
+// closes: a stopped node with a few large calls queued (two of 100 kB
+// fill the send buffer) kept later callers here for good, whatever their
+// deadline (TestCallFullSocketEndsWithDeadline). Nothing of the message
+// was sent then, so giving up leaves the socket whole. The checks are on
+// the full-socket path only: no cost to a call.
+func (c *ctlConn) sendBy(ctx context.Context, deadline time.Time, b []byte) error {
 	var serr error
 	err := c.rc.Control(func(fd uintptr) {
 		for {
@@ -80,7 +91,25 @@ func (c *ctlConn) send(b []byte) error {
 			if !errors.Is(serr, unix.EAGAIN) && !errors.Is(serr, unix.EINTR) {
 				return
 			}
-			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}, 100)
+			select {
+			case <-ctx.Done():
+				serr = ctx.Err()
+				return
+			case <-c.done:
+				serr = builtins.ErrExited
+				return
+			default:
+			}
+			left := 100 * time.Millisecond
+			if !deadline.IsZero() {
+				if left = time.Until(deadline); left <= 0 {
+					serr = context.DeadlineExceeded
+					return
+				}
+			}
+			// Short waits, to see ctx's end and the conn's close soon.
+			ms := int(min(left, 10*time.Millisecond)/time.Millisecond) + 1
+			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}, ms)
 		}
 	})
 	if err != nil {
@@ -115,12 +144,17 @@ func (c *ctlConn) release() {
 	}
 }
 
-// readAll is the poller's read: every message there, if nobody else reads.
+// readAll is the poller's read: the messages there, if nobody else reads.
+// At most readBatch of them: a node that sends as fast as they are
+// handled kept the poller here, and every other socket's replies and
+// events waited (tens of ms, seen in TestCtlFloodDoesNotStarveOthers;
+// for good if handling is slower than sending). The rest wakes the poller
+// again, after the other sockets ready now, once release arms the socket.
 func (c *ctlConn) readAll() {
 	if !c.readMu.TryLock() {
 		return // its reader arms the socket again when done
 	}
-	for {
+	for range readBatch {
 		alive, got := c.readOne(false)
 		if !alive || !got {
 			break
@@ -140,8 +174,18 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 	}
 	c.pending[id] = &waiter{ch: ch, onFds: onFds}
 	c.mu.Unlock()
-	if err := c.send(msg); err != nil {
+	if err := c.sendBy(ctx, deadline, msg); err != nil {
 		c.forget(id)
+		select {
+		case <-c.done: // closed since the check above ("use of closed file")
+			err = builtins.ErrExited
+		default:
+			if errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET) {
+				// The node ended before the reader saw it: the same as
+				// finding the conn closed, not an error of the send.
+				err = builtins.ErrExited
+			}
+		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
 	var r result
@@ -220,6 +264,7 @@ func (c *ctlConn) readUntil(done func() bool) {
 }
 
 const (
+	readBatch   = 64 // messages the poller reads from one socket per wake-up
 	ownWait     = 5 * time.Millisecond
 	recvTimeout = time.Millisecond // a blocking read's longest wait
 )
@@ -237,6 +282,14 @@ func (c *ctlConn) readOne(wait bool) (alive, got bool) {
 	}
 	err := c.rc.Control(func(fd uintptr) {
 		m, err := c.recvOnce(int(fd), flags)
+		if errors.Is(err, unix.ECONNRESET) {
+			// The node ended with a message of ours unread in its socket:
+			// the kernel reports that once (it clears the error), before
+			// the messages the node sent and we did not read yet. Those
+			// come next, then EOF; taking the reset as the end lost them
+			// (a reply, a last event).
+			m, err = c.recvOnce(int(fd), flags)
+		}
 		switch {
 		case err == nil:
 			c.handle(m)

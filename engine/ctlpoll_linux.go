@@ -29,12 +29,13 @@ import (
 // is readable while it has events), so no thread sits in a blocking
 // epoll_wait of ours.
 type ctlPoller struct {
-	f     *os.File // the epoll instance
-	rc    syscall.RawConn
-	epfd  int
-	mu    sync.Mutex
-	conns map[int32]*ctlConn
-	done  chan struct{}
+	f       *os.File // the epoll instance
+	rc      syscall.RawConn
+	epfd    int
+	mu      sync.Mutex
+	conns   map[int32]*ctlConn
+	stopped bool // epfd is closed (its number may be another file's now)
+	done    chan struct{}
 }
 
 func newCtlPoller() (*ctlPoller, error) {
@@ -51,23 +52,34 @@ func newCtlPoller() (*ctlPoller, error) {
 	return p, nil
 }
 
-// add registers c, armed; c.handle must be set.
+// add registers c, armed; c.handle must be set. It fails once the poller
+// stopped: a conn attached while the engine closes (a fork's reply read
+// then) must not go into a closed epoll fd, whose number another epoll
+// may have taken since.
 func (p *ctlPoller) add(c *ctlConn) error {
-	var err error
+	err := error(os.ErrClosed)
 	c.poller = p
 	c.rc.Control(func(fd uintptr) {
 		p.mu.Lock()
-		p.conns[int32(fd)] = c
-		p.mu.Unlock()
+		defer p.mu.Unlock()
+		if p.stopped {
+			return
+		}
 		ev := unix.EpollEvent{Events: armed, Fd: int32(fd)}
-		err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, int(fd), &ev)
+		if err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, int(fd), &ev); err == nil {
+			p.conns[int32(fd)] = c
+		}
 	})
 	return os.NewSyscallError("epoll_ctl", err)
 }
 
 const armed = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
 
-// arm enables (events armed) or disables (0) c's next wake-up.
+// arm enables (events armed) or disables (EPOLLONESHOT) c's next
+// wake-up. It takes no lock (it runs twice per call): after stop, an
+// EPOLL_CTL_MOD on the old number can only fail (c is in no other epoll),
+// and stop closes every conn still registered, so that arm then finds c's
+// file closed and does nothing.
 func (p *ctlPoller) arm(c *ctlConn, events uint32) {
 	c.rc.Control(func(fd uintptr) {
 		ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
@@ -79,11 +91,13 @@ func (p *ctlPoller) arm(c *ctlConn, events uint32) {
 func (p *ctlPoller) remove(c *ctlConn) {
 	c.rc.Control(func(fd uintptr) {
 		p.mu.Lock()
+		defer p.mu.Unlock()
 		if p.conns[int32(fd)] == c {
 			delete(p.conns, int32(fd))
 		}
-		p.mu.Unlock()
-		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+		if !p.stopped {
+			unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+		}
 	})
 }
 
@@ -111,8 +125,20 @@ func (p *ctlPoller) run() {
 	})
 }
 
-// stop ends the poller (the conns were closed before).
+// stop ends the poller. The engine closed its conns before; any still
+// registered (one the engine no longer knew) is closed here, so that no
+// conn outlives its poller unread, its fd open, arming a closed epoll fd.
 func (p *ctlPoller) stop() {
+	p.mu.Lock()
+	p.stopped = true
+	left := make([]*ctlConn, 0, len(p.conns))
+	for _, c := range p.conns {
+		left = append(left, c)
+	}
+	p.mu.Unlock()
+	for _, c := range left {
+		c.close() // its remove takes p.mu: not held here
+	}
 	p.f.Close()
 	<-p.done
 }

@@ -95,7 +95,7 @@ func (e *Engine) startRoot(ctx context.Context) error {
 		return e.withRootStderr(err)
 	}
 	e.root = newProc(nil, e.cmd.Process.Pid)
-	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...)); err != nil {
+	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...), nil); err != nil {
 		return err
 	}
 	return e.waitReady(ctx, e.deadline(ctx), e.root)
@@ -200,10 +200,16 @@ func (e *Engine) withRootStderr(err error) error {
 }
 
 // attach wires a new process's fds (ctl, stdin, stdout, stderr) to the
-// driver and starts its readers.
+// driver and starts its readers; link, if not nil, puts p in the tree.
 //
 // A program started by spawn comes with 3 fds: it has no control socket.
-func (e *Engine) attach(p *proc, fds []int) error {
+//
+// attach runs in a reader (a fork's reply), so Close may run meanwhile,
+// after its look at the tree: then p would be in no list Close goes
+// through, and its fds and the conn in the poller outlived Close (seen
+// in TestCloseRacingFork). So linking p and starting its readers happen
+// under mu with the closed check, and a p too late is closed here.
+func (e *Engine) attach(p *proc, fds []int, link func()) error {
 	if len(fds) != 4 && len(fds) != 3 {
 		closeInts(fds)
 		return fmt.Errorf("%w: want 3 or 4 fds with a new process, got %d", errMalformed, len(fds))
@@ -219,29 +225,45 @@ func (e *Engine) attach(p *proc, fds []int) error {
 	var err error
 	if p.stdin, err = newStdinQueue(fds[0], "stdin"+p.String()); err != nil {
 		closeInts(fds[1:])
+		p.closeStdio() // the ctl, if any
 		return err
 	}
-	p.out, _ = newStream(fds[1], "stdout"+p.String(), func(b string) { e.emit(p, "stdout", b) })
-	p.err, _ = newStream(fds[2], "stderr"+p.String(), func(b string) { e.emit(p, "stderr", b) })
+	if p.out, err = newStream(fds[1], "stdout"+p.String(), func(b string) { e.emit(p, "stdout", b) }); err != nil {
+		unix.Close(fds[2])
+		p.closeStdio()
+		return err
+	}
+	if p.err, err = newStream(fds[2], "stderr"+p.String(), func(b string) { e.emit(p, "stderr", b) }); err != nil {
+		p.closeStdio()
+		return err
+	}
 	e.setupFlow(p)
 	if p.ctl != nil {
 		p.ctl.handle = func(m ctlMsg) { e.dispatch(p, m) }
 		if err := e.poller.add(p.ctl); err != nil {
-			p.ctl.close()
+			p.closeStdio() // not only the ctl: stdin and the streams too
 			return err
 		}
 	}
-	e.goRead(p.out.run)
-	e.goRead(p.err.run)
+	e.mu.Lock()
+	if e.closed {
+		e.mu.Unlock()
+		p.closeStdio()
+		return fmt.Errorf("%w: the engine closed", builtins.ErrExited)
+	}
+	if link != nil {
+		link()
+	}
+	e.wg.Add(2) // under mu: never after Close's Wait began
+	e.mu.Unlock()
+	go e.read(p.out.run)
+	go e.read(p.err.run)
 	return nil
 }
 
-func (e *Engine) goRead(f func()) {
-	e.wg.Add(1)
-	go func() {
-		defer e.wg.Done()
-		f()
-	}()
+func (e *Engine) read(f func()) {
+	defer e.wg.Done()
+	f()
 }
 
 func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) error {
