@@ -16,4 +16,3 @@ var entryFlags int64
 //
 //lint:ignore U1000 the linker's -E flag names it
 func alshEntry()
-

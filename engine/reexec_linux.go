@@ -29,6 +29,7 @@ import (
 //	                                         Go runtime starts, boot
 //	                                         write /proc/self/*_map
 //	                                         reply N (ok or the errno)
+//
 // EntrySymbol is the linker flag that makes alshEntry (amd64) the entry
 // point: go build -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 const EntrySymbol = "github.com/alsh/alsh/engine.alshEntry"
