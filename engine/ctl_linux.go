@@ -202,11 +202,9 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 		select {
 		case r = <-ch:
 		case <-ctx.Done():
-			c.forget(id)
-			return result{err: ctx.Err()}
+			r = c.giveUp(id, ch, ctx.Err())
 		case <-t.C:
-			c.forget(id)
-			return result{err: context.DeadlineExceeded}
+			r = c.giveUp(id, ch, context.DeadlineExceeded)
 		}
 	}
 	if noReturn && errors.Is(r.err, errClosedOK) {
@@ -348,10 +346,24 @@ func (c *ctlConn) close() {
 // exec and exit, "process exited" for anything else.
 var errClosedOK = fmt.Errorf("%w (control socket closed)", builtins.ErrExited)
 
-func (c *ctlConn) forget(id uint32) {
+// forget drops a pending call; false if its reply was already taken for
+// delivery (or the conn closed), and so is on its way to the caller.
+func (c *ctlConn) forget(id uint32) bool {
 	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, pending := c.pending[id]
 	delete(c.pending, id)
-	c.mu.Unlock()
+	return pending
+}
+
+// giveUp ends a wait that ran out (err), unless the reply came at the same
+// moment: then the call did happen (a fork's child is in the tree), and
+// the caller gets the reply.
+func (c *ctlConn) giveUp(id uint32, ch chan result, err error) result {
+	if c.forget(id) {
+		return result{err: err}
+	}
+	return <-ch
 }
 
 func (c *ctlConn) deliver(id uint32, r result) {
