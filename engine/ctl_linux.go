@@ -194,7 +194,7 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 		r, ok = c.spin(ch)
 	}
 	if !ok {
-		r, ok = c.waitOwn(ch)
+		r, ok = c.waitOwn(ctx, ch)
 	}
 	if !ok {
 		t := time.NewTimer(time.Until(deadline))
@@ -220,14 +220,14 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 // take the reply from under it; whatever else arrives it dispatches. It
 // gives up (to the select) after ownWait, so that a slow call still ends
 // with its context, and when another caller is already waiting this way.
-func (c *ctlConn) waitOwn(ch chan result) (r result, got bool) {
+func (c *ctlConn) waitOwn(ctx context.Context, ch chan result) (r result, got bool) {
 	c.readUntil(func() bool {
 		select {
 		case r = <-ch:
 			got = true
 		default:
 		}
-		return got
+		return got || ctx.Err() != nil // a cancelled call stops here, not after ownWait
 	})
 	return r, got
 }
