@@ -37,14 +37,15 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	}
 	var p spawnPipes
 	userns := flags&unix.CLONE_NEWUSER != 0
-	if err := p.open(userns); err != nil {
+	proto := !userns && protoNodeSupported
+	if err := p.open(userns, !proto); err != nil {
 		p.closeAll()
 		return nil, err
 	}
 	var pid int
 	var ps *protoState
 	var err error
-	if userns || !protoNodeSupported {
+	if !proto {
 		pid, err = n.spawn(&p, uintptr(flags), maps)
 	} else {
 		pid, ps, err = n.forkProto(&p, uintptr(flags))
@@ -70,8 +71,11 @@ type spawnPipes struct {
 	opened           []*int
 }
 
-func (p *spawnPipes) open(userns bool) error {
-	p.syncR, p.syncW = -1, -1
+// open makes the pipes; the error pipe only for a child that execs at
+// once (a proto-node reports its own failures), the sync pipe only with
+// clone_newuser.
+func (p *spawnPipes) open(userns, errPipe bool) error {
+	p.syncR, p.syncW, p.errR, p.errW = -1, -1, -1, -1
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return os.NewSyscallError("socketpair", err)
@@ -82,8 +86,11 @@ func (p *spawnPipes) open(userns bool) error {
 	// as the driver sees it (a child in a new pid namespace is pid 1 to
 	// itself).
 	unix.SetsockoptInt(p.ctl, unix.SOL_SOCKET, unix.SO_PASSCRED, 1)
-	for _, pair := range [][2]*int{{&p.stdinR, &p.stdinW}, {&p.stdoutR, &p.stdoutW},
-		{&p.stderrR, &p.stderrW}, {&p.lifeR, &p.lifeW}, {&p.errR, &p.errW}} {
+	pairs := [][2]*int{{&p.stdinR, &p.stdinW}, {&p.stdoutR, &p.stdoutW}, {&p.stderrR, &p.stderrW}, {&p.lifeR, &p.lifeW}}
+	if errPipe {
+		pairs = append(pairs, [2]*int{&p.errR, &p.errW})
+	}
+	for _, pair := range pairs {
 		var fds [2]int
 		if err := unix.Pipe2(fds[:], unix.O_CLOEXEC); err != nil {
 			return os.NewSyscallError("pipe2", err)

@@ -41,7 +41,7 @@ func (n *node) refillSpare() {
 		return
 	}
 	var p spawnPipes
-	if err := p.open(false); err != nil {
+	if err := p.open(false, true); err != nil {
 		p.closeAll()
 		return
 	}

@@ -136,13 +136,7 @@ func (n *node) prepareProto(argv []string) *protoState {
 	env := n.protoEnv
 	ps.nodeEnv, ps.userEnv, ps.path = env.nodeEnv, env.userEnv, env.path
 	ps.sigEvents, ps.sigEvent = env.sigEvents, env.sigEvent
-	for name, op := range protoCalls {
-		c, _ := builtins.Lookup(name)
-		ps.ops[c.Number()] = op
-		if n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours
-			ps.ops[c.Number()] = opBoot
-		}
-	}
+	ps.ops = env.ops
 	ps.caught = caughtMask
 	ps.spin = n.spin
 	return ps
@@ -154,11 +148,18 @@ type protoEnv struct {
 	path             []byte
 	sigEvents        []byte
 	sigEvent         [65][2]uint16
+	ops              [protoOps]uint16
 }
 
 func (n *node) newProtoEnv() *protoEnv {
 	env := &protoEnv{nodeEnv: cStrings(childEnv()), userEnv: cStrings(os.Environ()),
 		path: absolutePath(os.Getenv("PATH"))}
+	for name, op := range protoCalls {
+		c, _ := builtins.Lookup(name)
+		if !n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours
+			env.ops[c.Number()] = op
+		}
+	}
 	// The events a proto-node sends for the signals it catches, as the
 	// node would (SIGCHLD only under sigaction sigchld sig_info: a
 	// proto-node has no children to reap).

@@ -24,7 +24,7 @@ func (n *node) SpawnProgram(file string, argv []string, opts builtins.Record) (*
 		return nil, err
 	}
 	var p spawnPipes
-	if err := p.open(false); err != nil {
+	if err := p.open(false, true); err != nil {
 		p.closeAll()
 		return nil, err
 	}
