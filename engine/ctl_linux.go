@@ -221,7 +221,7 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 // gives up (to the select) after ownWait, so that a slow call still ends
 // with its context, and when another caller is already waiting this way.
 func (c *ctlConn) waitOwn(ctx context.Context, ch chan result) (r result, got bool) {
-	c.readUntil(func() bool {
+	c.readUntil(ownWait, func() bool {
 		select {
 		case r = <-ch:
 			got = true
@@ -235,7 +235,7 @@ func (c *ctlConn) waitOwn(ctx context.Context, ch chan result) (r result, got bo
 // waitOwnFor reads the socket itself, as waitOwn does, until ch is closed
 // (a new node's ready message).
 func (c *ctlConn) waitOwnFor(ch chan struct{}) {
-	c.readUntil(func() bool {
+	c.readUntil(ownWait, func() bool {
 		select {
 		case <-ch:
 			return true
@@ -246,14 +246,14 @@ func (c *ctlConn) waitOwnFor(ch chan struct{}) {
 }
 
 // readUntil owns the socket and reads it, waiting in recvmsg, until done,
-// the socket closes or ownWait passes; it returns at once if someone else
-// reads it.
-func (c *ctlConn) readUntil(done func() bool) {
+// the socket closes or wait passes (give or take recvTimeout); it returns
+// at once if someone else reads it.
+func (c *ctlConn) readUntil(wait time.Duration, done func() bool) {
 	if !c.own() {
 		return
 	}
 	defer c.release()
-	deadline := time.Now().Add(ownWait)
+	deadline := time.Now().Add(wait)
 	for !done() {
 		if alive, _ := c.readOne(true); !alive || !time.Now().Before(deadline) {
 			return
