@@ -620,3 +620,36 @@ func TestProtoNodeMalformed(t *testing.T) {
 		t.Fatalf("root getpid = %v", pid)
 	}
 }
+
+// clone_newtime (through clone3): a proto-node shares its parent's memory,
+// so the kernel puts it in the new time namespace at its exec (as
+// time_for_children until then); the node it boots into and the programs
+// it execs are in it.
+func TestProtoNodeTimeNamespace(t *testing.T) {
+	needProto(t)
+	privileged(t)
+	e, ctx := start(t)
+	nsLink := func(pid int, name string) string {
+		l, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/" + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	root := nsLink(e.root.hostPid, "time")
+	c := call(t, e, ctx, nil, "clone", []any{[]any{builtins.Const("clone_newtime")}}).(int64)
+	pl := []int{int(c)}
+	pending := nsLink(e.hostPid(t, pl), "time_for_children")
+	if pending == root {
+		t.Fatalf("the proto-node's next time namespace is its parent's %s", pending)
+	}
+	call(t, e, ctx, pl, "getcwd") // boots the node
+	if ns := nsLink(e.hostPid(t, pl), "time"); ns != pending {
+		t.Fatalf("the booted node is in time namespace %s, want %s", ns, pending)
+	}
+	call(t, e, ctx, pl, "execvp", "readlink", []any{"readlink", "/proc/self/ns/time"})
+	event(t, e, ctx, pl)
+	if out := call(t, e, ctx, pl, "stdout").(string); strings.TrimSpace(out) != pending {
+		t.Fatalf("the exec'd program is in %q, want %s", out, pending)
+	}
+}
