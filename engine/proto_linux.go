@@ -337,43 +337,6 @@ func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
 	return 0
 }
 
-// placeFds moves s.fds into fds 0 to nSpawnFds-1 (a fd already in place
-// loses close-on-exec).
-//
-//go:norace
-//go:nosplit
-func placeFds(s *spawnArgs) syscall.Errno {
-	nextfd := nSpawnFds
-	for i := 0; i < nSpawnFds; i++ {
-		if s.fds[i] >= nextfd {
-			nextfd = s.fds[i] + 1
-		}
-	}
-	for i := 0; i < nSpawnFds; i++ {
-		if s.fds[i] >= 0 && s.fds[i] < i {
-			if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
-				return e
-			}
-			s.fds[i] = nextfd
-			nextfd++
-		}
-	}
-	for i := 0; i < nSpawnFds; i++ {
-		var e syscall.Errno
-		switch {
-		case s.fds[i] < 0:
-		case s.fds[i] == i:
-			_, _, e = syscall.RawSyscall6(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0, 0, 0, 0)
-		default:
-			_, _, e = syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0, 0, 0, 0)
-		}
-		if e != 0 {
-			return e
-		}
-	}
-	return 0
-}
-
 // protoWait waits for a call and peeks at it: its length, or -1 when the
 // proto-node must boot (a caught signal, a message too large, a failed
 // ppoll). The end of the control socket or the lifeline ends the

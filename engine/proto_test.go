@@ -183,8 +183,6 @@ func TestProtoNodeExit(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "exit", int64(3))
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	if ev := builtins.Format(event(t, e, ctx, c)); ev != "{exit_status: 3}" {
 		t.Fatalf("event = %s", ev)
 	}

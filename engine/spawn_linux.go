@@ -52,6 +52,55 @@ type spawnArgs struct {
 	dropGroups    bool
 }
 
+// placeFds moves s.fds into fds 0 to nSpawnFds-1 in a child between clone
+// and exec (raw syscalls only): first the error pipe and every fd a later
+// one would overwrite out of the way, then each into place (a fd already
+// in place loses close-on-exec).
+//
+//go:norace
+//go:nosplit
+func placeFds(s *spawnArgs) syscall.Errno {
+	nextfd := nSpawnFds
+	for i := 0; i < nSpawnFds; i++ {
+		if s.fds[i] >= nextfd {
+			nextfd = s.fds[i] + 1
+		}
+	}
+	if s.errPipe >= nextfd {
+		nextfd = s.errPipe + 1
+	}
+	if s.errPipe >= 0 && s.errPipe < nSpawnFds {
+		if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.errPipe), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
+			return e
+		}
+		s.errPipe = nextfd
+		nextfd++
+	}
+	for i := 0; i < nSpawnFds; i++ {
+		if s.fds[i] >= 0 && s.fds[i] < i {
+			if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
+				return e
+			}
+			s.fds[i] = nextfd
+			nextfd++
+		}
+	}
+	for i := 0; i < nSpawnFds; i++ {
+		var e syscall.Errno
+		switch {
+		case s.fds[i] < 0:
+		case s.fds[i] == i:
+			_, _, e = syscall.RawSyscall6(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0, 0, 0, 0)
+		default:
+			_, _, e = syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0, 0, 0, 0)
+		}
+		if e != 0 {
+			return e
+		}
+	}
+	return 0
+}
+
 type spawnRlimit struct {
 	resource uintptr
 	lim      unix.Rlimit
@@ -71,7 +120,6 @@ type cloneArgs struct {
 func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 	var (
 		r1, e1 uintptr
-		nextfd int
 		i      int
 		ppid   uintptr
 		flags  uintptr
@@ -106,46 +154,8 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.syncW), 0, 0)
 		syscall.RawSyscall(unix.SYS_READ, uintptr(s.syncR), uintptr(unsafe.Pointer(&empty[0])), 1)
 	}
-	// Move fds that would be overwritten out of the way, then into place.
-	nextfd = nSpawnFds
-	for i = 0; i < nSpawnFds; i++ {
-		if s.fds[i] >= nextfd {
-			nextfd = s.fds[i] + 1
-		}
-	}
-	if s.errPipe >= nextfd {
-		nextfd = s.errPipe + 1
-	}
-	if s.errPipe < nSpawnFds {
-		_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.errPipe), uintptr(nextfd), unix.O_CLOEXEC)
-		if err1 != 0 {
-			goto fail
-		}
-		s.errPipe = nextfd
-		nextfd++
-	}
-	for i = 0; i < nSpawnFds; i++ {
-		if s.fds[i] >= 0 && s.fds[i] < i {
-			_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC)
-			if err1 != 0 {
-				goto fail
-			}
-			s.fds[i] = nextfd
-			nextfd++
-		}
-	}
-	for i = 0; i < nSpawnFds; i++ {
-		if s.fds[i] < 0 {
-			continue
-		}
-		if s.fds[i] == i {
-			_, _, err1 = syscall.RawSyscall(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0)
-		} else {
-			_, _, err1 = syscall.RawSyscall(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0)
-		}
-		if err1 != 0 {
-			goto fail
-		}
+	if err1 = placeFds(s); err1 != 0 {
+		goto fail
 	}
 
 	// The sandbox, after the fds are in place (dup3 fails past a lowered
