@@ -40,8 +40,8 @@ import (
 // the parent may change.
 
 // protoState is what the parent prepares for one proto child. With
-// cloneVM the child uses it in place (the parent keeps it until the child
-// is reaped); else the child gets a copy and the parent reuses it.
+// cloneVM the child uses it in place, else a copy; either way the parent
+// takes it back when it reaps the child (recycleProto).
 type protoState struct {
 	buf       [protoMsgMax + 1]byte // the message being served
 	out       [protoMsgMax + 64]byte
@@ -119,11 +119,12 @@ var protoNodeSupported = len(builtins.Table) <= protoOps && !raceEnabled
 //
 // A child of cloneVM uses its state in place until it is reaped: each has
 // its own, from a free list the node refills as it reaps them. What no
-// child writes (the environments, PATH) is shared, made again after any
-// call that may change it (see forgetInherited).
+// child writes (protoEnv: environments, PATH, signal events, the calls it
+// serves) is shared, made again after any call that may change it (n.call
+// drops it with the prefork spare).
 func (n *node) prepareProto(argv []string) *protoState {
 	var ps *protoState
-	if k := len(n.freeProtos); k > 0 && haveCloneVM {
+	if k := len(n.freeProtos); k > 0 {
 		ps, n.freeProtos = n.freeProtos[k-1], n.freeProtos[:k-1]
 	} else {
 		ps = new(protoState)
@@ -176,7 +177,7 @@ func (n *node) newProtoEnv() *protoEnv {
 
 // recycleProto takes back the state of a reaped proto-node child.
 func (n *node) recycleProto(c *child) {
-	if c.proto != nil && haveCloneVM {
+	if c.proto != nil {
 		n.freeProtos = append(n.freeProtos, c.proto)
 	}
 }
