@@ -85,14 +85,12 @@ func (e *Engine) takeEvent(ctx context.Context, p *proc, timeout time.Duration) 
 	}
 	var ev any
 	err := e.waitFor(ctx, p, timeout, func() bool {
-		for i, m := range p.queue {
-			if m.Kind == "event" {
-				ev = m.Data
-				p.queue = append(p.queue[:i:i], p.queue[i+1:]...)
-				return true
-			}
+		i := eventIndex(p)
+		if i >= 0 {
+			ev = p.queue[i].Data
+			p.queue = append(p.queue[:i:i], p.queue[i+1:]...)
 		}
-		return false
+		return i >= 0
 	})
 	return ev, err
 }
@@ -100,7 +98,12 @@ func (e *Engine) takeEvent(ctx context.Context, p *proc, timeout time.Duration) 
 func (e *Engine) hasEvent(p *proc) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return slices.ContainsFunc(p.queue, func(m builtins.Message) bool { return m.Kind == "event" })
+	return eventIndex(p) >= 0
+}
+
+// eventIndex is where p's first queued event is, or -1 (mu held).
+func eventIndex(p *proc) int {
+	return slices.IndexFunc(p.queue, func(m builtins.Message) bool { return m.Kind == "event" })
 }
 
 // waitFor runs take (with mu held) until it succeeds, the timeout passes
