@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -134,13 +133,7 @@ func ConstantName(tableName string, v int64) (string, bool) {
 
 // ConstantNames lists a table's names, sorted.
 func ConstantNames(tableName string) []string {
-	t := table(tableName)
-	names := make([]string, 0, len(t))
-	for n := range t {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(table(tableName)))
 }
 
 // Tables lists the constant tables.

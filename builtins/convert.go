@@ -6,9 +6,8 @@ import "fmt"
 // constants, giving the values a node receives. Errors say which argument
 // was wrong.
 func Convert(c *Call, args []any) ([]any, error) {
-	min, max := len(c.Args)-c.Optional, len(c.Args)
-	if len(args) < min || len(args) > max {
-		return nil, &ArgError{Call: c.Name, Msg: arityMsg(min, max, len(args))}
+	if err := checkArity(c, len(args)); err != nil {
+		return nil, err
 	}
 	out := make([]any, len(args))
 	for i, v := range args {
@@ -22,12 +21,18 @@ func Convert(c *Call, args []any) ([]any, error) {
 	return out, nil
 }
 
-func arityMsg(min, max, got int) string {
+// checkArity refuses a count of arguments the call does not take; the
+// driver (Convert) and the node (CheckWire) both ask.
+func checkArity(c *Call, got int) error {
+	min, max := len(c.Args)-c.Optional, len(c.Args)
+	if got >= min && got <= max {
+		return nil
+	}
 	want := fmt.Sprint(min)
 	if max != min {
 		want = fmt.Sprintf("%d to %d", min, max)
 	}
-	return fmt.Sprintf("want %s arguments, got %d", want, got)
+	return &ArgError{Call: c.Name, Msg: fmt.Sprintf("want %s arguments, got %d", want, got)}
 }
 
 func convertArg(a Arg, v any) (any, error) {

@@ -147,15 +147,8 @@ func sysSetgid(_ Node, a Args) (any, error) {
 	return ok(sysErr("setgid", syscall.Setgid(int(a.Int(0)))))
 }
 
-func sysChroot(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return ok(pathErr("chroot", p, retry(func() error { return unix.Chroot(p) })))
-}
-
-func sysChdir(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return ok(pathErr("chdir", p, retry(func() error { return unix.Chdir(p) })))
-}
+func sysChroot(_ Node, a Args) (any, error) { return pathCall("chroot", a.Str(0), unix.Chroot) }
+func sysChdir(_ Node, a Args) (any, error)  { return pathCall("chdir", a.Str(0), unix.Chdir) }
 
 func sysGetcwd(Node, Args) (any, error) {
 	buf := make([]byte, unix.PathMax)

@@ -78,9 +78,8 @@ func ints(l []any) []int {
 // The driver already converted them; this guards the node against a
 // malformed message.
 func CheckWire(c *Call, args []any) error {
-	min, max := len(c.Args)-c.Optional, len(c.Args)
-	if len(args) < min || len(args) > max {
-		return &ArgError{Call: c.Name, Msg: arityMsg(min, max, len(args))}
+	if err := checkArity(c, len(args)); err != nil {
+		return err
 	}
 	for i, v := range args {
 		if !wireKindOK(c.Args[i].Kind, v) {

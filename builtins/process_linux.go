@@ -11,27 +11,32 @@ import (
 func sysFork(n Node, _ Args) (any, error) { return n.Spawn(0, nil) }
 
 func sysSpawn(n Node, a Args) (any, error) {
-	var opts Record
-	if a.Has(2) {
-		r, ok := a.Value(2).(Record)
-		if !ok {
-			return nil, &ArgError{Call: "spawn", N: 3, Name: "opts", Msg: "want a record {env, rlimits, chroot, chdir, gid, uid}"}
-		}
-		opts = r
+	opts, err := optRecord(a, 2, "spawn", "opts", "{env, rlimits, chroot, chdir, gid, uid}")
+	if err != nil {
+		return nil, err
 	}
 	return n.SpawnProgram(a.Str(0), a.Strs(1), opts)
 }
 
 func sysClone(n Node, a Args) (any, error) {
-	var maps Record
-	if a.Has(1) {
-		r, ok := a.Value(1).(Record)
-		if !ok {
-			return nil, &ArgError{Call: "clone", N: 2, Name: "maps", Msg: "want a record {uid: \"…\", gid: \"…\"}"}
-		}
-		maps = r
+	maps, err := optRecord(a, 1, "clone", "maps", "{uid: \"…\", gid: \"…\"}")
+	if err != nil {
+		return nil, err
 	}
 	return n.Spawn(a.Int(0), maps)
+}
+
+// optRecord reads optional argument i, which must be a record when given
+// (its kind is Any, so Convert let any value through); absent, it is nil.
+func optRecord(a Args, i int, call, name, shape string) (Record, error) {
+	if !a.Has(i) {
+		return nil, nil
+	}
+	r, ok := a.Value(i).(Record)
+	if !ok {
+		return nil, &ArgError{Call: call, N: i + 1, Name: name, Msg: "want a record " + shape}
+	}
+	return r, nil
 }
 
 func sysExecvp(n Node, a Args) (any, error) {

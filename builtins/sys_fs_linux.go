@@ -7,53 +7,43 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pathCall runs a one-path syscall, retrying EINTR, keeping op and path.
-func pathCall(op, path string, f func() error) (any, error) {
-	return ok(pathErr(op, path, retry(f)))
+// pathCall runs a one-path syscall on path, retrying EINTR, keeping op
+// and path in the error.
+func pathCall(op, path string, f func(string) error) (any, error) {
+	return ok(pathErr(op, path, retry(func() error { return f(path) })))
 }
 
 func sysChmod(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("chmod", p, func() error { return unix.Chmod(p, uint32(a.Int(1))) })
+	return pathCall("chmod", a.Str(0), func(p string) error { return unix.Chmod(p, uint32(a.Int(1))) })
 }
 
 func sysChown(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("chown", p, func() error { return unix.Chown(p, int(a.Int(1)), int(a.Int(2))) })
+	return pathCall("chown", a.Str(0), func(p string) error { return unix.Chown(p, int(a.Int(1)), int(a.Int(2))) })
 }
 
 // link and symlink name the new path in errors: it is the one created.
 func sysLink(_ Node, a Args) (any, error) {
-	return pathCall("link", a.Str(1), func() error { return unix.Link(a.Str(0), a.Str(1)) })
+	return pathCall("link", a.Str(1), func(newpath string) error { return unix.Link(a.Str(0), newpath) })
 }
 
 func sysSymlink(_ Node, a Args) (any, error) {
-	return pathCall("symlink", a.Str(1), func() error { return unix.Symlink(a.Str(0), a.Str(1)) })
+	return pathCall("symlink", a.Str(1), func(linkpath string) error { return unix.Symlink(a.Str(0), linkpath) })
 }
 
-func sysUnlink(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("unlink", p, func() error { return unix.Unlink(p) })
-}
+func sysUnlink(_ Node, a Args) (any, error) { return pathCall("unlink", a.Str(0), unix.Unlink) }
+func sysRmdir(_ Node, a Args) (any, error)  { return pathCall("rmdir", a.Str(0), unix.Rmdir) }
 
 func sysMkdir(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("mkdir", p, func() error { return unix.Mkdir(p, uint32(a.Int(1))) })
-}
-
-func sysRmdir(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("rmdir", p, func() error { return unix.Rmdir(p) })
+	return pathCall("mkdir", a.Str(0), func(p string) error { return unix.Mkdir(p, uint32(a.Int(1))) })
 }
 
 func sysMkfifo(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("mkfifo", p, func() error { return unix.Mkfifo(p, uint32(a.Int(1))) })
+	return pathCall("mkfifo", a.Str(0), func(p string) error { return unix.Mkfifo(p, uint32(a.Int(1))) })
 }
 
 // sysReaddir lists a directory with getdents64 on a raw fd (an os.File
 // would start the Go netpoller in the node), keeping . and .. and the
-// kernel's order.
+// kernel's order (unix.ParseDirent would drop . and ..).
 func sysReaddir(_ Node, a Args) (any, error) {
 	p := a.Str(0)
 	var fd int
@@ -108,7 +98,7 @@ func sysMount(_ Node, a Args) (any, error) {
 	if a.Has(4) {
 		data = a.Str(4)
 	}
-	return pathCall("mount", target, func() error {
+	return pathCall("mount", target, func(target string) error {
 		return mount(src, target, fstype, uintptr(a.Int(3)), data)
 	})
 }
@@ -126,10 +116,7 @@ func mount(src, target, fstype string, flags uintptr, data string) error {
 	}
 	_, _, e := unix.Syscall6(unix.SYS_MOUNT, uintptr(unsafe.Pointer(s)), uintptr(unsafe.Pointer(t)),
 		uintptr(unsafe.Pointer(f)), flags, uintptr(unsafe.Pointer(d)), 0)
-	if e != 0 {
-		return e
-	}
-	return nil
+	return errnoErr(e)
 }
 
 // ptrOrNil is a C string, or NULL for "". A NUL inside s is EINVAL.
@@ -150,15 +137,13 @@ func firstErr(errs ...error) error {
 }
 
 func sysUmount(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("umount", p, func() error { return unix.Unmount(p, 0) })
+	return pathCall("umount", a.Str(0), func(p string) error { return unix.Unmount(p, 0) })
 }
 
 func sysUmount2(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	return pathCall("umount2", p, func() error { return unix.Unmount(p, int(a.Int(1))) })
+	return pathCall("umount2", a.Str(0), func(p string) error { return unix.Unmount(p, int(a.Int(1))) })
 }
 
 func sysPivotRoot(_ Node, a Args) (any, error) {
-	return pathCall("pivot_root", a.Str(0), func() error { return unix.PivotRoot(a.Str(0), a.Str(1)) })
+	return pathCall("pivot_root", a.Str(0), func(newRoot string) error { return unix.PivotRoot(newRoot, a.Str(1)) })
 }

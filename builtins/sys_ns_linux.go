@@ -18,11 +18,12 @@ func userNSError(op string) error {
 // call, fork and exec runs on. clone_newns implies CLONE_FS in the kernel.
 func sysUnshare(n Node, a Args) (any, error) {
 	flags := int(a.Int(0))
-	if _, isRec := a.Value(len(a) - 1).(Record); a.Has(1) && !isRec {
-		return nil, &ArgError{Call: "unshare", N: 2, Name: "maps", Msg: "want a record {uid: \"0 1000 1\", gid: …}"}
+	maps, err := optRecord(a, 1, "unshare", "maps", "{uid: \"0 1000 1\", gid: …}")
+	if err != nil {
+		return nil, err
 	}
 	if flags&unix.CLONE_NEWUSER != 0 {
-		return ok(n.UnshareUser(a.Int(0), mapsArg(a)))
+		return ok(n.UnshareUser(a.Int(0), maps))
 	}
 	if a.Has(1) {
 		return nil, &ArgError{Call: "unshare", N: 2, Name: "maps", Msg: "only with clone_newuser"}
@@ -60,13 +61,4 @@ func nsType(fd int) int {
 		return 0
 	}
 	return t
-}
-
-// mapsArg is unshare's optional maps record.
-func mapsArg(a Args) Record {
-	if !a.Has(1) {
-		return nil
-	}
-	r, _ := a.Value(1).(Record)
-	return r
 }

@@ -194,10 +194,7 @@ func execveat(fd int64, argv, env []*byte) error {
 	empty := [1]byte{}
 	_, _, e := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])),
 		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&env[0])), unix.AT_EMPTY_PATH, 0)
-	if e != 0 {
-		return e
-	}
-	return nil
+	return errnoErr(e)
 }
 
 func errorsIsAny(err error, errnos ...syscall.Errno) bool {

@@ -116,16 +116,22 @@ func sysPrctl(_ Node, a Args) (any, error) {
 
 // rawSyscall6 makes a syscall, retrying EINTR, keeping its name and errno.
 func rawSyscall6(name string, nr, a1, a2, a3, a4, a5, a6 uintptr) (uintptr, error) {
-	for {
-		r, _, errno := unix.Syscall6(nr, a1, a2, a3, a4, a5, a6)
-		if errno == unix.EINTR {
-			continue
-		}
-		if errno != 0 {
-			return r, sysErr(name, errno)
-		}
-		return r, nil
+	var r uintptr
+	err := retry(func() error {
+		var e unix.Errno
+		r, _, e = unix.Syscall6(nr, a1, a2, a3, a4, a5, a6)
+		return errnoErr(e)
+	})
+	return r, sysErr(name, err)
+}
+
+// errnoErr is a raw syscall's errno as an error: nil for 0, so that a
+// success is not a non-nil error holding Errno(0).
+func errnoErr(e unix.Errno) error {
+	if e != 0 {
+		return e
 	}
+	return nil
 }
 
 func sysPtrace(_ Node, a Args) (any, error) {

@@ -79,21 +79,24 @@ func (c *Call) Signature() string {
 	return b.String()
 }
 
-var byName, numbers = func() (map[string]*Call, map[string]int) {
-	m := make(map[string]*Call, len(Table))
-	n := make(map[string]int, len(Table))
+// index maps each call's name to its row in Table; Lookup and Number both
+// read it.
+var index = func() map[string]int {
+	m := make(map[string]int, len(Table))
 	for i := range Table {
-		m[Table[i].Name] = &Table[i]
-		n[Table[i].Name] = i
+		m[Table[i].Name] = i
 	}
-	return m, n
+	return m
 }()
 
 // Lookup finds a call by name.
 func Lookup(name string) (*Call, bool) {
-	c, ok := byName[name]
-	return c, ok
+	i, ok := index[name]
+	if !ok {
+		return nil, false
+	}
+	return &Table[i], true
 }
 
 // Number is a call's index in Table; nodes receive calls by number.
-func (c *Call) Number() int { return numbers[c.Name] }
+func (c *Call) Number() int { return index[c.Name] }

@@ -2,7 +2,8 @@ package builtins
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -29,12 +30,7 @@ type Const string
 
 // Keys returns the record's field names in sorted order.
 func (r Record) Keys() []string {
-	keys := make([]string, 0, len(r))
-	for k := range r {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return slices.Sorted(maps.Keys(r))
 }
 
 // Format renders v in the language's literal syntax, so that what is shown
