@@ -28,7 +28,7 @@ func (r *repl) replCommand(src string) bool {
 	}
 	switch fields[0] {
 	case ":tree":
-		r.pr.do(request{data: []byte(treeText(r.cfg.Host))})
+		r.pr.printf("%s", treeText(r.cfg.Host))
 	case ":async":
 		r.asyncCommand(fields[1:])
 	case ":help":
@@ -65,12 +65,4 @@ func treeText(h Host) string {
 	var b strings.Builder
 	drawTree(&b, h.Processes())
 	return b.String()
-}
-
-// interactive says whether the REPL runs on a terminal.
-func (r *repl) interactive() bool {
-	if r.cfg.Terminal != nil {
-		return r.cfg.Terminal()
-	}
-	return r.rl.Config.FuncIsTerminal()
 }

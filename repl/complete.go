@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/alsh/alsh/builtins"
@@ -91,13 +92,14 @@ func (c *completer) commandWords() []string {
 	return slices.Compact(words)
 }
 
-// argument lists what argument i of a command may be.
+// argument lists what argument i of a command may be. exit is also a
+// language builtin whose first argument may be a status, not a pipeline.
 func (c *completer) argument(command string, i int, word string) []string {
-	if tc, ok := builtins.Lookup(command); ok && command != "exit" {
+	if _, ok := builtins.Lookup(command); ok && command != "exit" {
 		if i == 0 {
 			return withSpace(c.pipelines())
 		}
-		return c.tableArg(tc, i-1, word)
+		return tableArg(command, i, word)
 	}
 	switch {
 	case command == "help" && i == 0:
@@ -112,17 +114,25 @@ func (c *completer) argument(command string, i int, word string) []string {
 	return nil
 }
 
-// tableArg lists what a call's argument may be: the constants of its
-// table, or paths for a path in a string.
-func (c *completer) tableArg(tc *builtins.Call, i int, word string) []string {
-	if i >= len(tc.Args) {
-		return nil
+// callArg returns the call table's description of argument i of a
+// call as the statement counts it: 0 is the pipeline, which the table
+// does not list, so the table's arguments start at 1.
+func callArg(command string, i int) (builtins.Arg, bool) {
+	tc, ok := builtins.Lookup(command)
+	if !ok || i < 1 || i > len(tc.Args) {
+		return builtins.Arg{}, false
 	}
-	a := tc.Args[i]
+	return tc.Args[i-1], true
+}
+
+// tableArg lists what argument i of a call may be: the constants of its
+// table, or paths for a path in a string.
+func tableArg(command string, i int, word string) []string {
+	a, ok := callArg(command, i)
 	switch {
-	case a.Kind == builtins.Flags:
+	case ok && a.Kind == builtins.Flags:
 		return withSpace(builtins.ConstantNames(a.Table))
-	case a.Kind == builtins.Str && isPathArg(a.Name) && strings.HasPrefix(word, `"`):
+	case ok && a.Kind == builtins.Str && isPathArg(a.Name) && strings.HasPrefix(word, `"`):
 		return paths(word)
 	}
 	return nil
@@ -131,20 +141,19 @@ func (c *completer) tableArg(tc *builtins.Call, i int, word string) []string {
 // element lists what may go in a list that is argument i of a command:
 // the pids of a pipeline, or constants of a flags argument.
 func (c *completer) element(command string, i int, elems []string) []string {
-	tc, isCall := builtins.Lookup(command)
-	switch {
-	case isCall && i == 0, command == "wait" && i == 1:
+	_, isCall := builtins.Lookup(command)
+	if isCall && i == 0 || command == "wait" && i == 1 {
 		return c.childPids(elems)
-	case isCall && i-1 < len(tc.Args) && tc.Args[i-1].Kind == builtins.Flags:
-		return withSpace(builtins.ConstantNames(tc.Args[i-1].Table))
+	}
+	if a, ok := callArg(command, i); ok && a.Kind == builtins.Flags {
+		return withSpace(builtins.ConstantNames(a.Table))
 	}
 	return nil
 }
 
 // field lists the fields of a record argument (rlimit's cur and max).
 func (c *completer) field(command string, i int) []string {
-	tc, ok := builtins.Lookup(command)
-	if ok && i >= 1 && i-1 < len(tc.Args) && tc.Args[i-1].Kind == builtins.Rlimit {
+	if a, ok := callArg(command, i); ok && a.Kind == builtins.Rlimit {
 		return []string{"cur: ", "max: "}
 	}
 	return nil
@@ -159,10 +168,21 @@ func isPathArg(name string) bool {
 	return strings.Contains(name, "path")
 }
 
+// withSpace ends each word with the space that must follow it, so that
+// a unique completion leaves the cursor ready for the next word.
 func withSpace(words []string) []string {
 	out := make([]string, len(words))
 	for i, w := range words {
 		out[i] = w + " "
+	}
+	return out
+}
+
+// prefixed puts prefix before each word.
+func prefixed(prefix string, words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		out[i] = prefix + w
 	}
 	return out
 }
@@ -186,7 +206,7 @@ func (c *completer) childPids(elems []string) []string {
 	for _, p := range c.r.cfg.Host.Processes() {
 		pl := p.Pipeline
 		if len(pl) == len(prefix)+1 && slices.Equal(pl[:len(prefix)], prefix) {
-			out = append(out, strconvItoa(pl[len(pl)-1]))
+			out = append(out, strconv.Itoa(pl[len(pl)-1]))
 		}
 	}
 	return out
@@ -207,44 +227,43 @@ func (c *completer) pids(elems []string) ([]int, bool) {
 	return out, true
 }
 
-// value is the value of a number or a variable written in the line.
+// value is the value of a number or a variable written in the line. A
+// number is read as the language reads it (lang.Int), so that a pid the
+// language would refuse offers no children.
 func (c *completer) value(s string) (any, bool) {
 	if name, ok := strings.CutPrefix(s, "$"); ok {
 		return c.r.interp.Var(name)
 	}
-	n, err := parseInt(s)
-	return n, err == nil
+	var n lang.Int
+	err := n.Capture([]string{s})
+	return int64(n), err == nil
 }
 
 // variables completes $name and $name.field.
 func (c *completer) variables(word string) []string {
 	name, path, dotted := strings.Cut(word[1:], ".")
 	if !dotted {
-		var out []string
-		for _, v := range c.r.interp.Vars() {
-			out = append(out, "$"+v)
-		}
-		return out
+		return prefixed("$", c.r.interp.Vars())
 	}
-	v, ok := c.r.interp.Var(name)
-	parts := strings.Split(path, ".")
-	for _, p := range parts[:len(parts)-1] {
-		rec, isRec := v.(builtins.Record)
-		if !ok || !isRec {
-			return nil
-		}
-		v, ok = rec[p]
-	}
-	rec, isRec := v.(builtins.Record)
-	if !ok || !isRec {
+	fields := strings.Split(path, ".")
+	rec, ok := c.record(name, fields[:len(fields)-1])
+	if !ok {
 		return nil
 	}
-	base := word[:strings.LastIndex(word, ".")+1]
-	var out []string
-	for _, k := range rec.Keys() {
-		out = append(out, base+k)
+	return prefixed(word[:strings.LastIndex(word, ".")+1], rec.Keys())
+}
+
+// record follows fields from a variable to the record they name. A
+// missing field or a value that is not a record reads as a nil Record,
+// whose every lookup fails, so the walk needs no early return.
+func (c *completer) record(name string, fields []string) (builtins.Record, bool) {
+	v, ok := c.r.interp.Var(name)
+	for _, f := range fields {
+		rec, _ := v.(builtins.Record)
+		v, ok = rec[f]
 	}
-	return out
+	rec, isRec := v.(builtins.Record)
+	return rec, ok && isRec
 }
 
 // paths completes a path in a string being typed: directories end with

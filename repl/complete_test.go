@@ -57,8 +57,12 @@ func testCompleter(t *testing.T) *completer {
 
 func TestComplete(t *testing.T) {
 	dir := t.TempDir()
-	os.Mkdir(filepath.Join(dir, "jail"), 0o755)
-	os.WriteFile(filepath.Join(dir, "jail.conf"), nil, 0o644)
+	if err := os.Mkdir(filepath.Join(dir, "jail"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "jail.conf"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	c := testCompleter(t)
 	tests := []struct {
 		line string
@@ -79,6 +83,7 @@ func TestComplete(t *testing.T) {
 		{line: "getpid [200 ", want: []string{"300"}},
 		{line: "getpid [$c ", want: []string{"300"}},
 		{line: "getpid [$c 3", want: []string{"300"}},
+		{line: "getpid [0310 "}, // octal 200, but the language refuses a leading 0
 		{line: "print $", has: []string{"$c", "$rec", "$name", "$args"}},
 		{line: "print $re", want: []string{"$rec"}},
 		{line: "print $rec.", want: []string{"$rec.ns", "$rec.pid"}},

@@ -25,7 +25,8 @@ type history struct {
 // when the REPL is not on a terminal.
 func (r *repl) openHistory() *history {
 	h := &history{path: r.historyPath()}
-	if !r.interactive() {
+	// readline set FuncIsTerminal to Config.Terminal, or to its own check
+	if !r.rl.Config.FuncIsTerminal() {
 		h.path = ""
 	}
 	if h.path == "" {

@@ -3,7 +3,7 @@ package repl
 import (
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -125,7 +125,7 @@ func (p *printer) run() {
 			p.printMessages()
 		case <-p.flushC:
 			p.flushC = nil
-			p.flushPartial(nil)
+			p.flushPartial()
 		}
 	}
 }
@@ -136,7 +136,7 @@ func (p *printer) serve(q request) bool {
 	switch {
 	case q.stop:
 		p.printMessages()
-		p.flushPartial(nil)
+		p.flushPartial()
 		return true
 	case q.editing != nil:
 		p.printMessages()
@@ -224,16 +224,18 @@ func (p *printer) format(b *strings.Builder, m builtins.Message) {
 // takePartial prints the unfinished lines of one pipeline (all if nil).
 func (p *printer) takePartial(b *strings.Builder, pipeline []int) {
 	for key, pl := range p.partial {
-		if pipeline == nil || pipelineString(pl.pipeline) == pipelineString(pipeline) {
+		if pipeline == nil || slices.Equal(pl.pipeline, pipeline) {
 			writeLine(b, pl.pipeline, pl.kind, pl.text)
 			delete(p.partial, key)
 		}
 	}
 }
 
-func (p *printer) flushPartial(pipeline []int) {
+// flushPartial prints every unfinished line as it is: its rest is late,
+// or the printer stops.
+func (p *printer) flushPartial() {
 	var b strings.Builder
-	p.takePartial(&b, pipeline)
+	p.takePartial(&b, nil)
 	p.write([]byte(b.String()), false)
 }
 
@@ -259,9 +261,9 @@ func hasControl(s string) bool {
 
 // pipelineString renders a pipeline as the language writes it: [12 34].
 func pipelineString(pl []int) string {
-	parts := make([]string, len(pl))
+	list := make([]any, len(pl))
 	for i, pid := range pl {
-		parts[i] = strconv.Itoa(pid)
+		list[i] = pid
 	}
-	return "[" + strings.Join(parts, " ") + "]"
+	return builtins.Format(list)
 }

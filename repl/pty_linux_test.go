@@ -3,6 +3,7 @@ package repl_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -68,8 +69,15 @@ type session struct {
 	done chan struct{}
 }
 
-// startSession starts the REPL with its state (history) in stateDir.
-func startSession(t *testing.T, stateDir string) *session {
+// startSession starts the REPL with a history of its own, which no
+// other test sees.
+func startSession(t *testing.T) *session {
+	t.Helper()
+	return startSessionIn(t, t.TempDir())
+}
+
+// startSessionIn starts the REPL with its state (history) in stateDir.
+func startSessionIn(t *testing.T, stateDir string) *session {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), childEnv+"=1", "XDG_STATE_HOME="+stateDir, "TERM=xterm")
@@ -102,6 +110,13 @@ func (s *session) kill() {
 	s.cmd.Process.Kill()
 	s.cmd.Wait()
 	s.tty.Close()
+}
+
+// enter types line and Return, then waits for want as expect does.
+func (s *session) enter(line, want string) string {
+	s.t.Helper()
+	s.send(line + "\r")
+	return s.expect(want)
 }
 
 // send types text on the terminal.
@@ -166,8 +181,11 @@ func (s *session) wait() int {
 		s.t.Fatalf("the REPL did not exit:\n%s", s.screen())
 	}
 	err := s.cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); ok {
+	if ee, ok := errors.AsType[*exec.ExitError](err); ok {
 		return ee.ExitCode()
+	}
+	if err != nil {
+		s.t.Fatalf("waiting for the REPL: %v", err)
 	}
 	return 0
 }

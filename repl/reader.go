@@ -65,12 +65,8 @@ func (r *repl) lineError(err error, lines []string) error {
 // showParseError prints a syntax error with a caret under its column.
 func (r *repl) showParseError(src string, err error) {
 	pe, ok := errors.AsType[*lang.ParseError](err)
-	if !ok || pe.Pos.Line < 1 {
-		r.pr.errorf("error: %v\n", err)
-		return
-	}
 	lines := strings.Split(src, "\n")
-	if pe.Pos.Line > len(lines) {
+	if !ok || pe.Pos.Line < 1 || pe.Pos.Line > len(lines) {
 		r.pr.errorf("error: %v\n", err)
 		return
 	}

@@ -127,9 +127,10 @@ func (r *repl) openReadline() error {
 	return nil
 }
 
+// close releases the terminal. The loop only returns through leave,
+// which has already stopped the Host's deliveries.
 func (r *repl) close() {
 	r.stopSig()
-	r.host.setAsync(false)
 	r.pr.close()
 	r.stdin.Close()
 	closeEditor(r.rl)

@@ -1,9 +1,6 @@
 package repl
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // token is a piece of the line before the cursor, as completion sees it.
 type token struct {
@@ -192,11 +189,3 @@ func closeFrame(stack []*frame) []*frame {
 	}
 	return stack
 }
-
-// parseInt reads an integer as the language writes it: decimal, 0x hex,
-// 0o or leading-0 octal, 0b binary, with _ separators.
-func parseInt(s string) (int64, error) {
-	return strconv.ParseInt(s, 0, 64)
-}
-
-func strconvItoa(n int) string { return strconv.Itoa(n) }
