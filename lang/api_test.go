@@ -107,9 +107,25 @@ func TestBuiltinExamples(t *testing.T) {
 	for name, example := range lang.BuiltinExamples() {
 		in := lang.New(langtest.New(), lang.Options{ReadFile: func(string) ([]byte, error) { return nil, nil }})
 		setup := "$c = fork []\nexecvp [$c] \"cat\" [\"cat\"]\nstdin [$c] \"ready\"\n"
-		err := run(t, in, context.Background(), setup+example)
-		var exit lang.ExitStatus
-		if err != nil && !(name == "fail" || errors.As(err, &exit)) {
+		checkExample(t, name, example, run(t, in, context.Background(), setup+example))
+	}
+}
+
+// checkExample checks how an example ended: fail fails, exit exits, and
+// every other example succeeds.
+func checkExample(t *testing.T, name, example string, err error) {
+	t.Helper()
+	switch name {
+	case "fail":
+		if e, ok := errors.AsType[*lang.Error](err); !ok || e.Name != "error" {
+			t.Errorf("%s: example %q: err = %v, want a *lang.Error named error", name, example, err)
+		}
+	case "exit":
+		if _, ok := errors.AsType[lang.ExitStatus](err); !ok {
+			t.Errorf("%s: example %q: err = %v, want an ExitStatus", name, example, err)
+		}
+	default:
+		if err != nil {
 			t.Errorf("%s: example %q: %v", name, example, err)
 		}
 	}

@@ -69,6 +69,20 @@ func arity(c *Call, args []any, min, max int) error {
 	return nil
 }
 
+// only returns the single argument of a builtin that takes one, as a T.
+// want is the start of the message when it is not a T ("want a string").
+func only[T any](c *Call, args []any, want string) (T, error) {
+	var zero T
+	if err := arity(c, args, 1, 1); err != nil {
+		return zero, err
+	}
+	v, ok := args[0].(T)
+	if !ok {
+		return zero, usageError(c, "%s, got %s", want, describe(args[0]))
+	}
+	return v, nil
+}
+
 // intArg reads argument i as an int.
 func intArg(c *Call, args []any, i int) (int64, error) {
 	n, ok := args[i].(int64)
@@ -88,10 +102,7 @@ func doPrint(r *run, c *Call, args []any) (any, error) {
 }
 
 func doSleep(r *run, c *Call, args []any) (any, error) {
-	if err := arity(c, args, 1, 1); err != nil {
-		return nil, err
-	}
-	ms, err := intArg(c, args, 0)
+	ms, err := only[int64](c, args, "argument 1: want int")
 	if err != nil {
 		return nil, err
 	}
@@ -114,10 +125,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 func doRand(r *run, c *Call, args []any) (any, error) {
-	if err := arity(c, args, 1, 1); err != nil {
-		return nil, err
-	}
-	n, err := intArg(c, args, 0)
+	n, err := only[int64](c, args, "argument 1: want int")
 	if err != nil {
 		return nil, err
 	}
@@ -221,12 +229,9 @@ func doFail(r *run, c *Call, args []any) (any, error) {
 }
 
 func doTrim(r *run, c *Call, args []any) (any, error) {
-	if err := arity(c, args, 1, 1); err != nil {
+	s, err := only[string](c, args, "want a string")
+	if err != nil {
 		return nil, err
-	}
-	s, ok := args[0].(string)
-	if !ok {
-		return nil, usageError(c, "want a string, got %s", describe(args[0]))
 	}
 	return strings.TrimSpace(s), nil
 }

@@ -185,12 +185,9 @@ func doPs(r *run, c *Call, args []any) (any, error) {
 }
 
 func doSource(r *run, c *Call, args []any) (any, error) {
-	if err := arity(c, args, 1, 1); err != nil {
+	name, err := only[string](c, args, "want a file name string")
+	if err != nil {
 		return nil, err
-	}
-	name, ok := args[0].(string)
-	if !ok {
-		return nil, usageError(c, "want a file name string, got %s", describe(args[0]))
 	}
 	data, err := r.in.opts.ReadFile(r.in.resolve(name))
 	if err != nil {

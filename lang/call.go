@@ -27,7 +27,12 @@ func (r *run) call(c *Call) (any, error) {
 	if len(c.Args) == 0 {
 		return builtins.Const(c.Name), nil
 	}
-	return nil, mistake(c.Pos, "unknown command %s%s", c.Name, suggest(c.Name, r.commandNames()))
+	return nil, r.unknownCommand(c)
+}
+
+// unknownCommand is the mistake of calling a name that is no command.
+func (r *run) unknownCommand(c *Call) error {
+	return mistake(c.Pos, "unknown command %s%s", c.Name, suggest(c.Name, r.commandNames()))
 }
 
 func (r *run) args(c *Call) ([]any, error) {

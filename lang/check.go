@@ -12,7 +12,7 @@ import (
 func check(p *Program) error {
 	c := &checker{}
 	c.stmts(p.Stmts)
-	if c.err != nil {
+	if c.err != nil { // a nil *ParseError is not a nil error
 		return c.err
 	}
 	return nil

@@ -90,14 +90,18 @@ func cmpCall(c *CmpExpr) *Call {
 	return c.Left.Left.Left.Call
 }
 
-// bareCall returns the call when an expression is just one call.
-func bareCall(e *Expr) *Call {
+// singleCmp returns the comparison when an expression is just one.
+func singleCmp(e *Expr) *CmpExpr {
 	if len(e.Terms) != 1 || len(e.Terms[0].Terms) != 1 {
 		return nil
 	}
-	n := e.Terms[0].Terms[0]
-	if n.Cmp == nil {
-		return nil
+	return e.Terms[0].Terms[0].Cmp
+}
+
+// bareCall returns the call when an expression is just one call.
+func bareCall(e *Expr) *Call {
+	if c := singleCmp(e); c != nil {
+		return cmpCall(c)
 	}
-	return cmpCall(n.Cmp)
+	return nil
 }

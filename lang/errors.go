@@ -88,11 +88,10 @@ func classify(name string, err error) (kind, msg string) {
 		n := builtins.ErrnoName(errno)
 		return n, fmt.Sprintf("%s: %s: %s%s", name, n, errno.Error(), errnoDetail(name, err, errno))
 	}
-	var named *namedError
-	if errors.As(err, &named) && named.raw {
-		return named.name, named.msg
-	}
-	if errors.As(err, &named) {
+	if named, ok := errors.AsType[*namedError](err); ok {
+		if named.raw {
+			return named.name, named.msg
+		}
 		return named.name, prefixed(name, err)
 	}
 	for _, s := range sentinelNames {

@@ -46,29 +46,31 @@ func (r *run) cmp(c *CmpExpr) (any, error) {
 	return compare(c.Pos, c.Op, left, right)
 }
 
-func (r *run) sum(s *SumExpr) (any, error) {
-	acc, err := r.prod(s.Left)
-	for _, op := range s.Rest {
-		if err != nil {
-			return nil, err
-		}
-		var right any
-		if right, err = r.prod(op.Right); err == nil {
-			acc, err = arith(op.Pos, op.Op, acc, right)
-		}
-	}
-	return acc, err
+func (r *run) sum(s *SumExpr) (any, error) { return leftAssoc(r.prod, s.Left, s.Rest) }
+
+func (r *run) prod(p *ProdExpr) (any, error) { return leftAssoc(r.unary, p.Left, p.Rest) }
+
+// operation is one step of a left-associative chain (SumOp, ProdOp): its
+// operator and right operand, of the operand type T.
+type operation[T any] interface {
+	parts() (pos lexer.Position, op string, right T)
 }
 
-func (r *run) prod(p *ProdExpr) (any, error) {
-	acc, err := r.unary(p.Left)
-	for _, op := range p.Rest {
+func (o *SumOp) parts() (lexer.Position, string, *ProdExpr) { return o.Pos, o.Op, o.Right }
+func (o *ProdOp) parts() (lexer.Position, string, *Unary)   { return o.Pos, o.Op, o.Right }
+
+// leftAssoc evaluates left op right op right … from the left, so that
+// sums and products share one loop.
+func leftAssoc[T any, O operation[T]](eval func(T) (any, error), left T, rest []O) (any, error) {
+	acc, err := eval(left)
+	for _, o := range rest {
 		if err != nil {
 			return nil, err
 		}
+		pos, op, operand := o.parts()
 		var right any
-		if right, err = r.unary(op.Right); err == nil {
-			acc, err = arith(op.Pos, op.Op, acc, right)
+		if right, err = eval(operand); err == nil {
+			acc, err = arith(pos, op, acc, right)
 		}
 	}
 	return acc, err
@@ -217,12 +219,5 @@ func describe(v any) string {
 	if v == nil {
 		return "ok"
 	}
-	return typeName(v) + " " + builtins.Format(v)
-}
-
-func typeName(v any) string {
-	if _, ok := v.(bool); ok {
-		return "bool"
-	}
-	return builtins.TypeName(v)
+	return builtins.TypeName(v) + " " + builtins.Format(v)
 }

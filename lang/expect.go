@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -34,7 +35,7 @@ func (r *run) expect(s *Expect) error {
 // expectFailure checks that a call fails with the named error.
 func (r *run) expectFailure(s *Expect) error {
 	if !r.isCommand(s.Call) {
-		return mistake(s.Call.Pos, "unknown command %s%s", s.Call.Name, suggest(s.Call.Name, r.commandNames()))
+		return r.unknownCommand(s.Call)
 	}
 	_, err := r.call(s.Call)
 	var e *Error
@@ -90,20 +91,13 @@ func (r *run) expectFailed(s *Expect, format string, args ...any) error {
 	return &Error{Pos: s.Pos, Name: "expect", Msg: msg, callFailed: true}
 }
 
-// quote returns the source text of an expect after the keyword.
+// quote returns the source text of an expect after the keyword, its
+// lines (and backslash-newlines) joined into one.
 func (r *run) quote(from, to lexer.Position) string {
 	if from.Offset < 0 || to.Offset > len(r.src) || from.Offset >= to.Offset {
 		return "…"
 	}
-	text := r.src[from.Offset:to.Offset]
-	text = trimKeyword(text, "expect")
-	return collapseSpace(text)
-}
-
-// singleCmp returns the comparison when an expression is just one.
-func singleCmp(e *Expr) *CmpExpr {
-	if len(e.Terms) != 1 || len(e.Terms[0].Terms) != 1 {
-		return nil
-	}
-	return e.Terms[0].Terms[0].Cmp
+	text := strings.TrimPrefix(strings.TrimSpace(r.src[from.Offset:to.Offset]), "expect")
+	text = strings.ReplaceAll(text, "\\\n", " ")
+	return strings.Join(strings.Fields(text), " ")
 }

@@ -3,6 +3,8 @@ package lang
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/alsh/alsh/builtins"
@@ -58,7 +60,7 @@ func helpIndex(w io.Writer, procs []string) {
 	for _, g := range groups {
 		fmt.Fprintf(w, "%-12s %s\n", g+":", strings.Join(byGroup[g], " "))
 	}
-	fmt.Fprintf(w, "%-12s %s\n", "language:", strings.Join(sortedKeys(builtinFuncs), " "))
+	fmt.Fprintf(w, "%-12s %s\n", "language:", strings.Join(slices.Sorted(maps.Keys(builtinFuncs)), " "))
 	fmt.Fprintf(w, "%-12s %s\n", "keywords:", strings.Join(keywords, " "))
 	if len(procs) > 0 {
 		fmt.Fprintf(w, "%-12s %s\n", "procedures:", strings.Join(procs, " "))
@@ -89,8 +91,8 @@ func helpOne(w io.Writer, name string) bool {
 // BuiltinExamples returns each builtin's example line, for tests.
 func BuiltinExamples() map[string]string {
 	out := map[string]string{}
-	for _, name := range sortedKeys(builtinFuncs) {
-		out[name] = builtinFuncs[name].example
+	for name, b := range builtinFuncs {
+		out[name] = b.example
 	}
 	return out
 }

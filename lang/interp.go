@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -68,12 +69,8 @@ func New(host Host, opts Options) *Interp {
 	if opts.Rand == nil {
 		opts.Rand = rand.Int64N
 	}
-	args := make([]any, len(opts.Args))
-	for i, a := range opts.Args {
-		args[i] = a
-	}
 	return &Interp{host: host, opts: opts,
-		globals: map[string]any{"args": args}, procs: map[string]procDef{}}
+		globals: map[string]any{"args": normalize(opts.Args)}, procs: map[string]procDef{}}
 }
 
 // Run runs a parsed program. It returns nil, an ExitStatus (exit N), a
@@ -99,7 +96,7 @@ func (in *Interp) Run(ctx context.Context, p *Program) error {
 }
 
 // Vars lists the names of the global variables, without the $, sorted.
-func (in *Interp) Vars() []string { return sortedKeys(in.globals) }
+func (in *Interp) Vars() []string { return slices.Sorted(maps.Keys(in.globals)) }
 
 // Var returns a global variable's value.
 func (in *Interp) Var(name string) (any, bool) {
@@ -108,16 +105,7 @@ func (in *Interp) Var(name string) (any, bool) {
 }
 
 // Procs lists the names of the defined procedures, sorted.
-func (in *Interp) Procs() []string { return sortedKeys(in.procs) }
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func (in *Interp) Procs() []string { return slices.Sorted(maps.Keys(in.procs)) }
 
 // run is the state of one running program or procedure call.
 type run struct {
@@ -158,7 +146,7 @@ func Commands() []string {
 			names = append(names, name)
 		}
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 

@@ -1,6 +1,10 @@
 package lang
 
-import "github.com/alecthomas/participle/v2/lexer"
+import (
+	"strings"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
 
 // keywords are the reserved words; they never name a call or a constant.
 var keywords = []string{"if", "else", "for", "in", "while", "proc", "return",
@@ -20,11 +24,10 @@ var alshLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Unterminated", Pattern: `["'][\s\S]*`},
 	{Name: "Var", Pattern: `\$[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)*`},
 	{Name: "Int", Pattern: `-?[0-9][0-9A-Za-z_]*`},
-	{Name: "Keyword", Pattern: `(if|else|for|in|while|proc|return|break|continue|try|catch|expect|and|or|not|true|false|ok)\b`},
+	// Built from keywords, so that the list and the lexer cannot disagree.
+	{Name: "Keyword", Pattern: `(` + strings.Join(keywords, "|") + `)\b`},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
 	{Name: "Op", Pattern: `==|!=|<=|>=|[-+*/%<>=:;,\[\]{}()]`},
 	// Anything else is one unexpected character, reported by the parser.
 	{Name: "Char", Pattern: `[\s\S]`},
 })
-
-// isKeyword says whether s is reserved.

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"cmp"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -89,29 +90,19 @@ func equal(a, b any) bool {
 		y, ok := b.(builtins.Const)
 		return ok && strings.EqualFold(string(x), string(y))
 	}
-	return typeName(a) == typeName(b) && builtins.Format(a) == builtins.Format(b)
+	return builtins.TypeName(a) == builtins.TypeName(b) && builtins.Format(a) == builtins.Format(b)
 }
 
 func order(a, b any) (int, bool) {
 	switch a := a.(type) {
 	case int64:
 		if b, ok := b.(int64); ok {
-			return cmp3(a, b), true
+			return cmp.Compare(a, b), true
 		}
 	case string:
 		if b, ok := b.(string); ok {
-			return cmp3(a, b), true
+			return cmp.Compare(a, b), true
 		}
 	}
 	return 0, false
-}
-
-func cmp3[T int64 | string](a, b T) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -9,6 +9,14 @@ import (
 	"github.com/alecthomas/participle/v2/lexer"
 )
 
+// The token types that parse errors are told apart by.
+var (
+	tokNL           = alshLexer.Symbols()["NL"]
+	tokWhitespace   = alshLexer.Symbols()["Whitespace"]
+	tokContinuation = alshLexer.Symbols()["Continuation"]
+	tokUnterminated = alshLexer.Symbols()["Unterminated"]
+)
+
 var parser = participle.MustBuild[Program](
 	participle.Lexer(alshLexer),
 	participle.Elide("Comment", "Continuation", "Whitespace"),
@@ -79,7 +87,7 @@ func parseError(err error, src string) *ParseError {
 	var unexpected *participle.UnexpectedTokenError
 	if errors.As(err, &unexpected) {
 		pe.Msg, pe.incomplete = describeUnexpected(unexpected.Unexpected, pe.Msg)
-		pe.unterminated = unexpected.Unexpected.Type == alshLexer.Symbols()["Unterminated"]
+		pe.unterminated = unexpected.Unexpected.Type == tokUnterminated
 		if pe.unterminated {
 			pe.quote = unexpected.Unexpected.Value[:1]
 		}
@@ -93,9 +101,9 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 	switch {
 	case tok.EOF():
 		return "unexpected end of input" + expected(msg), true
-	case tok.Type == alshLexer.Symbols()["Unterminated"]:
+	case tok.Type == tokUnterminated:
 		return "unterminated string", true
-	case tok.Type == alshLexer.Symbols()["NL"]:
+	case tok.Type == tokNL:
 		return "unexpected newline" + expected(msg), false
 	}
 	return fmt.Sprintf("unexpected %q%s", tok.Value, expected(msg)), false
@@ -128,18 +136,17 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 	if err != nil {
 		return lexer.Position{}, false
 	}
-	cont := alshLexer.Symbols()["Continuation"]
 	var last lexer.Token
 	for {
 		tok, err := lex.Next()
 		if err != nil || tok.EOF() {
 			break
 		}
-		if tok.Type != alshLexer.Symbols()["Whitespace"] {
+		if tok.Type != tokWhitespace {
 			last = tok
 		}
 	}
-	return last.Pos, last.Type == cont && last.Value != ""
+	return last.Pos, last.Type == tokContinuation && last.Value != ""
 }
 
 // closable says whether an input that stops inside a string can still be

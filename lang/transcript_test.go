@@ -130,14 +130,16 @@ func (s *session) output(line string) {
 	}
 }
 
+// hostSentinels are the engine's errors a host file can name.
+var hostSentinels = map[string]error{"badpid": builtins.ErrBadPid, "filtered": builtins.ErrFiltered,
+	"unsupported": builtins.ErrUnsupported, "exited": builtins.ErrExited}
+
 func hostError(t *testing.T, call, name string) error {
 	if err, ok := langtest.Errno(call, name); ok {
 		return err
 	}
-	for _, e := range []error{builtins.ErrBadPid, builtins.ErrFiltered, builtins.ErrUnsupported, builtins.ErrExited} {
-		if e.Error() == name || name == "exited" && e == builtins.ErrExited {
-			return fmt.Errorf("%s: %w", call, e)
-		}
+	if e, ok := hostSentinels[name]; ok {
+		return fmt.Errorf("%s: %w", call, e)
 	}
 	t.Fatalf("host: unknown error %s", name)
 	return nil

@@ -4,7 +4,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -41,7 +40,9 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged] and [busybox].
+// condition answers [privileged] and [busybox]. Any other name is an
+// error, so that a misspelt condition cannot skip a script unnoticed
+// (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
 	required := os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1"
 	switch cond {
@@ -58,8 +59,7 @@ func condition(cond string) (bool, error) {
 		}
 		return err == nil, nil
 	}
-	_, err := exec.LookPath(cond)
-	return err == nil, nil
+	return false, fmt.Errorf("unknown condition %q", cond)
 }
 
 // busybox is the static busybox of Debian's busybox-static package.

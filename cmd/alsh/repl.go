@@ -9,8 +9,6 @@ import (
 	"github.com/alsh/alsh/repl"
 )
 
-func init() { runREPL = startREPL }
-
 // startREPL runs package repl on the terminal. withEngine ends alsh on
 // SIGINT; in the REPL, Ctrl-C must only cancel the entry that runs, so
 // the REPL takes SIGINT over: signal.Ignore undoes the earlier Notify and

@@ -33,13 +33,6 @@ options:
   --version          show the version
 `
 
-// runREPL runs the interactive REPL on a terminal with a started engine and
-// returns the exit status. The REPL (package repl) replaces it.
-var runREPL = func(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, args []string) int {
-	fmt.Fprintln(stdio[2], "alsh: interactive REPL not built yet")
-	return 2
-}
-
 // config is the parsed command line.
 type config struct {
 	exec    []string
@@ -108,7 +101,7 @@ func (c *config) run(stdio [3]*os.File) int {
 	}
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
 		if interactive {
-			return runREPL(ctx, stdio, eng, c.args)
+			return startREPL(ctx, stdio, eng, c.args)
 		}
 		return c.runProgram(ctx, stdio, eng, prog)
 	})
@@ -145,20 +138,19 @@ func (c *config) runProgram(ctx context.Context, stdio [3]*os.File, eng *engine.
 	return status(in.Run(ctx, prog), stdio[2])
 }
 
-// status maps how a program ended to an exit status, reporting errors.
+// status maps how a program ended to an exit status, reporting errors. A
+// syntax error (in a sourced file) is 2, as for the script itself.
 func status(err error, stderr io.Writer) int {
-	var exit lang.ExitStatus
-	var perr *lang.ParseError
-	switch {
-	case err == nil:
+	if err == nil {
 		return 0
-	case errors.As(err, &exit):
+	}
+	if exit, ok := errors.AsType[lang.ExitStatus](err); ok {
 		return int(exit)
-	case errors.As(err, &perr):
-		fmt.Fprintln(stderr, err)
-		return 2
 	}
 	fmt.Fprintln(stderr, err)
+	if _, ok := errors.AsType[*lang.ParseError](err); ok {
+		return 2
+	}
 	return 1
 }
 

@@ -7,8 +7,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -103,15 +105,13 @@ func (h *Host) Calls() []string {
 	return append([]string(nil), h.calls...)
 }
 
-// Errno returns the errno of a lowercase name (eperm), as a system call
-// fails with it.
+// Errno returns the errno of a name (eperm), as a system call fails with it.
 func Errno(call, name string) (error, bool) {
-	for e := syscall.Errno(1); e < 256; e++ {
-		if builtins.ErrnoName(e) == name {
-			return &os.SyscallError{Syscall: call, Err: e}, true
-		}
+	e, ok := builtins.ErrnoByName(name)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	return &os.SyscallError{Syscall: call, Err: e}, true
 }
 
 // Call implements lang.Host.
@@ -315,11 +315,9 @@ func (h *Host) Processes() []builtins.ProcInfo {
 	return out
 }
 
+// sorted lists the processes by pipeline, a parent before its children.
 func (h *Host) sorted() []*proc {
-	var list []*proc
-	for _, p := range h.procs {
-		list = append(list, p)
-	}
-	sortProcs(list)
-	return list
+	return slices.SortedFunc(maps.Values(h.procs), func(a, b *proc) int {
+		return slices.Compare(a.pipeline, b.pipeline)
+	})
 }
