@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -254,4 +256,116 @@ func procState(pid int) byte {
 		return 0
 	}
 	return s[i+2]
+}
+
+// On one CPU a node waits for its next call in recvmsg (awaitCalls). A
+// signal taken by any of its threads must end the wait and come as an
+// event at once, and the node must go on serving calls; so must a child's
+// exit. The wait is made long here (10 s), so that a signal that did not
+// end it would miss the events' 2 s. The root's threads all take SIGUSR1
+// (a booted proto-node's block it, but for the main thread's): each gets
+// one of its own.
+func TestAwaitingNodeReportsSignals(t *testing.T) {
+	onOneCPU(t)
+	t.Setenv(callWaitEnv, "10s")
+	e, ctx := start(t)
+	pid := hostPid(t, e, nil)
+	tids := threadsTaking(t, pid, unix.SIGUSR1)
+	if len(tids) < 2 {
+		t.Fatalf("threads of the root taking sigusr1: %v, want the main one and others", tids)
+	}
+	soon := func(pl []int) string {
+		return builtins.Format(call(t, e, ctx, pl, "event", int64(2000)))
+	}
+	for _, inWait := range []bool{true, false} {
+		for _, tid := range tids {
+			call(t, e, ctx, nil, "getpid") // the node waits in recvmsg again
+			if inWait {
+				waitInSyscall(t, pid, unix.SYS_RECVMSG)
+			}
+			if err := unix.Tgkill(pid, tid, unix.SIGUSR1); err != nil {
+				t.Fatalf("tgkill %d: %v", tid, err)
+			}
+			if ev := soon(nil); ev != `{signal: "sigusr1"}` {
+				t.Fatalf("signal to thread %d (node in its wait: %v): event = %s", tid, inWait, ev)
+			}
+		}
+	}
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, nil, "getpid")
+	call(t, e, ctx, c, "exit", int64(3))
+	if ev := soon(c); ev != `{exit_status: 3}` {
+		t.Fatalf("child's exit: event = %s", ev)
+	}
+	if got := call(t, e, ctx, nil, "getpid").(int64); int(got) != pid {
+		t.Fatalf("getpid = %d after the signals, want %d", got, pid)
+	}
+}
+
+// waitInSyscall waits until the main thread of pid is blocked in syscall
+// nr.
+func waitInSyscall(t *testing.T, pid int, nr int) {
+	t.Helper()
+	want := strconv.Itoa(nr) + " "
+	for range 2000 {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(string(b), want) {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("process %d not in syscall %d", pid, nr)
+}
+
+// threadsTaking lists the threads of pid that do not block sig.
+func threadsTaking(t *testing.T, pid int, sig unix.Signal) []int {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tids []int
+	for _, task := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, task.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if hex, ok := strings.CutPrefix(line, "SigBlk:\t"); ok {
+				if mask, err := strconv.ParseUint(hex, 16, 64); err == nil && mask&(1<<(sig-1)) == 0 {
+					tid, _ := strconv.Atoi(task.Name())
+					tids = append(tids, tid)
+				}
+			}
+		}
+	}
+	return tids
+}
+
+// onOneCPU runs the test process, and the nodes it starts, on CPU 0 with
+// GOMAXPROCS 1, as the pinned benchmarks do.
+func onOneCPU(t *testing.T) {
+	var one, all unix.CPUSet
+	one.Set(0)
+	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		t.Fatal(err)
+	}
+	setAffinity(&one)
+	old := runtime.GOMAXPROCS(1)
+	t.Cleanup(func() {
+		runtime.GOMAXPROCS(old)
+		setAffinity(&all)
+	})
+}
+
+func hostPid(t *testing.T, e *Engine, pl []int) int {
+	for _, p := range e.Processes() {
+		if slices.Equal(p.Pipeline, pl) {
+			return p.HostPid
+		}
+	}
+	t.Fatalf("no process %v", pl)
+	return 0
 }

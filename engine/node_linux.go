@@ -44,6 +44,8 @@ type node struct {
 	spareFlags int64         // clone flags of the last fork without maps; -1 before any
 	callID     uint32        // the call being served (an in-place re-execution answers it)
 	spin       bool          // spin for the next call before sleeping (spinWorthIt)
+	await      bool          // else wait for it in recvmsg (awaitCalls)
+	sigSeen    int64         // sigGen when the loop last read the signal pipe
 	discarded  map[int]bool  // spares let go of, reaped without an event
 	buf        []byte
 	oob        []byte
@@ -282,7 +284,7 @@ func (n *node) sendReady() error {
 	if n.lifeline < 0 {
 		oob = unix.UnixCredentials(&unix.Ucred{Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid()), Gid: uint32(unix.Getgid())})
 	}
-	return retryEINTR(func() error { return unix.Sendmsg(fdCtl, b, oob, nil, 0) })
+	return sendCtl(b, oob)
 }
 
 func (n *node) send(b []byte, fds []int) error {
@@ -290,7 +292,22 @@ func (n *node) send(b []byte, fds []int) error {
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
 	}
-	return retryEINTR(func() error { return unix.Sendmsg(fdCtl, b, oob, nil, 0) })
+	return sendCtl(b, oob)
+}
+
+// sendCtl writes one message to the driver. The socket may be
+// non-blocking for a while (sigHandler, see awaitCalls): a full one is
+// made blocking again, to wait for room.
+func sendCtl(b, oob []byte) error {
+	for {
+		err := unix.Sendmsg(fdCtl, b, oob, nil, 0)
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			ctlBlocking()
+		case !errors.Is(err, unix.EINTR):
+			return err
+		}
+	}
 }
 
 func retryEINTR(f func() error) error {
@@ -314,6 +331,9 @@ func (n *node) loop() {
 	for _, fd := range watch {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
 		unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+	}
+	if n.await = !n.spin && setCallWait(); n.await {
+		n.handleSignals() // notes sigGen, for awaitCalls
 	}
 	events := make([]unix.EpollEvent, len(watch))
 	for n.waitAndServe(events) {

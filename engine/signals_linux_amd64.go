@@ -63,8 +63,25 @@ func reignoreInChild() {
 	}
 }
 
-// startSignalPipe sends caught signals to the pipe's write end w.
-func startSignalPipe(w int) { sigPipeW = int64(w) }
+// sigMainTid is the node's main thread (its tid is the pid), which
+// sigHandler interrupts when a signal lands on another thread.
+//
+//lint:ignore U1000 used from assembly
+var sigMainTid int64
+
+// sigGen counts the signals sigHandler took (atomically).
+var sigGen int64
+
+// startSignalPipe sends caught signals to the pipe's write end w. It runs
+// on the main thread.
+func startSignalPipe(w int) {
+	sigMainTid = int64(unix.Gettid())
+	sigPipeW = int64(w)
+}
+
+// signalsInterruptMain: a caught signal ends a blocking syscall of the
+// main thread, whichever thread takes it (sigHandler).
+const signalsInterruptMain = true
 
 // setAction catches, ignores or defaults sig. Callers have checked that
 // the Go runtime does not own it (runtimeSignal).

@@ -15,6 +15,14 @@ import (
 
 var sigCh = make(chan os.Signal, 64)
 
+// signalsInterruptMain: a signal taken by another thread does not end a
+// blocking syscall of the main thread, so a node waits for calls in epoll
+// only (see node.awaitCall).
+const signalsInterruptMain = false
+
+// sigGen would count the signals taken; nothing waits on it here.
+var sigGen int64
+
 // startSignalPipe sends caught signals to the pipe's write end w.
 func startSignalPipe(w int) {
 	go func() {
