@@ -2,14 +2,14 @@ package builtins
 
 // processCalls: process and pipeline.
 var processCalls = []Call{
-	{Name: "fork", Group: "process", Result: Int, Man: "fork(2)",
+	{Name: "fork", NewProcess: true, Group: "process", Result: Int, Man: "fork(2)",
 		Summary: "create a child node; returns its pid",
 		Example: "$c = fork []"},
-	{Name: "clone", Group: "process", Args: []Arg{{"flags", Flags, "clone"}, {"maps", Any, ""}}, Optional: 1,
+	{Name: "clone", NewProcess: true, Group: "process", Args: []Arg{{"flags", Flags, "clone"}, {"maps", Any, ""}}, Optional: 1,
 		Result: Int, Man: "clone(2)",
 		Summary: "create a child node in new namespaces; maps {uid: \"0 1000 1\", gid: …} with clone_newuser",
 		Example: "$c = clone [] [clone_newpid clone_newns clone_newuts]"},
-	{Name: "spawn", Group: "process", Args: []Arg{{"file", Str, ""}, {"argv", Strs, ""}, {"opts", Any, ""}}, Optional: 1,
+	{Name: "spawn", NewProcess: true, Group: "process", Args: []Arg{{"file", Str, ""}, {"argv", Strs, ""}, {"opts", Any, ""}}, Optional: 1,
 		Result: Int, Man: "posix_spawn(3)",
 		Summary: "fork and exec a program in one step, with no node in between (faster); opts {env: [...], rlimits: {nofile: {cur: 0, max: 0}}, chroot: \"/jail\", chdir: \"/\", gid: N, uid: N} apply in that order before the exec",
 		Example: "$p = spawn [] \"cat\" [\"cat\"] {rlimits: {nofile: {cur: 16, max: 16}}}"},

@@ -50,6 +50,9 @@ type Call struct {
 	Example  string // a REPL line, checked by the tests
 	Where    Where
 	NoReturn bool // exec and exit: success is the node's control socket closing
+	// NewProcess: fork, clone and spawn, whose reply carries the new
+	// process's fds.
+	NewProcess bool
 	// Pure: the call changes nothing a child would inherit, so a node's
 	// spare child (option prefork) stays a faithful fork across it.
 	Pure bool

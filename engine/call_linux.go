@@ -7,6 +7,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -56,11 +57,20 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 			builtins.ErrNotNode, p, programName(p.argv))
 	}
 	id := e.nextID.Add(1)
-	msg, err := encodeCall(id, c.Number(), args)
+	buf := callBufs.Get().(*[]byte)
+	msg, err := encodeCall((*buf)[:0], id, c.Number(), args)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
-	r := p.ctl.call(ctx, deadline, id, msg, c.NoReturn, func(r *result) { e.register(p, r, c, args) })
+	var onFds func(*result)
+	if c.NewProcess {
+		onFds = func(r *result) { e.register(p, r, c, args) }
+	}
+	r := p.ctl.call(ctx, deadline, id, msg, c.NoReturn, onFds)
+	if cap(msg) <= maxPooledCall {
+		*buf = msg
+		callBufs.Put(buf)
+	}
 	if r.err != nil {
 		if errors.Is(r.err, context.DeadlineExceeded) {
 			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
@@ -77,6 +87,12 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 	}
 	return r.val, nil
 }
+
+// callBufs hold encoded calls: the socket has its copy once sent.
+var callBufs = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// maxPooledCall: a larger call's buffer is left to the collector.
+const maxPooledCall = 4 << 10
 
 // execed records a successful exec (the control socket closed with the
 // call pending). exit also lands here; its exit event follows.
@@ -159,8 +175,7 @@ func stringList(l []any) []string {
 func (e *Engine) dispatch(p *proc, m ctlMsg) {
 	switch m.typ {
 	case msgReady:
-		closeInts(m.fds)
-		e.ready(p, m.pid)
+		e.ready(p, m.pid, m.fds)
 	case msgReply:
 		v, err := decodeValue(m.body)
 		p.ctl.deliver(m.id, result{val: v, fds: m.fds, err: err})
@@ -257,14 +272,26 @@ func (e *Engine) trimDead() {
 const maxDead = 1024
 
 // ready records a node's pid as the driver sees it, and stops the
-// credentials that came with every message until now.
-func (e *Engine) ready(p *proc, hostPid int) {
+// credentials that came with every message until now. The root's bell
+// comes with it (a child's came with its fork's reply).
+func (e *Engine) ready(p *proc, hostPid int, fds []int) {
+	if len(fds) == 1 && p.ctl.bell == nil {
+		p.ctl.setBell(fds[0])
+		if err := e.poller.addBell(p.ctl); err != nil {
+			p.ctl.close()
+		}
+		fds = nil
+	}
+	closeInts(fds)
 	if hostPid > 0 {
 		e.mu.Lock()
 		p.hostPid = hostPid
 		e.mu.Unlock()
 	}
-	p.ctl.rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_PASSCRED, 0) })
+	if fd, ok := p.ctl.sock.acquire(); ok {
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 0)
+		p.ctl.sock.done()
+	}
 	p.ctl.markReady()
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,8 +8,10 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -18,23 +19,31 @@ import (
 )
 
 // ctlConn is the driver's end of one node's control socket. Calls are
-// matched to replies by id. The poller (ctlPoller) reads what comes while
-// nobody waits; a caller waiting for its reply owns the socket and reads
-// it itself (spin, waitOwn): taking the reply itself spares two wake-ups,
-// which cost more than the node's work. readMu makes each read-and-
-// dispatch whole, so messages are handled in the order the node sent them.
+// matched to replies by id. Whoever holds the read token (tok) reads the
+// socket: a caller waiting for its reply reads it itself, blocked in
+// recvmsg (readUntil), and hands what else comes to whoever waits for it;
+// the poller (ctlPoller) reads it when the node rang its bell (an event)
+// or hung up. Holding the token makes each read-and-dispatch whole, so
+// messages are handled in the order the node sent them.
 type ctlConn struct {
-	f       *os.File // blocking, so that Go's netpoller never watches it
-	rc      syscall.RawConn
+	sock    *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
+	bell    *sharedFd // the node's eventfd (fdBell on its side); nil until known
 	poller  *ctlPoller
 	mu      sync.Mutex
 	pending map[uint32]*waiter
 	ready   chan struct{} // closed when the node says ready
 	done    chan struct{} // closed when the socket closed (exec or exit)
 	closed  bool
-	readMu  sync.Mutex
-	handle  func(ctlMsg) // dispatches one message (called with readMu held)
+	tok     chan struct{} // holds the read token while nobody reads
+	missed  atomic.Bool   // the poller found the token taken (see readAll)
+	handle  func(ctlMsg)  // dispatches one message (called with the token held)
 	finish  sync.Once
+	// The token holder's read: header, its iovec and the control data
+	// (fds, credentials) the kernel fills, kept here so that a read
+	// allocates nothing.
+	rmsg unix.Msghdr
+	riov unix.Iovec
+	roob [256]byte
 }
 
 // result is a reply as the reader hands it to the caller.
@@ -54,21 +63,64 @@ type waiter struct {
 	onFds func(*result)
 }
 
-func newCtlConn(fd int, name string) (*ctlConn, error) {
+// waiters are reused: a call's waiter is quiet once its result is taken
+// from ch (deliver and closeAll send once, to a waiter they took out of
+// pending, and giveUp takes a result on its way).
+var waiters = sync.Pool{New: func() any { return &waiter{ch: make(chan result, 1)} }}
+
+func newCtlConn(fd int) (*ctlConn, error) {
 	tv := unix.NsecToTimeval(recvTimeout.Nanoseconds())
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("setsockopt", err)
 	}
-	f := os.NewFile(uintptr(fd), name)
-	rc, err := f.SyscallConn()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	return &ctlConn{f: f, rc: rc, pending: map[uint32]*waiter{},
-		ready: make(chan struct{}), done: make(chan struct{})}, nil
+	c := &ctlConn{sock: newSharedFd(fd), pending: map[uint32]*waiter{},
+		ready: make(chan struct{}), done: make(chan struct{}), tok: make(chan struct{}, 1)}
+	c.tok <- struct{}{}
+	return c, nil
 }
+
+// setBell gives c the node's bell, before the conn goes to the poller.
+func (c *ctlConn) setBell(fd int) { c.bell = newSharedFd(fd) }
+
+// sharedFd is an fd that goroutines use while one of them may close it:
+// the number is closed only when the last use ends, so that no use
+// reaches a file that took the number since. os.File does the same, but
+// its RawConn takes a closure, which costs an allocation per use on the
+// call path, and it registers a non-blocking fd (a bell: the node must
+// never block on it) with Go's netpoller, which every ring would wake.
+type sharedFd struct {
+	fd   int
+	refs atomic.Int32 // uses under way, plus one until close
+	once sync.Once
+}
+
+func newSharedFd(fd int) *sharedFd {
+	s := &sharedFd{fd: fd}
+	s.refs.Store(1)
+	return s
+}
+
+// acquire returns the fd for one use, which done ends; false once closed.
+func (s *sharedFd) acquire() (int, bool) {
+	for {
+		n := s.refs.Load()
+		if n <= 0 {
+			return -1, false
+		}
+		if s.refs.CompareAndSwap(n, n+1) {
+			return s.fd, true
+		}
+	}
+}
+
+func (s *sharedFd) done() {
+	if s.refs.Add(-1) == 0 {
+		unix.Close(s.fd)
+	}
+}
+
+func (s *sharedFd) close() { s.once.Do(s.done) }
 
 // send writes one message, waiting as long as the socket is full.
 func (c *ctlConn) send(b []byte) error {
@@ -84,98 +136,131 @@ func (c *ctlConn) send(b []byte) error {
 // was sent then, so giving up leaves the socket whole. The checks are on
 // the full-socket path only: no cost to a call.
 func (c *ctlConn) sendBy(ctx context.Context, deadline time.Time, b []byte) error {
-	var serr error
-	err := c.rc.Control(func(fd uintptr) {
-		for {
-			serr = unix.Sendmsg(int(fd), b, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
-			if !errors.Is(serr, unix.EAGAIN) && !errors.Is(serr, unix.EINTR) {
-				return
-			}
-			select {
-			case <-ctx.Done():
-				serr = ctx.Err()
-				return
-			case <-c.done:
-				serr = builtins.ErrExited
-				return
-			default:
-			}
-			left := 100 * time.Millisecond
-			if !deadline.IsZero() {
-				if left = time.Until(deadline); left <= 0 {
-					serr = context.DeadlineExceeded
-					return
-				}
-			}
-			// Short waits, to see ctx's end and the conn's close soon.
-			ms := int(min(left, 10*time.Millisecond)/time.Millisecond) + 1
-			unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}, ms)
-		}
-	})
-	if err != nil {
-		return err
+	fd, ok := c.sock.acquire()
+	if !ok {
+		return os.ErrClosed
 	}
-	return serr
+	defer c.sock.done()
+	for {
+		_, err := unix.SendmsgN(fd, b, nil, nil, unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT)
+		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-c.done:
+			return builtins.ErrExited
+		default:
+		}
+		left := 100 * time.Millisecond
+		if !deadline.IsZero() {
+			if left = time.Until(deadline); left <= 0 {
+				return context.DeadlineExceeded
+			}
+		}
+		// Short waits, to see ctx's end and the conn's close soon.
+		ms := int(min(left, 10*time.Millisecond)/time.Millisecond) + 1
+		unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLOUT}}, ms)
+	}
 }
 
-// own takes the socket for reading, disarming the poller's wake-up for
-// it; false if someone else reads it.
-func (c *ctlConn) own() bool {
-	if !c.readMu.TryLock() {
+// take takes the read token, if nobody holds it.
+func (c *ctlConn) take() bool {
+	select {
+	case <-c.tok:
+		return true
+	default:
 		return false
 	}
-	// Not 0: epoll reports a hang-up whatever the mask, and without
-	// EPOLLONESHOT it would report it again at every wait, a busy loop in
-	// the poller until the owner lets go (an exec closes the socket while
-	// its caller owns it). With it, one wake-up at most.
-	c.poller.arm(c, unix.EPOLLONESHOT)
-	return true
 }
 
-// release lets go of the socket and arms the poller again (after
-// unlocking: see ctlPoller), unless the socket closed.
+// release gives the token back, and reads what the poller left because
+// the token was taken (missed).
 func (c *ctlConn) release() {
-	c.readMu.Unlock()
-	c.mu.Lock()
-	closed := c.closed
-	c.mu.Unlock()
-	if !closed {
-		c.poller.arm(c, armed)
+	c.tok <- struct{}{}
+	if c.missed.Load() {
+		c.readAll()
 	}
 }
 
-// readAll is the poller's read: the messages there, if nobody else reads.
-// At most readBatch of them: a node that sends as fast as they are
-// handled kept the poller here, and every other socket's replies and
-// events waited (tens of ms, seen in TestCtlFloodDoesNotStarveOthers;
-// for good if handling is slower than sending). The rest wakes the poller
-// again, after the other sockets ready now, once release arms the socket.
+// readAll reads the messages there, without waiting: the poller's read,
+// after a ring or a hang-up, and a holder's on letting go of a missed
+// read. It takes the token; if someone else holds it, it leaves the note
+// missed, which the holder reads on letting go (the second take covers
+// a holder that let go meanwhile, before the note was there).
+//
+// At most readBatch messages at a time: a node that sends as fast as they
+// are handled kept the poller here, and every other socket's events
+// waited (tens of ms, seen in TestCtlFloodDoesNotStarveOthers; for good
+// if handling is slower than sending). For the rest it rings the bell
+// itself, which wakes the poller again after the other sockets ready now.
 func (c *ctlConn) readAll() {
-	if !c.readMu.TryLock() {
-		return // its reader arms the socket again when done
-	}
-	for range readBatch {
-		alive, got := c.readOne(false)
-		if !alive || !got {
-			break
+	for {
+		if !c.take() {
+			c.missed.Store(true)
+			if !c.take() {
+				return
+			}
+		}
+		c.missed.Store(false)
+		n := 0
+		for ; n < readBatch; n++ {
+			if alive, got := c.readOne(false); !alive || !got {
+				break
+			}
+		}
+		c.tok <- struct{}{}
+		if n == readBatch {
+			c.ringSelf()
+			return
+		}
+		if !c.missed.Load() {
+			return
 		}
 	}
-	c.release()
+}
+
+// drainBell takes the bell's count back to zero (the poller, before it
+// reads the socket: a ring after that wakes it again).
+func (c *ctlConn) drainBell() {
+	if fd, ok := c.bell.acquire(); ok {
+		var b [8]byte
+		unix.Read(fd, b[:])
+		c.bell.done()
+	}
+}
+
+func (c *ctlConn) ringSelf() {
+	if c.bell == nil {
+		return
+	}
+	if fd, ok := c.bell.acquire(); ok {
+		unix.Write(fd, bellRing[:])
+		c.bell.done()
+	}
 }
 
 // call sends a call and waits for its reply, the socket closing, ctx's
 // end or the deadline.
 func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg []byte, noReturn bool, onFds func(*result)) result {
-	ch := make(chan result, 1)
+	w := waiters.Get().(*waiter)
+	w.onFds = onFds
+	defer func() {
+		w.onFds = nil
+		waiters.Put(w)
+	}()
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
 		return result{err: builtins.ErrExited}
 	}
-	c.pending[id] = &waiter{ch: ch, onFds: onFds}
+	c.pending[id] = w
 	c.mu.Unlock()
 	if err := c.sendBy(ctx, deadline, msg); err != nil {
-		c.forget(id)
+		if !c.forget(id) {
+			<-w.ch // closeAll's, sent or on its way: w is empty again
+		}
 		select {
 		case <-c.done: // closed since the check above ("use of closed file")
 			err = builtins.ErrExited
@@ -188,143 +273,177 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
-	var r result
-	ok := false
-	if runtime.GOMAXPROCS(0) > 1 { // another CPU runs the node meanwhile
-		r, ok = c.spin(ch)
-	}
-	if !ok {
-		r, ok = c.waitOwn(ctx, ch)
-	}
-	if !ok {
-		t := time.NewTimer(time.Until(deadline))
-		defer t.Stop()
-		select {
-		case r = <-ch:
-		case <-ctx.Done():
-			r = c.giveUp(id, ch, ctx.Err())
-		case <-t.C:
-			r = c.giveUp(id, ch, context.DeadlineExceeded)
-		}
-	}
+	r := c.await(ctx, deadline, id, w.ch)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
 	}
 	return r
 }
 
-// waitOwn waits for the reply on the socket itself, blocked in poll(2) on
-// this thread: the node's reply then wakes the caller directly, not the Go
-// netpoller and then a reader goroutine (each wake-up costs more than the
-// call on a VM). It holds readMu meanwhile, so the reader goroutine cannot
-// take the reply from under it; whatever else arrives it dispatches. It
-// gives up (to the select) after ownWait, so that a slow call still ends
-// with its context, and when another caller is already waiting this way.
-func (c *ctlConn) waitOwn(ctx context.Context, ch chan result) (r result, got bool) {
-	c.readUntil(ownWait, func() bool {
+// await waits for the reply to call id, reading the socket itself
+// (readUntil): the node's reply then wakes the caller directly, not the
+// Go netpoller and then a reader goroutine (each wake-up costs more than
+// the call on a VM). With several CPUs it first spins (the node runs
+// meanwhile on another). While another caller reads, it waits for that
+// one to hand the reply over or to let go of the token.
+func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch chan result) result {
+	var r result
+	got := false
+	have := func() bool {
 		select {
 		case r = <-ch:
 			got = true
 		default:
 		}
-		return got || ctx.Err() != nil // a cancelled call stops here, not after ownWait
-	})
-	return r, got
-}
-
-// waitOwnFor reads the socket itself, as waitOwn does, until ch is closed
-// (a new node's ready message).
-func (c *ctlConn) waitOwnFor(ch chan struct{}) {
-	c.readUntil(ownWait, func() bool {
-		select {
-		case <-ch:
-			return true
-		default:
-			return false
-		}
-	})
-}
-
-// readUntil owns the socket and reads it, waiting in recvmsg, until done,
-// the socket closes or wait passes (give or take recvTimeout); it returns
-// at once if someone else reads it.
-func (c *ctlConn) readUntil(wait time.Duration, done func() bool) {
-	if !c.own() {
-		return
+		return got || ctx.Err() != nil // a cancelled call stops reading
 	}
-	defer c.release()
-	deadline := time.Now().Add(wait)
+	if runtime.GOMAXPROCS(0) > 1 && c.spin(have) && got {
+		return r
+	}
+	var t *time.Timer
+	for {
+		c.readUntil(deadline, have, false)
+		if have(); got {
+			return r
+		}
+		if ctx.Err() != nil {
+			return c.giveUp(id, ch, ctx.Err())
+		}
+		if !time.Now().Before(deadline) {
+			return c.giveUp(id, ch, context.DeadlineExceeded)
+		}
+		if t == nil { // someone else reads: wait for them
+			t = time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+		}
+		select {
+		case r = <-ch:
+			return r
+		case <-c.tok: // let go of: read for ourselves
+			c.readHeld(deadline, have, false)
+		case <-ctx.Done():
+			return c.giveUp(id, ch, ctx.Err())
+		case <-t.C:
+			return c.giveUp(id, ch, context.DeadlineExceeded)
+		}
+	}
+}
+
+// readUntil takes the token, if nobody holds it (else false), and reads
+// the socket, waiting in recvmsg, until done, the socket closes or the
+// deadline passes (checked between reads, each of which waits up to
+// recvTimeout). quiet, for a caller that waits for an event, mutes the
+// bell meanwhile: the event's ring would wake the poller for nothing.
+func (c *ctlConn) readUntil(deadline time.Time, done func() bool, quiet bool) bool {
+	if !c.take() {
+		return false
+	}
+	c.readHeld(deadline, done, quiet)
+	return true
+}
+
+// readHeld is readUntil with the token taken; it lets go of it. A caller
+// that took the token waiting for it must read with it: handing it back
+// at once let the waiters pass it round among themselves, none reading
+// (seen in TestConcurrentCallsOneNode).
+func (c *ctlConn) readHeld(deadline time.Time, done func() bool, quiet bool) {
+	quiet = quiet && c.bell != nil
+	if quiet {
+		c.poller.muteBell(c, false)
+	}
 	for !done() {
 		if alive, _ := c.readOne(true); !alive || !time.Now().Before(deadline) {
-			return
+			break
 		}
 	}
+	if quiet {
+		c.unmute()
+	}
+	c.release()
+}
+
+// unmute lets the bell wake the poller again after readUntil muted it.
+// The rings of the events read meanwhile are still counted: they are
+// taken back first, so that the poller is not woken for nothing, and the
+// socket read once more, for an event whose ring that took back too.
+func (c *ctlConn) unmute() {
+	c.drainBell()
+	for range readBatch {
+		if alive, got := c.readOne(false); !alive || !got {
+			break
+		}
+	}
+	c.poller.muteBell(c, true)
 }
 
 const (
 	readBatch   = 64 // messages the poller reads from one socket per wake-up
 	ownWait     = 5 * time.Millisecond
-	recvTimeout = time.Millisecond // a blocking read's longest wait
+	recvTimeout = time.Millisecond // a blocking read's longest wait (a tick: 4 ms at HZ=250)
 )
 
 // readOne handles one message if one is there, or, with wait, comes
-// within recvTimeout (readMu held): got says it did; alive is false once
+// within recvTimeout (token held): got says it did; alive is false once
 // the socket closed (then the conn is finished: pending calls fail, the
 // fd is closed). Waiting is a blocking recvmsg, which SO_RCVTIMEO bounds:
 // one syscall, where poll and a read would be two.
 func (c *ctlConn) readOne(wait bool) (alive, got bool) {
-	alive = true
+	fd, ok := c.sock.acquire()
+	if !ok {
+		c.close()
+		return false, false
+	}
 	flags := unix.MSG_DONTWAIT
 	if wait {
 		flags = 0
 	}
-	err := c.rc.Control(func(fd uintptr) {
-		m, err := c.recvOnce(int(fd), flags)
-		if errors.Is(err, unix.ECONNRESET) {
-			// The node ended with a message of ours unread in its socket:
-			// the kernel reports that once (it clears the error), before
-			// the messages the node sent and we did not read yet. Those
-			// come next, then EOF; taking the reset as the end lost them
-			// (a reply, a last event).
-			m, err = c.recvOnce(int(fd), flags)
-		}
-		switch {
-		case err == nil:
-			c.handle(m)
-			got = true
-		case errors.Is(err, errMalformed):
-			got = true
-		case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
-			alive = false
-		}
-	})
-	if err != nil || !alive {
-		c.close()
-		return false, got
+	buf := msgBufs.Get().(*[]byte)
+	m, err := c.recvOnce(fd, *buf, flags)
+	if errors.Is(err, unix.ECONNRESET) {
+		// The node ended with a message of ours unread in its socket:
+		// the kernel reports that once (it clears the error), before the
+		// messages the node sent and we did not read yet. Those come
+		// next, then EOF; taking the reset as the end lost them (a
+		// reply, a last event).
+		m, err = c.recvOnce(fd, *buf, flags)
 	}
-	return true, got
+	c.sock.done()
+	alive = true
+	switch {
+	case err == nil:
+		c.handle(m) // before the buffer goes back: m.body is in it
+		got = true
+	case errors.Is(err, errMalformed):
+		got = true
+	case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
+		alive = false
+	}
+	msgBufs.Put(buf)
+	if !alive {
+		c.close()
+	}
+	return alive, got
 }
 
 // spinTime bounds how long a caller reads for its own reply before it
-// sleeps until the reader goroutine hands the reply over.
+// sleeps in recvmsg.
 const spinTime = 100 * time.Microsecond
 
-// spin reads the socket without blocking until the reply is there or
-// spinTime passes, yielding the CPU between tries (the node may need it).
-func (c *ctlConn) spin(ch chan result) (result, bool) {
-	if !c.own() {
-		return result{}, false
+// spin reads the socket without blocking until done or spinTime passes,
+// yielding the CPU between tries (the node may need it); false if it
+// gave up or someone else reads.
+func (c *ctlConn) spin(done func() bool) bool {
+	if !c.take() {
+		return false
 	}
 	defer c.release()
 	deadline := time.Now().Add(spinTime)
 	for {
-		select {
-		case r := <-ch:
-			return r, true
-		default:
+		if done() {
+			return true
 		}
 		if alive, _ := c.readOne(false); !alive || time.Now().After(deadline) {
-			return result{}, false
+			return false
 		}
 		syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
@@ -338,7 +457,10 @@ func (c *ctlConn) close() {
 		if c.poller != nil {
 			c.poller.remove(c)
 		}
-		c.f.Close()
+		c.sock.close()
+		if c.bell != nil {
+			c.bell.close()
+		}
 	})
 }
 
@@ -375,8 +497,15 @@ func (c *ctlConn) deliver(id uint32, r result) {
 		closeInts(r.fds)
 		return
 	}
-	if len(r.fds) > 0 && w.onFds != nil {
-		w.onFds(&r)
+	if len(r.fds) > 0 {
+		if w.onFds == nil { // fds with a reply that makes no process
+			closeInts(r.fds)
+			r.fds = nil
+		} else {
+			rr := r // apart: taking r's address would put r on the heap for every reply
+			w.onFds(&rr)
+			r = rr
+		}
 	}
 	w.ch <- r
 }
@@ -408,7 +537,7 @@ func closeInts(fds []int) {
 type ctlMsg struct {
 	typ  byte
 	id   uint32
-	body []byte
+	body []byte // in the reader's buffer: valid during handle only
 	fds  []int
 	pid  int // the sender's pid in the driver's namespace, if it sent credentials
 }
@@ -416,31 +545,38 @@ type ctlMsg struct {
 // msgBufs hold one control message each, for one read.
 var msgBufs = sync.Pool{New: func() any { b := make([]byte, maxMsg+1); return &b }}
 
-// recvOnce reads one message (readMu held). The pooled buffer goes back
-// to the pool on return, where another connection's read may take it, so
-// the body is a copy.
-func (c *ctlConn) recvOnce(fd, flags int) (ctlMsg, error) {
-	buf := msgBufs.Get().(*[]byte)
-	defer msgBufs.Put(buf)
-	var oob [256]byte
-	n, oobn, flags, _, err := unix.Recvmsg(fd, *buf, oob[:], flags|unix.MSG_CMSG_CLOEXEC)
-	if err != nil {
-		return ctlMsg{}, err
+// recvOnce reads one message into buf (token held), with a recvmsg of its
+// own rather than unix.Recvmsg, which allocates the sender's address. The
+// message's body is in buf.
+func (c *ctlConn) recvOnce(fd int, buf []byte, flags int) (ctlMsg, error) {
+	c.riov = unix.Iovec{Base: &buf[0]}
+	c.riov.SetLen(len(buf))
+	c.rmsg = unix.Msghdr{Iov: &c.riov, Control: &c.roob[0]}
+	c.rmsg.Iovlen = 1
+	c.rmsg.SetControllen(len(c.roob))
+	n, _, errno := syscall.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&c.rmsg)),
+		uintptr(flags|unix.MSG_CMSG_CLOEXEC))
+	if errno != 0 {
+		return ctlMsg{}, errno
 	}
 	if n == 0 {
 		return ctlMsg{}, errEOF
 	}
-	fds, pid := parseCmsgs(oob[:oobn])
-	if flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
+	var fds []int
+	var pid int
+	if c.rmsg.Controllen > 0 {
+		fds, pid = parseCmsgs(c.roob[:c.rmsg.Controllen])
+	}
+	if c.rmsg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
 		closeInts(fds)
 		return ctlMsg{}, fmt.Errorf("%w: truncated", errMalformed)
 	}
-	typ, id, body, err := parseHeader((*buf)[:n])
+	typ, id, body, err := parseHeader(buf[:n])
 	if err != nil {
 		closeInts(fds)
 		return ctlMsg{}, err
 	}
-	return ctlMsg{typ: typ, id: id, body: bytes.Clone(body), fds: fds, pid: pid}, nil
+	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid}, nil
 }
 
 var errEOF = errors.New("control socket closed")

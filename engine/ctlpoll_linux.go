@@ -4,26 +4,33 @@ import (
 	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// ctlPoller waits for messages on the driver's control sockets, in an
-// epoll instance of its own rather than Go's netpoller.
+// ctlPoller reads what nodes send when nobody waits for it: their events,
+// and the end of their sockets. It watches, in an epoll instance of its
+// own rather than Go's netpoller, each node's bell and the hang-up of
+// each control socket, never the arrival of a reply.
 //
-// The reason is the round trip. A caller reads its own reply (ctlConn.own);
-// had the socket been registered with the netpoller, every reply would
-// also wake the thread blocked in the netpoller's epoll_wait, which on a
-// VM costs about as much as the whole call (5.6 µs against 14.4 µs for a
-// bare socket round trip, measured with and without the registration).
-// So each socket is registered here with EPOLLONESHOT and disarmed while a
-// caller owns it: messages that come while nobody waits wake the poller,
-// replies that a caller waits for wake nobody else.
+// The reason is the round trip. A caller reads its own reply (ctlConn.
+// readUntil); had the socket been registered with Go's netpoller, every
+// reply would also wake the thread blocked in the netpoller's epoll_wait,
+// which on a VM costs about as much as the whole call (5.6 µs against
+// 14.4 µs for a bare socket round trip, measured with and without the
+// registration). Watching the socket in an epoll of our own, disarmed
+// while a caller reads, cost two epoll_ctl per call, about 1.5 µs of a
+// pinned round trip (A/B in one process). So a node rings its bell (an
+// eventfd, fdBell on its side) after each event it sends (node.ring), and
+// the poller watches that: replies wake nobody else, and no call changes
+// any registration. The socket itself is registered for its hang-up
+// only, once (EPOLLONESHOT): that is when the poller reads it to the end.
 //
-// Whoever holds a conn's readMu reads it; whoever lets go of readMu arms
-// the socket again, after unlocking, so that what came meanwhile is seen.
-// The poller skips a socket whose readMu is held.
+// Whoever holds a conn's read token reads it (ctlConn.take); the poller,
+// finding it taken, leaves a note (missed) that the holder reads on
+// letting go (ctlConn.release), so that an event is never left unread.
 //
 // The poller's epoll fd is itself watched by Go's netpoller (an epoll fd
 // is readable while it has events), so no thread sits in a blocking
@@ -33,9 +40,16 @@ type ctlPoller struct {
 	rc      syscall.RawConn
 	epfd    int
 	mu      sync.Mutex
-	conns   map[int32]*ctlConn
-	stopped bool // epfd is closed (its number may be another file's now)
+	conns   map[int32]pollEntry // by the fd registered: a socket or a bell
+	stopped bool                // epfd is closed (its number may be another file's now)
 	done    chan struct{}
+	wakes   atomic.Int64 // sockets it was woken for (tests count them)
+}
+
+// pollEntry is what one registered fd stands for.
+type pollEntry struct {
+	c    *ctlConn
+	bell bool
 }
 
 func newCtlPoller() (*ctlPoller, error) {
@@ -47,58 +61,103 @@ func newCtlPoller() (*ctlPoller, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &ctlPoller{f: f, rc: rc, epfd: epfd, conns: map[int32]*ctlConn{}, done: make(chan struct{})}
+	p := &ctlPoller{f: f, rc: rc, epfd: epfd, conns: map[int32]pollEntry{}, done: make(chan struct{})}
 	go p.run()
 	return p, nil
 }
 
-// add registers c, armed; c.handle must be set. It fails once the poller
-// stopped: a conn attached while the engine closes (a fork's reply read
-// then) must not go into a closed epoll fd, whose number another epoll
-// may have taken since.
+// Registrations: a socket for its hang-up (or error), once; a bell for
+// its ring, level-triggered (the poller reads the count back to zero).
+const (
+	hangupEvents = unix.EPOLLRDHUP | unix.EPOLLONESHOT
+	bellEvents   = unix.EPOLLIN
+)
+
+// add registers c's socket and, if c has one yet, its bell. It fails once
+// the poller stopped: a conn attached while the engine closes (a fork's
+// reply read then) must not go into a closed epoll fd, whose number
+// another epoll may have taken since.
 func (p *ctlPoller) add(c *ctlConn) error {
-	err := error(os.ErrClosed)
 	c.poller = p
-	c.rc.Control(func(fd uintptr) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.stopped {
-			return
+	fd, ok := c.sock.acquire()
+	if !ok {
+		return os.ErrClosed
+	}
+	err := p.register(fd, pollEntry{c: c}, hangupEvents)
+	c.sock.done()
+	if err == nil && c.bell != nil {
+		if err = p.addBell(c); err != nil {
+			p.remove(c)
 		}
-		ev := unix.EpollEvent{Events: armed, Fd: int32(fd)}
-		if err = unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, int(fd), &ev); err == nil {
-			p.conns[int32(fd)] = c
-		}
-	})
-	return os.NewSyscallError("epoll_ctl", err)
+	}
+	return err
 }
 
-const armed = unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLONESHOT
+// addBell registers c's bell; the root's comes after its conn, with its
+// ready message.
+func (p *ctlPoller) addBell(c *ctlConn) error {
+	fd, ok := c.bell.acquire()
+	if !ok {
+		return os.ErrClosed
+	}
+	defer c.bell.done()
+	return p.register(fd, pollEntry{c: c, bell: true}, bellEvents)
+}
 
-// arm enables (events armed) or disables (EPOLLONESHOT) c's next
-// wake-up. It takes no lock (it runs twice per call): after stop, an
-// EPOLL_CTL_MOD on the old number can only fail (c is in no other epoll),
-// and stop closes every conn still registered, so that arm then finds c's
-// file closed and does nothing.
-func (p *ctlPoller) arm(c *ctlConn, events uint32) {
-	c.rc.Control(func(fd uintptr) {
+func (p *ctlPoller) register(fd int, ent pollEntry, events uint32) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped {
+		return os.ErrClosed
+	}
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return os.NewSyscallError("epoll_ctl", err)
+	}
+	p.conns[int32(fd)] = ent
+	return nil
+}
+
+// muteBell stops (false) or starts again (true) the wake-ups of c's bell,
+// for a caller that reads the socket itself while it waits for an event
+// (ctlConn.readUntil). It takes no lock: after stop, an EPOLL_CTL_MOD on
+// the old number can only fail (the bell is in no other epoll), and stop
+// closes every conn still registered, so that a later call finds c's bell
+// closed and does nothing.
+func (p *ctlPoller) muteBell(c *ctlConn, on bool) {
+	events := uint32(0)
+	if on {
+		events = bellEvents
+	}
+	if fd, ok := c.bell.acquire(); ok {
 		ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
-		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, int(fd), &ev)
-	})
+		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+		c.bell.done()
+	}
 }
 
-// remove forgets c before its socket is closed.
+// remove forgets c before its socket and bell are closed.
 func (p *ctlPoller) remove(c *ctlConn) {
-	c.rc.Control(func(fd uintptr) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.conns[int32(fd)] == c {
-			delete(p.conns, int32(fd))
+	for _, s := range []*sharedFd{c.sock, c.bell} {
+		if s == nil {
+			continue
 		}
-		if !p.stopped {
-			unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, int(fd), nil)
+		if fd, ok := s.acquire(); ok {
+			p.forget(c, fd)
+			s.done()
 		}
-	})
+	}
+}
+
+func (p *ctlPoller) forget(c *ctlConn, fd int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[int32(fd)].c == c {
+		delete(p.conns, int32(fd))
+	}
+	if !p.stopped {
+		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	}
 }
 
 func (p *ctlPoller) run() {
@@ -115,11 +174,16 @@ func (p *ctlPoller) run() {
 			}
 			for _, ev := range events[:n] {
 				p.mu.Lock()
-				c := p.conns[ev.Fd]
+				ent, ok := p.conns[ev.Fd]
 				p.mu.Unlock()
-				if c != nil {
-					c.readAll()
+				if !ok {
+					continue
 				}
+				p.wakes.Add(1)
+				if ent.bell {
+					ent.c.drainBell()
+				}
+				ent.c.readAll()
 			}
 		}
 	})
@@ -132,8 +196,8 @@ func (p *ctlPoller) stop() {
 	p.mu.Lock()
 	p.stopped = true
 	left := make([]*ctlConn, 0, len(p.conns))
-	for _, c := range p.conns {
-		left = append(left, c)
+	for _, ent := range p.conns {
+		left = append(left, ent.c)
 	}
 	p.mu.Unlock()
 	for _, c := range left {

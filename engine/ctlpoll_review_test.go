@@ -23,10 +23,12 @@ import (
 // that they decide exactly what is in each socket and when.
 
 // fakeNode is a ctlConn on one end of a socketpair, registered with a
-// poller; the test is the node at the other end (node).
+// poller; the test is the node at the other end (node), which rings its
+// bell after each event, as a node does.
 type fakeNode struct {
 	c    *ctlConn
 	node int
+	bell int // the node's copy of the eventfd
 	mu   sync.Mutex
 	got  []string // bodies of the non-reply messages handled, in order
 	seen chan struct{}
@@ -41,11 +43,11 @@ func newFakeNode(t testing.TB, p *ctlPoller) *fakeNode {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newCtlConn(fds[0], "fake")
+	c, err := newCtlConn(fds[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &fakeNode{c: c, node: fds[1], seen: make(chan struct{}, 1<<16)}
+	n := &fakeNode{c: c, node: fds[1], bell: newBell(t, c), seen: make(chan struct{}, 1<<16)}
 	c.handle = func(m ctlMsg) {
 		closeInts(m.fds)
 		if m.typ == msgReply {
@@ -63,9 +65,29 @@ func newFakeNode(t testing.TB, p *ctlPoller) *fakeNode {
 	t.Cleanup(func() {
 		c.close()
 		unix.Close(n.node)
+		unix.Close(n.bell)
 	})
 	return n
 }
+
+// newBell gives c a bell, as a fork's reply does, and returns the node's
+// copy.
+func newBell(t testing.TB, c *ctlConn) int {
+	t.Helper()
+	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mine, err := unix.Dup(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.setBell(mine)
+	return fd
+}
+
+// ring rings a node's bell, as node.ring does.
+func ringBell(fd int) { unix.Write(fd, bellRing[:]) }
 
 func (n *fakeNode) messages() []string {
 	n.mu.Lock()
@@ -73,11 +95,15 @@ func (n *fakeNode) messages() []string {
 	return append([]string(nil), n.got...)
 }
 
-// write sends one message from the node.
+// write sends one message from the node, and rings the bell after an
+// event.
 func (n *fakeNode) write(t testing.TB, typ byte, id uint32, body string) {
 	t.Helper()
 	if _, err := unix.Write(n.node, append(putHeader(nil, typ, id), body...)); err != nil {
 		t.Fatal(err)
+	}
+	if typ == msgEvent {
+		ringBell(n.bell)
 	}
 }
 
@@ -120,8 +146,8 @@ func waitResult(t testing.TB, ch chan result) result {
 func TestCtlResetKeepsQueuedMessages(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.own() { // nobody reads until the node is gone
-		t.Fatal("own")
+	if !n.c.take() { // nobody reads until the node is gone
+		t.Fatal("take")
 	}
 	ch := pendingCall(n.c, 7)
 	if err := n.c.send(append(putHeader(nil, msgCall, 8), 0, 0)); err != nil {
@@ -151,8 +177,8 @@ func TestCtlResetKeepsQueuedMessages(t *testing.T) {
 func TestCtlResetKeepsReplyForOwner(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.own() {
-		t.Fatal("own")
+	if !n.c.take() {
+		t.Fatal("take")
 	}
 	defer n.c.release()
 	ch := pendingCall(n.c, 9)
@@ -179,8 +205,8 @@ func TestCtlResetKeepsReplyForOwner(t *testing.T) {
 func TestCtlHangupWhileOwnedNoBusyLoop(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.own() {
-		t.Fatal("own")
+	if !n.c.take() {
+		t.Fatal("take")
 	}
 	unix.Close(n.node)
 	n.node = -1
@@ -206,8 +232,8 @@ func cpuTime(t testing.TB) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// No message is left unread with nobody armed: callers own and let go of
-// sockets while their nodes answer and also send events at any moment;
+// No message is left unread: callers take and let go of sockets while
+// their nodes answer and also send events at any moment;
 // once the traffic stops, every event is handled without another call
 // to wake anything.
 func TestCtlNoLostWakeup(t *testing.T) {
@@ -235,11 +261,13 @@ func TestCtlNoLostWakeup(t *testing.T) {
 				if k%3 == 0 {
 					sent.Add(1)
 					unix.Write(n.node, append(putHeader(nil, msgEvent, 0), "before"...))
+					ringBell(n.bell)
 				}
 				unix.Write(n.node, append(putHeader(nil, msgReply, id), "r"...))
 				if k%5 == 0 {
 					sent.Add(1)
 					unix.Write(n.node, append(putHeader(nil, msgEvent, 0), "after"...))
+					ringBell(n.bell)
 				}
 			}
 		}(n, i)
@@ -295,8 +323,8 @@ func TestCtlNoLostWakeup(t *testing.T) {
 func TestCtlDeadlineWhileOtherOwns(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.own() {
-		t.Fatal("own")
+	if !n.c.take() {
+		t.Fatal("take")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
@@ -339,10 +367,11 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := newCtlConn(fds[0], "fake")
+		c, err := newCtlConn(fds[0])
 		if err != nil {
 			t.Fatal(err)
 		}
+		bell := newBell(t, c)
 		want := fmt.Sprint(round)
 		got := make(chan struct{}, 8)
 		c.handle = func(m ctlMsg) {
@@ -356,6 +385,7 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 		}
 		for i := 0; i < 3; i++ {
 			unix.Write(fds[1], append(putHeader(nil, msgEvent, 0), want...))
+			ringBell(bell)
 		}
 		<-got // one handled; the others may be read or not when it closes
 		if round%2 == 0 {
@@ -365,6 +395,7 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 			c.close() // the driver closes first
 			unix.Close(fds[1])
 		}
+		unix.Close(bell)
 	}
 	if w := wrong.Load(); w != 0 {
 		t.Fatalf("%d messages handled by another conn than theirs", w)
@@ -388,10 +419,10 @@ func TestNodeEndsWithUnreadCallKeepsEvent(t *testing.T) {
 	e.mu.Lock()
 	p, _ := e.resolve(c)
 	e.mu.Unlock()
-	if !p.ctl.own() { // what the node sends waits in the socket
-		t.Fatal("own")
+	if !p.ctl.take() { // what the node sends waits in the socket
+		t.Fatal("take")
 	}
-	fd := int(p.ctl.f.Fd())
+	fd := p.ctl.sock.fd
 	unix.Kill(pid, unix.SIGUSR1)
 	if n, _ := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 5000); n != 1 {
 		t.Fatal("no event from the node")
@@ -611,16 +642,16 @@ func TestCallToDeadUnreadNodeIsExited(t *testing.T) {
 	e.mu.Lock()
 	p, _ := e.resolve(c)
 	e.mu.Unlock()
-	if !p.ctl.own() {
-		t.Fatal("own")
+	if !p.ctl.take() {
+		t.Fatal("take")
 	}
 	unix.Kill(pid, unix.SIGKILL)
-	waitHangup(t, int(p.ctl.f.Fd()))
+	waitHangup(t, p.ctl.sock.fd)
 	// The conn's call, not e.Call: the node's exit event, from its
 	// parent, may take it out of the tree meanwhile.
 	getpid, _ := builtins.Lookup("getpid")
 	id := e.nextID.Add(1)
-	msg, err := encodeCall(id, getpid.Number(), []any{})
+	msg, err := encodeCall(nil, id, getpid.Number(), []any{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -635,8 +666,8 @@ func TestCallToDeadUnreadNodeIsExited(t *testing.T) {
 func TestCtlCallToClosedPeerIsExited(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.own() {
-		t.Fatal("own")
+	if !n.c.take() {
+		t.Fatal("take")
 	}
 	unix.Close(n.node)
 	n.node = -1
@@ -673,6 +704,7 @@ func TestCtlFloodDoesNotStarveOthers(t *testing.T) {
 				default:
 				}
 				unix.Write(flood.node, msg)
+				ringBell(flood.bell)
 			}
 		}()
 	}
@@ -695,19 +727,20 @@ func TestCtlFloodDoesNotStarveOthers(t *testing.T) {
 	}
 }
 
-// A fork's reply read by the poller (its caller did not own the socket):
-// registering the child, attaching its conn and adding it to the poller
-// happen inside the poller's goroutine, which must not deadlock on its
-// own lock; the child then answers.
-func TestForkReplyReadByPoller(t *testing.T) {
+// A fork's reply read by another reader than its caller (which could not
+// take the socket), as the poller or another caller reads it: registering
+// the child, attaching its conn and adding it to the poller happen in
+// that reader, which must not deadlock; the caller gets the child, which
+// then answers.
+func TestForkReplyReadByOtherReader(t *testing.T) {
 	e, ctx := start(t)
 	e.mu.Lock()
 	root := e.root
 	e.mu.Unlock()
-	if !root.ctl.own() { // the caller cannot own it: it waits in select
-		t.Fatal("own")
+	if !root.ctl.take() { // the caller cannot read: it waits in select
+		t.Fatal("take")
 	}
-	fd := int(root.ctl.f.Fd())
+	fd := root.ctl.sock.fd
 	type res struct {
 		v   any
 		err error
@@ -717,13 +750,16 @@ func TestForkReplyReadByPoller(t *testing.T) {
 	if n, _ := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 5000); n != 1 {
 		t.Fatal("no fork reply")
 	}
-	root.ctl.release() // the poller reads it
+	if alive, got := root.ctl.readOne(false); !alive || !got {
+		t.Fatalf("reading the fork's reply: alive %v, got %v", alive, got)
+	}
 	var r res
 	select {
 	case r = <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("fork hangs when the poller reads its reply")
+		t.Fatal("fork hangs when another reader reads its reply")
 	}
+	root.ctl.release()
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -795,7 +831,7 @@ func TestCtlStopClosesLeftoversRefusesAdd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer unix.Close(fds[1])
-	late, err := newCtlConn(fds[0], "late")
+	late, err := newCtlConn(fds[0])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -86,3 +86,29 @@ func TestCallDeadlineWhileNodeStopped(t *testing.T) {
 		t.Fatalf("getpid after the timeout = %v", pid)
 	}
 }
+
+// Replies wake nobody but their caller: calls leave the poller asleep
+// (no registration changes, no ring), and an event wakes it.
+func TestRepliesDoNotWakePoller(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "getcwd") // a booted node
+	before := e.poller.wakes.Load()
+	for i := 0; i < 200; i++ {
+		call(t, e, ctx, c, "getpid")
+		call(t, e, ctx, nil, "getppid")
+	}
+	if n := e.poller.wakes.Load() - before; n != 0 {
+		t.Fatalf("400 calls woke the poller %d times", n)
+	}
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigusr1"))
+	for deadline := time.Now().Add(5 * time.Second); e.poller.wakes.Load() == before; {
+		if time.Now().After(deadline) {
+			t.Fatal("the node's event did not wake the poller")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if ev := builtins.Format(event(t, e, ctx, c)); ev != `{signal: "sigusr1"}` {
+		t.Fatalf("event = %s", ev)
+	}
+}

@@ -199,10 +199,11 @@ func (e *Engine) withRootStderr(err error) error {
 	return err
 }
 
-// attach wires a new process's fds (ctl, stdin, stdout, stderr) to the
-// driver and starts its readers; link, if not nil, puts p in the tree.
+// attach wires a new process's fds (ctl, stdin, stdout, stderr, bell) to
+// the driver and starts its readers; link, if not nil, puts p in the tree.
 //
 // A program started by spawn comes with 3 fds: it has no control socket.
+// The root comes with 4: its bell comes with its ready message.
 //
 // attach runs in a reader (a fork's reply), so Close may run meanwhile,
 // after its look at the tree: then p would be in no list Close goes
@@ -210,17 +211,20 @@ func (e *Engine) withRootStderr(err error) error {
 // in TestCloseRacingFork). So linking p and starting its readers happen
 // under mu with the closed check, and a p too late is closed here.
 func (e *Engine) attach(p *proc, fds []int, link func()) error {
-	if len(fds) != 4 && len(fds) != 3 {
+	if len(fds) < 3 || len(fds) > 5 {
 		closeInts(fds)
-		return fmt.Errorf("%w: want 3 or 4 fds with a new process, got %d", errMalformed, len(fds))
+		return fmt.Errorf("%w: want 3 to 5 fds with a new process, got %d", errMalformed, len(fds))
 	}
-	if len(fds) == 4 {
+	if len(fds) > 3 {
 		var err error
-		if p.ctl, err = newCtlConn(fds[0], "ctl"+p.String()); err != nil {
+		if p.ctl, err = newCtlConn(fds[0]); err != nil {
 			closeInts(fds[1:])
 			return err
 		}
-		fds = fds[1:]
+		if len(fds) == 5 {
+			p.ctl.setBell(fds[4])
+		}
+		fds = fds[1:4]
 	}
 	var err error
 	if p.stdin, err = newStdinQueue(fds[0], "stdin"+p.String()); err != nil {
@@ -266,19 +270,42 @@ func (e *Engine) read(f func()) {
 	f()
 }
 
+// waitReady waits for a new node's ready message, reading its socket
+// itself (nobody else would: a ready message rings no bell), or waiting
+// for whoever reads it to let go.
 func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) error {
-	p.ctl.waitOwnFor(p.ctl.ready)
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
+	var t *time.Timer
+	for {
+		done := func() bool { return isClosed(p.ctl.ready) || ctx.Err() != nil }
+		p.ctl.readUntil(deadline, done, false)
+		if isClosed(p.ctl.ready) {
+			return nil
+		}
+		if t == nil {
+			t = time.NewTimer(time.Until(deadline))
+			defer t.Stop()
+		}
+		select {
+		case <-p.ctl.ready:
+			return nil
+		case <-p.ctl.done:
+			return fmt.Errorf("node %s ended before it was ready", p)
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for node %s: %w", p, ctx.Err())
+		case <-t.C:
+			return fmt.Errorf("waiting for node %s: %w", p, context.DeadlineExceeded)
+		case <-p.ctl.tok: // let go of: read for ourselves
+			p.ctl.readHeld(deadline, done, false)
+		}
+	}
+}
+
+func isClosed(ch chan struct{}) bool {
 	select {
-	case <-p.ctl.ready:
-		return nil
-	case <-p.ctl.done:
-		return fmt.Errorf("node %s ended before it was ready", p)
-	case <-ctx.Done():
-		return fmt.Errorf("waiting for node %s: %w", p, ctx.Err())
-	case <-t.C:
-		return fmt.Errorf("waiting for node %s: %w", p, context.DeadlineExceeded)
+	case <-ch:
+		return true
+	default:
+		return false
 	}
 }
 

@@ -108,7 +108,7 @@ func (n *node) boot(args []string) error {
 	if _, ok := kv["root"]; ok { // the root, re-executed in place
 		n.lifeline = -1
 	}
-	for _, fd := range []int{fdCtl, fdLifeline, fdExe} {
+	for _, fd := range []int{fdCtl, fdLifeline, fdExe, fdBell} {
 		if fd != n.lifeline || n.lifeline >= 0 {
 			unix.CloseOnExec(fd)
 		}
@@ -180,7 +180,14 @@ func bootRoot(path string) error {
 	if err != nil {
 		return err
 	}
-	return moveFd(exe, fdExe)
+	if err := moveFd(exe, fdExe); err != nil {
+		return err
+	}
+	bell, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return os.NewSyscallError("eventfd", err)
+	}
+	return moveFd(bell, fdBell) // to the driver with ready
 }
 
 func moveFd(from, to int) error {
@@ -277,12 +284,14 @@ func (n *node) openEpoll() error {
 }
 
 // sendReady tells the driver the node is ready. The root attaches its
-// credentials itself (a child's come from SO_PASSCRED, set by its parent).
+// credentials itself (a child's come from SO_PASSCRED, set by its parent),
+// and its bell (a child's comes with the fork's reply).
 func (n *node) sendReady() error {
 	b := putHeader(nil, msgReady, 0)
 	var oob []byte
 	if n.lifeline < 0 {
 		oob = unix.UnixCredentials(&unix.Ucred{Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid()), Gid: uint32(unix.Getgid())})
+		oob = append(oob, unix.UnixRights(fdBell)...)
 	}
 	return sendCtl(b, oob)
 }

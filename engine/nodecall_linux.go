@@ -296,7 +296,17 @@ func (n *node) childExited(pid int, ws unix.WaitStatus) {
 func (n *node) event(pid int, rec builtins.Record) {
 	b, _ := encodeValue(putHeader(make([]byte, 0, 48), msgEvent, uint32(pid)), rec)
 	n.send(b, nil)
+	ring()
 }
+
+// ring tells the driver that an event waits in the control socket: its
+// poller watches the bell, not the socket, so that replies, which their
+// callers read themselves, wake nobody else (see ctlPoller).
+func ring() { unix.Write(fdBell, bellRing[:]) }
+
+// bellRing adds one to an eventfd. The proto-node reads it too: it never
+// changes.
+var bellRing = [8]byte{1}
 
 // Option implements builtins.Node.
 func (n *node) Option(opt int) (int64, error) {

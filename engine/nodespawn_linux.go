@@ -38,7 +38,7 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	var p spawnPipes
 	userns := flags&unix.CLONE_NEWUSER != 0
 	proto := !userns && protoNodeSupported
-	if err := p.open(userns, !proto); err != nil {
+	if err := p.openNode(userns, !proto); err != nil {
 		p.closeAll()
 		return nil, err
 	}
@@ -56,7 +56,13 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	n.children[pid] = &child{lifeW: p.lifeW, proto: ps}
-	return &builtins.Spawned{Pid: pid, Fds: []int{p.ctl, p.stdinW, p.stdoutR, p.stderrR}}, nil
+	return &builtins.Spawned{Pid: pid, Fds: p.nodeFds()}, nil
+}
+
+// nodeFds are the fds of a new child node that go to the driver, in the
+// order attach takes them.
+func (p *spawnPipes) nodeFds() []int {
+	return []int{p.ctl, p.stdinW, p.stdoutR, p.stderrR, p.bell}
 }
 
 // spawnPipes are the fds of one spawn, each end close-on-exec.
@@ -68,6 +74,7 @@ type spawnPipes struct {
 	lifeR, lifeW     int
 	errR, errW       int
 	syncR, syncW     int // only with clone_newuser, else -1
+	bell             int // a child node's (openBell), else -1
 	opened           []*int
 }
 
@@ -75,7 +82,7 @@ type spawnPipes struct {
 // once (a proto-node reports its own failures), the sync pipe only with
 // clone_newuser.
 func (p *spawnPipes) open(userns, errPipe bool) error {
-	p.syncR, p.syncW, p.errR, p.errW = -1, -1, -1, -1
+	p.syncR, p.syncW, p.errR, p.errW, p.bell = -1, -1, -1, -1, -1
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return os.NewSyscallError("socketpair", err)
@@ -109,6 +116,26 @@ func (p *spawnPipes) open(userns, errPipe bool) error {
 	return nil
 }
 
+// openBell makes a child node's bell: the child gets it as fdBell, the
+// driver with the fork's reply.
+func (p *spawnPipes) openBell() error {
+	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return os.NewSyscallError("eventfd", err)
+	}
+	p.bell = fd
+	p.opened = append(p.opened, &p.bell)
+	return nil
+}
+
+// openNode opens what a child node needs: the pipes and its bell.
+func (p *spawnPipes) openNode(userns, errPipe bool) error {
+	if err := p.open(userns, errPipe); err != nil {
+		return err
+	}
+	return p.openBell()
+}
+
 func closeFds(fds ...*int) {
 	for _, fd := range fds {
 		if *fd >= 0 {
@@ -125,14 +152,14 @@ func (p *spawnPipes) closeChildEnds() {
 }
 
 func (p *spawnPipes) closeParentEnds() {
-	closeFds(&p.ctl, &p.stdinW, &p.stdoutR, &p.stderrR, &p.lifeW)
+	closeFds(&p.ctl, &p.stdinW, &p.stdoutR, &p.stderrR, &p.lifeW, &p.bell)
 }
 
 // spawn clones the child and waits for its exec of the node binary (or
 // its failure, reported as an errno on the error pipe).
 func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
 	s := &spawnArgs{
-		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
+		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe, p.bell},
 		argv:      cStrings(n.childArgv()),
 		envv:      cStrings(childEnv()),
 		errPipe:   p.errW,

@@ -29,7 +29,7 @@ func (n *node) takeSpare(flags uintptr) *builtins.Spawned {
 	}
 	n.spare = nil
 	n.children[s.pid] = &child{lifeW: s.pipes.lifeW}
-	return &builtins.Spawned{Pid: s.pid, Fds: []int{s.pipes.ctl, s.pipes.stdinW, s.pipes.stdoutR, s.pipes.stderrR}}
+	return &builtins.Spawned{Pid: s.pid, Fds: s.pipes.nodeFds()}
 }
 
 // refillSpare starts a new spare when the option asks for one and the node
@@ -41,7 +41,7 @@ func (n *node) refillSpare() {
 		return
 	}
 	var p spawnPipes
-	if err := p.open(false, true); err != nil {
+	if err := p.openNode(false, true); err != nil {
 		p.closeAll()
 		return
 	}

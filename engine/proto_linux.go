@@ -230,7 +230,7 @@ const protoCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEW
 func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *protoState, error) {
 	ps := n.prepareProto(n.childArgv())
 	ps.spawn = spawnArgs{
-		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe},
+		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe, p.bell},
 		errPipe:   -1,
 		flags:     flags,
 		pdeathsig: uintptr(unix.SIGKILL),
@@ -312,7 +312,7 @@ func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
 	if _, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, nSpawnFds, ^uintptr(0), 0, 0, 0, 0); e != 0 {
 		return e
 	}
-	for fd := uintptr(fdCtl); fd <= fdExe; fd++ {
+	for fd := uintptr(fdCtl); fd <= fdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
 	}
 	if !haveCloneVM {
@@ -424,6 +424,7 @@ func protoReportSignals(ps *protoState) {
 			}
 			if ev := ps.sigEvent[sig]; ev[1] > 0 && int(ev[0])+int(ev[1]) <= len(ps.sigEvents) {
 				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
+				syscall.RawSyscall6(unix.SYS_WRITE, fdBell, uintptr(unsafe.Pointer(&bellRing[0])), 8, 0, 0, 0)
 			}
 		}
 	}
@@ -866,7 +867,7 @@ func protoBoot(ps *protoState) {
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
-	for fd := uintptr(fdCtl); fd <= fdExe; fd++ {
+	for fd := uintptr(fdCtl); fd <= fdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
 	}
 	empty := [1]byte{}

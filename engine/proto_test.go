@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -539,20 +540,11 @@ func rawCall(t *testing.T, e *Engine, ctx context.Context, pl []int, id uint32, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	ch := make(chan result, 1)
-	p.ctl.mu.Lock()
-	p.ctl.pending[id] = &waiter{ch: ch}
-	p.ctl.mu.Unlock()
-	if err := p.ctl.send(m); err != nil {
-		t.Fatalf("send %d: %v", id, err)
-	}
-	select {
-	case r := <-ch:
-		return r.val, r.err
-	case <-ctx.Done():
+	r := p.ctl.call(ctx, time.Now().Add(testTimeout), id, m, false, nil)
+	if errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled) {
 		t.Fatalf("message %d: no reply", id)
-		return nil, nil
 	}
+	return r.val, r.err
 }
 
 // Malformed calls to a proto-node, each to a fresh one, make it boot and
@@ -567,7 +559,7 @@ func TestProtoNodeMalformed(t *testing.T) {
 		return append(append(b, byte(nr), byte(nr>>8)), body...)
 	}
 	enc := func(name string, args ...any) []byte {
-		b, err := encodeCall(1000, mustNumber(t, name), args)
+		b, err := encodeCall(nil, 1000, mustNumber(t, name), args)
 		if err != nil {
 			t.Fatal(err)
 		}

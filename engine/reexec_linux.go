@@ -91,9 +91,9 @@ func putMarker(flags int64) error {
 
 func (n *node) keptFds() []int {
 	if n.lifeline < 0 {
-		return []int{fdCtl, fdExe}
+		return []int{fdCtl, fdExe, fdBell}
 	}
-	return []int{fdCtl, fdLifeline, fdExe}
+	return []int{fdCtl, fdLifeline, fdExe, fdBell}
 }
 
 func (n *node) reexec(maps builtins.Record) error {

@@ -24,7 +24,8 @@ const (
 	fdCtl      = 3 // the node's control socket (close-on-exec)
 	fdLifeline = 4 // read end of the lifeline pipe from the parent
 	fdExe      = 5 // the sealed memfd holding the alsh binary
-	nSpawnFds  = 6
+	fdBell     = 6 // an eventfd the driver also holds, rung after each event (ring)
+	nSpawnFds  = 7
 )
 
 // spawnArgs is everything the child needs, prepared before the clone so

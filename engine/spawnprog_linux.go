@@ -28,7 +28,7 @@ func (n *node) SpawnProgram(file string, argv []string, opts builtins.Record) (*
 		p.closeAll()
 		return nil, err
 	}
-	s.fds = [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, -1, -1, -1}
+	s.fds = [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, -1, -1, -1, -1}
 	s.errPipe = p.errW
 	pid, err := startProgram(s, &p)
 	p.closeChildEnds()

@@ -230,9 +230,10 @@ func decodeValue(b []byte) (any, error) {
 	return v, d.err
 }
 
-// A call message: header, call number u16, then the argument list.
-func encodeCall(id uint32, nr int, args []any) ([]byte, error) {
-	b := putHeader(make([]byte, 0, 64), msgCall, id)
+// A call message: header, call number u16, then the argument list,
+// appended to b.
+func encodeCall(b []byte, id uint32, nr int, args []any) ([]byte, error) {
+	b = putHeader(b, msgCall, id)
 	b = binary.LittleEndian.AppendUint16(b, uint16(nr))
 	b, err := encodeValue(b, args)
 	if err == nil && len(b) > maxMsg {

@@ -2,9 +2,11 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -94,9 +96,9 @@ func TestNodeSurvivesMalformedMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unknownNr, _ := encodeCall(901, 60000, nil)
-	wrongArity, _ := encodeCall(902, mustNumber(t, "setuid"), []any{int64(1), int64(2)})
-	wrongType, _ := encodeCall(903, mustNumber(t, "chdir"), []any{int64(1)})
+	unknownNr, _ := encodeCall(nil, 901, 60000, nil)
+	wrongArity, _ := encodeCall(nil, 902, mustNumber(t, "setuid"), []any{int64(1), int64(2)})
+	wrongType, _ := encodeCall(nil, 903, mustNumber(t, "chdir"), []any{int64(1)})
 	msgs := map[uint32][]byte{
 		0:   {1, 2},
 		900: putHeader(nil, msgCall, 900), // no call number
@@ -108,17 +110,16 @@ func TestNodeSurvivesMalformedMessages(t *testing.T) {
 		906: append(putHeader(nil, msgCall, 906), bytes.Repeat([]byte{tagList, 1, 0, 0, 0}, 100)...),
 	}
 	for id, m := range msgs {
-		ch := make(chan result, 1)
-		p.ctl.mu.Lock()
-		p.ctl.pending[id] = &waiter{ch: ch}
-		p.ctl.mu.Unlock()
-		if err := p.ctl.send(m); err != nil {
-			t.Fatalf("send %d: %v", id, err)
+		if id == 0 { // too short for an id: the reply cannot be matched
+			if err := p.ctl.send(m); err != nil {
+				t.Fatalf("send %d: %v", id, err)
+			}
+			continue
 		}
-		if id == 0 {
-			continue // too short for an id: the reply cannot be matched
+		r := p.ctl.call(ctx, time.Now().Add(testTimeout), id, m, false, nil)
+		if errors.Is(r.err, context.DeadlineExceeded) {
+			t.Fatalf("message %d: no reply", id)
 		}
-		r := <-ch
 		if r.err == nil {
 			t.Errorf("message %d: no error reply (got %v)", id, r.val)
 		}
