@@ -36,6 +36,8 @@ type ctlConn struct {
 	closed  bool
 	tok     chan struct{} // holds the read token while nobody reads
 	missed  atomic.Bool   // the poller found the token taken (see readAll)
+	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
+	late    atomic.Int32  // replies due to callers that gave up, which nobody else would read
 	handle  func(ctlMsg)  // dispatches one message (called with the token held)
 	finish  sync.Once
 	// The token holder's read: header, its iovec and the control data
@@ -210,6 +212,9 @@ func (c *ctlConn) readAll() {
 				break
 			}
 		}
+		if c.fired.Swap(false) { // after the read: armed over a message, it would fire at once
+			c.poller.watch(c)
+		}
 		c.tok <- struct{}{}
 		if n == readBatch {
 			c.ringSelf()
@@ -365,13 +370,19 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, quiet bool) {
 // unmute lets the bell wake the poller again after readUntil muted it.
 // The rings of the events read meanwhile are still counted: they are
 // taken back first, so that the poller is not woken for nothing, and the
-// socket read once more, for an event whose ring that took back too.
+// socket read once more, for an event whose ring that took back too. A
+// full batch may leave more, whose rings went too: the bell is rung for
+// them, as readAll does.
 func (c *ctlConn) unmute() {
 	c.drainBell()
-	for range readBatch {
+	n := 0
+	for ; n < readBatch; n++ {
 		if alive, got := c.readOne(false); !alive || !got {
 			break
 		}
+	}
+	if n == readBatch {
+		c.ringSelf()
 	}
 	c.poller.muteBell(c, true)
 }
@@ -481,8 +492,16 @@ func (c *ctlConn) forget(id uint32) bool {
 // giveUp ends a wait that ran out (err), unless the reply came at the same
 // moment: then the call did happen (a fork's child is in the tree), and
 // the caller gets the reply.
+//
+// A reply still due rings no bell: the poller watches the socket until it
+// came (late), else it stayed unread, with the fds of a fork's child,
+// which then lived on.
 func (c *ctlConn) giveUp(id uint32, ch chan result, err error) result {
 	if c.forget(id) {
+		c.late.Add(1)
+		if c.poller != nil {
+			c.poller.watch(c)
+		}
 		return result{err: err}
 	}
 	return <-ch
@@ -495,6 +514,8 @@ func (c *ctlConn) deliver(id uint32, r result) {
 	c.mu.Unlock()
 	if w == nil { // a late reply after a timeout: drop it, and its fds
 		closeInts(r.fds)
+		for n := c.late.Load(); n > 0 && !c.late.CompareAndSwap(n, n-1); n = c.late.Load() {
+		}
 		return
 	}
 	if len(r.fds) > 0 {

@@ -136,6 +136,30 @@ func (p *ctlPoller) muteBell(c *ctlConn, on bool) {
 	}
 }
 
+// watch arms c's socket again: for its hang-up, and, while replies are
+// due to callers that gave up (ctlConn.late), for any message. One-shot:
+// whoever reads after it fired arms it again (ctlConn.readAll), once the
+// socket is read, so that a message left to a token holder does not wake
+// the poller over and over.
+func (p *ctlPoller) watch(c *ctlConn) {
+	fd, ok := c.sock.acquire()
+	if !ok {
+		return
+	}
+	defer c.sock.done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stopped || p.conns[int32(fd)].c != c {
+		return
+	}
+	events := uint32(hangupEvents)
+	if c.late.Load() > 0 {
+		events |= unix.EPOLLIN
+	}
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+}
+
 // remove forgets c before its socket and bell are closed.
 func (p *ctlPoller) remove(c *ctlConn) {
 	for _, s := range []*sharedFd{c.sock, c.bell} {
@@ -182,6 +206,8 @@ func (p *ctlPoller) run() {
 				p.wakes.Add(1)
 				if ent.bell {
 					ent.c.drainBell()
+				} else {
+					ent.c.fired.Store(true)
 				}
 				ent.c.readAll()
 			}

@@ -306,13 +306,21 @@ func (n *node) send(b []byte, fds []int) error {
 
 // sendCtl writes one message to the driver. The socket may be
 // non-blocking for a while (sigHandler, see awaitCalls): a full one is
-// made blocking again, to wait for room.
+// made blocking to wait for room, then non-blocking again, since the
+// signal that made it so may not be reported yet.
 func sendCtl(b, oob []byte) error {
+	waited := false
+	defer func() {
+		if waited {
+			unix.FcntlInt(fdCtl, unix.F_SETFL, unix.O_NONBLOCK)
+		}
+	}()
 	for {
 		err := unix.Sendmsg(fdCtl, b, oob, nil, 0)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
 			ctlBlocking()
+			waited = true
 		case !errors.Is(err, unix.EINTR):
 			return err
 		}

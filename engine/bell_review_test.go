@@ -1,0 +1,89 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// A caller that waits for an event (takeEvent) mutes the bell while it
+// reads, and on letting go takes the rings back and reads what is there,
+// a batch at most. Events past that batch must still be read: their rings
+// were taken back with the others, so nobody else would come for them.
+func TestUnmuteLeavesNoEventUnread(t *testing.T) {
+	p := newTestPoller(t)
+	n := newFakeNode(t, p)
+	const events = 3 * readBatch
+	sent := false
+	done := func() bool {
+		if !sent { // all at once, while the bell is muted
+			sent = true
+			for i := range events {
+				n.write(t, msgEvent, 0, fmt.Sprint(i))
+			}
+			return false
+		}
+		return len(n.messages()) > 0
+	}
+	if !n.c.readUntil(time.Now().Add(time.Second), done, true) {
+		t.Fatal("readUntil: token taken")
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(n.messages()) < events {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d events read; the rest stayed in the socket", len(n.messages()), events)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for i, m := range n.messages() {
+		if m != fmt.Sprint(i) {
+			t.Fatalf("event %d = %q, want %d (in order)", i, m, i)
+		}
+	}
+}
+
+// A fork whose caller gave up before the reply (here the node was
+// stopped) must not leave its child behind: the late reply, which
+// brings the child's fds, must still be read, and dropped, so that the
+// child, its control socket closed, ends. Nobody waits for that reply,
+// and a reply rings no bell.
+func TestLateForkReplyIsRead(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "getcwd") // a booted node
+	pid := e.hostPid(t, c)
+	unix.Kill(pid, unix.SIGSTOP)
+	waitStopped(t, pid)
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	_, err := e.Call(short, c, "fork", nil)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		unix.Kill(pid, unix.SIGCONT)
+		t.Fatalf("fork on a stopped node: %v, want a timeout", err)
+	}
+	unix.Kill(pid, unix.SIGCONT)
+	// The node forks at once; its child, whose fds the driver drops, ends
+	// as soon. Seen after a while, none must be left.
+	resumed := time.Now()
+	children := fmt.Sprintf("/proc/%d/task/%d/children", pid, pid)
+	for {
+		b, err := os.ReadFile(children)
+		if err != nil {
+			t.Fatal(err)
+		}
+		left := strings.Fields(string(b))
+		if len(left) == 0 && time.Since(resumed) > 300*time.Millisecond {
+			return
+		}
+		if time.Since(resumed) > 3*time.Second {
+			t.Fatalf("children of %d after the fork that timed out: %v; want none", pid, left)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
