@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -268,8 +267,11 @@ func procState(pid int) byte {
 func TestAwaitingNodeReportsSignals(t *testing.T) {
 	onOneCPU(t)
 	t.Setenv(callWaitEnv, "10s")
+	// Nor may the runtime's preemption end the wait (sysmon sends SIGURG
+	// to a goroutine it finds running past 10 ms, as the waiting node is).
+	t.Setenv("GODEBUG", "asyncpreemptoff=1")
 	e, ctx := start(t)
-	pid := hostPid(t, e, nil)
+	pid := e.hostPid(t, nil)
 	tids := threadsTaking(t, pid, unix.SIGUSR1)
 	if len(tids) < 2 {
 		t.Fatalf("threads of the root taking sigusr1: %v, want the main one and others", tids)
@@ -307,9 +309,10 @@ func TestAwaitingNodeReportsSignals(t *testing.T) {
 func waitInSyscall(t *testing.T, pid int, nr int) {
 	t.Helper()
 	want := strconv.Itoa(nr) + " "
+	var b []byte
 	for range 2000 {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid))
-		if err != nil {
+		var err error
+		if b, err = os.ReadFile(fmt.Sprintf("/proc/%d/syscall", pid)); err != nil {
 			t.Fatal(err)
 		}
 		if strings.HasPrefix(string(b), want) {
@@ -317,7 +320,15 @@ func waitInSyscall(t *testing.T, pid int, nr int) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatalf("process %d not in syscall %d", pid, nr)
+	st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	var cpus string
+	for _, l := range strings.Split(string(st), "\n") {
+		if strings.HasPrefix(l, "Cpus_allowed_list") {
+			cpus = l
+		}
+	}
+	fd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/fdinfo/3", pid))
+	t.Fatalf("process %d not in syscall %d: in %q; %s; fd 3: %q", pid, nr, b, cpus, fd)
 }
 
 // threadsTaking lists the threads of pid that do not block sig.
@@ -345,11 +356,18 @@ func threadsTaking(t *testing.T, pid int, sig unix.Signal) []int {
 }
 
 // onOneCPU runs the test process, and the nodes it starts, on CPU 0 with
-// GOMAXPROCS 1, as the pinned benchmarks do.
+// GOMAXPROCS 1, as the pinned benchmarks do. The test's goroutine stays on
+// its thread, pinned first: the root node, which a fork of that thread
+// starts, then surely inherits the one CPU (a thread the runtime started
+// while the others were pinned might not have).
 func onOneCPU(t *testing.T) {
 	var one, all unix.CPUSet
 	one.Set(0)
 	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		t.Fatal(err)
+	}
+	runtime.LockOSThread()
+	if err := unix.SchedSetaffinity(0, &one); err != nil {
 		t.Fatal(err)
 	}
 	setAffinity(&one)
@@ -357,15 +375,6 @@ func onOneCPU(t *testing.T) {
 	t.Cleanup(func() {
 		runtime.GOMAXPROCS(old)
 		setAffinity(&all)
+		runtime.UnlockOSThread()
 	})
-}
-
-func hostPid(t *testing.T, e *Engine, pl []int) int {
-	for _, p := range e.Processes() {
-		if slices.Equal(p.Pipeline, pl) {
-			return p.HostPid
-		}
-	}
-	t.Fatalf("no process %v", pl)
-	return 0
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -45,10 +46,12 @@ type node struct {
 	callID     uint32        // the call being served (an in-place re-execution answers it)
 	spin       bool          // spin for the next call before sleeping (spinWorthIt)
 	await      bool          // else wait for it in recvmsg (awaitCalls)
-	sigSeen    int64         // sigGen when the loop last read the signal pipe
+	callWait   time.Duration // that wait's bound
+	sigSeen    int64         // bytes read from the signal pipe (see sigGen)
 	discarded  map[int]bool  // spares let go of, reaped without an event
 	buf        []byte
-	oob        []byte
+	rmsg       unix.Msghdr // readCtlRaw's, which the kernel fills
+	riov       unix.Iovec
 	filter     callFilter // calls denied here and to later children
 	sigs       sigState   // signal actions sigaction changed
 }
@@ -80,7 +83,7 @@ func defaultOpts() [builtins.NumOpts]int64 {
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(1)
 	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
-		buf: make([]byte, maxMsg+1), oob: make([]byte, unix.CmsgSpace(4*8))}
+		buf: make([]byte, maxMsg+1)}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
 		return 111
@@ -349,8 +352,8 @@ func (n *node) loop() {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
 		unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 	}
-	if n.await = !n.spin && setCallWait(); n.await {
-		n.handleSignals() // notes sigGen, for awaitCalls
+	if n.await = !n.spin && n.setCallWait(); n.await {
+		n.handleSignals() // those caught since boot, counted for awaitCalls
 	}
 	events := make([]unix.EpollEvent, len(watch))
 	for n.waitAndServe(events) {

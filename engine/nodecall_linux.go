@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -24,15 +25,35 @@ func (n *node) handleCtl() bool {
 // readCtl serves one message if there is one; alive is false once the
 // control socket closed.
 func (n *node) readCtl(recvFlags int) (alive, served bool) {
-	m, _, flags, _, err := unix.Recvmsg(fdCtl, n.buf, nil, recvFlags)
-	if errors.Is(err, unix.EINTR) || errors.Is(err, unix.EAGAIN) {
-		return true, false
+	alive, served, _ = n.readCtlRaw(recvFlags, false)
+	return alive, served
+}
+
+// readCtlRaw reads with a recvmsg of its own (unix.Recvmsg allocates the
+// sender's address) into the node's header (on the heap: the kernel
+// writes to it), made with syscall.Syscall or, for awaitCalls (see
+// there), RawSyscall.
+func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted bool) {
+	n.riov = unix.Iovec{Base: &n.buf[0]}
+	n.riov.SetLen(len(n.buf))
+	n.rmsg = unix.Msghdr{Iov: &n.riov, Iovlen: 1}
+	var m uintptr
+	var errno syscall.Errno
+	if raw {
+		m, _, errno = syscall.RawSyscall(unix.SYS_RECVMSG, fdCtl, uintptr(unsafe.Pointer(&n.rmsg)), uintptr(recvFlags))
+	} else {
+		m, _, errno = syscall.Syscall(unix.SYS_RECVMSG, fdCtl, uintptr(unsafe.Pointer(&n.rmsg)), uintptr(recvFlags))
 	}
-	if err != nil || m == 0 {
-		return false, false
+	switch {
+	case errno == unix.EINTR:
+		return true, false, true
+	case errno == unix.EAGAIN:
+		return true, false, false
+	case errno != 0 || m == 0:
+		return false, false, false
 	}
-	n.serveMsg(m, flags)
-	return true, true
+	n.serveMsg(int(m), int(n.rmsg.Flags))
+	return true, true, false
 }
 
 // spinCtl serves calls that follow quickly (a script's next line) before
@@ -68,30 +89,48 @@ const nodeSpin = 50 * time.Microsecond
 // read is the only syscall: a pinned round trip took about 1 µs less
 // (measured A/B in one process).
 //
-// A caught signal must still be reported at once. Its handler counts it
-// in sigGen, makes the socket non-blocking and interrupts a recvmsg under
-// way (sigHandler), so whenever it runs: before the check of sigGen, the
-// check sends the node to its loop; after it, the recvmsg fails at once
-// (EAGAIN) or with EINTR (a socket with a timeout is never restarted).
-// handleSignals makes the socket blocking again. The lifeline is seen
-// within callWait; after awaitMax calls in a row the loop looks at
-// signals and the lifeline anyway.
+// A caught signal must still be reported at once. Its handler makes the
+// socket non-blocking, writes its byte to the signal pipe and counts it
+// in sigGen, and interrupts a recvmsg under way (sigHandler); the node
+// counts the bytes it read (sigSeen). So whenever the handler runs:
+// before the check of sigGen, the check sends the node to its loop,
+// which reads the byte; after it, the recvmsg fails at once (EAGAIN) or
+// with EINTR (a socket with a timeout is never restarted). The lifeline
+// is seen within callWait; after awaitMax calls in a row the loop looks
+// at signals and the lifeline anyway.
+//
+// The socket stays non-blocking after a signal whose handler ran while
+// handleSignals made it blocking: a wait that ends at once with no signal
+// unread makes it blocking and waits again (once). A wait interrupted by
+// no signal of ours (the runtime's SIGURG, when sysmon preempts the
+// node, which it takes for running, past 10 ms) goes on, for callWait in
+// all (each recvmsg's timeout starts anew).
 func (n *node) awaitCalls() bool {
 	if !n.await {
 		return true
 	}
-	for range awaitMax {
+	again := true
+	var until time.Time // when an interrupted wait gives up
+	for calls := 0; calls < awaitMax; {
 		if atomic.LoadInt64(&sigGen) != n.sigSeen {
 			return true
 		}
-		alive, served := n.readCtl(0)
-		if !alive {
+		alive, served, interrupted := n.readCtlRaw(0, true)
+		switch {
+		case !alive:
 			return false
-		}
-		if !served {
+		case served:
+			n.refillSpare()
+			calls++
+		case interrupted && until.IsZero():
+			until = time.Now().Add(n.callWait)
+		case interrupted && time.Now().Before(until): // not by a signal of ours (see above)
+		case again && atomic.LoadInt64(&sigGen) == n.sigSeen && ctlNonBlocking():
+			ctlBlocking()
+			again = false
+		default:
 			return true
 		}
-		n.refillSpare()
 	}
 	return true
 }
@@ -107,21 +146,26 @@ const (
 // setCallWait bounds a blocking read of the control socket to callWait
 // (awaitCalls); false leaves the node waiting in epoll only, as on
 // architectures whose signals cannot interrupt the wait.
-func setCallWait() bool {
+func (n *node) setCallWait() bool {
 	if !signalsInterruptMain {
 		return false
 	}
 	ctlBlocking()
-	wait := callWait
+	n.callWait = callWait
 	if d, err := time.ParseDuration(os.Getenv(callWaitEnv)); err == nil && d > 0 {
-		wait = d
+		n.callWait = d
 	}
-	tv := unix.NsecToTimeval(wait.Nanoseconds())
+	tv := unix.NsecToTimeval(n.callWait.Nanoseconds())
 	return unix.SetsockoptTimeval(fdCtl, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) == nil
 }
 
 // ctlBlocking undoes sigHandler's O_NONBLOCK on the control socket.
 func ctlBlocking() { unix.FcntlInt(fdCtl, unix.F_SETFL, 0) }
+
+func ctlNonBlocking() bool {
+	fl, err := unix.FcntlInt(fdCtl, unix.F_GETFL, 0)
+	return err == nil && fl&unix.O_NONBLOCK != 0
+}
 
 // spinWorthIt: spinning pays only when the peer can run meanwhile on
 // another CPU; with one CPU it only delays the peer. A node asks once, at
@@ -232,12 +276,19 @@ func toWireError(err error) wireError {
 	return w
 }
 
+// The wait is a RawSyscall, not a Syscall: the runtime then takes the node
+// for running, and sysmon, which retakes the P of a thread blocked in a
+// Syscall past 20 µs (the node has one), stays asleep instead of waking
+// every few tens of µs while calls come (about a quarter of a context
+// switch per call, on the one CPU). The wait is bounded (callWait), below
+// sysmon's 10 ms before it preempts a running goroutine, and the node has
+// no other goroutine that the P would be needed for.
+
 // handleSignals reports caught signals; SIGCHLD reaps children instead.
-// It first notes how many the handler took, and makes the control socket
-// blocking again (see awaitCalls): a signal after that point is seen in
-// the pipe now or at the next look.
+// It first makes the control socket blocking again (see awaitCalls), then
+// counts the bytes it reads: a signal whose handler runs after that is
+// seen in the pipe now or at the next look.
 func (n *node) handleSignals() {
-	n.sigSeen = atomic.LoadInt64(&sigGen)
 	if n.await {
 		ctlBlocking()
 	}
@@ -246,6 +297,7 @@ func (n *node) handleSignals() {
 	if err != nil {
 		return
 	}
+	n.sigSeen += int64(m)
 	for _, s := range b[:m] {
 		if syscall.Signal(s) == unix.SIGCHLD {
 			n.onSigchld()

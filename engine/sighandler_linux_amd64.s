@@ -4,17 +4,18 @@
 //
 // A node's handler for the signals it catches (signals_linux_amd64.go).
 // The kernel calls it on the thread's alternate signal stack, which the Go
-// runtime sets up for every thread, with the signal number in DI. It
-// writes that number, one byte, to the self-pipe sigPipeW; then, for a
-// node waiting for its next call in recvmsg (node.awaitCalls), it makes
-// the control socket non-blocking, so that a wait about to begin ends at
-// once, counts the signal in sigGen, and, run on another thread than the
-// node's main one, sends SIGURG to that thread, so that a wait under way
-// ends with EINTR (the Go runtime takes SIGURG as a preemption request,
-// and ignores it when none is pending). In a child of the node between
-// fork and exec (getpid is not the node's) it does nothing: the signal is
-// not the node's. It returns to sigReturn. Registers need no saving:
-// rt_sigreturn restores them all.
+// runtime sets up for every thread, with the signal number in DI. For a
+// node waiting for its next call in recvmsg (node.awaitCalls), it first
+// makes the control socket non-blocking, so that a wait about to begin
+// ends at once. It then writes the signal number, one byte, to the
+// self-pipe sigPipeW, and counts the byte written in sigGen (the node
+// counts those it reads). Run on another thread than the node's main one,
+// it then sends SIGURG to that thread, so that a wait under way ends with
+// EINTR (the Go runtime takes SIGURG as a preemption request, and ignores
+// it when none is pending). In a child of the node between fork and exec
+// (getpid is not the node's) it does nothing: the signal is not the
+// node's. It returns to sigReturn. Registers need no saving: rt_sigreturn
+// restores them all.
 TEXT ·sigHandler(SB),NOSPLIT|NOFRAME,$0
 	SUBQ	$8, SP
 	MOVB	DI, 0(SP)
@@ -23,18 +24,21 @@ TEXT ·sigHandler(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	·sigMainTid(SB), SI
 	CMPQ	AX, SI
 	JNE	out
-	MOVQ	·sigPipeW(SB), DI
-	MOVQ	SP, SI
-	MOVL	$1, DX
-	MOVL	$1, AX // write
-	SYSCALL
 	MOVL	$3, DI // fdCtl
 	MOVL	$4, SI // F_SETFL
 	MOVL	$0x800, DX // O_NONBLOCK
 	MOVL	$72, AX // fcntl
 	SYSCALL
+	MOVQ	·sigPipeW(SB), DI
+	MOVQ	SP, SI
+	MOVL	$1, DX
+	MOVL	$1, AX // write
+	SYSCALL
+	CMPQ	AX, $1
+	JNE	interrupt // a full pipe: the byte is lost, and so not counted
 	LOCK
 	INCQ	·sigGen(SB)
+interrupt:
 	MOVL	$186, AX // gettid
 	SYSCALL
 	MOVQ	·sigMainTid(SB), SI

@@ -69,7 +69,8 @@ func reignoreInChild() {
 //lint:ignore U1000 used from assembly
 var sigMainTid int64
 
-// sigGen counts the signals sigHandler took (atomically).
+// sigGen counts the bytes sigHandler wrote to the signal pipe
+// (atomically); the node counts those it read (node.sigSeen).
 var sigGen int64
 
 // startSignalPipe sends caught signals to the pipe's write end w. It runs
