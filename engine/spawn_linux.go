@@ -132,16 +132,17 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 	if haveVfork && s.syncR < 0 {
 		flags |= unix.CLONE_VM | unix.CLONE_VFORK
 	}
-	cl3.flags = uint64(flags)
+	// CLONE_CLEAR_SIGHAND: no handler of the node runs in the child
+	// before its exec, where a signal now takes its default action. The
+	// node's handler (sigHandler) would report it as the node's, and, in a
+	// child that is pid 1 of a new pid namespace under a node that is pid 1
+	// too, could not tell itself apart from the node. clone3 alone takes
+	// it (and CLONE_NEWTIME, which overlaps clone(2)'s exit signal byte).
+	cl3.flags = uint64(flags) | unix.CLONE_CLEAR_SIGHAND
 	cl3.exitSignal = uint64(syscall.SIGCHLD)
 
 	runtime_BeforeFork()
-	if s.flags&unix.CLONE_NEWTIME != 0 {
-		// CLONE_NEWTIME overlaps the exit signal byte of clone(2).
-		r1, e1 = rawVforkSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&cl3)), unsafe.Sizeof(cl3), 0)
-	} else {
-		r1, e1 = rawVforkSyscall(unix.SYS_CLONE, flags|uintptr(syscall.SIGCHLD), 0, 0)
-	}
+	r1, e1 = rawVforkSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&cl3)), unsafe.Sizeof(cl3), 0)
 	if e1 != 0 || r1 != 0 {
 		runtime_AfterFork()
 		return int(r1), syscall.Errno(e1)
