@@ -13,7 +13,8 @@ import (
 // ctlPoller reads what nodes send when nobody waits for it: their events,
 // and the end of their sockets. It watches, in an epoll instance of its
 // own rather than Go's netpoller, each node's bell and the hang-up of
-// each control socket, never the arrival of a reply.
+// each control socket; the arrival of a message only while a reply is
+// due that its caller gave up waiting for (ctlPoller.watch).
 //
 // The reason is the round trip. A caller reads its own reply (ctlConn.
 // readUntil); had the socket been registered with Go's netpoller, every
@@ -26,7 +27,7 @@ import (
 // eventfd, fdBell on its side) after each event it sends (node.ring), and
 // the poller watches that: replies wake nobody else, and no call changes
 // any registration. The socket itself is registered for its hang-up
-// only, once (EPOLLONESHOT): that is when the poller reads it to the end.
+// (EPOLLONESHOT): that is when the poller reads it to the end.
 //
 // Whoever holds a conn's read token reads it (ctlConn.take); the poller,
 // finding it taken, leaves a note (missed) that the holder reads on
