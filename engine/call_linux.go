@@ -107,20 +107,6 @@ func (e *Engine) execed(p *proc, c *builtins.Call, args []any) {
 		p.argv[i] = a.(string)
 	}
 	e.mu.Unlock()
-	p.widenPipes()
-}
-
-// pipeSize is what a program's stdin and stdout pipes grow to once it
-// runs: fewer, larger transfers (the kernel's default is 64 KiB). Failing
-// (a user past its pipe-buffer allowance) leaves the default.
-const pipeSize = 1 << 20
-
-func (p *proc) widenPipes() {
-	for _, rc := range []interface {
-		Control(func(uintptr)) error
-	}{p.stdin.rc, p.out.rc} {
-		rc.Control(func(fd uintptr) { unix.FcntlInt(fd, unix.F_SETPIPE_SZ, pipeSize) })
-	}
 }
 
 // register makes the process a fork, clone or spawn created from the fds
@@ -154,7 +140,6 @@ func (e *Engine) register(parent *proc, r *result, call *builtins.Call, args []a
 func (e *Engine) adopt(ctx context.Context, deadline time.Time, c *proc) (any, error) {
 	pid := int64(c.pid)
 	if c.ctl == nil {
-		c.widenPipes()
 		e.findHostPid(c.parent, c)
 		return pid, nil
 	}

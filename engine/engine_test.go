@@ -82,6 +82,47 @@ func TestCatEchoesStdin(t *testing.T) {
 	}
 }
 
+// A program's stdin and stdout pipes grow to pipeSize once more than the
+// kernel's default has gone through them (fewer, larger transfers), and only
+// then: a program that writes little keeps the default.
+func TestPipesWidenOnceBusy(t *testing.T) {
+	e, ctx := start(t)
+	sizes := func(pl []int) (stdin, stdout int) {
+		e.mu.Lock()
+		p, err := e.resolve(pl)
+		e.mu.Unlock()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.stdin.rc.Control(func(fd uintptr) { stdin, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
+		p.out.rc.Control(func(fd uintptr) { stdout, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
+		return stdin, stdout
+	}
+	quiet := fork(t, e, ctx, nil)
+	call(t, e, ctx, quiet, "execvp", "/bin/cat", []any{"cat"})
+	call(t, e, ctx, quiet, "stdin", "a line\n")
+	if out := call(t, e, ctx, quiet, "stdout", int64(5000)); out != "a line\n" {
+		t.Fatalf("stdout = %q", out)
+	}
+	if in, out := sizes(quiet); in != defaultPipe || out != defaultPipe {
+		t.Fatalf("pipes of a quiet program: stdin %d, stdout %d; want %d", in, out, defaultPipe)
+	}
+	busy := fork(t, e, ctx, nil)
+	call(t, e, ctx, busy, "execvp", "/bin/cat", []any{"cat"})
+	data := strings.Repeat("x", 4*defaultPipe)
+	call(t, e, ctx, busy, "stdin", data)
+	for got := 0; got < len(data); {
+		out := call(t, e, ctx, busy, "stdout", int64(5000)).(string)
+		if out == "" {
+			t.Fatalf("stdout stalled after %d of %d bytes", got, len(data))
+		}
+		got += len(out)
+	}
+	if in, out := sizes(busy); in != pipeSize || out != pipeSize {
+		t.Fatalf("pipes after %d bytes: stdin %d, stdout %d; want %d", len(data), in, out, pipeSize)
+	}
+}
+
 // All of a program's output is delivered before its exit event.
 func TestOutputBeforeExitEvent(t *testing.T) {
 	e, ctx := start(t)

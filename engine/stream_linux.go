@@ -26,6 +26,8 @@ type stream struct {
 	slab    slab
 	gate    *flowGate // the process's flowcontrol; nil: unlimited
 	onEOF   func()    // called under mu when the pipe reaches EOF
+	passed  int       // bytes read, up to the widening (mu held)
+	widened bool      // widen done (mu held)
 }
 
 // slab is where a stream reads. A large read's bytes become the string the
@@ -129,6 +131,10 @@ func (s *stream) readOnce(fd int) bool {
 	}
 	n, err := unix.Read(fd, s.slab.free())
 	s.lastErr = err
+	if s.passed += n; s.passed > defaultPipe && !s.widened {
+		s.widened = true
+		widen(fd)
+	}
 	if n > 0 {
 		s.emit(s.slab.keep(n))
 		return true
@@ -175,7 +181,22 @@ type stdinQueue struct {
 	closing bool  // eof asked: close once the queue is written
 	wake    chan struct{}
 	started bool
+	passed  int  // bytes queued, up to the widening
+	widened bool // widen done
 }
+
+// pipeSize is what a process's stdin and output pipes grow to once more
+// than the kernel's default (64 KiB) has gone into them: fewer, larger
+// transfers. Only then: growing a pipe costs about 10 µs (its buffer is
+// allocated), which a program that writes little, such as one that only
+// exits, would pay on its way. Failing (a user past its pipe-buffer
+// allowance) leaves the default.
+const (
+	pipeSize    = 1 << 20
+	defaultPipe = 64 << 10
+)
+
+func widen(fd int) { unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, pipeSize) }
 
 const maxStdinQueue = 64 << 20
 
@@ -204,6 +225,10 @@ func (q *stdinQueue) write(data []byte) error {
 	}
 	q.chunks = append(q.chunks, data)
 	q.pending += len(data)
+	if q.passed += len(data); q.passed > defaultPipe && !q.widened {
+		q.widened = true
+		q.rc.Control(func(fd uintptr) { widen(int(fd)) })
+	}
 	if !q.started {
 		q.started = true
 		go q.run()
