@@ -87,3 +87,26 @@ func TestLateForkReplyIsRead(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A new node's ready message that comes after waitReady gave up (the
+// fork's caller got an error, the node stays in the tree) must still be
+// read, so that the node learns its host pid: it rings no bell, and
+// nobody waits for it any more.
+func TestLateReadyIsRead(t *testing.T) {
+	p := newTestPoller(t)
+	n := newFakeNode(t, p)
+	e := &Engine{}
+	child := newProc(nil, 7)
+	child.ctl = n.c
+	err := e.waitReady(context.Background(), time.Now().Add(50*time.Millisecond), child)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("waitReady with no ready message = %v, want a timeout", err)
+	}
+	n.write(t, msgReady, 0, "")
+	for deadline := time.Now().Add(2 * time.Second); len(n.messages()) == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the late ready message was left in the socket")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -278,6 +278,9 @@ func (e *Engine) ready(p *proc, hostPid int, fds []int) {
 		p.ctl.sock.done()
 	}
 	p.ctl.markReady()
+	if p.ctl.readyLate.Swap(false) {
+		p.ctl.lateCame()
+	}
 }
 
 func (c *ctlConn) markReady() {

@@ -26,20 +26,21 @@ import (
 // or hung up. Holding the token makes each read-and-dispatch whole, so
 // messages are handled in the order the node sent them.
 type ctlConn struct {
-	sock    *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
-	bell    *sharedFd // the node's eventfd (fdBell on its side); nil until known
-	poller  *ctlPoller
-	mu      sync.Mutex
-	pending map[uint32]*waiter
-	ready   chan struct{} // closed when the node says ready
-	done    chan struct{} // closed when the socket closed (exec or exit)
-	closed  bool
-	tok     chan struct{} // holds the read token while nobody reads
-	missed  atomic.Bool   // the poller found the token taken (see readAll)
-	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
-	late    atomic.Int32  // replies due to callers that gave up, which nobody else would read
-	handle  func(ctlMsg)  // dispatches one message (called with the token held)
-	finish  sync.Once
+	sock      *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
+	bell      *sharedFd // the node's eventfd (fdBell on its side); nil until known
+	poller    *ctlPoller
+	mu        sync.Mutex
+	pending   map[uint32]*waiter
+	ready     chan struct{} // closed when the node says ready
+	done      chan struct{} // closed when the socket closed (exec or exit)
+	closed    bool
+	tok       chan struct{} // holds the read token while nobody reads
+	missed    atomic.Bool   // the poller found the token taken (see readAll)
+	fired     atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
+	late      atomic.Int32  // messages due that nobody waits for, which nobody else would read
+	readyLate atomic.Bool   // one of them is the ready message (see waitReady)
+	handle    func(ctlMsg)  // dispatches one message (called with the token held)
+	finish    sync.Once
 	// The token holder's read: header, its iovec and the control data
 	// (fds, credentials) the kernel fills, kept here so that a read
 	// allocates nothing.
@@ -498,13 +499,25 @@ func (c *ctlConn) forget(id uint32) bool {
 // which then lived on.
 func (c *ctlConn) giveUp(id uint32, ch chan result, err error) result {
 	if c.forget(id) {
-		c.late.Add(1)
-		if c.poller != nil {
-			c.poller.watch(c)
-		}
+		c.expectLate()
 		return result{err: err}
 	}
 	return <-ch
+}
+
+// expectLate counts one more message due that nobody will wait for, and
+// has the poller watch the socket for it.
+func (c *ctlConn) expectLate() {
+	c.late.Add(1)
+	if c.poller != nil {
+		c.poller.watch(c)
+	}
+}
+
+// lateCame counts one of them off, as it came.
+func (c *ctlConn) lateCame() {
+	for n := c.late.Load(); n > 0 && !c.late.CompareAndSwap(n, n-1); n = c.late.Load() {
+	}
 }
 
 func (c *ctlConn) deliver(id uint32, r result) {
@@ -514,8 +527,7 @@ func (c *ctlConn) deliver(id uint32, r result) {
 	c.mu.Unlock()
 	if w == nil { // a late reply after a timeout: drop it, and its fds
 		closeInts(r.fds)
-		for n := c.late.Load(); n > 0 && !c.late.CompareAndSwap(n, n-1); n = c.late.Load() {
-		}
+		c.lateCame()
 		return
 	}
 	if len(r.fds) > 0 {

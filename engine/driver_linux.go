@@ -291,12 +291,23 @@ func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) err
 		case <-p.ctl.done:
 			return fmt.Errorf("node %s ended before it was ready", p)
 		case <-ctx.Done():
+			p.ctl.readyIsLate()
 			return fmt.Errorf("waiting for node %s: %w", p, ctx.Err())
 		case <-t.C:
+			p.ctl.readyIsLate()
 			return fmt.Errorf("waiting for node %s: %w", p, context.DeadlineExceeded)
 		case <-p.ctl.tok: // let go of: read for ourselves
 			p.ctl.readHeld(deadline, done, false)
 		}
+	}
+}
+
+// readyIsLate: nobody waits for the ready message any more; the poller
+// reads it when it comes (a ready message rings no bell), so that the
+// node, which stays in the tree, learns its host pid.
+func (c *ctlConn) readyIsLate() {
+	if !isClosed(c.ready) && !c.readyLate.Swap(true) {
+		c.expectLate()
 	}
 }
 
