@@ -14,9 +14,10 @@ import (
 // call path, and it registers a non-blocking fd (a bell: the node must
 // never block on it) with Go's netpoller, which every ring would wake.
 type sharedFd struct {
-	fd   int
-	refs atomic.Int32 // uses under way, plus one until close
-	once sync.Once
+	fd     int
+	refs   atomic.Int32 // uses under way, plus one until close
+	closed atomic.Bool  // close was called: no new use begins
+	once   sync.Once
 }
 
 func newSharedFd(fd int) *sharedFd {
@@ -27,6 +28,9 @@ func newSharedFd(fd int) *sharedFd {
 
 // acquire returns the fd for one use, which done ends; false once closed.
 func (s *sharedFd) acquire() (int, bool) {
+	if s.closed.Load() {
+		return -1, false
+	}
 	for {
 		n := s.refs.Load()
 		if n <= 0 {
@@ -44,4 +48,10 @@ func (s *sharedFd) done() {
 	}
 }
 
-func (s *sharedFd) close() { s.once.Do(s.done) }
+// close closes the fd once the uses under way end.
+func (s *sharedFd) close() {
+	s.once.Do(func() {
+		s.closed.Store(true)
+		s.done()
+	})
+}
