@@ -31,7 +31,7 @@ func TestUnmuteLeavesNoEventUnread(t *testing.T) {
 		}
 		return len(n.messages()) > 0
 	}
-	if !n.c.readUntil(time.Now().Add(time.Second), done, true) {
+	if !n.c.readUntil(time.Now().Add(time.Second), done, waitEvent) {
 		t.Fatal("readUntil: token taken")
 	}
 	deadline := time.Now().Add(2 * time.Second)

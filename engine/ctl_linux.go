@@ -170,7 +170,7 @@ func (c *ctlConn) readAll() {
 		c.missed.Store(false)
 		n := 0
 		for ; n < readBatch; n++ {
-			if alive, got := c.readOne(false); !alive || !got {
+			if alive, got := c.readOne(false, false); !alive || !got {
 				break
 			}
 		}
@@ -269,7 +269,7 @@ func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch c
 	}
 	var t *time.Timer
 	for {
-		c.readUntil(deadline, have, false)
+		c.readUntil(deadline, have, waitReply)
 		if have(); got {
 			return r
 		}
@@ -287,7 +287,7 @@ func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch c
 		case r = <-ch:
 			return r
 		case <-c.tok: // let go of: read for ourselves
-			c.readHeld(deadline, have, false)
+			c.readHeld(deadline, have, waitReply)
 		case <-ctx.Done():
 			return c.giveUp(id, ch, ctx.Err())
 		case <-t.C:
@@ -296,16 +296,32 @@ func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch c
 	}
 }
 
+// waitKind says what readUntil waits for.
+type waitKind uint8
+
+const (
+	// waitReply: a reply or a ready message, due soon. With GOMAXPROCS 1
+	// the waits are RawSyscalls until one runs out: with a Syscall,
+	// sysmon retook the one P of a caller blocked past 20 µs, handed it
+	// to another thread, and the caller's goroutine moved there when its
+	// reply came (a pinned round trip took 1.22× the raw one against
+	// 1.04×, A/B). Other goroutines wait meanwhile: at most a tick (the
+	// socket's timeout, 4 ms here), after which the waits are Syscalls.
+	waitReply waitKind = iota
+	// waitEvent: an event, which may take long. The bell is muted
+	// meanwhile: the event's ring would wake the poller for nothing.
+	waitEvent
+)
+
 // readUntil takes the token, if nobody holds it (else false), and reads
 // the socket, waiting in recvmsg, until done, the socket closes or the
 // deadline passes (checked between reads, each of which waits up to
-// recvTimeout). quiet, for a caller that waits for an event, mutes the
-// bell meanwhile: the event's ring would wake the poller for nothing.
-func (c *ctlConn) readUntil(deadline time.Time, done func() bool, quiet bool) bool {
+// recvTimeout).
+func (c *ctlConn) readUntil(deadline time.Time, done func() bool, kind waitKind) bool {
 	if !c.take() {
 		return false
 	}
-	c.readHeld(deadline, done, quiet)
+	c.readHeld(deadline, done, kind)
 	return true
 }
 
@@ -313,15 +329,18 @@ func (c *ctlConn) readUntil(deadline time.Time, done func() bool, quiet bool) bo
 // that took the token waiting for it must read with it: handing it back
 // at once let the waiters pass it round among themselves, none reading
 // (seen in TestConcurrentCallsOneNode).
-func (c *ctlConn) readHeld(deadline time.Time, done func() bool, quiet bool) {
-	quiet = quiet && c.bell != nil
+func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) {
+	quiet := kind == waitEvent && c.bell != nil
 	if quiet {
 		c.poller.muteBell(c, false)
 	}
+	raw := kind == waitReply && runtime.GOMAXPROCS(0) == 1
 	for !done() {
-		if alive, _ := c.readOne(true); !alive || !time.Now().Before(deadline) {
+		alive, got := c.readOne(true, raw)
+		if !alive || !time.Now().Before(deadline) {
 			break
 		}
+		raw = raw && got
 	}
 	if quiet {
 		c.unmute()
@@ -339,7 +358,7 @@ func (c *ctlConn) unmute() {
 	c.drainBell()
 	n := 0
 	for ; n < readBatch; n++ {
-		if alive, got := c.readOne(false); !alive || !got {
+		if alive, got := c.readOne(false, false); !alive || !got {
 			break
 		}
 	}
@@ -356,11 +375,12 @@ const (
 )
 
 // readOne handles one message if one is there, or, with wait, comes
-// within recvTimeout (token held): got says it did; alive is false once
+// within recvTimeout (token held), waiting in a RawSyscall if raw (see
+// waitReply): got says it did; alive is false once
 // the socket closed (then the conn is finished: pending calls fail, the
 // fd is closed). Waiting is a blocking recvmsg, which SO_RCVTIMEO bounds:
 // one syscall, where poll and a read would be two.
-func (c *ctlConn) readOne(wait bool) (alive, got bool) {
+func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	fd, ok := c.sock.acquire()
 	if !ok {
 		c.close()
@@ -371,14 +391,14 @@ func (c *ctlConn) readOne(wait bool) (alive, got bool) {
 		flags = 0
 	}
 	buf := msgBufs.Get().(*[]byte)
-	m, err := c.recvOnce(fd, *buf, flags)
+	m, err := c.recvOnce(fd, *buf, flags, raw)
 	if errors.Is(err, unix.ECONNRESET) {
 		// The node ended with a message of ours unread in its socket:
 		// the kernel reports that once (it clears the error), before the
 		// messages the node sent and we did not read yet. Those come
 		// next, then EOF; taking the reset as the end lost them (a
 		// reply, a last event).
-		m, err = c.recvOnce(fd, *buf, flags)
+		m, err = c.recvOnce(fd, *buf, flags, raw)
 	}
 	c.sock.done()
 	alive = true
@@ -415,7 +435,7 @@ func (c *ctlConn) spin(done func() bool) bool {
 		if done() {
 			return true
 		}
-		if alive, _ := c.readOne(false); !alive || time.Now().After(deadline) {
+		if alive, _ := c.readOne(false, false); !alive || time.Now().After(deadline) {
 			return false
 		}
 		syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
@@ -542,14 +562,21 @@ var msgBufs = sync.Pool{New: func() any { b := make([]byte, maxMsg+1); return &b
 // recvOnce reads one message into buf (token held), with a recvmsg of its
 // own rather than unix.Recvmsg, which allocates the sender's address. The
 // message's body is in buf.
-func (c *ctlConn) recvOnce(fd int, buf []byte, flags int) (ctlMsg, error) {
+func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, error) {
 	c.riov = unix.Iovec{Base: &buf[0]}
 	c.riov.SetLen(len(buf))
 	c.rmsg = unix.Msghdr{Iov: &c.riov, Control: &c.roob[0]}
 	c.rmsg.Iovlen = 1
 	c.rmsg.SetControllen(len(c.roob))
-	n, _, errno := syscall.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&c.rmsg)),
-		uintptr(flags|unix.MSG_CMSG_CLOEXEC))
+	var n uintptr
+	var errno syscall.Errno
+	if raw {
+		n, _, errno = syscall.RawSyscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&c.rmsg)),
+			uintptr(flags|unix.MSG_CMSG_CLOEXEC))
+	} else {
+		n, _, errno = syscall.Syscall(unix.SYS_RECVMSG, uintptr(fd), uintptr(unsafe.Pointer(&c.rmsg)),
+			uintptr(flags|unix.MSG_CMSG_CLOEXEC))
+	}
 	if errno != 0 {
 		return ctlMsg{}, errno
 	}

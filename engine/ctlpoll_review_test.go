@@ -188,13 +188,13 @@ func TestCtlResetKeepsReplyForOwner(t *testing.T) {
 	n.write(t, msgReply, 9, "nine")
 	unix.Close(n.node)
 	n.node = -1
-	if alive, got := n.c.readOne(true); !alive || !got {
+	if alive, got := n.c.readOne(true, false); !alive || !got {
 		t.Fatalf("readOne = alive %v, got %v; want the reply", alive, got)
 	}
 	if r := waitResult(t, ch); r.err != nil || r.val != "nine" {
 		t.Fatalf("reply = %v, %v; want nine", r.val, r.err)
 	}
-	if alive, _ := n.c.readOne(true); alive {
+	if alive, _ := n.c.readOne(true, false); alive {
 		t.Fatal("the conn lives on after the node's end")
 	}
 }
@@ -750,7 +750,7 @@ func TestForkReplyReadByOtherReader(t *testing.T) {
 	if n, _ := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 5000); n != 1 {
 		t.Fatal("no fork reply")
 	}
-	if alive, got := root.ctl.readOne(false); !alive || !got {
+	if alive, got := root.ctl.readOne(false, false); !alive || !got {
 		t.Fatalf("reading the fork's reply: alive %v, got %v", alive, got)
 	}
 	var r res

@@ -2,9 +2,12 @@ package engine
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -110,5 +113,49 @@ func TestRepliesDoNotWakePoller(t *testing.T) {
 	}
 	if ev := builtins.Format(event(t, e, ctx, c)); ev != `{signal: "sigusr1"}` {
 		t.Fatalf("event = %s", ev)
+	}
+}
+
+// With GOMAXPROCS 1 a caller's wait for its reply holds the one P (a
+// RawSyscall, see waitReply), but not for long: a call to a node that
+// does not answer (stopped) leaves other goroutines the P every few ms,
+// not after the call's 300 ms. (Two things see to it: a wait that runs
+// out turns into a Syscall, and the runtime's preemption interrupts a
+// RawSyscall past 10 ms.)
+func TestSlowCallLeavesOtherGoroutines(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "getcwd") // a booted node
+	pid := e.hostPid(t, c)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	unix.Kill(pid, unix.SIGSTOP)
+	waitStopped(t, pid)
+	defer unix.Kill(pid, unix.SIGCONT)
+	stop := make(chan struct{})
+	worst := make(chan time.Duration, 1)
+	go func() { // another goroutine, which only needs the P now and then
+		var most time.Duration
+		last := time.Now()
+		for {
+			select {
+			case <-stop:
+				worst <- most
+				return
+			case <-time.After(time.Millisecond):
+			}
+			most = max(most, time.Since(last))
+			last = time.Now()
+		}
+	}()
+	time.Sleep(10 * time.Millisecond)
+	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+	_, err := e.Call(short, c, "getpid", nil)
+	cancel()
+	close(stop)
+	if err == nil {
+		t.Fatal("a stopped node answered")
+	}
+	if w := <-worst; w > 100*time.Millisecond {
+		t.Fatalf("another goroutine waited %v while the call waited 300 ms", w)
 	}
 }

@@ -277,7 +277,7 @@ func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) err
 	var t *time.Timer
 	for {
 		done := func() bool { return isClosed(p.ctl.ready) || ctx.Err() != nil }
-		p.ctl.readUntil(deadline, done, false)
+		p.ctl.readUntil(deadline, done, waitReply)
 		if isClosed(p.ctl.ready) {
 			return nil
 		}
@@ -297,7 +297,7 @@ func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) err
 			p.ctl.readyIsLate()
 			return fmt.Errorf("waiting for node %s: %w", p, context.DeadlineExceeded)
 		case <-p.ctl.tok: // let go of: read for ourselves
-			p.ctl.readHeld(deadline, done, false)
+			p.ctl.readHeld(deadline, done, waitReply)
 		}
 	}
 }

@@ -81,7 +81,7 @@ func joinChunks(chunks []string) string {
 // (about 15 µs of the 55 from reaping to the event here).
 func (e *Engine) takeEvent(ctx context.Context, p *proc, timeout time.Duration) (any, error) {
 	if parent := p.parent; parent != nil && parent.ctl != nil && timeout > 0 {
-		parent.ctl.readUntil(time.Now().Add(min(timeout, ownWait)), func() bool { return e.hasEvent(p) || ctx.Err() != nil }, true)
+		parent.ctl.readUntil(time.Now().Add(min(timeout, ownWait)), func() bool { return e.hasEvent(p) || ctx.Err() != nil }, waitEvent)
 	}
 	var ev any
 	err := e.waitFor(ctx, p, timeout, func() bool {
