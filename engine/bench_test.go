@@ -88,31 +88,12 @@ func TestHelperEcho(t *testing.T) {
 	}
 }
 
-// withPinning runs f with every thread of the process on CPU 0 (children
-// inherit it) and GOMAXPROCS 1, or as it is.
+// withPinning runs f pinned to one CPU (pinOneCPU), or as it is.
 func withPinning(b *testing.B, pinned bool, f func(*testing.B)) {
-	if !pinned {
-		f(b)
-		return
+	if pinned {
+		defer pinOneCPU(b)()
 	}
-	var one, all unix.CPUSet
-	one.Set(0)
-	unix.SchedGetaffinity(0, &all)
-	setAffinity(&one)
-	defer setAffinity(&all)
-	// As under taskset, Go then runs one P (it reads the affinity at start
-	// only): with two, every wake-up also wakes an idle thread that can
-	// only wait for the one CPU.
-	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	f(b)
-}
-
-func setAffinity(set *unix.CPUSet) {
-	tasks, _ := os.ReadDir("/proc/self/task")
-	for _, t := range tasks {
-		tid, _ := strconv.Atoi(t.Name())
-		unix.SchedSetaffinity(tid, set)
-	}
 }
 
 // BenchmarkFork: fork to ready. With prefork, "busy" forks back to back

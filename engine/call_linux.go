@@ -278,16 +278,16 @@ func (e *Engine) ready(p *proc, hostPid int, fds []int) {
 		p.ctl.sock.done()
 	}
 	p.ctl.markReady()
-	if p.ctl.readyLate.Swap(false) {
-		p.ctl.lateCame()
-	}
 }
 
+// markReady notes the ready message, which may have been late (see
+// readyIsLate).
 func (c *ctlConn) markReady() {
-	select {
-	case <-c.ready:
-	default:
+	if !isClosed(c.ready) {
 		close(c.ready)
+	}
+	if c.readyLate.Swap(false) {
+		c.lateCame()
 	}
 }
 

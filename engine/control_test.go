@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -265,7 +264,7 @@ func procState(pid int) byte {
 // (a booted proto-node's block it, but for the main thread's): each gets
 // one of its own.
 func TestAwaitingNodeReportsSignals(t *testing.T) {
-	onOneCPU(t)
+	t.Cleanup(pinOneCPU(t))
 	t.Setenv(callWaitEnv, "10s")
 	// Nor may the runtime's preemption end the wait (sysmon sends SIGURG
 	// to a goroutine it finds running past 10 ms, as the waiting node is).
@@ -353,28 +352,4 @@ func threadsTaking(t *testing.T, pid int, sig unix.Signal) []int {
 		}
 	}
 	return tids
-}
-
-// onOneCPU runs the test process, and the nodes it starts, on CPU 0 with
-// GOMAXPROCS 1, as the pinned benchmarks do. The test's goroutine stays on
-// its thread, pinned first: the root node, which a fork of that thread
-// starts, then surely inherits the one CPU (a thread the runtime started
-// while the others were pinned might not have).
-func onOneCPU(t *testing.T) {
-	var one, all unix.CPUSet
-	one.Set(0)
-	if err := unix.SchedGetaffinity(0, &all); err != nil {
-		t.Fatal(err)
-	}
-	runtime.LockOSThread()
-	if err := unix.SchedSetaffinity(0, &one); err != nil {
-		t.Fatal(err)
-	}
-	setAffinity(&one)
-	old := runtime.GOMAXPROCS(1)
-	t.Cleanup(func() {
-		runtime.GOMAXPROCS(old)
-		setAffinity(&all)
-		runtime.UnlockOSThread()
-	})
 }

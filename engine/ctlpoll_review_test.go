@@ -146,9 +146,7 @@ func waitResult(t testing.TB, ch chan result) result {
 func TestCtlResetKeepsQueuedMessages(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.take() { // nobody reads until the node is gone
-		t.Fatal("take")
-	}
+	mustTake(t, n.c) // nobody reads until the node is gone
 	ch := pendingCall(n.c, 7)
 	if err := n.c.send(append(putHeader(nil, msgCall, 8), 0, 0)); err != nil {
 		t.Fatal(err) // a call the node never reads
@@ -177,9 +175,7 @@ func TestCtlResetKeepsQueuedMessages(t *testing.T) {
 func TestCtlResetKeepsReplyForOwner(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.take() {
-		t.Fatal("take")
-	}
+	mustTake(t, n.c)
 	defer n.c.release()
 	ch := pendingCall(n.c, 9)
 	if err := n.c.send(append(putHeader(nil, msgCall, 9), 0, 0)); err != nil {
@@ -205,9 +201,7 @@ func TestCtlResetKeepsReplyForOwner(t *testing.T) {
 func TestCtlHangupWhileOwnedNoBusyLoop(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.take() {
-		t.Fatal("take")
-	}
+	mustTake(t, n.c)
 	unix.Close(n.node)
 	n.node = -1
 	before := cpuTime(t)
@@ -323,9 +317,7 @@ func TestCtlNoLostWakeup(t *testing.T) {
 func TestCtlDeadlineWhileOtherOwns(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.take() {
-		t.Fatal("take")
-	}
+	mustTake(t, n.c)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -416,12 +408,8 @@ func TestNodeEndsWithUnreadCallKeepsEvent(t *testing.T) {
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "getcwd") // a booted node
 	pid := e.hostPid(t, c)
-	e.mu.Lock()
-	p, _ := e.resolve(c)
-	e.mu.Unlock()
-	if !p.ctl.take() { // what the node sends waits in the socket
-		t.Fatal("take")
-	}
+	p := e.proc(t, c)
+	mustTake(t, p.ctl) // what the node sends waits in the socket
 	fd := p.ctl.sock.fd
 	unix.Kill(pid, unix.SIGUSR1)
 	if n, _ := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, 5000); n != 1 {
@@ -639,12 +627,8 @@ func TestCallToDeadUnreadNodeIsExited(t *testing.T) {
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "getcwd")
 	pid := e.hostPid(t, c)
-	e.mu.Lock()
-	p, _ := e.resolve(c)
-	e.mu.Unlock()
-	if !p.ctl.take() {
-		t.Fatal("take")
-	}
+	p := e.proc(t, c)
+	mustTake(t, p.ctl)
 	unix.Kill(pid, unix.SIGKILL)
 	waitHangup(t, p.ctl.sock.fd)
 	// The conn's call, not e.Call: the node's exit event, from its
@@ -666,9 +650,7 @@ func TestCallToDeadUnreadNodeIsExited(t *testing.T) {
 func TestCtlCallToClosedPeerIsExited(t *testing.T) {
 	p := newTestPoller(t)
 	n := newFakeNode(t, p)
-	if !n.c.take() {
-		t.Fatal("take")
-	}
+	mustTake(t, n.c)
 	unix.Close(n.node)
 	n.node = -1
 	r := n.c.call(context.Background(), time.Now().Add(5*time.Second), 1, append(putHeader(nil, msgCall, 1), 0, 0), false, nil)
@@ -737,9 +719,7 @@ func TestForkReplyReadByOtherReader(t *testing.T) {
 	e.mu.Lock()
 	root := e.root
 	e.mu.Unlock()
-	if !root.ctl.take() { // the caller cannot read: it waits in select
-		t.Fatal("take")
-	}
+	mustTake(t, root.ctl) // the caller cannot read: it waits in select
 	fd := root.ctl.sock.fd
 	type res struct {
 		v   any

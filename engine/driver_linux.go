@@ -302,24 +302,6 @@ func (e *Engine) waitReady(ctx context.Context, deadline time.Time, p *proc) err
 	}
 }
 
-// readyIsLate: nobody waits for the ready message any more; the poller
-// reads it when it comes (a ready message rings no bell), so that the
-// node, which stays in the tree, learns its host pid.
-func (c *ctlConn) readyIsLate() {
-	if !isClosed(c.ready) && !c.readyLate.Swap(true) {
-		c.expectLate()
-	}
-}
-
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // emit queues a message for p, or hands it to the watcher.
 func (e *Engine) emit(p *proc, kind string, data any) {
 	m := builtins.Message{Pipeline: p.pipeline, Kind: kind, Data: data}

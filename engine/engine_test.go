@@ -88,12 +88,7 @@ func TestCatEchoesStdin(t *testing.T) {
 func TestPipesWidenOnceBusy(t *testing.T) {
 	e, ctx := start(t)
 	sizes := func(pl []int) (stdin, stdout int) {
-		e.mu.Lock()
-		p, err := e.resolve(pl)
-		e.mu.Unlock()
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := e.proc(t, pl)
 		p.stdin.rc.Control(func(fd uintptr) { stdin, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
 		p.out.rc.Control(func(fd uintptr) { stdout, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
 		return stdin, stdout

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,11 +138,63 @@ func isErrno(err error, want unix.Errno) bool { return errors.Is(err, want) }
 // hostPid is the pid of pl's process as the driver sees it.
 func (e *Engine) hostPid(t testing.TB, pl []int) int {
 	t.Helper()
+	p := e.proc(t, pl)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return p.hostPid
+}
+
+// proc is the process pl names, which must be live.
+func (e *Engine) proc(t testing.TB, pl []int) *proc {
+	t.Helper()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	p, err := e.resolve(pl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p.hostPid
+	return p
+}
+
+// mustTake takes c's read token, which nobody else may hold.
+func mustTake(t testing.TB, c *ctlConn) {
+	t.Helper()
+	if !c.take() {
+		t.Fatal("the read token is taken")
+	}
+}
+
+// pinOneCPU runs the process, and the nodes it starts from now on, on CPU
+// 0, with GOMAXPROCS 1 as under taskset (Go reads the affinity at start
+// only: with two Ps, every wake-up also wakes an idle thread that can
+// only wait for the one CPU). The caller's goroutine stays on its thread,
+// pinned first: a node it starts, by a fork of that thread, then surely
+// inherits the one CPU (a thread the runtime started while the others
+// were pinned might not have). It returns what undoes it, to be called on
+// the same goroutine.
+func pinOneCPU(tb testing.TB) (undo func()) {
+	var one, all unix.CPUSet
+	one.Set(0)
+	if err := unix.SchedGetaffinity(0, &all); err != nil {
+		tb.Fatal(err)
+	}
+	runtime.LockOSThread()
+	if err := unix.SchedSetaffinity(0, &one); err != nil {
+		tb.Fatal(err)
+	}
+	setAffinity(&one)
+	old := runtime.GOMAXPROCS(1)
+	return func() {
+		runtime.GOMAXPROCS(old)
+		setAffinity(&all)
+		runtime.UnlockOSThread()
+	}
+}
+
+func setAffinity(set *unix.CPUSet) {
+	tasks, _ := os.ReadDir("/proc/self/task")
+	for _, t := range tasks {
+		tid, _ := strconv.Atoi(t.Name())
+		unix.SchedSetaffinity(tid, set)
+	}
 }

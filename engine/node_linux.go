@@ -50,8 +50,7 @@ type node struct {
 	sigSeen    int64         // bytes read from the signal pipe (see sigGen)
 	discarded  map[int]bool  // spares let go of, reaped without an event
 	buf        []byte
-	rmsg       unix.Msghdr // readCtlRaw's, which the kernel fills
-	riov       unix.Iovec
+	rh         recvHdr    // readCtlRaw's
 	filter     callFilter // calls denied here and to later children
 	sigs       sigState   // signal actions sigaction changed
 }

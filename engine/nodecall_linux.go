@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -29,21 +28,10 @@ func (n *node) readCtl(recvFlags int) (alive, served bool) {
 	return alive, served
 }
 
-// readCtlRaw reads with a recvmsg of its own (unix.Recvmsg allocates the
-// sender's address) into the node's header (on the heap: the kernel
-// writes to it), made with syscall.Syscall or, for awaitCalls (see
-// there), RawSyscall.
+// readCtlRaw reads with the node's recvHdr, in a RawSyscall for
+// awaitCalls (see there).
 func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted bool) {
-	n.riov = unix.Iovec{Base: &n.buf[0]}
-	n.riov.SetLen(len(n.buf))
-	n.rmsg = unix.Msghdr{Iov: &n.riov, Iovlen: 1}
-	var m uintptr
-	var errno syscall.Errno
-	if raw {
-		m, _, errno = syscall.RawSyscall(unix.SYS_RECVMSG, fdCtl, uintptr(unsafe.Pointer(&n.rmsg)), uintptr(recvFlags))
-	} else {
-		m, _, errno = syscall.Syscall(unix.SYS_RECVMSG, fdCtl, uintptr(unsafe.Pointer(&n.rmsg)), uintptr(recvFlags))
-	}
+	m, errno := n.rh.recv(fdCtl, n.buf, nil, recvFlags, raw)
 	switch {
 	case errno == unix.EINTR:
 		return true, false, true
@@ -52,7 +40,7 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 	case errno != 0 || m == 0:
 		return false, false, false
 	}
-	n.serveMsg(int(m), int(n.rmsg.Flags))
+	n.serveMsg(m, int(n.rh.msg.Flags))
 	return true, true, false
 }
 
@@ -105,6 +93,14 @@ const nodeSpin = 50 * time.Microsecond
 // no signal of ours (the runtime's SIGURG, when sysmon preempts the
 // node, which it takes for running, past 10 ms) goes on, for callWait in
 // all (each recvmsg's timeout starts anew).
+//
+// The wait is a RawSyscall, not a Syscall: the runtime then takes the node
+// for running, and sysmon, which retakes the P of a thread blocked in a
+// Syscall past 20 µs (the node has one), stays quiet instead of waking
+// while calls come (perf sched of 100k pinned calls: the node's other
+// thread switched 9.9k times before, 1.7k after). The wait is bounded
+// (callWait), below sysmon's 10 ms before it preempts a running
+// goroutine, and the node has no other goroutine that needs the P.
 func (n *node) awaitCalls() bool {
 	if !n.await {
 		return true
@@ -275,14 +271,6 @@ func toWireError(err error) wireError {
 	}
 	return w
 }
-
-// The wait is a RawSyscall, not a Syscall: the runtime then takes the node
-// for running, and sysmon, which retakes the P of a thread blocked in a
-// Syscall past 20 µs (the node has one), stays asleep instead of waking
-// every few tens of µs while calls come (about a quarter of a context
-// switch per call, on the one CPU). The wait is bounded (callWait), below
-// sysmon's 10 ms before it preempts a running goroutine, and the node has
-// no other goroutine that the P would be needed for.
 
 // handleSignals reports caught signals; SIGCHLD reaps children instead.
 // It first makes the control socket blocking again (see awaitCalls), then

@@ -536,10 +536,7 @@ func TestProtoNodeCloneFlags(t *testing.T) {
 // the reply to id.
 func rawCall(t *testing.T, e *Engine, ctx context.Context, pl []int, id uint32, m []byte) (any, error) {
 	t.Helper()
-	p, err := e.resolve(pl)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.proc(t, pl)
 	r := p.ctl.call(ctx, time.Now().Add(testTimeout), id, m, false, nil)
 	if errors.Is(r.err, context.DeadlineExceeded) || errors.Is(r.err, context.Canceled) {
 		t.Fatalf("message %d: no reply", id)

@@ -92,10 +92,7 @@ func FuzzDecode(f *testing.F) {
 func TestNodeSurvivesMalformedMessages(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
-	p, err := e.resolve(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := e.proc(t, c)
 	unknownNr, _ := encodeCall(nil, 901, 60000, nil)
 	wrongArity, _ := encodeCall(nil, 902, mustNumber(t, "setuid"), []any{int64(1), int64(2)})
 	wrongType, _ := encodeCall(nil, 903, mustNumber(t, "chdir"), []any{int64(1)})
