@@ -40,6 +40,7 @@ type node struct {
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
 	spare      *spare        // option prefork: a child booted ahead of a fork
+	plumbing   *spawnPipes   // the fds of the next proto-node, made ahead (refillSpare)
 	freeProtos []*protoState // states of reaped proto-node children, for reuse
 	protoEnv   *protoEnv     // shared by proto-node children; nil after a change
 	spareFlags int64         // clone flags of the last fork without maps; -1 before any
@@ -79,8 +80,14 @@ func defaultOpts() [builtins.NumOpts]int64 {
 	return o
 }
 
+// runNode runs a node. Its Go runtime gets two Ps although one goroutine
+// does the work: with one, sysmon retook that P each time the node blocked
+// in epoll_wait past 20 µs and started a spinning thread to take it,
+// which found nothing and slept again: two wake-ups per wait, on the CPU
+// the node's children run on (perf sched). With an idle P, sysmon leaves
+// a P in a syscall alone for 10 ms.
 func runNode(args []string) int {
-	runtime.GOMAXPROCS(1)
+	runtime.GOMAXPROCS(2)
 	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
 		buf: make([]byte, maxMsg+1)}
 	if err := n.boot(args); err != nil {

@@ -35,20 +35,18 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	if err := checkIDMaps(maps); err != nil {
 		return nil, err
 	}
-	var p spawnPipes
 	userns := flags&unix.CLONE_NEWUSER != 0
 	proto := !userns && protoNodeSupported
-	if err := p.openNode(userns, !proto); err != nil {
-		p.closeAll()
+	p, err := n.takePlumbing(userns, !proto)
+	if err != nil {
 		return nil, err
 	}
 	var pid int
 	var ps *protoState
-	var err error
 	if !proto {
-		pid, err = n.spawn(&p, uintptr(flags), maps)
+		pid, err = n.spawn(p, uintptr(flags), maps)
 	} else {
-		pid, ps, err = n.forkProto(&p, uintptr(flags))
+		pid, ps, err = n.forkProto(p, uintptr(flags))
 	}
 	p.closeChildEnds()
 	if err != nil {

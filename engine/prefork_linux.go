@@ -1,6 +1,10 @@
 package engine
 
-import "github.com/alsh/alsh/builtins"
+import (
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
 
 // Option prefork: a node keeps one child node booted and waiting, and a
 // fork hands it over at once instead of starting a Go runtime (which costs
@@ -37,6 +41,7 @@ func (n *node) takeSpare(flags uintptr) *builtins.Spawned {
 // spends none of its RLIMIT_NPROC on one). The loop calls it once the
 // calls at hand are answered.
 func (n *node) refillSpare() {
+	n.refillPlumbing()
 	if n.spare != nil || n.spareFlags < 0 || n.opts[builtins.OptPrefork] == 0 || !n.canFork() {
 		return
 	}
@@ -58,6 +63,7 @@ func (n *node) refillSpare() {
 // dropSpare ends the spare: closing its lifeline makes it exit, and the
 // node reaps it without an event (it was never a child the driver knew).
 func (n *node) dropSpare() {
+	n.dropPlumbing()
 	if n.spare == nil {
 		return
 	}
@@ -82,4 +88,45 @@ func (n *node) wasSpare(pid int) bool {
 		return true
 	}
 	return false
+}
+
+// Plumbing made ahead: a node that has forked a proto-node keeps the fds of
+// the next one ready (its socketpair, four pipes and bell), made once the
+// calls at hand are answered, while the last child runs; a fork then makes
+// none on its way (7 syscalls, about a fifth of the node's time on a
+// fork). Unlike the prefork spare this is always on: fds carry nothing of
+// the node's state a child inherits. They are let go of with the spare
+// all the same, so that a call that lowers RLIMIT_NOFILE makes the next
+// fork fail as it would have.
+func (n *node) refillPlumbing() {
+	if n.plumbing != nil || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !protoNodeSupported || !n.canFork() {
+		return
+	}
+	p := new(spawnPipes)
+	if err := p.openNode(false, false); err != nil {
+		p.closeAll()
+		return
+	}
+	n.plumbing = p
+}
+
+// takePlumbing hands over the plumbing made ahead, or makes it now.
+func (n *node) takePlumbing(userns, errPipe bool) (*spawnPipes, error) {
+	if p := n.plumbing; p != nil && !userns && !errPipe {
+		n.plumbing = nil
+		return p, nil
+	}
+	p := new(spawnPipes)
+	if err := p.openNode(userns, errPipe); err != nil {
+		p.closeAll()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (n *node) dropPlumbing() {
+	if n.plumbing != nil {
+		n.plumbing.closeAll()
+		n.plumbing = nil
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -65,6 +66,7 @@ type protoState struct {
 	lim       [2]uint64
 	cl3       cloneArgs
 	spin      bool // the parent's spinWorthIt
+	spun      bool // the first spin (after ready) is over
 	ts        unix.Timespec
 	execEnv   uintptr // the environment protoExec passes
 	spawn     spawnArgs
@@ -139,7 +141,7 @@ func (n *node) prepareProto(argv []string) *protoState {
 	ps.sigEvents, ps.sigEvent = env.sigEvents, env.sigEvent
 	ps.ops = env.ops
 	ps.caught = caughtMask
-	ps.spin = n.spin
+	ps.spin, ps.spun = n.spin, false
 	return ps
 }
 
@@ -379,6 +381,12 @@ func protoWait(ps *protoState) int {
 	}
 }
 
+// protoFirstSpin is the first spin's, after the ready message: the first
+// call comes only once the driver has wired the child's fds (about 50 µs
+// here), so nodeSpin mostly missed it, and the proto-node slept in ppoll
+// and was woken for its exec.
+const protoFirstSpin = 300 * time.Microsecond
+
 // protoSpin looks for the next call for nodeSpin, as a node does after a
 // call (spinWorthIt): a script's next line comes sooner than a wake-up.
 //
@@ -389,7 +397,11 @@ func protoSpin(ps *protoState) int {
 		return 0
 	}
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
-	deadline := ps.ts.Nano() + int64(nodeSpin)
+	spin := int64(nodeSpin)
+	if !ps.spun {
+		ps.spun, spin = true, int64(protoFirstSpin)
+	}
+	deadline := ps.ts.Nano() + spin
 	for ps.ts.Nano() < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
