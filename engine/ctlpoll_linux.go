@@ -47,10 +47,12 @@ type ctlPoller struct {
 	wakes   atomic.Int64 // sockets it was woken for (tests count them)
 }
 
-// pollEntry is what one registered fd stands for.
+// pollEntry is what one registered fd stands for: a conn's socket or
+// bell, or a dormant stream's pipe (stream.wake).
 type pollEntry struct {
 	c    *ctlConn
 	bell bool
+	s    *stream
 }
 
 func newCtlPoller() (*ctlPoller, error) {
@@ -72,7 +74,34 @@ func newCtlPoller() (*ctlPoller, error) {
 const (
 	hangupEvents = unix.EPOLLRDHUP | unix.EPOLLONESHOT
 	bellEvents   = unix.EPOLLIN
+	streamEvents = unix.EPOLLIN | unix.EPOLLONESHOT // data or the end (EPOLLHUP comes anyway)
 )
+
+// addStream watches a dormant stream's pipe, once: the poller wakes the
+// stream at its first data or at its end.
+func (p *ctlPoller) addStream(s *stream) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ended || s.f != nil {
+		return nil
+	}
+	s.poller = p
+	return p.register(s.fd, pollEntry{s: s}, streamEvents)
+}
+
+// forgetStream drops s's registration of fd, if fd is still s's (a fd
+// number is reused as soon as it is closed).
+func (p *ctlPoller) forgetStream(s *stream, fd int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.conns[int32(fd)].s != s {
+		return
+	}
+	delete(p.conns, int32(fd))
+	if !p.stopped {
+		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
+	}
+}
 
 // add registers c's socket and, if c has one yet, its bell. It fails once
 // the poller stopped: a conn attached while the engine closes (a fork's
@@ -177,7 +206,7 @@ func (p *ctlPoller) remove(c *ctlConn) {
 func (p *ctlPoller) forget(c *ctlConn, fd int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.conns[int32(fd)].c == c {
+	if ent := p.conns[int32(fd)]; ent.c == c && ent.s == nil {
 		delete(p.conns, int32(fd))
 	}
 	if !p.stopped {
@@ -204,6 +233,11 @@ func (p *ctlPoller) run() {
 				if !ok {
 					continue
 				}
+				if ent.s != nil {
+					p.forgetStream(ent.s, int(ev.Fd))
+					ent.s.woken(ev.Events)
+					continue
+				}
 				p.wakes.Add(1)
 				if ent.bell {
 					ent.c.drainBell()
@@ -224,7 +258,9 @@ func (p *ctlPoller) stop() {
 	p.stopped = true
 	left := make([]*ctlConn, 0, len(p.conns))
 	for _, ent := range p.conns {
-		left = append(left, ent.c)
+		if ent.c != nil {
+			left = append(left, ent.c)
+		}
 	}
 	p.mu.Unlock()
 	for _, c := range left {

@@ -259,15 +259,14 @@ func (e *Engine) attach(p *proc, fds []int, link func()) error {
 		link()
 	}
 	e.wg.Add(2) // under mu: never after Close's Wait began
+	p.out.release, p.err.release = e.wg.Done, e.wg.Done
 	e.mu.Unlock()
-	go e.read(p.out.run)
-	go e.read(p.err.run)
+	for _, s := range []*stream{p.out, p.err} {
+		if err := e.poller.addStream(s); err != nil {
+			s.wake() // the poller stopped (Close runs): read it at once
+		}
+	}
 	return nil
-}
-
-func (e *Engine) read(f func()) {
-	defer e.wg.Done()
-	f()
 }
 
 // waitReady waits for a new node's ready message, reading its socket

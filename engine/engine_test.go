@@ -90,7 +90,7 @@ func TestPipesWidenOnceBusy(t *testing.T) {
 	sizes := func(pl []int) (stdin, stdout int) {
 		p := e.proc(t, pl)
 		p.stdin.rc.Control(func(fd uintptr) { stdin, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
-		p.out.rc.Control(func(fd uintptr) { stdout, _ = unix.FcntlInt(fd, unix.F_GETPIPE_SZ, 0) })
+		p.out.withFd(func(fd int) { stdout, _ = unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0) })
 		return stdin, stdout
 	}
 	quiet := fork(t, e, ctx, nil)
