@@ -1,8 +1,11 @@
 package engine_test
 
 import (
+	"bytes"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -44,4 +47,67 @@ func TestEnvironment(t *testing.T) {
 	if out := s.output(c); out != "FOO=bar\n" {
 		t.Fatalf("env printed %q, want FOO=bar only", out)
 	}
+}
+
+// A child node's Go runtime starts with GOMAXPROCS and GODEBUG of its own
+// (childEnv); the programs it execs see the user's, set or unset, whether
+// they are exec'd by a proto-node or by a booted node.
+func TestRuntimeSettingsStayOurs(t *testing.T) {
+	for _, tc := range []struct{ gomaxprocs, godebug, want string }{
+		{"", "", "unset/unset\n"},
+		{"3", "madvdontneed=1", "3/madvdontneed=1\n"},
+	} {
+		for _, name := range []string{"GOMAXPROCS", "GODEBUG"} {
+			old, had := os.LookupEnv(name)
+			v := map[string]string{"GOMAXPROCS": tc.gomaxprocs, "GODEBUG": tc.godebug}[name]
+			if v == "" {
+				os.Unsetenv(name)
+			} else {
+				os.Setenv(name, v)
+			}
+			t.Cleanup(func() {
+				if had {
+					os.Setenv(name, old)
+				} else {
+					os.Unsetenv(name)
+				}
+			})
+		}
+		s := startSC(t)
+		for _, booted := range []bool{false, true} {
+			c := s.fork(nil)
+			if booted {
+				s.call(c, "getcwd") // not a proto-node's call: the child boots
+				if env := bootEnviron(t, s, c); !strings.Contains(env, "asyncpreemptoff=1") {
+					t.Errorf("a booted node's runtime started with %q, want asyncpreemptoff=1 in it", env)
+				}
+			}
+			s.call(c, "execvp", "/bin/sh", strList("sh", "-c", `echo "${GOMAXPROCS-unset}/${GODEBUG-unset}"`))
+			if got := s.output(c); got != tc.want {
+				t.Errorf("GOMAXPROCS %q, GODEBUG %q, booted %v: the program saw %q, want %q",
+					tc.gomaxprocs, tc.godebug, booted, got, tc.want)
+			}
+		}
+	}
+}
+
+// bootEnviron is the GODEBUG a node's Go runtime started with: the
+// environment of its exec, which os.Setenv does not change.
+func bootEnviron(t *testing.T, s *sc, pl []int) string {
+	for _, p := range s.e.Processes() {
+		if slices.Equal(p.Pipeline, pl) {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(p.HostPid) + "/environ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, kv := range bytes.Split(b, []byte{0}) {
+				if v, ok := strings.CutPrefix(string(kv), "GODEBUG="); ok {
+					return v
+				}
+			}
+			return ""
+		}
+	}
+	t.Fatalf("no process %v", pl)
+	return ""
 }

@@ -83,9 +83,13 @@ func defaultOpts() [builtins.NumOpts]int64 {
 // runNode runs a node. Its Go runtime gets two Ps although one goroutine
 // does the work: with one, sysmon retook that P each time the node blocked
 // in epoll_wait past 20 µs and started a spinning thread to take it,
-// which found nothing and slept again: two wake-ups per wait, on the CPU
-// the node's children run on (perf sched). With an idle P, sysmon leaves
-// a P in a syscall alone for 10 ms.
+// which found nothing and slept again, and the node's goroutine often
+// went on on that other thread: wake-ups on the CPU the node's children
+// run on (perf sched). With an idle P, sysmon leaves a P in a syscall
+// alone for 10 ms. fork+execvp+exit: 936–1017 µs with one P, 819–907
+// with two (interleaved runs). A child node starts with asynchronous
+// preemption off (childEnv): with two Ps, its GC's stack scans would
+// signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
 	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
@@ -209,14 +213,17 @@ func moveFd(from, to int) error {
 	return unix.Close(from)
 }
 
-// restoreEnv puts back the GOMAXPROCS its parent set for the Go runtime
-// (childEnv): unset, or the user's own value.
+// restoreEnv puts back the GOMAXPROCS and GODEBUG its parent set for the
+// Go runtime (childEnv): unset, or the user's own values.
 func restoreEnv(args []string) {
 	for _, a := range args {
-		if a == "gomaxprocs" {
-			os.Unsetenv("GOMAXPROCS")
-		} else if v, ok := strings.CutPrefix(a, "gomaxprocs="); ok {
-			os.Setenv("GOMAXPROCS", v)
+		for _, name := range []string{"GOMAXPROCS", "GODEBUG"} {
+			key := strings.ToLower(name)
+			if a == key {
+				os.Unsetenv(name)
+			} else if v, ok := strings.CutPrefix(a, key+"="); ok {
+				os.Setenv(name, v)
+			}
 		}
 	}
 }

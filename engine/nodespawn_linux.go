@@ -192,25 +192,48 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 
 // childArgv is a child node's argv; word argNofile is nofileArg.
 func (n *node) childArgv() []string {
-	argv := []string{os.Args[0], nodeFlag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg(), gomaxprocsArg()}
+	argv := []string{os.Args[0], nodeFlag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg(), gomaxprocsArg(), godebugArg()}
 	return append(argv, n.inheritArgs()...)
 }
 
 const argNofile = 3
 
-// childEnv is the node's environment plus GOMAXPROCS=1, which spares the
-// child's Go runtime reading the cgroup CPU limits at start. The child's
-// argv says what GOMAXPROCS was, and the child puts that back (restoreEnv)
-// before anything can see or exec with it.
+// childEnv is the node's environment for a child node's Go runtime, with
+// two settings the child's argv undoes (restoreEnv) before anything can
+// see or exec with them:
+//   - GOMAXPROCS=1 spares the runtime reading the cgroup CPU limits at
+//     start;
+//   - GODEBUG asyncpreemptoff=1 keeps the runtime from signalling the
+//     node's thread (SIGURG) to preempt it, which a node's GC did with
+//     two Ps (runNode) and which stops a node traced after
+//     ptrace_traceme before its exec (TestPtraceStopIsAnEvent failed 1
+//     run in 3 under load). The node's one goroutine reaches a safe point
+//     at its next call of a function, or is in a syscall. The runtime reads
+//     the setting only at its start, so restoring GODEBUG keeps it.
 func childEnv() []string {
-	return append(os.Environ(), "GOMAXPROCS=1")
+	env := make([]string, 0, len(os.Environ())+2)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOMAXPROCS=") && !strings.HasPrefix(kv, "GODEBUG=") {
+			env = append(env, kv)
+		}
+	}
+	debug := "asyncpreemptoff=1"
+	if v := os.Getenv("GODEBUG"); v != "" {
+		debug = v + "," + debug // the last setting wins
+	}
+	return append(env, "GOMAXPROCS=1", "GODEBUG="+debug)
 }
 
-func gomaxprocsArg() string {
-	if v, ok := os.LookupEnv("GOMAXPROCS"); ok {
-		return "gomaxprocs=" + v
+func gomaxprocsArg() string { return envArg("GOMAXPROCS") }
+func godebugArg() string    { return envArg("GODEBUG") }
+
+// envArg tells a child node the value of a variable childEnv changes:
+// "gomaxprocs=V", or "gomaxprocs" when it is unset.
+func envArg(name string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return strings.ToLower(name) + "=" + v
 	}
-	return "gomaxprocs"
+	return strings.ToLower(name)
 }
 
 func cloneName(flags uintptr) string {

@@ -98,7 +98,7 @@ func (n *node) keptFds() []int {
 
 func (n *node) reexec(maps builtins.Record) error {
 	argv := []string{os.Args[0], reexecFlag, "depth=" + strconv.Itoa(n.depth),
-		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(), gomaxprocsArg(),
+		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(), gomaxprocsArg(), godebugArg(),
 		"reexec=" + strconv.FormatUint(uint64(n.callID), 10)}
 	argv = append(argv, n.inheritArgs()...)
 	for _, k := range maps.Keys() {
