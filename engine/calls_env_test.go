@@ -49,9 +49,10 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
-// A child node's Go runtime starts with GOMAXPROCS and GODEBUG of its own
-// (childEnv); the programs it execs see the user's, set or unset, whether
-// they are exec'd by a proto-node or by a booted node.
+// A node's Go runtime starts with GOMAXPROCS and GODEBUG of its own
+// (childEnv; the root's too, without an exec wrapper); the programs it
+// execs see the user's, set or unset, whether they are exec'd by a
+// proto-node, a booted node or the root.
 func TestRuntimeSettingsStayOurs(t *testing.T) {
 	for _, tc := range []struct{ gomaxprocs, godebug, want string }{
 		{"", "", "unset/unset\n"},
@@ -74,6 +75,9 @@ func TestRuntimeSettingsStayOurs(t *testing.T) {
 			})
 		}
 		s := startSC(t)
+		if env := bootEnviron(t, s, nil); !strings.Contains(env, "asyncpreemptoff=1") {
+			t.Errorf("the root's runtime started with %q, want asyncpreemptoff=1 in it", env)
+		}
 		for _, booted := range []bool{false, true} {
 			c := s.fork(nil)
 			if booted {
@@ -95,7 +99,7 @@ func TestRuntimeSettingsStayOurs(t *testing.T) {
 // environment of its exec, which os.Setenv does not change.
 func bootEnviron(t *testing.T, s *sc, pl []int) string {
 	for _, p := range s.e.Processes() {
-		if slices.Equal(p.Pipeline, pl) {
+		if slices.Equal(p.Pipeline, pl) || len(pl) == 0 && len(p.Pipeline) == 0 {
 			b, err := os.ReadFile("/proc/" + strconv.Itoa(p.HostPid) + "/environ")
 			if err != nil {
 				t.Fatal(err)

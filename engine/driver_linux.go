@@ -138,7 +138,13 @@ func (e *Engine) launchRoot(path string) ([3]int, error) {
 			mine[i], theirs[i] = r, w
 		}
 	}
+	if len(e.opts.Exec) == 0 { // a wrapper such as sudo makes its own environment
+		argv = append(argv, gomaxprocsArg(), godebugArg())
+	}
 	cmd := exec.Command(argv[0], argv[1:]...)
+	if len(e.opts.Exec) == 0 {
+		cmd.Env = childEnv()
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs[0], theirs[1], theirs[2]
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	err = cmd.Start()
