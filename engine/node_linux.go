@@ -384,6 +384,13 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 		switch int(ev.Fd) {
 		case n.sigR:
 			n.handleSignals()
+			// The next call often follows an event (a child's exit, then a
+			// script's next fork): wait for it as after a call, rather than
+			// be woken for it. fork+execvp+exit: 962 -> 886 µs (mean of 6
+			// interleaved runs).
+			if !n.spinCtl() {
+				return false
+			}
 		case fdCtl:
 			if !n.handleCtl() || !n.spinCtl() {
 				return false
