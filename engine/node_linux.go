@@ -391,6 +391,7 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 			if !n.spinCtl() {
 				return false
 			}
+			n.refillSpare()
 		case fdCtl:
 			if !n.handleCtl() || !n.spinCtl() {
 				return false
