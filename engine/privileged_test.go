@@ -19,6 +19,7 @@ import (
 // /proc nor the alsh binary (the child runs from the memfd).
 func TestForkAfterChrootWithoutProc(t *testing.T) {
 	privileged(t)
+	noRaceBuild(t, "is linked dynamically: its nodes do not start in an empty jail")
 	e, ctx := start(t)
 	jail := t.TempDir()
 	c := fork(t, e, ctx, nil)
@@ -113,6 +114,7 @@ func TestCloneUserNamespaceMaps(t *testing.T) {
 // first) but cannot fork; with nofile 0 it cannot open a file.
 func TestSandboxNprocTrap(t *testing.T) {
 	privileged(t)
+	noRaceBuild(t, "forks full nodes, whose threads pass RLIMIT_NPROC 1")
 	jail := busyboxJail(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)

@@ -36,6 +36,18 @@ func needProto(t *testing.T) {
 	}
 }
 
+// noRaceBuild skips a test a race build cannot pass, and says why. Such a
+// build links the race runtime with cgo, so its binary is dynamic: a node
+// started from the memfd needs the ELF interpreter at its path, which a
+// chroot jail lacks (execveat fails with ENOENT). And it forks full nodes,
+// whose threads all count against an RLIMIT_NPROC of 1 after setuid (the
+// exec fails with EAGAIN).
+func noRaceBuild(t *testing.T, why string) {
+	if raceEnabled {
+		t.Skip("a race build " + why)
+	}
+}
+
 // The proto-node serves its calls itself, and the node it boots into keeps
 // what they changed.
 func TestProtoNodeServesThenBoots(t *testing.T) {
