@@ -49,18 +49,18 @@ func TestEnvironment(t *testing.T) {
 	}
 }
 
-// A node's Go runtime starts with GOMAXPROCS and GODEBUG of its own
-// (childEnv; the root's too, without an exec wrapper); the programs it
-// execs see the user's, set or unset, whether they are exec'd by a
-// proto-node, a booted node or the root.
+// A node's Go runtime starts with GOMAXPROCS and GODEBUG of its own, and
+// GORACE in a race build (childEnv; the root's too, without an exec
+// wrapper); the programs it execs see the user's, set or unset, whether
+// they are exec'd by a proto-node, a booted node or the root.
 func TestRuntimeSettingsStayOurs(t *testing.T) {
-	for _, tc := range []struct{ gomaxprocs, godebug, want string }{
-		{"", "", "unset/unset\n"},
-		{"3", "madvdontneed=1", "3/madvdontneed=1\n"},
+	for _, tc := range []struct{ gomaxprocs, godebug, gorace, want string }{
+		{"", "", "", "unset/unset/unset\n"},
+		{"3", "madvdontneed=1", "history_size=1", "3/madvdontneed=1/history_size=1\n"},
 	} {
-		for _, name := range []string{"GOMAXPROCS", "GODEBUG"} {
+		for _, name := range []string{"GOMAXPROCS", "GODEBUG", "GORACE"} {
 			old, had := os.LookupEnv(name)
-			v := map[string]string{"GOMAXPROCS": tc.gomaxprocs, "GODEBUG": tc.godebug}[name]
+			v := map[string]string{"GOMAXPROCS": tc.gomaxprocs, "GODEBUG": tc.godebug, "GORACE": tc.gorace}[name]
 			if v == "" {
 				os.Unsetenv(name)
 			} else {
@@ -86,7 +86,7 @@ func TestRuntimeSettingsStayOurs(t *testing.T) {
 					t.Errorf("a booted node's runtime started with %q, want asyncpreemptoff=1 in it", env)
 				}
 			}
-			s.call(c, "execvp", "/bin/sh", strList("sh", "-c", `echo "${GOMAXPROCS-unset}/${GODEBUG-unset}"`))
+			s.call(c, "execvp", "/bin/sh", strList("sh", "-c", `echo "${GOMAXPROCS-unset}/${GODEBUG-unset}/${GORACE-unset}"`))
 			if got := s.output(c); got != tc.want {
 				t.Errorf("GOMAXPROCS %q, GODEBUG %q, booted %v: the program saw %q, want %q",
 					tc.gomaxprocs, tc.godebug, booted, got, tc.want)

@@ -139,7 +139,7 @@ func (e *Engine) launchRoot(path string) ([3]int, error) {
 		}
 	}
 	if len(e.opts.Exec) == 0 { // a wrapper such as sudo makes its own environment
-		argv = append(argv, gomaxprocsArg(), godebugArg())
+		argv = append(argv, runtimeArgs()...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if len(e.opts.Exec) == 0 {

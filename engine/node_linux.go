@@ -213,11 +213,11 @@ func moveFd(from, to int) error {
 	return unix.Close(from)
 }
 
-// restoreEnv puts back the GOMAXPROCS and GODEBUG its parent set for the
-// Go runtime (childEnv): unset, or the user's own values.
+// restoreEnv puts back the variables its parent set for the Go runtime
+// (runtimeSettings): unset, or the user's own values.
 func restoreEnv(args []string) {
 	for _, a := range args {
-		for _, name := range []string{"GOMAXPROCS", "GODEBUG"} {
+		for _, name := range []string{"GOMAXPROCS", "GODEBUG", "GORACE"} {
 			key := strings.ToLower(name)
 			if a == key {
 				os.Unsetenv(name)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -192,15 +193,33 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 
 // childArgv is a child node's argv; word argNofile is nofileArg.
 func (n *node) childArgv() []string {
-	argv := []string{os.Args[0], nodeFlag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg(), gomaxprocsArg(), godebugArg()}
+	argv := []string{os.Args[0], nodeFlag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg()}
+	argv = append(argv, runtimeArgs()...)
 	return append(argv, n.inheritArgs()...)
 }
 
 const argNofile = 3
 
 // childEnv is the node's environment for a child node's Go runtime, with
-// two settings the child's argv undoes (restoreEnv) before anything can
-// see or exec with them:
+// the settings of runtimeSettings, which the child's argv undoes
+// (runtimeArgs, restoreEnv) before anything can see or exec with them.
+func childEnv() []string {
+	settings := runtimeSettings()
+	env := make([]string, 0, len(os.Environ())+len(settings))
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if !slices.ContainsFunc(settings, func(s [2]string) bool { return s[0] == name }) {
+			env = append(env, kv)
+		}
+	}
+	for _, s := range settings {
+		env = append(env, s[0]+"="+s[1])
+	}
+	return env
+}
+
+// runtimeSettings are the variables a child node's Go runtime starts with
+// (name, value):
 //   - GOMAXPROCS=1 spares the runtime reading the cgroup CPU limits at
 //     start;
 //   - GODEBUG asyncpreemptoff=1 keeps the runtime from signalling the
@@ -210,30 +229,32 @@ const argNofile = 3
 //     run in 3 under load). The node's one goroutine reaches a safe point
 //     at its next call of a function, or is in a syscall. The runtime reads
 //     the setting only at its start, so restoring GODEBUG keeps it.
-func childEnv() []string {
-	env := make([]string, 0, len(os.Environ())+2)
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "GOMAXPROCS=") && !strings.HasPrefix(kv, "GODEBUG=") {
-			env = append(env, kv)
-		}
-	}
+//   - in a race build, GORACE atexit_sleep_ms=0: the race runtime slept
+//     1 s in every node's exit.
+func runtimeSettings() [][2]string {
 	debug := "asyncpreemptoff=1"
 	if v := os.Getenv("GODEBUG"); v != "" {
 		debug = v + "," + debug // the last setting wins
 	}
-	return append(env, "GOMAXPROCS=1", "GODEBUG="+debug)
+	s := [][2]string{{"GOMAXPROCS", "1"}, {"GODEBUG", debug}}
+	if raceEnabled {
+		s = append(s, [2]string{"GORACE", strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")})
+	}
+	return s
 }
 
-func gomaxprocsArg() string { return envArg("GOMAXPROCS") }
-func godebugArg() string    { return envArg("GODEBUG") }
-
-// envArg tells a child node the value of a variable childEnv changes:
-// "gomaxprocs=V", or "gomaxprocs" when it is unset.
-func envArg(name string) string {
-	if v, ok := os.LookupEnv(name); ok {
-		return strings.ToLower(name) + "=" + v
+// runtimeArgs tell a child node the user's values of the variables
+// runtimeSettings changes: "gomaxprocs=V", or "gomaxprocs" when unset.
+func runtimeArgs() []string {
+	var args []string
+	for _, s := range runtimeSettings() {
+		key := strings.ToLower(s[0])
+		if v, ok := os.LookupEnv(s[0]); ok {
+			key += "=" + v
+		}
+		args = append(args, key)
 	}
-	return strings.ToLower(name)
+	return args
 }
 
 func cloneName(flags uintptr) string {

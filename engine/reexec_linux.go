@@ -98,8 +98,9 @@ func (n *node) keptFds() []int {
 
 func (n *node) reexec(maps builtins.Record) error {
 	argv := []string{os.Args[0], reexecFlag, "depth=" + strconv.Itoa(n.depth),
-		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(), gomaxprocsArg(), godebugArg(),
+		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(),
 		"reexec=" + strconv.FormatUint(uint64(n.callID), 10)}
+	argv = append(argv, runtimeArgs()...)
 	argv = append(argv, n.inheritArgs()...)
 	for _, k := range maps.Keys() {
 		argv = append(argv, "map"+k+"="+maps[k].(string))
