@@ -9,7 +9,7 @@ ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 ENGINE_PKGS := ./engine/ ./repl/ ./cmd/...
 OTHER_PKGS := ./lang/... ./builtins/ ./tools/...
 
-.PHONY: build test bench gen check-gen lint portable
+.PHONY: build test race bench gen check-gen lint portable
 
 build:
 	$(GO) build $(ENTRY) -o bin/alsh ./cmd/alsh
@@ -18,6 +18,12 @@ test: portable
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 15m $(OTHER_PKGS)
 	$(GO) test -count=1 -timeout 15m $(ENTRY) $(ENGINE_PKGS)
+
+# The engine's tests under the race detector, which needs cgo (a C
+# compiler): a race build forks full nodes, and its nodes are linked
+# dynamically (docs/engine.md).
+race:
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(ENTRY) ./engine/
 
 # Benchmarks (engine/bench_test.go), then issue 2's figures beside their
 # targets (tools/benchtable). Round trips run 20000 times (a hiccup of the
