@@ -19,11 +19,12 @@ test: portable
 	$(GO) test -count=1 -timeout 15m $(OTHER_PKGS)
 	$(GO) test -count=1 -timeout 15m $(ENTRY) $(ENGINE_PKGS)
 
-# The engine's tests under the race detector, which needs cgo (a C
-# compiler): a race build forks full nodes, and its nodes are linked
-# dynamically (docs/engine.md).
+# The tests under the race detector, which needs cgo (a C compiler): a
+# race build forks full nodes, and its nodes are linked dynamically
+# (docs/engine.md).
 race:
-	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(ENTRY) ./engine/
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(OTHER_PKGS)
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(ENTRY) $(ENGINE_PKGS)
 
 # Benchmarks (engine/bench_test.go), then issue 2's figures beside their
 # targets (tools/benchtable). Round trips run 20000 times (a hiccup of the
