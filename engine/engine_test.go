@@ -13,6 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -568,5 +569,42 @@ func TestStreamsStartWhenWritten(t *testing.T) {
 	}
 	if after := runtime.NumGoroutine(); after > before+2 {
 		t.Fatalf("%d goroutines before 20 fork/exit cycles, %d after", before, after)
+	}
+}
+
+// joinChunks returns end-to-end slab chunks as one string without a copy,
+// and copies anything else; a slab never hands out its last byte, so
+// chunks of two slabs are never end to end.
+func TestJoinChunks(t *testing.T) {
+	var sl slab
+	var chunks []string
+	for i := 0; i < 3; i++ {
+		b := sl.free()
+		for j := range bigRead {
+			b[j] = byte('a' + i)
+		}
+		chunks = append(chunks, sl.keep(bigRead))
+	}
+	if joinChunks(nil) != "" {
+		t.Fatal("no chunks did not join to nothing")
+	}
+	joined := joinChunks(chunks)
+	if unsafe.StringData(joined) != unsafe.StringData(chunks[0]) || joined != strings.Repeat("a", bigRead)+strings.Repeat("b", bigRead)+strings.Repeat("c", bigRead) {
+		t.Fatal("three end-to-end chunks of a slab were copied, or joined wrong")
+	}
+	small := []string{chunks[0][:10], chunks[0][10:20]}
+	if j := joinChunks(small); unsafe.StringData(j) == unsafe.StringData(small[0]) || j != chunks[0][:20] {
+		t.Fatal("chunks below bigRead were not copied")
+	}
+	apart := []string{chunks[0], chunks[2]}
+	if j := joinChunks(apart); unsafe.StringData(j) == unsafe.StringData(chunks[0]) || len(j) != 2*bigRead {
+		t.Fatal("chunks that are not end to end were not copied")
+	}
+	for range 200 { // through several slabs
+		n := len(sl.free())
+		if left := len(sl.buf) - n; left < 1 {
+			t.Fatalf("a read could fill the slab to its last byte (%d left)", left)
+		}
+		sl.keep(n)
 	}
 }

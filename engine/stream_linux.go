@@ -63,9 +63,11 @@ const (
 
 var slabs = sync.Pool{New: func() any { b := make([]byte, slabSize); return &b }}
 
-// free is where the next read goes: up to a whole pipe.
+// free is where the next read goes: up to a whole pipe. A slab's last
+// byte is never read into, so that chunks of two slabs are never end to
+// end (joinChunks relies on it).
 func (s *slab) free() []byte {
-	if len(s.buf) < pipeSize {
+	if len(s.buf) <= pipeSize {
 		s.buf, s.taken = *slabs.Get().(*[]byte), false
 	}
 	return s.buf[:pipeSize]
