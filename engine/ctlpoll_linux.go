@@ -33,6 +33,9 @@ import (
 // finding it taken, leaves a note (missed) that the holder reads on
 // letting go (ctlConn.release), so that an event is never left unread.
 //
+// It also watches the pipes of dormant streams (stream.wake), once each:
+// their first output, or their end, starts or ends them.
+//
 // The poller's epoll fd is itself watched by Go's netpoller (an epoll fd
 // is readable while it has events), so no thread sits in a blocking
 // epoll_wait of ours.
