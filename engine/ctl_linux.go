@@ -328,7 +328,11 @@ const (
 	// waits are Syscalls.
 	waitReply waitKind = iota
 	// waitEvent: an event, which may take long. The bell is muted
-	// meanwhile: the event's ring would wake the poller for nothing.
+	// meanwhile: the event's ring would wake the poller for nothing. With
+	// GOMAXPROCS 1 its waits too are RawSyscalls until one runs out: a
+	// child's exit event then came without the P's hand-offs (fork+
+	// execvp+exit on one CPU, 4 interleaved rounds: 951–995 -> 765–842
+	// µs), and a slow event holds the P a tick at most, as a reply does.
 	waitEvent
 )
 
@@ -357,7 +361,7 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	if kind == waitEvent && runtime.GOMAXPROCS(0) > 1 {
 		alive = c.spinHeld(done, min(eventSpinTime, time.Until(deadline)))
 	}
-	raw := kind == waitReply && runtime.GOMAXPROCS(0) == 1
+	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
 	for alive && !done() {
 		alive, got := c.readOne(true, raw)
 		if !alive || !time.Now().Before(deadline) {

@@ -159,3 +159,35 @@ func TestSlowCallLeavesOtherGoroutines(t *testing.T) {
 		t.Fatalf("another goroutine waited %v while the call waited 300 ms", w)
 	}
 }
+
+// The same for a wait for an event (waitEvent), which may never come.
+func TestSlowEventLeavesOtherGoroutines(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	stop := make(chan struct{})
+	worst := make(chan time.Duration, 1)
+	go func() {
+		var most time.Duration
+		last := time.Now()
+		for {
+			select {
+			case <-stop:
+				worst <- most
+				return
+			case <-time.After(time.Millisecond):
+			}
+			most = max(most, time.Since(last))
+			last = time.Now()
+		}
+	}()
+	time.Sleep(10 * time.Millisecond)
+	ev := call(t, e, ctx, c, "event", int64(300))
+	close(stop)
+	if ev != nil {
+		t.Fatalf("an idle node sent %s", builtins.Format(ev))
+	}
+	if w := <-worst; w > 100*time.Millisecond {
+		t.Fatalf("another goroutine waited %v while an event was awaited 300 ms", w)
+	}
+}
