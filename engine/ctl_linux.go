@@ -357,12 +357,12 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	if quiet {
 		c.poller.muteBell(c, false)
 	}
-	alive := true
+	open := true // the socket, as the spin left it
 	if kind == waitEvent && runtime.GOMAXPROCS(0) > 1 {
-		alive = c.spinHeld(done, min(eventSpinTime, time.Until(deadline)))
+		open = c.spinHeld(done, min(eventSpinTime, time.Until(deadline)))
 	}
 	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
-	for alive && !done() {
+	for open && !done() {
 		alive, got := c.readOne(true, raw)
 		if !alive || !time.Now().Before(deadline) {
 			break
