@@ -55,6 +55,7 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	n.children[pid] = &child{lifeW: p.lifeW, proto: ps}
+	n.plumbAhead = proto
 	return &builtins.Spawned{Pid: pid, Fds: p.nodeFds()}, nil
 }
 

@@ -98,8 +98,12 @@ func (n *node) wasSpare(pid int) bool {
 // the node's state a child inherits. They are let go of with the spare
 // all the same, so that a call that lowers RLIMIT_NOFILE makes the next
 // fork fail as it would have.
+//
+// It is made again only after a fork (plumbAhead): a node that forked once
+// and then serves other calls would otherwise make it after each of them
+// and let it go at the next (18 syscalls a call).
 func (n *node) refillPlumbing() {
-	if n.plumbing != nil || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !protoNodeSupported || !n.canFork() {
+	if n.plumbing != nil || !n.plumbAhead || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !protoNodeSupported || !n.canFork() {
 		return
 	}
 	p := new(spawnPipes)
@@ -125,6 +129,7 @@ func (n *node) takePlumbing(userns, errPipe bool) (*spawnPipes, error) {
 }
 
 func (n *node) dropPlumbing() {
+	n.plumbAhead = false
 	if n.plumbing != nil {
 		n.plumbing.closeAll()
 		n.plumbing = nil

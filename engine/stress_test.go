@@ -146,3 +146,49 @@ func TestForkPlumbingFollowsNofile(t *testing.T) {
 		t.Fatalf("getpid of the child forked after: %v, want %d", got, c[0])
 	}
 }
+
+// The plumbing is made again only after a fork: a node that forked once
+// and then serves other calls does not make it after each of them and
+// let it go at the next.
+func TestForkPlumbingOnlyAfterForks(t *testing.T) {
+	e, ctx := start(t)
+	pipesAndSockets := func() int {
+		n := 0
+		for _, link := range fdLinks(t, e.root.hostPid) {
+			if strings.HasPrefix(link, "socket:") || strings.HasPrefix(link, "pipe:") {
+				n++
+			}
+		}
+		return n
+	}
+	settlesAt := func(want int) bool { // the node makes it after its spin
+		for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if pipesAndSockets() == want {
+				return true
+			}
+		}
+		return false
+	}
+	base := pipesAndSockets()
+	cycle := func() {
+		c := fork(t, e, ctx, nil)
+		call(t, e, ctx, c, "exit", int64(0))
+		event(t, e, ctx, c)
+	}
+	const plumbing = 10 // a socketpair and four pipes (the bell is an eventfd)
+	cycle()
+	if !settlesAt(base + plumbing) {
+		t.Fatalf("after a fork the root has %d pipes and sockets, want %d", pipesAndSockets(), base+plumbing)
+	}
+	for i := 0; i < 5; i++ {
+		call(t, e, ctx, nil, "chdir", "/")
+	}
+	time.Sleep(50 * time.Millisecond)
+	if n := pipesAndSockets(); n != base {
+		t.Fatalf("after calls that are not forks the root has %d pipes and sockets, want %d", n, base)
+	}
+	cycle()
+	if !settlesAt(base + plumbing) {
+		t.Fatalf("after the next fork the root has %d pipes and sockets, want %d", pipesAndSockets(), base+plumbing)
+	}
+}
