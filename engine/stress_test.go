@@ -151,6 +151,7 @@ func TestForkPlumbingFollowsNofile(t *testing.T) {
 // and then serves other calls does not make it after each of them and
 // let it go at the next.
 func TestForkPlumbingOnlyAfterForks(t *testing.T) {
+	needProto(t) // the plumbing is a proto-node's
 	e, ctx := start(t)
 	pipesAndSockets := func() int {
 		n := 0
