@@ -55,8 +55,7 @@ func TestUnmuteLeavesNoEventUnread(t *testing.T) {
 // and a reply rings no bell.
 func TestLateForkReplyIsRead(t *testing.T) {
 	e, ctx := start(t)
-	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // a booted node
+	c := booted(t, e, ctx, nil)
 	pid := e.hostPid(t, c)
 	unix.Kill(pid, unix.SIGSTOP)
 	waitStopped(t, pid)

@@ -357,11 +357,11 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	if quiet {
 		c.poller.muteBell(c, false)
 	}
-	open := true // the socket, as the spin left it
-	if kind == waitEvent && runtime.GOMAXPROCS(0) > 1 {
+	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
+	open := true                      // the socket, as the spin left it
+	if kind == waitEvent && !raw {
 		open = c.spinHeld(done, min(eventSpinTime, time.Until(deadline)))
 	}
-	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
 	for open && !done() {
 		alive, got := c.readOne(true, raw)
 		if !alive || !time.Now().Before(deadline) {
@@ -446,8 +446,8 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 }
 
 // spinTime bounds how long a caller reads for its own reply before it
-// sleeps in recvmsg. An exec (or exit) takes longer: the kernel's execve
-// until the socket closes took 130-200 µs here, and a caller asleep by
+// sleeps in recvmsg. An exec (or exit) takes longer: from the call to
+// the socket's close, 150-240 µs here, and a caller asleep by
 // then was woken on an idle CPU, or behind the new program on its own.
 // A caller that waits for an event spins longer still (readHeld): with
 // the driver's CPU busy, the exit event, then the next fork, go without a

@@ -34,20 +34,27 @@ type fakeNode struct {
 	seen chan struct{}
 }
 
-// newFakeNode makes a fake node whose replies (msgReply) go to their
-// callers with the body as a string value, and whose other messages are
-// recorded in got.
-func newFakeNode(t testing.TB, p *ctlPoller) *fakeNode {
+// newTestConn makes a conn over a fresh socketpair; node is the other end.
+func newTestConn(t testing.TB) (c *ctlConn, node int) {
 	t.Helper()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := newCtlConn(fds[0])
+	c, err = newCtlConn(fds[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &fakeNode{c: c, node: fds[1], bell: newBell(t, c), seen: make(chan struct{}, 1<<16)}
+	return c, fds[1]
+}
+
+// newFakeNode makes a fake node whose replies (msgReply) go to their
+// callers with the body as a string value, and whose other messages are
+// recorded in got.
+func newFakeNode(t testing.TB, p *ctlPoller) *fakeNode {
+	t.Helper()
+	c, node := newTestConn(t)
+	n := &fakeNode{c: c, node: node, bell: newBell(t, c), seen: make(chan struct{}, 1<<16)}
 	c.handle = func(m ctlMsg) {
 		closeInts(m.fds)
 		if m.typ == msgReply {
@@ -355,14 +362,7 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 	p := newTestPoller(t)
 	var wrong atomic.Int64
 	for round := 0; round < 200; round++ {
-		fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := newCtlConn(fds[0])
-		if err != nil {
-			t.Fatal(err)
-		}
+		c, node := newTestConn(t)
 		bell := newBell(t, c)
 		want := fmt.Sprint(round)
 		got := make(chan struct{}, 8)
@@ -376,16 +376,16 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {
-			unix.Write(fds[1], append(putHeader(nil, msgEvent, 0), want...))
+			unix.Write(node, append(putHeader(nil, msgEvent, 0), want...))
 			ringBell(bell)
 		}
 		<-got // one handled; the others may be read or not when it closes
 		if round%2 == 0 {
-			unix.Close(fds[1]) // the node goes: the poller reads to EOF and closes
+			unix.Close(node) // the node goes: the poller reads to EOF and closes
 			<-c.done
 		} else {
 			c.close() // the driver closes first
-			unix.Close(fds[1])
+			unix.Close(node)
 		}
 		unix.Close(bell)
 	}
@@ -405,8 +405,7 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 // it sent just before to its pipeline.
 func TestNodeEndsWithUnreadCallKeepsEvent(t *testing.T) {
 	e, ctx := start(t)
-	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // a booted node
+	c := booted(t, e, ctx, nil)
 	pid := e.hostPid(t, c)
 	p := e.proc(t, c)
 	mustTake(t, p.ctl) // what the node sends waits in the socket
@@ -806,15 +805,8 @@ func TestCtlStopClosesLeftoversRefusesAdd(t *testing.T) {
 		t.Fatalf("pending call = %v, %v", r.val, r.err)
 	}
 	q := newTestPoller(t) // takes p's old epoll fd number, most likely
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer unix.Close(fds[1])
-	late, err := newCtlConn(fds[0])
-	if err != nil {
-		t.Fatal(err)
-	}
+	late, node := newTestConn(t)
+	defer unix.Close(node)
 	defer late.close()
 	late.handle = func(ctlMsg) {}
 	if err := p.add(late); err == nil {

@@ -72,8 +72,7 @@ func TestConcurrentCallsOneNode(t *testing.T) {
 // late reply is dropped; the node then answers the next call.
 func TestCallDeadlineWhileNodeStopped(t *testing.T) {
 	e, ctx := start(t)
-	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // a booted node
+	c := booted(t, e, ctx, nil)
 	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigstop"))
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
@@ -94,8 +93,7 @@ func TestCallDeadlineWhileNodeStopped(t *testing.T) {
 // (no registration changes, no ring), and an event wakes it.
 func TestRepliesDoNotWakePoller(t *testing.T) {
 	e, ctx := start(t)
-	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // a booted node
+	c := booted(t, e, ctx, nil)
 	before := e.poller.wakes.Load()
 	for i := 0; i < 200; i++ {
 		call(t, e, ctx, c, "getpid")
@@ -124,38 +122,22 @@ func TestRepliesDoNotWakePoller(t *testing.T) {
 // RawSyscall past 10 ms.)
 func TestSlowCallLeavesOtherGoroutines(t *testing.T) {
 	e, ctx := start(t)
-	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // a booted node
+	c := booted(t, e, ctx, nil)
 	pid := e.hostPid(t, c)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	unix.Kill(pid, unix.SIGSTOP)
 	waitStopped(t, pid)
 	defer unix.Kill(pid, unix.SIGCONT)
-	stop := make(chan struct{})
-	worst := make(chan time.Duration, 1)
-	go func() { // another goroutine, which only needs the P now and then
-		var most time.Duration
-		last := time.Now()
-		for {
-			select {
-			case <-stop:
-				worst <- most
-				return
-			case <-time.After(time.Millisecond):
-			}
-			most = max(most, time.Since(last))
-			last = time.Now()
-		}
-	}()
-	time.Sleep(10 * time.Millisecond)
-	short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
-	_, err := e.Call(short, c, "getpid", nil)
-	cancel()
-	close(stop)
+	var err error
+	w := longestWaitDuring(func() {
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		_, err = e.Call(short, c, "getpid", nil)
+		cancel()
+	})
 	if err == nil {
 		t.Fatal("a stopped node answered")
 	}
-	if w := <-worst; w > 100*time.Millisecond {
+	if w > 100*time.Millisecond {
 		t.Fatalf("another goroutine waited %v while the call waited 300 ms", w)
 	}
 }
@@ -165,6 +147,19 @@ func TestSlowEventLeavesOtherGoroutines(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	var ev any
+	w := longestWaitDuring(func() { ev = call(t, e, ctx, c, "event", int64(300)) })
+	if ev != nil {
+		t.Fatalf("an idle node sent %s", builtins.Format(ev))
+	}
+	if w > 100*time.Millisecond {
+		t.Fatalf("another goroutine waited %v while an event was awaited 300 ms", w)
+	}
+}
+
+// longestWaitDuring runs f while another goroutine, which only needs the
+// P now and then (every ms), measures its longest wait for it.
+func longestWaitDuring(f func()) time.Duration {
 	stop := make(chan struct{})
 	worst := make(chan time.Duration, 1)
 	go func() {
@@ -182,12 +177,7 @@ func TestSlowEventLeavesOtherGoroutines(t *testing.T) {
 		}
 	}()
 	time.Sleep(10 * time.Millisecond)
-	ev := call(t, e, ctx, c, "event", int64(300))
+	f()
 	close(stop)
-	if ev != nil {
-		t.Fatalf("an idle node sent %s", builtins.Format(ev))
-	}
-	if w := <-worst; w > 100*time.Millisecond {
-		t.Fatalf("another goroutine waited %v while an event was awaited 300 ms", w)
-	}
+	return <-worst
 }

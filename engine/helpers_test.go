@@ -198,3 +198,15 @@ func setAffinity(set *unix.CPUSet) {
 		unix.SchedSetaffinity(tid, set)
 	}
 }
+
+// withFd runs f with the stream's fd, dormant or started (mu not held).
+func (s *stream) withFd(f func(fd int)) {
+	s.mu.Lock()
+	rc, fd := s.rc, s.fd
+	s.mu.Unlock()
+	if rc != nil {
+		rc.Control(func(v uintptr) { f(int(v)) })
+	} else if fd >= 0 {
+		f(fd)
+	}
+}

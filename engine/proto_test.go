@@ -217,7 +217,7 @@ func progOutput(t *testing.T, e *Engine, ctx context.Context, pl []int) (ev, out
 }
 
 // booted forks a child and boots it (getcwd is no proto-node call).
-func booted(t *testing.T, e *Engine, ctx context.Context, pl []int) []int {
+func booted(t testing.TB, e *Engine, ctx context.Context, pl []int) []int {
 	t.Helper()
 	c := fork(t, e, ctx, pl)
 	call(t, e, ctx, c, "getcwd")

@@ -96,20 +96,11 @@ func (s *slab) idle() {
 // newStream makes a dormant stream of fd, which it makes non-blocking (a
 // drain must never block on it); on failure fd is closed.
 func newStream(fd int, name string, emit func(string)) (*stream, error) {
-	if err := nonblocking(fd); err != nil {
+	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
-		return nil, err
+		return nil, os.NewSyscallError("setnonblock", err)
 	}
 	return &stream{fd: fd, name: name, emit: emit, release: func() {}}, nil
-}
-
-// nonblocking sets O_NONBLOCK on fd unless it has it already.
-func nonblocking(fd int) error {
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-	if err == nil && fl&unix.O_NONBLOCK == 0 {
-		_, err = unix.FcntlInt(uintptr(fd), unix.F_SETFL, fl|unix.O_NONBLOCK)
-	}
-	return os.NewSyscallError("fcntl", err)
 }
 
 // wake starts the reader of a dormant stream: its pipe has something
@@ -160,18 +151,6 @@ func (s *stream) endDormant() {
 	unix.Close(s.fd)
 	s.fd, s.ended = -1, true
 	s.release()
-}
-
-// withFd runs f with the stream's fd, dormant or started (mu not held).
-func (s *stream) withFd(f func(fd int)) {
-	s.mu.Lock()
-	rc, fd := s.rc, s.fd
-	s.mu.Unlock()
-	if rc != nil {
-		rc.Control(func(v uintptr) { f(int(v)) })
-	} else if fd >= 0 {
-		f(fd)
-	}
 }
 
 // run reads until EOF or until the file is closed, then closes it.
