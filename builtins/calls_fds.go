@@ -4,7 +4,7 @@ package builtins
 // node's own: without o_cloexec (or sock_cloexec) they stay open across exec,
 // so a program the node runs inherits them, as in alcove.
 var fdCalls = []Call{
-	{Name: "open", Group: "fds", Args: []Arg{{"path", Str, ""}, {"flags", Flags, "file"}, {"mode", Int, ""}}, Optional: 1,
+	{Name: "open", Group: "fds", Args: []Arg{{"path", Str, ""}, {"flags", Flags, "file"}, {"mode", Int, "mode_t"}}, Optional: 1,
 		Result: Int, Man: "open(2)",
 		Summary: "open a file; returns the fd (inherited by exec unless o_cloexec)",
 		Example: "$fd = open [$c] \"/tmp/x\" [o_wronly o_creat o_trunc] 0o644"},
@@ -12,7 +12,7 @@ var fdCalls = []Call{
 		Result: Nothing, Man: "close(2)",
 		Summary: "close an fd",
 		Example: "close [$c] $fd"},
-	{Name: "read", Group: "fds", Args: []Arg{{"fd", Int, ""}, {"count", Int, ""}},
+	{Name: "read", Group: "fds", Args: []Arg{{"fd", Int, ""}, {"count", Int, "size_t"}},
 		Result: Str, Man: "read(2)",
 		Summary: "read up to count bytes (at most 65536 per call); \"\" at end of file",
 		Example: "read [$c] $fd 4096"},
@@ -20,7 +20,7 @@ var fdCalls = []Call{
 		Result: Int, Man: "write(2)",
 		Summary: "write bytes; returns how many were written",
 		Example: "write [$c] $fd \"hello\\n\""},
-	{Name: "lseek", Group: "fds", Args: []Arg{{"fd", Int, ""}, {"offset", Int, ""}, {"whence", Int, ""}},
+	{Name: "lseek", Group: "fds", Args: []Arg{{"fd", Int, ""}, {"offset", Int, "off_t"}, {"whence", Int, ""}},
 		Result: Int, Man: "lseek(2)",
 		Summary: "move the file offset (whence 0 set, 1 cur, 2 end); returns the new offset",
 		Example: "lseek [$c] $fd 0 0"},

@@ -12,7 +12,7 @@ var securityCalls = []Call{
 		Result: Nothing, Man: "seccomp(2)",
 		Summary: "install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok",
 		Example: "seccomp [$c] seccomp_set_mode_filter 0 [{code: 6, jt: 0, jf: 0, k: 0x7fff0000}]"},
-	{Name: "ptrace", Group: "security", Args: []Arg{{"request", Flags, "ptrace"}, {"pid", Int, ""}, {"addr", Any, ""}, {"data", Any, ""}},
+	{Name: "ptrace", Group: "security", Args: []Arg{{"request", Flags, "ptrace"}, {"pid", Int, "pid_t"}, {"addr", Any, ""}, {"data", Any, ""}},
 		Result: Rec, Man: "ptrace(2)",
 		Summary: "trace a process; addr and data are ints, strings or cstructs; returns {ret, addr, data}",
 		Example: "ptrace [$c] ptrace_traceme 0 0 0"},

@@ -38,7 +38,7 @@ func checkArity(c *Call, got int) error {
 func convertArg(a Arg, v any) (any, error) {
 	switch a.Kind {
 	case Int:
-		return toInt(v)
+		return fittedInt(a, v)
 	case Str:
 		if s, ok := v.(string); ok {
 			return s, nil
@@ -51,9 +51,16 @@ func convertArg(a Arg, v any) (any, error) {
 			return nil, wantGot("string", e)
 		})
 	case Ints:
-		return listOf(v, func(e any) (any, error) { return toInt(e) })
+		return listOf(v, func(e any) (any, error) { return fittedInt(a, e) })
 	case Flags:
-		return flags(a.Table, v)
+		n, err := flags(a.Table, v)
+		if err != nil {
+			return nil, err
+		}
+		if err := fitCType(a, n.(int64)); err != nil {
+			return nil, err
+		}
+		return n, nil
 	case Rlimit:
 		return rlimit(v)
 	case Any:
@@ -70,6 +77,18 @@ func toInt(v any) (any, error) {
 		return int64(v), nil
 	}
 	return nil, wantGot("int", v)
+}
+
+// fittedInt is an int that fits the argument's C type.
+func fittedInt(a Arg, v any) (any, error) {
+	n, err := toInt(v)
+	if err == nil {
+		err = fitCType(a, n.(int64))
+	}
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
 }
 
 func listOf(v any, elem func(any) (any, error)) (any, error) {

@@ -125,7 +125,7 @@ func docCall(b *bytes.Buffer, c *builtins.Call) {
 	}
 	fmt.Fprintf(b, "%s%s. See %s.\n\n", capitalize(c.Summary), where, c.Man)
 	for _, a := range c.Args {
-		if a.Table != "" {
+		if a.Kind == builtins.Flags {
 			fmt.Fprintf(b, "- `%s`: constants of table `%s`, such as %s\n", a.Name, a.Table, someNames(a.Table))
 		}
 	}

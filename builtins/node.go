@@ -82,10 +82,13 @@ func CheckWire(c *Call, args []any) error {
 		return err
 	}
 	for i, v := range args {
-		if !wireKindOK(c.Args[i].Kind, v) {
-			a := c.Args[i]
+		a := c.Args[i]
+		if !wireKindOK(a.Kind, v) {
 			return &ArgError{Call: c.Name, N: i + 1, Name: a.Name,
 				Msg: fmt.Sprintf("want %s, got %s", a.Kind, TypeName(v))}
+		}
+		if err := wireFits(a, v); err != nil {
+			return &ArgError{Call: c.Name, N: i + 1, Name: a.Name, Msg: err.Error()}
 		}
 	}
 	return nil
@@ -108,6 +111,22 @@ func wireKindOK(k Kind, v any) bool {
 		return ok && len(r) == 2 && isInt(r["cur"]) && isInt(r["max"])
 	}
 	return true
+}
+
+// wireFits checks that the integers of an argument fit its C type, as
+// Convert did on the driver's side.
+func wireFits(a Arg, v any) error {
+	switch a.Kind {
+	case Int, Flags:
+		return fitCType(a, v.(int64))
+	case Ints:
+		for _, e := range v.([]any) {
+			if err := fitCType(a, e.(int64)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func isInt(v any) bool { _, ok := v.(int64); return ok }

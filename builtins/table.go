@@ -33,9 +33,12 @@ const (
 
 // Arg describes one argument of a call.
 type Arg struct {
-	Name  string
-	Kind  Kind
-	Table string // for Flags: the constant table (clone, rlimit, signal…)
+	Name string
+	Kind Kind
+	// Table: for Flags, the constant table (clone, rlimit, signal…); for
+	// Int and Ints, the C type each value must fit (ctypes.go), int when
+	// empty.
+	Table string
 }
 
 // Call is one row of the call table: everything alsh knows about a call.
@@ -71,9 +74,14 @@ func (c *Call) Signature() string {
 		}
 		b.WriteString(a.Name)
 		b.WriteByte(':')
-		if a.Kind == Flags {
+		switch {
+		case a.Kind == Flags:
 			b.WriteString(a.Table)
-		} else {
+		case a.Kind == Int && a.Table != "":
+			b.WriteString(a.Table)
+		case a.Kind == Ints && a.Table != "":
+			b.WriteString("list of " + a.Table)
+		default:
 			b.WriteString(a.Kind.String())
 		}
 	}
