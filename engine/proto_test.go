@@ -505,7 +505,7 @@ func TestProtoNodeSignalsAfterFork(t *testing.T) {
 func TestProtoNodeExitStatus(t *testing.T) {
 	needProto(t)
 	e, ctx := start(t)
-	for _, status := range []int64{0, 3, 255, 256 + 7, -1, 1 << 40} {
+	for _, status := range []int64{0, 3, 255, 256 + 7, -1, 1<<31 - 1} {
 		proto := fork(t, e, ctx, nil)
 		node := booted(t, e, ctx, nil)
 		call(t, e, ctx, proto, "exit", status)
