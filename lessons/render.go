@@ -1,0 +1,76 @@
+package lessons
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Width is the terminal width the tour is written for: every line it
+// prints fits in 80 columns.
+const Width = 80
+
+// Index lists the lessons with the student's progress, then those not
+// yet available.
+func Index(p *Progress) string {
+	var b strings.Builder
+	b.WriteString("Lessons (learn N starts or resumes lesson N):\n")
+	all := All()
+	for _, l := range all {
+		note := p.Status(l)
+		if l.Root {
+			note = strings.TrimSpace("needs root  " + note)
+		}
+		fmt.Fprintf(&b, "%4d  %-40s %s\n", l.Number, l.Title, note)
+	}
+	for i, pl := range planned {
+		fmt.Fprintf(&b, "%4d  %-40s %s\n", len(all)+i+1, pl.Title, "not yet available")
+	}
+	return b.String()
+}
+
+// Render is step i of the lesson as the tour shows it: a header naming
+// the manual page, the explanation, the task, and the lesson commands.
+func (l *Lesson) Render(i int) string {
+	s := l.Steps[i]
+	var b strings.Builder
+	head := fmt.Sprintf("── lesson %d, step %d/%d: %s ", l.Number, i+1, len(l.Steps), s.Title)
+	man := " man " + s.Man + " ──"
+	if fill := Width - 1 - runeLen(head) - runeLen(man); fill > 0 {
+		head += strings.Repeat("─", fill)
+	}
+	b.WriteString(head + man + "\n")
+	for _, t := range s.Text {
+		b.WriteString(t + "\n")
+	}
+	b.WriteString(Wrap("Task: "+s.Task, "      "))
+	b.WriteString("      (hint, show, skip; step shows this again, stop leaves)\n")
+	return b.String()
+}
+
+// Intro is what starting a lesson prints before its first step.
+func (l *Lesson) Intro() string {
+	return fmt.Sprintf("Lesson %d: %s. It teaches %s.\n", l.Number, l.Title, l.Teaches)
+}
+
+// Wrap breaks text into lines of fewer than Width columns, indenting
+// the lines after the first.
+func Wrap(text, indent string) string {
+	var b strings.Builder
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if line != "" && runeLen(line)+1+runeLen(w) >= Width {
+			b.WriteString(line + "\n")
+			line = indent + w
+			continue
+		}
+		if line == "" {
+			line = w
+		} else {
+			line += " " + w
+		}
+	}
+	b.WriteString(line + "\n")
+	return b.String()
+}
+
+func runeLen(s string) int { return len([]rune(s)) }
