@@ -49,7 +49,7 @@ func (l *Lesson) Render(i int) string {
 
 // Intro is what starting a lesson prints before its first step.
 func (l *Lesson) Intro() string {
-	return fmt.Sprintf("Lesson %d: %s. It teaches %s.\n", l.Number, l.Title, l.Teaches)
+	return Wrap(fmt.Sprintf("Lesson %d: %s. It teaches %s.", l.Number, l.Title, l.Teaches), "")
 }
 
 // Wrap breaks text into lines of fewer than Width columns, indenting

@@ -19,7 +19,7 @@ type tour struct {
 }
 
 // learnHelp is printed by learn when no lesson runs.
-const learnHelp = "learn N starts or resumes lesson N; inside a lesson: hint, show, skip, step, stop.\n"
+const learnHelp = "Inside a lesson: hint, show (the solution), skip, step (again), stop.\n"
 
 // openTour loads the progress file (a bad one is reported, and replaced
 // as steps are done).
