@@ -53,19 +53,20 @@ func (l *Lesson) Intro() string {
 }
 
 // Wrap breaks text into lines of fewer than Width columns, indenting
-// the lines after the first.
+// the lines after the first. Leading spaces of text are kept.
 func Wrap(text, indent string) string {
 	var b strings.Builder
-	line := ""
+	line := text[:len(text)-len(strings.TrimLeft(text, " "))]
+	first := true
 	for _, w := range strings.Fields(text) {
-		if line != "" && runeLen(line)+1+runeLen(w) >= Width {
+		switch {
+		case first:
+			line += w
+			first = false
+		case runeLen(line)+1+runeLen(w) >= Width:
 			b.WriteString(line + "\n")
 			line = indent + w
-			continue
-		}
-		if line == "" {
-			line = w
-		} else {
+		default:
 			line += " " + w
 		}
 	}

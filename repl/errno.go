@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/lessons"
 )
 
 // errnoCommand explains an errno name: errno eperm. errno [] 1 (a
@@ -26,7 +27,7 @@ func (r *repl) errnoCommand(fields []string) bool {
 		return true
 	}
 	n, _ := builtins.ErrnoByName(name)
-	r.pr.printf("%s (%d): %s\n", name, int(n), meaning)
+	r.pr.printf("%s", lessons.Wrap(fmt.Sprintf("%s (%d): %s", name, int(n), meaning), "  "))
 	return true
 }
 
@@ -39,10 +40,10 @@ func teachingLine(call string, err error) string {
 	}
 	name := builtins.ErrnoName(e)
 	if cause, ok := builtins.Cause(call, name); ok {
-		return fmt.Sprintf("  why: %s\n", cause)
+		return lessons.Wrap("  why: "+cause, "       ")
 	}
 	if meaning, ok := builtins.ErrnoMeaning(name); ok {
-		return fmt.Sprintf("  why: %s\n", meaning)
+		return lessons.Wrap("  why: "+meaning, "       ")
 	}
 	return ""
 }
