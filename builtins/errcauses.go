@@ -385,7 +385,7 @@ var umountCauses = map[string]string{
 var neverFail = map[string]bool{
 	"getpid": true, "getppid": true, "getuid": true, "geteuid": true,
 	"getgid": true, "getegid": true, "getresuid": true, "getresgid": true,
-	"getpgrp": true, "exit": true,
+	"getpgrp": true, "exit": true, "constant": true, "errno": true,
 }
 
 // ErrnoCause is one error a call may fail with, and why.

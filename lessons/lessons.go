@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/alsh/alsh/builtins"
@@ -22,7 +23,7 @@ var files embed.FS
 
 // Lesson is one lesson file: a title, what it teaches, and its steps.
 type Lesson struct {
-	Number  int    // 1-based place in the tour
+	Number  int    // its place in the tour: the NN of NN-name.lesson
 	ID      string // the file name without number and extension: progress is kept by it
 	Title   string
 	Teaches string
@@ -61,28 +62,27 @@ type Step struct {
 	Settle int
 }
 
-// Planned is a lesson of the tour whose calls alsh does not have yet.
+// Planned is a place in the tour for a lesson whose calls alsh does not
+// have yet: learn lists it as not yet available.
 type Planned struct {
-	Title string
-	Needs string
+	Number int
+	Title  string
+	Needs  string
 }
 
-// planned are the lessons that come once their calls exist, in order,
-// after the written ones.
+// planned are the lessons that come once their calls exist.
 var planned = []Planned{
-	{"cgroups", "cgroup calls (create a group, move a process, set limits)"},
-	{"capabilities", "capability calls (capget, capset, bounding and ambient sets)"},
-	{"seccomp by name", "seccomp filters by syscall name"},
-	{"landlock", "landlock calls (rulesets on paths and ports)"},
-	{"the seed's sandbox", "all of the above"},
+	{10, "cgroups", "cgroup calls (make a group, move a process in, set its limits)"},
+	{11, "capabilities", "capability calls (capget, capset, the bounding and ambient sets)"},
+	{13, "landlock", "landlock calls (rulesets on paths and ports)"},
+	{14, "the seed's sandbox", "the cgroup, capability and landlock lessons first"},
 }
 
-// Planned lists the lessons not yet available, numbered after the
-// written ones.
+// PlannedLessons lists the lessons not yet available.
 func PlannedLessons() []Planned { return slices.Clone(planned) }
 
-// All returns the lessons in order. The embedded files are checked by
-// the tests, so a parse error here is a build mistake.
+// All returns the written lessons in order. The embedded files are
+// checked by the tests, so a parse error here is a build mistake.
 func All() []*Lesson {
 	names, err := fs.Glob(files, "*.lesson")
 	if err != nil {
@@ -90,7 +90,7 @@ func All() []*Lesson {
 	}
 	slices.Sort(names)
 	var out []*Lesson
-	for i, name := range names {
+	for _, name := range names {
 		data, err := files.ReadFile(name)
 		if err != nil {
 			panic(err)
@@ -99,23 +99,46 @@ func All() []*Lesson {
 		if err != nil {
 			panic(err)
 		}
-		l.Number = i + 1
 		out = append(out, l)
 	}
 	return out
 }
 
-// Find returns lesson n (1-based).
+// Find returns lesson n, or says why there is none.
 func Find(n int) (*Lesson, error) {
-	all := All()
-	if n >= 1 && n <= len(all) {
-		return all[n-1], nil
+	for _, l := range All() {
+		if l.Number == n {
+			return l, nil
+		}
 	}
-	if n > len(all) && n <= len(all)+len(planned) {
-		p := planned[n-len(all)-1]
-		return nil, fmt.Errorf("lesson %d (%s) is not yet available: it needs %s", n, p.Title, p.Needs)
+	for _, p := range planned {
+		if p.Number == n {
+			return nil, fmt.Errorf("lesson %d (%s) is not yet available: it needs %s", n, p.Title, p.Needs)
+		}
 	}
-	return nil, fmt.Errorf("no lesson %d: there are lessons 1 to %d", n, len(all))
+	return nil, fmt.Errorf("no lesson %d: there are lessons 1 to %d", n, lastNumber())
+}
+
+// Next is the first written lesson after lesson n, or nil.
+func Next(n int) *Lesson {
+	for _, l := range All() {
+		if l.Number > n {
+			return l
+		}
+	}
+	return nil
+}
+
+// lastNumber is the number of the tour's last lesson, written or not.
+func lastNumber() int {
+	n := 0
+	for _, l := range All() {
+		n = max(n, l.Number)
+	}
+	for _, p := range planned {
+		n = max(n, p.Number)
+	}
+	return n
 }
 
 // Parse reads a lesson file. Each line starts with a keyword:
@@ -128,7 +151,7 @@ func Find(n int) (*Lesson, error) {
 //
 // Lines starting with # are comments.
 func Parse(name, src string) (*Lesson, error) {
-	l := &Lesson{ID: lessonID(name)}
+	l := &Lesson{ID: lessonID(name), Number: lessonNumber(name)}
 	sc := bufio.NewScanner(strings.NewReader(src))
 	for n := 1; sc.Scan(); n++ {
 		if err := l.line(sc.Text()); err != nil {
@@ -139,6 +162,12 @@ func Parse(name, src string) (*Lesson, error) {
 		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return l, nil
+}
+
+// lessonNumber is 1 for "01-processes.lesson", 0 without a number.
+func lessonNumber(name string) int {
+	n, _ := strconv.Atoi(strings.SplitN(path.Base(name), "-", 2)[0])
+	return n
 }
 
 // lessonID is "processes" for "01-processes.lesson".

@@ -2,6 +2,8 @@ package lessons
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -14,16 +16,19 @@ const Width = 80
 func Index(p *Progress) string {
 	var b strings.Builder
 	b.WriteString("Lessons (learn N starts or resumes lesson N):\n")
-	all := All()
-	for _, l := range all {
+	lines := map[int]string{}
+	for _, l := range All() {
 		note := p.Status(l)
 		if l.Root {
 			note = strings.TrimSpace("needs root  " + note)
 		}
-		fmt.Fprintf(&b, "%4d  %-40s %s\n", l.Number, l.Title, note)
+		lines[l.Number] = fmt.Sprintf("%4d  %-40s %s", l.Number, l.Title, note)
 	}
-	for i, pl := range planned {
-		fmt.Fprintf(&b, "%4d  %-40s %s\n", len(all)+i+1, pl.Title, "not yet available")
+	for _, pl := range planned {
+		lines[pl.Number] = fmt.Sprintf("%4d  %-40s %s", pl.Number, pl.Title, "not yet available")
+	}
+	for _, n := range slices.Sorted(maps.Keys(lines)) {
+		b.WriteString(strings.TrimRight(lines[n], " ") + "\n")
 	}
 	return b.String()
 }

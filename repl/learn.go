@@ -154,8 +154,8 @@ func (r *repl) showStep(ctx context.Context) {
 	r.saveProgress(len(t.lesson.Steps))
 	n := t.lesson.Number
 	r.pr.printf("Lesson %d done.", n)
-	if _, err := lessons.Find(n + 1); err == nil {
-		r.pr.printf(" Next: learn %d", n+1)
+	if next := lessons.Next(n); next != nil {
+		r.pr.printf(" Next: learn %d", next.Number)
 	}
 	r.pr.printf("\n")
 	r.stopLesson(ctx, false)
@@ -253,6 +253,15 @@ func (r *repl) runStart(ctx context.Context) {
 			r.pr.errorf("alsh: unknown start command %q\n", r.cfg.Start)
 		}
 	}
+}
+
+// tourWords are the tour's commands, for completion: learn, and inside
+// a lesson its own commands.
+func (r *repl) tourWords() []string {
+	if r.inLesson() {
+		return []string{"learn", "hint", "show", "skip", "step", "check", "stop"}
+	}
+	return []string{"learn"}
 }
 
 // inLesson says whether the student is in a lesson, where failed calls
