@@ -164,10 +164,11 @@ func (r *repl) showStep(ctx context.Context) {
 func (r *repl) currentStep() *lessons.Step { return r.tour.lesson.Steps[r.tour.step] }
 
 // afterEntry checks the step after each entry the student ran: done
-// moves on; not done says why, unless the entry failed and said so.
-func (r *repl) afterEntry(ctx context.Context) {
+// moves on; not done says why, if the entry made a call and did not
+// fail (a failure has said why; help or an assignment changed nothing).
+func (r *repl) afterEntry(ctx context.Context, callsBefore int) {
 	if r.tour.lesson != nil {
-		r.checkStep(ctx, r.entryErr == nil)
+		r.checkStep(ctx, r.entryErr == nil && r.host.calls > callsBefore)
 	}
 }
 

@@ -42,7 +42,7 @@ func TestLessonWrongThenRightThenResume(t *testing.T) {
 	s.expect("Task: Fork a child of the root node")
 	s.expect("alsh> ")
 
-	s.enter("$c = 5", "not yet: getppid: badpid")
+	s.enter("$c = getpid []", "not yet: getppid: badpid")
 	s.expect("hint for a hint")
 	s.enter("hint", "hint: $c = fork []")
 
@@ -104,5 +104,10 @@ func TestLessonSkipAndShow(t *testing.T) {
 	s.enter("learn 2", "step 1/4: a program in place of a node")
 	s.enter("show", `solution: $c = fork []`)
 	s.enter("skip", "step 2/4: end of input")
-	s.enter("$x = 1", "not yet: expect badpid getpid [$c]: want badpid, got notnode")
+	s.enter(`stdin [$c] "hello\n"`, "not yet: expect badpid getpid [$c]: want badpid, got notnode")
+	s.enter("$x = 1", "$x = 1")
+	// an entry that makes no call reports no check
+	if got := s.enter("eof [$c]", "✓ Step 2 done."); strings.Contains(got, "not yet") {
+		t.Fatalf("an assignment reported the check:\n%s", got)
+	}
 }

@@ -180,10 +180,11 @@ func (r *repl) loop(ctx context.Context) int {
 			continue
 		}
 		r.record(src)
+		calls := r.host.calls
 		if status, done := r.runEntry(ctx, src, prog); done {
 			return r.leave(status)
 		}
-		r.afterEntry(ctx)
+		r.afterEntry(ctx, calls)
 	}
 }
 
