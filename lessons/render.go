@@ -3,6 +3,7 @@ package lessons
 import (
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -80,3 +81,20 @@ func Wrap(text, indent string) string {
 }
 
 func runeLen(s string) int { return len([]rune(s)) }
+
+// Mentioned lists, sorted, the variables of vars that the lesson's
+// explanations or tasks name ($jail): those the student should know of.
+func (l *Lesson) Mentioned(vars map[string]any) []string {
+	var names []string
+	for name := range vars {
+		for _, s := range l.Steps {
+			text := strings.Join(s.Text, " ") + " " + s.Task
+			if regexp.MustCompile(`\$` + regexp.QuoteMeta(name) + `\b`).MatchString(text) {
+				names = append(names, name)
+				break
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}

@@ -2,9 +2,11 @@ package repl
 
 import (
 	"context"
+	"io"
 	"strconv"
 	"strings"
 
+	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/lang"
 	"github.com/alsh/alsh/lessons"
 )
@@ -95,12 +97,17 @@ func (r *repl) startLesson(ctx context.Context, l *lessons.Lesson) {
 		return
 	}
 	r.pr.printf("%s", l.Intro())
+	r.muted = true
 	made, err := l.RunSetup(ctx, r.interp)
+	r.muted = false
 	if err != nil {
 		r.pr.errorf("error: %v\n", err)
 		return
 	}
 	r.tour.lesson, r.tour.made, r.tour.step = l, made, 0
+	for _, name := range l.Mentioned(made) {
+		r.pr.printf("Prepared for this lesson: $%s = %s\n", name, builtins.Format(made[name]))
+	}
 	done := r.tour.progress.Done(l)
 	if done >= len(l.Steps) {
 		done = 0
@@ -268,3 +275,16 @@ func (r *repl) tourWords() []string {
 // inLesson says whether the student is in a lesson, where failed calls
 // say why they failed.
 func (r *repl) inLesson() bool { return r.tour != nil && r.tour.lesson != nil }
+
+// mutable is a writer that drops what it is given while *muted.
+type mutable struct {
+	w     io.Writer
+	muted *bool
+}
+
+func (m mutable) Write(b []byte) (int, error) {
+	if *m.muted {
+		return len(b), nil
+	}
+	return m.w.Write(b)
+}

@@ -79,6 +79,7 @@ type repl struct {
 	stopSig func()
 	stdin   io.ReadCloser // lets close end a read of the terminal
 	tour    *tour
+	muted   bool // the interpreter's output is dropped (a lesson's setup)
 	// entryErr is how the last entry run ended, for the lesson's check.
 	entryErr error
 }
@@ -93,7 +94,7 @@ func newREPL(cfg Config) (*repl, error) {
 	}
 	r.pr = newPrinter(r.rl, cfg.Stdout, cfg.Stderr)
 	r.host = newTrackingHost(cfg.Host, r.pr)
-	r.interp = lang.New(r.host, lang.Options{Stdout: r.pr.writer(false),
+	r.interp = lang.New(r.host, lang.Options{Stdout: mutable{r.pr.writer(false), &r.muted},
 		Stderr: r.pr.writer(true), Args: cfg.Args, Interactive: true})
 	r.hist = r.openHistory()
 	r.intr, r.stopSig = interrupts(cfg.Interrupt)
