@@ -63,6 +63,16 @@ var errnoMeaning = map[string]string{
 	"etimedout":       "connection timed out",
 	"elibbad":         "accessing a corrupted shared library: the ELF interpreter is damaged",
 	"edestaddrreq":    "destination address required: the socket is not connected",
+	"erange":          "result out of range: the answer does not fit the buffer given",
+	"espipe":          "illegal seek: the fd is a pipe, socket or fifo, which has no offset",
+	"enotsock":        "socket operation on non-socket: the fd is open on something that is not a socket",
+	"eprototype":      "protocol wrong type for socket: the address is of a kind this socket cannot reach",
+	"eaddrnotavail":   "cannot assign requested address: no interface of this network namespace has that address",
+	"einprogress":     "operation now in progress: a non-blocking connect has started and will finish later",
+	"ealready":        "operation already in progress: a non-blocking connect is still under way",
+	"econnreset":      "connection reset by peer",
+	"enetdown":        "network is down: the interface is down (a new network namespace's lo is, until set up)",
+	"ehostunreach":    "no route to host",
 }
 
 // errCauses maps a call to errno to cause. The errnos are those the
@@ -284,6 +294,134 @@ var errCauses = map[string]map[string]string{
 	},
 	"umount":  umountCauses,
 	"umount2": umountCauses,
+	"spawn": {
+		"eagain": "the node hit a limit on processes: rlimit_nproc, a pids cgroup's pids.max, threads-max or pid_max",
+		"enomem": "the kernel found no memory for the new process",
+		"eperm":  "an option the child applies before exec needs privilege: chroot (CAP_SYS_CHROOT), or a uid or gid other than its own (CAP_SETUID, CAP_SETGID)",
+		"enoent": "the program, or its ELF or #! interpreter, does not exist as the child sees the filesystem (after its chroot)",
+		"eacces": "the program may not be executed: no execute bit for the child's ids, a noexec mount, or a directory on the path not searchable",
+		"einval": "a limit in opts has cur above max, or the uid or gid is not mapped",
+	},
+	"fexecve": {
+		"ebadf":   "the fd is not open in the node",
+		"eacces":  "the file open on fd has no execute bit for the node's ids, or is on a noexec mount",
+		"enoent":  "the program's ELF or #! interpreter does not exist as the node sees the filesystem (a #! script opened o_cloexec cannot find itself either)",
+		"enoexec": "the file open on fd is not an executable the kernel knows",
+		"e2big":   "argv and the environment are larger than the kernel allows",
+		"enomem":  "no kernel memory",
+		"etxtbsy": "the file is open for writing by some process",
+	},
+	"getsid": {
+		"eperm": "the process is in another session, and the kernel does not tell (some systems)",
+		"esrch": "no process has that pid in the node's pid namespace",
+	},
+	"getcwd": {
+		"eacces":       "a directory above the working directory may not be read",
+		"enametoolong": "the path of the working directory is longer than PATH_MAX",
+		"enoent":       "the working directory was removed",
+		"erange":       "the path does not fit the buffer (alsh gives PATH_MAX)",
+	},
+	"setenv": {
+		"einval": "the name is empty or holds =",
+		"enomem": "no memory for the environment",
+	},
+	"unsetenv": {
+		"einval": "the name is empty or holds =",
+	},
+	"link": {
+		"eexist":  "the new name exists already",
+		"eperm":   "the old path is a directory, or protected_hardlinks forbids linking a file the node does not own",
+		"exdev":   "the two paths are on different mounts (even two bind mounts of one filesystem)",
+		"enoent":  "the old path, or a directory of the new one, does not exist",
+		"eacces":  "the new name's directory may not be written, or a directory on a path searched",
+		"emlink":  "the file has as many links as its filesystem allows",
+		"enospc":  "the filesystem has no room for the new entry",
+		"erofs":   "the file is on a read-only mount",
+		"enotdir": "a component of a path is not a directory",
+		"eloop":   "too many symbolic links on a path",
+	},
+	"symlink": {
+		"eexist":       "the link's path exists already",
+		"enoent":       "a directory of the link's path does not exist, or the target is empty",
+		"eacces":       "the link's directory may not be written, or a directory on the path searched",
+		"enospc":       "the filesystem has no room for the link",
+		"erofs":        "the link's directory is on a read-only mount",
+		"enotdir":      "a component of the link's path is not a directory",
+		"enametoolong": "the path or the target is too long",
+		"eperm":        "the filesystem does not do symbolic links",
+	},
+	"mkfifo": {
+		"eexist":  "the path exists already",
+		"enoent":  "a directory on the path does not exist",
+		"eacces":  "the parent may not be written, or a directory on the path searched",
+		"enospc":  "the filesystem has no room for the fifo",
+		"erofs":   "the parent is on a read-only mount",
+		"enotdir": "a component of the path is not a directory",
+		"eperm":   "the filesystem does not do fifos",
+	},
+	"readdir": {
+		"eacces":  "the directory may not be read",
+		"emfile":  "the node has rlimit_nofile files open, and opening the directory needs one more",
+		"enfile":  "the system has as many open files as it allows",
+		"enoent":  "the directory does not exist",
+		"enomem":  "no memory",
+		"enotdir": "the path is not a directory",
+	},
+	"lseek": {
+		"ebadf":     "the fd is not open in the node",
+		"einval":    "whence is not known, or the offset would be negative",
+		"enxio":     "seek_data or seek_hole past the end of the file",
+		"eoverflow": "the offset does not fit in 64 bits",
+		"espipe":    "the fd is a pipe, socket or fifo",
+	},
+	"select": {
+		"ebadf":  "an fd in a set is not open in the node",
+		"eintr":  "a signal arrived while waiting",
+		"einval": "an fd is at or above FD_SETSIZE (1024), or the timeout is negative",
+		"enomem": "no memory for the kernel's tables",
+	},
+	"socket": {
+		"eacces":          "the node may not make a socket of this type or protocol (a raw socket needs CAP_NET_RAW in the owning user namespace)",
+		"eafnosupport":    "the kernel does not do this address family",
+		"einval":          "the type or its flags are not known",
+		"emfile":          "the node has rlimit_nofile files open",
+		"enfile":          "the system has as many open files as it allows",
+		"enobufs":         "no memory for the socket",
+		"enomem":          "no memory for the socket",
+		"eprotonosupport": "the family has no such protocol, or not for this type",
+	},
+	"connect": {
+		"eacces":        "a Unix socket's file may not be written, or a directory on its path searched",
+		"eaddrnotavail": "no local port is free, or the address is not there",
+		"eafnosupport":  "the address is not of the socket's family",
+		"ealready":      "a non-blocking connect is still under way",
+		"ebadf":         "the fd is not open in the node",
+		"econnrefused":  "nothing listens at the address (or a Unix socket's file has no listener)",
+		"einprogress":   "the socket is non-blocking: the connect goes on; select for writing says when it is done",
+		"eintr":         "a signal arrived while connecting",
+		"eisconn":       "the socket is already connected",
+		"enetunreach":   "no route to that network (a new network namespace has none)",
+		"enoent":        "a Unix socket's path does not exist",
+		"enotsock":      "the fd is not a socket",
+		"eprototype":    "the address's socket is of another type (stream against datagram)",
+		"etimedout":     "the peer did not answer in time",
+	},
+	"ioctl": {
+		"ebadf":  "the fd is not open in the node",
+		"einval": "the request or its argument is not valid for this file",
+		"enotty": "the fd's file does not take this request (a terminal request on a pipe)",
+		"eperm":  "the request needs a capability the node lacks",
+	},
+	"ptrace": {
+		"ebusy":  "the tracee is already being traced by someone, or is not stopped for this request",
+		"eio":    "the request is not known, or an address in the tracee is not readable",
+		"einval": "an option is not valid",
+		"eperm":  "the node may not trace that process: another user's, a set-user-id one, its own ancestor, or yama's ptrace_scope forbids it",
+		"esrch":  "no such process, or it is not traced by the node, or not stopped",
+	},
+	"setproctitle": {
+		"efault": "the title's memory is not readable (alsh gives its own, so this does not happen)",
+	},
 	"pivot_root": {
 		"ebusy":   "new_root or put_old is the current root, or a mount is stacked there",
 		"einval":  "new_root is not a mount point, put_old is not under new_root, or the current root's mount propagation is shared",
@@ -381,11 +519,15 @@ var umountCauses = map[string]string{
 	"eperm":        "the node lacks CAP_SYS_ADMIN in the user namespace owning its mount namespace",
 }
 
-// neverFail are calls whose manual page lists no errors.
+// neverFail are calls that fail with no errno: their manual page lists
+// none, or the node answers them itself with alsh's own errors.
 var neverFail = map[string]bool{
 	"getpid": true, "getppid": true, "getuid": true, "geteuid": true,
 	"getgid": true, "getegid": true, "getresuid": true, "getresgid": true,
 	"getpgrp": true, "exit": true, "constant": true, "errno": true,
+	// answered by the node itself, with alsh's own errors, not errnos
+	"getopt": true, "setopt": true, "version": true, "filter": true, "alloc": true,
+	"environ": true, "getenv": true, "clearenv": true,
 }
 
 // ErrnoCause is one error a call may fail with, and why.

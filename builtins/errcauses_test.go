@@ -50,3 +50,17 @@ func TestCauseOfSetuidEperm(t *testing.T) {
 		t.Errorf("ErrnoCauses knows a call that does not exist")
 	}
 }
+
+// TestEveryNodeCallTeaches checks that each call a node performs has its
+// errno causes, or is known to fail with no errno: a new call needs its
+// rows in errcauses.go.
+func TestEveryNodeCallTeaches(t *testing.T) {
+	for _, c := range Table {
+		if c.Where != OnNode {
+			continue
+		}
+		if _, ok := ErrnoCauses(c.Name); !ok {
+			t.Errorf("%s: no errno causes in errcauses.go (and not listed as failing with no errno)", c.Name)
+		}
+	}
+}
