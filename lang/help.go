@@ -68,7 +68,8 @@ func helpIndex(w io.Writer, procs []string) {
 	fmt.Fprintln(w, `help NAME describes one; help "if" a keyword.`)
 }
 
-// helpOne describes a call, builtin or keyword, and says whether it knew it.
+// helpOne describes a call, builtin, keyword or errno name, and says
+// whether it knew it.
 func helpOne(w io.Writer, name string) bool {
 	if tc, ok := builtins.Lookup(name); ok {
 		fmt.Fprintf(w, "%s\n  %s\n  see %s\n  example: %s\n", tc.Signature(), tc.Summary, tc.Man, tc.Example)
@@ -84,6 +85,10 @@ func helpOne(w io.Writer, name string) bool {
 	}
 	if h, ok := keywordHelp[name]; ok {
 		fmt.Fprintln(w, h)
+		return true
+	}
+	if m, ok := builtins.ErrnoMeaning(name); ok {
+		fmt.Fprint(w, wrapHelp(name+": ", m))
 		return true
 	}
 	return false
