@@ -49,7 +49,7 @@ func (l *Lesson) Render(i int) string {
 		b.WriteString(t + "\n")
 	}
 	b.WriteString(Wrap("Task: "+s.Task, "      "))
-	b.WriteString("      (hint, show, skip; step shows this again, stop leaves)\n")
+	b.WriteString("      (hint, show, skip, check; step shows this again, stop leaves)\n")
 	return b.String()
 }
 

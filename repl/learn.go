@@ -2,7 +2,9 @@ package repl
 
 import (
 	"context"
+	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,8 +22,8 @@ type tour struct {
 	root     bool           // the tree's root node runs as root
 }
 
-// learnHelp is printed by learn when no lesson runs.
-const learnHelp = "Inside a lesson: hint, show (the solution), skip, step (again), stop.\n"
+// learnHelp ends the list of lessons.
+const learnHelp = "Inside a lesson: hint, show (the solution), skip, check, step, stop.\n"
 
 // openTour loads the progress file (a bad one is reported, and replaced
 // as steps are done).
@@ -182,13 +184,19 @@ func (r *repl) afterEntry(ctx context.Context, callsBefore int) {
 // checkStep checks the current step; verbose says why it is not done.
 func (r *repl) checkStep(ctx context.Context, verbose bool) {
 	t := r.tour
-	err := t.lesson.Check(ctx, r.cfg.Host, t.step, lessons.Vars(r.interp))
+	checkCtx, cancel := context.WithCancel(ctx)
+	stop := r.cancelOnInterrupt(cancel) // a check that settles may wait a while
+	err := t.lesson.Check(checkCtx, r.cfg.Host, t.step, lessons.Vars(r.interp))
+	stop()
+	cancel()
 	switch {
 	case err == nil:
 		r.pr.printf("✓ Step %d done.\n", t.step+1)
 		t.step++
 		r.saveProgress(t.step)
 		r.showStep(ctx)
+	case errors.Is(err, context.Canceled):
+		r.pr.errorf("interrupted\n")
 	case verbose:
 		r.pr.printf("not yet: %s\n  (hint for a hint, show for the solution, skip to move on)\n", firstLine(err.Error()))
 	}
@@ -227,14 +235,9 @@ func (r *repl) stopLesson(ctx context.Context, say bool) {
 	t.lesson, t.made = nil, nil
 }
 
-func (r *repl) isProc(name string) bool {
-	for _, p := range r.interp.Procs() {
-		if p == name {
-			return true
-		}
-	}
-	return false
-}
+// isProc says whether the student defined a procedure of that name,
+// which then takes precedence over the tour's command.
+func (r *repl) isProc(name string) bool { return slices.Contains(r.interp.Procs(), name) }
 
 func indentLines(first string, lines []string) string {
 	var b strings.Builder
