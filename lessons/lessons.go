@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -81,9 +82,13 @@ var planned = []Planned{
 // PlannedLessons lists the lessons not yet available.
 func PlannedLessons() []Planned { return slices.Clone(planned) }
 
-// All returns the written lessons in order. The embedded files are
-// checked by the tests, so a parse error here is a build mistake.
-func All() []*Lesson {
+// All returns the written lessons in order. They are read once; the
+// caller must not change them.
+func All() []*Lesson { return loaded() }
+
+// loaded parses the embedded files. They are checked by the tests, so a
+// parse error here is a build mistake.
+var loaded = sync.OnceValue(func() []*Lesson {
 	names, err := fs.Glob(files, "*.lesson")
 	if err != nil {
 		panic(err)
@@ -102,7 +107,7 @@ func All() []*Lesson {
 		out = append(out, l)
 	}
 	return out
-}
+})
 
 // Find returns lesson n, or says why there is none.
 func Find(n int) (*Lesson, error) {
