@@ -117,7 +117,7 @@ var errCauses = map[string]map[string]string{
 		"eperm":  "the node lacks CAP_SETGID in its user namespace, or its user namespace's /proc/PID/setgroups says deny (as in a namespace mapped without root)",
 	},
 	"setuid": {
-		"eagain": "the new uid has reached its rlimit_nproc (kernels before 3.1)",
+		"eagain": "the kernel could not allocate what a new real uid needs, or (before Linux 3.1) that uid has reached its rlimit_nproc",
 		"einval": "the uid is not mapped in the node's user namespace",
 		"eperm":  "the node lacks CAP_SETUID in its user namespace, and the uid is neither its real nor saved uid",
 	},
@@ -126,7 +126,7 @@ var errCauses = map[string]map[string]string{
 		"eperm":  "the node lacks CAP_SETGID in its user namespace, and the gid is neither its real nor saved gid",
 	},
 	"setresuid": {
-		"eagain": "the new uid has reached its rlimit_nproc (kernels before 3.1)",
+		"eagain": "the kernel could not allocate what a new real uid needs, or (before Linux 3.1) that uid has reached its rlimit_nproc",
 		"einval": "one of the uids is not mapped in the node's user namespace",
 		"eperm":  "the node lacks CAP_SETUID in its user namespace, and a new uid is none of its current real, effective or saved uids",
 	},
