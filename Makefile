@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 # The ELF entry hook that lets a node unshare clone_newuser in place
 # (docs/engine.md); binaries and test binaries that hold the engine link it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
-ENGINE_PKGS := ./engine/ ./repl/ ./cmd/...
+ENGINE_PKGS := ./engine/ ./repl/ ./cmd/... ./lessons/
 OTHER_PKGS := ./lang/... ./builtins/ ./tools/...
 
 .PHONY: build test race bench gen check-gen lint portable
@@ -47,4 +47,4 @@ lint:
 
 # lang, repl and builtins must stay portable (DESIGN.md §6).
 portable:
-	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/
+	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/ ./lessons/

@@ -68,10 +68,12 @@ func helpIndex(w io.Writer, procs []string) {
 	fmt.Fprintln(w, `help NAME describes one; help "if" a keyword.`)
 }
 
-// helpOne describes a call, builtin or keyword, and says whether it knew it.
+// helpOne describes a call, builtin, keyword or errno name, and says
+// whether it knew it.
 func helpOne(w io.Writer, name string) bool {
 	if tc, ok := builtins.Lookup(name); ok {
 		fmt.Fprintf(w, "%s\n  %s\n  see %s\n  example: %s\n", tc.Signature(), tc.Summary, tc.Man, tc.Example)
+		helpErrors(w, name)
 		if name == "exit" {
 			fmt.Fprintf(w, "%s\n  %s\n", builtinFuncs[name].usage, builtinFuncs[name].summary)
 		}
@@ -85,6 +87,10 @@ func helpOne(w io.Writer, name string) bool {
 		fmt.Fprintln(w, h)
 		return true
 	}
+	if m, ok := builtins.ErrnoMeaning(name); ok {
+		fmt.Fprint(w, wrapHelp(name+": ", m))
+		return true
+	}
 	return false
 }
 
@@ -95,4 +101,37 @@ func BuiltinExamples() map[string]string {
 		out[name] = b.example
 	}
 	return out
+}
+
+// helpErrors lists the errors a call may fail with and why, each
+// wrapped to fit 80 columns. A call that never fails lists nothing.
+func helpErrors(w io.Writer, call string) {
+	causes, _ := builtins.ErrnoCauses(call)
+	if len(causes) == 0 {
+		return
+	}
+	fmt.Fprintln(w, "  errors (errno NAME says what one means):")
+	for _, c := range causes {
+		fmt.Fprint(w, wrapHelp(fmt.Sprintf("    %-8s ", c.Errno), c.Cause))
+	}
+}
+
+// wrapHelp writes text after prefix in lines shorter than 80 columns,
+// the lines after the first indented as wide as prefix.
+func wrapHelp(prefix, text string) string {
+	var b strings.Builder
+	indent := strings.Repeat(" ", len(prefix))
+	line := prefix
+	for i, word := range strings.Fields(text) {
+		if i > 0 && len([]rune(line))+1+len([]rune(word)) >= 80 {
+			b.WriteString(line + "\n")
+			line = indent + word
+			continue
+		}
+		if i > 0 {
+			line += " "
+		}
+		line += word
+	}
+	return b.String() + line + "\n"
 }

@@ -1,6 +1,7 @@
 package repl
 
 import (
+	"context"
 	"slices"
 	"strings"
 )
@@ -12,16 +13,21 @@ const replHelp = `REPL commands:
                   or leave them queued for stdout, stderr and event (off)
   :tree           draw the live process tree (also: tree)
   :help           this text; help and help NAME describe the language
+  learn           the lessons; learn N starts lesson N
+  errno NAME      what an errno such as eperm means
 Keys: Tab completes, Ctrl-C discards the line or interrupts a wait,
 Ctrl-D on an empty line leaves (ending every process), Ctrl-R searches history.
 `
 
 // replCommand runs an entry that is a REPL command and says whether it
 // was one.
-func (r *repl) replCommand(src string) bool {
+func (r *repl) replCommand(ctx context.Context, src string) bool {
 	fields := strings.Fields(src)
 	if len(fields) == 0 {
 		return false
+	}
+	if r.tourCommand(ctx, fields) || r.errnoCommand(fields) {
+		return true
 	}
 	if fields[0] == "tree" && len(fields) == 1 && !slices.Contains(r.interp.Procs(), "tree") {
 		fields[0] = ":tree"

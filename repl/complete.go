@@ -88,6 +88,7 @@ func (c *completer) candidates(stack []*frame, word string) []string {
 func (c *completer) commandWords() []string {
 	words := append(lang.Commands(), lang.Keywords()...)
 	words = append(words, c.r.interp.Procs()...)
+	words = append(words, c.r.tourWords()...)
 	sort.Strings(words)
 	return slices.Compact(words)
 }

@@ -24,6 +24,7 @@ type trackingHost struct {
 	taken     [][]int // pipelines whose output a call took while suspended
 	last      []int
 	failed    *failedCall
+	calls     int // calls made, for the lesson check after an entry
 
 	mu      sync.Mutex // guards holding and held (the engine calls deliver)
 	holding bool
@@ -48,6 +49,7 @@ func takes(name string) bool {
 
 // Call performs a call, noting its pipeline and whether it failed.
 func (t *trackingHost) Call(ctx context.Context, pl []int, name string, args []any) (any, error) {
+	t.calls++
 	if len(pl) > 0 {
 		t.last = slices.Clone(pl)
 	}

@@ -46,6 +46,9 @@ type Config struct {
 	// cooked mode then, so the kernel turns it into SIGINT); nil means
 	// signal.Notify for os.Interrupt. Each receive cancels the entry.
 	Interrupt <-chan os.Signal
+	// Start is a REPL command run before the first prompt, such as
+	// "learn 1" (alsh learn 1).
+	Start string
 	// Terminal forces the interactive mode even when Stdin is not a
 	// terminal (tests); nil means readline's own check.
 	Terminal func() bool
@@ -75,6 +78,10 @@ type repl struct {
 	intr    <-chan os.Signal
 	stopSig func()
 	stdin   io.ReadCloser // lets close end a read of the terminal
+	tour    *tour
+	muted   bool // the interpreter's output is dropped (a lesson's setup)
+	// entryErr is how the last entry run ended, for the lesson's check.
+	entryErr error
 }
 
 func newREPL(cfg Config) (*repl, error) {
@@ -87,11 +94,12 @@ func newREPL(cfg Config) (*repl, error) {
 	}
 	r.pr = newPrinter(r.rl, cfg.Stdout, cfg.Stderr)
 	r.host = newTrackingHost(cfg.Host, r.pr)
-	r.interp = lang.New(r.host, lang.Options{Stdout: r.pr.writer(false),
+	r.interp = lang.New(r.host, lang.Options{Stdout: mutable{r.pr.writer(false), &r.muted},
 		Stderr: r.pr.writer(true), Args: cfg.Args, Interactive: true})
 	r.hist = r.openHistory()
 	r.intr, r.stopSig = interrupts(cfg.Interrupt)
 	r.host.setAsync(true)
+	r.openTour()
 	return r, nil
 }
 
@@ -154,6 +162,7 @@ func closeEditor(rl *readline.Instance) {
 
 // loop reads and runs entries until the user leaves.
 func (r *repl) loop(ctx context.Context) int {
+	r.runStart(ctx)
 	for {
 		src, prog, err := r.readEntry()
 		switch {
@@ -161,7 +170,7 @@ func (r *repl) loop(ctx context.Context) int {
 			return r.leave(0)
 		case errors.Is(err, errDiscarded):
 			continue
-		case r.replCommand(src):
+		case r.replCommand(ctx, src):
 			r.record(src)
 			continue
 		case err != nil:
@@ -172,14 +181,17 @@ func (r *repl) loop(ctx context.Context) int {
 			continue
 		}
 		r.record(src)
+		calls := r.host.calls
 		if status, done := r.runEntry(ctx, src, prog); done {
 			return r.leave(status)
 		}
+		r.afterEntry(ctx, calls)
 	}
 }
 
 // leave says how many processes end with the REPL, and ends them.
 func (r *repl) leave(status int) int {
+	r.stopLesson(context.Background(), false)
 	if n := len(r.cfg.Host.Processes()) - 1; n > 0 {
 		r.pr.errorf("alsh: ending %d %s\n", n, plural(n, "process", "processes"))
 	}

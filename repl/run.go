@@ -18,6 +18,7 @@ func (r *repl) runEntry(ctx context.Context, src string, prog *lang.Program) (st
 	stop := r.cancelOnInterrupt(cancel)
 	r.host.startEntry()
 	err := r.interp.Run(ctx, prog)
+	r.entryErr = err
 	stop()
 	cancel()
 	r.host.endEntry()
@@ -74,6 +75,9 @@ func (r *repl) showError(src string, err error) {
 	b.WriteByte('\n')
 	if f := r.host.failed; f != nil && isErrno(err) {
 		fmt.Fprintf(&b, "  in: %s\n", callText(f))
+		if r.inLesson() {
+			b.WriteString(teachingLine(f.name, err))
+		}
 	}
 	r.pr.errorf("%s", b.String())
 }

@@ -4,6 +4,7 @@
 //	alsh -c 'TEXT' [args…]   run TEXT
 //	alsh < statements        run what stdin holds
 //	alsh                     the REPL, on a terminal
+//	alsh learn [N]           the lessons, in the REPL
 package main
 
 import "os"

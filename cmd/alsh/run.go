@@ -26,6 +26,7 @@ const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGSâ€
   alsh -c 'TEXT' [argsâ€¦]   run TEXT
   alsh < FILE              run the statements stdin holds
   alsh                     the interactive REPL (stdin a terminal)
+  alsh learn [N]           the lessons: list them, or start lesson N
 
 options:
   --exec "sudo -n"   start the root node through a wrapper
@@ -82,6 +83,9 @@ func Run(stdio [3]*os.File, args []string) int {
 	case c.version:
 		fmt.Fprintln(stdout, version)
 		return 0
+	}
+	if c.file == "learn" { // a script named learn runs as ./learn
+		return c.learn(stdio)
 	}
 	return c.run(stdio)
 }
