@@ -18,6 +18,10 @@ type builtin struct {
 	fn      func(r *run, c *Call, args []any) (any, error)
 }
 
+// valueBuiltins are the builtins that only compute a value; a condition
+// takes their result only when it is a bool.
+var valueBuiltins = map[string]bool{"len": true, "range": true, "contains": true, "trim": true, "rand": true}
+
 // builtinFuncs is every builtin, by name. It is filled in init because
 // help reads it.
 var builtinFuncs map[string]*builtin
@@ -38,6 +42,12 @@ func init() {
 		"exit":     {"exit ?STATUS | exit [pipeline] STATUS", "end the script with STATUS (default 0); with a pipeline, the exit call of that process", "exit 0", true, doExit},
 		"trim":     {"trim STRING", "the string without leading and trailing white space", `trim " hi\n"`, false, doTrim},
 		"fail":     {"fail MESSAGE", "fail with MESSAGE, like a failed call: try catches it", `fail "no jail given"`, false, doFail},
+	}
+	for _, more := range []map[string]*builtin{textBuiltins(), dataBuiltins()} {
+		for name, b := range more {
+			builtinFuncs[name] = b
+			valueBuiltins[name] = name != "read_file" && name != "write_file"
+		}
 	}
 }
 

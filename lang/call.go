@@ -144,11 +144,19 @@ func normalize(v any) any {
 		out := builtins.Record{}
 		for k, f := range v {
 			out[k] = normalize(f)
+			if s, ok := f.(string); ok && signalFields[k] {
+				out[k] = builtins.Const(s)
+			}
 		}
 		return out
 	}
 	return v
 }
+
+// signalFields are the fields of events and waitpid's records that name a
+// signal; the language holds them as constants, as it holds an error's
+// errno.
+var signalFields = map[string]bool{"termsig": true, "stopsig": true, "signal": true}
 
 func mapList(n int, f func(int) any) []any {
 	out := make([]any, n)

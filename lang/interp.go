@@ -30,6 +30,9 @@ type Options struct {
 	Dir string
 	// ReadFile reads a file for source; nil means os.ReadFile.
 	ReadFile func(name string) ([]byte, error)
+	// WriteFile writes a file for write_file; nil means os.WriteFile with
+	// mode 0644.
+	WriteFile func(name string, data []byte) error
 	// Interactive prints the value of every top-level expression and
 	// assignment in pasteable form (ok for a call that returns nothing),
 	// as a REPL does.
@@ -65,6 +68,9 @@ func New(host Host, opts Options) *Interp {
 	}
 	if opts.ReadFile == nil {
 		opts.ReadFile = os.ReadFile
+	}
+	if opts.WriteFile == nil {
+		opts.WriteFile = func(name string, data []byte) error { return os.WriteFile(name, data, 0o644) }
 	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Int64N

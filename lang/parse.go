@@ -111,7 +111,7 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 
 // hints words participle's "(expected X)" for the grammar's node names.
 var hints = map[string]string{"Expr": "a value", "ProdExpr": "a value", "Value": "a value",
-	"NotExpr": "a value", "Unary": "a value", "ArgValue": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value"}
+	"NotExpr": "a value", "Unary": "a value", "ArgValue": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value", "Arith": "a value", "ElemUnary": "a value", "Slice": "a value"}
 
 // expected keeps participle's "(expected …)" hint when it reads well.
 func expected(msg string) string {
@@ -120,8 +120,8 @@ func expected(msg string) string {
 		return ""
 	}
 	hint := strings.TrimSuffix(msg[i+len(" (expected "):], ")")
-	if strings.HasPrefix(hint, `"`) && !strings.Contains(hint, " ") {
-		return " (expected " + hint + ")"
+	if first := strings.Fields(hint)[0]; strings.HasPrefix(first, `"`) {
+		return " (expected " + first + ")"
 	}
 	if h, ok := hints[strings.Fields(hint)[0]]; ok {
 		return " (expected " + h + ")"
