@@ -52,8 +52,8 @@ type For struct {
 	Pos  lexer.Position
 	Key  *VarRef `parser:"'for' ( @Var (?= Var )"`
 	Var  VarRef  `parser:"  )? @Var 'in'"`
-	List *Expr  `parser:"@@"`
-	Body *Block `parser:"@@"`
+	List *Expr   `parser:"@@"`
+	Body *Block  `parser:"@@"`
 }
 
 // While runs Body as long as Cond holds.
