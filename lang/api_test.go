@@ -105,7 +105,8 @@ func TestInteractive(t *testing.T) {
 // TestBuiltinExamples runs each builtin's help example on the fake host.
 func TestBuiltinExamples(t *testing.T) {
 	for name, example := range lang.BuiltinExamples() {
-		in := lang.New(langtest.New(), lang.Options{ReadFile: func(string) ([]byte, error) { return nil, nil }})
+		in := lang.New(langtest.New(), lang.Options{ReadFile: func(string) ([]byte, error) { return nil, nil },
+			WriteFile: func(string, []byte) error { return nil }})
 		setup := "$c = fork []\nexecvp [$c] \"cat\" [\"cat\"]\nstdin [$c] \"ready\"\n"
 		checkExample(t, name, example, run(t, in, context.Background(), setup+example))
 	}

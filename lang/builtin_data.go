@@ -167,7 +167,7 @@ func doFromJSON(r *run, c *Call, args []any) (any, error) {
 		return nil, usageError(c, "invalid JSON %s: %v", builtins.Quote(shorten(s).(string)), jsonError(err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, usageError(c, "invalid JSON %s: more after the value at offset %d", builtins.Quote(shorten(s).(string)), dec.InputOffset())
+		return nil, usageError(c, "invalid JSON %s: more after the value", builtins.Quote(shorten(s).(string)))
 	}
 	v, err := fromJSON(raw)
 	if err != nil {

@@ -93,7 +93,7 @@ func doJoin(r *run, c *Call, args []any) (any, error) {
 		case string, int64, builtins.Const:
 			parts[i] = text(e)
 		default:
-			return nil, usageError(c, "element %d: want a string, int or constant, got %s", i, describe(e))
+			return nil, usageError(c, "element %d: want a string, int or constant, got %s", i+1, describe(e))
 		}
 	}
 	return strings.Join(parts, sep), nil

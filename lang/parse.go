@@ -23,9 +23,9 @@ var parser = participle.MustBuild[Program](
 	participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
 		&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
 	participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}),
+		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}, &TimeLit{}),
 	participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-		&VarLit{}, &ListLit{}, &Paren{}),
+		&VarLit{}, &ListLit{}, &Paren{}, &TimeLit{}),
 	participle.UseLookahead(participle.MaxLookahead),
 )
 

@@ -97,6 +97,10 @@ func (s *session) options(args []string, interactive bool) lang.Options {
 				return []byte(data), nil
 			}
 			return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+		},
+		WriteFile: func(name string, data []byte) error {
+			s.files[name] = string(data)
+			return nil
 		}}
 }
 
