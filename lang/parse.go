@@ -7,6 +7,8 @@ import (
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/alsh/alsh/builtins"
 )
 
 // The token types that parse errors are told apart by.
@@ -15,6 +17,7 @@ var (
 	tokWhitespace   = alshLexer.Symbols()["Whitespace"]
 	tokContinuation = alshLexer.Symbols()["Continuation"]
 	tokUnterminated = alshLexer.Symbols()["Unterminated"]
+	tokIdent        = alshLexer.Symbols()["Ident"]
 )
 
 var parser = participle.MustBuild[Program](
@@ -62,6 +65,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 	prog, err = parser.ParseString(filename, src)
 	if err != nil {
 		pe := parseError(err, src)
+		pe.Msg += callHint(filename, src, pe.Pos)
 		if pe.unterminated {
 			pe.incomplete = closable(filename, src, pe.quote)
 		}
@@ -127,6 +131,35 @@ func expected(msg string) string {
 		return " (expected " + h + ")"
 	}
 	return ""
+}
+
+// callHint explains an unexpected token that follows the name of a
+// command where a word is a constant (in a list or a record): the call
+// needs parentheses.
+func callHint(filename, src string, at lexer.Position) string {
+	lex, err := alshLexer.LexString(filename, src)
+	if err != nil {
+		return ""
+	}
+	var prev, before lexer.Token
+	for {
+		tok, err := lex.Next()
+		if err != nil || tok.EOF() || tok.Pos.Offset >= at.Offset {
+			break
+		}
+		if tok.Type != tokWhitespace {
+			before, prev = prev, tok
+		}
+	}
+	if prev.Type != tokIdent || before.Value != ":" && before.Value != "[" && before.Value != "," {
+		return ""
+	}
+	if _, ok := builtinFuncs[prev.Value]; !ok {
+		if _, ok := builtins.Lookup(prev.Value); !ok {
+			return ""
+		}
+	}
+	return fmt.Sprintf(": in a list or a record a word is a constant, so a call there needs parentheses: (%s …)", prev.Value)
 }
 
 // trailingContinuation finds a backslash-newline at the very end of the
