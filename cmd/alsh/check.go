@@ -45,3 +45,47 @@ func checkFiles(files []string, stderr io.Writer) int {
 	}
 	return status
 }
+
+// formatFiles is alsh fmt [-w] FILE…: print each file laid out as
+// lang.Format does, or with -w rewrite the files that change.
+func formatFiles(args []string, stdout, stderr io.Writer) int {
+	write := len(args) > 0 && args[0] == "-w"
+	if write {
+		args = args[1:]
+	}
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, "alsh fmt: no files given\n%s", usage)
+		return 2
+	}
+	status := 0
+	for _, name := range args {
+		if err := formatFile(name, write, stdout); err != nil {
+			fmt.Fprintf(stderr, "alsh fmt: %v\n", err)
+			status = 2
+		}
+	}
+	return status
+}
+
+func formatFile(name string, write bool, stdout io.Writer) error {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return err
+	}
+	out, err := lang.Format(name, string(data))
+	if err != nil {
+		return err
+	}
+	if !write {
+		_, err = io.WriteString(stdout, out)
+		return err
+	}
+	if out == string(data) {
+		return nil
+	}
+	info, err := os.Stat(name)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(name, []byte(out), info.Mode().Perm())
+}

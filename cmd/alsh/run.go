@@ -21,11 +21,12 @@ import (
 const version = "alsh 0.1.0-dev"
 
 const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
-       alsh check FILE…
+       alsh check FILE… | alsh fmt [-w] FILE…
 
   alsh FILE.alsh [args…]   run a script; its arguments are $args
   alsh -c 'TEXT' [args…]   run TEXT, showing each expression's value
   alsh check FILE…         check scripts without running anything
+  alsh fmt [-w] FILE…      print scripts laid out canonically (-w: rewrite them)
   alsh < FILE              run the statements stdin holds
   alsh                     the interactive REPL (stdin a terminal)
 
@@ -86,6 +87,8 @@ func Run(stdio [3]*os.File, args []string) int {
 		return 0
 	case c.text == nil && c.file == "check":
 		return checkFiles(c.args, stderr)
+	case c.text == nil && c.file == "fmt":
+		return formatFiles(c.args, stdout, stderr)
 	}
 	return c.run(stdio)
 }
