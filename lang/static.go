@@ -34,6 +34,7 @@ func (in *Interp) Check(p *Program) []*ParseError {
 		}
 	}
 	s.sourced = usesSource(p)
+	s.lenient = in.opts.Interactive
 	assigned(p.Stmts, s.globals, false)
 	s.scope = s.globals
 	s.stmts(p.Stmts)
@@ -52,11 +53,15 @@ func cmpPos(a, b lexer.Position) int {
 
 // static is the state of a Check.
 type static struct {
-	in       *Interp
-	procs    map[string]*Proc
-	globals  map[string]bool
-	scope    map[string]bool // the variables a read may name here
-	sourced  bool            // the program sources a file, which may define anything
+	in      *Interp
+	procs   map[string]*Proc
+	globals map[string]bool
+	scope   map[string]bool // the variables a read may name here
+	sourced bool            // the program sources a file, which may define anything
+	inProc  bool            // checking a procedure's body
+	// lenient: a procedure's body may read globals that later entries of
+	// an interactive session define.
+	lenient  bool
 	problems []*ParseError
 }
 
@@ -217,9 +222,9 @@ func (s *static) proc(p *Proc) {
 	}
 	assigned(p.Body.Stmts, locals, true)
 	saved := s.scope
-	s.scope = locals
+	s.scope, s.inProc = locals, true
 	s.stmts(p.Body.Stmts)
-	s.scope = saved
+	s.scope, s.inProc = saved, false
 }
 
 // errorNames are the names expect takes besides errnos.
@@ -522,7 +527,7 @@ func (s *static) varRef(pos lexer.Position, ref VarRef) {
 }
 
 func (s *static) variable(pos lexer.Position, name string) {
-	if s.scope[name] || s.sourced || name == "args" {
+	if s.scope[name] || s.sourced || name == "args" || s.inProc && s.lenient {
 		return
 	}
 	var names []string
