@@ -324,12 +324,25 @@ func (s *static) call(c *Call) {
 		}
 		return
 	}
-	if _, ok := builtinFuncs[c.Name]; ok && !(c.Name == "exit" && len(c.Args) > 0 && isListArg(c.Args[0])) {
+	if b, ok := builtinFuncs[c.Name]; ok && !(c.Name == "exit" && len(c.Args) > 0 && isListArg(c.Args[0])) {
+		if n, want := len(c.Args), builtinArity[c.Name]; n < want[0] || want[1] != many && n > want[1] {
+			s.report(c.Pos, "%s: want %s arguments, got %d (usage: %s)", c.Name, arityText(want), n, b.usage)
+		}
 		return
 	}
 	if tc, ok := builtins.Lookup(c.Name); ok {
 		s.tableCall(c, tc)
 	}
+}
+
+func arityText(want [2]int) string {
+	switch {
+	case want[1] == many:
+		return fmt.Sprintf("at least %d", want[0])
+	case want[0] == want[1]:
+		return fmt.Sprint(want[0])
+	}
+	return fmt.Sprintf("%d to %d", want[0], want[1])
 }
 
 // tableCall checks a call of the table against its row: a pipeline, the
