@@ -110,10 +110,19 @@ func elseIf(st *If) *If {
 	return st.Else.If
 }
 
-// usesSource says whether a program calls source anywhere; its source
-// text is enough to tell.
+// usesSource says whether a program names the command source anywhere
+// (comments and strings aside).
 func usesSource(p *Program) bool {
-	return strings.Contains(p.src, "source")
+	toks, err := lexAll("", p.src)
+	if err != nil {
+		return true
+	}
+	for _, t := range toks {
+		if t.Type == tokIdent && t.Value == "source" {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *static) stmts(list []Stmt) {
