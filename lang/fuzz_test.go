@@ -68,6 +68,15 @@ func FuzzIncomplete(f *testing.F) {
 	})
 }
 
+// atEnd says whether src fails only at its end: it is incomplete, or it
+// stops where a newline may not come (for $x in [1] needs its block on
+// the same line), so that more on the same line may complete it.
+func atEnd(src string) bool {
+	_, err := lang.Parse("", src)
+	var perr *lang.ParseError
+	return errors.As(err, &perr) && (perr.Incomplete() || strings.Contains(perr.Msg, "unexpected end of input"))
+}
+
 func incomplete(src string) bool {
 	_, err := lang.Parse("", src)
 	var perr *lang.ParseError
@@ -90,7 +99,7 @@ func complete(src string) (string, bool) {
 				if _, err := lang.Parse("", cand); err == nil {
 					return cand, true
 				}
-				if incomplete(cand) && len(next) < 200 {
+				if atEnd(cand) && len(next) < 200 {
 					next = append(next, cand)
 				}
 			}
@@ -121,7 +130,7 @@ func hinted(src string) []string {
 func TestCompletions(t *testing.T) {
 	for _, src := range []string{"[1 2", "{a: 1,", "(getpid [1]", "\"abc", "'x", "if true {",
 		"if true { } else", "1 +", "$x =", "proc f $a {", "print 1 \\\n", "for $x in [1] {\nprint $x\n",
-		"if (1 ==\n", "$r = {cur:", "\"\\x", "\"${a", "print 1 2 3 4 5 6 (", "{a: [1 {b"} {
+		"if (1 ==\n", "$r = {cur:", "\"\\x", "\"${a", "print 1 2 3 4 5 6 (", "{a: [1 {b:"} {
 		if !incomplete(src) {
 			t.Errorf("Parse(%q) is not incomplete", src)
 			continue
@@ -131,7 +140,7 @@ func TestCompletions(t *testing.T) {
 		}
 	}
 	for _, src := range []string{")", "}", "1 2", "print @", "if true { } else x", "\"\\q\"", "proc f $a\n",
-		"$A\"", "\"\\q", "1 'x"} {
+		"$A\"", "\"\\q", "1 'x", "if#", "if # a comment", "{a: [1 {b", "for $x in [1]"} {
 		if incomplete(src) {
 			t.Errorf("Parse(%q) says incomplete; it can never parse", src)
 		}

@@ -68,6 +68,8 @@ func Parse(filename, src string) (prog *Program, err error) {
 		pe.Msg += callHint(filename, src, pe.Pos)
 		if pe.unterminated {
 			pe.incomplete = closable(filename, src, pe.quote)
+		} else if pe.incomplete {
+			pe.incomplete = continuable(filename, src)
 		}
 		return nil, pe
 	}
@@ -180,6 +182,19 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 		}
 	}
 	return last.Pos, last.Type == tokContinuation && last.Value != ""
+}
+
+// continuable says whether an input that stops too early can go on:
+// the next line comes after a newline, so the input with a newline added
+// must still be only incomplete. (After a comment, or where a newline may
+// not come, such as right after if, it is not.)
+func continuable(filename, src string) bool {
+	_, err := parser.ParseString(filename, src+"\n")
+	if err == nil {
+		return true
+	}
+	e := parseError(err, src)
+	return e.incomplete || e.unterminated
 }
 
 // closable says whether an input that stops inside a string can still be
