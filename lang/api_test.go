@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,7 +106,8 @@ func TestInteractive(t *testing.T) {
 // TestBuiltinExamples runs each builtin's help example on the fake host.
 func TestBuiltinExamples(t *testing.T) {
 	for name, example := range lang.BuiltinExamples() {
-		in := lang.New(langtest.New(), lang.Options{ReadFile: func(string) ([]byte, error) { return nil, nil }})
+		in := lang.New(langtest.New(), lang.Options{ReadFile: func(string) ([]byte, error) { return nil, nil },
+			WriteFile: func(string, []byte) error { return nil }})
 		setup := "$c = fork []\nexecvp [$c] \"cat\" [\"cat\"]\nstdin [$c] \"ready\"\n"
 		checkExample(t, name, example, run(t, in, context.Background(), setup+example))
 	}
@@ -139,5 +141,25 @@ func TestParseErrorPosition(t *testing.T) {
 	}
 	if got := pe.Error(); got != `f.alsh:2:7: unexpected ")"` {
 		t.Errorf("Error() = %q", got)
+	}
+}
+
+// TestBuiltinArity checks that the check knows how many arguments every
+// builtin takes: a builtin called with far too many is reported.
+func TestBuiltinArity(t *testing.T) {
+	in := lang.New(langtest.New(), lang.Options{})
+	for name := range lang.BuiltinExamples() {
+		prog, err := lang.Parse("", name+" 1 2 3 4 5 6 7 8 9 10 11 12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		problems := in.Check(prog)
+		switch name {
+		case "print", "echo", "format":
+			continue
+		}
+		if len(problems) != 1 || !strings.Contains(problems[0].Msg, "want") {
+			t.Errorf("%s with 12 arguments: check says %v", name, problems)
+		}
 	}
 }

@@ -45,12 +45,15 @@ type Else struct {
 	Block *Block `parser:"| @@"`
 }
 
-// For runs Body once per element of a list: for $x in [1 2 3] { }.
+// For runs Body once per element of a list (for $x in [1 2 3] { }), with
+// two variables once per index and element of a list or name and value of
+// a record's field (for $k $v in $r { }).
 type For struct {
 	Pos  lexer.Position
-	Var  VarRef `parser:"'for' @Var 'in'"`
-	List *Expr  `parser:"@@"`
-	Body *Block `parser:"@@"`
+	Key  *VarRef `parser:"'for' ( @Var (?= Var )"`
+	Var  VarRef  `parser:"  )? @Var 'in'"`
+	List *Expr   `parser:"@@"`
+	Body *Block  `parser:"@@"`
 }
 
 // While runs Body as long as Cond holds.
@@ -142,46 +145,37 @@ type NotExpr struct {
 	Cmp *CmpExpr `parser:"| @@"`
 }
 
-// CmpExpr compares two sums, or is just one.
+// CmpExpr compares two arithmetic expressions, or is just one.
 type CmpExpr struct {
 	Pos   lexer.Position
-	Left  *SumExpr `parser:"@@"`
-	Op    string   `parser:"( @( '==' | '!=' | '<=' | '>=' | '<' | '>' )"`
-	Right *SumExpr `parser:"  NL* @@ )?"`
+	Left  *Arith `parser:"@@"`
+	Op    string `parser:"( @( '==' | '!=' | '<=' | '>=' | '<' | '>' )"`
+	Right *Arith `parser:"  NL* @@ )?"`
 }
 
-// SumExpr adds and subtracts.
-type SumExpr struct {
+// Arith is operands joined by the arithmetic and bit operators. The
+// grammar keeps them flat; the evaluator applies them by precedence
+// (see precedence in arith.go).
+type Arith struct {
 	Pos  lexer.Position
-	Left *ProdExpr `parser:"@@"`
-	Rest []*SumOp  `parser:"@@*"`
+	Left *Unary   `parser:"@@"`
+	Rest []*BinOp `parser:"@@*"`
+
+	tree *opNode // built on first use
 }
 
-// SumOp is one + or - term.
-type SumOp struct {
+// BinOp is one operator and its right operand.
+type BinOp struct {
 	Pos   lexer.Position
-	Op    string    `parser:"@( '+' | '-' )"`
-	Right *ProdExpr `parser:"NL* @@"`
-}
-
-// ProdExpr multiplies, divides and takes remainders.
-type ProdExpr struct {
-	Pos  lexer.Position
-	Left *Unary    `parser:"@@"`
-	Rest []*ProdOp `parser:"@@*"`
-}
-
-// ProdOp is one *, / or % factor.
-type ProdOp struct {
-	Pos   lexer.Position
-	Op    string `parser:"@( '*' | '/' | '%' )"`
+	Op    string `parser:"@( '|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%' )"`
 	Right *Unary `parser:"NL* @@"`
 }
 
-// Unary is a negation, a call, or a value.
+// Unary is a negation or bitwise complement, a call, or a value.
 type Unary struct {
 	Pos   lexer.Position
-	Neg   *Unary `parser:"  '-' @@"`
+	Op    string `parser:"  ( @( '-' | '~' )"`
+	X     *Unary `parser:"    @@ )"`
 	Call  *Call  `parser:"| @@"`
 	Value Value  `parser:"| @@"`
 }
@@ -206,12 +200,32 @@ type Arg struct {
 	Value  ArgValue   `parser:"| @@"`
 }
 
-// Elem is an element of a list or the value of a record field: a word
-// (a constant) or a value.
+// Elem is an element of a list or the value of a record field: operands
+// joined by the operators of Arith, where a word is a constant, never a
+// call: [clone_newpid | clone_newns], {cur: $n * 2}.
 type Elem struct {
+	Pos  lexer.Position
+	Left *ElemUnary `parser:"@@"`
+	Rest []*ElemOp  `parser:"@@*"`
+
+	tree *opNode // built on first use
+}
+
+// ElemOp is one operator and its right operand inside an Elem.
+type ElemOp struct {
 	Pos   lexer.Position
-	Word  string `parser:"  @Ident"`
-	Value Value  `parser:"| @@"`
+	Op    string     `parser:"@( '|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%' )"`
+	Right *ElemUnary `parser:"NL* @@"`
+}
+
+// ElemUnary is an operand of an Elem: a negation or complement, a word (a
+// constant), or a value.
+type ElemUnary struct {
+	Pos   lexer.Position
+	Op    string     `parser:"  ( @( '-' | '~' )"`
+	X     *ElemUnary `parser:"    @@ )"`
+	Word  string     `parser:"| @Ident"`
+	Value Value      `parser:"| @@"`
 }
 
 // Value is a literal, a variable, or a parenthesised expression.
@@ -254,10 +268,29 @@ type OkLit struct {
 	Kw  string `parser:"@'ok'"`
 }
 
-// VarLit is a variable reference, $c or $r.cur or $args.0.
+// VarLit is a variable reference, $c or $r.cur or $args.0 or $l.$i,
+// with optional selectors: $s.[1:3].
 type VarLit struct {
-	Pos lexer.Position
-	Ref VarRef `parser:"@Var"`
+	Pos  lexer.Position
+	Ref  VarRef      `parser:"@Var"`
+	Sels []*Selector `parser:"@@*"`
+}
+
+// Selector takes part of a value: .field, .0 or .$var (a field or an
+// element), .(EXPR) (the same, computed), or .[FROM:TO] (a slice of a
+// string or a list).
+type Selector struct {
+	Pos   lexer.Position
+	Field string `parser:"  @Sel"`
+	Index *Expr  `parser:"| '.(' NL* @@ NL* ')'"`
+	Slice *Slice `parser:"| '.[' @@ ']'"`
+}
+
+// Slice is FROM:TO; either may be left out.
+type Slice struct {
+	Pos  lexer.Position
+	From *Expr `parser:"@@?"`
+	To   *Expr `parser:"':' @@?"`
 }
 
 // ListLit is [a b c]; commas are optional.
@@ -281,8 +314,16 @@ type Field struct {
 
 // Paren is a parenthesised expression, often a nested call: (getpid [$c]).
 type Paren struct {
-	Pos lexer.Position
-	X   *Expr `parser:"'(' NL* @@ NL* ')'"`
+	Pos  lexer.Position
+	X    *Expr       `parser:"'(' NL* @@ NL* ')'"`
+	Sels []*Selector `parser:"@@*"`
+}
+
+// TimeLit runs a block and gives how long it took, in nanoseconds:
+// time { … }.
+type TimeLit struct {
+	Pos  lexer.Position
+	Body *Block `parser:"'time' @@"`
 }
 
 func (*IntLit) value()    {}
@@ -294,6 +335,7 @@ func (*VarLit) value()    {}
 func (*ListLit) value()   {}
 func (*RecordLit) value() {}
 func (*Paren) value()     {}
+func (*TimeLit) value()   {}
 
 func (*IntLit) argValue()  {}
 func (*StrLit) argValue()  {}
@@ -303,3 +345,4 @@ func (*OkLit) argValue()   {}
 func (*VarLit) argValue()  {}
 func (*ListLit) argValue() {}
 func (*Paren) argValue()   {}
+func (*TimeLit) argValue() {}

@@ -18,6 +18,10 @@ type builtin struct {
 	fn      func(r *run, c *Call, args []any) (any, error)
 }
 
+// valueBuiltins are the builtins that only compute a value; a condition
+// takes their result only when it is a bool.
+var valueBuiltins = map[string]bool{"len": true, "range": true, "contains": true, "trim": true, "rand": true}
+
 // builtinFuncs is every builtin, by name. It is filled in init because
 // help reads it.
 var builtinFuncs map[string]*builtin
@@ -39,6 +43,28 @@ func init() {
 		"trim":     {"trim STRING", "the string without leading and trailing white space", `trim " hi\n"`, false, doTrim},
 		"fail":     {"fail MESSAGE", "fail with MESSAGE, like a failed call: try catches it", `fail "no jail given"`, false, doFail},
 	}
+	for _, more := range []map[string]*builtin{textBuiltins(), dataBuiltins()} {
+		for name, b := range more {
+			builtinFuncs[name] = b
+			valueBuiltins[name] = name != "read_file" && name != "write_file"
+		}
+	}
+}
+
+// many stands for no upper bound in builtinArity.
+const many = -1
+
+// builtinArity is how many arguments each builtin takes, for the check
+// before a program runs (each builtin checks again when it runs).
+var builtinArity = map[string][2]int{
+	"print": {0, many}, "echo": {0, many}, "sleep": {1, 1}, "rand": {1, 1}, "len": {1, 1},
+	"range": {1, 2}, "contains": {2, 2}, "wait": {2, 4}, "help": {0, 1}, "ps": {0, 0},
+	"source": {1, 1}, "exit": {0, 2}, "trim": {1, 1}, "fail": {1, 1},
+	"split": {1, 2}, "join": {1, 2}, "lines": {1, 1}, "replace": {3, 3}, "find": {2, 2},
+	"starts": {2, 2}, "ends": {2, 2}, "upper": {1, 1}, "lower": {1, 1}, "int": {1, 2},
+	"str": {1, 1}, "hex": {1, 1}, "format": {1, many},
+	"keys": {1, 1}, "values": {1, 1}, "has": {2, 2}, "now": {0, 0},
+	"to_json": {1, 1}, "from_json": {1, 1}, "read_file": {1, 1}, "write_file": {2, 2},
 }
 
 // reservedName says why a procedure may not have this name, or "".

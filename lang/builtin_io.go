@@ -184,6 +184,20 @@ func doPs(r *run, c *Call, args []any) (any, error) {
 	return nil, tw.Flush()
 }
 
+// checkFailed is the error of a sourced file the check refuses: the
+// first problem, and how many more there are.
+func checkFailed(problems []*ParseError) error {
+	first := *problems[0]
+	if n := len(problems) - 1; n > 0 {
+		more := "problem"
+		if n > 1 {
+			more = "problems"
+		}
+		first.Msg += fmt.Sprintf(" (and %d more %s: alsh check %s)", n, more, first.Pos.Filename)
+	}
+	return &first
+}
+
 func doSource(r *run, c *Call, args []any) (any, error) {
 	name, err := only[string](c, args, "want a file name string")
 	if err != nil {
@@ -196,6 +210,9 @@ func doSource(r *run, c *Call, args []any) (any, error) {
 	prog, err := Parse(name, string(data))
 	if err != nil {
 		return nil, err
+	}
+	if problems := r.in.Check(prog); len(problems) > 0 {
+		return nil, checkFailed(problems)
 	}
 	inner := *r
 	inner.src = prog.src

@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/alsh/alsh/builtins"
@@ -92,6 +93,7 @@ func (r *run) callTableArgs(c *Call, tc *builtins.Call, args []any) (any, error)
 	if err != nil {
 		return nil, failure(c.Pos, "badarg", "%s: pipeline: %v", c.Name, err)
 	}
+	args = namesAsConstants(tc, args)
 	if _, err := builtins.Convert(tc, args[1:]); err != nil {
 		return nil, callError(c.Pos, c.Name, err)
 	}
@@ -100,6 +102,51 @@ func (r *run) callTableArgs(c *Call, tc *builtins.Call, args []any) (any, error)
 		return nil, callError(c.Pos, c.Name, err)
 	}
 	return normalize(v), nil
+}
+
+// namesAsConstants turns the strings given for arguments that take
+// constants into constants, since a constant equals the string of its
+// name: kill [] $c "sigterm", or a signal read from JSON.
+func namesAsConstants(tc *builtins.Call, args []any) []any {
+	var out []any
+	for i, a := range tc.Args {
+		if a.Kind != builtins.Flags || i+1 >= len(args) {
+			continue
+		}
+		if v := stringsAsConsts(args[i+1]); v != nil {
+			if out == nil {
+				out = append([]any{}, args...)
+			}
+			out[i+1] = v
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
+}
+
+// stringsAsConsts is v with strings made constants, or nil when v holds
+// no string.
+func stringsAsConsts(v any) any {
+	switch v := v.(type) {
+	case string:
+		return builtins.Const(v)
+	case []any:
+		changed := false
+		out := make([]any, len(v))
+		for i, e := range v {
+			if s, ok := e.(string); ok {
+				out[i], changed = builtins.Const(s), true
+			} else {
+				out[i] = e
+			}
+		}
+		if changed {
+			return out
+		}
+	}
+	return nil
 }
 
 // toPipeline reads a list of pids.
@@ -144,11 +191,19 @@ func normalize(v any) any {
 		out := builtins.Record{}
 		for k, f := range v {
 			out[k] = normalize(f)
+			if s, ok := f.(string); ok && signalFields[k] {
+				out[k] = builtins.Const(s)
+			}
 		}
 		return out
 	}
 	return v
 }
+
+// signalFields are the fields of events and waitpid's records that name a
+// signal; the language holds them as constants, as it holds an error's
+// errno.
+var signalFields = map[string]bool{"termsig": true, "stopsig": true, "signal": true}
 
 func mapList(n int, f func(int) any) []any {
 	out := make([]any, n)
@@ -187,16 +242,26 @@ func (r *run) commandNames() []string {
 	return append(Commands(), r.in.Procs()...)
 }
 
-// suggest proposes up to three names near name.
+// suggest proposes up to three names near name, the nearest first.
 func suggest(name string, names []string) string {
-	var near []string
+	type cand struct {
+		name string
+		dist int
+	}
+	var near []cand
 	for _, n := range names {
-		if len(near) < 3 && (builtins.EditDistance(n, name) <= 2 || len(name) > 2 && strings.HasPrefix(n, name)) {
-			near = append(near, n)
+		d := builtins.EditDistance(n, name)
+		if d <= 2 || len(name) > 2 && strings.HasPrefix(n, name) {
+			near = append(near, cand{n, d})
 		}
 	}
 	if len(near) == 0 {
 		return ""
 	}
-	return " (did you mean " + strings.Join(near, ", ") + "?)"
+	slices.SortStableFunc(near, func(a, b cand) int { return a.dist - b.dist })
+	var out []string
+	for _, c := range near[:min(3, len(near))] {
+		out = append(out, c.name)
+	}
+	return " (did you mean " + strings.Join(out, ", ") + "?)"
 }

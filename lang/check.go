@@ -53,6 +53,9 @@ func (c *checker) stmt(s Stmt) {
 		c.ifStmt(s)
 	case *For:
 		c.assignable(s.Pos, s.Var)
+		if s.Key != nil {
+			c.assignable(s.Pos, *s.Key)
+		}
 		c.block(s.Body, true)
 	case *While:
 		c.block(s.Body, true)

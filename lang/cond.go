@@ -7,9 +7,8 @@ import (
 )
 
 // Conditions (if, while, expect, and the operands of and, or, not) take a
-// call by its outcome: a call that fails is false, one that succeeds is
-// true, unless it returns a bool, which counts as itself. Any other
-// expression must give a bool.
+// bool, or a call by its outcome (see condCall). Any other value is an
+// error that says what was given.
 
 func (r *run) cond(e *Expr) (bool, error) {
 	for _, t := range e.Terms {
@@ -46,7 +45,12 @@ func (r *run) condNot(n *NotExpr) (bool, error) {
 	return truth(n.Pos, v)
 }
 
-// condCall runs a call for its outcome.
+// condCall runs a call for its outcome: a failure is false, a bool is
+// itself. ok is true for a command that returns nothing (setuid, sleep, a
+// procedure without return) but false for a call of the table that has a
+// value to give and gave none (getenv of an unset name, event with none
+// queued). A value builtin (len, find…) must give a bool; any other value
+// means the call succeeded.
 func (r *run) condCall(c *Call) (bool, error) {
 	v, err := r.call(c)
 	if err != nil {
@@ -55,8 +59,15 @@ func (r *run) condCall(c *Call) (bool, error) {
 		}
 		return false, err
 	}
-	if b, ok := v.(bool); ok {
-		return b, nil
+	switch v := v.(type) {
+	case bool:
+		return v, nil
+	case nil:
+		tc, isCall := builtins.Lookup(c.Name)
+		return !isCall || tc.Result == builtins.Nothing || c.Name == "exit", nil
+	}
+	if valueBuiltins[c.Name] {
+		return false, mistake(c.Pos, "condition: %s gave %s: want a bool (compare it: (%s …) == …)", c.Name, describe(v), c.Name)
 	}
 	return true, nil
 }
@@ -84,10 +95,10 @@ func (r *run) isCommand(c *Call) bool {
 
 // cmpCall returns the call when a comparison is just one call.
 func cmpCall(c *CmpExpr) *Call {
-	if c.Op != "" || len(c.Left.Rest) > 0 || len(c.Left.Left.Rest) > 0 {
+	if c.Op != "" || len(c.Left.Rest) > 0 {
 		return nil
 	}
-	return c.Left.Left.Left.Call
+	return c.Left.Left.Call
 }
 
 // singleCmp returns the comparison when an expression is just one.

@@ -1,5 +1,7 @@
 // Package lang is the alsh command language: lexer, grammar, syntax tree,
-// parse errors and the evaluator that runs a program against a Host.
+// parse errors, the check that runs before a program (static.go), the
+// canonical layout (format.go) and the evaluator that runs a program
+// against a Host.
 //
 // What belongs here: everything about the language itself and its
 // non-syscall builtins (print, wait, help, ps…). What does not: OS code.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -35,55 +36,25 @@ func (r *run) not(n *NotExpr) (any, error) {
 }
 
 func (r *run) cmp(c *CmpExpr) (any, error) {
-	left, err := r.sum(c.Left)
+	left, err := c.Left.eval(r)
 	if err != nil || c.Op == "" {
 		return left, err
 	}
-	right, err := r.sum(c.Right)
+	right, err := c.Right.eval(r)
 	if err != nil {
 		return nil, err
 	}
 	return compare(c.Pos, c.Op, left, right)
 }
 
-func (r *run) sum(s *SumExpr) (any, error) { return leftAssoc(r.prod, s.Left, s.Rest) }
-
-func (r *run) prod(p *ProdExpr) (any, error) { return leftAssoc(r.unary, p.Left, p.Rest) }
-
-// operation is one step of a left-associative chain (SumOp, ProdOp): its
-// operator and right operand, of the operand type T.
-type operation[T any] interface {
-	parts() (pos lexer.Position, op string, right T)
-}
-
-func (o *SumOp) parts() (lexer.Position, string, *ProdExpr) { return o.Pos, o.Op, o.Right }
-func (o *ProdOp) parts() (lexer.Position, string, *Unary)   { return o.Pos, o.Op, o.Right }
-
-// leftAssoc evaluates left op right op right … from the left, so that
-// sums and products share one loop.
-func leftAssoc[T any, O operation[T]](eval func(T) (any, error), left T, rest []O) (any, error) {
-	acc, err := eval(left)
-	for _, o := range rest {
-		if err != nil {
-			return nil, err
-		}
-		pos, op, operand := o.parts()
-		var right any
-		if right, err = eval(operand); err == nil {
-			acc, err = arith(pos, op, acc, right)
-		}
-	}
-	return acc, err
-}
-
 func (r *run) unary(u *Unary) (any, error) {
 	switch {
-	case u.Neg != nil:
-		v, err := r.unary(u.Neg)
+	case u.X != nil:
+		v, err := r.unary(u.X)
 		if err != nil {
 			return nil, err
 		}
-		return arith(u.Pos, "-", int64(0), v)
+		return prefix(u.Pos, u.Op, v)
 	case u.Call != nil:
 		return r.call(u.Call)
 	}
@@ -103,23 +74,28 @@ func (r *run) value(v Value) (any, error) {
 	case *OkLit:
 		return nil, nil
 	case *VarLit:
-		return r.lookup(v.Pos, v.Ref)
+		x, err := r.lookup(v.Pos, v.Ref)
+		if err != nil || len(v.Sels) == 0 {
+			return x, err
+		}
+		return r.selectAll(x, v.Sels)
 	case *ListLit:
 		return r.list(v)
 	case *RecordLit:
 		return r.record(v)
 	case *Paren:
-		return r.expr(v.X)
+		x, err := r.expr(v.X)
+		if err != nil || len(v.Sels) == 0 {
+			return x, err
+		}
+		return r.selectAll(x, v.Sels)
+	case *TimeLit:
+		return r.timeBlock(v)
 	}
 	return nil, mistake(lexer.Position{}, "unknown value %T", v)
 }
 
-func (r *run) elem(e *Elem) (any, error) {
-	if e.Value == nil {
-		return builtins.Const(e.Word), nil
-	}
-	return r.value(e.Value)
-}
+func (r *run) elem(e *Elem) (any, error) { return e.eval(r) }
 
 func (r *run) list(l *ListLit) (any, error) {
 	out := make([]any, 0, len(l.Elems))
@@ -173,18 +149,18 @@ func text(v any) string {
 	return builtins.Format(v)
 }
 
-// lookup reads a variable and follows its path: $r.cur, $args.0.
+// lookup reads a variable and follows its path: $r.cur, $args.0, $l.$i.
 func (r *run) lookup(pos lexer.Position, ref VarRef) (any, error) {
-	v, ok := r.locals[ref.Name]
-	if !ok {
-		v, ok = r.in.globals[ref.Name]
-	}
+	v, ok := r.variable(ref.Name)
 	if !ok {
 		return nil, mistake(pos, "undefined variable $%s", ref.Name)
 	}
 	for i, step := range ref.Path {
-		var err error
-		if v, err = index(v, step); err != nil {
+		key, err := r.pathKey(pos, step)
+		if err != nil {
+			return nil, err
+		}
+		if v, err = index(v, key); err != nil {
 			at := VarRef{Name: ref.Name, Path: ref.Path[:i+1]}
 			return nil, mistake(pos, "%s: %v", at, err)
 		}
@@ -192,26 +168,174 @@ func (r *run) lookup(pos lexer.Position, ref VarRef) (any, error) {
 	return v, nil
 }
 
-// index takes a record's field or a list's element (counted from 0).
-func index(v any, step string) (any, error) {
+// variable reads a local, else a global.
+func (r *run) variable(name string) (any, bool) {
+	v, ok := r.locals[name]
+	if !ok {
+		v, ok = r.in.globals[name]
+	}
+	return v, ok
+}
+
+// pathKey is a step of a path as an index: a field name, a number, or the
+// value of a variable ($l.$i).
+func (r *run) pathKey(pos lexer.Position, step string) (any, error) {
+	if name, ok := strings.CutPrefix(step, "$"); ok {
+		v, found := r.variable(name)
+		if !found {
+			return nil, mistake(pos, "undefined variable $%s", name)
+		}
+		return v, nil
+	}
+	if n, err := strconv.ParseInt(step, 10, 64); err == nil {
+		return n, nil
+	}
+	return step, nil
+}
+
+// index takes a record's field (by a name, a string or a constant) or a
+// list's element (by an int, from 0).
+func index(v, key any) (any, error) {
 	switch v := v.(type) {
 	case builtins.Record:
-		f, ok := v[step]
+		name, ok := fieldName(key)
 		if !ok {
-			return nil, fmt.Errorf("no field %s in %s", step, builtins.Format(v))
+			return nil, fmt.Errorf("a record is indexed by a field name, not %s", describe(key))
+		}
+		f, ok := v[name]
+		if !ok {
+			return nil, fmt.Errorf("no field %s in %s", name, builtins.Format(v))
 		}
 		return f, nil
 	case []any:
-		n, err := strconv.Atoi(step)
-		if err != nil {
-			return nil, fmt.Errorf("a list is indexed by number, not %s", step)
+		n, ok := key.(int64)
+		if !ok {
+			return nil, fmt.Errorf("a list is indexed by an int, not %s", describe(key))
 		}
-		if n < 0 || n >= len(v) {
-			return nil, fmt.Errorf("index %d out of range (length %d)", n, len(v))
+		if n < 0 || n >= int64(len(v)) {
+			return nil, fmt.Errorf("index %d out of range of %s (length %d)", n, builtins.Format(v), len(v))
 		}
 		return v[n], nil
 	}
-	return nil, fmt.Errorf("cannot take .%s of %s", step, describe(v))
+	return nil, fmt.Errorf("cannot take .%s of %s", text(key), describe(v))
+}
+
+// fieldName reads a key as a record's field name.
+func fieldName(key any) (string, bool) {
+	switch k := key.(type) {
+	case string:
+		return k, true
+	case builtins.Const:
+		return string(k), true
+	case int64: // a field named by digits: {0: …} is not written, but .0 reads here
+		return strconv.FormatInt(k, 10), true
+	}
+	return "", false
+}
+
+// selectAll applies selectors in turn.
+func (r *run) selectAll(v any, sels []*Selector) (any, error) {
+	for _, s := range sels {
+		var err error
+		if v, err = r.selectOne(v, s); err != nil {
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func (r *run) selectOne(v any, s *Selector) (any, error) {
+	var key any
+	switch {
+	case s.Slice != nil:
+		return r.slice(v, s.Slice)
+	case s.Index != nil:
+		k, err := r.expr(s.Index)
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	default:
+		k, err := r.pathKey(s.Pos, strings.TrimPrefix(s.Field, "."))
+		if err != nil {
+			return nil, err
+		}
+		key = k
+	}
+	out, err := index(v, key)
+	if err != nil {
+		return nil, mistake(s.Pos, "%v", err)
+	}
+	return out, nil
+}
+
+// slice takes .[FROM:TO] of a string (bytes) or a list. FROM defaults to
+// 0 and TO to the length; 0 <= FROM <= TO <= length, else an error.
+func (r *run) slice(v any, s *Slice) (any, error) {
+	var n int64
+	switch v := v.(type) {
+	case string:
+		n = int64(len(v))
+	case []any:
+		n = int64(len(v))
+	default:
+		return nil, mistake(s.Pos, "cannot slice %s: want a string or a list", describe(v))
+	}
+	from, err := r.bound(s.From, 0)
+	if err != nil {
+		return nil, err
+	}
+	to, err := r.bound(s.To, n)
+	if err != nil {
+		return nil, err
+	}
+	if from < 0 || to > n || from > to {
+		return nil, mistake(s.Pos, "slice [%d:%d] out of range of %s (length %d)", from, to, describe(shorten(v)), n)
+	}
+	if str, ok := v.(string); ok {
+		return str[from:to], nil
+	}
+	return append([]any{}, v.([]any)[from:to]...), nil
+}
+
+// bound evaluates a slice bound, which must be an int.
+func (r *run) bound(e *Expr, def int64) (int64, error) {
+	if e == nil {
+		return def, nil
+	}
+	v, err := r.expr(e)
+	if err != nil {
+		return 0, err
+	}
+	n, ok := v.(int64)
+	if !ok {
+		return 0, mistake(e.Pos, "slice bound is %s: want an int", describe(v))
+	}
+	return n, nil
+}
+
+// shorten cuts a long string or list for an error message.
+func shorten(v any) any {
+	switch v := v.(type) {
+	case string:
+		if len(v) > 64 {
+			return v[:64] + "…"
+		}
+	case []any:
+		if len(v) > 16 {
+			return append(append([]any{}, v[:16]...), builtins.Const("…"))
+		}
+	}
+	return v
+}
+
+// timeBlock runs a block and gives the time it took in nanoseconds.
+func (r *run) timeBlock(t *TimeLit) (any, error) {
+	start := time.Now()
+	if err := r.stmts(t.Body.Stmts); err != nil {
+		return nil, err
+	}
+	return time.Since(start).Nanoseconds(), nil
 }
 
 // describe names a value's type and shows it: int 3, string "x".

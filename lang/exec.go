@@ -125,17 +125,32 @@ func (r *run) forStmt(s *For) error {
 	if err != nil {
 		return err
 	}
-	list, ok := v.([]any)
-	if !ok {
-		return mistake(s.List.Pos, "for: want a list to loop over, got %s", describe(v))
-	}
-	for _, e := range list {
-		r.set(s.Var.Name, e)
-		if stop, err := r.loopBody(s.Body); stop || err != nil {
-			return err
+	switch v := v.(type) {
+	case []any:
+		for i, e := range v {
+			if s.Key != nil {
+				r.set(s.Key.Name, int64(i))
+			}
+			r.set(s.Var.Name, e)
+			if stop, err := r.loopBody(s.Body); stop || err != nil {
+				return err
+			}
 		}
+		return nil
+	case builtins.Record:
+		if s.Key == nil {
+			return mistake(s.List.Pos, "for: a record needs two variables, for $name $value in …; got %s", describe(v))
+		}
+		for _, k := range v.Keys() {
+			r.set(s.Key.Name, k)
+			r.set(s.Var.Name, v[k])
+			if stop, err := r.loopBody(s.Body); stop || err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	return nil
+	return mistake(s.List.Pos, "for: want a list (or a record) to loop over, got %s", describe(v))
 }
 
 // loopBody runs one iteration and says whether the loop should stop.

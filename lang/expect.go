@@ -52,11 +52,11 @@ func (r *run) expectFailure(s *Expect) error {
 }
 
 func (r *run) expectCmp(s *Expect, c *CmpExpr) error {
-	left, err := r.sum(c.Left)
+	left, err := c.Left.eval(r)
 	if err != nil {
 		return err
 	}
-	right, err := r.sum(c.Right)
+	right, err := c.Right.eval(r)
 	if err != nil {
 		return err
 	}

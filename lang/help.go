@@ -12,9 +12,9 @@ import (
 
 // keywordHelp describes the statements, for help.
 var keywordHelp = map[string]string{
-	"if":       "if COND { … } else if COND { … } else { … }: COND is a bool, or a call that succeeds or fails",
+	"if":       "if COND { … } else if COND { … } else { … }: COND is a bool, or a call that succeeds (true) or fails (false); a call that gives ok where it has a value to give (getenv of an unset name) is false",
 	"else":     "if COND { … } else { … }",
-	"for":      "for $x in LIST { … }: run the block once per element; for $i in (range 10) counts",
+	"for":      "for $x in LIST { … }: run the block once per element; for $i $x in LIST with the index too; for $k $v in RECORD once per field",
 	"in":       "for $x in LIST { … }",
 	"while":    "while COND { … }: run the block as long as COND holds",
 	"proc":     "proc NAME $a $b { … return VALUE }: define a procedure, called as NAME a b",
@@ -30,6 +30,7 @@ var keywordHelp = map[string]string{
 	"true":     "the bool true",
 	"false":    "the bool false",
 	"ok":       "the value of a call that returns nothing",
+	"time":     "time { … }: run the block and give how long it took, in nanoseconds",
 }
 
 func doHelp(r *run, c *Call, args []any) (any, error) {

@@ -30,10 +30,17 @@ type Options struct {
 	Dir string
 	// ReadFile reads a file for source; nil means os.ReadFile.
 	ReadFile func(name string) ([]byte, error)
+	// WriteFile writes a file for write_file; nil means os.WriteFile with
+	// mode 0644.
+	WriteFile func(name string, data []byte) error
 	// Interactive prints the value of every top-level expression and
 	// assignment in pasteable form (ok for a call that returns nothing),
 	// as a REPL does.
 	Interactive bool
+	// ShowValues prints the value of every top-level expression statement
+	// (not of assignments), as alsh -c does; commands that print for
+	// themselves and calls that return nothing show nothing.
+	ShowValues bool
 	// Rand returns a random integer in [0, n) for rand; nil means
 	// math/rand/v2. Tests set it to get fixed values.
 	Rand func(n int64) int64
@@ -66,6 +73,9 @@ func New(host Host, opts Options) *Interp {
 	if opts.ReadFile == nil {
 		opts.ReadFile = os.ReadFile
 	}
+	if opts.WriteFile == nil {
+		opts.WriteFile = func(name string, data []byte) error { return os.WriteFile(name, data, 0o644) }
+	}
 	if opts.Rand == nil {
 		opts.Rand = rand.Int64N
 	}
@@ -88,11 +98,20 @@ func (in *Interp) Run(ctx context.Context, p *Program) error {
 		if err != nil {
 			return err
 		}
-		if echo && in.opts.Interactive {
+		if echo && in.shows(s, v) {
 			fmt.Fprintln(in.opts.Stdout, builtins.Format(v))
 		}
 	}
 	return nil
+}
+
+// shows says whether a top-level statement's value is printed.
+func (in *Interp) shows(s Stmt, v any) bool {
+	if in.opts.Interactive {
+		return true
+	}
+	_, isExpr := s.(*ExprStmt)
+	return in.opts.ShowValues && isExpr && v != nil
 }
 
 // Vars lists the names of the global variables, without the $, sorted.

@@ -198,6 +198,12 @@ func identLen(s string) int {
 
 func isVarPath(s string) bool {
 	for i, p := range strings.Split(s, ".") {
+		if i > 0 && strings.HasPrefix(p, "$") { // $l.$i
+			p = p[1:]
+			if identLen(p) != len(p) {
+				return false
+			}
+		}
 		if p == "" || i == 0 && identLen(p) != len(p) {
 			return false
 		}

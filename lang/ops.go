@@ -2,6 +2,8 @@ package lang
 
 import (
 	"cmp"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -10,6 +12,7 @@ import (
 )
 
 // arith applies + - * / %. + also joins strings and lists.
+// Overflow wraps, as in Go.
 func arith(pos lexer.Position, op string, a, b any) (any, error) {
 	if op == "+" {
 		if v, ok := join(a, b); ok {
@@ -85,12 +88,45 @@ func compare(pos lexer.Position, op string, a, b any) (any, error) {
 	return c >= 0, nil
 }
 
+// equal compares values by content. A constant equals another of the
+// same name, and a string that spells its name, in any case: an event's
+// {termsig: sigkill} == {termsig: "sigkill"}.
 func equal(a, b any) bool {
-	if x, ok := a.(builtins.Const); ok {
-		y, ok := b.(builtins.Const)
-		return ok && strings.EqualFold(string(x), string(y))
+	switch x := a.(type) {
+	case builtins.Const:
+		return constEqual(string(x), b)
+	case string:
+		if y, ok := b.(builtins.Const); ok {
+			return strings.EqualFold(x, string(y))
+		}
+		y, ok := b.(string)
+		return ok && x == y
+	case []any:
+		y, ok := b.([]any)
+		return ok && slices.EqualFunc(x, y, equal)
+	case builtins.Record:
+		y, ok := b.(builtins.Record)
+		return ok && maps.EqualFunc(x, y, equal)
+	case int64:
+		y, ok := b.(int64)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
 	}
-	return builtins.TypeName(a) == builtins.TypeName(b) && builtins.Format(a) == builtins.Format(b)
+	return false
+}
+
+func constEqual(name string, b any) bool {
+	switch y := b.(type) {
+	case builtins.Const:
+		return strings.EqualFold(name, string(y))
+	case string:
+		return strings.EqualFold(name, y)
+	}
+	return false
 }
 
 func order(a, b any) (int, bool) {

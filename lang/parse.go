@@ -7,6 +7,8 @@ import (
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
+
+	"github.com/alsh/alsh/builtins"
 )
 
 // The token types that parse errors are told apart by.
@@ -15,6 +17,7 @@ var (
 	tokWhitespace   = alshLexer.Symbols()["Whitespace"]
 	tokContinuation = alshLexer.Symbols()["Continuation"]
 	tokUnterminated = alshLexer.Symbols()["Unterminated"]
+	tokIdent        = alshLexer.Symbols()["Ident"]
 )
 
 var parser = participle.MustBuild[Program](
@@ -23,9 +26,9 @@ var parser = participle.MustBuild[Program](
 	participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
 		&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
 	participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}),
+		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}, &TimeLit{}),
 	participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-		&VarLit{}, &ListLit{}, &Paren{}),
+		&VarLit{}, &ListLit{}, &Paren{}, &TimeLit{}),
 	participle.UseLookahead(participle.MaxLookahead),
 )
 
@@ -62,8 +65,11 @@ func Parse(filename, src string) (prog *Program, err error) {
 	prog, err = parser.ParseString(filename, src)
 	if err != nil {
 		pe := parseError(err, src)
+		pe.Msg += callHint(filename, src, pe.Pos)
 		if pe.unterminated {
 			pe.incomplete = closable(filename, src, pe.quote)
+		} else if pe.incomplete {
+			pe.incomplete = continuable(filename, src)
 		}
 		return nil, pe
 	}
@@ -111,7 +117,7 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 
 // hints words participle's "(expected X)" for the grammar's node names.
 var hints = map[string]string{"Expr": "a value", "ProdExpr": "a value", "Value": "a value",
-	"NotExpr": "a value", "Unary": "a value", "ArgValue": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value"}
+	"NotExpr": "a value", "Unary": "a value", "ArgValue": "a value", "Block": "a { block }", "Else": "{ or if", "Elem": "a value", "Arith": "a value", "ElemUnary": "a value", "Slice": "a value"}
 
 // expected keeps participle's "(expected …)" hint when it reads well.
 func expected(msg string) string {
@@ -120,13 +126,42 @@ func expected(msg string) string {
 		return ""
 	}
 	hint := strings.TrimSuffix(msg[i+len(" (expected "):], ")")
-	if strings.HasPrefix(hint, `"`) && !strings.Contains(hint, " ") {
-		return " (expected " + hint + ")"
+	if first := strings.Fields(hint)[0]; strings.HasPrefix(first, `"`) {
+		return " (expected " + first + ")"
 	}
 	if h, ok := hints[strings.Fields(hint)[0]]; ok {
 		return " (expected " + h + ")"
 	}
 	return ""
+}
+
+// callHint explains an unexpected token that follows the name of a
+// command where a word is a constant (in a list or a record): the call
+// needs parentheses.
+func callHint(filename, src string, at lexer.Position) string {
+	lex, err := alshLexer.LexString(filename, src)
+	if err != nil {
+		return ""
+	}
+	var prev, before lexer.Token
+	for {
+		tok, err := lex.Next()
+		if err != nil || tok.EOF() || tok.Pos.Offset >= at.Offset {
+			break
+		}
+		if tok.Type != tokWhitespace {
+			before, prev = prev, tok
+		}
+	}
+	if prev.Type != tokIdent || before.Value != ":" && before.Value != "[" && before.Value != "," {
+		return ""
+	}
+	if _, ok := builtinFuncs[prev.Value]; !ok {
+		if _, ok := builtins.Lookup(prev.Value); !ok {
+			return ""
+		}
+	}
+	return fmt.Sprintf(": in a list or a record a word is a constant, so a call there needs parentheses: (%s …)", prev.Value)
 }
 
 // trailingContinuation finds a backslash-newline at the very end of the
@@ -147,6 +182,19 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 		}
 	}
 	return last.Pos, last.Type == tokContinuation && last.Value != ""
+}
+
+// continuable says whether an input that stops too early can go on:
+// the next line comes after a newline, so the input with a newline added
+// must still be only incomplete. (After a comment, or where a newline may
+// not come, such as right after if, it is not.)
+func continuable(filename, src string) bool {
+	_, err := parser.ParseString(filename, src+"\n")
+	if err == nil {
+		return true
+	}
+	e := parseError(err, src)
+	return e.incomplete || e.unterminated
 }
 
 // closable says whether an input that stops inside a string can still be

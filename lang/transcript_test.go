@@ -97,6 +97,10 @@ func (s *session) options(args []string, interactive bool) lang.Options {
 				return []byte(data), nil
 			}
 			return nil, &os.PathError{Op: "open", Path: name, Err: os.ErrNotExist}
+		},
+		WriteFile: func(name string, data []byte) error {
+			s.files[name] = string(data)
+			return nil
 		}}
 }
 
@@ -190,9 +194,20 @@ func (s *session) entry(input string) string {
 	s.out.Reset()
 	prog, err := lang.Parse("", input)
 	if err == nil {
+		if problems := s.interp.Check(prog); len(problems) > 0 {
+			return s.problems(problems)
+		}
 		err = s.run(s.interp, prog)
 	}
 	return s.result(err)
+}
+
+// problems shows what Check found, as alsh does before refusing to run.
+func (s *session) problems(problems []*lang.ParseError) string {
+	for _, p := range problems {
+		fmt.Fprintf(&s.out, "error: %v\n", p)
+	}
+	return s.out.String()
 }
 
 func (s *session) script(args []string) string {
@@ -203,7 +218,11 @@ func (s *session) script(args []string) string {
 	}
 	prog, err := lang.Parse(args[0], src)
 	if err == nil {
-		err = s.run(lang.New(s.host, s.options(args[1:], false)), prog)
+		in := lang.New(s.host, s.options(args[1:], false))
+		if problems := in.Check(prog); len(problems) > 0 {
+			return s.problems(problems)
+		}
+		err = s.run(in, prog)
 	}
 	return s.result(err)
 }

@@ -68,7 +68,7 @@ func (c *completer) candidates(stack []*frame, word string) []string {
 	case top.statement() && top.expect && top.command == "" && top.args == 0:
 		return withSpace(builtins.ConstantNames("errno"))
 	case top.statement() && top.command == "":
-		return withSpace(c.commandWords())
+		return withSpace(append(c.commandWords(), flagsAround(stack)...))
 	case top.statement():
 		return c.argument(top.command, top.args, word)
 	case len(stack) < 2:
@@ -82,6 +82,19 @@ func (c *completer) candidates(stack []*frame, word string) []string {
 		return c.element(parent.command, parent.args, top.elems)
 	}
 	return c.field(parent.command, parent.args)
+}
+
+// flagsAround lists the constants a parenthesised expression may hold
+// when it is an argument that takes flags: clone [] (clone_newpid | …).
+func flagsAround(stack []*frame) []string {
+	if len(stack) < 2 || stack[len(stack)-1].kind != '(' {
+		return nil
+	}
+	parent := stack[len(stack)-2]
+	if a, ok := callArg(parent.command, parent.args); ok && parent.statement() && a.Kind == builtins.Flags {
+		return builtins.ConstantNames(a.Table)
+	}
+	return nil
 }
 
 // commandWords is every word that may start a statement.

@@ -75,6 +75,23 @@ func (r *repl) showParseError(src string, err error) {
 		strings.Repeat(" ", col-1), syntaxMessage(src, pe))
 }
 
+// showProblems prints what the check found in an entry, which then does
+// not run: each problem with a caret under its column.
+func (r *repl) showProblems(src string, problems []*lang.ParseError) {
+	lines := strings.Split(src, "\n")
+	for _, p := range problems {
+		msg := "error: " + p.Msg
+		if len(lines) > 1 {
+			msg = fmt.Sprintf("error: line %d:%d: %s", p.Pos.Line, p.Pos.Column, p.Msg)
+		}
+		if p.Pos.Line < 1 || p.Pos.Line > len(lines) {
+			r.pr.errorf("%s\n", msg)
+			continue
+		}
+		r.pr.errorf("  %s\n  %s^\n%s\n", lines[p.Pos.Line-1], strings.Repeat(" ", max(p.Pos.Column, 1)-1), msg)
+	}
+}
+
 // syntaxMessage words a parse error, with the line only when the entry
 // has several.
 func syntaxMessage(src string, pe *lang.ParseError) string {

@@ -181,6 +181,10 @@ func (r *repl) loop(ctx context.Context) int {
 			continue
 		}
 		r.record(src)
+		if problems := r.interp.Check(prog); len(problems) > 0 {
+			r.showProblems(src, problems)
+			continue
+		}
 		calls := r.host.calls
 		if status, done := r.runEntry(ctx, src, prog); done {
 			return r.leave(status)

@@ -180,3 +180,14 @@ func TestOutputDuringTakeIsPrintedAfter(t *testing.T) {
 	s.enter("stdout [$a] 1000", "stdout: from b\n")
 	s.expect("event: {exit_status: 0}")
 }
+
+// TestCheckBeforeRunning checks that an entry the check refuses runs
+// nothing: the getpid before the undefined variable would have changed
+// the prompt to the child's pipeline.
+func TestCheckBeforeRunning(t *testing.T) {
+	s := startSession(t)
+	s.enter("$c = fork []", "alsh> ")
+	s.enter("getpid [$c]; print $nope", "^\nerror: undefined variable $nope\nalsh> ")
+	s.enter("print getpid [$c]", "error: argument 1 of print is getpid")
+	s.enter("1 | 2", "\n3\n")
+}

@@ -21,9 +21,12 @@ import (
 const version = "alsh 0.1.0-dev"
 
 const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
+       alsh check FILE… | alsh fmt [-w] FILE…
 
   alsh FILE.alsh [args…]   run a script; its arguments are $args
-  alsh -c 'TEXT' [args…]   run TEXT
+  alsh -c 'TEXT' [args…]   run TEXT, showing each expression's value
+  alsh check FILE…         check scripts without running anything
+  alsh fmt [-w] FILE…      print scripts laid out canonically (-w: rewrite them)
   alsh < FILE              run the statements stdin holds
   alsh                     the interactive REPL (stdin a terminal)
   alsh learn [N]           the lessons: list them, or start lesson N
@@ -83,6 +86,10 @@ func Run(stdio [3]*os.File, args []string) int {
 	case c.version:
 		fmt.Fprintln(stdout, version)
 		return 0
+	case c.text == nil && c.file == "check":
+		return checkFiles(c.args, stderr)
+	case c.text == nil && c.file == "fmt":
+		return formatFiles(c.args, stdout, stderr)
 	}
 	if c.file == "learn" { // a script named learn runs as ./learn
 		return c.learn(stdio)
@@ -100,6 +107,9 @@ func (c *config) run(stdio [3]*os.File) int {
 	if !interactive {
 		if prog, err = lang.Parse(name, src); err != nil {
 			fmt.Fprintln(stdio[2], err)
+			return 2
+		}
+		if !checked(prog, c.args, stdio[2]) {
 			return 2
 		}
 	}
@@ -138,7 +148,7 @@ func (c *config) runProgram(ctx context.Context, stdio [3]*os.File, eng *engine.
 	if c.file != "" {
 		dir = filepath.Dir(c.file)
 	}
-	in := lang.New(eng, lang.Options{Stdout: stdio[1], Stderr: stdio[2], Args: c.args, Dir: dir})
+	in := lang.New(eng, lang.Options{Stdout: stdio[1], Stderr: stdio[2], Args: c.args, Dir: dir, ShowValues: c.text != nil})
 	return status(in.Run(ctx, prog), stdio[2])
 }
 
