@@ -114,6 +114,9 @@ func (in *Interp) Var(name string) (any, bool) {
 	return v, ok
 }
 
+// SetVar binds a global variable, as $name = v at the top level would.
+func (in *Interp) SetVar(name string, v any) { in.globals[name] = normalize(v) }
+
 // Procs lists the names of the defined procedures, sorted.
 func (in *Interp) Procs() []string { return slices.Sorted(maps.Keys(in.procs)) }
 

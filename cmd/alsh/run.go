@@ -26,6 +26,8 @@ const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS�
   alsh -c 'TEXT' [args…]   run TEXT
   alsh < FILE              run the statements stdin holds
   alsh                     the interactive REPL (stdin a terminal)
+  alsh box [OPTIONS] -- PROGRAM ARGS…
+                           run PROGRAM in a sandbox given by bubblewrap's options
 
 options:
   --exec "sudo -n"   start the root node through a wrapper
@@ -69,6 +71,9 @@ func parseArgs(args []string) (*config, error) {
 
 // Run is alsh's main: it returns the exit status instead of exiting.
 func Run(stdio [3]*os.File, args []string) int {
+	if len(args) > 0 && args[0] == "box" {
+		return runBox(stdio, args[1:])
+	}
 	stdout, stderr := stdio[1], stdio[2]
 	c, err := parseArgs(args)
 	if err != nil {
