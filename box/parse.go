@@ -182,6 +182,8 @@ func (p *parser) check() error {
 		return fmt.Errorf("%w: --hostname needs --unshare-uts", ErrUsage)
 	case p.asPid1 && !p.ns["pid"]:
 		return fmt.Errorf("%w: --as-pid-1 needs --unshare-pid", ErrUsage)
+	case p.asPid1 && p.innerUserns() != nil:
+		return fmt.Errorf("%w: --as-pid-1 with a sandbox uid or gid other than 0 is not supported yet (the program runs in a child of pid 1)", ErrUsage)
 	case p.perms != nil || p.size != nil:
 		return fmt.Errorf("%w: --perms or --size must come before the option it changes", ErrUsage)
 	}
@@ -193,6 +195,10 @@ func (p *parser) check() error {
 // program should not be pid 1), then the seccomp filter last.
 func (p *parser) box(argv []string) *Box {
 	b := &Box{Clone: p.cloneFlags(), Maps: p.maps(), Argv: argv, Step: p.step}
+	inner := p.innerUserns()
+	if inner != nil {
+		b.Steps = append(b.Steps, inner)
+	}
 	b.Steps = append(b.Steps, []any{"newroot"})
 	if p.hostname != "" {
 		b.Steps = append(b.Steps, []any{"hostname", p.hostname})
@@ -202,7 +208,10 @@ func (p *parser) box(argv []string) *Box {
 	}
 	b.Steps = append(b.Steps, p.ops...)
 	b.Steps = append(b.Steps, []any{"pivot"})
-	if p.ns["pid"] && !p.asPid1 {
+	switch {
+	case inner != nil:
+		b.Steps = append(b.Steps, []any{"enter"})
+	case p.ns["pid"] && !p.asPid1:
 		b.Steps = append(b.Steps, []any{"fork"})
 	}
 	b.Steps = append(b.Steps, p.env...)
@@ -234,9 +243,25 @@ func (p *parser) cloneFlags() []builtins.Const {
 	return flags
 }
 
-// maps maps the sandbox's uid and gid (the caller's unless --uid, --gid)
-// to the caller's, and denies setgroups, as bwrap does.
+// maps make the caller root of the sandbox's user namespace, and deny
+// setgroups, as bwrap does: root there can build the sandbox. (A node
+// execs itself after clone, and an exec as a uid other than 0 drops the
+// capabilities a new namespace gives.)
 func (p *parser) maps() builtins.Record {
+	if !p.ns["user"] {
+		return nil
+	}
+	return builtins.Record{"uid": fmt.Sprintf("0 %d 1", p.opts.UID),
+		"gid": fmt.Sprintf("0 %d 1", p.opts.GID), "setgroups": "deny"}
+}
+
+// innerUserns is the step that will give the program its uid and gid
+// (the caller's unless --uid, --gid): a child in a nested user namespace
+// mapping them to root of the outer one, as bwrap does. It is made first,
+// while the host's /proc (where its maps are written) is still there; it
+// shares the mount namespace, so the pivot moves its root too, and the
+// step enter moves the later steps to it. None when the ids are 0.
+func (p *parser) innerUserns() []any {
 	if !p.ns["user"] {
 		return nil
 	}
@@ -247,8 +272,11 @@ func (p *parser) maps() builtins.Record {
 	if p.gid != nil {
 		gid = *p.gid
 	}
-	return builtins.Record{"uid": fmt.Sprintf("%d %d 1", uid, p.opts.UID),
-		"gid": fmt.Sprintf("%d %d 1", gid, p.opts.GID), "setgroups": "deny"}
+	if uid == 0 && gid == 0 {
+		return nil
+	}
+	return []any{"userns", builtins.Record{"uid": fmt.Sprintf("%d 0 1", uid),
+		"gid": fmt.Sprintf("%d 0 1", gid), "setgroups": "deny"}}
 }
 
 func (p *parser) chdirStep() []any {

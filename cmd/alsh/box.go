@@ -99,7 +99,7 @@ func stepREPL(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, in *la
 		return 1
 	}
 	fmt.Fprintf(stdio[2], "alsh box: the sandbox is $box = %s; execvp $box … runs the program\n", builtins.Format(v))
-	return startREPLWith(ctx, stdio, eng, map[string]any{"box": v, "spec": mustVar(in, "spec")}, "use sandbox")
+	return startREPLWith(ctx, stdio, eng, map[string]any{"box": v, "spec": mustVar(in, "spec")}, "use sandbox\nuse run")
 }
 
 func mustVar(in *lang.Interp, name string) any {
@@ -131,7 +131,7 @@ func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl 
 	eng.Watch(r.take)
 	defer eng.Watch(nil)
 	if _, err := eng.Call(ctx, pl, "execvp", []any{argv[0], anyStrings(argv)}); err != nil {
-		fmt.Fprintf(stdio[2], "alsh box: execvp %s: %v\n", argv[0], err)
+		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		return 1
 	}
 	go feedStdin(ctx, eng, pl, stdio[0])
