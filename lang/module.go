@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/participle/v2/lexer"
 
@@ -72,7 +73,7 @@ func (in *Interp) use(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	prog, err := Parse(file, src)
+	prog, err := parseModule(file, src)
 	if err != nil {
 		return err
 	}
@@ -90,13 +91,54 @@ func (in *Interp) use(ctx context.Context, name string) error {
 	return r.stmts(prog.Stmts)
 }
 
-// define registers a module's procedure under its qualified name.
+// define registers a module's procedure under its qualified name. The
+// parsed module may be shared (see parseModule): the Proc is copied.
 func (in *Interp) define(m *module, p *Proc, src string) {
-	if !strings.HasPrefix(p.Name, m.name+".") {
-		p.Name = m.name + "." + p.Name
+	q := *p
+	if !strings.HasPrefix(q.Name, m.name+".") {
+		q.Name = m.name + "." + q.Name
 	}
-	in.procs[p.Name] = procDef{proc: p, src: src, module: m.name}
-	m.procs = append(m.procs, p.Name)
+	in.procs[q.Name] = procDef{proc: &q, src: src, module: m.name}
+	m.procs = append(m.procs, q.Name)
+}
+
+// parsedModule is a module of the built-in library, parsed once per
+// process: parsing is most of what use costs.
+type parsedModule struct {
+	once sync.Once
+	prog *Program
+	err  error
+}
+
+var libParsed sync.Map // file name → *parsedModule
+
+// parseModule parses a module's source; the built-in library's files are
+// parsed once and shared, as they cannot change while alsh runs.
+func parseModule(file, src string) (*Program, error) {
+	if !strings.HasPrefix(file, "lib/") {
+		return Parse(file, src)
+	}
+	v, _ := libParsed.LoadOrStore(file, &parsedModule{})
+	pm := v.(*parsedModule)
+	pm.once.Do(func() {
+		var ok bool
+		if pm.prog, ok = precompiled(file, src); !ok {
+			pm.prog, pm.err = Parse(file, src)
+		}
+	})
+	return pm.prog, pm.err
+}
+
+// Preload parses modules of the built-in library in the background, so
+// that a use of them later (after the engine started, say) finds them
+// parsed. An unknown name is left for use to report.
+func Preload(names ...string) {
+	for _, name := range names {
+		data, err := fs.ReadFile(lib.FS, name+".alsh")
+		if err == nil {
+			go parseModule("lib/"+name+".alsh", string(data))
+		}
+	}
 }
 
 // moduleOnly checks that a module holds only procedures and use: loading

@@ -44,6 +44,7 @@ func runBox(stdio [3]*os.File, args []string) int {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
 		return 1
 	}
+	lang.Preload("sandbox") // while the engine starts
 	c := &config{}
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
 		return boxRun(ctx, stdio, eng, b)
