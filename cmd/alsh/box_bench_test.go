@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/alsh/alsh/box"
 	"github.com/alsh/alsh/engine"
@@ -35,6 +37,8 @@ func BenchmarkBoxApply(b *testing.B) {
 	in.SetVar("spec", bx.Spec())
 	prog, err := lang.Parse("bench", boxBuild+`execvp $box "/bin/true" ["true"]
 expect (wait exit $box 5000) == {exit_status: 0}
+kill [] $box.0 sigkill
+wait exit [$box.0] 5000
 `)
 	if err != nil {
 		b.Fatal(err)
@@ -45,4 +49,39 @@ expect (wait exit $box 5000) == {exit_status: 0}
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkBoxVsBwrap runs `alsh box` and `bwrap` on the same command
+// line, alternately, and reports each one's mean time and their ratio
+// (alsh/bwrap): whatever else loads the machine weighs on both alike.
+// It runs bin/alsh when make build made it, else the test binary as alsh.
+func BenchmarkBoxVsBwrap(b *testing.B) {
+	requirePrivileged(b)
+	bwrap, err := exec.LookPath("bwrap")
+	if err != nil {
+		b.Skip("needs bwrap")
+	}
+	alsh := "../../bin/alsh"
+	if _, err := os.Stat(alsh); err != nil {
+		if alsh, err = exec.LookPath("alsh"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var tAlsh, tBwrap time.Duration
+	for b.Loop() {
+		tAlsh += timeRun(b, alsh, append([]string{"box"}, benchBoxArgs...))
+		tBwrap += timeRun(b, bwrap, benchBoxArgs)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(tAlsh.Microseconds())/n/1000, "alsh-ms/op")
+	b.ReportMetric(float64(tBwrap.Microseconds())/n/1000, "bwrap-ms/op")
+	b.ReportMetric(float64(tAlsh)/float64(tBwrap), "alsh/bwrap")
+}
+
+func timeRun(b *testing.B, prog string, args []string) time.Duration {
+	start := time.Now()
+	if out, err := exec.Command(prog, args...).CombinedOutput(); err != nil {
+		b.Fatalf("%s %v: %v\n%s", prog, args, err, out)
+	}
+	return time.Since(start)
 }
