@@ -249,7 +249,7 @@ func (in *Interp) helpModule(w io.Writer, name string) bool {
 			fmt.Fprintf(w, "  %s\n", line)
 		}
 		for _, p := range m.procs {
-			fmt.Fprintf(w, "  %-40s %s\n", usageOf(in.procs[p].proc), firstLine(in.procDoc(p)))
+			fmt.Fprintf(w, "  %-40s %s\n", usageOf(in.procs[p].proc), summary(in.procDoc(p)))
 		}
 		return true
 	}
@@ -312,9 +312,23 @@ func usageOf(p *Proc) string {
 	return strings.Join(parts, " ")
 }
 
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
+// summary is a procedure's help up to its first full stop, at most
+// about one line.
+func summary(doc string) string {
+	text, _, _ := strings.Cut(doc, "example:")
+	text = strings.Join(strings.Fields(text), " ")
+	if i := strings.Index(text, ". "); i >= 0 {
+		text = text[:i+1]
+	}
+	const max = 72
+	if len(text) > max {
+		cut := strings.LastIndex(text[:max], " ")
+		if cut < 0 {
+			cut = max
+		}
+		text = text[:cut] + "…"
+	}
+	return text
 }
 
 func doParents(r *run, c *Call, args []any) (any, error) {
