@@ -9,7 +9,7 @@ ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 ENGINE_PKGS := ./engine/ ./repl/ ./cmd/...
 OTHER_PKGS := ./lang/... ./builtins/ ./tools/...
 
-.PHONY: build test race bench gen check-gen lint portable
+.PHONY: build test race bench bench-box gen check-gen lint portable
 
 build:
 	$(GO) build $(ENTRY) -o bin/alsh ./cmd/alsh
@@ -33,6 +33,11 @@ BENCH := $(GO) test $(ENTRY) -run '^$$' -count 1 ./engine/
 bench:
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
 		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|Stream|IdleNode' -benchtime 2000x; } | $(GO) run ./tools/benchtable
+
+# alsh box against bwrap, alternated, and sandbox.apply on a running
+# engine (docs/library.md); needs root and bwrap.
+bench-box: build
+	$(GO) test $(ENTRY) -run '^$$' -count 1 -bench 'BoxVsBwrap|BoxApply' -benchtime 200x ./cmd/alsh/
 
 gen:
 	$(GO) generate ./...

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"os"
 	"strings"
 	"testing"
 
@@ -75,5 +76,23 @@ func TestUseFromModulePath(t *testing.T) {
 	}
 	if v, _ := in.Var("v"); v != int64(2) {
 		t.Errorf("m.f = %v, want 2 (beside the script)", v)
+	}
+}
+
+// TestLibraryDocParses: every alsh example of docs/library.md parses.
+func TestLibraryDocParses(t *testing.T) {
+	data, err := os.ReadFile("../docs/library.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := strings.Split(string(data), "```alsh\n")
+	if len(blocks) < 4 {
+		t.Fatalf("docs/library.md has %d alsh examples", len(blocks)-1)
+	}
+	for i, b := range blocks[1:] {
+		src, _, _ := strings.Cut(b, "```")
+		if _, err := lang.Parse("docs/library.md", src); err != nil {
+			t.Errorf("example %d does not parse: %v\n%s", i+1, err, src)
+		}
 	}
 }
