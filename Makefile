@@ -7,7 +7,7 @@ export CGO_ENABLED = 0
 # (docs/engine.md); binaries and test binaries that hold the engine link it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 ENGINE_PKGS := ./engine/ ./repl/ ./cmd/...
-OTHER_PKGS := ./lang/... ./builtins/ ./tools/...
+OTHER_PKGS := ./lang/... ./builtins/ ./box/ ./lib/ ./tools/...
 
 .PHONY: build test race bench bench-box gen check-gen lint portable
 
@@ -50,6 +50,6 @@ lint:
 	test -z "$$(gofmt -l .)"
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# lang, repl and builtins must stay portable (DESIGN.md §6).
+# lang, repl, builtins, box and lib must stay portable (DESIGN.md §6).
 portable:
-	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/
+	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/ ./box/ ./lib/
