@@ -143,6 +143,9 @@ func Parse(args []string, opts Options) (*Box, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
+	if opts.UID != 0 { // as bwrap unprivileged: mounts need a user namespace
+		p.ns["user"] = true
+	}
 	return p.box(rest), nil
 }
 
@@ -257,10 +260,10 @@ func (p *parser) maps() builtins.Record {
 
 // innerUserns is the step that will give the program its uid and gid
 // (the caller's unless --uid, --gid): a child in a nested user namespace
-// mapping them to root of the outer one, as bwrap does. It is made first,
-// while the host's /proc (where its maps are written) is still there; it
-// shares the mount namespace, so the pivot moves its root too, and the
-// step enter moves the later steps to it. None when the ids are 0.
+// mapping them to root of the outer one, as bwrap does. It is made first
+// (see sandbox.userns_child); it shares the mount namespace and root, so
+// the pivots move it too, and the step enter moves the later steps to it.
+// None when the ids are 0.
 func (p *parser) innerUserns() []any {
 	if !p.ns["user"] {
 		return nil

@@ -3,6 +3,7 @@ package box
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,9 +18,12 @@ var testOpts = Options{UID: 1000, GID: 100, Cwd: "/work", Home: "/home/u",
 		return nil, errors.New("bad file descriptor")
 	}}
 
+// rootOpts are testOpts for root, who gets no user namespace unasked.
+var rootOpts = func() Options { o := testOpts; o.UID, o.GID = 0, 0; return o }()
+
 func steps(t *testing.T, args ...string) []any {
 	t.Helper()
-	b, err := Parse(args, testOpts)
+	b, err := Parse(args, rootOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,5 +136,20 @@ func TestParseCapsAreSteps(t *testing.T) {
 	s := steps(t, "--cap-drop", "ALL", "--cap-add", "CAP_NET_ADMIN", "true")
 	if !hasStep(s, "cap_drop") || !hasStep(s, "cap_add") {
 		t.Errorf("steps %v: want cap_drop and cap_add", s)
+	}
+}
+
+// TestParseUnprivilegedUserns: a caller other than root always gets a
+// user namespace, as with an unprivileged bwrap; root only when asked.
+func TestParseUnprivilegedUserns(t *testing.T) {
+	b, err := Parse([]string{"--ro-bind", "/", "/", "true"}, testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(b.Clone, "clone_newuser") {
+		t.Errorf("uid 1000: clone %v, want clone_newuser", b.Clone)
+	}
+	if b, _ = Parse([]string{"--ro-bind", "/", "/", "true"}, rootOpts); slices.Contains(b.Clone, "clone_newuser") {
+		t.Errorf("root: clone %v, want no clone_newuser", b.Clone)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,18 +17,22 @@ import (
 // cmdBoxCmp runs `alsh box ARGS…` and `bwrap ARGS…` with the same
 // arguments, stdin /dev/null and working directory, and fails unless the
 // program's stdout and exit status agree. A first argument <FILE gives
-// both FILE open on fd 3 (for --file 3 and --seccomp 3).
+// both FILE open on fd 3 (for --file 3 and --seccomp 3); -nobody runs
+// both as uid and gid 65534, an unprivileged user.
 func cmdBoxCmp(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) == 0 {
-		ts.Fatalf("usage: boxcmp [<FILE] BWRAP-ARGS…")
+		ts.Fatalf("usage: boxcmp [-nobody] [<FILE] BWRAP-ARGS…")
 	}
-	fd3 := ""
+	r := boxRunner{ts: ts, alsh: filepath.Join(binDir(ts), "alsh"), dir: ts.Getenv("WORK")}
+	if args[0] == "-nobody" {
+		r.nobody, args = true, args[1:]
+		r.alsh, r.dir = nobodyCopy(ts, r.alsh)
+	}
 	if name, ok := strings.CutPrefix(args[0], "<"); ok {
-		fd3, args = ts.MkAbs(name), args[1:]
+		r.fd3, args = ts.MkAbs(name), args[1:]
 	}
-	alsh := filepath.Join(binDir(ts), "alsh")
-	aOut, aCode := runBoxed(ts, fd3, alsh, append([]string{"box"}, args...))
-	bOut, bCode := runBoxed(ts, fd3, "bwrap", args)
+	aOut, aCode := r.run(r.alsh, append([]string{"box"}, args...))
+	bOut, bCode := r.run("bwrap", args)
 	if aOut != bOut || aCode != bCode {
 		ts.Fatalf("alsh box and bwrap disagree:\nalsh box: status %d, stdout %q\nbwrap:    status %d, stdout %q", aCode, aOut, bCode, bOut)
 	}
@@ -39,14 +44,45 @@ func binDir(ts *testscript.TestScript) string {
 	return filepath.SplitList(ts.Getenv("PATH"))[0]
 }
 
-func runBoxed(ts *testscript.TestScript, fd3, prog string, args []string) (string, int) {
+// boxRunner runs one side of a comparison.
+type boxRunner struct {
+	ts        *testscript.TestScript
+	alsh, dir string
+	fd3       string
+	nobody    bool
+}
+
+// nobodyCopy copies the alsh command where uid 65534 may run it (once
+// per script, removed at its end), and returns it and a directory that
+// user may work in.
+func nobodyCopy(ts *testscript.TestScript, alsh string) (string, string) {
+	if copied := ts.Getenv("NOBODY_ALSH"); copied != "" {
+		return copied, filepath.Dir(copied)
+	}
+	dir, err := os.MkdirTemp("", "alsh-box-nobody")
+	ts.Check(err)
+	ts.Defer(func() { os.RemoveAll(dir) })
+	ts.Check(os.Chmod(dir, 0o755))
+	data, err := os.ReadFile(alsh)
+	ts.Check(err)
+	copied := filepath.Join(dir, "alsh")
+	ts.Check(os.WriteFile(copied, data, 0o755))
+	ts.Setenv("NOBODY_ALSH", copied)
+	return copied, dir
+}
+
+func (r boxRunner) run(prog string, args []string) (string, int) {
+	ts := r.ts
 	cmd := exec.Command(prog, args...)
-	cmd.Dir = ts.Getenv("WORK")
+	cmd.Dir = r.dir
 	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"))
+	if r.nobody {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	}
 	var out, errOut bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errOut
-	if fd3 != "" {
-		f, err := os.Open(fd3)
+	if r.fd3 != "" {
+		f, err := os.Open(r.fd3)
 		ts.Check(err)
 		defer f.Close()
 		cmd.ExtraFiles = []*os.File{f}
