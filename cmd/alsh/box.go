@@ -100,10 +100,10 @@ func stepREPL(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, in *la
 		return 1
 	}
 	fmt.Fprintf(stdio[2], "alsh box: the sandbox is $box = %s; execvp $box … runs the program\n", builtins.Format(v))
-	return startREPLWith(ctx, stdio, eng, map[string]any{"box": v, "spec": mustVar(in, "spec")}, "use sandbox\nuse run")
+	return startREPLWith(ctx, stdio, eng, map[string]any{"box": v, "spec": varOrNil(in, "spec")}, "use sandbox\nuse run")
 }
 
-func mustVar(in *lang.Interp, name string) any {
+func varOrNil(in *lang.Interp, name string) any {
 	v, _ := in.Var(name)
 	return v
 }
