@@ -129,6 +129,7 @@ func pipeline(v any) ([]int, error) {
 // ours (128+N when signal N killed it).
 func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl []int, argv []string) int {
 	r := newRelay(pl, stdio[1], stdio[2])
+	defer close(r.wake) // after Watch(nil): no take runs then
 	eng.Watch(r.take)
 	defer eng.Watch(nil)
 	if _, err := eng.Call(ctx, pl, "execvp", []any{argv[0], anyStrings(argv)}); err != nil {
