@@ -99,7 +99,7 @@ func stepREPL(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, in *la
 		fmt.Fprintln(stdio[2], "alsh box: the sandbox's process was never made; nothing to step into")
 		return 1
 	}
-	fmt.Fprintf(stdio[2], "alsh box: the sandbox is $box = %s; execvp $box … runs the program\n", builtins.Format(v))
+	fmt.Fprintf(stdio[2], "alsh box: the sandbox is $box = %s; execvp $box $spec.argv.0 $spec.argv runs the program\n", builtins.Format(v))
 	return startREPLWith(ctx, stdio, eng, map[string]any{"box": v, "spec": varOrNil(in, "spec")}, "use sandbox\nuse run")
 }
 
