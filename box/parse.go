@@ -20,6 +20,9 @@ type Options struct {
 	// ReadFD reads a file descriptor to its end, for --file and --seccomp;
 	// nil refuses those options.
 	ReadFD func(fd int) ([]byte, error)
+	// TTY is the terminal that stdin, stdout and stderr all are, if they
+	// are one: the program gets it as its own stdio (else alsh relays).
+	TTY string
 }
 
 // Box is a parsed command line.
@@ -194,13 +197,23 @@ func (p *parser) check() error {
 }
 
 // box assembles the steps in the order bwrap performs them: the mounts as
-// given, the pivot, then the process's own set-up (after a fork when the
-// program should not be pid 1), then the seccomp filter last.
+// given, the pivot, then the process's own set-up, then the seccomp
+// filter last. When the program should not be pid 1 (or runs in a nested
+// user namespace) its process is made first, a child sharing the mount
+// namespace that the pivots move too, and entered after them; a terminal
+// is opened then, while the host's /dev is there.
 func (p *parser) box(argv []string) *Box {
 	b := &Box{Clone: p.cloneFlags(), Maps: p.maps(), Argv: argv, Step: p.step}
 	inner := p.innerUserns()
-	if inner != nil {
+	child := inner != nil || p.ns["pid"] && !p.asPid1
+	switch {
+	case inner != nil:
 		b.Steps = append(b.Steps, inner)
+	case child:
+		b.Steps = append(b.Steps, []any{"child"})
+	}
+	if p.opts.TTY != "" {
+		b.Steps = append(b.Steps, []any{"tty_open", p.opts.TTY})
 	}
 	b.Steps = append(b.Steps, []any{"newroot"})
 	if p.hostname != "" {
@@ -211,11 +224,8 @@ func (p *parser) box(argv []string) *Box {
 	}
 	b.Steps = append(b.Steps, p.ops...)
 	b.Steps = append(b.Steps, []any{"pivot"})
-	switch {
-	case inner != nil:
+	if child {
 		b.Steps = append(b.Steps, []any{"enter"})
-	case p.ns["pid"] && !p.asPid1:
-		b.Steps = append(b.Steps, []any{"fork"})
 	}
 	b.Steps = append(b.Steps, p.env...)
 	b.Steps = append(b.Steps, p.chdirStep())
@@ -226,6 +236,9 @@ func (p *parser) box(argv []string) *Box {
 		b.Steps = append(b.Steps, []any{"die_with_parent"})
 	}
 	b.Steps = append(b.Steps, p.caps...)
+	if p.opts.TTY != "" {
+		b.Steps = append(b.Steps, []any{"stdio"})
+	}
 	b.Steps = append(b.Steps, []any{"no_new_privs"})
 	if p.seccomp != nil {
 		b.Steps = append(b.Steps, []any{"seccomp", string(p.seccomp)})

@@ -70,17 +70,17 @@ func TestParseNamespaces(t *testing.T) {
 		t.Errorf("maps = %v", got)
 	}
 	// the program runs as the caller's ids, in a nested user namespace
-	if !hasStep(b.Steps, "userns") || !hasStep(b.Steps, "enter") || hasStep(b.Steps, "fork") {
-		t.Errorf("steps %v: want userns and enter, no fork", b.Steps)
+	if !hasStep(b.Steps, "userns") || !hasStep(b.Steps, "enter") || hasStep(b.Steps, "child") {
+		t.Errorf("steps %v: want userns and enter, no child", b.Steps)
 	}
 	if s := steps(t, "--unshare-net", "true"); !hasStep(s, "loopback") {
 		t.Errorf("--unshare-net: no loopback step in %v", s)
 	}
-	if s := steps(t, "--unshare-pid", "true"); !hasStep(s, "fork") {
-		t.Errorf("--unshare-pid: no fork step in %v", s)
+	if s := steps(t, "--unshare-pid", "true"); !hasStep(s, "child") || !hasStep(s, "enter") {
+		t.Errorf("--unshare-pid: no child and enter steps in %v", s)
 	}
-	if s := steps(t, "--unshare-pid", "--as-pid-1", "true"); hasStep(s, "fork") {
-		t.Errorf("--as-pid-1: a fork step in %v", s)
+	if s := steps(t, "--unshare-pid", "--as-pid-1", "true"); hasStep(s, "child") {
+		t.Errorf("--as-pid-1: a child step in %v", s)
 	}
 }
 
@@ -151,5 +151,24 @@ func TestParseUnprivilegedUserns(t *testing.T) {
 	}
 	if b, _ = Parse([]string{"--ro-bind", "/", "/", "true"}, rootOpts); slices.Contains(b.Clone, "clone_newuser") {
 		t.Errorf("root: clone %v, want no clone_newuser", b.Clone)
+	}
+}
+
+// TestParseTTY: a terminal is opened before the mounts and becomes the
+// program's stdio last but for the filters.
+func TestParseTTY(t *testing.T) {
+	o := rootOpts
+	o.TTY = "/dev/pts/3"
+	b, err := Parse([]string{"--unshare-pid", "true"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, len(b.Steps))
+	for i, s := range b.Steps {
+		names[i] = s.([]any)[0].(string)
+	}
+	want := []string{"child", "tty_open", "newroot", "pivot", "enter", "chdir_first", "stdio", "no_new_privs"}
+	if !slices.Equal(names, want) {
+		t.Errorf("steps %v, want %v", names, want)
 	}
 }

@@ -39,7 +39,7 @@ func runBox(stdio [3]*os.File, args []string) int {
 	}
 	cwd, _ := os.Getwd()
 	b, err := box.Parse(args, box.Options{UID: os.Getuid(), GID: os.Getgid(), Cwd: cwd,
-		Home: os.Getenv("HOME"), ReadFD: readFD})
+		Home: os.Getenv("HOME"), ReadFD: readFD, TTY: terminal(stdio)})
 	if err != nil {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
 		return 1
@@ -49,6 +49,23 @@ func runBox(stdio [3]*os.File, args []string) int {
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
 		return boxRun(ctx, stdio, eng, b)
 	})
+}
+
+// terminal is the path of the terminal that stdin, stdout and stderr all
+// are, or "": the program then gets the terminal itself, as under bwrap.
+func terminal(stdio [3]*os.File) string {
+	path := ""
+	for i, f := range stdio {
+		if !isTerminal(f) {
+			return ""
+		}
+		p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+		if err != nil || i > 0 && p != path {
+			return ""
+		}
+		path = p
+	}
+	return path
 }
 
 // readFD reads an fd given on the command line to its end, and closes it.
@@ -81,7 +98,17 @@ func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.B
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		return 1
 	}
-	return execRelayed(ctx, stdio, eng, pl, b.Argv)
+	return execRelayed(ctx, stdio, eng, pl, b.Argv, !hasTerminal(b))
+}
+
+// hasTerminal says whether the program was given the terminal as stdio.
+func hasTerminal(b *box.Box) bool {
+	for _, s := range b.Steps {
+		if s.([]any)[0] == "stdio" {
+			return true
+		}
+	}
+	return false
 }
 
 func runSource(ctx context.Context, in *lang.Interp, name, src string) error {
@@ -125,9 +152,10 @@ func pipeline(v any) ([]int, error) {
 }
 
 // execRelayed runs the program in the sandbox's process and passes
-// stdin, stdout and stderr through until it exits; its exit status is
-// ours (128+N when signal N killed it).
-func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl []int, argv []string) int {
+// stdin, stdout and stderr through until it exits (feeding stdin unless
+// the program has the terminal); its exit status is ours (128+N when
+// signal N killed it).
+func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl []int, argv []string, feed bool) int {
 	r := newRelay(pl, stdio[1], stdio[2])
 	defer close(r.wake) // after Watch(nil): no take runs then
 	eng.Watch(r.take)
@@ -136,7 +164,9 @@ func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl 
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		return 1
 	}
-	go feedStdin(ctx, eng, pl, stdio[0])
+	if feed {
+		go feedStdin(ctx, eng, pl, stdio[0])
+	}
 	select {
 	case status := <-r.exited:
 		return status
