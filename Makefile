@@ -7,9 +7,9 @@ export CGO_ENABLED = 0
 # (docs/engine.md); binaries and test binaries that hold the engine link it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 ENGINE_PKGS := ./engine/ ./repl/ ./cmd/... ./lessons/
-OTHER_PKGS := ./lang/... ./builtins/ ./tools/...
+OTHER_PKGS := ./lang/... ./builtins/ ./box/ ./lib/ ./tools/...
 
-.PHONY: build test race bench gen check-gen lint portable
+.PHONY: build test race bench bench-box gen check-gen lint portable
 
 build:
 	$(GO) build $(ENTRY) -o bin/alsh ./cmd/alsh
@@ -34,6 +34,11 @@ bench:
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
 		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|Stream|IdleNode' -benchtime 2000x; } | $(GO) run ./tools/benchtable
 
+# alsh box against bwrap, alternated, and sandbox.apply on a running
+# engine (docs/library.md); needs root and bwrap.
+bench-box: build
+	$(GO) test $(ENTRY) -run '^$$' -count 1 -bench 'BoxVsBwrap|BoxApply' -benchtime 200x ./cmd/alsh/
+
 gen:
 	$(GO) generate ./...
 
@@ -45,6 +50,6 @@ lint:
 	test -z "$$(gofmt -l .)"
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
-# lang, repl and builtins must stay portable (DESIGN.md §6).
+# lang, repl, builtins, box and lib must stay portable (DESIGN.md §6).
 portable:
-	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/ ./lessons/
+	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/ ./box/ ./lib/ ./lessons/

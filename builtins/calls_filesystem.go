@@ -66,4 +66,9 @@ var filesystemCalls = []Call{
 		Result: Nothing, Man: "pivot_root(2)",
 		Summary: "make new_root the root, moving the old root to put_old (\".\" \".\" stacks them)",
 		Example: "pivot_root [$c] \".\" \".\""},
+	{Name: "mount_setattr", Group: "filesystem", Args: []Arg{{"path", Str, ""}, {"flags", Flags, "mount"},
+		{"attr_set", Flags, "mount"}, {"attr_clr", Flags, "mount"}},
+		Result: Nothing, Man: "mount_setattr(2)",
+		Summary: "change the mount at path (at_recursive: and those below it): set and clear mount_attr_* flags, keeping the others",
+		Example: "mount_setattr [$c] \"/usr\" [at_recursive] [mount_attr_rdonly] []"},
 }

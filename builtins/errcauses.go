@@ -276,6 +276,15 @@ var errCauses = map[string]map[string]string{
 	"gethostname": {
 		"enametoolong": "the name is longer than the buffer (alsh gives 65 bytes, which always suffices)",
 	},
+	"mount_setattr": {
+		"ebadf":  "the directory fd is not open (a path relative to the node's cwd uses at_fdcwd)",
+		"einval": "a flag or attribute the kernel does not know, or the attributes conflict (an idmapped mount of a mount that may not be one)",
+		"enoent": "the path does not exist",
+		"eperm":  "the node lacks CAP_SYS_ADMIN in the user namespace owning the mount, or the change would unlock a flag the kernel locked (ro, nosuid, nodev, noexec of a mount from a more privileged namespace)",
+		"ebusy":  "making the mount read-only while a file on it is open for writing",
+		"enomem": "no kernel memory",
+		"enosys": "the kernel is older than 5.12 and has no mount_setattr",
+	},
 	"mount": {
 		"eacces":       "a directory on a path may not be searched, or the source is on a mount with nodev",
 		"ebusy":        "the source is mounted already, or a remount of a read-write mount with files open for writing",

@@ -105,7 +105,7 @@ var tables = []table{
 	// TCA_* (traffic control attributes) and TCP* (socket options) are not ioctls.
 	{"ioctl", true, byName(all(prefix("SIOC", "TC", "TIOC", "FIO", "TUN", "SECCOMP_IOCTL_"), not(prefix("TCA_", "TCP"))))},
 	// MS_ASYNC, MS_SYNC and MS_INVALIDATE are msync(2) flags.
-	{"mount", true, byName(all(anyOf(prefix("MS_"), oneOf("MNT_FORCE", "MNT_DETACH", "MNT_EXPIRE", "UMOUNT_NOFOLLOW")),
+	{"mount", true, byName(all(anyOf(prefix("MS_", "MOUNT_ATTR_"), oneOf("MNT_FORCE", "MNT_DETACH", "MNT_EXPIRE", "UMOUNT_NOFOLLOW", "AT_RECURSIVE")),
 		not(oneOf("MS_ASYNC", "MS_SYNC", "MS_INVALIDATE"))))},
 	{"prctl", true, byName(anyOf(prefix("PR_"), seccompArgs))},
 	{"prio", false, byName(prefix("PRIO_"))},

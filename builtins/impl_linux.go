@@ -90,6 +90,9 @@ var impls = map[string]Impl{
 	"alloc":        sysAlloc,
 	"ioctl":        sysIoctl,
 	"connect":      sysConnect,
+
+	// mount_setattr keeps the flags a remount would have to restate.
+	"mount_setattr": sysMountSetattr,
 }
 
 // ImplOf returns the implementation of a node-side call.

@@ -315,6 +315,12 @@ func (e *Engine) PivotRoot(ctx context.Context, pl []int, newRoot string, putOld
 	return err
 }
 
+// MountSetattr: change the mount at path (at_recursive: and those below it): set and clear mount_attr_* flags, keeping the others. See mount_setattr(2).
+func (e *Engine) MountSetattr(ctx context.Context, pl []int, path string, flags any, attrSet any, attrClr any) error {
+	_, err := e.Call(ctx, pl, "mount_setattr", []any{path, flags, attrSet, attrClr})
+	return err
+}
+
 // Open: open a file; returns the fd (inherited by exec unless o_cloexec). See open(2).
 func (e *Engine) Open(ctx context.Context, pl []int, path string, flags any, mode ...int64) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "open", append([]any{path, flags}, optional(mode)...)))

@@ -25,7 +25,10 @@ func (r *run) call(c *Call) (any, error) {
 	if tc, ok := builtins.Lookup(c.Name); ok {
 		return r.callTable(c, tc)
 	}
-	if len(c.Args) == 0 {
+	if def, ok := r.sibling(c.Name); ok {
+		return r.callProc(c, def)
+	}
+	if len(c.Args) == 0 && !strings.Contains(c.Name, ".") {
 		return builtins.Const(c.Name), nil
 	}
 	return nil, r.unknownCommand(c)
@@ -33,6 +36,9 @@ func (r *run) call(c *Call) (any, error) {
 
 // unknownCommand is the mistake of calling a name that is no command.
 func (r *run) unknownCommand(c *Call) error {
+	if msg := r.in.missingProc(c.Name); msg != "" {
+		return mistake(c.Pos, "%s", msg)
+	}
 	return mistake(c.Pos, "unknown command %s%s", c.Name, suggest(c.Name, r.commandNames()))
 }
 
@@ -225,7 +231,7 @@ func (r *run) callProc(c *Call, def procDef) (any, error) {
 	if r.depth >= maxDepth {
 		return nil, mistake(c.Pos, "%s: procedures nested more than %d deep", p.Name, maxDepth)
 	}
-	inner := &run{in: r.in, ctx: r.ctx, locals: map[string]any{}, src: def.src, depth: r.depth + 1}
+	inner := &run{in: r.in, ctx: r.ctx, locals: map[string]any{}, src: def.src, depth: r.depth + 1, module: def.module}
 	for i, param := range p.Params {
 		inner.locals[param.Name] = args[i]
 	}

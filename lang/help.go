@@ -42,7 +42,7 @@ func doHelp(r *run, c *Call, args []any) (any, error) {
 		return nil, nil
 	}
 	name := strings.ToLower(text(args[0]))
-	if !helpOne(r.in.opts.Stdout, name) {
+	if !helpOne(r.in.opts.Stdout, name) && !r.in.helpModule(r.in.opts.Stdout, name) {
 		return nil, &namedError{name: "badarg", msg: fmt.Sprintf("no command or keyword %s%s", name, suggest(name, r.commandNames()))}
 	}
 	return nil, nil

@@ -44,6 +44,9 @@ type Options struct {
 	// Rand returns a random integer in [0, n) for rand; nil means
 	// math/rand/v2. Tests set it to get fixed values.
 	Rand func(n int64) int64
+	// ModulePath lists the directories use searches after the built-in
+	// library; nil means the directories of $ALSH_PATH.
+	ModulePath []string
 }
 
 // Interp runs programs against a Host, keeping variables and procedures
@@ -54,12 +57,15 @@ type Interp struct {
 	opts    Options
 	globals map[string]any
 	procs   map[string]procDef
+	modules map[string]*module // loaded by use, by name
 }
 
-// procDef is a procedure and the source it was defined in.
+// procDef is a procedure, the source it was defined in, and the module
+// that defined it ("" for a script's own).
 type procDef struct {
-	proc *Proc
-	src  string
+	proc   *Proc
+	src    string
+	module string
 }
 
 // New returns an interpreter that reaches processes through host.
@@ -79,8 +85,12 @@ func New(host Host, opts Options) *Interp {
 	if opts.Rand == nil {
 		opts.Rand = rand.Int64N
 	}
+	if opts.ModulePath == nil {
+		opts.ModulePath = filepath.SplitList(os.Getenv("ALSH_PATH"))
+	}
 	return &Interp{host: host, opts: opts,
-		globals: map[string]any{"args": normalize(opts.Args)}, procs: map[string]procDef{}}
+		globals: map[string]any{"args": normalize(opts.Args)}, procs: map[string]procDef{},
+		modules: map[string]*module{}}
 }
 
 // Run runs a parsed program. It returns nil, an ExitStatus (exit N), a
@@ -123,6 +133,9 @@ func (in *Interp) Var(name string) (any, bool) {
 	return v, ok
 }
 
+// SetVar binds a global variable, as $name = v at the top level would.
+func (in *Interp) SetVar(name string, v any) { in.globals[name] = normalize(v) }
+
 // Procs lists the names of the defined procedures, sorted.
 func (in *Interp) Procs() []string { return slices.Sorted(maps.Keys(in.procs)) }
 
@@ -133,6 +146,7 @@ type run struct {
 	locals map[string]any // nil outside procedures
 	src    string         // source text, for messages that quote it
 	depth  int            // procedure nesting
+	module string         // the module whose procedure runs, if any
 }
 
 // hoist defines the program's procedures before anything runs, so a

@@ -30,7 +30,8 @@ var alshLexer = lexer.MustSimple([]lexer.SimpleRule{
 	{Name: "Int", Pattern: `-?[0-9][0-9A-Za-z_]*`},
 	// Built from keywords, so that the list and the lexer cannot disagree.
 	{Name: "Keyword", Pattern: `(` + strings.Join(keywords, "|") + `)\b`},
-	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*`},
+	// A dotted name is a procedure of a module: sandbox.ro_bind.
+	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*`},
 	{Name: "Op", Pattern: `<<|>>|==|!=|<=|>=|\.\[|\.\(|[-+*/%<>=:;,\[\]{}()|&^~]`},
 	// Anything else is one unexpected character, reported by the parser.
 	{Name: "Char", Pattern: `[\s\S]`},

@@ -33,6 +33,7 @@ func (in *Interp) Check(p *Program) []*ParseError {
 			s.procs[proc.Name] = proc
 		}
 	}
+	s.useModules(p)
 	s.sourced = usesSource(p)
 	s.lenient = in.opts.Interactive
 	assigned(p.Stmts, s.globals, false)
@@ -248,7 +249,7 @@ func (s *static) expect(e *Expect) {
 		s.report(e.Pos, "expect %s: unknown error name %s (an errno such as eperm, or one of %s)", e.Err, e.Err, strings.Join(errorNames, " "))
 	}
 	if !s.isCommand(e.Call.Name) {
-		s.report(e.Call.Pos, "unknown command %s%s", e.Call.Name, suggest(e.Call.Name, s.commandNames()))
+		s.unknownCommand(e.Call)
 		return
 	}
 	s.call(e.Call)
@@ -306,7 +307,7 @@ func (s *static) unary(u *Unary) {
 func (s *static) callExpr(c *Call) {
 	if !s.isCommand(c.Name) {
 		if len(c.Args) > 0 {
-			s.report(c.Pos, "unknown command %s%s", c.Name, suggest(c.Name, s.commandNames()))
+			s.unknownCommand(c)
 		}
 		return
 	}
@@ -562,6 +563,69 @@ func (s *static) variable(pos lexer.Position, name string) {
 		hint = suggest("$"+name, names)
 	}
 	s.report(pos, "undefined variable $%s%s", name, hint)
+}
+
+// useModules adds the procedures of each module a top-level use names,
+// so that sandbox.apply is known once use sandbox is written; a module
+// that cannot be found is reported at its use.
+func (s *static) useModules(p *Program) {
+	for _, st := range p.Stmts {
+		es, ok := st.(*ExprStmt)
+		if !ok {
+			continue
+		}
+		c := bareCall(es.Expr)
+		if c == nil || c.Name != "use" || len(c.Args) != 1 || c.Args[0].Word == "" {
+			continue
+		}
+		if err := s.useModule(c.Args[0].Word); err != nil {
+			s.report(c.Pos, "%v", err)
+		}
+	}
+}
+
+func (s *static) useModule(name string) error {
+	if _, loaded := s.in.modules[name]; loaded {
+		return nil // its procedures are among the interpreter's
+	}
+	file, src, err := s.in.findModule(name)
+	if err != nil {
+		return err
+	}
+	prog, err := parseModule(file, src)
+	if err != nil {
+		return err
+	}
+	for _, st := range prog.Stmts {
+		if proc, ok := st.(*Proc); ok {
+			s.procs[name+"."+strings.TrimPrefix(proc.Name, name+".")] = proc
+		}
+	}
+	return nil
+}
+
+// unknownCommand reports a name that is no command, saying when it names
+// a module that no use loaded.
+func (s *static) unknownCommand(c *Call) {
+	if mod, proc, ok := strings.Cut(c.Name, "."); ok {
+		if !s.moduleKnown(mod) {
+			s.report(c.Pos, "unknown command %s: no module %s is loaded (use %s first)", c.Name, mod, mod)
+		} else {
+			s.report(c.Pos, "module %s has no procedure %s%s", mod, proc, suggest(c.Name, s.commandNames()))
+		}
+		return
+	}
+	s.report(c.Pos, "unknown command %s%s", c.Name, suggest(c.Name, s.commandNames()))
+}
+
+// moduleKnown: some procedure of the module is known to the check.
+func (s *static) moduleKnown(mod string) bool {
+	for name := range s.procs {
+		if strings.HasPrefix(name, mod+".") {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *static) isCommand(name string) bool {

@@ -118,6 +118,8 @@ func (c *completer) argument(command string, i int, word string) []string {
 	switch {
 	case command == "help" && i == 0:
 		return withSpace(c.commandWords())
+	case command == "use" && i == 0:
+		return withSpace(lang.Modules())
 	case command == "wait" && i == 0:
 		return withSpace([]string{"stdout", "stderr", "event", "exit"})
 	case command == "wait" && i == 1:

@@ -135,3 +135,25 @@ func truncate(s []string) string {
 	}
 	return strings.Join(s, "|")
 }
+
+// TestCompleteModules: use completes the library's modules, and after
+// use, a module's procedures complete as commands and after help.
+func TestCompleteModules(t *testing.T) {
+	c := testCompleter(t)
+	if got := completions(t, c, "use san"); !slices.Equal(got, []string{"sandbox "}) {
+		t.Errorf("use san: %v", got)
+	}
+	prog, err := lang.Parse("", "use sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.r.interp.Run(context.Background(), prog); err != nil {
+		t.Fatal(err)
+	}
+	if got := completions(t, c, "sandbox.ro_b"); !slices.Equal(got, []string{"sandbox.ro_bind ", "sandbox.ro_bind_try "}) {
+		t.Errorf("sandbox.ro_b: %v", got)
+	}
+	if got := completions(t, c, "help sandbox.pi"); !slices.Equal(got, []string{"sandbox.pivot "}) {
+		t.Errorf("help sandbox.pi: %v", got)
+	}
+}

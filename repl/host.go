@@ -42,9 +42,17 @@ func newTrackingHost(h Host, pr *printer) *trackingHost {
 	return &trackingHost{Host: h, pr: pr}
 }
 
-// takes says whether a call takes queued output or events.
+// takes says whether a call takes queued output or events, or starts a
+// program whose output the same entry may take (run.cmd execs, then
+// waits): output stays queued until the entry ends.
 func takes(name string) bool {
-	return name == "stdout" || name == "stderr" || name == "event"
+	switch name {
+	case "stdout", "stderr", "event":
+		return true
+	case "execvp", "execve", "fexecve": // a procedure (run.cmd) may wait for it
+		return true
+	}
+	return false
 }
 
 // Call performs a call, noting its pipeline and whether it failed.

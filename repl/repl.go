@@ -52,6 +52,10 @@ type Config struct {
 	// Terminal forces the interactive mode even when Stdin is not a
 	// terminal (tests); nil means readline's own check.
 	Terminal func() bool
+	// Vars are global variables set before the first prompt, and Prelude
+	// is alsh source run then (such as "use sandbox").
+	Vars    map[string]any
+	Prelude string
 }
 
 // Run runs the REPL until Ctrl-D on an empty line or an exit statement,
@@ -96,6 +100,13 @@ func newREPL(cfg Config) (*repl, error) {
 	r.host = newTrackingHost(cfg.Host, r.pr)
 	r.interp = lang.New(r.host, lang.Options{Stdout: mutable{r.pr.writer(false), &r.muted},
 		Stderr: r.pr.writer(true), Args: cfg.Args, Interactive: true})
+	for name, v := range cfg.Vars {
+		r.interp.SetVar(name, v)
+	}
+	if err := r.prelude(cfg.Prelude); err != nil {
+		r.rl.Close()
+		return nil, err
+	}
 	r.hist = r.openHistory()
 	r.intr, r.stopSig = interrupts(cfg.Interrupt)
 	r.host.setAsync(true)
@@ -221,4 +232,16 @@ func (r *repl) record(src string) {
 	}
 	r.rl.SaveHistory(encodeEntry(src))
 	r.hist.add(src)
+}
+
+// prelude runs the Config's prelude before the first prompt.
+func (r *repl) prelude(src string) error {
+	if src == "" {
+		return nil
+	}
+	prog, err := lang.Parse("prelude", src)
+	if err != nil {
+		return err
+	}
+	return r.interp.Run(context.Background(), prog)
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -36,11 +37,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Condition: condition,
-		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"jail": cmdJail, "gone": cmdGone},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"jail": cmdJail, "gone": cmdGone,
+			"boxcmp": cmdBoxCmp, "seccomp-deny-mkdir": cmdSeccompDenyMkdir,
+			"unmarked": cmdUnmarked},
 	})
 }
 
-// condition answers [privileged] and [busybox]. Any other name is an
+// condition answers [privileged], [busybox] and [bwrap]. Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -56,6 +59,12 @@ func condition(cond string) (bool, error) {
 		_, err := os.Stat(busybox)
 		if err != nil && required {
 			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
+		}
+		return err == nil, nil
+	case "bwrap":
+		_, err := exec.LookPath("bwrap")
+		if err != nil && required {
+			panic("ALSH_REQUIRE_PRIVILEGED=1 but bwrap is missing (apt-get install bubblewrap)")
 		}
 		return err == nil, nil
 	}

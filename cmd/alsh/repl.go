@@ -18,3 +18,11 @@ func startREPL(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, args 
 	return repl.Run(ctx, repl.Config{Host: eng, Args: args,
 		Stdin: stdio[0], Stdout: stdio[1], Stderr: stdio[2]})
 }
+
+// startREPLWith is startREPL with variables already set and a prelude
+// already run (alsh box --step: $box is the half-built sandbox).
+func startREPLWith(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, vars map[string]any, prelude string) int {
+	signal.Ignore(os.Interrupt)
+	return repl.Run(ctx, repl.Config{Host: eng, Vars: vars, Prelude: prelude,
+		Stdin: stdio[0], Stdout: stdio[1], Stderr: stdio[2]})
+}

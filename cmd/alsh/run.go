@@ -30,6 +30,8 @@ const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGSâ€
   alsh < FILE              run the statements stdin holds
   alsh                     the interactive REPL (stdin a terminal)
   alsh learn [N]           the lessons: list them, or start lesson N
+  alsh box [OPTIONS] -- PROGRAM ARGSâ€¦
+                           run PROGRAM in a sandbox given by bubblewrap's options
 
 options:
   --exec "sudo -n"   start the root node through a wrapper
@@ -73,6 +75,9 @@ func parseArgs(args []string) (*config, error) {
 
 // Run is alsh's main: it returns the exit status instead of exiting.
 func Run(stdio [3]*os.File, args []string) int {
+	if len(args) > 0 && args[0] == "box" {
+		return runBox(stdio, args[1:])
+	}
 	stdout, stderr := stdio[1], stdio[2]
 	c, err := parseArgs(args)
 	if err != nil {

@@ -1,0 +1,280 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync"
+
+	"github.com/alsh/alsh/box"
+	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine"
+	"github.com/alsh/alsh/lang"
+)
+
+const boxUsage = `usage: alsh box [OPTIONS] [--] PROGRAM ARGS…
+
+Runs PROGRAM in a sandbox described by bubblewrap's options (see
+docs/library.md), built by the sandbox module's sandbox.apply. --step
+stops before the program runs, or at the first failed step, and opens
+the REPL with the sandbox's process as $box.
+`
+
+// boxBuild starts the sandbox's first process with the clone flags of
+// $spec and applies $spec to it; $box is the pipeline the program runs
+// in, and stays defined (half built) when a step fails.
+const boxBuild = `use sandbox
+$box = [(clone [] $spec.clone $spec.maps)]
+$box = sandbox.apply $box $spec
+`
+
+// runBox is alsh box: the exit status is the program's, as with bwrap (1
+// when the sandbox cannot be built).
+func runBox(stdio [3]*os.File, args []string) int {
+	if len(args) == 1 && (args[0] == "--help" || args[0] == "-h") {
+		fmt.Fprint(stdio[1], boxUsage)
+		return 0
+	}
+	cwd, _ := os.Getwd()
+	b, err := box.Parse(args, box.Options{UID: os.Getuid(), GID: os.Getgid(), Cwd: cwd,
+		Home: os.Getenv("HOME"), ReadFD: readFD, TTY: terminal(stdio)})
+	if err != nil {
+		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
+		return 1
+	}
+	lang.Preload("sandbox") // while the engine starts
+	c := &config{}
+	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
+		return boxRun(ctx, stdio, eng, b)
+	})
+}
+
+// terminal is the path of the terminal that stdin, stdout and stderr all
+// are, or "": the program then gets the terminal itself, as under bwrap.
+func terminal(stdio [3]*os.File) string {
+	path := ""
+	for i, f := range stdio {
+		if !isTerminal(f) {
+			return ""
+		}
+		p, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", f.Fd()))
+		if err != nil || i > 0 && p != path {
+			return ""
+		}
+		path = p
+	}
+	return path
+}
+
+// readFD reads an fd given on the command line to its end, and closes it.
+func readFD(fd int) ([]byte, error) {
+	f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
+	if f == nil {
+		return nil, fmt.Errorf("fd %d is not open", fd)
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.Box) int {
+	in := lang.New(eng, lang.Options{Stdout: stdio[2], Stderr: stdio[2]})
+	in.SetVar("spec", b.Spec())
+	err := runSource(ctx, in, "box", boxBuild)
+	if err != nil {
+		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
+		if b.Step {
+			return stepREPL(ctx, stdio, eng, in)
+		}
+		return 1
+	}
+	if b.Step {
+		return stepREPL(ctx, stdio, eng, in)
+	}
+	v, _ := in.Var("box")
+	pl, err := pipeline(v)
+	if err != nil {
+		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
+		return 1
+	}
+	return execRelayed(ctx, stdio, eng, pl, b.Argv, !hasTerminal(b))
+}
+
+// hasTerminal says whether the program was given the terminal as stdio.
+func hasTerminal(b *box.Box) bool {
+	for _, s := range b.Steps {
+		if s.([]any)[0] == "stdio" {
+			return true
+		}
+	}
+	return false
+}
+
+func runSource(ctx context.Context, in *lang.Interp, name, src string) error {
+	prog, err := lang.Parse(name, src)
+	if err != nil {
+		return err
+	}
+	return in.Run(ctx, prog)
+}
+
+// stepREPL opens the REPL on the half-built sandbox: $box is its process.
+func stepREPL(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, in *lang.Interp) int {
+	v, ok := in.Var("box")
+	if !ok {
+		fmt.Fprintln(stdio[2], "alsh box: the sandbox's process was never made; nothing to step into")
+		return 1
+	}
+	fmt.Fprintf(stdio[2], "alsh box: the sandbox is $box = %s; execvp $box $spec.argv.0 $spec.argv runs the program\n", builtins.Format(v))
+	return startREPLWith(ctx, stdio, eng, map[string]any{"box": v, "spec": varOrNil(in, "spec")}, "use sandbox\nuse run")
+}
+
+func varOrNil(in *lang.Interp, name string) any {
+	v, _ := in.Var(name)
+	return v
+}
+
+func pipeline(v any) ([]int, error) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("$box is %s, not a pipeline", builtins.Format(v))
+	}
+	pl := make([]int, len(l))
+	for i, e := range l {
+		n, ok := e.(int64)
+		if !ok {
+			return nil, fmt.Errorf("$box is %s, not a pipeline", builtins.Format(v))
+		}
+		pl[i] = int(n)
+	}
+	return pl, nil
+}
+
+// execRelayed runs the program in the sandbox's process and passes
+// stdin, stdout and stderr through until it exits (feeding stdin unless
+// the program has the terminal); its exit status is ours (128+N when
+// signal N killed it).
+func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl []int, argv []string, feed bool) int {
+	r := newRelay(pl, stdio[1], stdio[2])
+	defer close(r.wake) // after Watch(nil): no take runs then
+	eng.Watch(r.take)
+	defer eng.Watch(nil)
+	if _, err := eng.Call(ctx, pl, "execvp", []any{argv[0], anyStrings(argv)}); err != nil {
+		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
+		return 1
+	}
+	if feed {
+		go feedStdin(ctx, eng, pl, stdio[0])
+	}
+	select {
+	case status := <-r.exited:
+		return status
+	case <-ctx.Done():
+		return 1
+	}
+}
+
+func anyStrings(s []string) []any {
+	out := make([]any, len(s))
+	for i, a := range s {
+		out[i] = a
+	}
+	return out
+}
+
+// feedStdin copies our stdin to the program's, then closes it.
+func feedStdin(ctx context.Context, eng *engine.Engine, pl []int, stdin io.Reader) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := stdin.Read(buf)
+		if n > 0 {
+			if _, err := eng.Call(ctx, pl, "stdin", []any{string(buf[:n])}); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			eng.Call(ctx, pl, "eof", nil)
+			return
+		}
+	}
+}
+
+// relay writes the program's output as it comes, in order, from a queue
+// of its own: the engine's watcher must not block on a slow reader.
+type relay struct {
+	pl          []int
+	stdout, err io.Writer
+	mu          sync.Mutex
+	queue       []builtins.Message
+	wake        chan struct{}
+	exited      chan int
+}
+
+func newRelay(pl []int, stdout, stderr io.Writer) *relay {
+	r := &relay{pl: pl, stdout: stdout, err: stderr, wake: make(chan struct{}, 1), exited: make(chan int, 1)}
+	go r.drain()
+	return r
+}
+
+func (r *relay) take(m builtins.Message) {
+	if !slices.Equal(m.Pipeline, r.pl) {
+		return
+	}
+	r.mu.Lock()
+	r.queue = append(r.queue, m)
+	r.mu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *relay) drain() {
+	for range r.wake {
+		r.mu.Lock()
+		q := r.queue
+		r.queue = nil
+		r.mu.Unlock()
+		for _, m := range q {
+			if status, done := r.write(m); done {
+				r.exited <- status
+				return
+			}
+		}
+	}
+}
+
+// write passes one message on; an exit event ends the relay.
+func (r *relay) write(m builtins.Message) (int, bool) {
+	switch m.Kind {
+	case "stdout":
+		io.WriteString(r.stdout, m.Data.(string))
+	case "stderr":
+		io.WriteString(r.err, m.Data.(string))
+	case "event":
+		return exitStatus(m.Data)
+	}
+	return 0, false
+}
+
+// exitStatus reads an exit event: {exit_status: N} or {termsig: sigN}.
+func exitStatus(data any) (int, bool) {
+	rec, ok := data.(builtins.Record)
+	if !ok {
+		return 0, false
+	}
+	switch n := rec["exit_status"].(type) {
+	case int64:
+		return int(n), true
+	case int:
+		return n, true
+	}
+	if sig, ok := rec["termsig"]; ok {
+		if n, ok := builtins.SignalByName(fmt.Sprint(sig)); ok {
+			return 128 + n, true
+		}
+		return 128, true
+	}
+	return 0, false
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/alsh/alsh/box"
+	"github.com/alsh/alsh/engine"
+	"github.com/alsh/alsh/lang"
+)
+
+// benchBoxArgs is the benchmark's sandbox, as bwrap options.
+var benchBoxArgs = []string{"--ro-bind", "/", "/", "--unshare-all", "--proc", "/proc",
+	"--dev", "/dev", "--tmpfs", "/tmp", "--", "/bin/true"}
+
+// BenchmarkBoxApply: the sandbox of `alsh box --ro-bind / / --unshare-all
+// --proc /proc --dev /dev --tmpfs /tmp -- /bin/true` built through
+// sandbox.apply on a running engine (what the REPL or a script does),
+// then /bin/true run in it to its exit event. The engine's start, which
+// alsh box pays once per command, is outside the loop.
+func BenchmarkBoxApply(b *testing.B) {
+	requirePrivileged(b)
+	ctx := context.Background()
+	eng, err := engine.Start(ctx, engine.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer eng.Close()
+	bx, err := box.Parse(benchBoxArgs, box.Options{UID: os.Getuid(), GID: os.Getgid(), Cwd: "/", Home: "/"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	in := lang.New(eng, lang.Options{})
+	in.SetVar("spec", bx.Spec())
+	prog, err := lang.Parse("bench", boxBuild+`execvp $box "/bin/true" ["true"]
+expect (wait exit $box 5000) == {exit_status: 0}
+kill [] $box.0 sigkill
+wait exit [$box.0] 5000
+`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if err := in.Run(ctx, prog); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkBoxVsBwrap runs `alsh box` and `bwrap` on the same command
+// line, alternately, and reports each one's mean time and their ratio
+// (alsh/bwrap): whatever else loads the machine weighs on both alike.
+// It runs bin/alsh when make build made it, else the test binary as alsh.
+func BenchmarkBoxVsBwrap(b *testing.B) {
+	requirePrivileged(b)
+	bwrap, err := exec.LookPath("bwrap")
+	if err != nil {
+		b.Skip("needs bwrap")
+	}
+	alsh := "../../bin/alsh"
+	if _, err := os.Stat(alsh); err != nil {
+		if alsh, err = exec.LookPath("alsh"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var tAlsh, tBwrap time.Duration
+	for b.Loop() {
+		tAlsh += timeRun(b, alsh, append([]string{"box"}, benchBoxArgs...))
+		tBwrap += timeRun(b, bwrap, benchBoxArgs)
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(tAlsh.Microseconds())/n/1000, "alsh-ms/op")
+	b.ReportMetric(float64(tBwrap.Microseconds())/n/1000, "bwrap-ms/op")
+	b.ReportMetric(float64(tAlsh)/float64(tBwrap), "alsh/bwrap")
+}
+
+func timeRun(b *testing.B, prog string, args []string) time.Duration {
+	start := time.Now()
+	if out, err := exec.Command(prog, args...).CombinedOutput(); err != nil {
+		b.Fatalf("%s %v: %v\n%s", prog, args, err, out)
+	}
+	return time.Since(start)
+}

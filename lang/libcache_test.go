@@ -1,0 +1,55 @@
+package lang
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/alsh/alsh/lib"
+)
+
+// TestLibraryParsedFresh: lib/zparsed.gob holds the trees of the
+// library's current sources (go generate ./lib rewrites it).
+func TestLibraryParsedFresh(t *testing.T) {
+	data, err := CompileLibrary(lib.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(data, lib.Parsed) {
+		t.Fatal("lib/zparsed.gob is stale: run go generate ./lib")
+	}
+}
+
+// TestPrecompiledMatchesParse: a stored tree is the parser's, and is used
+// only for the source it was made from.
+func TestPrecompiledMatchesParse(t *testing.T) {
+	src, err := lib.FS.ReadFile("sandbox.alsh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, ok := precompiled("lib/sandbox.alsh", string(src))
+	if !ok {
+		t.Fatal("no stored tree for lib/sandbox.alsh")
+	}
+	parsed, err := Parse("lib/sandbox.alsh", string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if treeJSON(t, stored) != treeJSON(t, parsed) {
+		t.Error("the stored tree differs from the parser's")
+	}
+	if _, ok := precompiled("lib/sandbox.alsh", string(src)+"\n"); ok {
+		t.Error("a stored tree was used for a changed source")
+	}
+}
+
+// treeJSON shows a tree, an empty list as null: gob, like the evaluator,
+// makes no difference between the two.
+func treeJSON(t *testing.T, p *Program) string {
+	data, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(data), "[]", "null")
+}
