@@ -90,6 +90,20 @@ var impls = map[string]Impl{
 	"alloc":        sysAlloc,
 	"ioctl":        sysIoctl,
 	"connect":      sysConnect,
+	// capabilities (calls_capabilities.go)
+	"capget":         sysCapget,
+	"capset":         sysCapset,
+	"capbset":        sysCapbset,
+	"capbset_drop":   sysCapbsetDrop,
+	"capbset_keep":   sysCapbsetKeep,
+	"ambient":        sysAmbient,
+	"ambient_raise":  sysAmbientRaise,
+	"ambient_lower":  sysAmbientLower,
+	"ambient_clear":  sysAmbientClear,
+	"securebits":     sysSecurebits,
+	"securebits_set": sysSecurebitsSet,
+	"no_new_privs":   sysNoNewPrivs,
+	"cap_last_cap":   sysCapLastCap,
 }
 
 // ImplOf returns the implementation of a node-side call.

@@ -485,3 +485,76 @@ func (e *Engine) Connect(ctx context.Context, pl []int, fd int64, sockaddr any) 
 	_, err := e.Call(ctx, pl, "connect", []any{fd, sockaddr})
 	return err
 }
+
+// Capget: the node's capability sets: {effective: [...], permitted: [...], inheritable: [...]}, lists of cap_* names. See capget(2).
+func (e *Engine) Capget(ctx context.Context, pl []int) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "capget", nil))
+}
+
+// Capset: set the node's capability sets from {effective, permitted, inheritable} (lists of cap_* names); a set left out keeps its value. See capset(2).
+func (e *Engine) Capset(ctx context.Context, pl []int, sets any) error {
+	_, err := e.Call(ctx, pl, "capset", []any{sets})
+	return err
+}
+
+// Capbset: the capabilities left in the node's bounding set (PR_CAPBSET_READ over each one the kernel knows). See capabilities(7).
+func (e *Engine) Capbset(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "capbset", nil))
+}
+
+// CapbsetDrop: drop capabilities from the node's bounding set, for good (PR_CAPBSET_DROP); bits past the kernel's last capability are nothing to drop. See prctl(2).
+func (e *Engine) CapbsetDrop(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "capbset_drop", []any{caps})
+	return err
+}
+
+// CapbsetKeep: drop every capability but these from the bounding set (bwrap --cap-drop ALL --cap-add …). See prctl(2).
+func (e *Engine) CapbsetKeep(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "capbset_keep", []any{caps})
+	return err
+}
+
+// Ambient: the node's ambient capabilities, which an exec keeps for a program without file capabilities. See capabilities(7).
+func (e *Engine) Ambient(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "ambient", nil))
+}
+
+// AmbientRaise: raise ambient capabilities (each must be permitted and inheritable). See prctl(2).
+func (e *Engine) AmbientRaise(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "ambient_raise", []any{caps})
+	return err
+}
+
+// AmbientLower: lower ambient capabilities. See prctl(2).
+func (e *Engine) AmbientLower(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "ambient_lower", []any{caps})
+	return err
+}
+
+// AmbientClear: clear every ambient capability. See prctl(2).
+func (e *Engine) AmbientClear(ctx context.Context, pl []int) error {
+	_, err := e.Call(ctx, pl, "ambient_clear", nil)
+	return err
+}
+
+// Securebits: the node's securebits, as secbit_* names. See capabilities(7).
+func (e *Engine) Securebits(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "securebits", nil))
+}
+
+// SecurebitsSet: set the node's securebits to exactly these (PR_SET_SECUREBITS; needs cap_setpcap). See capabilities(7).
+func (e *Engine) SecurebitsSet(ctx context.Context, pl []int, bits any) error {
+	_, err := e.Call(ctx, pl, "securebits_set", []any{bits})
+	return err
+}
+
+// NoNewPrivs: set no_new_privs: no exec may gain privileges again (setuid bits and file capabilities are ignored); it cannot be unset. See prctl(2).
+func (e *Engine) NoNewPrivs(ctx context.Context, pl []int) error {
+	_, err := e.Call(ctx, pl, "no_new_privs", nil)
+	return err
+}
+
+// CapLastCap: the running kernel's last capability number, from /proc/sys/kernel/cap_last_cap. See capabilities(7).
+func (e *Engine) CapLastCap(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "cap_last_cap", nil))
+}
