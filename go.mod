@@ -10,4 +10,9 @@ require (
 	golang.org/x/sys v0.50.0
 )
 
-require golang.org/x/tools v0.26.0 // indirect
+require (
+	github.com/moby/profiles/seccomp v0.3.0 // indirect
+	github.com/opencontainers/runtime-spec v1.2.1 // indirect
+	golang.org/x/net v0.63.0 // indirect
+	golang.org/x/tools v0.26.0 // indirect
+)
