@@ -104,6 +104,11 @@ var impls = map[string]Impl{
 	"securebits_set": sysSecurebitsSet,
 	"no_new_privs":   sysNoNewPrivs,
 	"cap_last_cap":   sysCapLastCap,
+	// seccomp by name (calls_seccomp.go)
+	"seccomp_load":    sysSeccompLoad,
+	"seccomp_compile": sysSeccompCompile,
+	"seccomp_disasm":  sysSeccompDisasm,
+	"seccomp_groups":  sysSeccompGroups,
 }
 
 // ImplOf returns the implementation of a node-side call.

@@ -558,3 +558,23 @@ func (e *Engine) NoNewPrivs(ctx context.Context, pl []int) error {
 func (e *Engine) CapLastCap(ctx context.Context, pl []int) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "cap_last_cap", nil))
 }
+
+// SeccompLoad: compile a policy and install it on the node: a record {default, rules}, Docker/OCI profile JSON (a string), or docker_default; returns {instructions, skipped}. See seccomp(2).
+func (e *Engine) SeccompLoad(ctx context.Context, pl []int, policy any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "seccomp_load", []any{policy}))
+}
+
+// SeccompCompile: compile a policy to the instructions {code, jt, jf, k} that the seccomp call takes. See seccomp(2).
+func (e *Engine) SeccompCompile(ctx context.Context, pl []int, policy any) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "seccomp_compile", []any{policy}))
+}
+
+// SeccompDisasm: the compiled program, or a list of raw instructions, disassembled one instruction a line. See seccomp(2).
+func (e *Engine) SeccompDisasm(ctx context.Context, pl []int, policy any) (string, error) {
+	return resultStr(e.Call(ctx, pl, "seccomp_disasm", []any{policy}))
+}
+
+// SeccompGroups: the syscall groups (systemd's SystemCallFilter= sets), or the x86_64 syscalls of one group. See systemd.exec(5).
+func (e *Engine) SeccompGroups(ctx context.Context, pl []int, group ...string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "seccomp_groups", append([]any{}, optional(group)...)))
+}
