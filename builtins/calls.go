@@ -20,5 +20,5 @@ var Table = slices.Concat(
 	stdioCalls,
 	controlCalls,
 	securityCalls,
-	capabilityCalls, seccompCalls,
+	capabilityCalls, seccompCalls, landlockCalls,
 )

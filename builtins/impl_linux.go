@@ -109,6 +109,13 @@ var impls = map[string]Impl{
 	"seccomp_compile": sysSeccompCompile,
 	"seccomp_disasm":  sysSeccompDisasm,
 	"seccomp_groups":  sysSeccompGroups,
+	// landlock (calls_landlock.go)
+	"landlock_abi":            sysLandlockABI,
+	"landlock_create_ruleset": sysLandlockCreateRuleset,
+	"landlock_add_rule":       sysLandlockAddRule,
+	"landlock_add_port":       sysLandlockAddPort,
+	"landlock_restrict_self":  sysLandlockRestrictSelf,
+	"landlock":                sysLandlock,
 }
 
 // ImplOf returns the implementation of a node-side call.

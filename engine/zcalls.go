@@ -578,3 +578,36 @@ func (e *Engine) SeccompDisasm(ctx context.Context, pl []int, policy any) (strin
 func (e *Engine) SeccompGroups(ctx context.Context, pl []int, group ...string) ([]any, error) {
 	return resultList(e.Call(ctx, pl, "seccomp_groups", append([]any{}, optional(group)...)))
 }
+
+// LandlockAbi: the running kernel's Landlock ABI version (1 for Linux 5.13; each later version adds rights). See landlock_create_ruleset(2).
+func (e *Engine) LandlockAbi(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "landlock_abi", nil))
+}
+
+// LandlockCreateRuleset: a ruleset fd (close-on-exec) that handles these filesystem and network rights: whatever they cover is denied unless a rule allows it; a right the kernel's ABI lacks is an error naming it. See landlock_create_ruleset(2).
+func (e *Engine) LandlockCreateRuleset(ctx context.Context, pl []int, fs any, net ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "landlock_create_ruleset", append([]any{fs}, optional(net)...)))
+}
+
+// LandlockAddRule: allow filesystem rights beneath path (a path-beneath rule); on a file, the directory-only rights are an error. See landlock_add_rule(2).
+func (e *Engine) LandlockAddRule(ctx context.Context, pl []int, ruleset int64, path string, rights any) error {
+	_, err := e.Call(ctx, pl, "landlock_add_rule", []any{ruleset, path, rights})
+	return err
+}
+
+// LandlockAddPort: allow network rights on a TCP port (a net-port rule, ABI 4). See landlock_add_rule(2).
+func (e *Engine) LandlockAddPort(ctx context.Context, pl []int, ruleset int64, port int64, rights any) error {
+	_, err := e.Call(ctx, pl, "landlock_add_port", []any{ruleset, port, rights})
+	return err
+}
+
+// LandlockRestrictSelf: enforce a ruleset on the node and what it execs, for good; needs no_new_privs or cap_sys_admin. See landlock_restrict_self(2).
+func (e *Engine) LandlockRestrictSelf(ctx context.Context, pl []int, ruleset int64) error {
+	_, err := e.Call(ctx, pl, "landlock_restrict_self", []any{ruleset})
+	return err
+}
+
+// Landlock: confine the node in one call: {ro: [paths], rw: [paths], exec: [paths], bind_tcp: [ports], connect_tcp: [ports], mode: strict|best_effort}; sets no_new_privs; returns {abi, fs, net, unenforced}. See landlock(7).
+func (e *Engine) Landlock(ctx context.Context, pl []int, paths any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "landlock", []any{paths}))
+}

@@ -1,0 +1,159 @@
+package engine
+
+// Tests of the Landlock calls (builtins/calls_landlock.go): a program the
+// confined node execs reads /usr, writes only the box, and gets eacces
+// elsewhere.
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// requireLandlock skips where the kernel has no Landlock (fails in CI).
+func requireLandlock(t *testing.T, e *Engine, ctx context.Context) int64 {
+	t.Helper()
+	abi, err := e.Call(ctx, nil, "landlock_abi", nil)
+	if err != nil {
+		if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+			t.Fatalf("landlock_abi: %v", err)
+		}
+		t.Skipf("no Landlock here: %v", err)
+	}
+	return abi.(int64)
+}
+
+// checkConfined runs a shell in the confined node c: /usr reads, box
+// takes a file, other and /etc refuse with eacces.
+func checkConfined(t *testing.T, e *Engine, ctx context.Context, c []int, box, other string) {
+	t.Helper()
+	script := `ls /usr > ` + box + `/ls && echo ls ok; echo hi > ` + box + `/f && echo write ok; echo no > ` + other +
+		`/f; echo other $?; cat /etc/hostname > ` + box + `/etc; echo etc $?; cat ` + box + `/f`
+	r := runIn(t, e, ctx, c, "/bin/busybox", "sh", "-c", script)
+	if want := "ls ok\nwrite ok\nother 1\netc 1\nhi\n"; r.stdout != want || strings.Count(r.stderr, "Permission denied") != 2 {
+		t.Fatalf("confined shell: stdout %q (want %q), stderr %q", r.stdout, want, r.stderr)
+	}
+	if b, err := os.ReadFile(filepath.Join(box, "f")); err != nil || string(b) != "hi\n" {
+		t.Fatalf("box/f on the host: %q %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "f")); err == nil {
+		t.Fatal("the confined shell wrote outside its box")
+	}
+}
+
+// The one-call form, as a user types it.
+func TestLandlockOneCall(t *testing.T) {
+	busybox(t)
+	e, ctx := start(t)
+	abi := requireLandlock(t, e, ctx)
+	box, other := t.TempDir(), t.TempDir()
+	c := fork(t, e, ctx, nil)
+	res := call(t, e, ctx, c, "landlock", builtins.Record{"ro": []any{"/usr"}, "rw": []any{box},
+		"exec": []any{"/usr/bin"}}).(builtins.Record)
+	if res["abi"] != abi || builtins.Format(res["unenforced"]) != "[]" || len(res["fs"].([]any)) != 16 {
+		t.Fatalf("landlock = %s", builtins.Format(res))
+	}
+	checkConfined(t, e, ctx, c, box, other)
+}
+
+// The same sandbox from the primitives: a ruleset, its rules,
+// no_new_privs, restrict_self.
+func TestLandlockPrimitives(t *testing.T) {
+	busybox(t)
+	e, ctx := start(t)
+	requireLandlock(t, e, ctx)
+	box, other := t.TempDir(), t.TempDir()
+	c := fork(t, e, ctx, nil)
+	rights := func(names ...string) []any { return consts(names...) }
+	rs := call(t, e, ctx, c, "landlock_create_ruleset", rights("execute", "read_file", "read_dir", "write_file", "make_reg", "truncate"))
+	call(t, e, ctx, c, "landlock_add_rule", rs, "/usr", rights("execute", "read_file", "read_dir"))
+	call(t, e, ctx, c, "landlock_add_rule", rs, box, rights("read_file", "read_dir", "write_file", "make_reg", "truncate"))
+	_, err := e.Call(ctx, c, "landlock_add_rule", []any{rs, "/etc/hostname", rights("read_file", "read_dir")})
+	if err == nil || !strings.Contains(err.Error(), "not a directory") || !strings.Contains(err.Error(), "read_dir") {
+		t.Fatalf("a directory right on a file: %v", err)
+	}
+	call(t, e, ctx, c, "no_new_privs")
+	call(t, e, ctx, c, "landlock_restrict_self", rs)
+	checkConfined(t, e, ctx, c, box, other)
+}
+
+func consts(names ...string) []any {
+	l := make([]any, len(names))
+	for i, n := range names {
+		l[i] = builtins.Const(n)
+	}
+	return l
+}
+
+// Network rights: connect_tcp allowed to one port, refused to another
+// (both listen on loopback).
+func TestLandlockConnectTCP(t *testing.T) {
+	busybox(t)
+	e, ctx := start(t)
+	if requireLandlock(t, e, ctx) < 4 {
+		t.Skip("network rights need Landlock ABI 4")
+	}
+	allowed, refused := listen(t), listen(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "landlock", builtins.Record{"ro": []any{"/"}, "exec": []any{"/usr/bin"},
+		"connect_tcp": []any{int64(allowed)}})
+	script := "for p in " + strconv.Itoa(allowed) + " " + strconv.Itoa(refused) +
+		"; do echo x | /bin/busybox nc 127.0.0.1 $p && echo $p ok; done"
+	r := runIn(t, e, ctx, c, "/bin/busybox", "sh", "-c", script)
+	if r.stdout != strconv.Itoa(allowed)+" ok\n" || !strings.Contains(r.stderr, "Permission denied") {
+		t.Fatalf("nc to an allowed and a refused port: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
+
+// listen accepts connections on a loopback port and closes them.
+func listen(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conn.Close()
+		}
+	}()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Bad input names what was wrong, and confines nothing.
+func TestLandlockErrors(t *testing.T) {
+	e, ctx := start(t)
+	requireLandlock(t, e, ctx)
+	c := fork(t, e, ctx, nil)
+	cases := []struct {
+		call string
+		args []any
+		want string
+	}{
+		{"landlock", []any{builtins.Record{"ro": []any{"/nonexistent/alsh"}}}, "/nonexistent/alsh"},
+		{"landlock", []any{builtins.Record{"rO": []any{"/usr"}}}, "unknown field rO"},
+		{"landlock", []any{builtins.Record{"ro": []any{"/usr"}, "mode": builtins.Const("best_efort")}}, "strict or best_effort"},
+		{"landlock", []any{builtins.Record{"connect_tcp": []any{int64(70000)}}}, "port from 0 to 65535"},
+		{"landlock_create_ruleset", []any{consts("read_fiel")}, "did you mean read_file"},
+		{"landlock_create_ruleset", []any{consts("read_file"), consts("connect_udp")}, "connect_tcp"},
+	}
+	for _, tc := range cases {
+		if _, err := e.Call(ctx, c, tc.call, tc.args); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: %v, want %q", tc.call, builtins.Format(tc.args), err, tc.want)
+		}
+	}
+	if got := call(t, e, ctx, c, "readdir", "/etc"); len(got.([]any)) == 0 {
+		t.Fatal("a failed landlock call confined the node")
+	}
+}
