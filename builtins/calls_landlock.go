@@ -16,7 +16,7 @@ var landlockCalls = []Call{
 	{Name: "landlock_abi", Pure: true, Group: "landlock", Result: Int, Man: "landlock_create_ruleset(2)",
 		Summary: "the running kernel's Landlock ABI version (1 for Linux 5.13; each later version adds rights)",
 		Example: "landlock_abi [$c]"},
-	{Name: "landlock_create_ruleset", Pure: true, Group: "landlock",
+	{Name: "landlock_create_ruleset", Group: "landlock",
 		Args:   []Arg{{"fs", Flags, "landlock_fs"}, {"net", Flags, "landlock_net"}},
 		Result: Int, Man: "landlock_create_ruleset(2)", Optional: 1,
 		Summary: "a ruleset fd (close-on-exec) that handles these filesystem and network rights: whatever they cover is denied unless a rule allows it; a right the kernel's ABI lacks is an error naming it",

@@ -130,6 +130,9 @@ func sysLandlockAddPort(_ Node, a Args) (any, error) {
 
 func restrictSelf(ruleset int) error {
 	_, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0)
+	if e == unix.EPERM {
+		return fmt.Errorf("landlock_restrict_self: the node has neither no_new_privs nor cap_sys_admin: %w", e)
+	}
 	return sysErr("landlock_restrict_self", errnoErr(e))
 }
 
@@ -182,5 +185,8 @@ func (s *sandbox) enforce(fs, net uint64) error {
 	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 		return sysErr("prctl PR_SET_NO_NEW_PRIVS", err)
 	}
-	return restrictSelf(rs)
+	if err := restrictSelf(rs); err != nil {
+		return fmt.Errorf("landlock: no_new_privs is set, but %w", err)
+	}
+	return nil
 }

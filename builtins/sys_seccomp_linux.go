@@ -82,10 +82,13 @@ func sysSeccompLoad(_ Node, a Args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, err = rawSyscall6("seccomp", unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), fprog.Word, 0, 0, 0)
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), fprog.Word)
 	runtime.KeepAlive(fprog)
-	if err != nil {
-		return nil, err
+	if e == unix.EACCES {
+		return nil, fmt.Errorf("seccomp_load: the node has neither no_new_privs nor cap_sys_admin: %w", e)
+	}
+	if e != 0 {
+		return nil, sysErr("seccomp", e)
 	}
 	return Record{"instructions": int64(prog.Len()), "skipped": stringList(prog.Skipped)}, nil
 }

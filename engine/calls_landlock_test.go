@@ -6,12 +6,13 @@ package engine
 
 import (
 	"context"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -111,24 +112,40 @@ func TestLandlockConnectTCP(t *testing.T) {
 	}
 }
 
-// listen accepts connections on a loopback port and closes them.
+// listen accepts connections on a loopback port and closes them. (With
+// x/sys rather than package net, which links the test binary, and so
+// its nodes, dynamically unless CGO_ENABLED=0.)
 func listen(t *testing.T) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ln.Close() })
+	if err := unix.Bind(fd, &unix.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	unix.Listen(fd, 8)
+	sa, err := unix.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		for {
-			conn, err := ln.Accept()
+			conn, _, err := unix.Accept4(fd, unix.SOCK_CLOEXEC)
 			if err != nil {
 				return
 			}
-			conn.Close()
+			unix.Close(conn)
 		}
 	}()
-	return ln.Addr().(*net.TCPAddr).Port
+	t.Cleanup(func() {
+		unix.Shutdown(fd, unix.SHUT_RDWR) // ends the blocked accept
+		<-done
+		unix.Close(fd)
+	})
+	return sa.(*unix.SockaddrInet4).Port
 }
 
 // Bad input names what was wrong, and confines nothing.

@@ -6,6 +6,7 @@ package engine
 import (
 	"context"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/alsh/alsh/builtins"
@@ -162,4 +163,21 @@ func TestSeccompPolicyErrors(t *testing.T) {
 			t.Errorf("%s: %v, want %q", builtins.Format(c.policy), err, c.want)
 		}
 	}
+}
+
+// Without no_new_privs or cap_sys_admin, the kernel refuses a filter with
+// eacces; the error says what is missing.
+func TestSeccompLoadNeedsNoNewPrivs(t *testing.T) {
+	privileged(t)
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "setgid", int64(65534))
+	call(t, e, ctx, c, "setuid", int64(65534))
+	policy := builtins.Record{"default": builtins.Const("allow")}
+	_, err := e.Call(ctx, c, "seccomp_load", []any{policy})
+	if !isErrno(err, syscall.EACCES) || !strings.Contains(err.Error(), "no_new_privs") {
+		t.Fatalf("seccomp_load as nobody without no_new_privs: %v", err)
+	}
+	call(t, e, ctx, c, "no_new_privs")
+	call(t, e, ctx, c, "seccomp_load", policy)
 }
