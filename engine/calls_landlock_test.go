@@ -93,8 +93,9 @@ func consts(names ...string) []any {
 }
 
 // Network rights: connect_tcp allowed to one port, refused to another
-// (both listen on loopback).
-func TestLandlockConnectTCP(t *testing.T) {
+// (both listen on loopback); bind_tcp handled with no port allowed, so a
+// listener cannot bind.
+func TestLandlockTCP(t *testing.T) {
 	busybox(t)
 	e, ctx := start(t)
 	if requireLandlock(t, e, ctx) < 4 {
@@ -102,13 +103,16 @@ func TestLandlockConnectTCP(t *testing.T) {
 	}
 	allowed, refused := listen(t), listen(t)
 	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "landlock", builtins.Record{"ro": []any{"/"}, "exec": []any{"/usr/bin"},
-		"connect_tcp": []any{int64(allowed)}})
+	res := call(t, e, ctx, c, "landlock", builtins.Record{"ro": []any{"/"}, "exec": []any{"/usr/bin"},
+		"connect_tcp": []any{int64(allowed)}, "bind_tcp": []any{}}).(builtins.Record)
+	if got := builtins.Format(res["net"]); got != "[bind_tcp connect_tcp]" {
+		t.Fatalf("landlock handles net %s", got)
+	}
 	script := "for p in " + strconv.Itoa(allowed) + " " + strconv.Itoa(refused) +
-		"; do echo x | /bin/busybox nc 127.0.0.1 $p && echo $p ok; done"
+		"; do echo x | /bin/busybox nc 127.0.0.1 $p && echo $p ok; done; /bin/busybox nc -l -p " + strconv.Itoa(refused) + "; echo listen $?"
 	r := runIn(t, e, ctx, c, "/bin/busybox", "sh", "-c", script)
-	if r.stdout != strconv.Itoa(allowed)+" ok\n" || !strings.Contains(r.stderr, "Permission denied") {
-		t.Fatalf("nc to an allowed and a refused port: stdout %q, stderr %q", r.stdout, r.stderr)
+	if r.stdout != strconv.Itoa(allowed)+" ok\nlisten 1\n" || strings.Count(r.stderr, "Permission denied") != 2 {
+		t.Fatalf("nc to an allowed and a refused port, and a listener: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 }
 
