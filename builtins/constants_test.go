@@ -549,3 +549,19 @@ func BenchmarkDefineUnknown(b *testing.B) {
 		Define("sys_getpdi")
 	}
 }
+
+// A small table, which a node reads without building every table, is
+// the whole of that table.
+func TestSmallTablesWhole(t *testing.T) {
+	all := allTables()
+	for name, small := range smallTables() {
+		if !maps.Equal(small, all[name]) {
+			t.Errorf("table %s: the small table differs from the merged one", name)
+		}
+	}
+	for _, name := range []string{"cap", "caps", "errno", "landlock_fs", "landlock_net", "secbit", "option"} {
+		if _, ok := smallTables()[name]; !ok {
+			t.Errorf("no small table %s", name)
+		}
+	}
+}

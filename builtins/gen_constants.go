@@ -274,20 +274,37 @@ func generate(scope *types.Scope) ([]byte, error) {
 	b.WriteString("// kernelTables is built on first use: a node, which never looks a\n")
 	b.WriteString("// constant up, does not pay for it at start.\n")
 	b.WriteString("func kernelTables() map[string]map[string]int64 {\n\treturn map[string]map[string]int64{\n")
-	for _, t := range tables {
-		fmt.Fprintf(&b, "\t%q: {\n", t.name)
-		for _, n := range sortedKeys(ts[t.name]) {
-			// AUDIT_ARCH_* are bit patterns among syscall numbers.
-			hex := t.hex || strings.HasPrefix(n, "audit_arch_")
-			fmt.Fprintf(&b, "\t\t%q: %s,\n", n, literal(ts[t.name][n], hex))
-		}
-		b.WriteString("\t},\n")
-	}
+	writeTables(&b, ts, false)
 	b.WriteString("}\n}\n\n")
+	b.WriteString("// nodeTables are the small tables that a node's own calls look names up\n")
+	b.WriteString("// in (capabilities, errnos, Landlock rights), apart so that such a\n")
+	b.WriteString("// lookup does not build every table.\n")
+	b.WriteString("var nodeTables = map[string]map[string]int64{\n")
+	writeTables(&b, ts, true)
+	b.WriteString("}\n\n")
 	writeReverse(&b, "signalNames", "int", ts["signal"])
 	writeReverse(&b, "errnoNames", "syscall.Errno", ts["errno"])
 	writeReverse(&b, "capNames", "int", ts["cap"])
 	return format.Source(b.Bytes())
+}
+
+// nodeTableNames are the tables written as nodeTables rather than in
+// kernelTables.
+var nodeTableNames = []string{"cap", "errno", "landlock_fs", "landlock_net"}
+
+func writeTables(b *bytes.Buffer, ts map[string]map[string]int64, node bool) {
+	for _, t := range tables {
+		if slices.Contains(nodeTableNames, t.name) != node {
+			continue
+		}
+		fmt.Fprintf(b, "\t%q: {\n", t.name)
+		for _, n := range sortedKeys(ts[t.name]) {
+			// AUDIT_ARCH_* are bit patterns among syscall numbers.
+			hex := t.hex || strings.HasPrefix(n, "audit_arch_")
+			fmt.Fprintf(b, "\t\t%q: %s,\n", n, literal(ts[t.name][n], hex))
+		}
+		b.WriteString("\t},\n")
+	}
 }
 
 func writeReverse(b *bytes.Buffer, name, keyType string, t map[string]int64) {
