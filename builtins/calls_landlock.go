@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
-	"slices"
 	"strings"
 )
 
@@ -223,7 +222,7 @@ func allFSRights() uint64 {
 // constList turns names into constants, for results.
 func constList(names []string) []any {
 	out := []any{}
-	for _, n := range slices.Clone(names) {
+	for _, n := range names {
 		out = append(out, Const(n))
 	}
 	return out

@@ -55,11 +55,7 @@ func Compile(p *Policy) (*Program, error) {
 	}
 	var a assembler
 	header(&a)
-	nrs := slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(pl.conds)), slices.Collect(maps.Keys(pl.uncond))...)))
-	for i, nr := range nrs {
-		if i > 0 && nrs[i-1] == nr {
-			continue
-		}
+	for _, nr := range pl.syscalls() {
 		syscallBlock(&a, nr, pl, p.Default)
 	}
 	a.ret(p.Default)
@@ -156,20 +152,40 @@ func condition(a *assembler, c Cond, fail label) {
 		a.jumpIf(bpf.JumpGreaterThan, vhi, pass, next, "")
 		a.jumpIf(bpf.JumpEqual, vhi, next, fail, "")
 		a.load(lo, arg+" low word")
-		a.jumpIf(map[Op]bpf.JumpTest{Gt: bpf.JumpGreaterThan, Ge: bpf.JumpGreaterOrEqual}[c.Op], vlo, next, fail, "")
+		a.jumpIf(lowWordTest(c.Op), vlo, next, fail, "")
 	case Lt, Le:
 		a.jumpIf(bpf.JumpGreaterThan, vhi, fail, next, "")
 		a.jumpIf(bpf.JumpEqual, vhi, next, pass, "")
 		a.load(lo, arg+" low word")
-		a.jumpIf(map[Op]bpf.JumpTest{Lt: bpf.JumpGreaterOrEqual, Le: bpf.JumpGreaterThan}[c.Op], vlo, fail, next, "")
+		a.jumpIf(lowWordTest(c.Op), vlo, fail, next, "")
 	}
 	a.mark(pass)
+}
+
+// lowWordTest is the test of the low words once the high words are
+// equal: for lt and le it is the failing one (>= and > fail them).
+func lowWordTest(op Op) bpf.JumpTest {
+	if op == Gt || op == Le {
+		return bpf.JumpGreaterThan
+	}
+	return bpf.JumpGreaterOrEqual
 }
 
 func maskWord(a *assembler, c Cond, mask uint64) {
 	if c.Op == MaskedEq {
 		a.emit(bpf.ALUOpConstant{Op: bpf.ALUOpAnd, Val: uint32(mask)}, "")
 	}
+}
+
+// syscalls are the numbers some rule names, sorted: x86_64 gives the
+// common syscalls (read, write, open…) the lowest numbers, so the filter
+// tests them first.
+func (pl *plan) syscalls() []uint32 {
+	set := maps.Clone(pl.uncond)
+	for nr := range pl.conds {
+		set[nr] = Action{}
+	}
+	return slices.Sorted(maps.Keys(set))
 }
 
 // planOf expands each rule's names and groups to syscall numbers.

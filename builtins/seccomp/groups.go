@@ -89,7 +89,9 @@ const known = "@known"
 
 // Groups lists the group names, sorted, "@known" included.
 func Groups() []string {
-	return slices.Sorted(slices.Values(append(slices.Collect(maps.Keys(groups)), known)))
+	names := append(slices.Collect(maps.Keys(groups)), known)
+	slices.Sort(names)
+	return names
 }
 
 // GroupSyscalls expands a group to the x86_64 syscalls it holds, sorted,
