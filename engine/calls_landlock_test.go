@@ -178,3 +178,26 @@ func TestLandlockErrors(t *testing.T) {
 		t.Fatal("a failed landlock call confined the node")
 	}
 }
+
+// What a node set on its main thread reaches the children it forks
+// afterwards, and their programs: the bounding set, the Landlock domain
+// and the seccomp filter.
+func TestPrimitivesReachForkedChild(t *testing.T) {
+	privileged(t)
+	bb := busybox(t)
+	e, ctx := start(t)
+	requireLandlock(t, e, ctx)
+	box, other := t.TempDir(), t.TempDir()
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "capbset_drop", consts("cap_sys_admin"))
+	call(t, e, ctx, c, "landlock", builtins.Record{"ro": []any{"/usr", "/proc"}, "rw": []any{box}, "exec": []any{"/usr/bin"}})
+	call(t, e, ctx, c, "seccomp_load", builtins.Record{"default": builtins.Const("allow"),
+		"rules": []any{builtins.Record{"syscall": "unshare", "action": builtins.Record{"errno": builtins.Const("eperm")}}}})
+	g := fork(t, e, ctx, c)
+	r := runIn(t, e, ctx, g, bb, "sh", "-c", "cat /proc/self/status; echo x > "+other+"/f; "+bb+" unshare -r true")
+	if statusMask(t, r.stdout, "CapBnd")&(1<<capSysAdmin) != 0 || statusValue(r.stdout, "Seccomp") != "2" ||
+		statusValue(r.stdout, "NoNewPrivs") != "1" || strings.Count(r.stderr, "Permission denied") != 1 ||
+		!strings.Contains(r.stderr, "Operation not permitted") {
+		t.Fatalf("the forked child's program: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
