@@ -181,3 +181,21 @@ func TestSeccompLoadNeedsNoNewPrivs(t *testing.T) {
 	call(t, e, ctx, c, "no_new_privs")
 	call(t, e, ctx, c, "seccomp_load", policy)
 }
+
+// A profile given as OCI/Docker JSON is installed as it says: mkdir and
+// mkdirat fail with its errnoRet (eacces) for the exec'd program, other
+// syscalls run.
+func TestSeccompJSONProfile(t *testing.T) {
+	bb := busybox(t)
+	e, ctx := start(t)
+	dir := t.TempDir()
+	profile := `{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64"],
+		"syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}`
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "no_new_privs")
+	call(t, e, ctx, c, "seccomp_load", profile)
+	r := runIn(t, e, ctx, c, bb, "sh", "-c", bb+" mkdir "+dir+"/d; echo mkdir $?; "+bb+" touch "+dir+"/f && echo touch ok")
+	if r.stdout != "mkdir 1\ntouch ok\n" || !strings.Contains(r.stderr, "Permission denied") {
+		t.Fatalf("under the profile: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
