@@ -227,7 +227,7 @@ func errnoAction(r Record) (seccomp.Action, error) {
 		return seccomp.Action{}, fmt.Errorf("want {errno: NAME}, got %s", Format(r))
 	}
 	if n, ok := v.(int64); ok && n > 0 && n < 4096 {
-		return seccomp.Action{Kind: seccomp.Errno, Errno: uint16(n), ErrnoName: ConstantNameOr("errno", n)}, nil
+		return seccomp.Action{Kind: seccomp.Errno, Errno: uint16(n), ErrnoName: constantNameOr("errno", n)}, nil
 	}
 	name, ok := nameOf(v)
 	if !ok {
@@ -240,8 +240,8 @@ func errnoAction(r Record) (seccomp.Action, error) {
 	return seccomp.Action{Kind: seccomp.Errno, Errno: uint16(n), ErrnoName: strings.ToLower(name)}, nil
 }
 
-// ConstantNameOr is a value's name in a table, or the value as a number.
-func ConstantNameOr(table string, v int64) string {
+// constantNameOr is a value's name in a table, or the value as a number.
+func constantNameOr(table string, v int64) string {
 	if n, ok := ConstantName(table, v); ok {
 		return n
 	}
