@@ -264,9 +264,14 @@ var required = map[string][]string{
 	"seccomp": {"seccomp_set_mode_strict", "seccomp_set_mode_filter", "seccomp_get_action_avail", "seccomp_filter_flag_tsync", "seccomp_ret_kill_thread"},
 	"syscall": {"sys_read", "sys_write", "sys_exit_group", "sys_seccomp", "audit_arch_x86_64", "audit_arch_aarch64"},
 	"cap":     {"cap_chown", "cap_sys_admin", "cap_last_cap"},
-	"errno":   {"eperm", "enoent", "esrch", "eagain", "enotsup", "ehwpoison"},
-	"option":  {"maxchild", "flowcontrol"},
-	"stdio":   {"stdin", "stdout", "stderr"},
+	"caps":    {"cap_chown", "cap_sys_admin", "cap_checkpoint_restore"},
+	"secbit":  {"secbit_noroot", "secbit_keep_caps", "secbit_no_cap_ambient_raise_locked"},
+	"landlock_fs": {"execute", "write_file", "read_file", "read_dir", "remove_dir", "remove_file", "make_char", "make_dir",
+		"make_reg", "make_sock", "make_fifo", "make_block", "make_sym", "refer", "truncate", "ioctl_dev"},
+	"landlock_net": {"bind_tcp", "connect_tcp"},
+	"errno":        {"eperm", "enoent", "esrch", "eagain", "enotsup", "ehwpoison"},
+	"option":       {"maxchild", "flowcontrol"},
+	"stdio":        {"stdin", "stdout", "stderr"},
 }
 
 func TestRequiredConstants(t *testing.T) {
@@ -542,5 +547,21 @@ func TestEditDistance(t *testing.T) {
 func BenchmarkDefineUnknown(b *testing.B) {
 	for b.Loop() {
 		Define("sys_getpdi")
+	}
+}
+
+// A small table, which a node reads without building every table, is
+// the whole of that table.
+func TestSmallTablesWhole(t *testing.T) {
+	all := allTables()
+	for name, small := range smallTables() {
+		if !maps.Equal(small, all[name]) {
+			t.Errorf("table %s: the small table differs from the merged one", name)
+		}
+	}
+	for _, name := range []string{"cap", "caps", "errno", "landlock_fs", "landlock_net", "secbit", "option"} {
+		if _, ok := smallTables()[name]; !ok {
+			t.Errorf("no small table %s", name)
+		}
 	}
 }

@@ -33,6 +33,10 @@ type table struct {
 	include func(name string, c *types.Const) bool
 }
 
+// trims are prefixes dropped from a table's names: landlock rights go by
+// their short names (execute, write_file…), as the kernel documents them.
+var trims = map[string]string{"landlock_fs": "LANDLOCK_ACCESS_FS_", "landlock_net": "LANDLOCK_ACCESS_NET_"}
+
 func prefix(ps ...string) func(string) bool {
 	return func(n string) bool {
 		for _, p := range ps {
@@ -119,6 +123,10 @@ var tables = []table{
 	{"socket", true, byName(anyOf(prefix("AF_"), oneOf("SOCK_STREAM", "SOCK_DGRAM", "SOCK_RAW",
 		"SOCK_RDM", "SOCK_SEQPACKET", "SOCK_DCCP", "SOCK_PACKET", "SOCK_CLOEXEC", "SOCK_NONBLOCK")))},
 	{"syscall", false, byName(prefix("SYS_", "AUDIT_ARCH_"))},
+	// Landlock rights by their short names (execute, write_file…): only
+	// those whose ABI alsh knows (landlock.go's rightABI).
+	{"landlock_fs", true, byName(all(prefix("LANDLOCK_ACCESS_FS_"), not(oneOf("LANDLOCK_ACCESS_FS_RESOLVE_UNIX"))))},
+	{"landlock_net", true, byName(oneOf("LANDLOCK_ACCESS_NET_BIND_TCP", "LANDLOCK_ACCESS_NET_CONNECT_TCP"))},
 	{"wait", true, byName(anyOf(oneOf("WNOHANG", "WUNTRACED", "WCONTINUED", "WEXITED", "WSTOPPED",
 		"WNOWAIT", "WALL", "WCLONE", "WNOTHREAD"), prefix("P_")))},
 }
@@ -141,6 +149,7 @@ var aliases = map[string][][2]string{
 var reverseAliases = map[string]bool{
 	"SIGIOT": true, "SIGPOLL": true, "SIGCLD": true,
 	"EWOULDBLOCK": true, "EOPNOTSUPP": true, "EDEADLOCK": true,
+	"CAP_LAST_CAP": true,
 }
 
 func main() {
@@ -218,7 +227,7 @@ func collect(cs map[string]*types.Const) (map[string]map[string]int64, error) {
 			if err != nil {
 				return nil, err
 			}
-			m[strings.ToLower(n)] = v
+			m[strings.ToLower(strings.TrimPrefix(n, trims[t.name]))] = v
 		}
 		for _, a := range aliases[t.name] {
 			v, err := int64Of(cs[a[1]])
@@ -265,19 +274,37 @@ func generate(scope *types.Scope) ([]byte, error) {
 	b.WriteString("// kernelTables is built on first use: a node, which never looks a\n")
 	b.WriteString("// constant up, does not pay for it at start.\n")
 	b.WriteString("func kernelTables() map[string]map[string]int64 {\n\treturn map[string]map[string]int64{\n")
+	writeTables(&b, ts, false)
+	b.WriteString("}\n}\n\n")
+	b.WriteString("// nodeTables are the small tables that a node's own calls look names up\n")
+	b.WriteString("// in (capabilities, errnos, Landlock rights), apart so that such a\n")
+	b.WriteString("// lookup does not build every table.\n")
+	b.WriteString("var nodeTables = map[string]map[string]int64{\n")
+	writeTables(&b, ts, true)
+	b.WriteString("}\n\n")
+	writeReverse(&b, "signalNames", "int", ts["signal"])
+	writeReverse(&b, "errnoNames", "syscall.Errno", ts["errno"])
+	writeReverse(&b, "capNames", "int", ts["cap"])
+	return format.Source(b.Bytes())
+}
+
+// nodeTableNames are the tables written as nodeTables rather than in
+// kernelTables.
+var nodeTableNames = []string{"cap", "errno", "landlock_fs", "landlock_net"}
+
+func writeTables(b *bytes.Buffer, ts map[string]map[string]int64, node bool) {
 	for _, t := range tables {
-		fmt.Fprintf(&b, "\t%q: {\n", t.name)
+		if slices.Contains(nodeTableNames, t.name) != node {
+			continue
+		}
+		fmt.Fprintf(b, "\t%q: {\n", t.name)
 		for _, n := range sortedKeys(ts[t.name]) {
 			// AUDIT_ARCH_* are bit patterns among syscall numbers.
 			hex := t.hex || strings.HasPrefix(n, "audit_arch_")
-			fmt.Fprintf(&b, "\t\t%q: %s,\n", n, literal(ts[t.name][n], hex))
+			fmt.Fprintf(b, "\t\t%q: %s,\n", n, literal(ts[t.name][n], hex))
 		}
 		b.WriteString("\t},\n")
 	}
-	b.WriteString("}\n}\n\n")
-	writeReverse(&b, "signalNames", "int", ts["signal"])
-	writeReverse(&b, "errnoNames", "syscall.Errno", ts["errno"])
-	return format.Source(b.Bytes())
 }
 
 func writeReverse(b *bytes.Buffer, name, keyType string, t map[string]int64) {

@@ -93,6 +93,32 @@ var impls = map[string]Impl{
 
 	// mount_setattr keeps the flags a remount would have to restate.
 	"mount_setattr": sysMountSetattr,
+	// capabilities (calls_capabilities.go)
+	"capget":         sysCapget,
+	"capset":         sysCapset,
+	"capbset":        sysCapbset,
+	"capbset_drop":   sysCapbsetDrop,
+	"capbset_keep":   sysCapbsetKeep,
+	"ambient":        sysAmbient,
+	"ambient_raise":  sysAmbientRaise,
+	"ambient_lower":  sysAmbientLower,
+	"ambient_clear":  sysAmbientClear,
+	"securebits":     sysSecurebits,
+	"securebits_set": sysSecurebitsSet,
+	"no_new_privs":   sysNoNewPrivs,
+	"cap_last_cap":   sysCapLastCap,
+	// seccomp by name (calls_seccomp.go)
+	"seccomp_load":    sysSeccompLoad,
+	"seccomp_compile": sysSeccompCompile,
+	"seccomp_disasm":  sysSeccompDisasm,
+	"seccomp_groups":  sysSeccompGroups,
+	// landlock (calls_landlock.go)
+	"landlock_abi":            sysLandlockABI,
+	"landlock_create_ruleset": sysLandlockCreateRuleset,
+	"landlock_add_rule":       sysLandlockAddRule,
+	"landlock_add_port":       sysLandlockAddPort,
+	"landlock_restrict_self":  sysLandlockRestrictSelf,
+	"landlock":                sysLandlock,
 }
 
 // ImplOf returns the implementation of a node-side call.

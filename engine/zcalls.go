@@ -491,3 +491,129 @@ func (e *Engine) Connect(ctx context.Context, pl []int, fd int64, sockaddr any) 
 	_, err := e.Call(ctx, pl, "connect", []any{fd, sockaddr})
 	return err
 }
+
+// Capget: the node's capability sets: {effective: [...], permitted: [...], inheritable: [...]}, lists of cap_* names. See capget(2).
+func (e *Engine) Capget(ctx context.Context, pl []int) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "capget", nil))
+}
+
+// Capset: set the node's capability sets from {effective, permitted, inheritable} (lists of cap_* names); a set left out keeps its value. See capset(2).
+func (e *Engine) Capset(ctx context.Context, pl []int, sets any) error {
+	_, err := e.Call(ctx, pl, "capset", []any{sets})
+	return err
+}
+
+// Capbset: the capabilities left in the node's bounding set (PR_CAPBSET_READ over each one the kernel knows). See capabilities(7).
+func (e *Engine) Capbset(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "capbset", nil))
+}
+
+// CapbsetDrop: drop capabilities from the node's bounding set, for good (PR_CAPBSET_DROP); bits past the kernel's last capability are nothing to drop. See prctl(2).
+func (e *Engine) CapbsetDrop(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "capbset_drop", []any{caps})
+	return err
+}
+
+// CapbsetKeep: drop every capability but these from the bounding set (bwrap --cap-drop ALL --cap-add …). See prctl(2).
+func (e *Engine) CapbsetKeep(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "capbset_keep", []any{caps})
+	return err
+}
+
+// Ambient: the node's ambient capabilities, which an exec keeps for a program without file capabilities. See capabilities(7).
+func (e *Engine) Ambient(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "ambient", nil))
+}
+
+// AmbientRaise: raise ambient capabilities (each must be permitted and inheritable). See prctl(2).
+func (e *Engine) AmbientRaise(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "ambient_raise", []any{caps})
+	return err
+}
+
+// AmbientLower: lower ambient capabilities. See prctl(2).
+func (e *Engine) AmbientLower(ctx context.Context, pl []int, caps any) error {
+	_, err := e.Call(ctx, pl, "ambient_lower", []any{caps})
+	return err
+}
+
+// AmbientClear: clear every ambient capability. See prctl(2).
+func (e *Engine) AmbientClear(ctx context.Context, pl []int) error {
+	_, err := e.Call(ctx, pl, "ambient_clear", nil)
+	return err
+}
+
+// Securebits: the node's securebits, as secbit_* names. See capabilities(7).
+func (e *Engine) Securebits(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "securebits", nil))
+}
+
+// SecurebitsSet: set the node's securebits to exactly these (PR_SET_SECUREBITS; needs cap_setpcap). See capabilities(7).
+func (e *Engine) SecurebitsSet(ctx context.Context, pl []int, bits any) error {
+	_, err := e.Call(ctx, pl, "securebits_set", []any{bits})
+	return err
+}
+
+// NoNewPrivs: set no_new_privs: no exec may gain privileges again (setuid bits and file capabilities are ignored); it cannot be unset. See prctl(2).
+func (e *Engine) NoNewPrivs(ctx context.Context, pl []int) error {
+	_, err := e.Call(ctx, pl, "no_new_privs", nil)
+	return err
+}
+
+// CapLastCap: the running kernel's last capability number, from /proc/sys/kernel/cap_last_cap. See capabilities(7).
+func (e *Engine) CapLastCap(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "cap_last_cap", nil))
+}
+
+// SeccompLoad: compile a policy and install it on the node: a record {default, rules}, Docker/OCI profile JSON (a string), or docker_default; returns {instructions, skipped}. See seccomp(2).
+func (e *Engine) SeccompLoad(ctx context.Context, pl []int, policy any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "seccomp_load", []any{policy}))
+}
+
+// SeccompCompile: compile a policy to the instructions {code, jt, jf, k} that the seccomp call takes. See seccomp(2).
+func (e *Engine) SeccompCompile(ctx context.Context, pl []int, policy any) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "seccomp_compile", []any{policy}))
+}
+
+// SeccompDisasm: the compiled program, or a list of raw instructions, disassembled one instruction a line. See seccomp(2).
+func (e *Engine) SeccompDisasm(ctx context.Context, pl []int, policy any) (string, error) {
+	return resultStr(e.Call(ctx, pl, "seccomp_disasm", []any{policy}))
+}
+
+// SeccompGroups: the syscall groups (systemd's SystemCallFilter= sets), or the x86_64 syscalls of one group. See systemd.exec(5).
+func (e *Engine) SeccompGroups(ctx context.Context, pl []int, group ...string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "seccomp_groups", append([]any{}, optional(group)...)))
+}
+
+// LandlockAbi: the running kernel's Landlock ABI version (1 for Linux 5.13; each later version adds rights). See landlock_create_ruleset(2).
+func (e *Engine) LandlockAbi(ctx context.Context, pl []int) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "landlock_abi", nil))
+}
+
+// LandlockCreateRuleset: a ruleset fd (close-on-exec) that handles these filesystem and network rights: whatever they cover is denied unless a rule allows it; a right the kernel's ABI lacks is an error naming it. See landlock_create_ruleset(2).
+func (e *Engine) LandlockCreateRuleset(ctx context.Context, pl []int, fs any, net ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "landlock_create_ruleset", append([]any{fs}, optional(net)...)))
+}
+
+// LandlockAddRule: allow filesystem rights beneath path (a path-beneath rule); on a file, the directory-only rights are an error. See landlock_add_rule(2).
+func (e *Engine) LandlockAddRule(ctx context.Context, pl []int, ruleset int64, path string, rights any) error {
+	_, err := e.Call(ctx, pl, "landlock_add_rule", []any{ruleset, path, rights})
+	return err
+}
+
+// LandlockAddPort: allow network rights on a TCP port (a net-port rule, ABI 4). See landlock_add_rule(2).
+func (e *Engine) LandlockAddPort(ctx context.Context, pl []int, ruleset int64, port int64, rights any) error {
+	_, err := e.Call(ctx, pl, "landlock_add_port", []any{ruleset, port, rights})
+	return err
+}
+
+// LandlockRestrictSelf: enforce a ruleset on the node and what it execs, for good; needs no_new_privs or cap_sys_admin. See landlock_restrict_self(2).
+func (e *Engine) LandlockRestrictSelf(ctx context.Context, pl []int, ruleset int64) error {
+	_, err := e.Call(ctx, pl, "landlock_restrict_self", []any{ruleset})
+	return err
+}
+
+// Landlock: confine the node in one call: {ro: [paths], rw: [paths], exec: [paths], bind_tcp: [ports], connect_tcp: [ports], mode: strict|best_effort}; sets no_new_privs; returns {abi, fs, net, unenforced}. See landlock(7).
+func (e *Engine) Landlock(ctx context.Context, pl []int, paths any) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "landlock", []any{paths}))
+}

@@ -1,0 +1,138 @@
+package builtins
+
+import (
+	"encoding/binary"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins/seccomp"
+)
+
+// Node-side seccomp calls. seccomp_load installs the filter on the
+// calling thread, the node's main thread, as the seccomp call does: the
+// node's later calls and the program it execs run under it.
+
+// compiledPolicy compiles a policy argument: a record, a Docker profile
+// as JSON, or docker_default. It returns the program and the seccomp(2)
+// flags the profile asks for.
+func compiledPolicy(call string, v any) (*seccomp.Program, uint32, error) {
+	p, flags, err := policyArg(v)
+	if err == nil {
+		var prog *seccomp.Program
+		prog, err = seccomp.Compile(p)
+		if err == nil {
+			return prog, flags, nil
+		}
+	}
+	return nil, 0, &ArgError{Call: call, N: 1, Name: "policy", Msg: err.Error()}
+}
+
+func policyArg(v any) (*seccomp.Policy, uint32, error) {
+	switch v := v.(type) {
+	case Record:
+		p, err := policyRecord(v)
+		return p, 0, err
+	case string:
+		return dockerProfile(v)
+	case Const:
+		if strings.ToLower(string(v)) == "docker_default" {
+			return dockerProfile("")
+		}
+		return nil, 0, fmt.Errorf("unknown policy %s (want docker_default, a record or a profile's JSON)", v)
+	}
+	return nil, 0, wantGot("a record {default, rules}, a profile's JSON or docker_default", v)
+}
+
+// dockerProfile settles a Docker profile (json, or "" for Docker's
+// default) for the node: its capability rules follow the node's bounding
+// set, which is what the program it execs can have, as a container's
+// capabilities are.
+func dockerProfile(json string) (*seccomp.Policy, uint32, error) {
+	caps, err := boundingNames()
+	if err != nil {
+		return nil, 0, err
+	}
+	return seccomp.DockerProfile(json, caps)
+}
+
+func boundingNames() ([]string, error) {
+	l, err := sysCapbset(nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, c := range l.([]any) {
+		if name, ok := c.(Const); ok {
+			names = append(names, strings.ToUpper(string(name)))
+		}
+	}
+	return names, nil
+}
+
+func sysSeccompLoad(_ Node, a Args) (any, error) {
+	prog, flags, err := compiledPolicy("seccomp_load", a.Value(0))
+	if err != nil {
+		return nil, err
+	}
+	fprog, err := bpfProg(string(rawBytes(prog.Raw)))
+	if err != nil {
+		return nil, err
+	}
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), fprog.Word)
+	runtime.KeepAlive(fprog)
+	if e == unix.EACCES {
+		return nil, fmt.Errorf("seccomp_load: the node has neither no_new_privs nor cap_sys_admin: %w", e)
+	}
+	if e != 0 {
+		return nil, sysErr("seccomp", e)
+	}
+	return Record{"instructions": int64(prog.Len()), "skipped": stringList(prog.Skipped)}, nil
+}
+
+func rawBytes(raw []bpf.RawInstruction) []byte {
+	b := make([]byte, 0, 8*len(raw))
+	for _, r := range raw {
+		b = binary.NativeEndian.AppendUint16(b, r.Op)
+		b = append(b, r.Jt, r.Jf)
+		b = binary.NativeEndian.AppendUint32(b, r.K)
+	}
+	return b
+}
+
+func sysSeccompCompile(_ Node, a Args) (any, error) {
+	prog, _, err := compiledPolicy("seccomp_compile", a.Value(0))
+	if err != nil {
+		return nil, err
+	}
+	return programList(prog), nil
+}
+
+// sysSeccompDisasm disassembles a policy's program, or a list of raw
+// instructions as the seccomp call takes them.
+func sysSeccompDisasm(_ Node, a Args) (any, error) {
+	if l, ok := a.Value(0).([]any); ok {
+		b, err := bpfInstructions(l)
+		if err != nil {
+			return nil, &ArgError{Call: "seccomp_disasm", N: 1, Name: "policy", Msg: err.Error()}
+		}
+		return strings.Join(seccomp.DisassembleRaw(rawInstructions(b)), "\n") + "\n", nil
+	}
+	prog, _, err := compiledPolicy("seccomp_disasm", a.Value(0))
+	if err != nil {
+		return nil, err
+	}
+	return strings.Join(prog.Disassemble(), "\n") + "\n", nil
+}
+
+func rawInstructions(b []byte) []bpf.RawInstruction {
+	out := make([]bpf.RawInstruction, len(b)/8)
+	for i := range out {
+		w := b[8*i:]
+		out[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(w), Jt: w[2], Jf: w[3], K: binary.NativeEndian.Uint32(w[4:])}
+	}
+	return out
+}
