@@ -20,4 +20,5 @@ var Table = slices.Concat(
 	stdioCalls,
 	controlCalls,
 	securityCalls,
+	cgroupCalls, networkCalls, pidfdCalls,
 )

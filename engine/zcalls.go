@@ -485,3 +485,41 @@ func (e *Engine) Connect(ctx context.Context, pl []int, fd int64, sockaddr any) 
 	_, err := e.Call(ctx, pl, "connect", []any{fd, sockaddr})
 	return err
 }
+
+// CgroupLayout: where the node's cgroup controllers are: {layout: "v1"|"v2"|"hybrid", hierarchies: [{version, mount, controllers, cgroup, dir}]}. See cgroups(7).
+func (e *Engine) CgroupLayout(ctx context.Context, pl []int) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "cgroup_layout", nil))
+}
+
+// CgroupCreate: create a cgroup (parents included) in the hierarchies of these controllers (default: all); a v1 cpuset gets its parent's cpus and mems; returns the directories made. See cgroups(7).
+func (e *Engine) CgroupCreate(ctx context.Context, pl []int, name string, controllers ...[]string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "cgroup_create", append([]any{name}, optional(controllers)...)))
+}
+
+// CgroupSet: write a controller file (memory.max, pids.max, cpu.max, cpuset.cpus, cgroup.freeze…); v1 and v2 names are mapped where they mean the same, and a v2 controller is enabled in the ancestors' cgroup.subtree_control at its first use. See cgroups(7).
+func (e *Engine) CgroupSet(ctx context.Context, pl []int, name string, file string, value any) error {
+	_, err := e.Call(ctx, pl, "cgroup_set", []any{name, file, value})
+	return err
+}
+
+// CgroupGet: read a controller file, in the syntax of the version its name belongs to (memory.max reads "max" for no limit on v1 too). See cgroups(7).
+func (e *Engine) CgroupGet(ctx context.Context, pl []int, name string, file string) (string, error) {
+	return resultStr(e.Call(ctx, pl, "cgroup_get", []any{name, file}))
+}
+
+// CgroupAdd: move a process (its pid as the calling node sees it; 0 for the node itself) into the cgroup, in every hierarchy that has it. See cgroups(7).
+func (e *Engine) CgroupAdd(ctx context.Context, pl []int, name string, pid int64) error {
+	_, err := e.Call(ctx, pl, "cgroup_add", []any{name, pid})
+	return err
+}
+
+// CgroupProcs: the pids in the cgroup (in any of its hierarchies), sorted, as the calling node sees them. See cgroups(7).
+func (e *Engine) CgroupProcs(ctx context.Context, pl []int, name string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "cgroup_procs", []any{name}))
+}
+
+// CgroupDelete: kill the cgroup's processes (v2: cgroup.kill; v1: SIGKILL to each until none is left) and remove it, child cgroups first; refuses a cgroup holding the calling node. See cgroups(7).
+func (e *Engine) CgroupDelete(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "cgroup_delete", []any{name})
+	return err
+}

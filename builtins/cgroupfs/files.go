@@ -235,7 +235,7 @@ func (c *Cgroups) resolve(name, file string) (target, error) {
 		return target{}, err
 	}
 	if file == "" || strings.ContainsRune(file, '/') || file == "." || file == ".." {
-		return target{}, fmt.Errorf("%w: file %q: want a file name such as memory.max", ErrBadName, file)
+		return target{}, &BadNameError{"file", file, "want a file name such as memory.max"}
 	}
 	h, err := c.hierarchyOf(name, file)
 	if err != nil {

@@ -41,6 +41,17 @@ type Cgroups struct {
 // ErrBadName: a cgroup or file name that is not a plain relative path.
 var ErrBadName = errors.New("bad cgroup name")
 
+// BadNameError says which name (Kind "cgroup" or "file") was refused.
+type BadNameError struct {
+	Kind, Name, Why string
+}
+
+func (e *BadNameError) Error() string {
+	return fmt.Sprintf("%s %q: %s", e.Kind, e.Name, e.Why)
+}
+
+func (e *BadNameError) Is(target error) bool { return target == ErrBadName }
+
 // UnknownControllerError: a controller the host's layout does not have.
 type UnknownControllerError struct {
 	Controller string
@@ -78,11 +89,11 @@ func (e *UnmappableError) Error() string {
 // checkName refuses names that are not plain relative paths.
 func checkName(kind, name string) error {
 	if name == "" || strings.HasPrefix(name, "/") {
-		return fmt.Errorf("%w: %s %q: want a path relative to the hierarchy's root, such as \"alsh/box\"", ErrBadName, kind, name)
+		return &BadNameError{kind, name, "want a path relative to the hierarchy's root, such as \"alsh/box\""}
 	}
 	for _, c := range strings.Split(name, "/") {
 		if c == "" || c == "." || c == ".." {
-			return fmt.Errorf("%w: %s %q: empty, . and .. components are refused", ErrBadName, kind, name)
+			return &BadNameError{kind, name, "empty, . and .. components are refused"}
 		}
 	}
 	return nil
@@ -200,7 +211,10 @@ func (c *Cgroups) existing(name string) ([]string, error) {
 	}
 	var dirs []string
 	for i := range c.Layout.Hierarchies {
-		if dir := c.Layout.Hierarchies[i].Dir(name); c.exists(dir) {
+		h := &c.Layout.Hierarchies[i]
+		if dir := h.Dir(name); c.exists(dir) && h.Version == 2 {
+			dirs = append([]string{dir}, dirs...) // first: its cgroup.kill ends the processes at once
+		} else if c.exists(dir) {
 			dirs = append(dirs, dir)
 		}
 	}

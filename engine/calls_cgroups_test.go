@@ -1,0 +1,231 @@
+package engine_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// cgroupLayout is the root node's cgroup_layout: hierarchy mount by
+// controller ("" for v2's own), and the layout's kind.
+func cgroupLayout(s *sc) (map[string]string, string) {
+	s.t.Helper()
+	r := s.call(nil, "cgroup_layout").(builtins.Record)
+	mounts := map[string]string{}
+	for _, h := range r["hierarchies"].([]any) {
+		h := h.(builtins.Record)
+		if h["version"] == int64(2) {
+			mounts[""] = h["mount"].(string)
+		}
+		for _, c := range h["controllers"].([]any) {
+			mounts[c.(string)] = h["mount"].(string)
+		}
+	}
+	return mounts, r["layout"].(string)
+}
+
+// testCgroup creates a cgroup of a unique name in the hierarchies of
+// controllers (all when none) through the root node, and deletes it when
+// the test ends, failing the test if that does not work.
+func testCgroup(s *sc, controllers ...string) string {
+	s.t.Helper()
+	name := fmt.Sprintf("alsh-test-%d-%s", os.Getpid(), strings.ReplaceAll(s.t.Name(), "/", "-"))
+	args := []any{name}
+	if len(controllers) > 0 {
+		args = append(args, strList(controllers...))
+	}
+	s.call(nil, "cgroup_create", args...)
+	s.t.Cleanup(func() {
+		if _, err := s.e.Call(s.ctx, nil, "cgroup_delete", []any{name}); err != nil {
+			s.t.Errorf("cgroup %s left behind: %v", name, err)
+		}
+	})
+	return name
+}
+
+func readTrim(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// A program in a 16 MiB memory cgroup that touches 64 MiB is killed by
+// the kernel's OOM killer; without the cgroup the same program succeeds.
+// The limit is set with the v2 name memory.max, whatever the host's
+// version (this machine keeps memory on v1).
+func TestCgroupMemoryLimitKills(t *testing.T) {
+	requirePrivileged(t)
+	if _, err := os.Stat("/bin/busybox"); err != nil {
+		t.Fatal("no /bin/busybox: apt-get install busybox-static")
+	}
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	name := testCgroup(s, "memory")
+	s.call(nil, "cgroup_set", name, "memory.max", "16M")
+	if got := s.call(nil, "cgroup_get", name, "memory.max"); got != "16777216" {
+		t.Fatalf("memory.max reads %s", builtins.Format(got))
+	}
+	if dir := mounts["memory"] + "/" + name; !strings.HasSuffix(mounts["memory"], "unified") && mounts[""] != mounts["memory"] {
+		if v := readTrim(t, dir+"/memory.limit_in_bytes"); v != "16777216" {
+			t.Fatalf("the host sees memory.limit_in_bytes %s", v)
+		}
+	}
+	dd := strList("busybox", "dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1")
+
+	free := s.fork(nil)
+	s.call(free, "execvp", "/bin/busybox", dd)
+	if ev := builtins.Format(s.call(free, "event", int64(10000))); ev != "{exit_status: 0}" {
+		t.Fatalf("dd of 64 MiB outside the cgroup: %s", ev)
+	}
+
+	c := s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(c)))
+	if pids := builtins.Format(s.call(nil, "cgroup_procs", name)); pids != fmt.Sprintf("[%d]", leafPid(c)) {
+		t.Fatalf("cgroup_procs = %s, want [%d]", pids, leafPid(c))
+	}
+	if cg := readTrim(t, fmt.Sprintf("/proc/%d/cgroup", leafPid(c))); !strings.Contains(cg, "memory:/"+name+"\n") && !strings.HasSuffix(cg, "::/"+name) {
+		t.Fatalf("/proc/PID/cgroup of the child:\n%s", cg)
+	}
+	s.call(c, "execvp", "/bin/busybox", dd)
+	if ev := builtins.Format(s.call(c, "event", int64(10000))); ev != `{termsig: "sigkill"}` {
+		t.Fatalf("dd of 64 MiB in a 16 MiB cgroup: %s, want the OOM killer's sigkill", ev)
+	}
+}
+
+// The v2 core files on the host's cgroup2 hierarchy (on this hybrid
+// machine, /sys/fs/cgroup/unified, which has no memory controller):
+// cgroup.procs, cgroup.freeze, cgroup.max.descendants and cgroup.kill,
+// each checked on the host or by the program's behaviour.
+func TestCgroupV2CoreFiles(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	v2 := mounts[""]
+	if v2 == "" {
+		t.Skip("no cgroup2 hierarchy mounted")
+	}
+	name := testCgroup(s)
+	dir := v2 + "/" + name
+
+	c := s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(c)))
+	if got := readTrim(t, dir+"/cgroup.procs"); got != fmt.Sprint(leafPid(c)) {
+		t.Fatalf("%s/cgroup.procs = %q, want %d", dir, got, leafPid(c))
+	}
+	s.call(c, "execvp", "/bin/cat", strList("cat"))
+
+	s.call(nil, "cgroup_set", name, "cgroup.freeze", int64(1))
+	waitFor(t, dir+"/cgroup.events", "frozen 1")
+	s.call(c, "stdin", "while frozen\n")
+	if out := s.call(c, "stdout", int64(200)); out != "" {
+		t.Fatalf("a frozen cat echoed %q", out)
+	}
+	s.call(nil, "cgroup_set", name, "cgroup.freeze", "0")
+	if out := s.call(c, "stdout", int64(5000)); out != "while frozen\n" {
+		t.Fatalf("cat after thawing: %q", out)
+	}
+
+	s.call(nil, "cgroup_set", name, "cgroup.max.descendants", "0")
+	err := s.fails(nil, "cgroup_create", name+"/sub")
+	if !errors.Is(err, unix.EAGAIN) {
+		t.Fatalf("a child past cgroup.max.descendants 0: %v, want eagain", err)
+	}
+	for ctrl, m := range mounts {
+		if _, err := os.Stat(m + "/" + name + "/sub"); err == nil {
+			t.Errorf("the failed create left %s/%s/sub (%s)", m, name, ctrl)
+		}
+	}
+
+	s.call(nil, "cgroup_set", name, "cgroup.kill", "1")
+	if ev := builtins.Format(s.call(c, "event", int64(5000))); ev != `{termsig: "sigkill"}` {
+		t.Fatalf("cat after cgroup.kill: %s", ev)
+	}
+	if pids := s.call(nil, "cgroup_procs", name); len(pids.([]any)) != 0 {
+		t.Fatalf("cgroup_procs after cgroup.kill = %s", builtins.Format(pids))
+	}
+}
+
+// waitFor waits until a file holds a line.
+func waitFor(t *testing.T, path, line string) {
+	t.Helper()
+	for i := 0; i < 500; i++ {
+		if strings.Contains("\n"+readTrim(t, path)+"\n", "\n"+line+"\n") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("%s never showed %q:\n%s", path, line, readTrim(t, path))
+}
+
+// cgroup_delete kills what runs in the cgroup (in every hierarchy, v1
+// ones by SIGKILL to each process) and removes its directories, child
+// cgroups first.
+func TestCgroupDeleteKillsAndRemoves(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	name := fmt.Sprintf("alsh-test-%d-delete", os.Getpid())
+	made := s.call(nil, "cgroup_create", name+"/inner").([]any)
+	if len(made) < 2 {
+		t.Fatalf("cgroup_create made %s", builtins.Format(made))
+	}
+	a, b := s.fork(nil), s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(a)))
+	s.call(nil, "cgroup_add", name+"/inner", int64(leafPid(b)))
+	s.call(a, "execvp", "/bin/sleep", strList("sleep", "100"))
+	s.call(b, "execvp", "/bin/sleep", strList("sleep", "100"))
+	s.call(nil, "cgroup_delete", name)
+	for _, p := range [][]int{a, b} {
+		if ev := builtins.Format(s.call(p, "event", int64(5000))); ev != `{termsig: "sigkill"}` {
+			t.Fatalf("sleep in a deleted cgroup: %s", ev)
+		}
+	}
+	for _, m := range mounts {
+		if _, err := os.Stat(m + "/" + name); err == nil {
+			t.Errorf("%s/%s still there", m, name)
+		}
+	}
+	err := s.fails(nil, "cgroup_delete", name)
+	if !errors.Is(err, os.ErrNotExist) && !strings.Contains(err.Error(), "no cgroup") {
+		t.Fatalf("deleting it again: %v", err)
+	}
+}
+
+// Bad names are errors that name the word and suggest the nearest.
+func TestCgroupBadNames(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	name := testCgroup(s, "memory", "pids")
+	for _, tc := range []struct {
+		file, want string
+	}{
+		{"memory.maxx", "did you mean memory.max"},
+		{"memry.max", "no cgroup controller memry on this host"},
+		{"pids.mx", "did you mean pids.max"},
+		{"../../etc/passwd", `file "../../etc/passwd"`},
+	} {
+		err := s.fails(nil, "cgroup_set", name, tc.file, "1")
+		if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "argument 2 (file)") {
+			t.Errorf("cgroup_set %s: %v, want %q", tc.file, err, tc.want)
+		}
+	}
+	if err := s.fails(nil, "cgroup_create", "x", strList("memroy")); !strings.Contains(err.Error(), "did you mean memory") {
+		t.Errorf("cgroup_create with controller memroy: %v", err)
+	}
+	if err := s.fails(nil, "cgroup_create", "/abs"); !strings.Contains(err.Error(), "argument 1 (name)") {
+		t.Errorf("cgroup_create /abs: %v", err)
+	}
+	if err := s.fails(nil, "cgroup_set", name, "pids.max", strList("x")); !strings.Contains(err.Error(), "argument 3 (value)") {
+		t.Errorf("cgroup_set with a list value: %v", err)
+	}
+}
