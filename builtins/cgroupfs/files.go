@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // access reads and writes one file name of one cgroup version in a
@@ -243,7 +244,7 @@ func (c *Cgroups) resolve(name, file string) (target, error) {
 	}
 	dir := h.Dir(name)
 	if !c.exists(dir) {
-		return target{}, fmt.Errorf("no cgroup %s in %s (%s): %w", name, h.Mount, c.Layout, fs.ErrNotExist)
+		return target{}, fmt.Errorf("no cgroup %s in %s (%s): %w", name, h.Mount, c.Layout, syscall.ENOENT)
 	}
 	if c.hasFile(dir, file) {
 		return target{dir: dir, file: file}, nil
@@ -304,7 +305,7 @@ func (c *Cgroups) hierarchyOf(name, file string) (*Hierarchy, error) {
 	if v2 := c.Layout.V2(); v2 != nil {
 		return v2, nil
 	}
-	return nil, fmt.Errorf("no cgroup %s in any hierarchy (%s): %w", name, c.Layout, fs.ErrNotExist)
+	return nil, fmt.Errorf("no cgroup %s in any hierarchy (%s): %w", name, c.Layout, syscall.ENOENT)
 }
 
 // enableV2 enables a controller for cgroup name: in the

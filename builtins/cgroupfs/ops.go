@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -219,7 +220,7 @@ func (c *Cgroups) existing(name string) ([]string, error) {
 		}
 	}
 	if len(dirs) == 0 {
-		return nil, fmt.Errorf("no cgroup %s in any hierarchy (%s): %w", name, c.Layout, fs.ErrNotExist)
+		return nil, fmt.Errorf("no cgroup %s in any hierarchy (%s): %w", name, c.Layout, syscall.ENOENT)
 	}
 	return dirs, nil
 }
