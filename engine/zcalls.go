@@ -523,3 +523,38 @@ func (e *Engine) CgroupDelete(ctx context.Context, pl []int, name string) error 
 	_, err := e.Call(ctx, pl, "cgroup_delete", []any{name})
 	return err
 }
+
+// LinkList: the interfaces of the node's network namespace: [{index, name, flags: [iff_up iff_loopback …], mtu, addrs: ["127.0.0.1/8" …]}]. See rtnetlink(7).
+func (e *Engine) LinkList(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "link_list", nil))
+}
+
+// LinkUp: bring an interface up (ip link set NAME up); lo first in a new network namespace. See rtnetlink(7).
+func (e *Engine) LinkUp(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "link_up", []any{name})
+	return err
+}
+
+// LinkDown: bring an interface down (ip link set NAME down). See rtnetlink(7).
+func (e *Engine) LinkDown(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "link_down", []any{name})
+	return err
+}
+
+// AddrAdd: add an address with its prefix length to an interface (ip addr add 10.0.0.1/24 dev NAME). See rtnetlink(7).
+func (e *Engine) AddrAdd(ctx context.Context, pl []int, name string, address string) error {
+	_, err := e.Call(ctx, pl, "addr_add", []any{name, address})
+	return err
+}
+
+// VethAdd: create a pair of virtual ethernet interfaces joined to each other (ip link add NAME type veth peer name PEER). See veth(4).
+func (e *Engine) VethAdd(ctx context.Context, pl []int, name string, peer string) error {
+	_, err := e.Call(ctx, pl, "veth_add", []any{name, peer})
+	return err
+}
+
+// LinkNetns: move an interface into the network namespace of a process (its pid as the node sees it; ip link set NAME netns PID). See rtnetlink(7).
+func (e *Engine) LinkNetns(ctx context.Context, pl []int, name string, pid int64) error {
+	_, err := e.Call(ctx, pl, "link_netns", []any{name, pid})
+	return err
+}
