@@ -558,3 +558,19 @@ func (e *Engine) LinkNetns(ctx context.Context, pl []int, name string, pid int64
 	_, err := e.Call(ctx, pl, "link_netns", []any{name, pid})
 	return err
 }
+
+// PidfdOpen: open a pidfd for a process (its pid as the node sees it); flags pidfd_nonblock, pidfd_thread; the fd is close-on-exec. See pidfd_open(2).
+func (e *Engine) PidfdOpen(ctx context.Context, pl []int, pid int64, flags ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "pidfd_open", append([]any{pid}, optional(flags)...)))
+}
+
+// PidfdSendSignal: send a signal to the process of a pidfd; flags pidfd_signal_thread, pidfd_signal_thread_group, pidfd_signal_process_group. See pidfd_send_signal(2).
+func (e *Engine) PidfdSendSignal(ctx context.Context, pl []int, pidfd int64, signal any, flags ...any) error {
+	_, err := e.Call(ctx, pl, "pidfd_send_signal", append([]any{pidfd, signal}, optional(flags)...))
+	return err
+}
+
+// PidfdGetfd: duplicate an fd of the process of a pidfd into the node (same open file, close-on-exec); returns the new fd. See pidfd_getfd(2).
+func (e *Engine) PidfdGetfd(ctx context.Context, pl []int, pidfd int64, targetfd int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "pidfd_getfd", []any{pidfd, targetfd}))
+}
