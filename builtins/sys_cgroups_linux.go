@@ -1,9 +1,9 @@
 package builtins
 
 import (
+	"encoding/binary"
 	"errors"
 	"maps"
-	"os"
 	"strconv"
 	"time"
 
@@ -24,19 +24,45 @@ var cgroupImpls = map[string]Impl{
 	"cgroup_delete": sysCgroupDelete,
 }
 
-// kernelCgroupfs is cgroupfs.System over the real filesystem and kernel.
+// kernelCgroupfs is cgroupfs.System over the real filesystem and kernel,
+// in raw syscalls: no os.File, whose first use would start Go's netpoller
+// (an epoll fd and an eventfd) in the node.
 type kernelCgroupfs struct{}
 
-func (kernelCgroupfs) ReadFile(p string) ([]byte, error) { return os.ReadFile(p) }
+func openCloexec(p string, flags int) (int, error) {
+	var fd int
+	err := retry(func() (err error) {
+		fd, err = unix.Open(p, flags|unix.O_CLOEXEC, 0)
+		return err
+	})
+	return fd, err
+}
+
+func (kernelCgroupfs) ReadFile(p string) ([]byte, error) {
+	fd, err := openCloexec(p, unix.O_RDONLY)
+	if err != nil {
+		return nil, pathErr("open", p, err)
+	}
+	defer unix.Close(fd)
+	var out []byte
+	buf := make([]byte, 4096)
+	for {
+		var n int
+		err := retry(func() (err error) { n, err = unix.Read(fd, buf); return err })
+		if err != nil {
+			return nil, pathErr("read", p, err)
+		}
+		if n == 0 {
+			return out, nil
+		}
+		out = append(out, buf[:n]...)
+	}
+}
 
 // WriteFile writes data in one write(2): cgroupfs parses each write on
 // its own and refuses creating or truncating.
 func (kernelCgroupfs) WriteFile(p, data string) error {
-	var fd int
-	err := retry(func() (err error) {
-		fd, err = unix.Open(p, unix.O_WRONLY|unix.O_CLOEXEC, 0)
-		return err
-	})
+	fd, err := openCloexec(p, unix.O_WRONLY)
 	if err != nil {
 		return pathErr("open", p, err)
 	}
@@ -52,20 +78,50 @@ func (kernelCgroupfs) Mkdir(p string) error { return pathErr("mkdir", p, unix.Mk
 func (kernelCgroupfs) Rmdir(p string) error { return pathErr("rmdir", p, unix.Rmdir(p)) }
 
 func (kernelCgroupfs) ReadDir(p string) ([]cgroupfs.Entry, error) {
-	des, err := os.ReadDir(p)
+	fd, err := openCloexec(p, unix.O_RDONLY|unix.O_DIRECTORY)
 	if err != nil {
-		return nil, err
+		return nil, pathErr("open", p, err)
 	}
-	out := make([]cgroupfs.Entry, len(des))
-	for i, d := range des {
-		out[i] = cgroupfs.Entry{Name: d.Name(), Dir: d.IsDir()}
+	defer unix.Close(fd)
+	var out []cgroupfs.Entry
+	buf := make([]byte, 16<<10)
+	for {
+		var n int
+		err := retry(func() (err error) { n, err = unix.Getdents(fd, buf); return err })
+		if err != nil {
+			return nil, pathErr("getdents", p, err)
+		}
+		if n == 0 {
+			return out, nil
+		}
+		out = appendEntries(out, buf[:n])
 	}
-	return out, nil
 }
 
-func (kernelCgroupfs) Kill(pid int) error    { return unix.Kill(pid, unix.SIGKILL) }
-func (kernelCgroupfs) Sleep(d time.Duration) { time.Sleep(d) }
-func (kernelCgroupfs) Getpid() int           { return unix.Getpid() }
+// appendEntries appends the entries of linux_dirent64 records (ino u64,
+// off s64, reclen u16, type u8, name), leaving out . and ..
+func appendEntries(out []cgroupfs.Entry, b []byte) []cgroupfs.Entry {
+	const nameOff = 19
+	for len(b) >= nameOff {
+		reclen := int(binary.NativeEndian.Uint16(b[16:18]))
+		if reclen < nameOff || reclen > len(b) {
+			break
+		}
+		name := unix.ByteSliceToString(b[nameOff:reclen])
+		if name != "." && name != ".." {
+			out = append(out, cgroupfs.Entry{Name: name, Dir: b[18] == unix.DT_DIR})
+		}
+		b = b[reclen:]
+	}
+	return out
+}
+
+func (kernelCgroupfs) Kill(pid int) error { return unix.Kill(pid, unix.SIGKILL) }
+func (kernelCgroupfs) Sleep(d time.Duration) {
+	ts := unix.NsecToTimespec(d.Nanoseconds())
+	unix.Nanosleep(&ts, nil) // an early wake-up only checks again sooner
+}
+func (kernelCgroupfs) Getpid() int { return unix.Getpid() }
 
 // cgroups finds the calling node's layout.
 func cgroups() (*cgroupfs.Cgroups, error) {
