@@ -75,8 +75,8 @@ func TestCgroupMemoryLimitKills(t *testing.T) {
 	if got := s.call(nil, "cgroup_get", name, "memory.max"); got != "16777216" {
 		t.Fatalf("memory.max reads %s", builtins.Format(got))
 	}
-	if dir := mounts["memory"] + "/" + name; !strings.HasSuffix(mounts["memory"], "unified") && mounts[""] != mounts["memory"] {
-		if v := readTrim(t, dir+"/memory.limit_in_bytes"); v != "16777216" {
+	if mounts["memory"] != mounts[""] { // memory on v1: the v1 file holds the limit
+		if v := readTrim(t, mounts["memory"]+"/"+name+"/memory.limit_in_bytes"); v != "16777216" {
 			t.Fatalf("the host sees memory.limit_in_bytes %s", v)
 		}
 	}
