@@ -116,6 +116,11 @@ func appendEntries(out []cgroupfs.Entry, b []byte) []cgroupfs.Entry {
 	return out
 }
 
+func (kernelCgroupfs) Exists(p string) bool {
+	var st unix.Stat_t
+	return retry(func() error { return unix.Stat(p, &st) }) == nil
+}
+
 func (kernelCgroupfs) Kill(pid int) error { return unix.Kill(pid, unix.SIGKILL) }
 func (kernelCgroupfs) Sleep(d time.Duration) {
 	ts := unix.NsecToTimespec(d.Nanoseconds())
@@ -123,10 +128,15 @@ func (kernelCgroupfs) Sleep(d time.Duration) {
 }
 func (kernelCgroupfs) Getpid() int { return unix.Getpid() }
 
-// cgroups finds the calling node's layout.
-func cgroups() (*cgroupfs.Cgroups, error) {
+// cgroups finds the calling node's layout (and its own cgroups with
+// withCurrent: reading /proc/self/cgroup costs as much as the rest).
+func cgroups(withCurrent bool) (*cgroupfs.Cgroups, error) {
 	sys := kernelCgroupfs{}
-	l, err := cgroupfs.Discover(sys, "/proc/self/mountinfo", "/proc/self/cgroup")
+	procCgroup := ""
+	if withCurrent {
+		procCgroup = "/proc/self/cgroup"
+	}
+	l, err := cgroupfs.Discover(sys, "/proc/self/mountinfo", procCgroup)
 	if err != nil {
 		return nil, err
 	}
@@ -134,7 +144,7 @@ func cgroups() (*cgroupfs.Cgroups, error) {
 }
 
 func sysCgroupLayout(Node, Args) (any, error) {
-	c, err := cgroups()
+	c, err := cgroups(true)
 	if err != nil {
 		return nil, err
 	}
@@ -156,7 +166,7 @@ func anyList(ss []string) []any {
 }
 
 func sysCgroupCreate(_ Node, a Args) (any, error) {
-	c, err := cgroups()
+	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +191,7 @@ func sysCgroupSet(_ Node, a Args) (any, error) {
 	default:
 		return nil, &ArgError{Call: "cgroup_set", N: 3, Name: "value", Msg: wantGot("string or int", v).Error()}
 	}
-	c, err := cgroups()
+	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}
@@ -189,7 +199,7 @@ func sysCgroupSet(_ Node, a Args) (any, error) {
 }
 
 func sysCgroupGet(_ Node, a Args) (any, error) {
-	c, err := cgroups()
+	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +211,7 @@ func sysCgroupGet(_ Node, a Args) (any, error) {
 }
 
 func sysCgroupAdd(_ Node, a Args) (any, error) {
-	c, err := cgroups()
+	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +219,7 @@ func sysCgroupAdd(_ Node, a Args) (any, error) {
 }
 
 func sysCgroupProcs(_ Node, a Args) (any, error) {
-	c, err := cgroups()
+	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +235,7 @@ func sysCgroupProcs(_ Node, a Args) (any, error) {
 }
 
 func sysCgroupDelete(_ Node, a Args) (any, error) {
-	c, err := cgroups()
+	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}

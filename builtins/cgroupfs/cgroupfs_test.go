@@ -95,7 +95,7 @@ func newV1(t *testing.T) (*Cgroups, *fakeTree) {
 		mi.WriteString("30 20 0:26 / /sys/fs/cgroup/" + c + " rw - cgroup cgroup rw," + c + "\n")
 	}
 	f.files["/proc/self/mountinfo"] = mi.String()
-	l, err := Discover(f, "/proc/self/mountinfo", "/proc/self/nocgroup")
+	l, err := Discover(f, "/proc/self/mountinfo", "")
 	if err != nil {
 		t.Fatal(err)
 	}

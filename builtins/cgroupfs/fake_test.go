@@ -206,6 +206,12 @@ func (f *fakeTree) ReadDir(p string) ([]Entry, error) {
 	return out, nil
 }
 
+func (f *fakeTree) Exists(p string) bool {
+	_, dir := f.dirs[p]
+	_, file := f.files[p]
+	return dir || file
+}
+
 func (f *fakeTree) Kill(pid int) error {
 	f.killed = append(f.killed, pid)
 	s := strconv.Itoa(pid) + "\n"

@@ -1,9 +1,7 @@
 package cgroupfs
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"slices"
 	"strconv"
 	"strings"
@@ -272,10 +270,7 @@ func twinOn(version int, file string) (access, bool) {
 	return a, ok
 }
 
-func (c *Cgroups) hasFile(dir, file string) bool {
-	_, err := c.Sys.ReadFile(dir + "/" + file)
-	return err == nil || !errors.Is(err, fs.ErrNotExist)
-}
+func (c *Cgroups) hasFile(dir, file string) bool { return c.Sys.Exists(dir + "/" + file) }
 
 // hierarchyOf picks the hierarchy a file of cgroup name lives in: its
 // controller's; for core files v2 when the cgroup is there, else the

@@ -231,14 +231,19 @@ func matchesProcLine(h *Hierarchy, controllers string) bool {
 }
 
 // Discover reads the layout a process sees: its mountinfo and cgroup
-// files (normally /proc/self/…) and each v2 root's cgroup.controllers.
+// files (normally /proc/self/…; procCgroup "" leaves each Current empty)
+// and each v2 root's cgroup.controllers.
 func Discover(sys System, mountinfo, procCgroup string) (*Layout, error) {
 	mi, err := sys.ReadFile(mountinfo)
 	if err != nil {
 		return nil, err
 	}
 	hs := ParseMountinfo(string(mi))
-	if pc, err := sys.ReadFile(procCgroup); err == nil {
+	if procCgroup != "" {
+		pc, err := sys.ReadFile(procCgroup)
+		if err != nil {
+			return nil, err
+		}
 		ApplyProcCgroup(hs, string(pc))
 	}
 	for i := range hs {

@@ -20,6 +20,9 @@ type System interface {
 	Mkdir(path string) error
 	Rmdir(path string) error
 	ReadDir(path string) ([]Entry, error)
+	// Exists says whether a file or directory is there (a stat: reading
+	// a directory of cgroupfs costs fifty times more).
+	Exists(path string) bool
 	Kill(pid int) error // SIGKILL
 	Sleep(d time.Duration)
 	Getpid() int
@@ -100,10 +103,7 @@ func checkName(kind, name string) error {
 	return nil
 }
 
-func (c *Cgroups) exists(dir string) bool {
-	_, err := c.Sys.ReadDir(dir)
-	return err == nil
-}
+func (c *Cgroups) exists(dir string) bool { return c.Sys.Exists(dir) }
 
 // hierarchiesFor returns the hierarchies holding controllers, or every
 // hierarchy with a controller (and v2) when controllers is empty.
