@@ -48,6 +48,11 @@ func TestParseMountinfoHybrid(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("hierarchies:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
+	hs[len(hs)-1].Controllers = []string{"hugetlb"}
+	l := &Layout{Hierarchies: hs}
+	if s := l.String(); s != "hybrid: v1 cpu, cpuset, memory, freezer, pids under /sys/fs/cgroup; v2 hugetlb at /sys/fs/cgroup/unified" {
+		t.Errorf("layout %q", s)
+	}
 }
 
 // A container's cgroup2 mount whose root is the container's own cgroup,
@@ -204,7 +209,7 @@ func TestBadNames(t *testing.T) {
 		t.Fatalf("memory.maxx: %v", err)
 	}
 	var unmappable *UnmappableError
-	if err := c.Set("box", "memory.memsw.limit_in_bytes", "1"); !errors.As(err, &unmappable) || !strings.Contains(err.Error(), "v2: v2 cpuset,cpu,memory,pids at /sys/fs/cgroup") {
+	if err := c.Set("box", "memory.memsw.limit_in_bytes", "1"); !errors.As(err, &unmappable) || !strings.Contains(err.Error(), "v2: v2 cpuset, cpu, memory, pids at /sys/fs/cgroup") {
 		t.Fatalf("memory.memsw.limit_in_bytes on v2: %v", err)
 	}
 	var ctrl *UnknownControllerError
@@ -267,7 +272,7 @@ func TestV1Mapping(t *testing.T) {
 	if err := c.Set("box", "cgroup.kill", "1"); !errors.As(err, &unmappable) {
 		t.Fatalf("cgroup.kill on v1: %v", err)
 	}
-	if err := c.Set("box", "memory.swap.max", "0"); !errors.As(err, &unmappable) || !strings.Contains(err.Error(), "v1 memory at /sys/fs/cgroup/memory") {
+	if err := c.Set("box", "memory.swap.max", "0"); !errors.As(err, &unmappable) || !strings.Contains(err.Error(), "v1: v1 cpu, cpuset, memory, pids, freezer under /sys/fs/cgroup") {
 		t.Fatalf("memory.swap.max on v1: %v", err)
 	}
 	if err := c.Add("box", 42); err != nil {

@@ -7,6 +7,7 @@ package cgroupfs
 
 import (
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 )
@@ -69,16 +70,33 @@ func (l *Layout) Kind() string {
 	return "none"
 }
 
-// String describes the layout for error messages:
-// "hybrid: v1 memory at /sys/fs/cgroup/memory, …; v2 hugetlb at …".
+// String describes the layout for error messages: "hybrid: v1 cpu,
+// memory, pids under /sys/fs/cgroup; v2 hugetlb at /sys/fs/cgroup/unified".
 func (l *Layout) String() string {
-	var parts []string
+	var v1, parents, parts []string
 	for _, h := range l.Hierarchies {
-		ctrl := strings.Join(h.Controllers, ",")
-		if ctrl == "" {
-			ctrl = "no controllers"
+		switch h.Version {
+		case 1:
+			v1 = append(v1, strings.Join(h.Controllers, "+")+" at "+h.Mount)
+			if p := path.Dir(h.Mount); !slices.Contains(parents, p) {
+				parents = append(parents, p)
+			}
+		case 2:
+			ctrl := strings.Join(h.Controllers, ", ")
+			if ctrl == "" {
+				ctrl = "no controllers"
+			}
+			parts = append(parts, fmt.Sprintf("v2 %s at %s", ctrl, h.Mount))
 		}
-		parts = append(parts, fmt.Sprintf("v%d %s at %s", h.Version, ctrl, h.Mount))
+	}
+	if len(v1) > 0 && len(parents) == 1 {
+		for i := range v1 {
+			v1[i], _, _ = strings.Cut(v1[i], " at ")
+		}
+		v1[len(v1)-1] += " under " + parents[0]
+	}
+	if len(v1) > 0 {
+		parts = append([]string{"v1 " + strings.Join(v1, ", ")}, parts...)
 	}
 	if len(parts) == 0 {
 		return "no cgroup filesystem mounted"
