@@ -210,12 +210,29 @@ func sysCgroupGet(_ Node, a Args) (any, error) {
 	return v, nil
 }
 
+// sysCgroupAdd takes a pid as the node sees it, or a pipeline relative
+// to the node, [$c $g], which it resolves to that pid.
 func sysCgroupAdd(_ Node, a Args) (any, error) {
+	var pid int
+	switch v := a.Value(1).(type) {
+	case int64:
+		pid = int(v)
+	case []any:
+		pl, err := listOf(v, toInt)
+		if err != nil {
+			return nil, &ArgError{Call: "cgroup_add", N: 2, Name: "process", Msg: err.Error()}
+		}
+		if pid, err = pidOfPipeline(ints(pl.([]any))); err != nil {
+			return nil, &ArgError{Call: "cgroup_add", N: 2, Name: "process", Msg: err.Error()}
+		}
+	default:
+		return nil, &ArgError{Call: "cgroup_add", N: 2, Name: "process", Msg: wantGot("a pid or a pipeline", v).Error()}
+	}
 	c, err := cgroups(false)
 	if err != nil {
 		return nil, err
 	}
-	return ok(cgroupErr("cgroup_add", c.Add(a.Str(0), int(a.Int(1)))))
+	return ok(cgroupErr("cgroup_add", c.Add(a.Str(0), pid)))
 }
 
 func sysCgroupProcs(_ Node, a Args) (any, error) {

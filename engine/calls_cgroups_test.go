@@ -229,3 +229,38 @@ func TestCgroupBadNames(t *testing.T) {
 		t.Errorf("cgroup_set with a list value: %v", err)
 	}
 }
+
+// cgroup_add by pipeline: the root names its grandchild [$c $g], where
+// $c is pid 1 of a new pid namespace and $g is the pid $c sees; the root
+// writes the grandchild's pid as the root sees it.
+func TestCgroupAddByPipeline(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	name := testCgroup(s, "pids")
+	c := s.clone(nil, "clone_newpid")
+	g := s.fork(c)
+	s.call(nil, "cgroup_add", name, intList(g))
+	procs := s.call(nil, "cgroup_procs", name).([]any)
+	if len(procs) != 1 {
+		t.Fatalf("cgroup_procs = %s", builtins.Format(procs))
+	}
+	host := int(procs[0].(int64))
+	if ns := procStatus(t, host, "NSpid"); len(ns) != 2 || ns[1] != fmt.Sprint(leafPid(g)) {
+		t.Fatalf("the pid in the cgroup, %d, has NSpid %v: not the grandchild", host, ns)
+	}
+	if cg := readTrim(t, fmt.Sprintf("/proc/%d/cgroup", host)); !strings.Contains(cg, ":pids:/"+name) && !strings.Contains(cg, "::/"+name) {
+		t.Fatalf("/proc/%d/cgroup:\n%s", host, cg)
+	}
+	err := s.fails(nil, "cgroup_add", name, intList([]int{leafPid(c), 99}))
+	if !strings.Contains(err.Error(), "has no child 99") || !strings.Contains(err.Error(), "argument 2 (process)") {
+		t.Fatalf("a pipeline to no process: %v", err)
+	}
+}
+
+func intList(pl []int) []any {
+	out := make([]any, len(pl))
+	for i, p := range pl {
+		out[i] = int64(p)
+	}
+	return out
+}

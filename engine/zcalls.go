@@ -507,9 +507,9 @@ func (e *Engine) CgroupGet(ctx context.Context, pl []int, name string, file stri
 	return resultStr(e.Call(ctx, pl, "cgroup_get", []any{name, file}))
 }
 
-// CgroupAdd: move a process (its pid as the calling node sees it; 0 for the node itself) into the cgroup, in every hierarchy that has it. See cgroups(7).
-func (e *Engine) CgroupAdd(ctx context.Context, pl []int, name string, pid int64) error {
-	_, err := e.Call(ctx, pl, "cgroup_add", []any{name, pid})
+// CgroupAdd: move a process into the cgroup, in every hierarchy that has it: its pid as the calling node sees it (0: the node itself), or its pipeline from the calling node, [$c $g] (read from the node's /proc). See cgroups(7).
+func (e *Engine) CgroupAdd(ctx context.Context, pl []int, name string, process any) error {
+	_, err := e.Call(ctx, pl, "cgroup_add", []any{name, process})
 	return err
 }
 
