@@ -264,3 +264,76 @@ func intList(pl []int) []any {
 	}
 	return out
 }
+
+// The v2 names on v1 hierarchies, checked in the v1 files on the host:
+// cpu.max is cpu.cfs_quota_us and cpu.cfs_period_us, memory.max "max" is
+// memory.limit_in_bytes -1, cgroup.freeze is freezer.state (and freezes:
+// a frozen cat echoes nothing until thawed).
+func TestCgroupV2NamesOnV1(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	for _, ctrl := range []string{"cpu", "memory", "freezer"} {
+		if mounts[ctrl] == "" || mounts[ctrl] == mounts[""] {
+			t.Skipf("%s is not on a v1 hierarchy here", ctrl)
+		}
+	}
+	name := testCgroup(s, "cpu", "memory", "freezer")
+	host := func(ctrl, file string) string { return readTrim(t, mounts[ctrl]+"/"+name+"/"+file) }
+
+	s.call(nil, "cgroup_set", name, "cpu.max", "50000 200000")
+	if q, p := host("cpu", "cpu.cfs_quota_us"), host("cpu", "cpu.cfs_period_us"); q != "50000" || p != "200000" {
+		t.Fatalf("cpu.max 50000 200000: quota %s, period %s", q, p)
+	}
+	s.call(nil, "cgroup_set", name, "cpu.max", "max")
+	if got := s.call(nil, "cgroup_get", name, "cpu.max"); got != "max 200000" || host("cpu", "cpu.cfs_quota_us") != "-1" {
+		t.Fatalf("cpu.max after max: %s, quota %s", builtins.Format(got), host("cpu", "cpu.cfs_quota_us"))
+	}
+	s.call(nil, "cgroup_set", name, "memory.max", "8M")
+	s.call(nil, "cgroup_set", name, "memory.max", "max")
+	if got := s.call(nil, "cgroup_get", name, "memory.max"); got != "max" || host("memory", "memory.limit_in_bytes") != "9223372036854771712" {
+		t.Fatalf("memory.max after max: %s, limit_in_bytes %s", builtins.Format(got), host("memory", "memory.limit_in_bytes"))
+	}
+
+	c := s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(c)))
+	s.call(c, "execvp", "/bin/cat", strList("cat"))
+	s.call(nil, "cgroup_set", name, "cgroup.freeze", "1")
+	waitFor(t, mounts["freezer"]+"/"+name+"/freezer.state", "FROZEN")
+	s.call(c, "stdin", "while frozen\n")
+	if out := s.call(c, "stdout", int64(200)); out != "" {
+		t.Fatalf("a frozen cat echoed %q", out)
+	}
+	s.call(nil, "cgroup_set", name, "cgroup.freeze", "0")
+	if out := s.call(c, "stdout", int64(5000)); out != "while frozen\n" || host("freezer", "freezer.state") != "THAWED" {
+		t.Fatalf("cat after thawing: %q, freezer.state %s", out, host("freezer", "freezer.state"))
+	}
+}
+
+// cgroup_delete of a cgroup frozen by v1's freezer: its processes die
+// (they are thawed after the SIGKILL), and the cgroup goes.
+func TestCgroupDeleteFrozenV1(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	if mounts["freezer"] == "" || mounts["freezer"] == mounts[""] {
+		t.Skip("no v1 freezer here")
+	}
+	name := fmt.Sprintf("alsh-test-%d-frozen", os.Getpid())
+	s.call(nil, "cgroup_create", name, strList("cpu", "freezer"))
+	t.Cleanup(func() { s.e.Call(s.ctx, nil, "cgroup_delete", []any{name}) }) // if the test failed before
+	c := s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(c)))
+	s.call(c, "execvp", "/bin/cat", strList("cat"))
+	s.call(nil, "cgroup_set", name, "freezer.state", "FROZEN")
+	waitFor(t, mounts["freezer"]+"/"+name+"/freezer.state", "FROZEN")
+	s.call(nil, "cgroup_delete", name)
+	if ev := builtins.Format(s.call(c, "event", int64(5000))); ev != `{termsig: "sigkill"}` {
+		t.Fatalf("cat in a deleted frozen cgroup: %s", ev)
+	}
+	for _, ctrl := range []string{"cpu", "freezer"} {
+		if _, err := os.Stat(mounts[ctrl] + "/" + name); err == nil {
+			t.Errorf("%s/%s still there", mounts[ctrl], name)
+		}
+	}
+}

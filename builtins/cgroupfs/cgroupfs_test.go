@@ -294,6 +294,9 @@ func TestV1Mapping(t *testing.T) {
 	if !slices.Equal(slices.Compact(f.killed), []int{42, 43}) || len(f.dirs) != 5 {
 		t.Fatalf("delete on v1: killed %v, dirs left %v", f.killed, f.dirs)
 	}
+	if !slices.Contains(f.written, "/sys/fs/cgroup/freezer/box/freezer.state=THAWED") {
+		t.Fatalf("delete did not thaw the frozen cgroup: wrote %v", f.written)
+	}
 }
 
 // A cgroup that holds the calling process is not deleted.

@@ -299,6 +299,20 @@ func (c *Cgroups) Delete(name string) error {
 			return err
 		}
 	}
+	// A process frozen by v1's freezer dies of SIGKILL only once thawed,
+	// and it is listed in every hierarchy: kill everything once, thaw,
+	// then empty and remove each directory.
+	for _, dir := range dirs {
+		if err := c.walk(dir, c.killOnce); err != nil {
+			return err
+		}
+	}
+	for _, dir := range dirs {
+		c.walk(dir, func(d string) error {
+			c.Sys.WriteFile(d+"/freezer.state", "THAWED") // only v1 freezer cgroups have it
+			return nil
+		})
+	}
 	for _, dir := range dirs {
 		if err := c.removeTree(dir); err != nil {
 			return err
@@ -307,13 +321,10 @@ func (c *Cgroups) Delete(name string) error {
 	return nil
 }
 
-func (c *Cgroups) refuseSelf(dir string) error {
-	pids, err := c.readProcs(dir)
-	if err != nil {
+// walk calls f on dir and on each cgroup below it.
+func (c *Cgroups) walk(dir string, f func(string) error) error {
+	if err := f(dir); err != nil {
 		return err
-	}
-	if slices.Contains(pids, c.Sys.Getpid()) {
-		return fmt.Errorf("%s holds the calling process %d: it would kill itself", dir, c.Sys.Getpid())
 	}
 	entries, err := c.Sys.ReadDir(dir)
 	if err != nil {
@@ -321,12 +332,36 @@ func (c *Cgroups) refuseSelf(dir string) error {
 	}
 	for _, e := range entries {
 		if e.Dir {
-			if err := c.refuseSelf(dir + "/" + e.Name); err != nil {
+			if err := c.walk(dir+"/"+e.Name, f); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// killOnce kills a cgroup's processes: cgroup.kill where the kernel has
+// it, else SIGKILL to each.
+func (c *Cgroups) killOnce(dir string) error {
+	if c.Sys.WriteFile(dir+"/cgroup.kill", "1") == nil {
+		return nil
+	}
+	pids, err := c.readProcs(dir)
+	for _, p := range pids {
+		c.Sys.Kill(p) // one may have exited meanwhile (esrch)
+	}
+	return err
+}
+
+func (c *Cgroups) refuseSelf(dir string) error {
+	self := c.Sys.Getpid()
+	return c.walk(dir, func(d string) error {
+		pids, err := c.readProcs(d)
+		if err == nil && slices.Contains(pids, self) {
+			err = fmt.Errorf("%s holds the calling process %d: it would kill itself", d, self)
+		}
+		return err
+	})
 }
 
 func (c *Cgroups) removeTree(dir string) error {
@@ -358,7 +393,7 @@ func (c *Cgroups) killAll(dir string) error {
 			return err
 		}
 		if i == deadline {
-			return fmt.Errorf("%s: processes %v still there %v after SIGKILL", dir, pids, killWait)
+			return fmt.Errorf("%s: processes %v still there %v after SIGKILL: %w", dir, pids, killWait, syscall.EBUSY)
 		}
 		if !useKill {
 			for _, p := range pids {
