@@ -1,6 +1,7 @@
 package cgroupfs
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -222,8 +223,8 @@ func (c *Cgroups) Set(name, file, value string) error {
 // controllerOf is the controller a file name belongs to ("cgroup" for
 // core files, "" for v1's tasks and the like).
 func controllerOf(file string) string {
-	ctrl, _, _ := strings.Cut(file, ".")
-	if !strings.Contains(file, ".") {
+	ctrl, _, found := strings.Cut(file, ".")
+	if !found {
 		return ""
 	}
 	return ctrl
@@ -316,8 +317,10 @@ func (c *Cgroups) enableV2(h *Hierarchy, name, ctrl string) error {
 		if slices.Contains(strings.Fields(on), ctrl) {
 			continue
 		}
-		if err := c.Sys.WriteFile(path, "+"+ctrl); err != nil {
-			return fmt.Errorf("enabling controller %s in %s (a v2 cgroup with processes cannot enable controllers for its children): %w", ctrl, path, err)
+		if err := c.Sys.WriteFile(path, "+"+ctrl); errors.Is(err, syscall.EBUSY) {
+			return fmt.Errorf("enabling controller %s in %s: a v2 cgroup with processes cannot enable controllers for its children: %w", ctrl, path, err)
+		} else if err != nil {
+			return fmt.Errorf("enabling controller %s in %s: %w", ctrl, path, err)
 		}
 	}
 	return nil
