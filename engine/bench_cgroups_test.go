@@ -47,3 +47,36 @@ func benchCgroupAdd(b *testing.B, ctrls []any) {
 	call(b, e, ctx, nil, "kill", pid, builtins.Const("sigkill"))
 	event(b, e, ctx, c)
 }
+
+// BenchmarkSandboxCycleCgroup: the sandbox cycle of BenchmarkSandboxCycle
+// with the child moved into a memory cgroup first (a cgroup move, then
+// setrlimit, chroot, setgid, setuid, exec, the exit event); "none" is the
+// same cycle without the move, in the same run.
+func BenchmarkSandboxCycleCgroup(b *testing.B) {
+	privileged(b)
+	jail := busyboxJail(b)
+	e, ctx := start(b)
+	name := fmt.Sprintf("alsh-bench-%d-cycle", os.Getpid())
+	call(b, e, ctx, nil, "cgroup_create", name, []any{"memory"})
+	b.Cleanup(func() { call(b, e, ctx, nil, "cgroup_delete", name) })
+	lim := builtins.Record{"cur": int64(64), "max": int64(64)}
+	for _, move := range []bool{false, true} {
+		label := map[bool]string{false: "none", true: "move"}[move]
+		b.Run(label, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				c := fork(b, e, ctx, nil)
+				if move {
+					call(b, e, ctx, nil, "cgroup_add", name, int64(leaf(c)))
+				}
+				call(b, e, ctx, c, "setrlimit", builtins.Const("rlimit_nofile"), lim)
+				call(b, e, ctx, c, "chroot", jail)
+				call(b, e, ctx, c, "setgid", int64(65534))
+				call(b, e, ctx, c, "setuid", int64(65534))
+				call(b, e, ctx, c, "execvp", "/busybox", []any{"true"})
+				if ev := event(b, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+					b.Fatalf("event %s", builtins.Format(ev))
+				}
+			}
+		})
+	}
+}
