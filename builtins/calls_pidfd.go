@@ -8,7 +8,7 @@ var pidfdCalls = []Call{
 		Result: Int, Man: "pidfd_open(2)",
 		Summary: "open a pidfd for a process (its pid as the node sees it); flags pidfd_nonblock, pidfd_thread; the fd is close-on-exec",
 		Example: "$pfd = pidfd_open [] $c"},
-	{Name: "pidfd_send_signal", Group: "pidfd", Args: []Arg{{"pidfd", Int, ""}, {"signal", Flags, "signal"}, {"flags", Flags, "pidfd"}}, Optional: 1,
+	{Name: "pidfd_send_signal", Group: "pidfd", Args: []Arg{{"pidfd", Int, ""}, {"signal", Flags, "signal"}, {"flags", Flags, "pidfd_signal"}}, Optional: 1,
 		Result: Nothing, Man: "pidfd_send_signal(2)",
 		Summary: "send a signal to the process of a pidfd; flags pidfd_signal_thread, pidfd_signal_thread_group, pidfd_signal_process_group",
 		Example: "pidfd_send_signal [] $pfd sigterm"},

@@ -108,7 +108,7 @@ var tables = []table{
 	{"mount", true, byName(all(anyOf(prefix("MS_"), oneOf("MNT_FORCE", "MNT_DETACH", "MNT_EXPIRE", "UMOUNT_NOFOLLOW")),
 		not(oneOf("MS_ASYNC", "MS_SYNC", "MS_INVALIDATE"))))},
 	{"prctl", true, byName(anyOf(prefix("PR_"), seccompArgs))},
-	{"pidfd", true, byName(prefix("PIDFD_SIGNAL_"))},
+	{"pidfd_signal", true, byName(prefix("PIDFD_SIGNAL_"))},
 	{"prio", false, byName(prefix("PRIO_"))},
 	{"ptrace", true, byName(prefix("PTRACE_"))},
 	{"rlimit", false, byName(anyOf(prefix("RLIMIT_"), oneOf("RLIM_INFINITY")))},

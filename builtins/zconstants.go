@@ -878,7 +878,7 @@ func kernelTables() map[string]map[string]int64 {
 			"seccomp_ret_trap":                       0x30000,
 			"seccomp_ret_user_notif":                 0x7fc00000,
 		},
-		"pidfd": {
+		"pidfd_signal": {
 			"pidfd_signal_process_group": 0x4,
 			"pidfd_signal_thread":        0x1,
 			"pidfd_signal_thread_group":  0x2,
