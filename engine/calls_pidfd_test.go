@@ -49,6 +49,9 @@ func TestPidfdSendSignal(t *testing.T) {
 	s := startSC(t)
 	c := s.fork(nil)
 	pfd := s.int(nil, "pidfd_open", int64(leafPid(c)), builtins.Const("pidfd_nonblock"))
+	if fl := s.int(nil, "fcntl", pfd, builtins.Const("f_getfl")); fl&unix.O_NONBLOCK == 0 {
+		t.Fatalf("a pidfd opened with pidfd_nonblock has flags %#x", fl)
+	}
 	s.call(c, "execvp", "/bin/sleep", strList("sleep", "100"))
 	s.call(nil, "pidfd_send_signal", pfd, builtins.Const("sigterm"))
 	if ev := builtins.Format(s.call(c, "event", int64(5000))); ev != `{termsig: "sigterm"}` {
