@@ -337,3 +337,37 @@ func TestCgroupDeleteFrozenV1(t *testing.T) {
 		}
 	}
 }
+
+// Each node finds the layout in its own /proc/self/mountinfo: a node in a
+// mount namespace without the v1 hierarchies sees a v2-only host, creates
+// its cgroups there alone, and is told that memory is not to be had.
+func TestCgroupLayoutIsTheNodes(t *testing.T) {
+	requirePrivileged(t)
+	s := startSC(t)
+	mounts, kind := cgroupLayout(s)
+	if kind != "hybrid" {
+		t.Skipf("needs a hybrid host, this one is %s", kind)
+	}
+	c := privateMountNS(t, s)
+	gone := map[string]bool{mounts[""]: true} // a v1 mount with two controllers is listed twice
+	for _, m := range mounts {
+		if !gone[m] {
+			s.call(c, "umount2", m, consts("mnt_detach"))
+			gone[m] = true
+		}
+	}
+	r := s.call(c, "cgroup_layout").(builtins.Record)
+	if r["layout"] != "v2" {
+		t.Fatalf("the node without v1 mounts sees %s", builtins.Format(r))
+	}
+	name := fmt.Sprintf("alsh-test-%d-v2only", os.Getpid())
+	made := s.call(c, "cgroup_create", name).([]any)
+	if builtins.Format(made) != builtins.Format([]any{mounts[""] + "/" + name}) {
+		t.Fatalf("cgroup_create in a v2-only view made %s", builtins.Format(made))
+	}
+	t.Cleanup(func() { s.call(c, "cgroup_delete", name) })
+	err := s.fails(c, "cgroup_set", name, "memory.max", "16M")
+	if !strings.Contains(err.Error(), "no cgroup controller memory on this host (v2: v2 ") {
+		t.Fatalf("memory.max where only v2 is mounted: %v", err)
+	}
+}
