@@ -14,7 +14,7 @@ var cgroupCalls = []Call{
 		Example: "cgroup_create [] \"alsh/box\" [\"memory\" \"cpuset\" \"pids\"]"},
 	{Name: "cgroup_set", Group: "cgroups", Args: []Arg{{"name", Str, ""}, {"file", Str, ""}, {"value", Any, ""}},
 		Result: Nothing, Man: "cgroups(7)",
-		Summary: "write a controller file (memory.max, pids.max, cpu.max, cpuset.cpus, cgroup.freeze…); v1 and v2 names are mapped where they mean the same, and a v2 controller is enabled in the ancestors' cgroup.subtree_control at its first use",
+		Summary: "write a controller file (memory.max, pids.max, cpu.max, cpuset.cpus, cgroup.freeze…); v1 and v2 names are mapped where they mean the same, and a v2 controller is enabled in the ancestors' cgroup.subtree_control at the first write to one of its files",
 		Example: "cgroup_set [] \"alsh/box\" \"memory.max\" \"16M\""},
 	{Name: "cgroup_get", Pure: true, Group: "cgroups", Args: []Arg{{"name", Str, ""}, {"file", Str, ""}},
 		Result: Str, Man: "cgroups(7)",

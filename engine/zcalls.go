@@ -496,7 +496,7 @@ func (e *Engine) CgroupCreate(ctx context.Context, pl []int, name string, contro
 	return resultList(e.Call(ctx, pl, "cgroup_create", append([]any{name}, optional(controllers)...)))
 }
 
-// CgroupSet: write a controller file (memory.max, pids.max, cpu.max, cpuset.cpus, cgroup.freeze…); v1 and v2 names are mapped where they mean the same, and a v2 controller is enabled in the ancestors' cgroup.subtree_control at its first use. See cgroups(7).
+// CgroupSet: write a controller file (memory.max, pids.max, cpu.max, cpuset.cpus, cgroup.freeze…); v1 and v2 names are mapped where they mean the same, and a v2 controller is enabled in the ancestors' cgroup.subtree_control at the first write to one of its files. See cgroups(7).
 func (e *Engine) CgroupSet(ctx context.Context, pl []int, name string, file string, value any) error {
 	_, err := e.Call(ctx, pl, "cgroup_set", []any{name, file, value})
 	return err

@@ -123,13 +123,18 @@ func set(t *testing.T, c *Cgroups, name, file, value string) {
 	}
 }
 
-// The v2 controller files: the first use of a controller enables it in
-// each ancestor's cgroup.subtree_control; v1 names are translated.
+// The v2 controller files: the first write to a controller's file enables
+// it in each ancestor's cgroup.subtree_control (a read does not); v1
+// names are translated.
 func TestV2ControllerFiles(t *testing.T) {
 	c, f := newV2(t)
 	made, err := c.Create("alsh/box", nil)
 	if err != nil || !slices.Equal(made, []string{"/sys/fs/cgroup/alsh", "/sys/fs/cgroup/alsh/box"}) {
 		t.Fatalf("create = %v, %v", made, err)
+	}
+	if _, err := c.Get("alsh/box", "memory.max"); err == nil || !strings.Contains(err.Error(), "controller memory is not enabled") ||
+		f.files["/sys/fs/cgroup/cgroup.subtree_control"] != "" {
+		t.Fatalf("a read before any write must not enable memory: %v", err)
 	}
 	set(t, c, "alsh/box", "memory.max", "16M")
 	if f.files["/sys/fs/cgroup/cgroup.subtree_control"] != "memory" || f.files["/sys/fs/cgroup/alsh/cgroup.subtree_control"] != "memory" {

@@ -198,7 +198,7 @@ type target struct {
 // Get reads a controller or core file of cgroup name, in the syntax of
 // the version the name belongs to.
 func (c *Cgroups) Get(name, file string) (string, error) {
-	t, err := c.resolve(name, file)
+	t, err := c.resolve(name, file, false)
 	if err != nil {
 		return "", err
 	}
@@ -208,9 +208,10 @@ func (c *Cgroups) Get(name, file string) (string, error) {
 	return c.read(t.dir + "/" + t.file)
 }
 
-// Set writes a controller or core file of cgroup name.
+// Set writes a controller or core file of cgroup name. On v2, the first
+// write to a controller's file enables the controller for the cgroup.
 func (c *Cgroups) Set(name, file, value string) error {
-	t, err := c.resolve(name, file)
+	t, err := c.resolve(name, file, true)
 	if err != nil {
 		return err
 	}
@@ -230,7 +231,9 @@ func controllerOf(file string) string {
 	return ctrl
 }
 
-func (c *Cgroups) resolve(name, file string) (target, error) {
+// resolve finds where a file of cgroup name is; enable lets it enable a
+// v2 controller that the cgroup's parent does not enable yet.
+func (c *Cgroups) resolve(name, file string, enable bool) (target, error) {
 	if err := checkName("cgroup", name); err != nil {
 		return target{}, err
 	}
@@ -250,6 +253,9 @@ func (c *Cgroups) resolve(name, file string) (target, error) {
 	}
 	if a, ok := twinOn(h.Version, file); ok {
 		return target{dir: dir, file: file, via: &a}, nil
+	}
+	if ctrl := controllerOf(file); h.Version == 2 && h.has(ctrl) && !enable {
+		return target{}, fmt.Errorf("controller %s is not enabled for cgroup %s: writing one of its files enables it (in the ancestors' cgroup.subtree_control): %w", ctrl, name, syscall.ENOENT)
 	}
 	if h.Version == 2 && h.has(controllerOf(file)) {
 		if err := c.enableV2(h, name, controllerOf(file)); err != nil {
