@@ -7,7 +7,7 @@ export CGO_ENABLED = 0
 # (docs/engine.md); binaries and test binaries that hold the engine link it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 ENGINE_PKGS := ./engine/ ./repl/ ./cmd/... ./lessons/
-OTHER_PKGS := ./lang/... ./builtins/ ./box/ ./lib/ ./tools/...
+OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/...
 
 .PHONY: build test race bench bench-box gen check-gen lint portable
 
@@ -52,4 +52,4 @@ lint:
 
 # lang, repl, builtins, box and lib must stay portable (DESIGN.md §6).
 portable:
-	GOOS=darwin $(GO) build ./lang/ ./builtins/ ./repl/ ./box/ ./lib/ ./lessons/
+	GOOS=darwin $(GO) build ./lang/ ./builtins/... ./repl/ ./box/ ./lib/ ./lessons/

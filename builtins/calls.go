@@ -21,4 +21,5 @@ var Table = slices.Concat(
 	controlCalls,
 	securityCalls,
 	capabilityCalls, seccompCalls, landlockCalls,
+	cgroupCalls, networkCalls, pidfdCalls,
 )

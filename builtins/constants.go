@@ -34,6 +34,8 @@ var extraTables = map[string]map[string]int64{
 	"file": {"__o_sync": 0x100000},
 	// RLIMIT_NLIMITS (= RLIM_NLIMITS) counts the limits; x/sys omits it.
 	"rlimit": {"rlimit_nlimits": 16},
+	// pidfd_open's flags are open(2)'s (linux/pidfd.h); x/sys names none.
+	"pidfd": {"pidfd_nonblock": 0x800, "pidfd_thread": 0x80},
 	// x/sys exports no FIO* ioctls on Linux; values from asm-generic
 	// ioctls.h and sockios.h, which amd64 uses unchanged.
 	"ioctl": {

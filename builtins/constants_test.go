@@ -272,6 +272,8 @@ var required = map[string][]string{
 	"errno":        {"eperm", "enoent", "esrch", "eagain", "enotsup", "ehwpoison"},
 	"option":       {"maxchild", "flowcontrol"},
 	"stdio":        {"stdin", "stdout", "stderr"},
+	"pidfd":        {"pidfd_nonblock", "pidfd_thread"},
+	"pidfd_signal": {"pidfd_signal_thread", "pidfd_signal_thread_group", "pidfd_signal_process_group"},
 }
 
 func TestRequiredConstants(t *testing.T) {

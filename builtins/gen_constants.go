@@ -112,6 +112,7 @@ var tables = []table{
 	{"mount", true, byName(all(anyOf(prefix("MS_", "MOUNT_ATTR_"), oneOf("MNT_FORCE", "MNT_DETACH", "MNT_EXPIRE", "UMOUNT_NOFOLLOW", "AT_RECURSIVE")),
 		not(oneOf("MS_ASYNC", "MS_SYNC", "MS_INVALIDATE"))))},
 	{"prctl", true, byName(anyOf(prefix("PR_"), seccompArgs))},
+	{"pidfd_signal", true, byName(prefix("PIDFD_SIGNAL_"))},
 	{"prio", false, byName(prefix("PRIO_"))},
 	{"ptrace", true, byName(prefix("PTRACE_"))},
 	{"rlimit", false, byName(anyOf(prefix("RLIMIT_"), oneOf("RLIM_INFINITY")))},

@@ -708,6 +708,11 @@ func kernelTables() map[string]map[string]int64 {
 			"seccomp_ret_trap":                       0x30000,
 			"seccomp_ret_user_notif":                 0x7fc00000,
 		},
+		"pidfd_signal": {
+			"pidfd_signal_process_group": 0x4,
+			"pidfd_signal_thread":        0x1,
+			"pidfd_signal_thread_group":  0x2,
+		},
 		"prio": {
 			"prio_pgrp":    1,
 			"prio_process": 0,

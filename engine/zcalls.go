@@ -617,3 +617,92 @@ func (e *Engine) LandlockRestrictSelf(ctx context.Context, pl []int, ruleset int
 func (e *Engine) Landlock(ctx context.Context, pl []int, paths any) (builtins.Record, error) {
 	return resultRecord(e.Call(ctx, pl, "landlock", []any{paths}))
 }
+
+// CgroupLayout: where the node's cgroup controllers are: {layout: "v1"|"v2"|"hybrid", hierarchies: [{version, mount, controllers, cgroup, dir}]}. See cgroups(7).
+func (e *Engine) CgroupLayout(ctx context.Context, pl []int) (builtins.Record, error) {
+	return resultRecord(e.Call(ctx, pl, "cgroup_layout", nil))
+}
+
+// CgroupCreate: create a cgroup (parents included) in the hierarchies of these controllers (default: all); a v1 cpuset gets its parent's cpus and mems; returns the directories made. See cgroups(7).
+func (e *Engine) CgroupCreate(ctx context.Context, pl []int, name string, controllers ...[]string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "cgroup_create", append([]any{name}, optional(controllers)...)))
+}
+
+// CgroupSet: write a controller file (memory.max, pids.max, cpu.max, cpuset.cpus, cgroup.freeze…); v1 and v2 names are mapped where they mean the same, and a v2 controller is enabled in the ancestors' cgroup.subtree_control at the first write to one of its files. See cgroups(7).
+func (e *Engine) CgroupSet(ctx context.Context, pl []int, name string, file string, value any) error {
+	_, err := e.Call(ctx, pl, "cgroup_set", []any{name, file, value})
+	return err
+}
+
+// CgroupGet: read a controller file, in the syntax of the version its name belongs to (memory.max reads "max" for no limit on v1 too). See cgroups(7).
+func (e *Engine) CgroupGet(ctx context.Context, pl []int, name string, file string) (string, error) {
+	return resultStr(e.Call(ctx, pl, "cgroup_get", []any{name, file}))
+}
+
+// CgroupAdd: move a process into the cgroup, in every hierarchy that has it: its pid as the calling node sees it (0: the node itself), or its pipeline from the calling node, [$c $g] (read from the node's /proc). See cgroups(7).
+func (e *Engine) CgroupAdd(ctx context.Context, pl []int, name string, process any) error {
+	_, err := e.Call(ctx, pl, "cgroup_add", []any{name, process})
+	return err
+}
+
+// CgroupProcs: the pids in the cgroup (in any of its hierarchies), sorted, as the calling node sees them. See cgroups(7).
+func (e *Engine) CgroupProcs(ctx context.Context, pl []int, name string) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "cgroup_procs", []any{name}))
+}
+
+// CgroupDelete: kill the cgroup's processes (v2: cgroup.kill; v1: SIGKILL to each until none is left) and remove it, child cgroups first; refuses a cgroup holding the calling node. See cgroups(7).
+func (e *Engine) CgroupDelete(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "cgroup_delete", []any{name})
+	return err
+}
+
+// LinkList: the interfaces of the node's network namespace: [{index, name, flags: [iff_up iff_loopback …], mtu, addrs: ["127.0.0.1/8" …]}]. See rtnetlink(7).
+func (e *Engine) LinkList(ctx context.Context, pl []int) ([]any, error) {
+	return resultList(e.Call(ctx, pl, "link_list", nil))
+}
+
+// LinkUp: bring an interface up (ip link set NAME up); lo first in a new network namespace. See rtnetlink(7).
+func (e *Engine) LinkUp(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "link_up", []any{name})
+	return err
+}
+
+// LinkDown: bring an interface down (ip link set NAME down). See rtnetlink(7).
+func (e *Engine) LinkDown(ctx context.Context, pl []int, name string) error {
+	_, err := e.Call(ctx, pl, "link_down", []any{name})
+	return err
+}
+
+// AddrAdd: add an address with its prefix length to an interface (ip addr add 10.0.0.1/24 dev NAME). See rtnetlink(7).
+func (e *Engine) AddrAdd(ctx context.Context, pl []int, name string, address string) error {
+	_, err := e.Call(ctx, pl, "addr_add", []any{name, address})
+	return err
+}
+
+// VethAdd: create a pair of virtual ethernet interfaces joined to each other (ip link add NAME type veth peer name PEER). See veth(4).
+func (e *Engine) VethAdd(ctx context.Context, pl []int, name string, peer string) error {
+	_, err := e.Call(ctx, pl, "veth_add", []any{name, peer})
+	return err
+}
+
+// LinkNetns: move an interface into the network namespace of a process (its pid as the node sees it; ip link set NAME netns PID). See rtnetlink(7).
+func (e *Engine) LinkNetns(ctx context.Context, pl []int, name string, pid int64) error {
+	_, err := e.Call(ctx, pl, "link_netns", []any{name, pid})
+	return err
+}
+
+// PidfdOpen: open a pidfd for a process (its pid as the node sees it); flags pidfd_nonblock, pidfd_thread; the fd is close-on-exec. See pidfd_open(2).
+func (e *Engine) PidfdOpen(ctx context.Context, pl []int, pid int64, flags ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "pidfd_open", append([]any{pid}, optional(flags)...)))
+}
+
+// PidfdSendSignal: send a signal to the process of a pidfd; flags pidfd_signal_thread, pidfd_signal_thread_group, pidfd_signal_process_group. See pidfd_send_signal(2).
+func (e *Engine) PidfdSendSignal(ctx context.Context, pl []int, pidfd int64, signal any, flags ...any) error {
+	_, err := e.Call(ctx, pl, "pidfd_send_signal", append([]any{pidfd, signal}, optional(flags)...))
+	return err
+}
+
+// PidfdGetfd: duplicate an fd of the process of a pidfd into the node (same open file, close-on-exec); returns the new fd. See pidfd_getfd(2).
+func (e *Engine) PidfdGetfd(ctx context.Context, pl []int, pidfd int64, targetfd int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "pidfd_getfd", []any{pidfd, targetfd}))
+}

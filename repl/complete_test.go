@@ -75,6 +75,8 @@ func TestComplete(t *testing.T) {
 		{line: "if not setu", has: []string{"setuid "}},
 		{line: "setrlimit [$c] ", has: []string{"rlimit_nofile ", "rlimit_core "}, not: []string{"clone_newpid "}},
 		{line: "setrlimit [$c] rlimit_no", want: []string{"rlimit_nofile "}},
+		{line: "pidfd_open [] $c pidfd_n", want: []string{"pidfd_nonblock "}},
+		{line: "pidfd_send_signal [] $pfd sigterm pidfd_signal_p", want: []string{"pidfd_signal_process_group "}},
 		{line: "setrlimit [$c] RLIMIT_NO", want: []string{"RLIMIT_NOfile "}},
 		{line: "clone [] [clone_newpid clone_newn", want: []string{"clone_newnet ", "clone_newns "}},
 		{line: "kill [] 200 sigk", want: []string{"sigkill "}},
