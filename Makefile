@@ -7,7 +7,7 @@ export CGO_ENABLED = 0
 # (docs/engine.md); binaries and test binaries that hold the engine link it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
 ENGINE_PKGS := ./engine/ ./repl/ ./cmd/...
-OTHER_PKGS := ./lang/... ./builtins/ ./tools/...
+OTHER_PKGS := ./lang/... ./builtins/ ./tools/... ./engine/internal/wire/
 
 .PHONY: build test race bench gen check-gen lint portable
 

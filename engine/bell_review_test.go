@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alsh/alsh/engine/internal/wire"
 	"golang.org/x/sys/unix"
 )
 
@@ -25,7 +26,7 @@ func TestUnmuteLeavesNoEventUnread(t *testing.T) {
 		if !sent { // all at once, while the bell is muted
 			sent = true
 			for i := range events {
-				n.write(t, msgEvent, 0, fmt.Sprint(i))
+				n.write(t, wire.MsgEvent, 0, fmt.Sprint(i))
 			}
 			return false
 		}
@@ -101,7 +102,7 @@ func TestLateReadyIsRead(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("waitReady with no ready message = %v, want a timeout", err)
 	}
-	n.write(t, msgReady, 0, "")
+	n.write(t, wire.MsgReady, 0, "")
 	for deadline := time.Now().Add(2 * time.Second); len(n.messages()) == 0; {
 		if time.Now().After(deadline) {
 			t.Fatal("the late ready message was left in the socket")

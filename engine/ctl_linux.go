@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // ctlConn is the driver's end of one node's control socket. Calls are
@@ -43,7 +44,7 @@ type ctlConn struct {
 	finish    sync.Once
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
-	rh   recvHdr
+	rh   wire.RecvHdr
 	roob [256]byte
 }
 
@@ -217,7 +218,7 @@ func (c *ctlConn) ringSelf() {
 		return
 	}
 	if fd, ok := c.bell.acquire(); ok {
-		unix.Write(fd, bellRing[:])
+		unix.Write(fd, wire.BellRing[:])
 		c.bell.done()
 	}
 }
@@ -433,7 +434,7 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	case err == nil:
 		c.handle(m) // before the buffer goes back: m.body is in it
 		got = true
-	case errors.Is(err, errMalformed):
+	case errors.Is(err, wire.ErrMalformed):
 		got = true
 	case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
 		alive = false
@@ -619,13 +620,13 @@ type ctlMsg struct {
 }
 
 // msgBufs hold one control message each, for one read.
-var msgBufs = sync.Pool{New: func() any { b := make([]byte, maxMsg+1); return &b }}
+var msgBufs = sync.Pool{New: func() any { b := make([]byte, wire.MaxMsg+1); return &b }}
 
 // recvOnce reads one message into buf (token held), with a recvmsg of its
 // own rather than unix.Recvmsg, which allocates the sender's address. The
 // message's body is in buf.
 func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, error) {
-	n, errno := c.rh.recv(fd, buf, c.roob[:], flags|unix.MSG_CMSG_CLOEXEC, raw)
+	n, errno := c.rh.Recv(fd, buf, c.roob[:], flags|unix.MSG_CMSG_CLOEXEC, raw)
 	if errno != 0 {
 		return ctlMsg{}, errno
 	}
@@ -634,14 +635,14 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 	}
 	var fds []int
 	var pid int
-	if c.rh.msg.Controllen > 0 {
-		fds, pid = parseCmsgs(c.roob[:c.rh.msg.Controllen])
+	if c.rh.Msg.Controllen > 0 {
+		fds, pid = wire.ParseCmsgs(c.roob[:c.rh.Msg.Controllen])
 	}
-	if c.rh.msg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
+	if c.rh.Msg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
 		closeInts(fds)
-		return ctlMsg{}, fmt.Errorf("%w: truncated", errMalformed)
+		return ctlMsg{}, fmt.Errorf("%w: truncated", wire.ErrMalformed)
 	}
-	typ, id, body, err := parseHeader(buf[:n])
+	typ, id, body, err := wire.ParseHeader(buf[:n])
 	if err != nil {
 		closeInts(fds)
 		return ctlMsg{}, err
@@ -651,27 +652,10 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 
 var errEOF = errors.New("control socket closed")
 
-// parseCmsgs returns the fds passed with a message and the sender's pid
-// from its credentials, if any.
-func parseCmsgs(oob []byte) (fds []int, pid int) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return nil, 0
-	}
-	for _, m := range msgs {
-		if r, err := unix.ParseUnixRights(&m); err == nil {
-			fds = append(fds, r...)
-		} else if c, err := unix.ParseUnixCredentials(&m); err == nil {
-			pid = int(c.Pid)
-		}
-	}
-	return fds, pid
-}
-
 // fromWireError rebuilds an error from a node: errnos stay syscall.Errno.
-func fromWireError(w wireError) error {
+func fromWireError(w wire.Error) error {
 	switch w.Kind {
-	case errKindErrno:
+	case wire.ErrKindErrno:
 		errno := syscall.Errno(w.Errno)
 		if w.Path != "" {
 			return &os.PathError{Op: w.Op, Path: w.Path, Err: errno}
@@ -680,12 +664,12 @@ func fromWireError(w wireError) error {
 			return os.NewSyscallError(w.Op, errno)
 		}
 		return errno
-	case errKindUnsupported:
+	case wire.ErrKindUnsupported:
 		if w.Op != "" && w.Op != builtins.ErrUnsupported.Error() {
 			return fmt.Errorf("%w: %s", builtins.ErrUnsupported, strings.TrimPrefix(w.Op, "unsupported: "))
 		}
 		return builtins.ErrUnsupported
-	case errKindFiltered:
+	case wire.ErrKindFiltered:
 		return &builtins.FilteredError{Call: w.Path}
 	}
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // Tests of the driver's reading of control sockets (ctlPoller, ctlConn).
@@ -48,7 +49,7 @@ func newTestConn(t testing.TB) (c *ctlConn, node int) {
 	return c, fds[1]
 }
 
-// newFakeNode makes a fake node whose replies (msgReply) go to their
+// newFakeNode makes a fake node whose replies (wire.MsgReply) go to their
 // callers with the body as a string value, and whose other messages are
 // recorded in got.
 func newFakeNode(t testing.TB, p *ctlPoller) *fakeNode {
@@ -57,7 +58,7 @@ func newFakeNode(t testing.TB, p *ctlPoller) *fakeNode {
 	n := &fakeNode{c: c, node: node, bell: newBell(t, c), seen: make(chan struct{}, 1<<16)}
 	c.handle = func(m ctlMsg) {
 		closeInts(m.fds)
-		if m.typ == msgReply {
+		if m.typ == wire.MsgReply {
 			c.deliver(m.id, result{val: string(m.body)})
 			return
 		}
@@ -94,7 +95,7 @@ func newBell(t testing.TB, c *ctlConn) int {
 }
 
 // ring rings a node's bell, as node.ring does.
-func ringBell(fd int) { unix.Write(fd, bellRing[:]) }
+func ringBell(fd int) { unix.Write(fd, wire.BellRing[:]) }
 
 func (n *fakeNode) messages() []string {
 	n.mu.Lock()
@@ -106,10 +107,10 @@ func (n *fakeNode) messages() []string {
 // event.
 func (n *fakeNode) write(t testing.TB, typ byte, id uint32, body string) {
 	t.Helper()
-	if _, err := unix.Write(n.node, append(putHeader(nil, typ, id), body...)); err != nil {
+	if _, err := unix.Write(n.node, append(wire.PutHeader(nil, typ, id), body...)); err != nil {
 		t.Fatal(err)
 	}
-	if typ == msgEvent {
+	if typ == wire.MsgEvent {
 		ringBell(n.bell)
 	}
 }
@@ -155,11 +156,11 @@ func TestCtlResetKeepsQueuedMessages(t *testing.T) {
 	n := newFakeNode(t, p)
 	mustTake(t, n.c) // nobody reads until the node is gone
 	ch := pendingCall(n.c, 7)
-	if err := n.c.send(append(putHeader(nil, msgCall, 8), 0, 0)); err != nil {
+	if err := n.c.send(append(wire.PutHeader(nil, wire.MsgCall, 8), 0, 0)); err != nil {
 		t.Fatal(err) // a call the node never reads
 	}
-	n.write(t, msgReply, 7, "seven")
-	n.write(t, msgEvent, 0, "last words")
+	n.write(t, wire.MsgReply, 7, "seven")
+	n.write(t, wire.MsgEvent, 0, "last words")
 	unix.Close(n.node)
 	n.node = -1
 	n.c.release()
@@ -185,10 +186,10 @@ func TestCtlResetKeepsReplyForOwner(t *testing.T) {
 	mustTake(t, n.c)
 	defer n.c.release()
 	ch := pendingCall(n.c, 9)
-	if err := n.c.send(append(putHeader(nil, msgCall, 9), 0, 0)); err != nil {
+	if err := n.c.send(append(wire.PutHeader(nil, wire.MsgCall, 9), 0, 0)); err != nil {
 		t.Fatal(err) // unread by the node
 	}
-	n.write(t, msgReply, 9, "nine")
+	n.write(t, wire.MsgReply, 9, "nine")
 	unix.Close(n.node)
 	n.node = -1
 	if alive, got := n.c.readOne(true, false); !alive || !got {
@@ -255,19 +256,19 @@ func TestCtlNoLostWakeup(t *testing.T) {
 				if err != nil || m == 0 {
 					return
 				}
-				if m < headerLen {
+				if m < wire.HeaderLen {
 					continue
 				}
-				_, id, _, _ := parseHeader(buf[:m])
+				_, id, _, _ := wire.ParseHeader(buf[:m])
 				if k%3 == 0 {
 					sent.Add(1)
-					unix.Write(n.node, append(putHeader(nil, msgEvent, 0), "before"...))
+					unix.Write(n.node, append(wire.PutHeader(nil, wire.MsgEvent, 0), "before"...))
 					ringBell(n.bell)
 				}
-				unix.Write(n.node, append(putHeader(nil, msgReply, id), "r"...))
+				unix.Write(n.node, append(wire.PutHeader(nil, wire.MsgReply, id), "r"...))
 				if k%5 == 0 {
 					sent.Add(1)
-					unix.Write(n.node, append(putHeader(nil, msgEvent, 0), "after"...))
+					unix.Write(n.node, append(wire.PutHeader(nil, wire.MsgEvent, 0), "after"...))
 					ringBell(n.bell)
 				}
 			}
@@ -283,7 +284,7 @@ func TestCtlNoLostWakeup(t *testing.T) {
 				for k := 0; k < calls; k++ {
 					id := nextID.Add(1)
 					r := n.c.call(context.Background(), time.Now().Add(3*time.Second), id,
-						append(putHeader(nil, msgCall, id), 0, 0), false, nil)
+						append(wire.PutHeader(nil, wire.MsgCall, id), 0, 0), false, nil)
 					if r.err != nil || r.val != "r" {
 						t.Errorf("call %d: %v, %v", id, r.val, r.err)
 						return
@@ -296,7 +297,7 @@ func TestCtlNoLostWakeup(t *testing.T) {
 	// Events the nodes sent last come with nothing else to wake a reader.
 	for _, n := range fns {
 		sent.Add(1)
-		n.write(t, msgEvent, 0, "quiet")
+		n.write(t, wire.MsgEvent, 0, "quiet")
 	}
 	deadline := time.Now().Add(2 * time.Second)
 	for {
@@ -328,28 +329,28 @@ func TestCtlDeadlineWhileOtherOwns(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	r := n.c.call(ctx, time.Now().Add(time.Hour), 1, append(putHeader(nil, msgCall, 1), 0, 0), false, nil)
+	r := n.c.call(ctx, time.Now().Add(time.Hour), 1, append(wire.PutHeader(nil, wire.MsgCall, 1), 0, 0), false, nil)
 	if !errors.Is(r.err, context.DeadlineExceeded) {
 		t.Fatalf("call = %v, %v; want its context's end", r.val, r.err)
 	}
-	r = n.c.call(context.Background(), time.Now().Add(50*time.Millisecond), 2, append(putHeader(nil, msgCall, 2), 0, 0), false, nil)
+	r = n.c.call(context.Background(), time.Now().Add(50*time.Millisecond), 2, append(wire.PutHeader(nil, wire.MsgCall, 2), 0, 0), false, nil)
 	if !errors.Is(r.err, context.DeadlineExceeded) {
 		t.Fatalf("call = %v, %v; want its deadline", r.val, r.err)
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("the calls took %v", d)
 	}
-	n.write(t, msgReply, 1, "late")
-	n.write(t, msgReply, 2, "late")
+	n.write(t, wire.MsgReply, 1, "late")
+	n.write(t, wire.MsgReply, 2, "late")
 	n.c.release()
 	go func() {
 		buf := make([]byte, 64)
 		for i := 0; i < 3; i++ {
 			unix.Read(n.node, buf)
 		}
-		unix.Write(n.node, append(putHeader(nil, msgReply, 3), "three"...)) // not n.write: no t.Fatal off the test's goroutine
+		unix.Write(n.node, append(wire.PutHeader(nil, wire.MsgReply, 3), "three"...)) // not n.write: no t.Fatal off the test's goroutine
 	}()
-	r = n.c.call(context.Background(), time.Now().Add(5*time.Second), 3, append(putHeader(nil, msgCall, 3), 0, 0), false, nil)
+	r = n.c.call(context.Background(), time.Now().Add(5*time.Second), 3, append(wire.PutHeader(nil, wire.MsgCall, 3), 0, 0), false, nil)
 	if r.err != nil || r.val != "three" {
 		t.Fatalf("call after the late replies = %v, %v", r.val, r.err)
 	}
@@ -376,7 +377,7 @@ func TestCtlFdReuseNoMisroute(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; i < 3; i++ {
-			unix.Write(node, append(putHeader(nil, msgEvent, 0), want...))
+			unix.Write(node, append(wire.PutHeader(nil, wire.MsgEvent, 0), want...))
 			ringBell(bell)
 		}
 		<-got // one handled; the others may be read or not when it closes
@@ -634,7 +635,7 @@ func TestCallToDeadUnreadNodeIsExited(t *testing.T) {
 	// parent, may take it out of the tree meanwhile.
 	getpid, _ := builtins.Lookup("getpid")
 	id := e.nextID.Add(1)
-	msg, err := encodeCall(nil, id, getpid.Number(), []any{})
+	msg, err := wire.EncodeCall(nil, id, getpid.Number(), []any{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -652,7 +653,7 @@ func TestCtlCallToClosedPeerIsExited(t *testing.T) {
 	mustTake(t, n.c)
 	unix.Close(n.node)
 	n.node = -1
-	r := n.c.call(context.Background(), time.Now().Add(5*time.Second), 1, append(putHeader(nil, msgCall, 1), 0, 0), false, nil)
+	r := n.c.call(context.Background(), time.Now().Add(5*time.Second), 1, append(wire.PutHeader(nil, wire.MsgCall, 1), 0, 0), false, nil)
 	n.c.release()
 	if !errors.Is(r.err, builtins.ErrExited) {
 		t.Fatalf("call to a node gone = %v, want %v", r.err, builtins.ErrExited)
@@ -677,7 +678,7 @@ func TestCtlFloodDoesNotStarveOthers(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			msg := append(putHeader(nil, msgEvent, 0), "flood"...)
+			msg := append(wire.PutHeader(nil, wire.MsgEvent, 0), "flood"...)
 			for {
 				select {
 				case <-stop:
@@ -694,7 +695,7 @@ func TestCtlFloodDoesNotStarveOthers(t *testing.T) {
 	var worst time.Duration
 	for i := 0; i < 20; i++ {
 		start := time.Now()
-		other.write(t, msgEvent, 0, "hello")
+		other.write(t, wire.MsgEvent, 0, "hello")
 		select {
 		case <-other.seen:
 		case <-time.After(2 * time.Second):

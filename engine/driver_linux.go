@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // Options configure Start.
@@ -219,7 +220,7 @@ func (e *Engine) withRootStderr(err error) error {
 func (e *Engine) attach(p *proc, fds []int, link func()) error {
 	if len(fds) < 3 || len(fds) > 5 {
 		closeInts(fds)
-		return fmt.Errorf("%w: want 3 to 5 fds with a new process, got %d", errMalformed, len(fds))
+		return fmt.Errorf("%w: want 3 to 5 fds with a new process, got %d", wire.ErrMalformed, len(fds))
 	}
 	if len(fds) > 3 {
 		var err error

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // nodeFlag in argv[1] makes the binary a node instead of running main.
@@ -52,9 +53,9 @@ type node struct {
 	sigSeen    int64         // bytes read from the signal pipe (see sigGen)
 	discarded  map[int]bool  // spares let go of, reaped without an event
 	buf        []byte
-	rh         recvHdr    // readCtlRaw's
-	filter     callFilter // calls denied here and to later children
-	sigs       sigState   // signal actions sigaction changed
+	rh         wire.RecvHdr // readCtlRaw's
+	filter     callFilter   // calls denied here and to later children
+	sigs       sigState     // signal actions sigaction changed
 }
 
 // child is what a node keeps of a child node: the lifeline's write end,
@@ -94,7 +95,7 @@ func defaultOpts() [builtins.NumOpts]int64 {
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
 	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
-		buf: make([]byte, maxMsg+1)}
+		buf: make([]byte, wire.MaxMsg+1)}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
 		return 111
@@ -304,7 +305,7 @@ func (n *node) openEpoll() error {
 // credentials itself (a child's come from SO_PASSCRED, set by its parent),
 // and its bell (a child's comes with the fork's reply).
 func (n *node) sendReady() error {
-	b := putHeader(nil, msgReady, 0)
+	b := wire.PutHeader(nil, wire.MsgReady, 0)
 	var oob []byte
 	if n.lifeline < 0 {
 		oob = unix.UnixCredentials(&unix.Ucred{Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid()), Gid: uint32(unix.Getgid())})

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // handleCtl reads and serves one message; false means the control socket
@@ -28,10 +29,10 @@ func (n *node) readCtl(recvFlags int) (alive, served bool) {
 	return alive, served
 }
 
-// readCtlRaw reads with the node's recvHdr, in a RawSyscall for
+// readCtlRaw reads with the node's wire.RecvHdr, in a RawSyscall for
 // awaitCalls (see there).
 func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted bool) {
-	m, errno := n.rh.recv(fdCtl, n.buf, nil, recvFlags, raw)
+	m, errno := n.rh.Recv(fdCtl, n.buf, nil, recvFlags, raw)
 	switch {
 	case errno == unix.EINTR:
 		return true, false, true
@@ -40,7 +41,7 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 	case errno != 0 || m == 0:
 		return false, false, false
 	}
-	n.serveMsg(m, int(n.rh.msg.Flags))
+	n.serveMsg(m, int(n.rh.Msg.Flags))
 	return true, true, false
 }
 
@@ -172,13 +173,13 @@ func spinWorthIt() bool {
 }
 
 func (n *node) serveMsg(m, flags int) {
-	typ, id, body, err := parseHeader(n.buf[:m])
+	typ, id, body, err := wire.ParseHeader(n.buf[:m])
 	switch {
 	case flags&unix.MSG_TRUNC != 0:
 		n.replyErr(id, errTooLarge)
 	case err != nil:
 		n.replyErr(id, err)
-	case typ != msgCall:
+	case typ != wire.MsgCall:
 		n.replyErr(id, errUnexpected)
 	default:
 		n.serve(id, body)
@@ -192,7 +193,7 @@ var (
 
 func (n *node) serve(id uint32, body []byte) {
 	n.callID = id
-	nr, args, err := decodeCall(body)
+	nr, args, err := wire.DecodeCall(body)
 	if err != nil {
 		n.replyErr(id, err)
 		return
@@ -232,7 +233,7 @@ func (n *node) reply(id uint32, res any) {
 	if s, ok := res.(*builtins.Spawned); ok {
 		res, fds = int64(s.Pid), s.Fds
 	}
-	b, err := encodeValue(putHeader(make([]byte, 0, 64), msgReply, id), res)
+	b, err := wire.EncodeValue(wire.PutHeader(make([]byte, 0, 64), wire.MsgReply, id), res)
 	if err != nil {
 		n.replyErr(id, err)
 	} else {
@@ -244,29 +245,29 @@ func (n *node) reply(id uint32, res any) {
 }
 
 func (n *node) replyErr(id uint32, err error) {
-	n.send(encodeError(id, toWireError(err)), nil)
+	n.send(wire.EncodeError(id, toWireError(err)), nil)
 }
 
 // toWireError flattens an error, keeping its errno, syscall name and path.
-func toWireError(err error) wireError {
+func toWireError(err error) wire.Error {
 	var (
 		errno syscall.Errno
 		pe    *os.PathError
 		se    *os.SyscallError
 		fe    *builtins.FilteredError
 	)
-	w := wireError{Kind: errKindBadArg, Op: err.Error()}
+	w := wire.Error{Kind: wire.ErrKindBadArg, Op: err.Error()}
 	switch {
 	case errors.Is(err, builtins.ErrUnsupported):
-		w.Kind = errKindUnsupported
+		w.Kind = wire.ErrKindUnsupported
 	case errors.As(err, &fe):
-		w = wireError{Kind: errKindFiltered, Op: "filtered", Path: fe.Call}
+		w = wire.Error{Kind: wire.ErrKindFiltered, Op: "filtered", Path: fe.Call}
 	case errors.As(err, &pe) && errors.As(err, &errno):
-		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: pe.Op, Path: pe.Path}
+		w = wire.Error{Errno: uint32(errno), Kind: wire.ErrKindErrno, Op: pe.Op, Path: pe.Path}
 	case errors.As(err, &se) && errors.As(err, &errno):
-		w = wireError{Errno: uint32(errno), Kind: errKindErrno, Op: se.Syscall}
+		w = wire.Error{Errno: uint32(errno), Kind: wire.ErrKindErrno, Op: se.Syscall}
 	case errors.As(err, &errno): // keep what the message says beyond the errno
-		w = wireError{Errno: uint32(errno), Kind: errKindErrno,
+		w = wire.Error{Errno: uint32(errno), Kind: wire.ErrKindErrno,
 			Op: strings.TrimSuffix(strings.TrimSuffix(err.Error(), errno.Error()), ": ")}
 	}
 	return w
@@ -334,7 +335,7 @@ func (n *node) childExited(pid int, ws unix.WaitStatus) {
 
 // event sends an event about a child (pid) or about the node itself (0).
 func (n *node) event(pid int, rec builtins.Record) {
-	b, _ := encodeValue(putHeader(make([]byte, 0, 48), msgEvent, uint32(pid)), rec)
+	b, _ := wire.EncodeValue(wire.PutHeader(make([]byte, 0, 48), wire.MsgEvent, uint32(pid)), rec)
 	n.send(b, nil)
 	ring()
 }
@@ -342,11 +343,7 @@ func (n *node) event(pid int, rec builtins.Record) {
 // ring tells the driver that an event waits in the control socket: its
 // poller watches the bell, not the socket, so that replies, which their
 // callers read themselves, wake nobody else (see ctlPoller).
-func ring() { unix.Write(fdBell, bellRing[:]) }
-
-// bellRing adds one to an eventfd. The proto-node reads it too: it never
-// changes.
-var bellRing = [8]byte{1}
+func ring() { unix.Write(fdBell, wire.BellRing[:]) }
 
 // Option implements builtins.Node.
 func (n *node) Option(opt int) (int64, error) {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // A fork child starts as a proto-node: a child that shares its parent's
@@ -82,7 +83,7 @@ type pollFd struct {
 const (
 	protoMaxArgs = 1024
 	// protoMsgMax: a larger call makes the proto-node boot (the node takes
-	// calls up to maxMsg).
+	// calls up to wire.MaxMsg).
 	protoMsgMax = 16 << 10
 	protoStack  = 32 << 10
 	rlimNlimits = 16
@@ -180,7 +181,7 @@ func (n *node) newProtoEnv() *protoEnv {
 			continue
 		}
 		off := len(env.sigEvents)
-		env.sigEvents, _ = encodeValue(putHeader(env.sigEvents, msgEvent, 0), builtins.Record{"signal": builtins.SignalName(sig)})
+		env.sigEvents, _ = wire.EncodeValue(wire.PutHeader(env.sigEvents, wire.MsgEvent, 0), builtins.Record{"signal": builtins.SignalName(sig)})
 		env.sigEvent[sig] = [2]uint16{uint16(off), uint16(len(env.sigEvents) - off)}
 	}
 	return env
@@ -299,8 +300,8 @@ func protoMain(s *spawnArgs, ps *protoState, ppid uintptr) {
 	if protoSetup(s, ps, ppid) != 0 {
 		rawExit(111)
 	}
-	hdr := ps.out[:headerLen]
-	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = msgReady, 0, 0, 0, 0, 0, 0, 0
+	hdr := ps.out[:wire.HeaderLen]
+	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = wire.MsgReady, 0, 0, 0, 0, 0, 0, 0
 	protoSend(hdr)
 	for {
 		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
@@ -445,7 +446,7 @@ func protoReportSignals(ps *protoState) {
 			}
 			if ev := ps.sigEvent[sig]; ev[1] > 0 && int(ev[0])+int(ev[1]) <= len(ps.sigEvents) {
 				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
-				syscall.RawSyscall6(unix.SYS_WRITE, fdBell, uintptr(unsafe.Pointer(&bellRing[0])), 8, 0, 0, 0)
+				syscall.RawSyscall6(unix.SYS_WRITE, fdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
 			}
 		}
 	}
@@ -459,7 +460,7 @@ func protoReportSignals(ps *protoState) {
 //go:nosplit
 func protoServe(ps *protoState, m int) bool {
 	b := ps.buf[:m]
-	if m < headerLen+2 || b[0] != msgCall {
+	if m < wire.HeaderLen+2 || b[0] != wire.MsgCall {
 		return false
 	}
 	id := le32(b[4:])
@@ -467,7 +468,7 @@ func protoServe(ps *protoState, m int) bool {
 	if nr >= protoOps {
 		return false
 	}
-	d := &protoDec{b: b, off: headerLen + 2, ok: true} // on the stack: see protoDec
+	d := &protoDec{b: b, off: wire.HeaderLen + 2, ok: true} // on the stack: see protoDec
 	switch ps.ops[nr] {
 	case opGetpid:
 		return protoNoArgs(ps, d, id, unix.SYS_GETPID)
@@ -520,7 +521,7 @@ func le32(b []byte) uint32 {
 //go:norace
 //go:nosplit
 func (d *protoDec) list(n int) int {
-	if d.off+5 > len(d.b) || d.b[d.off] != tagList {
+	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagList {
 		d.ok = false
 		return 0
 	}
@@ -535,7 +536,7 @@ func (d *protoDec) list(n int) int {
 //go:norace
 //go:nosplit
 func (d *protoDec) int64() int64 {
-	if d.off+9 > len(d.b) || d.b[d.off] != tagInt {
+	if d.off+9 > len(d.b) || d.b[d.off] != wire.TagInt {
 		d.ok = false
 		return 0
 	}
@@ -585,7 +586,7 @@ func (d *protoDec) strs(out []uintptr) {
 		return
 	}
 	for i := 0; i < l && d.ok; i++ {
-		p, _ := d.cstr(tagString)
+		p, _ := d.cstr(wire.TagString)
 		out[i] = uintptr(unsafe.Pointer(p))
 	}
 	out[l] = 0
@@ -642,7 +643,7 @@ func protoNoArgs(ps *protoState, d *protoDec, id uint32, trap uintptr) bool {
 func protoSetrlimit(ps *protoState, d *protoDec, id uint32) bool {
 	d.list(2)
 	res := d.int64()
-	if d.off+5 > len(d.b) || d.b[d.off] != tagRecord || le32(d.b[d.off+1:]) != 2 {
+	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagRecord || le32(d.b[d.off+1:]) != 2 {
 		return false
 	}
 	d.off += 5
@@ -680,7 +681,7 @@ func protoLimitSafe(res int64, cur uint64) bool {
 //go:nosplit
 func protoPathCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
 	d.list(1)
-	p, n := d.cstr(tagString)
+	p, n := d.cstr(wire.TagString)
 	if !d.end() {
 		return false
 	}
@@ -727,7 +728,7 @@ func protoIDCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) b
 //go:nosplit
 func protoSethostname(ps *protoState, d *protoDec, id uint32) bool {
 	d.list(1)
-	p, n := d.cstr(tagString)
+	p, n := d.cstr(wire.TagString)
 	if !d.end() {
 		return false
 	}
@@ -756,7 +757,7 @@ func protoExit(d *protoDec) bool {
 //go:nosplit
 func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
 	d.list(3)
-	path, n = d.cstr(tagString)
+	path, n = d.cstr(wire.TagString)
 	d.strs(ps.argv[:])
 	d.strs(ps.envv[:])
 	ps.execEnv = uintptr(unsafe.Pointer(&ps.envv[0]))
@@ -772,7 +773,7 @@ func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
 //go:nosplit
 func protoExecvp(ps *protoState, d *protoDec, id uint32) (path *byte, n int, ok bool) {
 	d.list(2)
-	file, fn := d.cstr(tagString)
+	file, fn := d.cstr(wire.TagString)
 	d.strs(ps.argv[:])
 	if !d.end() || ps.path == nil {
 		return nil, 0, false
@@ -929,10 +930,10 @@ func putLE32(b []byte, v uint32) {
 //go:norace
 //go:nosplit
 func protoReplyInt(ps *protoState, id uint32, v int64) {
-	b := ps.out[:headerLen+9]
-	b[0], b[1], b[2], b[3] = msgReply, 0, 0, 0
+	b := ps.out[:wire.HeaderLen+9]
+	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
 	putLE32(b[4:], id)
-	b[8] = tagInt
+	b[8] = wire.TagInt
 	putLE32(b[9:], uint32(v))
 	putLE32(b[13:], uint32(uint64(v)>>32))
 	protoSend(b)
@@ -945,16 +946,16 @@ func protoReplyInt(ps *protoState, id uint32, v int64) {
 //go:nosplit
 func protoReplyErr(ps *protoState, id uint32, e syscall.Errno, op string, path *byte, n int) {
 	b := ps.out[:]
-	b[0], b[1], b[2], b[3] = msgReply, 0, 0, 0
+	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
 	putLE32(b[4:], id)
 	if e == 0 {
-		b[8] = tagNil
-		protoSend(b[:headerLen+1])
+		b[8] = wire.TagNil
+		protoSend(b[:wire.HeaderLen+1])
 		return
 	}
-	b[0] = msgError
+	b[0] = wire.MsgError
 	putLE32(b[8:], uint32(e))
-	b[12] = errKindErrno
+	b[12] = wire.ErrKindErrno
 	putLE32(b[13:], uint32(len(op)))
 	copy(b[17:], op)
 	o := 17 + len(op)

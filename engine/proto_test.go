@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // A fork child is a proto-node until a call needs the Go node: one thread
@@ -563,27 +564,29 @@ func TestProtoNodeMalformed(t *testing.T) {
 	needProto(t)
 	e, ctx := start(t)
 	msg := func(name string, body ...byte) []byte {
-		b := putHeader(nil, msgCall, 1000)
+		b := wire.PutHeader(nil, wire.MsgCall, 1000)
 		nr := mustNumber(t, name)
 		return append(append(b, byte(nr), byte(nr>>8)), body...)
 	}
 	enc := func(name string, args ...any) []byte {
-		b, err := encodeCall(nil, 1000, mustNumber(t, name), args)
+		b, err := wire.EncodeCall(nil, 1000, mustNumber(t, name), args)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
 	}
-	huge := []byte{tagList, 0xff, 0xff, 0xff, 0xff}
-	str := func(s string) []byte { b, _ := encodeValue(nil, s); return b }
+	huge := []byte{wire.TagList, 0xff, 0xff, 0xff, 0xff}
+	str := func(s string) []byte { b, _ := wire.EncodeValue(nil, s); return b }
 	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
-	list := func(n uint32) []byte { return []byte{tagList, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)} }
+	list := func(n uint32) []byte {
+		return []byte{wire.TagList, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}
+	}
 	msgs := map[string][]byte{
 		"execve argv of 2^32-1":      msg("execve", cat(list(3), str("/bin/true"), huge)...),
 		"execve env of 2^32-1":       msg("execve", cat(list(3), str("/bin/true"), list(0), huge)...),
 		"execve argv of 1025, short": msg("execve", cat(list(3), str("/bin/true"), list(1025), str("x"))...),
 		"execvp argv of 2^32-1":      msg("execvp", cat(list(2), str("true"), huge)...),
-		"execve path past the end":   msg("execve", cat(list(3), []byte{tagString, 0xff, 0xff, 0, 0}, []byte("/bin"))...),
+		"execve path past the end":   msg("execve", cat(list(3), []byte{wire.TagString, 0xff, 0xff, 0, 0}, []byte("/bin"))...),
 		"execve argv of ints":        enc("execve", "/bin/true", []any{int64(1)}, []any{}),
 		"execve NUL in the path":     enc("execve", "/bin/true\x00x", []any{"true"}, []any{}),
 		"execve 4 arguments":         enc("execve", "/bin/true", []any{"true"}, []any{}, []any{}),
@@ -597,9 +600,9 @@ func TestProtoNodeMalformed(t *testing.T) {
 		"setrlimit 3 fields":         enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": int64(1), "max": int64(1), "x": int64(1)}),
 		"setrlimit a const":          enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": builtins.Const("x"), "max": int64(1)}),
 		"setrlimit resource 99":      enc("setrlimit", int64(99), builtins.Record{"cur": int64(1), "max": int64(1)}),
-		"setrlimit max first":        cat(msg("setrlimit", cat(list(2), []byte{tagInt, 99, 0, 0, 0, 0, 0, 0, 0}, []byte{tagRecord, 2, 0, 0, 0})...), []byte{3, 0, 0, 0}, []byte("max"), []byte{tagInt, 1, 0, 0, 0, 0, 0, 0, 0}, []byte{3, 0, 0, 0}, []byte("cur"), []byte{tagInt, 1, 0, 0, 0, 0, 0, 0, 0}),
-		"a call number out of range": append(putHeader(nil, msgCall, 1000), 0xff, 0xff, tagList, 0, 0, 0, 0),
-		"a reply, not a call":        append(putHeader(nil, msgReply, 1000), tagNil),
+		"setrlimit max first":        cat(msg("setrlimit", cat(list(2), []byte{wire.TagInt, 99, 0, 0, 0, 0, 0, 0, 0}, []byte{wire.TagRecord, 2, 0, 0, 0})...), []byte{3, 0, 0, 0}, []byte("max"), []byte{wire.TagInt, 1, 0, 0, 0, 0, 0, 0, 0}, []byte{3, 0, 0, 0}, []byte("cur"), []byte{wire.TagInt, 1, 0, 0, 0, 0, 0, 0, 0}),
+		"a call number out of range": append(wire.PutHeader(nil, wire.MsgCall, 1000), 0xff, 0xff, wire.TagList, 0, 0, 0, 0),
+		"a reply, not a call":        append(wire.PutHeader(nil, wire.MsgReply, 1000), wire.TagNil),
 	}
 	for name, m := range msgs {
 		c := fork(t, e, ctx, nil)

@@ -1,4 +1,4 @@
-package engine
+package wire
 
 import (
 	"encoding/binary"
@@ -22,73 +22,73 @@ import (
 //	  |          (EOF)                        |   the node exec'd or exited
 //
 // Every message starts with an 8-byte header: type u8, 3 bytes zero, id u32
-// (little-endian). Values are encoded by encodeValue.
+// (little-endian). Values are encoded by EncodeValue.
 const (
-	msgReady byte = iota + 1
-	msgCall
-	msgReply
-	msgError
-	msgEvent
+	MsgReady byte = iota + 1
+	MsgCall
+	MsgReply
+	MsgError
+	MsgEvent
 )
 
 const (
-	headerLen = 8
-	// maxMsg bounds a control message; larger ones are refused on both sides.
-	maxMsg = 128 << 10
-	// maxDepth bounds the nesting of lists and records in a value.
-	maxDepth = 32
+	HeaderLen = 8
+	// MaxMsg bounds a control message; larger ones are refused on both sides.
+	MaxMsg = 128 << 10
+	// MaxDepth bounds the nesting of lists and records in a value.
+	MaxDepth = 32
 )
 
 // Error kinds in an error reply.
 const (
-	errKindErrno byte = iota
-	errKindBadArg
-	errKindUnsupported
-	errKindFiltered
+	ErrKindErrno byte = iota
+	ErrKindBadArg
+	ErrKindUnsupported
+	ErrKindFiltered
 )
 
-var errMalformed = errors.New("malformed message")
+var ErrMalformed = errors.New("malformed message")
 
-func putHeader(b []byte, typ byte, id uint32) []byte {
+func PutHeader(b []byte, typ byte, id uint32) []byte {
 	b = append(b, typ, 0, 0, 0)
 	return binary.LittleEndian.AppendUint32(b, id)
 }
 
-func parseHeader(b []byte) (typ byte, id uint32, body []byte, err error) {
-	if len(b) < headerLen {
-		return 0, 0, nil, fmt.Errorf("%w: %d bytes, shorter than a header", errMalformed, len(b))
+func ParseHeader(b []byte) (typ byte, id uint32, body []byte, err error) {
+	if len(b) < HeaderLen {
+		return 0, 0, nil, fmt.Errorf("%w: %d bytes, shorter than a header", ErrMalformed, len(b))
 	}
-	return b[0], binary.LittleEndian.Uint32(b[4:8]), b[headerLen:], nil
+	return b[0], binary.LittleEndian.Uint32(b[4:8]), b[HeaderLen:], nil
 }
 
 // Value tags.
 const (
-	tagNil    = 'n'
-	tagInt    = 'i'
-	tagString = 's'
+	TagNil    = 'n'
+	TagInt    = 'i'
+	TagString = 's'
 	tagConst  = 'c'
-	tagList   = 'l'
-	tagRecord = 'r'
+	TagList   = 'l'
+	TagRecord = 'r'
 )
 
-// encodeValue appends v's encoding to b.
-func encodeValue(b []byte, v any) ([]byte, error) {
+// EncodeValue appends v's encoding to b.
+func EncodeValue(b []byte, v any) ([]byte, error) {
 	switch v := v.(type) {
 	case nil:
-		return append(b, tagNil), nil
+		return append(b, TagNil), nil
 	case int64:
-		return binary.LittleEndian.AppendUint64(append(b, tagInt), uint64(v)), nil
+		return binary.LittleEndian.AppendUint64(append(b, TagInt), uint64(v)), nil
 	case int:
-		return encodeValue(b, int64(v))
+		return EncodeValue(b, int64(v))
 	case string:
-		return appendString(append(b, tagString), v), nil
+		return appendString(append(b, TagString), v), nil
 	case builtins.Const:
 		return appendString(append(b, tagConst), string(v)), nil
 	case []any:
-		b = binary.LittleEndian.AppendUint32(append(b, tagList), uint32(len(v)))
+		b = binary.LittleEndian.AppendUint32(append(b, TagList), uint32(len(v)))
 		for _, e := range v {
 			var err error
-			if b, err = encodeValue(b, e); err != nil {
+			if b, err = EncodeValue(b, e); err != nil {
 				return nil, err
 			}
 		}
@@ -100,11 +100,11 @@ func encodeValue(b []byte, v any) ([]byte, error) {
 }
 
 func encodeRecord(b []byte, r builtins.Record) ([]byte, error) {
-	b = binary.LittleEndian.AppendUint32(append(b, tagRecord), uint32(len(r)))
+	b = binary.LittleEndian.AppendUint32(append(b, TagRecord), uint32(len(r)))
 	for _, k := range r.Keys() {
 		b = appendString(b, k)
 		var err error
-		if b, err = encodeValue(b, r[k]); err != nil {
+		if b, err = EncodeValue(b, r[k]); err != nil {
 			return nil, err
 		}
 	}
@@ -123,7 +123,7 @@ type decoder struct {
 
 func (d *decoder) fail(format string, args ...any) {
 	if d.err == nil {
-		d.err = fmt.Errorf("%w: "+format, append([]any{errMalformed}, args...)...)
+		d.err = fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, args...)...)
 	}
 }
 
@@ -164,8 +164,8 @@ func (d *decoder) str() string {
 }
 
 func (d *decoder) value(depth int) any {
-	if depth > maxDepth {
-		d.fail("values nested deeper than %d", maxDepth)
+	if depth > MaxDepth {
+		d.fail("values nested deeper than %d", MaxDepth)
 		return nil
 	}
 	tag := d.take(1)
@@ -173,20 +173,20 @@ func (d *decoder) value(depth int) any {
 		return nil
 	}
 	switch tag[0] {
-	case tagNil:
+	case TagNil:
 		return nil
-	case tagInt:
+	case TagInt:
 		if b := d.take(8); b != nil {
 			return int64(binary.LittleEndian.Uint64(b))
 		}
 		return nil
-	case tagString:
+	case TagString:
 		return d.str()
 	case tagConst:
 		return builtins.Const(d.str())
-	case tagList:
+	case TagList:
 		return d.list(depth)
-	case tagRecord:
+	case TagRecord:
 		return d.record(depth)
 	}
 	d.fail("unknown value tag %q", tag[0])
@@ -220,8 +220,8 @@ func (d *decoder) record(depth int) any {
 	return r
 }
 
-// decodeValue decodes exactly one value filling b.
-func decodeValue(b []byte) (any, error) {
+// DecodeValue decodes exactly one value filling b.
+func DecodeValue(b []byte) (any, error) {
 	d := decoder{b: b}
 	v := d.value(0)
 	if d.err == nil && len(d.b) > 0 {
@@ -230,19 +230,20 @@ func decodeValue(b []byte) (any, error) {
 	return v, d.err
 }
 
-// A call message: header, call number u16, then the argument list,
+// EncodeCall appends a call message: header, call number u16, then the argument list,
 // appended to b.
-func encodeCall(b []byte, id uint32, nr int, args []any) ([]byte, error) {
-	b = putHeader(b, msgCall, id)
+func EncodeCall(b []byte, id uint32, nr int, args []any) ([]byte, error) {
+	b = PutHeader(b, MsgCall, id)
 	b = binary.LittleEndian.AppendUint16(b, uint16(nr))
-	b, err := encodeValue(b, args)
-	if err == nil && len(b) > maxMsg {
-		err = fmt.Errorf("call of %d bytes is larger than %d", len(b), maxMsg)
+	b, err := EncodeValue(b, args)
+	if err == nil && len(b) > MaxMsg {
+		err = fmt.Errorf("call of %d bytes is larger than %d", len(b), MaxMsg)
 	}
 	return b, err
 }
 
-func decodeCall(body []byte) (nr int, args []any, err error) {
+// DecodeCall reads a call message's body (after the header).
+func DecodeCall(body []byte) (nr int, args []any, err error) {
 	d := decoder{b: body}
 	nr = int(d.u16())
 	v := d.value(0)
@@ -254,30 +255,30 @@ func decodeCall(body []byte) (nr int, args []any, err error) {
 	}
 	args, ok := v.([]any)
 	if !ok {
-		return 0, nil, fmt.Errorf("%w: arguments are a %T, not a list", errMalformed, v)
+		return 0, nil, fmt.Errorf("%w: arguments are a %T, not a list", ErrMalformed, v)
 	}
 	return nr, args, nil
 }
 
-// wireError is an error as it crosses the socket: flat, with the errno kept.
-type wireError struct {
+// Error is an error as it crosses the socket: flat, with the errno kept.
+type Error struct {
 	Errno uint32
 	Kind  byte
 	Op    string
 	Path  string
 }
 
-func encodeError(id uint32, e wireError) []byte {
-	b := putHeader(make([]byte, 0, 32+len(e.Op)+len(e.Path)), msgError, id)
+func EncodeError(id uint32, e Error) []byte {
+	b := PutHeader(make([]byte, 0, 32+len(e.Op)+len(e.Path)), MsgError, id)
 	b = binary.LittleEndian.AppendUint32(b, e.Errno)
 	b = append(b, e.Kind)
 	b = appendString(b, e.Op)
 	return appendString(b, e.Path)
 }
 
-func decodeError(body []byte) (wireError, error) {
+func DecodeError(body []byte) (Error, error) {
 	d := decoder{b: body}
-	var e wireError
+	var e Error
 	e.Errno = d.u32()
 	if k := d.take(1); k != nil {
 		e.Kind = k[0]
@@ -286,3 +287,7 @@ func decodeError(body []byte) (wireError, error) {
 	e.Path = d.str()
 	return e, d.err
 }
+
+// BellRing adds one to an eventfd. The proto-node reads it too: it never
+// changes.
+var BellRing = [8]byte{1}
