@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alsh/alsh/engine/internal/wire"
 	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // A caller that waits for an event (takeEvent) mutes the bell while it

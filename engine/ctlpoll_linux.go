@@ -24,7 +24,7 @@ import (
 // registration). Watching the socket in an epoll of our own, disarmed
 // while a caller reads, cost two epoll_ctl per call, about 1.5 µs of a
 // pinned round trip (A/B in one process). So a node rings its bell (an
-// eventfd, fdBell on its side) after each event it sends (node.ring), and
+// eventfd, proto.FdBell on its side) after each event it sends (node.ring), and
 // the poller watches that: replies wake nobody else, and no call changes
 // any registration. The socket itself is registered for its hang-up
 // (EPOLLONESHOT): that is when the poller reads it to the end.

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -40,18 +41,18 @@ type node struct {
 	depth      int
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
-	spare      *spare        // option prefork: a child booted ahead of a fork
-	plumbing   *spawnPipes   // the fds of the next proto-node, made ahead (refillSpare)
-	plumbAhead bool          // a fork was the last call that changed anything: make them
-	freeProtos []*protoState // states of reaped proto-node children, for reuse
-	protoEnv   *protoEnv     // shared by proto-node children; nil after a change
-	spareFlags int64         // clone flags of the last fork without maps; -1 before any
-	callID     uint32        // the call being served (an in-place re-execution answers it)
-	spin       bool          // spin for the next call before sleeping (spinWorthIt)
-	await      bool          // else wait for it in recvmsg (awaitCalls)
-	callWait   time.Duration // that wait's bound
-	sigSeen    int64         // bytes read from the signal pipe (see sigGen)
-	discarded  map[int]bool  // spares let go of, reaped without an event
+	spare      *spare         // option prefork: a child booted ahead of a fork
+	plumbing   *spawnPipes    // the fds of the next proto-node, made ahead (refillSpare)
+	plumbAhead bool           // a fork was the last call that changed anything: make them
+	freeProtos []*proto.State // states of reaped proto-node children, for reuse
+	protoEnv   *proto.Env     // shared by proto-node children; nil after a change
+	spareFlags int64          // clone flags of the last fork without maps; -1 before any
+	callID     uint32         // the call being served (an in-place re-execution answers it)
+	spin       bool           // spin for the next call before sleeping (spinWorthIt)
+	await      bool           // else wait for it in recvmsg (awaitCalls)
+	callWait   time.Duration  // that wait's bound
+	sigSeen    int64          // bytes read from the signal pipe (see sigGen)
+	discarded  map[int]bool   // spares let go of, reaped without an event
 	buf        []byte
 	rh         wire.RecvHdr // readCtlRaw's
 	filter     callFilter   // calls denied here and to later children
@@ -64,12 +65,12 @@ type child struct {
 	lifeW  int   // -1 for a program started by spawn
 	sig    int64 // signaloneof set by setcpid, if sigSet
 	sigSet bool
-	proto  *protoState // a proto-node's state, which it may still use in place
+	proto  *proto.State // a proto-node's state, which it may still use in place
 }
 
 // retiredProtos keeps the state of proto-nodes let go before they were
 // reaped (the node is ending or exec'ing).
-var retiredProtos []*protoState
+var retiredProtos []*proto.State
 
 func defaultOpts() [builtins.NumOpts]int64 {
 	var o [builtins.NumOpts]int64
@@ -94,7 +95,7 @@ func defaultOpts() [builtins.NumOpts]int64 {
 // signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
-	n := &node{lifeline: fdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
+	n := &node{lifeline: proto.FdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
 		buf: make([]byte, wire.MaxMsg+1)}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
@@ -123,7 +124,7 @@ func (n *node) boot(args []string) error {
 	if _, ok := kv["root"]; ok { // the root, re-executed in place
 		n.lifeline = -1
 	}
-	for _, fd := range []int{fdCtl, fdLifeline, fdExe, fdBell} {
+	for _, fd := range []int{proto.FdCtl, proto.FdLifeline, proto.FdExe, proto.FdBell} {
 		if fd != n.lifeline || n.lifeline >= 0 {
 			unix.CloseOnExec(fd)
 		}
@@ -188,21 +189,21 @@ func bootRoot(path string) error {
 	if err := retryEINTR(func() error { return unix.Connect(s, &unix.SockaddrUnix{Name: path}) }); err != nil {
 		return &os.PathError{Op: "connect", Path: path, Err: err}
 	}
-	if err := moveFd(s, fdCtl); err != nil {
+	if err := moveFd(s, proto.FdCtl); err != nil {
 		return err
 	}
 	exe, err := sealedCopyOfSelf()
 	if err != nil {
 		return err
 	}
-	if err := moveFd(exe, fdExe); err != nil {
+	if err := moveFd(exe, proto.FdExe); err != nil {
 		return err
 	}
 	bell, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
 		return os.NewSyscallError("eventfd", err)
 	}
-	return moveFd(bell, fdBell) // to the driver with ready
+	return moveFd(bell, proto.FdBell) // to the driver with ready
 }
 
 func moveFd(from, to int) error {
@@ -275,9 +276,9 @@ func (n *node) startSignals() error {
 		return os.NewSyscallError("pipe2", err)
 	}
 	n.sigR = p[0]
-	startSignalPipe(p[1])
+	proto.StartSignalPipe(p[1])
 	for _, sig := range caughtSignals {
-		if err := setDisposition(sig, dispCatch); err != nil {
+		if err := proto.SetDisposition(sig, proto.DispCatch); err != nil {
 			return err
 		}
 	}
@@ -309,7 +310,7 @@ func (n *node) sendReady() error {
 	var oob []byte
 	if n.lifeline < 0 {
 		oob = unix.UnixCredentials(&unix.Ucred{Pid: int32(unix.Getpid()), Uid: uint32(unix.Getuid()), Gid: uint32(unix.Getgid())})
-		oob = append(oob, unix.UnixRights(fdBell)...)
+		oob = append(oob, unix.UnixRights(proto.FdBell)...)
 	}
 	return sendCtl(b, oob)
 }
@@ -330,11 +331,11 @@ func sendCtl(b, oob []byte) error {
 	waited := false
 	defer func() {
 		if waited {
-			unix.FcntlInt(fdCtl, unix.F_SETFL, unix.O_NONBLOCK)
+			unix.FcntlInt(proto.FdCtl, unix.F_SETFL, unix.O_NONBLOCK)
 		}
 	}()
 	for {
-		err := unix.Sendmsg(fdCtl, b, oob, nil, 0)
+		err := unix.Sendmsg(proto.FdCtl, b, oob, nil, 0)
 		switch {
 		case errors.Is(err, unix.EAGAIN):
 			ctlBlocking()
@@ -359,7 +360,7 @@ func retryEINTR(f func() error) error {
 // RLIMIT_NOFILE is below the number of fds polled, and a sandboxed node
 // runs with nofile 0.
 func (n *node) loop() {
-	watch := []int{fdCtl, n.sigR}
+	watch := []int{proto.FdCtl, n.sigR}
 	if n.lifeline >= 0 {
 		watch = append(watch, n.lifeline)
 	}
@@ -386,7 +387,7 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 		switch int(ev.Fd) {
 		case n.sigR:
 			n.handleSignals()
-		case fdCtl:
+		case proto.FdCtl:
 			if !n.handleCtl() {
 				return false
 			}
@@ -415,7 +416,7 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 func (n *node) shutdown() {
 	n.releaseChildren()
 	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); n.lifeline < 0 && sig > 0 {
-		setDisposition(sig, dispIgnore)
+		proto.SetDisposition(sig, proto.DispIgnore)
 		unix.Kill(0, sig)
 		unix.Kill(0, unix.SIGCONT)
 	}

@@ -5,13 +5,13 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -32,7 +32,7 @@ func (n *node) readCtl(recvFlags int) (alive, served bool) {
 // readCtlRaw reads with the node's wire.RecvHdr, in a RawSyscall for
 // awaitCalls (see there).
 func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted bool) {
-	m, errno := n.rh.Recv(fdCtl, n.buf, nil, recvFlags, raw)
+	m, errno := n.rh.Recv(proto.FdCtl, n.buf, nil, recvFlags, raw)
 	switch {
 	case errno == unix.EINTR:
 		return true, false, true
@@ -47,29 +47,27 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 
 // spinCtl serves calls that follow quickly (a script's next line) before
 // the node goes back to its loop: on a VM, a wake-up costs more than the
-// call. With several CPUs it spins for nodeSpin after the last call,
+// call. With several CPUs it spins for proto.NodeSpin after the last call,
 // yielding the CPU between tries, so an idle node uses none; with one, it
 // waits in recvmsg instead (awaitCalls).
 func (n *node) spinCtl() bool {
 	if !n.spin {
 		return n.awaitCalls()
 	}
-	deadline := time.Now().Add(nodeSpin)
+	deadline := time.Now().Add(proto.NodeSpin)
 	for time.Now().Before(deadline) {
 		alive, served := n.readCtl(unix.MSG_DONTWAIT)
 		switch {
 		case !alive:
 			return false
 		case served:
-			deadline = time.Now().Add(nodeSpin)
+			deadline = time.Now().Add(proto.NodeSpin)
 		default:
 			syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 		}
 	}
 	return true
 }
-
-const nodeSpin = 50 * time.Microsecond
 
 // awaitCalls waits for the next calls in a blocking recvmsg, up to
 // callWait each (the socket's SO_RCVTIMEO, set by setCallWait), before
@@ -109,7 +107,7 @@ func (n *node) awaitCalls() bool {
 	again := true
 	var until time.Time // when an interrupted wait gives up
 	for calls := 0; calls < awaitMax; {
-		if atomic.LoadInt64(&sigGen) != n.sigSeen {
+		if proto.SignalsWritten() != n.sigSeen {
 			return true
 		}
 		alive, served, interrupted := n.readCtlRaw(0, true)
@@ -122,7 +120,7 @@ func (n *node) awaitCalls() bool {
 		case interrupted && until.IsZero():
 			until = time.Now().Add(n.callWait)
 		case interrupted && time.Now().Before(until): // not by a signal of ours (see above)
-		case again && atomic.LoadInt64(&sigGen) == n.sigSeen && ctlNonBlocking():
+		case again && proto.SignalsWritten() == n.sigSeen && ctlNonBlocking():
 			ctlBlocking()
 			again = false
 		default:
@@ -144,7 +142,7 @@ const (
 // (awaitCalls); false leaves the node waiting in epoll only, as on
 // architectures whose signals cannot interrupt the wait.
 func (n *node) setCallWait() bool {
-	if !signalsInterruptMain {
+	if !proto.SignalsInterruptMain {
 		return false
 	}
 	ctlBlocking()
@@ -153,14 +151,14 @@ func (n *node) setCallWait() bool {
 		n.callWait = d
 	}
 	tv := unix.NsecToTimeval(n.callWait.Nanoseconds())
-	return unix.SetsockoptTimeval(fdCtl, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) == nil
+	return unix.SetsockoptTimeval(proto.FdCtl, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) == nil
 }
 
 // ctlBlocking undoes sigHandler's O_NONBLOCK on the control socket.
-func ctlBlocking() { unix.FcntlInt(fdCtl, unix.F_SETFL, 0) }
+func ctlBlocking() { unix.FcntlInt(proto.FdCtl, unix.F_SETFL, 0) }
 
 func ctlNonBlocking() bool {
-	fl, err := unix.FcntlInt(fdCtl, unix.F_GETFL, 0)
+	fl, err := unix.FcntlInt(proto.FdCtl, unix.F_GETFL, 0)
 	return err == nil && fl&unix.O_NONBLOCK != 0
 }
 
@@ -343,7 +341,7 @@ func (n *node) event(pid int, rec builtins.Record) {
 // ring tells the driver that an event waits in the control socket: its
 // poller watches the bell, not the socket, so that replies, which their
 // callers read themselves, wake nobody else (see ctlPoller).
-func ring() { unix.Write(fdBell, wire.BellRing[:]) }
+func ring() { unix.Write(proto.FdBell, wire.BellRing[:]) }
 
 // Option implements builtins.Node.
 func (n *node) Option(opt int) (int64, error) {

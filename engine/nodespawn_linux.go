@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 )
 
 // Spawn implements builtins.Node: fork and clone. The child re-executes the
@@ -21,7 +22,7 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	if !n.canFork() {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)
 	}
-	if flags&^(protoCloneFlags|unix.CLONE_NEWUSER) != 0 { // see protoCloneFlags
+	if flags&^(proto.CloneFlags|unix.CLONE_NEWUSER) != 0 { // see proto.CloneFlags
 		return nil, os.NewSyscallError(cloneName(uintptr(flags)), unix.EINVAL)
 	}
 	if len(maps) == 0 {
@@ -37,14 +38,14 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	userns := flags&unix.CLONE_NEWUSER != 0
-	proto := !userns && protoNodeSupported
-	p, err := n.takePlumbing(userns, !proto)
+	asProto := !userns && proto.Supported
+	p, err := n.takePlumbing(userns, !asProto)
 	if err != nil {
 		return nil, err
 	}
 	var pid int
-	var ps *protoState
-	if !proto {
+	var ps *proto.State
+	if !asProto {
 		pid, err = n.spawn(p, uintptr(flags), maps)
 	} else {
 		pid, ps, err = n.forkProto(p, uintptr(flags))
@@ -55,7 +56,7 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	n.children[pid] = &child{lifeW: p.lifeW, proto: ps}
-	n.plumbAhead = proto
+	n.plumbAhead = asProto
 	return &builtins.Spawned{Pid: pid, Fds: p.nodeFds()}, nil
 }
 
@@ -116,7 +117,7 @@ func (p *spawnPipes) open(userns, errPipe bool) error {
 	return nil
 }
 
-// openBell makes a child node's bell: the child gets it as fdBell, the
+// openBell makes a child node's bell: the child gets it as proto.FdBell, the
 // driver with the fork's reply.
 func (p *spawnPipes) openBell() error {
 	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
@@ -158,19 +159,19 @@ func (p *spawnPipes) closeParentEnds() {
 // spawn clones the child and waits for its exec of the node binary (or
 // its failure, reported as an errno on the error pipe).
 func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
-	s := &spawnArgs{
-		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe, p.bell},
-		argv:      cStrings(n.childArgv()),
-		envv:      cStrings(childEnv()),
-		errPipe:   p.errW,
-		flags:     flags,
-		pdeathsig: uintptr(unix.SIGKILL),
-		syncR:     p.syncR,
-		syncW:     p.syncW,
-		uid:       firstInsideID(maps, "uid"),
-		gid:       firstInsideID(maps, "gid"),
+	s := &proto.SpawnArgs{
+		Fds:       [proto.NSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, proto.FdExe, p.bell},
+		Argv:      proto.CStrings(n.childArgv()),
+		Envv:      proto.CStrings(childEnv()),
+		ErrPipe:   p.errW,
+		Flags:     flags,
+		Pdeathsig: uintptr(unix.SIGKILL),
+		SyncR:     p.syncR,
+		SyncW:     p.syncW,
+		Uid:       firstInsideID(maps, "uid"),
+		Gid:       firstInsideID(maps, "gid"),
 	}
-	pid, errno := rawSpawn(s)
+	pid, errno := proto.RawSpawn(s)
 	if errno != 0 {
 		return 0, os.NewSyscallError(cloneName(flags), errno)
 	}
@@ -238,7 +239,7 @@ func runtimeSettings() [][2]string {
 		debug = v + "," + debug // the last setting wins
 	}
 	s := [][2]string{{"GOMAXPROCS", "1"}, {"GODEBUG", debug}}
-	if raceEnabled {
+	if proto.RaceEnabled {
 		s = append(s, [2]string{"GORACE", strings.TrimSpace(os.Getenv("GORACE") + " atexit_sleep_ms=0")})
 	}
 	return s

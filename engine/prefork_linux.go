@@ -4,6 +4,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 )
 
 // Option prefork: a node keeps one child node booted and waiting, and a
@@ -103,7 +104,7 @@ func (n *node) wasSpare(pid int) bool {
 // and then serves other calls would otherwise make it after each of them
 // and let it go at the next (18 syscalls a call).
 func (n *node) refillPlumbing() {
-	if n.plumbing != nil || !n.plumbAhead || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !protoNodeSupported || !n.canFork() {
+	if n.plumbing != nil || !n.plumbAhead || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !proto.Supported || !n.canFork() {
 		return
 	}
 	p := new(spawnPipes)

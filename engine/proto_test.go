@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -32,7 +33,7 @@ func threads(t *testing.T, e *Engine, pl []int) int {
 func isProto(t *testing.T, e *Engine, pl []int) bool { return threads(t, e, pl) == 1 }
 
 func needProto(t *testing.T) {
-	if !protoNodeSupported {
+	if !proto.Supported {
 		t.Skip("this build forks full nodes (race detector)")
 	}
 }
@@ -44,7 +45,7 @@ func needProto(t *testing.T) {
 // whose threads all count against an RLIMIT_NPROC of 1 after setuid (the
 // exec fails with EAGAIN).
 func noRaceBuild(t *testing.T, why string) {
-	if raceEnabled {
+	if proto.RaceEnabled {
 		t.Skip("a race build " + why)
 	}
 }
@@ -145,7 +146,7 @@ func TestProtoNodeFds(t *testing.T) {
 	sibling := fork(t, e, ctx, nil)
 	call(t, e, ctx, sibling, "getcwd")
 	c := fork(t, e, ctx, nil)
-	if n := fdCount(t, e.hostPid(t, c)); n != nSpawnFds+1 {
+	if n := fdCount(t, e.hostPid(t, c)); n != proto.NSpawnFds+1 {
 		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(e.hostPid(t, c)) + "/fd")
 		t.Fatalf("the proto-node holds %d fds: %v", n, fds)
 	}
@@ -454,7 +455,7 @@ func TestProtoNodeLargeCalls(t *testing.T) {
 		}
 		c := fork(t, e, ctx, nil)
 		_, err := e.Call(ctx, c, "execve", []any{"/nonexistent", args, env})
-		if !isErrno(err, unix.ENOENT) || isProto(t, e, c) != (n <= protoMaxArgs) {
+		if !isErrno(err, unix.ENOENT) || isProto(t, e, c) != (n <= proto.MaxArgs) {
 			t.Errorf("execve /nonexistent with %d arguments: %v, proto-node %v", n, err, isProto(t, e, c))
 		}
 		call(t, e, ctx, c, "execve", "/bin/sh", args, env)

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 )
 
 // unshare clone_newuser in place. The kernel refuses it to a process with
@@ -31,8 +32,8 @@ import (
 //	                                         reply N (ok or the errno)
 //
 // EntrySymbol is the linker flag that makes alshEntry (amd64) the entry
-// point: go build -ldflags=-E=github.com/alsh/alsh/engine.alshEntry
-const EntrySymbol = "github.com/alsh/alsh/engine.alshEntry"
+// point: go build -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
+const EntrySymbol = "github.com/alsh/alsh/engine/internal/proto.alshEntry"
 
 const (
 	reexecFlag = "-alsh-ux" // eight bytes: alshEntry compares it as one word
@@ -41,7 +42,7 @@ const (
 
 // UnshareUser implements builtins.Node.
 func (n *node) UnshareUser(flags int64, maps builtins.Record) error {
-	if entryHooked == 0 {
+	if !proto.EntryHooked() {
 		return fmt.Errorf("%w: unshare clone_newuser in place needs alsh linked with its entry hook (make build; -ldflags=-E=%s); clone with clone_newuser works without it",
 			builtins.ErrUnsupported, EntrySymbol)
 	}
@@ -91,9 +92,9 @@ func putMarker(flags int64) error {
 
 func (n *node) keptFds() []int {
 	if n.lifeline < 0 {
-		return []int{fdCtl, fdExe, fdBell}
+		return []int{proto.FdCtl, proto.FdExe, proto.FdBell}
 	}
-	return []int{fdCtl, fdLifeline, fdExe, fdBell}
+	return []int{proto.FdCtl, proto.FdLifeline, proto.FdExe, proto.FdBell}
 }
 
 func (n *node) reexec(maps builtins.Record) error {
@@ -108,9 +109,9 @@ func (n *node) reexec(maps builtins.Record) error {
 	if n.lifeline < 0 {
 		argv = append(argv, "root")
 	}
-	av, ev := cStrings(argv), cStrings(childEnv())
+	av, ev := proto.CStrings(argv), proto.CStrings(childEnv())
 	empty := []byte{0}
-	_, _, errno := syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
+	_, _, errno := syscall.RawSyscall6(unix.SYS_EXECVEAT, proto.FdExe, uintptr(unsafe.Pointer(&empty[0])),
 		uintptr(unsafe.Pointer(&av[0])), uintptr(unsafe.Pointer(&ev[0])), unix.AT_EMPTY_PATH, 0)
 	return os.NewSyscallError("execveat", errno)
 }
@@ -151,8 +152,8 @@ func (n *node) finishReexec(id string, kv map[string]string) error {
 }
 
 func (n *node) unshareResult(kv map[string]string) error {
-	if entryResult != 0 {
-		return os.NewSyscallError("unshare", syscall.Errno(-entryResult))
+	if proto.EntryUnshareResult() != 0 {
+		return os.NewSyscallError("unshare", syscall.Errno(-proto.EntryUnshareResult()))
 	}
 	maps := builtins.Record{}
 	for _, k := range []string{"uid", "gid", "setgroups"} {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 )
 
 // unshare clone_newuser in place: the node re-executes itself through its
@@ -72,7 +73,7 @@ func TestUnshareUserRefusals(t *testing.T) {
 // entry (plain go test), and fails in CI, which builds it (make test).
 func requireEntryHook(t *testing.T) {
 	t.Helper()
-	if entryHooked == 1 {
+	if proto.EntryHooked() {
 		return
 	}
 	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 )
 
 // sigState is what sigaction changed from a node's defaults: the
@@ -19,36 +20,6 @@ import (
 type sigState struct {
 	actions map[int]string // signals whose action is not the default
 }
-
-// disposition is what the kernel does with a signal sent to a node.
-type disposition int
-
-const (
-	dispDefault disposition = iota // the kernel's default action
-	dispIgnore
-	dispCatch // written to the node's self-pipe, reported as an event
-)
-
-// setDisposition sets sig's action and keeps track of it for children:
-// the proto-node blocks the caught signals, a spawned program ignores the
-// ignored ones again (see reignoreInChild).
-func setDisposition(sig syscall.Signal, d disposition) error {
-	if err := setAction(sig, d); err != nil {
-		return err
-	}
-	bit := uint64(1) << (sig - 1)
-	caughtMask &^= bit
-	if d == dispCatch {
-		caughtMask |= bit
-	}
-	ignored[sig] = d == dispIgnore
-	return nil
-}
-
-var (
-	caughtMask uint64   // bit sig-1 for each caught signal
-	ignored    [65]bool // the signals set to SIG_IGN
-)
 
 // runtimeSignal: the Go runtime of a node needs its own handler for these
 // (faults, preemption, profiling, the setxid broadcast), and the kernel
@@ -122,11 +93,11 @@ func (n *node) setSigAction(sig syscall.Signal, action string) error {
 	case sig == unix.SIGCHLD:
 		return n.setSigchld(action)
 	case action == "sig_info":
-		return setDisposition(sig, dispCatch)
+		return proto.SetDisposition(sig, proto.DispCatch)
 	case action == "sig_ign":
-		return setDisposition(sig, dispIgnore)
+		return proto.SetDisposition(sig, proto.DispIgnore)
 	}
-	return setDisposition(sig, dispDefault)
+	return proto.SetDisposition(sig, proto.DispDefault)
 }
 
 // setSigchld switches between reporting and reaping. SIGCHLD stays

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
 )
 
 // SpawnProgram implements builtins.Node: fork and exec in one step, with
@@ -28,8 +29,8 @@ func (n *node) SpawnProgram(file string, argv []string, opts builtins.Record) (*
 		p.closeAll()
 		return nil, err
 	}
-	s.fds = [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, -1, -1, -1, -1}
-	s.errPipe = p.errW
+	s.Fds = [proto.NSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, -1, -1, -1, -1}
+	s.ErrPipe = p.errW
 	pid, err := startProgram(s, &p)
 	p.closeChildEnds()
 	closeFds(&p.ctl, &p.lifeW)
@@ -41,8 +42,8 @@ func (n *node) SpawnProgram(file string, argv []string, opts builtins.Record) (*
 	return &builtins.Spawned{Pid: pid, Fds: []int{p.stdinW, p.stdoutR, p.stderrR}}, nil
 }
 
-func startProgram(s *spawnArgs, p *spawnPipes) (int, error) {
-	pid, errno := rawSpawn(s)
+func startProgram(s *proto.SpawnArgs, p *spawnPipes) (int, error) {
+	pid, errno := proto.RawSpawn(s)
 	if errno != 0 {
 		return 0, os.NewSyscallError("fork", errno)
 	}
@@ -57,28 +58,28 @@ func startProgram(s *spawnArgs, p *spawnPipes) (int, error) {
 // programArgs turns spawn's arguments into what the child needs. Without
 // a chroot the file is looked up in PATH (execvp); with one it must be a
 // path inside the new root.
-func programArgs(file string, argv []string, opts builtins.Record) (*spawnArgs, error) {
-	s := &spawnArgs{uid: -1, gid: -1, syncR: -1, syncW: -1, pdeathsig: uintptr(unix.SIGKILL)}
+func programArgs(file string, argv []string, opts builtins.Record) (*proto.SpawnArgs, error) {
+	s := &proto.SpawnArgs{Uid: -1, Gid: -1, SyncR: -1, SyncW: -1, Pdeathsig: uintptr(unix.SIGKILL)}
 	env := os.Environ()
 	path := file
 	for _, k := range opts.Keys() {
-		if err := s.setOpt(k, opts[k], &env); err != nil {
+		if err := setOpt(s, k, opts[k], &env); err != nil {
 			return nil, &builtins.ArgError{Call: "spawn", N: 3, Name: "opts", Msg: err.Error()}
 		}
 	}
-	if s.chroot == nil {
+	if s.Chroot == nil {
 		found, err := exec.LookPath(file)
 		if err != nil {
 			return nil, &os.PathError{Op: "spawn", Path: file, Err: unix.ENOENT}
 		}
 		path = found
 	}
-	s.path = cString(path)
-	s.argv, s.envv = cStrings(argv), cStrings(env)
+	s.Path = cString(path)
+	s.Argv, s.Envv = proto.CStrings(argv), proto.CStrings(env)
 	return s, nil
 }
 
-func (s *spawnArgs) setOpt(key string, v any, env *[]string) error {
+func setOpt(s *proto.SpawnArgs, key string, v any, env *[]string) error {
 	switch key {
 	case "chroot", "chdir":
 		str, ok := v.(string)
@@ -86,9 +87,9 @@ func (s *spawnArgs) setOpt(key string, v any, env *[]string) error {
 			return fmt.Errorf("%s: want a path string", key)
 		}
 		if key == "chroot" {
-			s.chroot = cString(str)
+			s.Chroot = cString(str)
 		} else {
-			s.chdir = cString(str)
+			s.Chdir = cString(str)
 		}
 	case "uid", "gid":
 		id, ok := v.(int64)
@@ -96,14 +97,14 @@ func (s *spawnArgs) setOpt(key string, v any, env *[]string) error {
 			return fmt.Errorf("%s: want an id", key)
 		}
 		if key == "uid" {
-			s.uid = int(id)
+			s.Uid = int(id)
 		} else {
-			s.gid, s.dropGroups = int(id), true
+			s.Gid, s.DropGroups = int(id), true
 		}
 	case "env":
 		return setEnvOpt(v, env)
 	case "rlimits":
-		return s.setRlimits(v)
+		return setRlimits(s, v)
 	default:
 		return fmt.Errorf("unknown field %s (want env, rlimits, chroot, chdir, gid, uid)", key)
 	}
@@ -127,7 +128,7 @@ func setEnvOpt(v any, env *[]string) error {
 }
 
 // setRlimits reads {nofile: {cur: 0, max: 0}, rlimit_nproc: {…}}.
-func (s *spawnArgs) setRlimits(v any) error {
+func setRlimits(s *proto.SpawnArgs, v any) error {
 	r, ok := v.(builtins.Record)
 	if !ok {
 		return fmt.Errorf("rlimits: want a record such as {nofile: {cur: 0, max: 0}}")
@@ -143,11 +144,11 @@ func (s *spawnArgs) setRlimits(v any) error {
 		if !ok || !okc || !okm {
 			return fmt.Errorf("rlimits: %s: want {cur: N, max: N}", name)
 		}
-		s.rlimits = append(s.rlimits, spawnRlimit{uintptr(res), unix.Rlimit{Cur: uint64(cur), Max: uint64(max)}})
+		s.Rlimits = append(s.Rlimits, proto.SpawnRlimit{Resource: uintptr(res), Lim: unix.Rlimit{Cur: uint64(cur), Max: uint64(max)}})
 	}
 	return nil
 }
 
 func cString(s string) *byte {
-	return cStrings([]string{s})[0]
+	return proto.CStrings([]string{s})[0]
 }

@@ -1,4 +1,4 @@
-package engine
+package proto
 
 import (
 	"syscall"
@@ -21,79 +21,79 @@ func runtime_AfterForkInChild()
 
 // spawnFds is the child's fd layout after the shuffle: fd i gets fds[i].
 const (
-	fdCtl      = 3 // the node's control socket (close-on-exec)
-	fdLifeline = 4 // read end of the lifeline pipe from the parent
-	fdExe      = 5 // the sealed memfd holding the alsh binary
-	fdBell     = 6 // an eventfd the driver also holds, rung after each event (ring)
-	nSpawnFds  = 7
+	FdCtl      = 3 // the node's control socket (close-on-exec)
+	FdLifeline = 4 // read end of the lifeline pipe from the parent
+	FdExe      = 5 // the sealed memfd holding the alsh binary
+	FdBell     = 6 // an eventfd the driver also holds, rung after each event (ring)
+	NSpawnFds  = 7
 )
 
-// spawnArgs is everything the child needs, prepared before the clone so
+// SpawnArgs is everything the child needs, prepared before the clone so
 // that the child allocates nothing.
-type spawnArgs struct {
-	fds       [nSpawnFds]int
-	argv      []*byte // NUL-terminated arrays for execveat
-	envv      []*byte
-	errPipe   int     // write end; the child writes its errno here on failure
-	flags     uintptr // clone flags (namespaces)
-	pdeathsig uintptr
+type SpawnArgs struct {
+	Fds       [NSpawnFds]int
+	Argv      []*byte // NUL-terminated arrays for execveat
+	Envv      []*byte
+	ErrPipe   int     // write end; the child writes its errno here on failure
+	Flags     uintptr // clone flags (namespaces)
+	Pdeathsig uintptr
 	// With clone_newuser: the child waits for EOF on syncR (its parent
 	// writes the uid/gid maps meanwhile), then becomes uid/gid (inside the
 	// new namespace; -1 to keep its own) before the exec, so that the node
 	// keeps its capabilities there.
-	syncR, syncW int
-	uid, gid     int
+	SyncR, SyncW int
+	Uid, Gid     int
 	// For spawn (a program straight away, fds 3–5 unused, -1): the path to
 	// execve instead of the memfd, and the sandbox applied before it, in
 	// this order: rlimits, chroot, chdir, groups dropped with the gid,
 	// gid, uid.
-	path          *byte
-	rlimits       []spawnRlimit
-	chroot, chdir *byte
-	dropGroups    bool
+	Path          *byte
+	Rlimits       []SpawnRlimit
+	Chroot, Chdir *byte
+	DropGroups    bool
 }
 
-// placeFds moves s.fds into fds 0 to nSpawnFds-1 in a child between clone
+// placeFds moves s.fds into fds 0 to NSpawnFds-1 in a child between clone
 // and exec (raw syscalls only): first the error pipe and every fd a later
 // one would overwrite out of the way, then each into place (a fd already
 // in place loses close-on-exec).
 //
 //go:norace
 //go:nosplit
-func placeFds(s *spawnArgs) syscall.Errno {
-	nextfd := nSpawnFds
-	for i := 0; i < nSpawnFds; i++ {
-		if s.fds[i] >= nextfd {
-			nextfd = s.fds[i] + 1
+func placeFds(s *SpawnArgs) syscall.Errno {
+	nextfd := NSpawnFds
+	for i := 0; i < NSpawnFds; i++ {
+		if s.Fds[i] >= nextfd {
+			nextfd = s.Fds[i] + 1
 		}
 	}
-	if s.errPipe >= nextfd {
-		nextfd = s.errPipe + 1
+	if s.ErrPipe >= nextfd {
+		nextfd = s.ErrPipe + 1
 	}
-	if s.errPipe >= 0 && s.errPipe < nSpawnFds {
-		if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.errPipe), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
+	if s.ErrPipe >= 0 && s.ErrPipe < NSpawnFds {
+		if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.ErrPipe), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
 			return e
 		}
-		s.errPipe = nextfd
+		s.ErrPipe = nextfd
 		nextfd++
 	}
-	for i := 0; i < nSpawnFds; i++ {
-		if s.fds[i] >= 0 && s.fds[i] < i {
-			if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
+	for i := 0; i < NSpawnFds; i++ {
+		if s.Fds[i] >= 0 && s.Fds[i] < i {
+			if _, _, e := syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.Fds[i]), uintptr(nextfd), unix.O_CLOEXEC, 0, 0, 0); e != 0 {
 				return e
 			}
-			s.fds[i] = nextfd
+			s.Fds[i] = nextfd
 			nextfd++
 		}
 	}
-	for i := 0; i < nSpawnFds; i++ {
+	for i := 0; i < NSpawnFds; i++ {
 		var e syscall.Errno
 		switch {
-		case s.fds[i] < 0:
-		case s.fds[i] == i:
+		case s.Fds[i] < 0:
+		case s.Fds[i] == i:
 			_, _, e = syscall.RawSyscall6(unix.SYS_FCNTL, uintptr(i), unix.F_SETFD, 0, 0, 0, 0)
 		default:
-			_, _, e = syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.fds[i]), uintptr(i), 0, 0, 0, 0)
+			_, _, e = syscall.RawSyscall6(unix.SYS_DUP3, uintptr(s.Fds[i]), uintptr(i), 0, 0, 0, 0)
 		}
 		if e != 0 {
 			return e
@@ -102,9 +102,10 @@ func placeFds(s *spawnArgs) syscall.Errno {
 	return 0
 }
 
-type spawnRlimit struct {
-	resource uintptr
-	lim      unix.Rlimit
+// SpawnRlimit is one limit a spawned program gets (prlimit64).
+type SpawnRlimit struct {
+	Resource uintptr
+	Lim      unix.Rlimit
 }
 
 type cloneArgs struct {
@@ -112,13 +113,13 @@ type cloneArgs struct {
 	setTID, setTIDSize, cgroup                                           uint64
 }
 
-// rawSpawn clones and, in the child, puts the fds in place and executes the
-// node binary from fdExe. Modelled on syscall.forkAndExecInChild1: between
+// RawSpawn clones and, in the child, puts the fds in place and executes the
+// node binary from FdExe. Modelled on syscall.forkAndExecInChild1: between
 // the clone and the exec the child may only make raw syscalls.
 //
 //go:norace
 //go:nosplit
-func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
+func RawSpawn(s *SpawnArgs) (pid int, err1 syscall.Errno) {
 	var (
 		r1, e1 uintptr
 		i      int
@@ -128,8 +129,8 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 		empty  [1]byte
 	)
 	ppid, _, _ = syscall.RawSyscall(unix.SYS_GETPID, 0, 0, 0)
-	flags = s.flags
-	if haveVfork && s.syncR < 0 {
+	flags = s.Flags
+	if haveVfork && s.SyncR < 0 {
 		flags |= unix.CLONE_VM | unix.CLONE_VFORK
 	}
 	// CLONE_CLEAR_SIGHAND: no handler of the node runs in the child
@@ -152,9 +153,9 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 	runtime_AfterForkInChild()
 	reignoreInChild()
 
-	if s.syncR >= 0 {
-		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.syncW), 0, 0)
-		syscall.RawSyscall(unix.SYS_READ, uintptr(s.syncR), uintptr(unsafe.Pointer(&empty[0])), 1)
+	if s.SyncR >= 0 {
+		syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.SyncW), 0, 0)
+		syscall.RawSyscall(unix.SYS_READ, uintptr(s.SyncR), uintptr(unsafe.Pointer(&empty[0])), 1)
 	}
 	if err1 = placeFds(s); err1 != 0 {
 		goto fail
@@ -163,41 +164,41 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 	// The sandbox, after the fds are in place (dup3 fails past a lowered
 	// RLIMIT_NOFILE) and before the parent-death signal (a uid change
 	// clears it).
-	for i = 0; i < len(s.rlimits); i++ {
-		_, _, err1 = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, s.rlimits[i].resource, uintptr(unsafe.Pointer(&s.rlimits[i].lim)), 0, 0, 0)
+	for i = 0; i < len(s.Rlimits); i++ {
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, s.Rlimits[i].Resource, uintptr(unsafe.Pointer(&s.Rlimits[i].Lim)), 0, 0, 0)
 		if err1 != 0 {
 			goto fail
 		}
 	}
-	if s.chroot != nil {
-		if _, _, err1 = syscall.RawSyscall(unix.SYS_CHROOT, uintptr(unsafe.Pointer(s.chroot)), 0, 0); err1 != 0 {
+	if s.Chroot != nil {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_CHROOT, uintptr(unsafe.Pointer(s.Chroot)), 0, 0); err1 != 0 {
 			goto fail
 		}
 	}
-	if s.chdir != nil {
-		if _, _, err1 = syscall.RawSyscall(unix.SYS_CHDIR, uintptr(unsafe.Pointer(s.chdir)), 0, 0); err1 != 0 {
+	if s.Chdir != nil {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_CHDIR, uintptr(unsafe.Pointer(s.Chdir)), 0, 0); err1 != 0 {
 			goto fail
 		}
 	}
-	if s.gid >= 0 {
-		if s.dropGroups {
+	if s.Gid >= 0 {
+		if s.DropGroups {
 			if _, _, err1 = syscall.RawSyscall(unix.SYS_SETGROUPS, 0, 0, 0); err1 != 0 {
 				goto fail
 			}
 		}
-		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.gid), uintptr(s.gid), uintptr(s.gid)); err1 != 0 {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.Gid), uintptr(s.Gid), uintptr(s.Gid)); err1 != 0 {
 			goto fail
 		}
 	}
-	if s.uid >= 0 {
-		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.uid), uintptr(s.uid), uintptr(s.uid)); err1 != 0 {
+	if s.Uid >= 0 {
+		if _, _, err1 = syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.Uid), uintptr(s.Uid), uintptr(s.Uid)); err1 != 0 {
 			goto fail
 		}
 	}
 
 	// A second guard beside the lifeline: die with the parent.
-	if s.pdeathsig != 0 {
-		_, _, err1 = syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.pdeathsig, 0, 0, 0, 0)
+	if s.Pdeathsig != 0 {
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.Pdeathsig, 0, 0, 0, 0)
 		if err1 != 0 {
 			goto fail
 		}
@@ -208,23 +209,23 @@ func rawSpawn(s *spawnArgs) (pid int, err1 syscall.Errno) {
 		}
 	}
 
-	if s.path != nil {
-		_, _, err1 = syscall.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(s.path)),
-			uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])))
+	if s.Path != nil {
+		_, _, err1 = syscall.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(s.Path)),
+			uintptr(unsafe.Pointer(&s.Argv[0])), uintptr(unsafe.Pointer(&s.Envv[0])))
 	} else {
-		_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
-			uintptr(unsafe.Pointer(&s.argv[0])), uintptr(unsafe.Pointer(&s.envv[0])), unix.AT_EMPTY_PATH, 0)
+		_, _, err1 = syscall.RawSyscall6(unix.SYS_EXECVEAT, FdExe, uintptr(unsafe.Pointer(&empty[0])),
+			uintptr(unsafe.Pointer(&s.Argv[0])), uintptr(unsafe.Pointer(&s.Envv[0])), unix.AT_EMPTY_PATH, 0)
 	}
 
 fail:
-	syscall.RawSyscall(unix.SYS_WRITE, uintptr(s.errPipe), uintptr(unsafe.Pointer(&err1)), unsafe.Sizeof(err1))
+	syscall.RawSyscall(unix.SYS_WRITE, uintptr(s.ErrPipe), uintptr(unsafe.Pointer(&err1)), unsafe.Sizeof(err1))
 	for {
 		syscall.RawSyscall(unix.SYS_EXIT_GROUP, 253, 0, 0)
 	}
 }
 
-// cStrings turns strings into the NUL-terminated array execve wants.
-func cStrings(ss []string) []*byte {
+// CStrings turns strings into the NUL-terminated array execve wants.
+func CStrings(ss []string) []*byte {
 	out := make([]*byte, len(ss)+1)
 	for i, s := range ss {
 		p, err := unix.BytePtrFromString(s)

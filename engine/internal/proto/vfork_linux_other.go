@@ -1,6 +1,6 @@
 //go:build linux && !amd64
 
-package engine
+package proto
 
 import "syscall"
 

@@ -1,7 +1,8 @@
-package engine
+package proto
 
 import (
 	"os"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -73,26 +74,29 @@ var sigMainTid int64
 // (atomically); the node counts those it read (node.sigSeen).
 var sigGen int64
 
-// startSignalPipe sends caught signals to the pipe's write end w. It runs
+// SignalsWritten is sigGen, read atomically.
+func SignalsWritten() int64 { return atomic.LoadInt64(&sigGen) }
+
+// StartSignalPipe sends caught signals to the pipe's write end w. It runs
 // on the main thread.
-func startSignalPipe(w int) {
+func StartSignalPipe(w int) {
 	sigMainTid = int64(unix.Gettid())
 	sigPipeW = int64(w)
 }
 
-// signalsInterruptMain: a caught signal ends a blocking syscall of the
+// SignalsInterruptMain: a caught signal ends a blocking syscall of the
 // main thread, whichever thread takes it (sigHandler).
-const signalsInterruptMain = true
+const SignalsInterruptMain = true
 
 // setAction catches, ignores or defaults sig. Callers have checked that
 // the Go runtime does not own it (runtimeSignal).
 func setAction(sig syscall.Signal, d disposition) error {
 	act := kernelSigaction{mask: ^uint64(0)}
 	switch d {
-	case dispCatch:
+	case DispCatch:
 		act.handler, act.restorer = sigHandlerPCs()
 		act.flags = saOnstack | saRestart | saRestorer
-	case dispIgnore:
+	case DispIgnore:
 		act.handler = sigIgn
 	default:
 		act.handler = sigDfl

@@ -1,4 +1,4 @@
-package engine
+package proto
 
 // Set by alshEntry before the Go runtime starts.
 var (
@@ -16,3 +16,10 @@ var entryFlags int64
 //
 //lint:ignore U1000 the linker's -E flag names it
 func alshEntry()
+
+// EntryHooked says whether the binary was linked with alshEntry as its
+// ELF entry (make build's -ldflags=-E).
+func EntryHooked() bool { return entryHooked == 1 }
+
+// EntryUnshareResult is what alshEntry's unshare returned: 0 or -errno.
+func EntryUnshareResult() int64 { return entryResult }

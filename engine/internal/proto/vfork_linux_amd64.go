@@ -1,4 +1,4 @@
-package engine
+package proto
 
 // haveVfork: rawVforkSyscall is safe for CLONE_VM|CLONE_VFORK here.
 const haveVfork = true

@@ -1,7 +1,6 @@
-package engine
+package proto
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -22,36 +21,26 @@ import (
 // sandboxed and exec'd, which the proto-node does itself, as alcove's
 // forked C child does.
 //
-// The proto-node serves getpid, getppid, setrlimit, chroot, chdir,
-// setuid, setgid, sethostname, execve, execvp and exit, with the node's
-// results and errors, and reports the signals it catches as the node
+// The proto-node serves the calls of Calls, with the node's results and
+// errors, and reports the signals it catches as the node
 // would. Any other call, anything it does not parse exactly as the node
 // would, or a step that could keep the Go runtime from starting later (a
 // low RLIMIT_NOFILE, any RLIMIT_NPROC, AS, DATA or STACK, a uid change
 // under a low RLIMIT_NPROC) makes it boot: it execs the node binary from
 // the memfd and leaves the message in the socket (it only peeked at it),
 // for the node to serve.
-//
-// Between fork and exec a child of a multithreaded program may only make
-// raw syscalls. Every function here that the child runs is nosplit and
-// allocates nothing, and none may fail a bounds check: the child's g is
-// its parent's goroutine (same TLS, same memory), so a stack check, an
-// allocation or a panic would run the parent's runtime on the child's
-// stack and corrupt or kill the parent. The parent prepares everything in
-// a protoState of the child's own, and the child reads no other memory
-// the parent may change.
 
-// protoState is what the parent prepares for one proto child. With
+// State is what the parent prepares for one proto child. With
 // cloneVM the child uses it in place, else a copy; either way the parent
 // takes it back when it reaps the child (recycleProto).
-type protoState struct {
+type State struct {
 	buf       [protoMsgMax + 1]byte // the message being served
 	out       [protoMsgMax + 64]byte
-	argv      [protoMaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
-	envv      [protoMaxArgs + 1]uintptr // execve's env
-	cand      [4096]byte                // execvp's candidate paths
-	nodeArgv  []*byte                   // the node's, to boot
-	argvOf    *protoEnv                 // the protoEnv nodeArgv was made for
+	argv      [MaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
+	envv      [MaxArgs + 1]uintptr // execve's env
+	cand      [4096]byte           // execvp's candidate paths
+	nodeArgv  []*byte              // the node's, to boot
+	argvOf    *Env                 // the protoEnv nodeArgv was made for
 	nodeEnv   []*byte
 	nofile    []byte        // the digits of nodeArgv's nofile= word, set at boot
 	sigEvents []byte        // the event messages of caught signals (protoEnv)
@@ -71,7 +60,7 @@ type protoState struct {
 	spun      bool // the first spin (after ready) is over
 	ts        unix.Timespec
 	execEnv   uintptr // the environment protoExec passes
-	spawn     spawnArgs
+	spawn     SpawnArgs
 	stack     [protoStack]byte // with cloneVM, the child's stack
 }
 
@@ -81,7 +70,7 @@ type pollFd struct {
 }
 
 const (
-	protoMaxArgs = 1024
+	MaxArgs = 1024
 	// protoMsgMax: a larger call makes the proto-node boot (the node takes
 	// calls up to wire.MaxMsg).
 	protoMsgMax = 16 << 10
@@ -111,106 +100,20 @@ const (
 	protoOps = 128
 )
 
-var protoCalls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "setrlimit": opSetrlimit,
+var Calls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "setrlimit": opSetrlimit,
 	"chroot": opChroot, "chdir": opChdir, "setuid": opSetuid, "setgid": opSetgid,
 	"sethostname": opSethostname, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
 
-// protoNodeSupported: the proto-node needs a call table that fits ops,
+// Supported: the proto-node needs a call table that fits ops,
 // and no race detector.
-var protoNodeSupported = len(builtins.Table) <= protoOps && !raceEnabled
+var Supported = len(builtins.Table) <= protoOps && !RaceEnabled
 
-// prepareProto fills the parent's protoState for the next fork.
-//
-// A child of cloneVM uses its state in place until it is reaped: each has
-// its own, from a free list the node refills as it reaps them. What no
-// child writes (protoEnv: environments, PATH, signal events, the calls it
-// serves) is shared, made again after any call that may change it (n.call
-// drops it with the prefork spare).
-func (n *node) prepareProto() *protoState {
-	var ps *protoState
-	if k := len(n.freeProtos); k > 0 {
-		ps, n.freeProtos = n.freeProtos[k-1], n.freeProtos[:k-1]
-	} else {
-		ps = new(protoState)
-	}
-	if n.protoEnv == nil {
-		n.protoEnv = n.newProtoEnv()
-	}
-	env := n.protoEnv
-	if ps.argvOf != env { // else the recycled state's argv is still right
-		ps.nodeArgv, ps.argvOf = cStrings(env.argv), env
-		ps.nofile = unsafe.Slice(ps.nodeArgv[argNofile], len(env.argv[argNofile]))[len("nofile="):]
-	}
-	copy(ps.nofile, env.argv[argNofile][len("nofile="):]) // a proto-node that booted wrote its own
-	ps.nodeEnv, ps.userEnv, ps.path = env.nodeEnv, env.userEnv, env.path
-	ps.sigEvents, ps.sigEvent = env.sigEvents, env.sigEvent
-	ps.ops = env.ops
-	ps.caught = caughtMask
-	ps.spin, ps.spun = n.spin, false
-	return ps
-}
-
-// protoEnv is what proto-node children read and never write, and the
-// argv a proto-node boots with (childArgv: each word changes only by a
-// call that drops the protoEnv; the nofile word is rewritten at the boot
-// anyway). Building it for every fork took 14 of the node's 101 µs in a
-// fork (perf, one CPU), a getrlimit included.
-type protoEnv struct {
-	argv             []string
-	nodeEnv, userEnv []*byte
-	path             []byte
-	sigEvents        []byte
-	sigEvent         [65][2]uint16
-	ops              [protoOps]uint16
-}
-
-func (n *node) newProtoEnv() *protoEnv {
-	env := &protoEnv{argv: append(n.childArgv(), protoWord), nodeEnv: cStrings(childEnv()), userEnv: cStrings(os.Environ()),
-		path: absolutePath(os.Getenv("PATH"))}
-	for name, op := range protoCalls {
-		c, _ := builtins.Lookup(name)
-		if !n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours
-			env.ops[c.Number()] = op
-		}
-	}
-	// The events a proto-node sends for the signals it catches, as the
-	// node would (SIGCHLD only under sigaction sigchld sig_info: a
-	// proto-node has no children to reap).
-	for sig := 1; sig <= 64; sig++ {
-		if caughtMask&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
-			continue
-		}
-		off := len(env.sigEvents)
-		env.sigEvents, _ = wire.EncodeValue(wire.PutHeader(env.sigEvents, wire.MsgEvent, 0), builtins.Record{"signal": builtins.SignalName(sig)})
-		env.sigEvent[sig] = [2]uint16{uint16(off), uint16(len(env.sigEvents) - off)}
-	}
-	return env
-}
-
-// recycleProto takes back the state of a reaped proto-node child.
-func (n *node) recycleProto(c *child) {
-	if c.proto != nil {
-		n.freeProtos = append(n.freeProtos, c.proto)
-	}
-}
-
-// protoWord tells a node that it was a proto-node, which said ready.
-const protoWord = "proto"
-
-// nofileArg passes RLIMIT_NOFILE's soft limit to a child node (argv
-// word argNofile), 20 digits wide, so that a proto-node can rewrite it in
-// place before it boots.
-func nofileArg() string {
-	s := "00000000000000000000" + itoa(int(currentNofile()))
-	return "nofile=" + s[len(s)-20:]
-}
-
-// absolutePath returns PATH as a NUL-terminated list when each entry is an
+// AbsolutePath returns PATH as a NUL-terminated list when each entry is an
 // absolute directory; exec.LookPath refuses relative finds, and the
 // proto-node leaves those cases to the node. Each entry is cleaned, "/" as
 // "", so that dir+"/"+file is exec.LookPath's filepath.Join(dir, file):
 // the path execve gets, which a script's interpreter sees as its $0.
-func absolutePath(path string) []byte {
+func AbsolutePath(path string) []byte {
 	var b []byte
 	for i, dir := range strings.Split(path, ":") {
 		if !strings.HasPrefix(dir, "/") || len(dir) > 2048 {
@@ -226,33 +129,52 @@ func absolutePath(path string) []byte {
 	return append(b, 0)
 }
 
-// protoCloneFlags are the clone flags a fork child takes (with
+// Env is what proto-node children read and never write, and the
+// argv a proto-node boots with (childArgv: each word changes only by a
+// call that drops the Env; the nofile word is rewritten at the boot
+// anyway). Building it for every fork took 14 of the node's 101 µs in a
+// fork (perf, one CPU), a getrlimit included.
+type Env struct {
+	Argv             []string
+	NofileArg        int // the index in argv of the nofile= word
+	NodeEnv, UserEnv []*byte
+	Path             []byte
+	SigEvents        []byte
+	SigEvent         [65][2]uint16
+	Ops              [protoOps]uint16
+}
+
+// load readies ps for the next fork: env, the signals the parent
+// catches, and whether the child spins for its calls (spinWorthIt).
+func (ps *State) Load(env *Env, spin bool) {
+	if ps.argvOf != env { // else the recycled state's argv is still right
+		ps.nodeArgv, ps.argvOf = CStrings(env.Argv), env
+		ps.nofile = unsafe.Slice(ps.nodeArgv[env.NofileArg], len(env.Argv[env.NofileArg]))[len("nofile="):]
+	}
+	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
+	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
+	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
+	ps.ops = env.Ops
+	ps.caught = CaughtMask
+	ps.spin, ps.spun = spin, false
+}
+
+// Fork forks a proto-node child with the fds and flags of s (see
+// rawForkProto). The parent keeps ps until the child is reaped.
+func (ps *State) Fork(s SpawnArgs) (int, syscall.Errno) {
+	ps.spawn = s
+	return rawForkProto(&ps.spawn, ps)
+}
+
+// CloneFlags are the clone flags a fork child takes (with
 // clone_newuser, which makes a full node): namespaces and flags that share
 // nothing with the parent. Others (clone_files, clone_fs,
 // clone_vfork, clone_parent, clone_settls…) would let the child close its
 // parent's fds, move its root, stop it until an exec, or run without a
 // parent to reap it: refused with einval.
-const protoCloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
+const CloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
 	unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWTIME | unix.CLONE_SYSVSEM | unix.CLONE_IO |
 	unix.CLONE_UNTRACED | unix.CLONE_PTRACE | unix.CLONE_CLEAR_SIGHAND
-
-// forkProto forks a proto-node child with the pipes in p. With cloneVM,
-// the child shares the parent's memory until it execs and uses ps in
-// place: the parent keeps ps (returned) until the child is reaped.
-func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *protoState, error) {
-	ps := n.prepareProto()
-	ps.spawn = spawnArgs{
-		fds:       [nSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, fdExe, p.bell},
-		errPipe:   -1,
-		flags:     flags,
-		pdeathsig: uintptr(unix.SIGKILL),
-	}
-	pid, errno := rawForkProto(&ps.spawn, ps)
-	if errno != 0 {
-		return 0, nil, os.NewSyscallError(cloneName(flags), errno)
-	}
-	return pid, ps, nil
-}
 
 // rawForkProto forks; the child becomes a proto-node and never returns.
 // With cloneVM it shares its parent's memory (and resets signal handlers
@@ -261,9 +183,9 @@ func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *protoState, error)
 //
 //go:norace
 //go:nosplit
-func rawForkProto(s *spawnArgs, ps *protoState) (pid int, err syscall.Errno) {
+func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
 	cl3 := &ps.cl3 // in ps, not on the stack: the nosplit stack is short
-	cl3.flags = uint64(s.flags)
+	cl3.flags = uint64(s.Flags)
 	cl3.exitSignal = uint64(syscall.SIGCHLD)
 	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
 	var r1 uintptr
@@ -277,10 +199,10 @@ func rawForkProto(s *spawnArgs, ps *protoState) (pid int, err syscall.Errno) {
 		var e uintptr
 		r1, e = cloneVM(cl3, unsafe.Sizeof(*cl3), s, ps, ppid)
 		e1 = syscall.Errno(e)
-	case s.flags&unix.CLONE_NEWTIME != 0:
+	case s.Flags&unix.CLONE_NEWTIME != 0:
 		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0, 0, 0, 0)
 	default:
-		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.Flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 	}
 	if e1 != 0 || r1 != 0 {
 		runtime_AfterFork()
@@ -296,7 +218,7 @@ func rawForkProto(s *spawnArgs, ps *protoState) (pid int, err syscall.Errno) {
 //
 //go:norace
 //go:nosplit
-func protoMain(s *spawnArgs, ps *protoState, ppid uintptr) {
+func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	if protoSetup(s, ps, ppid) != 0 {
 		rawExit(111)
 	}
@@ -317,14 +239,14 @@ func protoMain(s *spawnArgs, ps *protoState, ppid uintptr) {
 //
 //go:norace
 //go:nosplit
-func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
+func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 	if e := placeFds(s); e != 0 {
 		return e
 	}
-	if _, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, nSpawnFds, ^uintptr(0), 0, 0, 0, 0); e != 0 {
+	if _, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, NSpawnFds, ^uintptr(0), 0, 0, 0, 0); e != 0 {
 		return e
 	}
-	for fd := uintptr(fdCtl); fd <= fdBell; fd++ {
+	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
 	}
 	if !haveCloneVM {
@@ -340,8 +262,8 @@ func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
 	if e != 0 {
 		return e
 	}
-	ps.polls = [3]pollFd{{fd: fdCtl, events: unix.POLLIN}, {fd: fdLifeline, events: unix.POLLIN}, {fd: int32(sfd), events: unix.POLLIN}}
-	if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.pdeathsig, 0, 0, 0, 0); e != 0 {
+	ps.polls = [3]pollFd{{fd: FdCtl, events: unix.POLLIN}, {fd: FdLifeline, events: unix.POLLIN}, {fd: int32(sfd), events: unix.POLLIN}}
+	if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.Pdeathsig, 0, 0, 0, 0); e != 0 {
 		return e
 	}
 	if r, _, _ := syscall.RawSyscall6(unix.SYS_GETPPID, 0, 0, 0, 0, 0, 0); r != ppid && r != 0 {
@@ -357,7 +279,7 @@ func protoSetup(s *spawnArgs, ps *protoState, ppid uintptr) syscall.Errno {
 //
 //go:norace
 //go:nosplit
-func protoWait(ps *protoState) int {
+func protoWait(ps *State) int {
 	if m := protoSpin(ps); m > 0 {
 		protoReportSignals(ps) // a signal that came meanwhile goes first, as from a node
 		return m
@@ -377,7 +299,7 @@ func protoWait(ps *protoState) int {
 		if ps.polls[1].revent != 0 {
 			rawExit(0)
 		}
-		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
+		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
 		switch {
 		case e == syscall.EINTR || e == syscall.EAGAIN:
@@ -391,29 +313,34 @@ func protoWait(ps *protoState) int {
 	}
 }
 
+// NodeSpin is how long a node, and a proto-node, spin for the next call
+// after one (spinWorthIt): a script's next line comes sooner than a
+// wake-up.
+const NodeSpin = 50 * time.Microsecond
+
 // protoFirstSpin is the first spin's, after the ready message: the first
 // call comes only once the driver has wired the child's fds (about 50 µs
-// here), so nodeSpin mostly missed it, and the proto-node slept in ppoll
+// here), so NodeSpin mostly missed it, and the proto-node slept in ppoll
 // and was woken for its exec.
 const protoFirstSpin = 300 * time.Microsecond
 
-// protoSpin looks for the next call for nodeSpin, as a node does after a
+// protoSpin looks for the next call for NodeSpin, as a node does after a
 // call (spinWorthIt): a script's next line comes sooner than a wake-up.
 //
 //go:norace
 //go:nosplit
-func protoSpin(ps *protoState) int {
+func protoSpin(ps *State) int {
 	if !ps.spin {
 		return 0
 	}
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
-	spin := int64(nodeSpin)
+	spin := int64(NodeSpin)
 	if !ps.spun {
 		ps.spun, spin = true, int64(protoFirstSpin)
 	}
 	deadline := ps.ts.Nano() + spin
 	for ps.ts.Nano() < deadline {
-		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
+		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
 		if e == 0 && m > 0 && m <= protoMsgMax {
 			return int(m)
@@ -432,7 +359,7 @@ func protoSpin(ps *protoState) int {
 //
 //go:norace
 //go:nosplit
-func protoReportSignals(ps *protoState) {
+func protoReportSignals(ps *State) {
 	for {
 		m, _, e := syscall.RawSyscall6(unix.SYS_READ, uintptr(ps.polls[2].fd), uintptr(unsafe.Pointer(&ps.siginfo[0])),
 			uintptr(len(ps.siginfo)), 0, 0, 0)
@@ -446,7 +373,7 @@ func protoReportSignals(ps *protoState) {
 			}
 			if ev := ps.sigEvent[sig]; ev[1] > 0 && int(ev[0])+int(ev[1]) <= len(ps.sigEvents) {
 				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
-				syscall.RawSyscall6(unix.SYS_WRITE, fdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
+				syscall.RawSyscall6(unix.SYS_WRITE, FdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
 			}
 		}
 	}
@@ -458,7 +385,7 @@ func protoReportSignals(ps *protoState) {
 //
 //go:norace
 //go:nosplit
-func protoServe(ps *protoState, m int) bool {
+func protoServe(ps *State, m int) bool {
 	b := ps.buf[:m]
 	if m < wire.HeaderLen+2 || b[0] != wire.MsgCall {
 		return false
@@ -527,7 +454,7 @@ func (d *protoDec) list(n int) int {
 	}
 	l := int(le32(d.b[d.off+1:]))
 	d.off += 5
-	if (n >= 0 && l != n) || l > protoMaxArgs {
+	if (n >= 0 && l != n) || l > MaxArgs {
 		d.ok = false
 	}
 	return l
@@ -623,12 +550,12 @@ func (d *protoDec) end() bool { return d.ok && d.off == len(d.b) }
 //go:nosplit
 func protoConsume() {
 	var one [1]byte
-	syscall.RawSyscall6(unix.SYS_RECVFROM, fdCtl, uintptr(unsafe.Pointer(&one[0])), 1, unix.MSG_DONTWAIT, 0, 0)
+	syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&one[0])), 1, unix.MSG_DONTWAIT, 0, 0)
 }
 
 //go:norace
 //go:nosplit
-func protoNoArgs(ps *protoState, d *protoDec, id uint32, trap uintptr) bool {
+func protoNoArgs(ps *State, d *protoDec, id uint32, trap uintptr) bool {
 	if d.list(0); !d.end() {
 		return false
 	}
@@ -640,7 +567,7 @@ func protoNoArgs(ps *protoState, d *protoDec, id uint32, trap uintptr) bool {
 
 //go:norace
 //go:nosplit
-func protoSetrlimit(ps *protoState, d *protoDec, id uint32) bool {
+func protoSetrlimit(ps *State, d *protoDec, id uint32) bool {
 	d.list(2)
 	res := d.int64()
 	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagRecord || le32(d.b[d.off+1:]) != 2 {
@@ -679,7 +606,7 @@ func protoLimitSafe(res int64, cur uint64) bool {
 
 //go:norace
 //go:nosplit
-func protoPathCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
+func protoPathCall(ps *State, d *protoDec, id uint32, trap uintptr, op int) bool {
 	d.list(1)
 	p, n := d.cstr(wire.TagString)
 	if !d.end() {
@@ -704,7 +631,7 @@ func protoPathCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int)
 //
 //go:norace
 //go:nosplit
-func protoIDCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) bool {
+func protoIDCall(ps *State, d *protoDec, id uint32, trap uintptr, op int) bool {
 	d.list(1)
 	v := d.int64()
 	if !d.end() || v < 0 || v > 0xfffffffe {
@@ -726,7 +653,7 @@ func protoIDCall(ps *protoState, d *protoDec, id uint32, trap uintptr, op int) b
 
 //go:norace
 //go:nosplit
-func protoSethostname(ps *protoState, d *protoDec, id uint32) bool {
+func protoSethostname(ps *State, d *protoDec, id uint32) bool {
 	d.list(1)
 	p, n := d.cstr(wire.TagString)
 	if !d.end() {
@@ -755,7 +682,7 @@ func protoExit(d *protoDec) bool {
 //
 //go:norace
 //go:nosplit
-func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
+func protoExecve(ps *State, d *protoDec) (path *byte, n int, ok bool) {
 	d.list(3)
 	path, n = d.cstr(wire.TagString)
 	d.strs(ps.argv[:])
@@ -771,7 +698,7 @@ func protoExecve(ps *protoState, d *protoDec) (path *byte, n int, ok bool) {
 //
 //go:norace
 //go:nosplit
-func protoExecvp(ps *protoState, d *protoDec, id uint32) (path *byte, n int, ok bool) {
+func protoExecvp(ps *State, d *protoDec, id uint32) (path *byte, n int, ok bool) {
 	d.list(2)
 	file, fn := d.cstr(wire.TagString)
 	d.strs(ps.argv[:])
@@ -808,7 +735,7 @@ func hasSlash(p *byte, n int) bool {
 //
 //go:norace
 //go:nosplit
-func lookPath(ps *protoState, file *byte, n int) (*byte, int) {
+func lookPath(ps *State, file *byte, n int) (*byte, int) {
 	f := unsafe.Slice(file, n)
 	dir := 0
 	for i := 0; i < len(ps.path); i++ {
@@ -836,7 +763,7 @@ func lookPath(ps *protoState, file *byte, n int) (*byte, int) {
 //
 //go:norace
 //go:nosplit
-func executable(ps *protoState, p *byte) bool {
+func executable(ps *State, p *byte) bool {
 	st := &ps.stat
 	_, _, e := syscall.RawSyscall6(unix.SYS_STATX, atFdcwd, uintptr(unsafe.Pointer(p)), 0,
 		unix.STATX_TYPE|unix.STATX_MODE, uintptr(unsafe.Pointer(st)), 0)
@@ -857,7 +784,7 @@ func executable(ps *protoState, p *byte) bool {
 //
 //go:norace
 //go:nosplit
-func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
+func protoExec(ps *State, id uint32, pathp *byte, n int) bool {
 	protoReportSignals(ps)
 	protoConsume()
 	path := uintptr(unsafe.Pointer(pathp))
@@ -883,17 +810,17 @@ func protoExec(ps *protoState, id uint32, pathp *byte, n int) bool {
 //
 //go:norace
 //go:nosplit
-func protoBoot(ps *protoState) {
+func protoBoot(ps *State) {
 	protoReportSignals(ps)
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
-	for fd := uintptr(fdCtl); fd <= fdBell; fd++ {
+	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
 	}
 	empty := [1]byte{}
-	syscall.RawSyscall6(unix.SYS_EXECVEAT, fdExe, uintptr(unsafe.Pointer(&empty[0])),
+	syscall.RawSyscall6(unix.SYS_EXECVEAT, FdExe, uintptr(unsafe.Pointer(&empty[0])),
 		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), uintptr(unsafe.Pointer(&ps.nodeEnv[0])), unix.AT_EMPTY_PATH, 0)
 	rawExit(111)
 }
@@ -918,7 +845,7 @@ func rawExit(status uintptr) {
 //go:norace
 //go:nosplit
 func protoSend(b []byte) {
-	syscall.RawSyscall6(unix.SYS_SENDTO, fdCtl, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+	syscall.RawSyscall6(unix.SYS_SENDTO, FdCtl, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
 }
 
 //go:norace
@@ -929,7 +856,7 @@ func putLE32(b []byte, v uint32) {
 
 //go:norace
 //go:nosplit
-func protoReplyInt(ps *protoState, id uint32, v int64) {
+func protoReplyInt(ps *State, id uint32, v int64) {
 	b := ps.out[:wire.HeaderLen+9]
 	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
 	putLE32(b[4:], id)
@@ -944,7 +871,7 @@ func protoReplyInt(ps *protoState, id uint32, v int64) {
 //
 //go:norace
 //go:nosplit
-func protoReplyErr(ps *protoState, id uint32, e syscall.Errno, op string, path *byte, n int) {
+func protoReplyErr(ps *State, id uint32, e syscall.Errno, op string, path *byte, n int) {
 	b := ps.out[:]
 	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
 	putLE32(b[4:], id)

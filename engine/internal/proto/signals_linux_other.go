@@ -1,6 +1,6 @@
 //go:build linux && !amd64
 
-package engine
+package proto
 
 import (
 	"os"
@@ -15,16 +15,19 @@ import (
 
 var sigCh = make(chan os.Signal, 64)
 
-// signalsInterruptMain: a signal taken by another thread does not end a
+// SignalsInterruptMain: a signal taken by another thread does not end a
 // blocking syscall of the main thread, so a node waits for calls in epoll
 // only (see node.awaitCall).
-const signalsInterruptMain = false
+const SignalsInterruptMain = false
 
 // sigGen would count the signals taken; nothing waits on it here.
 var sigGen int64
 
-// startSignalPipe sends caught signals to the pipe's write end w.
-func startSignalPipe(w int) {
+// SignalsWritten is 0: nothing counts them here.
+func SignalsWritten() int64 { return 0 }
+
+// StartSignalPipe sends caught signals to the pipe's write end w.
+func StartSignalPipe(w int) {
 	go func() {
 		for s := range sigCh {
 			unix.Write(w, []byte{byte(s.(syscall.Signal))})
@@ -40,9 +43,9 @@ func reignoreInChild() {}
 
 func setAction(sig syscall.Signal, d disposition) error {
 	switch d {
-	case dispCatch:
+	case DispCatch:
 		signal.Notify(sigCh, sig)
-	case dispIgnore:
+	case DispIgnore:
 		signal.Ignore(sig)
 	default:
 		// Notify first: after Ignore, Reset alone would leave SIG_IGN.
