@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/node"
 )
 
 func isFiltered(err error, call string) bool {
@@ -265,7 +266,7 @@ func procState(pid int) byte {
 // one of its own.
 func TestAwaitingNodeReportsSignals(t *testing.T) {
 	t.Cleanup(pinOneCPU(t))
-	t.Setenv(callWaitEnv, "10s")
+	t.Setenv(node.CallWaitEnv, "10s")
 	// Nor may the runtime's preemption end the wait (sysmon sends SIGURG
 	// to a goroutine it finds running past 10 ms, as the waiting node is).
 	t.Setenv("GODEBUG", "asyncpreemptoff=1")

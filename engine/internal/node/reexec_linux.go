@@ -1,4 +1,4 @@
-package engine
+package node
 
 import (
 	"encoding/binary"
@@ -31,9 +31,7 @@ import (
 //	                                         write /proc/self/*_map
 //	                                         reply N (ok or the errno)
 //
-// EntrySymbol is the linker flag that makes alshEntry (amd64) the entry
-// point: go build -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
-const EntrySymbol = "github.com/alsh/alsh/engine/internal/proto.alshEntry"
+// (proto.EntrySymbol names the entry for the linker.)
 
 const (
 	reexecFlag = "-alsh-ux" // eight bytes: alshEntry compares it as one word
@@ -44,7 +42,7 @@ const (
 func (n *node) UnshareUser(flags int64, maps builtins.Record) error {
 	if !proto.EntryHooked() {
 		return fmt.Errorf("%w: unshare clone_newuser in place needs alsh linked with its entry hook (make build; -ldflags=-E=%s); clone with clone_newuser works without it",
-			builtins.ErrUnsupported, EntrySymbol)
+			builtins.ErrUnsupported, proto.EntrySymbol)
 	}
 	if err := checkIDMaps(maps); err != nil {
 		return err
@@ -101,7 +99,7 @@ func (n *node) reexec(maps builtins.Record) error {
 	argv := []string{os.Args[0], reexecFlag, "depth=" + strconv.Itoa(n.depth),
 		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(),
 		"reexec=" + strconv.FormatUint(uint64(n.callID), 10)}
-	argv = append(argv, runtimeArgs()...)
+	argv = append(argv, RuntimeArgs()...)
 	argv = append(argv, n.inheritArgs()...)
 	for _, k := range maps.Keys() {
 		argv = append(argv, "map"+k+"="+maps[k].(string))
@@ -109,7 +107,7 @@ func (n *node) reexec(maps builtins.Record) error {
 	if n.lifeline < 0 {
 		argv = append(argv, "root")
 	}
-	av, ev := proto.CStrings(argv), proto.CStrings(childEnv())
+	av, ev := proto.CStrings(argv), proto.CStrings(ChildEnv())
 	empty := []byte{0}
 	_, _, errno := syscall.RawSyscall6(unix.SYS_EXECVEAT, proto.FdExe, uintptr(unsafe.Pointer(&empty[0])),
 		uintptr(unsafe.Pointer(&av[0])), uintptr(unsafe.Pointer(&ev[0])), unix.AT_EMPTY_PATH, 0)

@@ -1,4 +1,4 @@
-package engine
+package node
 
 import (
 	"golang.org/x/sys/unix"

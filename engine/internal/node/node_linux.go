@@ -1,4 +1,4 @@
-package engine
+package node
 
 import (
 	"errors"
@@ -17,15 +17,16 @@ import (
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
-// nodeFlag in argv[1] makes the binary a node instead of running main.
-const nodeFlag = "-alsh-node"
+// Flag in argv[1] makes the binary a node instead of running main.
+const Flag = "-alsh-node"
 
-// The node hook: a binary that imports engine becomes a node, before main,
-// when started with nodeFlag. The main goroutine is locked to the main
+// The node hook: a binary that imports engine (which imports this package)
+// becomes a node, before main,
+// when started with Flag. The main goroutine is locked to the main
 // thread so that every syscall that changes the process happens there, and
 // so that PR_SET_PDEATHSIG of the children follows this thread.
 func init() {
-	if len(os.Args) < 2 || (os.Args[1] != nodeFlag && os.Args[1] != reexecFlag) {
+	if len(os.Args) < 2 || (os.Args[1] != Flag && os.Args[1] != reexecFlag) {
 		return
 	}
 	runtime.LockOSThread()
@@ -72,7 +73,7 @@ type child struct {
 // reaped (the node is ending or exec'ing).
 var retiredProtos []*proto.State
 
-func defaultOpts() [builtins.NumOpts]int64 {
+func DefaultOpts() [builtins.NumOpts]int64 {
 	var o [builtins.NumOpts]int64
 	o[builtins.OptMaxChild] = 64
 	o[builtins.OptMaxForkDepth] = 16
@@ -91,11 +92,11 @@ func defaultOpts() [builtins.NumOpts]int64 {
 // run on (perf sched). With an idle P, sysmon leaves a P in a syscall
 // alone for 10 ms. fork+execvp+exit: 936–1017 µs with one P, 819–907
 // with two (interleaved runs). A child node starts with asynchronous
-// preemption off (childEnv): with two Ps, its GC's stack scans would
+// preemption off (ChildEnv): with two Ps, its GC's stack scans would
 // signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
-	n := &node{lifeline: proto.FdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: defaultOpts(),
+	n := &node{lifeline: proto.FdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
 		buf: make([]byte, wire.MaxMsg+1)}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)

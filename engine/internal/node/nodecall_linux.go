@@ -1,4 +1,4 @@
-package engine
+package node
 
 import (
 	"errors"
@@ -133,9 +133,9 @@ func (n *node) awaitCalls() bool {
 const (
 	callWait = time.Millisecond // rounded up to a tick: 4 ms at HZ=250
 	awaitMax = 64
-	// callWaitEnv replaces callWait, for tests: with a long wait, a
+	// CallWaitEnv replaces callWait, for tests: with a long wait, a
 	// signal that did not end it would show.
-	callWaitEnv = "ALSH_TEST_CALL_WAIT"
+	CallWaitEnv = "ALSH_TEST_CALL_WAIT"
 )
 
 // setCallWait bounds a blocking read of the control socket to callWait
@@ -147,7 +147,7 @@ func (n *node) setCallWait() bool {
 	}
 	ctlBlocking()
 	n.callWait = callWait
-	if d, err := time.ParseDuration(os.Getenv(callWaitEnv)); err == nil && d > 0 {
+	if d, err := time.ParseDuration(os.Getenv(CallWaitEnv)); err == nil && d > 0 {
 		n.callWait = d
 	}
 	tv := unix.NsecToTimeval(n.callWait.Nanoseconds())

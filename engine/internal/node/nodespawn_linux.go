@@ -1,4 +1,4 @@
-package engine
+package node
 
 import (
 	"errors"
@@ -162,7 +162,7 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 	s := &proto.SpawnArgs{
 		Fds:       [proto.NSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, proto.FdExe, p.bell},
 		Argv:      proto.CStrings(n.childArgv()),
-		Envv:      proto.CStrings(childEnv()),
+		Envv:      proto.CStrings(ChildEnv()),
 		ErrPipe:   p.errW,
 		Flags:     flags,
 		Pdeathsig: uintptr(unix.SIGKILL),
@@ -195,17 +195,17 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 
 // childArgv is a child node's argv; word argNofile is nofileArg.
 func (n *node) childArgv() []string {
-	argv := []string{os.Args[0], nodeFlag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg()}
-	argv = append(argv, runtimeArgs()...)
+	argv := []string{os.Args[0], Flag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg()}
+	argv = append(argv, RuntimeArgs()...)
 	return append(argv, n.inheritArgs()...)
 }
 
 const argNofile = 3
 
-// childEnv is the node's environment for a child node's Go runtime, with
+// ChildEnv is the node's environment for a child node's Go runtime, with
 // the settings of runtimeSettings, which the child's argv undoes
-// (runtimeArgs, restoreEnv) before anything can see or exec with them.
-func childEnv() []string {
+// (RuntimeArgs, restoreEnv) before anything can see or exec with them.
+func ChildEnv() []string {
 	settings := runtimeSettings()
 	env := make([]string, 0, len(os.Environ())+len(settings))
 	for _, kv := range os.Environ() {
@@ -245,9 +245,9 @@ func runtimeSettings() [][2]string {
 	return s
 }
 
-// runtimeArgs tell a child node the user's values of the variables
+// RuntimeArgs tell a child node the user's values of the variables
 // runtimeSettings changes: "gomaxprocs=V", or "gomaxprocs" when unset.
-func runtimeArgs() []string {
+func RuntimeArgs() []string {
 	var args []string
 	for _, s := range runtimeSettings() {
 		key := strings.ToLower(s[0])
