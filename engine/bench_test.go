@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // The benchmarks behind the figures of issue 2. `make bench` runs them;
@@ -124,7 +125,7 @@ func BenchmarkCloneNamespaces(b *testing.B) {
 }
 
 func benchClone(b *testing.B, prefork int64, pause time.Duration) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	e, ctx := start(b)
 	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
 	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
@@ -170,7 +171,7 @@ func BenchmarkSandboxCycle(b *testing.B) {
 }
 
 func benchSandboxCycle(b *testing.B, prefork int64) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	jail := busyboxJail(b)
 	e, ctx := start(b)
 	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
@@ -193,7 +194,7 @@ func benchSandboxCycle(b *testing.B, prefork int64) {
 func BenchmarkSpawn(b *testing.B) {
 	b.Run("true", func(b *testing.B) { benchSpawn(b, "/bin/true", nil) })
 	b.Run("sandbox", func(b *testing.B) {
-		privileged(b)
+		testutil.RequirePrivileged(b)
 		lim := builtins.Record{"cur": int64(64), "max": int64(64)}
 		benchSpawn(b, "/busybox", builtins.Record{"chroot": busyboxJail(b), "gid": int64(65534), "uid": int64(65534),
 			"rlimits": builtins.Record{"nofile": lim}})

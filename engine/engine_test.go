@@ -18,6 +18,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 func TestGetpidRoot(t *testing.T) {
@@ -149,12 +150,12 @@ func TestOrphanHoldingPipe(t *testing.T) {
 	}
 	var orphan int
 	fmt.Sscan(call(t, e, ctx, c, "stdout", int64(1000)).(string), &orphan)
-	if orphan == 0 || !alive(orphan) {
+	if orphan == 0 || !testutil.Alive(orphan) {
 		t.Fatalf("no orphan sleep (%d)", orphan)
 	}
 	call(t, e, ctx, nil, "getpid")
 	e.Close()
-	waitDead(t, orphan)
+	testutil.WaitDead(t, orphan)
 }
 
 // An exec'd program sees fds 0, 1 and 2 and nothing of alsh's.
@@ -181,7 +182,7 @@ func TestKillMiddleTakesSubtree(t *testing.T) {
 	if ev := event(t, e, ctx, a); builtins.Format(ev) != `{termsig: "sigkill"}` {
 		t.Fatalf("event = %s", builtins.Format(ev))
 	}
-	waitDead(t, leaf(b), leaf(c), leaf(d))
+	testutil.WaitDead(t, leaf(b), leaf(c), leaf(d))
 	if _, err := e.Call(ctx, b, "getpid", nil); !errors.Is(err, builtins.ErrBadPid) {
 		t.Fatalf("call below the killed node: %v, want badpid", err)
 	}
@@ -196,8 +197,8 @@ func TestExecMiddleTakesSubtree(t *testing.T) {
 	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "1000"})
 	call(t, e, ctx, d, "execvp", "/bin/sleep", []any{"sleep", "1000"})
 	call(t, e, ctx, a, "execvp", "/bin/sleep", []any{"sleep", "1000"})
-	waitDead(t, leaf(b), leaf(c), leaf(d))
-	if !alive(leaf(a)) {
+	testutil.WaitDead(t, leaf(b), leaf(c), leaf(d))
+	if !testutil.Alive(leaf(a)) {
 		t.Fatal("the exec'd middle process itself died")
 	}
 }
@@ -226,7 +227,7 @@ func TestSigkillOfDriverTakesTree(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	waitDead(t, pids...)
+	testutil.WaitDead(t, pids...)
 }
 
 // TestHelperDriver is not a test: TestSigkillOfDriverTakesTree runs it in a
@@ -251,7 +252,7 @@ func TestHelperDriver(t *testing.T) {
 // Every process is reaped and the driver's fd count returns to where it
 // started.
 func TestNoLeaks(t *testing.T) {
-	before := fdCount(t, "self")
+	before := testutil.FdCount(t, "self")
 	for i := 0; i < 3; i++ {
 		e, ctx := start(t)
 		pl := chain(t, e, ctx, 4)
@@ -262,9 +263,9 @@ func TestNoLeaks(t *testing.T) {
 		event(t, e, ctx, pl)
 		pids := livePids(e)
 		e.Close()
-		waitDead(t, pids...)
+		testutil.WaitDead(t, pids...)
 	}
-	if after := fdCount(t, "self"); after != before {
+	if after := testutil.FdCount(t, "self"); after != before {
 		t.Fatalf("fds: %d before, %d after", before, after)
 	}
 	var ws unix.WaitStatus
@@ -446,7 +447,7 @@ func TestHostPids(t *testing.T) {
 	e, ctx := start(t)
 	fork(t, e, ctx, nil)
 	for _, p := range e.Processes() {
-		if p.HostPid <= 0 || !alive(p.HostPid) {
+		if p.HostPid <= 0 || !testutil.Alive(p.HostPid) {
 			t.Fatalf("process %v has host pid %d", p.Pipeline, p.HostPid)
 		}
 	}
@@ -479,7 +480,7 @@ func TestSpawn(t *testing.T) {
 	if _, err := e.Call(ctx, p, "getpid", nil); !errors.Is(err, builtins.ErrNotNode) {
 		t.Fatalf("getpid on a spawned program: %v, want notnode", err)
 	}
-	if hp := e.hostPid(t, p); hp <= 0 || !alive(hp) {
+	if hp := e.hostPid(t, p); hp <= 0 || !testutil.Alive(hp) {
 		t.Fatalf("the spawned cat's host pid is %d", hp)
 	}
 	pid = call(t, e, ctx, c, "spawn", "ls", []any{"ls", "-1", "/proc/self/fd"}).(int64)

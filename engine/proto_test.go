@@ -16,6 +16,7 @@ import (
 
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/proto"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -146,7 +147,7 @@ func TestProtoNodeFds(t *testing.T) {
 	sibling := fork(t, e, ctx, nil)
 	call(t, e, ctx, sibling, "getcwd")
 	c := fork(t, e, ctx, nil)
-	if n := fdCount(t, e.hostPid(t, c)); n != proto.NSpawnFds+1 {
+	if n := testutil.FdCount(t, e.hostPid(t, c)); n != proto.NSpawnFds+1 {
 		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(e.hostPid(t, c)) + "/fd")
 		t.Fatalf("the proto-node holds %d fds: %v", n, fds)
 	}
@@ -160,7 +161,7 @@ func TestProtoNodeDiesWithParent(t *testing.T) {
 	c := fork(t, e, ctx, parent)
 	host := e.hostPid(t, c)
 	call(t, e, ctx, nil, "kill", int64(leaf(parent)), builtins.Const("sigkill"))
-	waitDead(t, host)
+	testutil.WaitDead(t, host)
 }
 
 // A proto-node reports the signals it catches as a node does, without
@@ -231,7 +232,7 @@ func booted(t testing.TB, e *Engine, ctx context.Context, pl []int) []int {
 // stays.
 func TestProtoNodeNamespaces(t *testing.T) {
 	needProto(t)
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
@@ -612,7 +613,7 @@ func TestProtoNodeMalformed(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: no error (got %v)", name, v)
 		}
-		if !alive(host) {
+		if !testutil.Alive(host) {
 			t.Fatalf("%s: the child died", name)
 		}
 		if got := call(t, e, ctx, c, "getpid"); got != int64(leaf(c)) {
@@ -630,7 +631,7 @@ func TestProtoNodeMalformed(t *testing.T) {
 // it execs are in it.
 func TestProtoNodeTimeNamespace(t *testing.T) {
 	needProto(t)
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	nsLink := func(pid int, name string) string {
 		l, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/" + name)
@@ -654,5 +655,99 @@ func TestProtoNodeTimeNamespace(t *testing.T) {
 	event(t, e, ctx, pl)
 	if out := call(t, e, ctx, pl, "stdout").(string); strings.TrimSpace(out) != pending {
 		t.Fatalf("the exec'd program is in %q, want %s", out, pending)
+	}
+}
+
+// protoComparison is one call of proto.Calls made by a proto-node and by
+// a node in the same place: the two must answer alike (values through
+// same, when they differ by nature, as pids), and leave the same state
+// (observe, made after the call; the proto-node boots for it).
+type protoComparison struct {
+	args    []any
+	clone   []any // clone flags of both children; nil: fork
+	same    func(p, n any, pp, np []int) bool
+	observe func(t *testing.T, e *Engine, ctx context.Context, pl []int) string
+}
+
+func protoComparisons() map[string]protoComparison {
+	status := func(field string) func(*testing.T, *Engine, context.Context, []int) string {
+		return func(t *testing.T, e *Engine, _ context.Context, pl []int) string {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(e.hostPid(t, pl)) + "/status")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(line, field+":") {
+					return line
+				}
+			}
+			t.Fatalf("no %s in %s", field, b)
+			return ""
+		}
+	}
+	callOf := func(name string, args ...any) func(*testing.T, *Engine, context.Context, []int) string {
+		return func(t *testing.T, e *Engine, ctx context.Context, pl []int) string {
+			return builtins.Format(call(t, e, ctx, pl, name, args...))
+		}
+	}
+	exitEvent := func(t *testing.T, e *Engine, ctx context.Context, pl []int) string {
+		return builtins.Format(event(t, e, ctx, pl))
+	}
+	ownPid := func(p, n any, pp, np []int) bool { return p == int64(leaf(pp)) && n == int64(leaf(np)) }
+	uid, gid := int64(os.Getuid()), int64(os.Getgid())
+	return map[string]protoComparison{
+		"getpid":      {same: ownPid},
+		"getppid":     {},
+		"setrlimit":   {args: []any{builtins.Const("rlimit_fsize"), builtins.Record{"cur": int64(1000), "max": int64(2000)}}, observe: callOf("getrlimit", builtins.Const("rlimit_fsize"))},
+		"chroot":      {args: []any{"/"}, observe: callOf("getcwd")},
+		"chdir":       {args: []any{"/tmp"}, observe: callOf("getcwd")},
+		"setuid":      {args: []any{uid}, observe: status("Uid")},
+		"setgid":      {args: []any{gid}, observe: status("Gid")},
+		"sethostname": {args: []any{"proto-cmp"}, clone: []any{builtins.Const("clone_newuts")}, observe: callOf("gethostname")},
+		"execve":      {args: []any{"/bin/true", []any{"true"}, []any{}}, observe: exitEvent},
+		"execvp":      {args: []any{"true", []any{"true"}}, observe: exitEvent},
+		"exit":        {args: []any{int64(3)}, observe: exitEvent},
+	}
+}
+
+// Each call the proto-node serves itself (the one list, proto.Calls)
+// answers as the node's implementation does and leaves what it leaves.
+// Errors are compared in TestProtoNodeErrorsAsNode.
+func TestProtoNodeServesAsNode(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	cmp := protoComparisons()
+	for name := range proto.Calls {
+		c, ok := cmp[name]
+		if !ok {
+			t.Errorf("the proto-node serves %s, which no comparison with the node covers", name)
+			continue
+		}
+		if c.clone != nil && os.Geteuid() != 0 {
+			continue // needs root for its namespace; TestProtoNodeErrorsAsNode compares its error
+		}
+		child := func() []int {
+			if c.clone == nil {
+				return fork(t, e, ctx, nil)
+			}
+			return []int{int(call(t, e, ctx, nil, "clone", c.clone).(int64))}
+		}
+		pp := child()
+		np := child()
+		call(t, e, ctx, np, "getcwd") // boots it
+		pv, perr := e.Call(ctx, pp, name, c.args)
+		nv, nerr := e.Call(ctx, np, name, c.args)
+		if fmt.Sprint(perr) != fmt.Sprint(nerr) {
+			t.Errorf("%s: proto-node %v, node %v", name, perr, nerr)
+			continue
+		}
+		if same := c.same; same != nil && !same(pv, nv, pp, np) || same == nil && builtins.Format(pv) != builtins.Format(nv) {
+			t.Errorf("%s: proto-node %s, node %s", name, builtins.Format(pv), builtins.Format(nv))
+		}
+		if c.observe != nil {
+			if po, no := c.observe(t, e, ctx, pp), c.observe(t, e, ctx, np); po != no {
+				t.Errorf("after %s: proto-node %s, node %s", name, po, no)
+			}
+		}
 	}
 }

@@ -100,6 +100,10 @@ const (
 	protoOps = 128
 )
 
+// Calls are the calls a proto-node serves itself, by name, with the op
+// protoServe dispatches each by. This is the one list: the node fills a
+// child's ops from it (less what the child's filter denies), and the
+// engine's tests compare each of these calls with the node's.
 var Calls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "setrlimit": opSetrlimit,
 	"chroot": opChroot, "chdir": opChdir, "setuid": opSetuid, "setgid": opSetgid,
 	"sethostname": opSethostname, "execve": opExecve, "execvp": opExecvp, "exit": opExit}

@@ -13,12 +13,13 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // Forking keeps working after chroot into a directory that holds neither
 // /proc nor the alsh binary (the child runs from the memfd).
 func TestForkAfterChrootWithoutProc(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	noRaceBuild(t, "is linked dynamically: its nodes do not start in an empty jail")
 	e, ctx := start(t)
 	jail := t.TempDir()
@@ -36,7 +37,7 @@ func TestForkAfterChrootWithoutProc(t *testing.T) {
 
 // Forking keeps working after setuid to a user that cannot read the binary.
 func TestForkAfterSetuid(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "setgid", int64(65534))
@@ -54,7 +55,7 @@ func TestForkAfterSetuid(t *testing.T) {
 // namespace, and its namespaces differ from its parent's (the kernel's
 // /proc/PID/ns links are the oracle).
 func TestCloneNamespaces(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
 		builtins.Const("clone_newuts"), builtins.Const("clone_newipc"), builtins.Const("clone_newnet")}
@@ -86,7 +87,7 @@ func TestCloneNamespaces(t *testing.T) {
 
 // clone_newuser with uid/gid maps: the parent writes the maps.
 func TestCloneUserNamespaceMaps(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	maps := builtins.Record{"uid": "0 100000 1000", "gid": "0 100000 1000"}
 	pid := call(t, e, ctx, nil, "clone", []any{builtins.Const("clone_newuser")}, maps).(int64)
@@ -113,7 +114,7 @@ func TestCloneUserNamespaceMaps(t *testing.T) {
 // With nproc 1 the program starts (the node switched uid on every thread
 // first) but cannot fork; with nofile 0 it cannot open a file.
 func TestSandboxNprocTrap(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	noRaceBuild(t, "forks full nodes, whose threads pass RLIMIT_NPROC 1")
 	jail := busyboxJail(t)
 	e, ctx := start(t)
@@ -149,10 +150,7 @@ func busyboxJail(t testing.TB) string {
 	t.Helper()
 	src := "/bin/busybox"
 	if _, err := os.Stat(src); err != nil {
-		if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
-			t.Fatal("no /bin/busybox: install busybox-static")
-		}
-		t.Skip("no /bin/busybox (apt-get install busybox-static)")
+		testutil.Missing(t, "no /bin/busybox: install busybox-static", "no /bin/busybox (apt-get install busybox-static)")
 	}
 	jail := t.TempDir()
 	os.Chmod(jail, 0o755)
@@ -169,7 +167,7 @@ func busyboxJail(t testing.TB) string {
 // A sandboxed program (its node switched uid, which clears the kernel's
 // parent-death signal) still ends when its parent node is killed outright.
 func TestKillParentOfSetuidProgram(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	a := fork(t, e, ctx, nil)
 	b := fork(t, e, ctx, a)
@@ -178,13 +176,13 @@ func TestKillParentOfSetuidProgram(t *testing.T) {
 	call(t, e, ctx, b, "execvp", "/bin/sleep", []any{"sleep", "1000"})
 	sleeper := e.hostPid(t, b)
 	call(t, e, ctx, nil, "kill", int64(leaf(a)), builtins.Const("sigkill"))
-	waitDead(t, sleeper)
+	testutil.WaitDead(t, sleeper)
 }
 
 // With prefork, a clone takes a spare made with the same flags: it is in
 // namespaces of its own (pid 1 of a new pid namespace), as a fresh clone.
 func TestPreforkClone(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	call(t, e, ctx, nil, "setopt", builtins.Const("prefork"), int64(1))
 	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newuts")}
@@ -214,7 +212,7 @@ func TestPreforkClone(t *testing.T) {
 // The seed's sandbox in one spawn: rlimits, chroot, gid and uid applied
 // between fork and exec; the shell cannot create a file or fork.
 func TestSpawnSandbox(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	jail := busyboxJail(t)
 	e, ctx := start(t)
 	zero := builtins.Record{"cur": int64(0), "max": int64(0)}
@@ -232,7 +230,7 @@ func TestSpawnSandbox(t *testing.T) {
 // A spare made before setuid or setrlimit would be a fork from before
 // them: every call that is not pure discards it, so forks stay faithful.
 func TestPreforkDiscardedByStateChanges(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	a := fork(t, e, ctx, nil)
 	call(t, e, ctx, a, "setopt", builtins.Const("prefork"), int64(1))
