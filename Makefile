@@ -7,7 +7,7 @@ export CGO_ENABLED = 0
 # (docs/engine.md); binaries and test binaries that hold the engine link it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
 ENGINE_PKGS := ./engine/ ./engine/internal/node/ ./engine/internal/proto/ ./repl/ ./cmd/...
-OTHER_PKGS := ./lang/... ./builtins/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/
+OTHER_PKGS := ./lang/... ./builtins/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/
 
 .PHONY: build test race bench gen check-gen lint portable
 

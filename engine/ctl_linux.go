@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/spin"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -255,11 +256,11 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
-	spin := spinTime
+	spinFor := spin.Reply
 	if noReturn {
-		spin = execSpinTime
+		spinFor = spin.Exec
 	}
-	r := c.await(ctx, deadline, id, w.ch, spin)
+	r := c.await(ctx, deadline, id, w.ch, spinFor)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
 	}
@@ -361,7 +362,7 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
 	open := true                      // the socket, as the spin left it
 	if kind == waitEvent && !raw {
-		open = c.spinHeld(done, min(eventSpinTime, time.Until(deadline)))
+		open = c.spinHeld(done, min(spin.Event, time.Until(deadline)))
 	}
 	for open && !done() {
 		alive, got := c.readOne(true, raw)
@@ -446,21 +447,8 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	return alive, got
 }
 
-// spinTime bounds how long a caller reads for its own reply before it
-// sleeps in recvmsg. An exec (or exit) takes longer: from the call to
-// the socket's close, 150-240 µs here, and a caller asleep by
-// then was woken on an idle CPU, or behind the new program on its own.
-// A caller that waits for an event spins longer still (readHeld): with
-// the driver's CPU busy, the exit event, then the next fork, go without a
-// wake-up. fork+execvp+exit, 8 interleaved rounds: 971 -> 917 µs (fork
-// 140 -> 113, the exec call 207 -> 164).
-const (
-	spinTime      = 100 * time.Microsecond
-	execSpinTime  = 400 * time.Microsecond
-	eventSpinTime = time.Millisecond
-)
-
-// spin reads the socket without blocking until done or spinFor passes,
+// spin reads the socket without blocking until done or spinFor passes
+// (see package spin for the times),
 // yielding the CPU between tries (the node may need it); false if it
 // gave up or someone else reads.
 func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
@@ -473,16 +461,14 @@ func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
 
 // spinHeld is spin with the token taken; false once the socket closed.
 func (c *ctlConn) spinHeld(done func() bool, spinFor time.Duration) bool {
-	deadline := time.Now().Add(spinFor)
-	for !done() {
+	for s := spin.Start(spinFor); !done(); {
 		alive, _ := c.readOne(false, false)
 		if !alive {
 			return false
 		}
-		if time.Now().After(deadline) {
+		if !s.Again() {
 			break
 		}
-		syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 	return true
 }

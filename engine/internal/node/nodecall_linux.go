@@ -12,6 +12,7 @@ import (
 
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/proto"
+	"github.com/alsh/alsh/engine/internal/spin"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -47,26 +48,24 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 
 // spinCtl serves calls that follow quickly (a script's next line) before
 // the node goes back to its loop: on a VM, a wake-up costs more than the
-// call. With several CPUs it spins for proto.NodeSpin after the last call,
+// call. With several CPUs it spins for spin.Node after the last call,
 // yielding the CPU between tries, so an idle node uses none; with one, it
 // waits in recvmsg instead (awaitCalls).
 func (n *node) spinCtl() bool {
 	if !n.spin {
 		return n.awaitCalls()
 	}
-	deadline := time.Now().Add(proto.NodeSpin)
-	for time.Now().Before(deadline) {
+	for s := spin.Start(spin.Node); ; {
 		alive, served := n.readCtl(unix.MSG_DONTWAIT)
 		switch {
 		case !alive:
 			return false
 		case served:
-			deadline = time.Now().Add(proto.NodeSpin)
-		default:
-			syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+			s.Extend()
+		case !s.Again():
+			return true
 		}
 	}
-	return true
 }
 
 // awaitCalls waits for the next calls in a blocking recvmsg, up to

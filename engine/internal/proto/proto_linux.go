@@ -4,12 +4,12 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/spin"
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
@@ -317,19 +317,8 @@ func protoWait(ps *State) int {
 	}
 }
 
-// NodeSpin is how long a node, and a proto-node, spin for the next call
-// after one (spinWorthIt): a script's next line comes sooner than a
-// wake-up.
-const NodeSpin = 50 * time.Microsecond
-
-// protoFirstSpin is the first spin's, after the ready message: the first
-// call comes only once the driver has wired the child's fds (about 50 µs
-// here), so NodeSpin mostly missed it, and the proto-node slept in ppoll
-// and was woken for its exec.
-const protoFirstSpin = 300 * time.Microsecond
-
-// protoSpin looks for the next call for NodeSpin, as a node does after a
-// call (spinWorthIt): a script's next line comes sooner than a wake-up.
+// protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
+// first time), as a node does after a call (spinWorthIt).
 //
 //go:norace
 //go:nosplit
@@ -338,11 +327,11 @@ func protoSpin(ps *State) int {
 		return 0
 	}
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
-	spin := int64(NodeSpin)
+	d := int64(spin.Node)
 	if !ps.spun {
-		ps.spun, spin = true, int64(protoFirstSpin)
+		ps.spun, d = true, int64(spin.ProtoFirst)
 	}
-	deadline := ps.ts.Nano() + spin
+	deadline := ps.ts.Nano() + d
 	for ps.ts.Nano() < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
