@@ -1,9 +1,13 @@
 package engine
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/engine/internal/wire"
 )
@@ -41,5 +45,74 @@ func TestUnmuteLeavesNoEventUnread(t *testing.T) {
 		if m != fmt.Sprint(i) {
 			t.Fatalf("event %d = %q, want %d (in order)", i, m, i)
 		}
+	}
+}
+
+// eventfdCount reads an eventfd's count (0 when nothing rang it).
+func eventfdCount(t *testing.T, fd int) uint64 {
+	t.Helper()
+	var b [8]byte
+	n, err := unix.Read(fd, b[:])
+	if errors.Is(err, unix.EAGAIN) {
+		return 0
+	}
+	if err != nil || n != 8 {
+		t.Fatalf("reading eventfd: %d, %v", n, err)
+	}
+	return binary.LittleEndian.Uint64(b[:])
+}
+
+// A bell counts its rings as the node's do, and drain takes them back.
+func TestBellRingsAndDrains(t *testing.T) {
+	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer, err := unix.Dup(fd) // the node's copy
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(peer)
+	b := bellOf(fd)
+	defer b.close()
+	b.ring()
+	b.ring()
+	if n := eventfdCount(t, peer); n != 2 {
+		t.Fatalf("two rings counted %d", n)
+	}
+	b.ring()
+	b.drain()
+	if n := eventfdCount(t, peer); n != 0 {
+		t.Fatalf("after drain the bell still counts %d", n)
+	}
+}
+
+// A closed bell rings nothing, not even an fd that took its number since.
+func TestClosedBellRingsNothing(t *testing.T) {
+	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := bellOf(fd)
+	b.close()
+	again, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(again)
+	if again != fd { // give it the closed bell's number
+		if err := unix.Dup3(again, fd, unix.O_CLOEXEC); err != nil {
+			t.Fatal(err)
+		}
+		defer unix.Close(fd)
+	}
+	b.ring()
+	b.drain()
+	if n := eventfdCount(t, again); n != 0 {
+		t.Fatalf("a closed bell rang fd %d (its old number %d): %d", again, fd, n)
+	}
+	var none *bell
+	if none.shared() != nil {
+		t.Fatal("no bell has a fd")
 	}
 }

@@ -287,9 +287,7 @@ func (c *ctlConn) markReady() {
 	if !isClosed(c.ready) {
 		close(c.ready)
 	}
-	if c.readyLate.Swap(false) {
-		c.lateCame()
-	}
+	c.late.readyCame()
 }
 
 func programName(argv []string) string {

@@ -28,21 +28,20 @@ import (
 // or hung up. Holding the token makes each read-and-dispatch whole, so
 // messages are handled in the order the node sent them.
 type ctlConn struct {
-	sock      *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
-	bell      *sharedFd // the node's eventfd (fdBell on its side); nil until known
-	poller    *ctlPoller
-	mu        sync.Mutex
-	pending   map[uint32]*waiter
-	ready     chan struct{} // closed when the node says ready
-	done      chan struct{} // closed when the socket closed (exec or exit)
-	closed    bool
-	tok       chan struct{} // holds the read token while nobody reads
-	missed    atomic.Bool   // the poller found the token taken (see readAll)
-	fired     atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
-	late      atomic.Int32  // messages due that nobody waits for, which nobody else would read
-	readyLate atomic.Bool   // one of them is the ready message (see waitReady)
-	handle    func(ctlMsg)  // dispatches one message (called with the token held)
-	finish    sync.Once
+	sock    *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
+	bell    *bell     // the node's; nil until known
+	poller  *ctlPoller
+	mu      sync.Mutex
+	pending map[uint32]*waiter
+	ready   chan struct{} // closed when the node says ready
+	done    chan struct{} // closed when the socket closed (exec or exit)
+	closed  bool
+	tok     chan struct{} // holds the read token while nobody reads
+	missed  atomic.Bool   // the poller found the token taken (see readAll)
+	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
+	late    lateReplies   // messages due that nobody waits for, which nobody else would read
+	handle  func(ctlMsg)  // dispatches one message (called with the token held)
+	finish  sync.Once
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
 	rh   wire.RecvHdr
@@ -84,7 +83,7 @@ func newCtlConn(fd int) (*ctlConn, error) {
 }
 
 // setBell gives c the node's bell, before the conn goes to the poller.
-func (c *ctlConn) setBell(fd int) { c.bell = newSharedFd(fd) }
+func (c *ctlConn) setBell(fd int) { c.bell = bellOf(fd) }
 
 // send writes one message, waiting as long as the socket is full.
 func (c *ctlConn) send(b []byte) error {
@@ -204,23 +203,10 @@ func (c *ctlConn) readAll() {
 	}
 }
 
-// drainBell takes the bell's count back to zero (the poller, before it
-// reads the socket: a ring after that wakes it again).
-func (c *ctlConn) drainBell() {
-	if fd, ok := c.bell.acquire(); ok {
-		var b [8]byte
-		unix.Read(fd, b[:])
-		c.bell.done()
-	}
-}
-
+// ringSelf rings c's bell, if it has one yet.
 func (c *ctlConn) ringSelf() {
-	if c.bell == nil {
-		return
-	}
-	if fd, ok := c.bell.acquire(); ok {
-		unix.Write(fd, wire.BellRing[:])
-		c.bell.done()
+	if c.bell != nil {
+		c.bell.ring()
 	}
 }
 
@@ -384,7 +370,7 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 // full batch may leave more, whose rings went too: the bell is rung for
 // them, as readAll does.
 func (c *ctlConn) unmute() {
-	c.drainBell()
+	c.bell.drain()
 	n := 0
 	for ; n < readBatch; n++ {
 		if alive, got := c.readOne(false, false); !alive || !got {
@@ -520,15 +506,9 @@ func (c *ctlConn) giveUp(id uint32, ch chan result, err error) result {
 // expectLate counts one more message due that nobody will wait for, and
 // has the poller watch the socket for it.
 func (c *ctlConn) expectLate() {
-	c.late.Add(1)
+	c.late.expect()
 	if c.poller != nil {
 		c.poller.watch(c)
-	}
-}
-
-// lateCame counts one of them off, as it came.
-func (c *ctlConn) lateCame() {
-	for n := c.late.Load(); n > 0 && !c.late.CompareAndSwap(n, n-1); n = c.late.Load() {
 	}
 }
 
@@ -536,7 +516,7 @@ func (c *ctlConn) lateCame() {
 // reads it when it comes (a ready message rings no bell), so that the
 // node, which stays in the tree, learns its host pid.
 func (c *ctlConn) readyIsLate() {
-	if !isClosed(c.ready) && !c.readyLate.Swap(true) {
+	if !isClosed(c.ready) && c.late.readyDue() {
 		c.expectLate()
 	}
 }
@@ -557,7 +537,7 @@ func (c *ctlConn) deliver(id uint32, r result) {
 	c.mu.Unlock()
 	if w == nil { // a late reply after a timeout: drop it, and its fds
 		closeInts(r.fds)
-		c.lateCame()
+		c.late.came()
 		return
 	}
 	if len(r.fds) > 0 {

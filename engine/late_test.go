@@ -75,3 +75,36 @@ func TestLateReadyIsRead(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// The count of late messages never goes below zero, and the ready
+// message counts once however often a wait for it gives up.
+func TestLateRepliesCount(t *testing.T) {
+	var l lateReplies
+	l.came()
+	if l.due() {
+		t.Fatal("a message that came uncounted made the count go negative, or due")
+	}
+	l.expect()
+	l.expect()
+	l.came()
+	if !l.due() {
+		t.Fatal("one of two late messages came, none is due")
+	}
+	l.came()
+	if l.due() {
+		t.Fatal("both came, one still due")
+	}
+	if !l.readyDue() || l.readyDue() {
+		t.Fatal("the ready message must be expected once, the first time")
+	}
+	l.expect() // as the caller does when readyDue says so
+	l.readyCame()
+	if l.due() {
+		t.Fatal("the late ready message came, still due")
+	}
+	l.readyCame()
+	l.expect()
+	if !l.due() {
+		t.Fatal("a ready message that was not late counted a late reply off")
+	}
+}
