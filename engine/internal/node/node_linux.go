@@ -43,8 +43,7 @@ type node struct {
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
 	spare      *spare         // option prefork: a child booted ahead of a fork
-	plumbing   *spawnPipes    // the fds of the next proto-node, made ahead (refillSpare)
-	plumbAhead bool           // a fork was the last call that changed anything: make them
+	plumbing   plumbing       // the fds of the next proto-node, made ahead (refillSpare)
 	freeProtos []*proto.State // states of reaped proto-node children, for reuse
 	protoEnv   *proto.Env     // shared by proto-node children; nil after a change
 	spareFlags int64          // clone flags of the last fork without maps; -1 before any

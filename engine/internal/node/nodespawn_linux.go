@@ -39,7 +39,7 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	}
 	userns := flags&unix.CLONE_NEWUSER != 0
 	asProto := !userns && proto.Supported
-	p, err := n.takePlumbing(userns, !asProto)
+	p, err := n.plumbing.take(userns, !asProto)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	n.children[pid] = &child{lifeW: p.lifeW, proto: ps}
-	n.plumbAhead = asProto
+	n.plumbing.forked(asProto)
 	return &builtins.Spawned{Pid: pid, Fds: p.nodeFds()}, nil
 }
 

@@ -64,7 +64,7 @@ func (n *node) refillSpare() {
 // dropSpare ends the spare: closing its lifeline makes it exit, and the
 // node reaps it without an event (it was never a child the driver knew).
 func (n *node) dropSpare() {
-	n.dropPlumbing()
+	n.plumbing.drop()
 	if n.spare == nil {
 		return
 	}
@@ -91,48 +91,12 @@ func (n *node) wasSpare(pid int) bool {
 	return false
 }
 
-// Plumbing made ahead: a node that has forked a proto-node keeps the fds of
-// the next one ready (its socketpair, four pipes and bell), made once the
-// calls at hand are answered, while the last child runs; a fork then makes
-// none on its way (7 syscalls: under perf, 44 of the 114 µs the root
-// spent in Spawn). Unlike the prefork spare this is always on: fds carry nothing of
-// the node's state a child inherits. They are let go of with the spare
-// all the same, so that a call that lowers RLIMIT_NOFILE makes the next
-// fork fail as it would have.
-//
-// It is made again only after a fork (plumbAhead): a node that forked once
-// and then serves other calls would otherwise make it after each of them
-// and let it go at the next (18 syscalls a call).
+// refillPlumbing makes the plumbing of the next fork (see plumbing) when
+// a fork of this kind may come: no clone_newuser, proto-nodes, room for a
+// child.
 func (n *node) refillPlumbing() {
-	if n.plumbing != nil || !n.plumbAhead || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !proto.Supported || !n.canFork() {
+	if !n.plumbing.wanted() || n.spareFlags < 0 || n.spareFlags&unix.CLONE_NEWUSER != 0 || !proto.Supported || !n.canFork() {
 		return
 	}
-	p := new(spawnPipes)
-	if err := p.openNode(false, false); err != nil {
-		p.closeAll()
-		return
-	}
-	n.plumbing = p
-}
-
-// takePlumbing hands over the plumbing made ahead, or makes it now.
-func (n *node) takePlumbing(userns, errPipe bool) (*spawnPipes, error) {
-	if p := n.plumbing; p != nil && !userns && !errPipe {
-		n.plumbing = nil
-		return p, nil
-	}
-	p := new(spawnPipes)
-	if err := p.openNode(userns, errPipe); err != nil {
-		p.closeAll()
-		return nil, err
-	}
-	return p, nil
-}
-
-func (n *node) dropPlumbing() {
-	n.plumbAhead = false
-	if n.plumbing != nil {
-		n.plumbing.closeAll()
-		n.plumbing = nil
-	}
+	n.plumbing.refill()
 }
