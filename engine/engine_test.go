@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -524,53 +523,6 @@ func TestSpawnExitsAtOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-// A child's output streams start dormant (stream.wake): a node that writes
-// to its stdout or stderr has it delivered, and a child that ends without
-// writing never gets a reader goroutine.
-func TestStreamsStartWhenWritten(t *testing.T) {
-	e, ctx := start(t)
-	w := fork(t, e, ctx, nil)
-	call(t, e, ctx, w, "write", int64(1), "to stdout")
-	call(t, e, ctx, w, "write", int64(2), "to stderr")
-	if got := call(t, e, ctx, w, "stdout", int64(5000)); got != "to stdout" {
-		t.Fatalf("a node's write to fd 1 came as %q", got)
-	}
-	if got := call(t, e, ctx, w, "stderr", int64(5000)); got != "to stderr" {
-		t.Fatalf("a node's write to fd 2 came as %q", got)
-	}
-	started := func(s *stream) bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.f != nil
-	}
-	ended := func(s *stream) bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.ended
-	}
-	if p := e.proc(t, w); !started(p.out) || !started(p.err) {
-		t.Fatal("the streams of a node that wrote have no reader")
-	}
-	before := runtime.NumGoroutine()
-	for i := 0; i < 20; i++ {
-		q := fork(t, e, ctx, nil)
-		call(t, e, ctx, q, "exit", int64(0))
-		event(t, e, ctx, q)
-		e.mu.Lock()
-		p, err := e.resolveAny(q)
-		e.mu.Unlock()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if started(p.out) || started(p.err) || !ended(p.out) || !ended(p.err) {
-			t.Fatalf("cycle %d: a child that wrote nothing got a reader, or its pipes stayed open", i)
-		}
-	}
-	if after := runtime.NumGoroutine(); after > before+2 {
-		t.Fatalf("%d goroutines before 20 fork/exit cycles, %d after", before, after)
-	}
 }
 
 // joinChunks returns end-to-end slab chunks as one string without a copy,
