@@ -17,7 +17,8 @@ import (
 	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
-// The benchmarks behind the figures of issue 2. `make bench` runs them;
+// The benchmarks behind the engine's speed figures (docs/engine.md).
+// `make bench` runs them and prints them beside their targets;
 // the µs/op column is the round trip, MB/s the stream throughput.
 // Variants named pinned run the driver, the nodes and the echo peer on one
 // CPU, which removes this VM's cross-CPU wake-up cost (40–55 µs).

@@ -14,7 +14,7 @@ import (
 	"github.com/alsh/alsh/engine"
 )
 
-// Helpers for the tests of the plain syscalls (issue 5): each test starts
+// Helpers for the tests of the plain syscalls: each test starts
 // a real engine, forks or clones a child node, makes the call and checks
 // the result against the kernel (/proc, stat) where it can.
 

@@ -389,8 +389,8 @@ func TestUnknownCallAndBadArgs(t *testing.T) {
 	}
 }
 
-// A call to a process that runs a program says so (issue 2: bad input gets
-// a clear error naming what was wrong).
+// A call to a process that runs a program says so (bad input gets a clear
+// error naming what was wrong).
 func TestCallToProgramIsNotNode(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
