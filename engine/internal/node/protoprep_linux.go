@@ -53,7 +53,7 @@ func (n *node) newProtoEnv() *proto.Env {
 	// node would (SIGCHLD only under sigaction sigchld sig_info: a
 	// proto-node has no children to reap).
 	for sig := 1; sig <= 64; sig++ {
-		if proto.CaughtMask&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
+		if proto.Caught()&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
 			continue
 		}
 		off := len(env.SigEvents)

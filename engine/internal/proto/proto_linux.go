@@ -159,7 +159,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
 	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
 	ps.ops = env.Ops
-	ps.caught = CaughtMask
+	ps.caught = caughtMask
 	ps.spin, ps.spun = spin, false
 }
 

@@ -90,7 +90,7 @@ const SignalsInterruptMain = true
 
 // setAction catches, ignores or defaults sig. Callers have checked that
 // the Go runtime does not own it (runtimeSignal).
-func setAction(sig syscall.Signal, d disposition) error {
+func setAction(sig syscall.Signal, d Disposition) error {
 	act := kernelSigaction{mask: ^uint64(0)}
 	switch d {
 	case DispCatch:

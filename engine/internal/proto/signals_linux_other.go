@@ -41,7 +41,7 @@ func StartSignalPipe(w int) {
 //go:nosplit
 func reignoreInChild() {}
 
-func setAction(sig syscall.Signal, d disposition) error {
+func setAction(sig syscall.Signal, d Disposition) error {
 	switch d {
 	case DispCatch:
 		signal.Notify(sigCh, sig)
