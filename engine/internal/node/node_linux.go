@@ -51,7 +51,7 @@ type node struct {
 	spin       bool           // spin for the next call before sleeping (spinWorthIt)
 	await      bool           // else wait for it in recvmsg (awaitCalls)
 	callWait   time.Duration  // that wait's bound
-	sigSeen    int64          // bytes read from the signal pipe (see sigGen)
+	sigSeen    int64          // bytes read from the signal pipe (see proto.SignalsWritten)
 	discarded  map[int]bool   // spares let go of, reaped without an event
 	buf        []byte
 	rh         wire.RecvHdr // readCtlRaw's
@@ -324,7 +324,7 @@ func (n *node) send(b []byte, fds []int) error {
 }
 
 // sendCtl writes one message to the driver. The socket may be
-// non-blocking for a while (sigHandler, see awaitCalls): a full one is
+// non-blocking for a while (proto's sigHandler, see awaitCalls): a full one is
 // made blocking to wait for room, then non-blocking again, since the
 // signal that made it so may not be reported yet.
 func sendCtl(b, oob []byte) error {

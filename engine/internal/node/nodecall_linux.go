@@ -75,15 +75,16 @@ func (n *node) spinCtl() bool {
 // read is the only syscall: a pinned round trip took about 1 µs less
 // (measured A/B in one process).
 //
-// A caught signal must still be reported at once. Its handler makes the
-// socket non-blocking, writes its byte to the signal pipe and counts it
-// in sigGen, and interrupts a recvmsg under way (sigHandler); the node
-// counts the bytes it read (sigSeen). So whenever the handler runs:
-// before the check of sigGen, the check sends the node to its loop,
-// which reads the byte; after it, the recvmsg fails at once (EAGAIN) or
-// with EINTR (a socket with a timeout is never restarted). The lifeline
-// is seen within callWait; after awaitMax calls in a row the loop looks
-// at signals and the lifeline anyway.
+// A caught signal must still be reported at once. Its handler (proto's
+// sigHandler) makes the socket non-blocking, writes its byte to the
+// signal pipe and counts it (proto.SignalsWritten), and interrupts a
+// recvmsg under way; the node counts the bytes it read (sigSeen). So
+// whenever the handler runs: before the check of the count, the check
+// sends the node to its loop, which reads the byte; after it, the
+// recvmsg fails at once (EAGAIN) or with EINTR (a socket with a timeout
+// is never restarted). The lifeline is seen within callWait; after
+// awaitMax calls in a row the loop looks at signals and the lifeline
+// anyway.
 //
 // The socket stays non-blocking after a signal whose handler ran while
 // handleSignals made it blocking: a wait that ends at once with no signal
@@ -153,7 +154,7 @@ func (n *node) setCallWait() bool {
 	return unix.SetsockoptTimeval(proto.FdCtl, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv) == nil
 }
 
-// ctlBlocking undoes sigHandler's O_NONBLOCK on the control socket.
+// ctlBlocking undoes proto's sigHandler's O_NONBLOCK on the control socket.
 func ctlBlocking() { unix.FcntlInt(proto.FdCtl, unix.F_SETFL, 0) }
 
 func ctlNonBlocking() bool {

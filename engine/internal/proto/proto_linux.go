@@ -32,7 +32,7 @@ import (
 
 // State is what the parent prepares for one proto child. With
 // cloneVM the child uses it in place, else a copy; either way the parent
-// takes it back when it reaps the child (recycleProto).
+// takes it back when it reaps the child (the node's recycleProto).
 type State struct {
 	buf       [protoMsgMax + 1]byte // the message being served
 	out       [protoMsgMax + 64]byte
@@ -56,7 +56,7 @@ type State struct {
 	stat      unix.Statx_t
 	lim       [2]uint64
 	cl3       cloneArgs
-	spin      bool // the parent's spinWorthIt
+	spin      bool // the parent node's spinWorthIt
 	spun      bool // the first spin (after ready) is over
 	ts        unix.Timespec
 	execEnv   uintptr // the environment protoExec passes
@@ -134,7 +134,7 @@ func AbsolutePath(path string) []byte {
 }
 
 // Env is what proto-node children read and never write, and the
-// argv a proto-node boots with (childArgv: each word changes only by a
+// argv a proto-node boots with (the node's childArgv: each word changes only by a
 // call that drops the Env; the nofile word is rewritten at the boot
 // anyway). Building it for every fork took 14 of the node's 101 µs in a
 // fork (perf, one CPU), a getrlimit included.

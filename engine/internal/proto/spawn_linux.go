@@ -53,7 +53,7 @@ type SpawnArgs struct {
 	DropGroups    bool
 }
 
-// placeFds moves s.fds into fds 0 to NSpawnFds-1 in a child between clone
+// placeFds moves s.Fds into fds 0 to NSpawnFds-1 in a child between clone
 // and exec (raw syscalls only): first the error pipe and every fd a later
 // one would overwrite out of the way, then each into place (a fd already
 // in place loses close-on-exec).
