@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // Helpers of the typed API in zcalls.go, which gen_calls.go generates from
@@ -75,5 +76,5 @@ func resultList(v any, err error) ([]any, error) {
 }
 
 func resultTypeError(want string, v any) error {
-	return fmt.Errorf("%w: want a %s result, got %s", errMalformed, want, builtins.TypeName(v))
+	return fmt.Errorf("%w: want a %s result, got %s", wire.ErrMalformed, want, builtins.TypeName(v))
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ func BenchmarkCgroupAdd(b *testing.B) {
 }
 
 func benchCgroupAdd(b *testing.B, ctrls []any) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	e, ctx := start(b)
 	var names []string
 	for i := range 2 {
@@ -54,7 +55,7 @@ func benchCgroupAdd(b *testing.B, ctrls []any) {
 // without and with a move into a memory cgroup first, so that both see
 // the same machine: it reports each's mean and their ratio.
 func BenchmarkSandboxCycleCgroup(b *testing.B) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	jail := busyboxJail(b)
 	e, ctx := start(b)
 	name := fmt.Sprintf("alsh-bench-%d-cycle", os.Getpid())

@@ -7,6 +7,7 @@ package engine
 
 import (
 	"fmt"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"testing"
 	"time"
 
@@ -36,7 +37,7 @@ func fortyRules() builtins.Record {
 // the proto-node's boot into a full node, as it is the first call a
 // proto-node does not serve).
 func BenchmarkSandboxPrimitives(b *testing.B) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	for _, prims := range []bool{false, true} {
 		b.Run(fmt.Sprintf("primitives=%v", prims), func(b *testing.B) { benchSandboxPrimitives(b, prims) })
 	}

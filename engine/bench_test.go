@@ -14,9 +14,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
-// The benchmarks behind the figures of issue 2. `make bench` runs them;
+// The benchmarks behind the engine's speed figures (docs/engine.md).
+// `make bench` runs them and prints them beside their targets;
 // the µs/op column is the round trip, MB/s the stream throughput.
 // Variants named pinned run the driver, the nodes and the echo peer on one
 // CPU, which removes this VM's cross-CPU wake-up cost (40–55 µs).
@@ -124,7 +126,7 @@ func BenchmarkCloneNamespaces(b *testing.B) {
 }
 
 func benchClone(b *testing.B, prefork int64, pause time.Duration) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	e, ctx := start(b)
 	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
 	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
@@ -170,7 +172,7 @@ func BenchmarkSandboxCycle(b *testing.B) {
 }
 
 func benchSandboxCycle(b *testing.B, prefork int64) {
-	privileged(b)
+	testutil.RequirePrivileged(b)
 	jail := busyboxJail(b)
 	e, ctx := start(b)
 	call(b, e, ctx, nil, "setopt", builtins.Const("prefork"), prefork)
@@ -193,7 +195,7 @@ func benchSandboxCycle(b *testing.B, prefork int64) {
 func BenchmarkSpawn(b *testing.B) {
 	b.Run("true", func(b *testing.B) { benchSpawn(b, "/bin/true", nil) })
 	b.Run("sandbox", func(b *testing.B) {
-		privileged(b)
+		testutil.RequirePrivileged(b)
 		lim := builtins.Record{"cur": int64(64), "max": int64(64)}
 		benchSpawn(b, "/busybox", builtins.Record{"chroot": busyboxJail(b), "gid": int64(65534), "uid": int64(65534),
 			"rlimits": builtins.Record{"nofile": lim}})

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // Call performs a call of builtins.Table on the process the pipeline names.
@@ -58,7 +59,7 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 	}
 	id := e.nextID.Add(1)
 	buf := callBufs.Get().(*[]byte)
-	msg, err := encodeCall((*buf)[:0], id, c.Number(), args)
+	msg, err := wire.EncodeCall((*buf)[:0], id, c.Number(), args)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
@@ -117,7 +118,7 @@ func (e *Engine) register(parent *proc, r *result, call *builtins.Call, args []a
 	pid, ok := r.val.(int64)
 	if !ok {
 		closeInts(r.fds)
-		r.err = fmt.Errorf("%w: fork reply %v is not a pid", errMalformed, r.val)
+		r.err = fmt.Errorf("%w: fork reply %v is not a pid", wire.ErrMalformed, r.val)
 		return
 	}
 	c := newProc(parent, int(pid))
@@ -159,19 +160,19 @@ func stringList(l []any) []string {
 
 func (e *Engine) dispatch(p *proc, m ctlMsg) {
 	switch m.typ {
-	case msgReady:
+	case wire.MsgReady:
 		e.ready(p, m.pid, m.fds)
-	case msgReply:
-		v, err := decodeValue(m.body)
+	case wire.MsgReply:
+		v, err := wire.DecodeValue(m.body)
 		p.ctl.deliver(m.id, result{val: v, fds: m.fds, err: err})
-	case msgError:
+	case wire.MsgError:
 		closeInts(m.fds)
-		w, err := decodeError(m.body)
+		w, err := wire.DecodeError(m.body)
 		if err == nil {
 			err = fromWireError(w)
 		}
 		p.ctl.deliver(m.id, result{err: err})
-	case msgEvent:
+	case wire.MsgEvent:
 		closeInts(m.fds)
 		e.nodeEvent(p, int(m.id), m.body)
 	default:
@@ -182,7 +183,7 @@ func (e *Engine) dispatch(p *proc, m ctlMsg) {
 // nodeEvent handles an event from node p: about itself (pid 0, a caught
 // signal) or about a child (its exit).
 func (e *Engine) nodeEvent(p *proc, pid int, body []byte) {
-	v, err := decodeValue(body)
+	v, err := wire.DecodeValue(body)
 	rec, ok := v.(builtins.Record)
 	if err != nil || !ok {
 		return
@@ -286,9 +287,7 @@ func (c *ctlConn) markReady() {
 	if !isClosed(c.ready) {
 		close(c.ready)
 	}
-	if c.readyLate.Swap(false) {
-		c.lateCame()
-	}
+	c.late.readyCame()
 }
 
 func programName(argv []string) string {

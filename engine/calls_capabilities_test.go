@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,7 +69,7 @@ const (
 // and effective sets, and chown, which needs cap_chown, fails with eperm;
 // a sibling without the drop chowns the same file.
 func TestCapbsetDropSeenByProgram(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	file := filepath.Join(t.TempDir(), "f")
 	os.WriteFile(file, nil, 0o644)
@@ -96,7 +97,7 @@ func TestCapbsetDropSeenByProgram(t *testing.T) {
 
 // capbset_keep leaves only the capabilities named.
 func TestCapbsetKeep(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "capbset_keep", []any{builtins.Const("cap_chown"), builtins.Const("cap_kill")})
@@ -114,7 +115,7 @@ func TestCapbsetKeep(t *testing.T) {
 // as ambient. The program then holds cap_chown as uid 65534 and gives a
 // root-owned file to itself.
 func TestAmbientCarriesCapsToNonRoot(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	dir := t.TempDir()
 	os.Chmod(dir, 0o755)
@@ -153,7 +154,7 @@ func TestAmbientCarriesCapsToNonRoot(t *testing.T) {
 
 // ambient_lower and ambient_clear take ambient capabilities away again.
 func TestAmbientLowerAndClear(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	two := []any{builtins.Const("cap_chown"), builtins.Const("cap_kill")}
@@ -173,7 +174,7 @@ func TestAmbientLowerAndClear(t *testing.T) {
 // A failed raise says what it raised before failing (cap_kill is not
 // inheritable here, so the kernel refuses it with eperm).
 func TestAmbientRaisePartial(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "capset", builtins.Record{"inheritable": []any{builtins.Const("cap_chown")}})
@@ -188,7 +189,7 @@ func TestAmbientRaisePartial(t *testing.T) {
 // gets no capabilities, and sethostname (in a uts namespace of the test's
 // own) fails with eperm.
 func TestSecbitNoroot(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	e, ctx := start(t)
 	pid := call(t, e, ctx, nil, "clone", []any{builtins.Const("clone_newuts")}).(int64)

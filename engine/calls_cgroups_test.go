@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"fmt"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"strings"
 	"testing"
@@ -64,7 +65,7 @@ func readTrim(t *testing.T, path string) string {
 // The limit is set with the v2 name memory.max, whatever the host's
 // version (this machine keeps memory on v1).
 func TestCgroupMemoryLimitKills(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	if _, err := os.Stat("/bin/busybox"); err != nil {
 		t.Fatal("no /bin/busybox: apt-get install busybox-static")
 	}
@@ -107,7 +108,7 @@ func TestCgroupMemoryLimitKills(t *testing.T) {
 // cgroup.procs, cgroup.freeze, cgroup.max.descendants and cgroup.kill,
 // each checked on the host or by the program's behaviour.
 func TestCgroupV2CoreFiles(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	mounts, _ := cgroupLayout(s)
 	v2 := mounts[""]
@@ -171,7 +172,7 @@ func waitFor(t *testing.T, path, line string) {
 // ones by SIGKILL to each process) and removes its directories, child
 // cgroups first.
 func TestCgroupDeleteKillsAndRemoves(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	mounts, _ := cgroupLayout(s)
 	name := fmt.Sprintf("alsh-test-%d-delete", os.Getpid())
@@ -203,7 +204,7 @@ func TestCgroupDeleteKillsAndRemoves(t *testing.T) {
 
 // Bad names are errors that name the word and suggest the nearest.
 func TestCgroupBadNames(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	name := testCgroup(s, "memory", "pids")
 	for _, tc := range []struct {
@@ -234,7 +235,7 @@ func TestCgroupBadNames(t *testing.T) {
 // $c is pid 1 of a new pid namespace and $g is the pid $c sees; the root
 // writes the grandchild's pid as the root sees it.
 func TestCgroupAddByPipeline(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	name := testCgroup(s, "pids")
 	c := s.clone(nil, "clone_newpid")
@@ -270,7 +271,7 @@ func intList(pl []int) []any {
 // memory.limit_in_bytes -1, cgroup.freeze is freezer.state (and freezes:
 // a frozen cat echoes nothing until thawed).
 func TestCgroupV2NamesOnV1(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	mounts, _ := cgroupLayout(s)
 	for _, ctrl := range []string{"cpu", "memory", "freezer"} {
@@ -313,7 +314,7 @@ func TestCgroupV2NamesOnV1(t *testing.T) {
 // cgroup_delete of a cgroup frozen by v1's freezer: its processes die
 // (they are thawed after the SIGKILL), and the cgroup goes.
 func TestCgroupDeleteFrozenV1(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	mounts, _ := cgroupLayout(s)
 	if mounts["freezer"] == "" || mounts["freezer"] == mounts[""] {
@@ -342,7 +343,7 @@ func TestCgroupDeleteFrozenV1(t *testing.T) {
 // mount namespace without the v1 hierarchies sees a v2-only host, creates
 // its cgroups there alone, and is told that memory is not to be had.
 func TestCgroupLayoutIsTheNodes(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	mounts, kind := cgroupLayout(s)
 	if kind != "hybrid" {

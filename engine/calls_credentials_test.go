@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // ids reads the four ids of a /proc status line (real, effective, saved,
@@ -78,7 +79,7 @@ func sortedIDs(t *testing.T, f []string) []any {
 
 // alcove_SUITE setuid: uid 65534 reads back, on every thread.
 func TestAlcoveSetuid(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	s.call(c, "getcwd") // a booted node, several threads (a proto-node would set one)
@@ -91,7 +92,7 @@ func TestAlcoveSetuid(t *testing.T) {
 
 // alcove_SUITE setgid: gid 65534 reads back, on every thread.
 func TestAlcoveSetgid(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	s.call(c, "getcwd") // a booted node, several threads (a proto-node would set one)
@@ -104,7 +105,7 @@ func TestAlcoveSetgid(t *testing.T) {
 
 // setresgid and setresuid set three different ids, on every thread.
 func TestSetresuidSetresgid(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	s.call(c, "setresgid", int64(1001), int64(1002), int64(1003))
@@ -125,7 +126,7 @@ func TestSetresuidSetresgid(t *testing.T) {
 // alcove_SUITE setgroups: [10000 10001 10002] reads back sorted (alcove
 // returns them reversed), and [] reads back [].
 func TestAlcoveSetgroups(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	s.call(c, "setgroups", []any{int64(10002), int64(10000), int64(10001)})

@@ -50,7 +50,7 @@ func TestEnvironment(t *testing.T) {
 }
 
 // A node's Go runtime starts with GOMAXPROCS and GODEBUG of its own, and
-// GORACE in a race build (childEnv; the root's too, without an exec
+// GORACE in a race build (node.ChildEnv; the root's too, without an exec
 // wrapper); the programs it execs see the user's, set or unset, whether
 // they are exec'd by a proto-node, a booted node or the root.
 func TestRuntimeSettingsStayOurs(t *testing.T) {

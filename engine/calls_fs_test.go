@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // alcove_SUITE chdir: chdir "/" then getcwd is "/".
@@ -26,7 +27,7 @@ func TestAlcoveChdir(t *testing.T) {
 
 // alcove_SUITE chroot: chroot to /bin is ok; /proc/PID/root shows it.
 func TestAlcoveChroot(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	s.call(c, "chroot", "/bin")
@@ -128,7 +129,7 @@ func TestReaddirLarge(t *testing.T) {
 
 // chown, checked with stat.
 func TestChown(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	f := filepath.Join(t.TempDir(), "f")

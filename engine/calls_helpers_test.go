@@ -14,22 +14,9 @@ import (
 	"github.com/alsh/alsh/engine"
 )
 
-// Helpers for the tests of the plain syscalls (issue 5): each test starts
+// Helpers for the tests of the plain syscalls: each test starts
 // a real engine, forks or clones a child node, makes the call and checks
 // the result against the kernel (/proc, stat) where it can.
-
-// requirePrivileged skips a test that needs root; with
-// ALSH_REQUIRE_PRIVILEGED=1 (CI, as root) the skip becomes a failure.
-func requirePrivileged(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
-		t.Fatal("needs root, and ALSH_REQUIRE_PRIVILEGED=1")
-	}
-	t.Skip("needs root")
-}
 
 // sc is one test's engine and context.
 type sc struct {

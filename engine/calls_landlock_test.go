@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -183,7 +184,7 @@ func TestLandlockErrors(t *testing.T) {
 // afterwards, and their programs: the bounding set, the Landlock domain
 // and the seccomp filter.
 func TestPrimitivesReachForkedChild(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	e, ctx := start(t)
 	requireLandlock(t, e, ctx)

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"fmt"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func send(s *sc, pl []int, addr string, port int, msg string) {
 // link_up brings it up, link_list shows its flags and addresses, and a
 // connection to a listener in the namespace carries bytes.
 func TestLoopbackInNewNetns(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.clone(nil, "clone_newnet")
 	lo := linkOf(s, c, "lo")
@@ -104,7 +105,7 @@ func TestLoopbackInNewNetns(t *testing.T) {
 // A veth pair between two namespaces the test makes: one end moved into
 // the other namespace, addresses on both, a connection across.
 func TestVethBetweenNamespaces(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	a, b := s.clone(nil, "clone_newnet"), s.clone(nil, "clone_newnet")
 	s.call(a, "veth_add", "alsh-a", "alsh-b")
@@ -129,7 +130,7 @@ func TestVethBetweenNamespaces(t *testing.T) {
 // Bad interface names and addresses name the word; an unknown interface
 // lists those there are and suggests the nearest.
 func TestNetworkBadInput(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.clone(nil, "clone_newnet")
 	for _, tc := range []struct {

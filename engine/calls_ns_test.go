@@ -11,6 +11,7 @@ import (
 
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // privateMountNS clones a child in a new mount namespace and makes every
@@ -27,7 +28,7 @@ func privateMountNS(t *testing.T, s *sc) []int {
 // [mnt_detach]. /proc/PID/mountinfo of the child and of the test are the
 // oracle.
 func TestAlcoveMount(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := privateMountNS(t, s)
 	src, mnt := t.TempDir(), t.TempDir()
@@ -56,7 +57,7 @@ func TestAlcoveMount(t *testing.T) {
 // umount. (alcove's variant outside a namespace would touch the host's
 // mounts: not ported.)
 func TestAlcoveTmpfs(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := privateMountNS(t, s)
 	mnt := t.TempDir()
@@ -81,7 +82,7 @@ func mountLine(info, path string) string {
 // itself, chdir into it, pivot_root "." ".", umount2 "." [mnt_detach].
 // The new root holds the marker file; forking still works.
 func TestAlcovePivotRoot(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	if engine.RaceEnabled { // see noRaceBuild
 		t.Skip("a race build is linked dynamically: its nodes do not start in the new root")
 	}
@@ -108,7 +109,7 @@ func TestAlcovePivotRoot(t *testing.T) {
 // alcove_SUITE unshare: unshare [clone_newuts], then sethostname reads
 // back; the test's hostname and uts namespace are unchanged.
 func TestAlcoveUnshare(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	host, _ := os.Hostname()
 	c := s.fork(nil)
@@ -142,7 +143,7 @@ func TestSetnsUserExplains(t *testing.T) {
 // setns joins another node's uts and mount namespaces (/proc/PID/ns is the
 // oracle); mnt works because CLONE_FS is unshared first.
 func TestSetns(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	ns := s.clone(nil, "clone_newuts", "clone_newns")
 	s.call(ns, "sethostname", "inside")
@@ -170,7 +171,7 @@ func TestSetns(t *testing.T) {
 // the new pid namespace, and a mount made after unshare stays out of the
 // host's mount table.
 func TestUnsharePidMount(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	s.call(c, "unshare", consts("clone_newpid", "clone_newns"))

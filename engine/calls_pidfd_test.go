@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"errors"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // reads the same file from the same open file description (the child
 // sees the offset move), and is close-on-exec.
 func TestPidfdGetfd(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	path := filepath.Join(t.TempDir(), "shared")
 	if err := os.WriteFile(path, []byte("read through a pidfd\n"), 0o644); err != nil {
@@ -45,7 +46,7 @@ func TestPidfdGetfd(t *testing.T) {
 // (its exit event says so); a stale pidfd gives esrch, not another
 // process.
 func TestPidfdSendSignal(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
 	pfd := s.int(nil, "pidfd_open", int64(leafPid(c)), builtins.Const("pidfd_nonblock"))

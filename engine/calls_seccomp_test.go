@@ -5,6 +5,7 @@ package engine
 
 import (
 	"context"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"strings"
 	"syscall"
 	"testing"
@@ -38,7 +39,7 @@ func privateMounts(t *testing.T, e *Engine, ctx context.Context) []int {
 // ls and cat work while unshare -r and mount fail with eperm; the same
 // node without the filter unshares.
 func TestSeccompDockerDefaultProfile(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	e, ctx := start(t)
 	script := `ls / >/dev/null && echo ls ok; cat /proc/self/status | grep '^Seccomp:';
@@ -66,7 +67,7 @@ func TestSeccompDockerDefaultProfile(t *testing.T) {
 // A policy by group: @mount fails with eperm for a program that keeps
 // every capability (root), and the same mount works without the filter.
 func TestSeccompGroupDeniesMount(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	e, ctx := start(t)
 	dir := t.TempDir()
@@ -87,7 +88,7 @@ func TestSeccompGroupDeniesMount(t *testing.T) {
 // An argument condition: socket(af_inet, …) fails with eacces, while an
 // af_unix socket is made (nc -lU listens, and is killed by the test).
 func TestSeccompArgumentCondition(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	bb := busybox(t)
 	e, ctx := start(t)
 	policy := builtins.Record{"default": builtins.Const("allow"), "rules": []any{
@@ -108,7 +109,7 @@ func TestSeccompArgumentCondition(t *testing.T) {
 // The compiled program is visible, one instruction a line; compile gives
 // the instructions the raw seccomp call takes, and they filter the same.
 func TestSeccompDisasmAndCompile(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	policy := builtins.Record{"default": builtins.Const("allow"), "rules": []any{
 		builtins.Record{"syscall": builtins.Const("getcwd"), "action": builtins.Record{"errno": builtins.Const("eacces")}}}}
@@ -168,7 +169,7 @@ func TestSeccompPolicyErrors(t *testing.T) {
 // Without no_new_privs or cap_sys_admin, the kernel refuses a filter with
 // eacces; the error says what is missing.
 func TestSeccompLoadNeedsNoNewPrivs(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "setgid", int64(65534))

@@ -16,6 +16,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/spin"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // ctlConn is the driver's end of one node's control socket. Calls are
@@ -26,24 +28,23 @@ import (
 // or hung up. Holding the token makes each read-and-dispatch whole, so
 // messages are handled in the order the node sent them.
 type ctlConn struct {
-	sock      *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
-	bell      *sharedFd // the node's eventfd (fdBell on its side); nil until known
-	poller    *ctlPoller
-	mu        sync.Mutex
-	pending   map[uint32]*waiter
-	ready     chan struct{} // closed when the node says ready
-	done      chan struct{} // closed when the socket closed (exec or exit)
-	closed    bool
-	tok       chan struct{} // holds the read token while nobody reads
-	missed    atomic.Bool   // the poller found the token taken (see readAll)
-	fired     atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
-	late      atomic.Int32  // messages due that nobody waits for, which nobody else would read
-	readyLate atomic.Bool   // one of them is the ready message (see waitReady)
-	handle    func(ctlMsg)  // dispatches one message (called with the token held)
-	finish    sync.Once
+	sock    *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
+	bell    *bell     // the node's; nil until known
+	poller  *ctlPoller
+	mu      sync.Mutex
+	pending map[uint32]*waiter
+	ready   chan struct{} // closed when the node says ready
+	done    chan struct{} // closed when the socket closed (exec or exit)
+	closed  bool
+	tok     chan struct{} // holds the read token while nobody reads
+	missed  atomic.Bool   // the poller found the token taken (see readAll)
+	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
+	late    lateReplies   // messages due that nobody waits for, which nobody else would read
+	handle  func(ctlMsg)  // dispatches one message (called with the token held)
+	finish  sync.Once
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
-	rh   recvHdr
+	rh   wire.RecvHdr
 	roob [256]byte
 }
 
@@ -82,7 +83,7 @@ func newCtlConn(fd int) (*ctlConn, error) {
 }
 
 // setBell gives c the node's bell, before the conn goes to the poller.
-func (c *ctlConn) setBell(fd int) { c.bell = newSharedFd(fd) }
+func (c *ctlConn) setBell(fd int) { c.bell = bellOf(fd) }
 
 // send writes one message, waiting as long as the socket is full.
 func (c *ctlConn) send(b []byte) error {
@@ -202,23 +203,10 @@ func (c *ctlConn) readAll() {
 	}
 }
 
-// drainBell takes the bell's count back to zero (the poller, before it
-// reads the socket: a ring after that wakes it again).
-func (c *ctlConn) drainBell() {
-	if fd, ok := c.bell.acquire(); ok {
-		var b [8]byte
-		unix.Read(fd, b[:])
-		c.bell.done()
-	}
-}
-
+// ringSelf rings c's bell, if it has one yet.
 func (c *ctlConn) ringSelf() {
-	if c.bell == nil {
-		return
-	}
-	if fd, ok := c.bell.acquire(); ok {
-		unix.Write(fd, bellRing[:])
-		c.bell.done()
+	if c.bell != nil {
+		c.bell.ring()
 	}
 }
 
@@ -254,11 +242,11 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
-	spin := spinTime
+	spinFor := spin.Reply
 	if noReturn {
-		spin = execSpinTime
+		spinFor = spin.Exec
 	}
-	r := c.await(ctx, deadline, id, w.ch, spin)
+	r := c.await(ctx, deadline, id, w.ch, spinFor)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
 	}
@@ -360,7 +348,7 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
 	open := true                      // the socket, as the spin left it
 	if kind == waitEvent && !raw {
-		open = c.spinHeld(done, min(eventSpinTime, time.Until(deadline)))
+		open = c.spinHeld(done, min(spin.Event, time.Until(deadline)))
 	}
 	for open && !done() {
 		alive, got := c.readOne(true, raw)
@@ -382,7 +370,7 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 // full batch may leave more, whose rings went too: the bell is rung for
 // them, as readAll does.
 func (c *ctlConn) unmute() {
-	c.drainBell()
+	c.bell.drain()
 	n := 0
 	for ; n < readBatch; n++ {
 		if alive, got := c.readOne(false, false); !alive || !got {
@@ -433,7 +421,7 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	case err == nil:
 		c.handle(m) // before the buffer goes back: m.body is in it
 		got = true
-	case errors.Is(err, errMalformed):
+	case errors.Is(err, wire.ErrMalformed):
 		got = true
 	case !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR):
 		alive = false
@@ -445,21 +433,8 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	return alive, got
 }
 
-// spinTime bounds how long a caller reads for its own reply before it
-// sleeps in recvmsg. An exec (or exit) takes longer: from the call to
-// the socket's close, 150-240 µs here, and a caller asleep by
-// then was woken on an idle CPU, or behind the new program on its own.
-// A caller that waits for an event spins longer still (readHeld): with
-// the driver's CPU busy, the exit event, then the next fork, go without a
-// wake-up. fork+execvp+exit, 8 interleaved rounds: 971 -> 917 µs (fork
-// 140 -> 113, the exec call 207 -> 164).
-const (
-	spinTime      = 100 * time.Microsecond
-	execSpinTime  = 400 * time.Microsecond
-	eventSpinTime = time.Millisecond
-)
-
-// spin reads the socket without blocking until done or spinFor passes,
+// spin reads the socket without blocking until done or spinFor passes
+// (see package spin for the times),
 // yielding the CPU between tries (the node may need it); false if it
 // gave up or someone else reads.
 func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
@@ -472,16 +447,14 @@ func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
 
 // spinHeld is spin with the token taken; false once the socket closed.
 func (c *ctlConn) spinHeld(done func() bool, spinFor time.Duration) bool {
-	deadline := time.Now().Add(spinFor)
-	for !done() {
+	for s := spin.Start(spinFor); !done(); {
 		alive, _ := c.readOne(false, false)
 		if !alive {
 			return false
 		}
-		if time.Now().After(deadline) {
+		if !s.Again() {
 			break
 		}
-		syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 	return true
 }
@@ -533,15 +506,9 @@ func (c *ctlConn) giveUp(id uint32, ch chan result, err error) result {
 // expectLate counts one more message due that nobody will wait for, and
 // has the poller watch the socket for it.
 func (c *ctlConn) expectLate() {
-	c.late.Add(1)
+	c.late.expect()
 	if c.poller != nil {
 		c.poller.watch(c)
-	}
-}
-
-// lateCame counts one of them off, as it came.
-func (c *ctlConn) lateCame() {
-	for n := c.late.Load(); n > 0 && !c.late.CompareAndSwap(n, n-1); n = c.late.Load() {
 	}
 }
 
@@ -549,7 +516,7 @@ func (c *ctlConn) lateCame() {
 // reads it when it comes (a ready message rings no bell), so that the
 // node, which stays in the tree, learns its host pid.
 func (c *ctlConn) readyIsLate() {
-	if !isClosed(c.ready) && !c.readyLate.Swap(true) {
+	if !isClosed(c.ready) && c.late.readyDue() {
 		c.expectLate()
 	}
 }
@@ -570,7 +537,7 @@ func (c *ctlConn) deliver(id uint32, r result) {
 	c.mu.Unlock()
 	if w == nil { // a late reply after a timeout: drop it, and its fds
 		closeInts(r.fds)
-		c.lateCame()
+		c.late.came()
 		return
 	}
 	if len(r.fds) > 0 {
@@ -619,13 +586,13 @@ type ctlMsg struct {
 }
 
 // msgBufs hold one control message each, for one read.
-var msgBufs = sync.Pool{New: func() any { b := make([]byte, maxMsg+1); return &b }}
+var msgBufs = sync.Pool{New: func() any { b := make([]byte, wire.MaxMsg+1); return &b }}
 
 // recvOnce reads one message into buf (token held), with a recvmsg of its
 // own rather than unix.Recvmsg, which allocates the sender's address. The
 // message's body is in buf.
 func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, error) {
-	n, errno := c.rh.recv(fd, buf, c.roob[:], flags|unix.MSG_CMSG_CLOEXEC, raw)
+	n, errno := c.rh.Recv(fd, buf, c.roob[:], flags|unix.MSG_CMSG_CLOEXEC, raw)
 	if errno != 0 {
 		return ctlMsg{}, errno
 	}
@@ -634,14 +601,14 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 	}
 	var fds []int
 	var pid int
-	if c.rh.msg.Controllen > 0 {
-		fds, pid = parseCmsgs(c.roob[:c.rh.msg.Controllen])
+	if c.rh.Msg.Controllen > 0 {
+		fds, pid = wire.ParseCmsgs(c.roob[:c.rh.Msg.Controllen])
 	}
-	if c.rh.msg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
+	if c.rh.Msg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
 		closeInts(fds)
-		return ctlMsg{}, fmt.Errorf("%w: truncated", errMalformed)
+		return ctlMsg{}, fmt.Errorf("%w: truncated", wire.ErrMalformed)
 	}
-	typ, id, body, err := parseHeader(buf[:n])
+	typ, id, body, err := wire.ParseHeader(buf[:n])
 	if err != nil {
 		closeInts(fds)
 		return ctlMsg{}, err
@@ -651,27 +618,10 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 
 var errEOF = errors.New("control socket closed")
 
-// parseCmsgs returns the fds passed with a message and the sender's pid
-// from its credentials, if any.
-func parseCmsgs(oob []byte) (fds []int, pid int) {
-	msgs, err := unix.ParseSocketControlMessage(oob)
-	if err != nil {
-		return nil, 0
-	}
-	for _, m := range msgs {
-		if r, err := unix.ParseUnixRights(&m); err == nil {
-			fds = append(fds, r...)
-		} else if c, err := unix.ParseUnixCredentials(&m); err == nil {
-			pid = int(c.Pid)
-		}
-	}
-	return fds, pid
-}
-
 // fromWireError rebuilds an error from a node: errnos stay syscall.Errno.
-func fromWireError(w wireError) error {
+func fromWireError(w wire.Error) error {
 	switch w.Kind {
-	case errKindErrno:
+	case wire.ErrKindErrno:
 		errno := syscall.Errno(w.Errno)
 		if w.Path != "" {
 			return &os.PathError{Op: w.Op, Path: w.Path, Err: errno}
@@ -680,12 +630,12 @@ func fromWireError(w wireError) error {
 			return os.NewSyscallError(w.Op, errno)
 		}
 		return errno
-	case errKindUnsupported:
+	case wire.ErrKindUnsupported:
 		if w.Op != "" && w.Op != builtins.ErrUnsupported.Error() {
 			return fmt.Errorf("%w: %s", builtins.ErrUnsupported, strings.TrimPrefix(w.Op, "unsupported: "))
 		}
 		return builtins.ErrUnsupported
-	case errKindFiltered:
+	case wire.ErrKindFiltered:
 		return &builtins.FilteredError{Call: w.Path}
 	}
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)

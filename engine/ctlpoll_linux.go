@@ -24,7 +24,7 @@ import (
 // registration). Watching the socket in an epoll of our own, disarmed
 // while a caller reads, cost two epoll_ctl per call, about 1.5 µs of a
 // pinned round trip (A/B in one process). So a node rings its bell (an
-// eventfd, fdBell on its side) after each event it sends (node.ring), and
+// eventfd, proto.FdBell on its side) after each event it sends (node.ring), and
 // the poller watches that: replies wake nobody else, and no call changes
 // any registration. The socket itself is registered for its hang-up
 // (EPOLLONESHOT): that is when the poller reads it to the end.
@@ -186,7 +186,7 @@ func (p *ctlPoller) watch(c *ctlConn) {
 		return
 	}
 	events := uint32(hangupEvents)
-	if c.late.Load() > 0 {
+	if c.late.due() {
 		events |= unix.EPOLLIN
 	}
 	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
@@ -195,7 +195,7 @@ func (p *ctlPoller) watch(c *ctlConn) {
 
 // remove forgets c before its socket and bell are closed.
 func (p *ctlPoller) remove(c *ctlConn) {
-	for _, s := range []*sharedFd{c.sock, c.bell} {
+	for _, s := range []*sharedFd{c.sock, c.bell.shared()} {
 		if s == nil {
 			continue
 		}
@@ -243,7 +243,7 @@ func (p *ctlPoller) run() {
 				}
 				p.wakes.Add(1)
 				if ent.bell {
-					ent.c.drainBell()
+					ent.c.bell.drain()
 				} else {
 					ent.c.fired.Store(true)
 				}

@@ -16,7 +16,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/node"
+	"github.com/alsh/alsh/engine/internal/proto"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
+
+// EntrySymbol is the value of the linker flag -E that a binary holding
+// the engine needs for unshare clone_newuser in place (make build passes
+// it): go build -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
+const EntrySymbol = proto.EntrySymbol
 
 // Options configure Start.
 type Options struct {
@@ -125,7 +133,7 @@ func (e *Engine) launchRoot(path string) ([3]int, error) {
 	if err != nil {
 		return [3]int{}, err
 	}
-	argv := append(append([]string(nil), e.opts.Exec...), exe, nodeFlag, "connect="+path)
+	argv := append(append([]string(nil), e.opts.Exec...), exe, node.Flag, "connect="+path)
 	var mine, theirs [3]*os.File
 	for i := range mine {
 		r, w, err := os.Pipe()
@@ -139,11 +147,11 @@ func (e *Engine) launchRoot(path string) ([3]int, error) {
 		}
 	}
 	if len(e.opts.Exec) == 0 { // a wrapper such as sudo makes its own environment
-		argv = append(argv, runtimeArgs()...)
+		argv = append(argv, node.RuntimeArgs()...)
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	if len(e.opts.Exec) == 0 {
-		cmd.Env = childEnv()
+		cmd.Env = node.ChildEnv()
 	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = theirs[0], theirs[1], theirs[2]
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
@@ -219,7 +227,7 @@ func (e *Engine) withRootStderr(err error) error {
 func (e *Engine) attach(p *proc, fds []int, link func()) error {
 	if len(fds) < 3 || len(fds) > 5 {
 		closeInts(fds)
-		return fmt.Errorf("%w: want 3 to 5 fds with a new process, got %d", errMalformed, len(fds))
+		return fmt.Errorf("%w: want 3 to 5 fds with a new process, got %d", wire.ErrMalformed, len(fds))
 	}
 	if len(fds) > 3 {
 		var err error

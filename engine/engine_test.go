@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 func TestGetpidRoot(t *testing.T) {
@@ -149,12 +149,12 @@ func TestOrphanHoldingPipe(t *testing.T) {
 	}
 	var orphan int
 	fmt.Sscan(call(t, e, ctx, c, "stdout", int64(1000)).(string), &orphan)
-	if orphan == 0 || !alive(orphan) {
+	if orphan == 0 || !testutil.Alive(orphan) {
 		t.Fatalf("no orphan sleep (%d)", orphan)
 	}
 	call(t, e, ctx, nil, "getpid")
 	e.Close()
-	waitDead(t, orphan)
+	testutil.WaitDead(t, orphan)
 }
 
 // An exec'd program sees fds 0, 1 and 2 and nothing of alsh's.
@@ -181,7 +181,7 @@ func TestKillMiddleTakesSubtree(t *testing.T) {
 	if ev := event(t, e, ctx, a); builtins.Format(ev) != `{termsig: "sigkill"}` {
 		t.Fatalf("event = %s", builtins.Format(ev))
 	}
-	waitDead(t, leaf(b), leaf(c), leaf(d))
+	testutil.WaitDead(t, leaf(b), leaf(c), leaf(d))
 	if _, err := e.Call(ctx, b, "getpid", nil); !errors.Is(err, builtins.ErrBadPid) {
 		t.Fatalf("call below the killed node: %v, want badpid", err)
 	}
@@ -196,8 +196,8 @@ func TestExecMiddleTakesSubtree(t *testing.T) {
 	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "1000"})
 	call(t, e, ctx, d, "execvp", "/bin/sleep", []any{"sleep", "1000"})
 	call(t, e, ctx, a, "execvp", "/bin/sleep", []any{"sleep", "1000"})
-	waitDead(t, leaf(b), leaf(c), leaf(d))
-	if !alive(leaf(a)) {
+	testutil.WaitDead(t, leaf(b), leaf(c), leaf(d))
+	if !testutil.Alive(leaf(a)) {
 		t.Fatal("the exec'd middle process itself died")
 	}
 }
@@ -226,7 +226,7 @@ func TestSigkillOfDriverTakesTree(t *testing.T) {
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
-	waitDead(t, pids...)
+	testutil.WaitDead(t, pids...)
 }
 
 // TestHelperDriver is not a test: TestSigkillOfDriverTakesTree runs it in a
@@ -251,7 +251,7 @@ func TestHelperDriver(t *testing.T) {
 // Every process is reaped and the driver's fd count returns to where it
 // started.
 func TestNoLeaks(t *testing.T) {
-	before := fdCount(t, "self")
+	before := testutil.FdCount(t, "self")
 	for i := 0; i < 3; i++ {
 		e, ctx := start(t)
 		pl := chain(t, e, ctx, 4)
@@ -262,9 +262,9 @@ func TestNoLeaks(t *testing.T) {
 		event(t, e, ctx, pl)
 		pids := livePids(e)
 		e.Close()
-		waitDead(t, pids...)
+		testutil.WaitDead(t, pids...)
 	}
-	if after := fdCount(t, "self"); after != before {
+	if after := testutil.FdCount(t, "self"); after != before {
 		t.Fatalf("fds: %d before, %d after", before, after)
 	}
 	var ws unix.WaitStatus
@@ -389,8 +389,8 @@ func TestUnknownCallAndBadArgs(t *testing.T) {
 	}
 }
 
-// A call to a process that runs a program says so (issue 2: bad input gets
-// a clear error naming what was wrong).
+// A call to a process that runs a program says so (bad input gets a clear
+// error naming what was wrong).
 func TestCallToProgramIsNotNode(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
@@ -446,7 +446,7 @@ func TestHostPids(t *testing.T) {
 	e, ctx := start(t)
 	fork(t, e, ctx, nil)
 	for _, p := range e.Processes() {
-		if p.HostPid <= 0 || !alive(p.HostPid) {
+		if p.HostPid <= 0 || !testutil.Alive(p.HostPid) {
 			t.Fatalf("process %v has host pid %d", p.Pipeline, p.HostPid)
 		}
 	}
@@ -479,7 +479,7 @@ func TestSpawn(t *testing.T) {
 	if _, err := e.Call(ctx, p, "getpid", nil); !errors.Is(err, builtins.ErrNotNode) {
 		t.Fatalf("getpid on a spawned program: %v, want notnode", err)
 	}
-	if hp := e.hostPid(t, p); hp <= 0 || !alive(hp) {
+	if hp := e.hostPid(t, p); hp <= 0 || !testutil.Alive(hp) {
 		t.Fatalf("the spawned cat's host pid is %d", hp)
 	}
 	pid = call(t, e, ctx, c, "spawn", "ls", []any{"ls", "-1", "/proc/self/fd"}).(int64)
@@ -523,53 +523,6 @@ func TestSpawnExitsAtOnce(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-}
-
-// A child's output streams start dormant (stream.wake): a node that writes
-// to its stdout or stderr has it delivered, and a child that ends without
-// writing never gets a reader goroutine.
-func TestStreamsStartWhenWritten(t *testing.T) {
-	e, ctx := start(t)
-	w := fork(t, e, ctx, nil)
-	call(t, e, ctx, w, "write", int64(1), "to stdout")
-	call(t, e, ctx, w, "write", int64(2), "to stderr")
-	if got := call(t, e, ctx, w, "stdout", int64(5000)); got != "to stdout" {
-		t.Fatalf("a node's write to fd 1 came as %q", got)
-	}
-	if got := call(t, e, ctx, w, "stderr", int64(5000)); got != "to stderr" {
-		t.Fatalf("a node's write to fd 2 came as %q", got)
-	}
-	started := func(s *stream) bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.f != nil
-	}
-	ended := func(s *stream) bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		return s.ended
-	}
-	if p := e.proc(t, w); !started(p.out) || !started(p.err) {
-		t.Fatal("the streams of a node that wrote have no reader")
-	}
-	before := runtime.NumGoroutine()
-	for i := 0; i < 20; i++ {
-		q := fork(t, e, ctx, nil)
-		call(t, e, ctx, q, "exit", int64(0))
-		event(t, e, ctx, q)
-		e.mu.Lock()
-		p, err := e.resolveAny(q)
-		e.mu.Unlock()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if started(p.out) || started(p.err) || !ended(p.out) || !ended(p.err) {
-			t.Fatalf("cycle %d: a child that wrote nothing got a reader, or its pipes stayed open", i)
-		}
-	}
-	if after := runtime.NumGoroutine(); after > before+2 {
-		t.Fatalf("%d goroutines before 20 fork/exit cycles, %d after", before, after)
-	}
 }
 
 // joinChunks returns end-to-end slab chunks as one string without a copy,

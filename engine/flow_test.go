@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // alcove test 8 (cpid): a child with one grandchild lists one record,
@@ -148,5 +149,5 @@ func TestSetcpidSignaloneof(t *testing.T) {
 	}
 	call(t, e, ctx, gc, "execvp", "sh", []any{"sh", "-c", "trap '' TERM; sleep 100"})
 	call(t, e, ctx, c, "exit", int64(0))
-	waitDead(t, leaf(gc))
+	testutil.WaitDead(t, leaf(gc))
 }

@@ -3,15 +3,15 @@ package engine
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // testTimeout bounds every test's calls (STYLE rule 20).
@@ -35,7 +35,7 @@ func start(t testing.TB) (*Engine, context.Context) {
 		pids := livePids(e)
 		e.Close()
 		for _, pid := range pids {
-			if alive(pid) {
+			if testutil.Alive(pid) {
 				t.Errorf("process %d survived Close", pid)
 			}
 		}
@@ -79,58 +79,10 @@ func chain(t testing.TB, e *Engine, ctx context.Context, n int) []int {
 
 func leaf(pl []int) int { return pl[len(pl)-1] }
 
-// alive says whether pid runs; a zombie counts as dead (its parent may be
-// gone and the machine's init slow to reap it).
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || (s[i+2] != 'Z' && s[i+2] != 'X')
-}
-
-// waitDead waits until none of pids is alive.
-func waitDead(t testing.TB, pids ...int) {
-	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for _, pid := range pids {
-		for alive(pid) {
-			if time.Now().After(deadline) {
-				t.Fatalf("process %d still alive", pid)
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	}
-}
-
 // event waits for the next event of pl.
 func event(t testing.TB, e *Engine, ctx context.Context, pl []int) any {
 	t.Helper()
 	return call(t, e, ctx, pl, "event", int64(10000))
-}
-
-// fdCount counts the open fds of a process ("self" or a pid).
-func fdCount(t testing.TB, proc any) int {
-	t.Helper()
-	ents, err := os.ReadDir(fmt.Sprintf("/proc/%v/fd", proc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ents)
-}
-
-// privileged skips a test that needs root, unless CI requires it.
-func privileged(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
-		t.Fatal("needs root, and ALSH_REQUIRE_PRIVILEGED=1")
-	}
-	t.Skip("needs root")
 }
 
 func isErrno(err error, want unix.Errno) bool { return errors.Is(err, want) }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/node"
 )
 
 // proc is the driver's view of one process of the tree.
@@ -31,7 +32,7 @@ type proc struct {
 
 func newProc(parent *proc, pid int) *proc {
 	p := &proc{pid: pid, parent: parent, children: map[int]*proc{}, changed: make(chan struct{})}
-	p.opts = defaultOpts()
+	p.opts = node.DefaultOpts()
 	if parent != nil {
 		p.pipeline = append(append([]int(nil), parent.pipeline...), pid)
 		p.opts = parent.opts

@@ -15,6 +15,9 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
+	"github.com/alsh/alsh/engine/internal/testutil"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // A fork child is a proto-node until a call needs the Go node: one thread
@@ -31,7 +34,7 @@ func threads(t *testing.T, e *Engine, pl []int) int {
 func isProto(t *testing.T, e *Engine, pl []int) bool { return threads(t, e, pl) == 1 }
 
 func needProto(t *testing.T) {
-	if !protoNodeSupported {
+	if !proto.Supported {
 		t.Skip("this build forks full nodes (race detector)")
 	}
 }
@@ -43,7 +46,7 @@ func needProto(t *testing.T) {
 // whose threads all count against an RLIMIT_NPROC of 1 after setuid (the
 // exec fails with EAGAIN).
 func noRaceBuild(t *testing.T, why string) {
-	if raceEnabled {
+	if proto.RaceEnabled {
 		t.Skip("a race build " + why)
 	}
 }
@@ -144,7 +147,7 @@ func TestProtoNodeFds(t *testing.T) {
 	sibling := fork(t, e, ctx, nil)
 	call(t, e, ctx, sibling, "getcwd")
 	c := fork(t, e, ctx, nil)
-	if n := fdCount(t, e.hostPid(t, c)); n != nSpawnFds+1 {
+	if n := testutil.FdCount(t, e.hostPid(t, c)); n != proto.NSpawnFds+1 {
 		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(e.hostPid(t, c)) + "/fd")
 		t.Fatalf("the proto-node holds %d fds: %v", n, fds)
 	}
@@ -158,7 +161,7 @@ func TestProtoNodeDiesWithParent(t *testing.T) {
 	c := fork(t, e, ctx, parent)
 	host := e.hostPid(t, c)
 	call(t, e, ctx, nil, "kill", int64(leaf(parent)), builtins.Const("sigkill"))
-	waitDead(t, host)
+	testutil.WaitDead(t, host)
 }
 
 // A proto-node reports the signals it catches as a node does, without
@@ -229,7 +232,7 @@ func booted(t testing.TB, e *Engine, ctx context.Context, pl []int) []int {
 // stays.
 func TestProtoNodeNamespaces(t *testing.T) {
 	needProto(t)
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)
@@ -453,7 +456,7 @@ func TestProtoNodeLargeCalls(t *testing.T) {
 		}
 		c := fork(t, e, ctx, nil)
 		_, err := e.Call(ctx, c, "execve", []any{"/nonexistent", args, env})
-		if !isErrno(err, unix.ENOENT) || isProto(t, e, c) != (n <= protoMaxArgs) {
+		if !isErrno(err, unix.ENOENT) || isProto(t, e, c) != (n <= proto.MaxArgs) {
 			t.Errorf("execve /nonexistent with %d arguments: %v, proto-node %v", n, err, isProto(t, e, c))
 		}
 		call(t, e, ctx, c, "execve", "/bin/sh", args, env)
@@ -563,27 +566,29 @@ func TestProtoNodeMalformed(t *testing.T) {
 	needProto(t)
 	e, ctx := start(t)
 	msg := func(name string, body ...byte) []byte {
-		b := putHeader(nil, msgCall, 1000)
+		b := wire.PutHeader(nil, wire.MsgCall, 1000)
 		nr := mustNumber(t, name)
 		return append(append(b, byte(nr), byte(nr>>8)), body...)
 	}
 	enc := func(name string, args ...any) []byte {
-		b, err := encodeCall(nil, 1000, mustNumber(t, name), args)
+		b, err := wire.EncodeCall(nil, 1000, mustNumber(t, name), args)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return b
 	}
-	huge := []byte{tagList, 0xff, 0xff, 0xff, 0xff}
-	str := func(s string) []byte { b, _ := encodeValue(nil, s); return b }
+	huge := []byte{wire.TagList, 0xff, 0xff, 0xff, 0xff}
+	str := func(s string) []byte { b, _ := wire.EncodeValue(nil, s); return b }
 	cat := func(bs ...[]byte) []byte { return bytes.Join(bs, nil) }
-	list := func(n uint32) []byte { return []byte{tagList, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)} }
+	list := func(n uint32) []byte {
+		return []byte{wire.TagList, byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}
+	}
 	msgs := map[string][]byte{
 		"execve argv of 2^32-1":      msg("execve", cat(list(3), str("/bin/true"), huge)...),
 		"execve env of 2^32-1":       msg("execve", cat(list(3), str("/bin/true"), list(0), huge)...),
 		"execve argv of 1025, short": msg("execve", cat(list(3), str("/bin/true"), list(1025), str("x"))...),
 		"execvp argv of 2^32-1":      msg("execvp", cat(list(2), str("true"), huge)...),
-		"execve path past the end":   msg("execve", cat(list(3), []byte{tagString, 0xff, 0xff, 0, 0}, []byte("/bin"))...),
+		"execve path past the end":   msg("execve", cat(list(3), []byte{wire.TagString, 0xff, 0xff, 0, 0}, []byte("/bin"))...),
 		"execve argv of ints":        enc("execve", "/bin/true", []any{int64(1)}, []any{}),
 		"execve NUL in the path":     enc("execve", "/bin/true\x00x", []any{"true"}, []any{}),
 		"execve 4 arguments":         enc("execve", "/bin/true", []any{"true"}, []any{}, []any{}),
@@ -597,9 +602,9 @@ func TestProtoNodeMalformed(t *testing.T) {
 		"setrlimit 3 fields":         enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": int64(1), "max": int64(1), "x": int64(1)}),
 		"setrlimit a const":          enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": builtins.Const("x"), "max": int64(1)}),
 		"setrlimit resource 99":      enc("setrlimit", int64(99), builtins.Record{"cur": int64(1), "max": int64(1)}),
-		"setrlimit max first":        cat(msg("setrlimit", cat(list(2), []byte{tagInt, 99, 0, 0, 0, 0, 0, 0, 0}, []byte{tagRecord, 2, 0, 0, 0})...), []byte{3, 0, 0, 0}, []byte("max"), []byte{tagInt, 1, 0, 0, 0, 0, 0, 0, 0}, []byte{3, 0, 0, 0}, []byte("cur"), []byte{tagInt, 1, 0, 0, 0, 0, 0, 0, 0}),
-		"a call number out of range": append(putHeader(nil, msgCall, 1000), 0xff, 0xff, tagList, 0, 0, 0, 0),
-		"a reply, not a call":        append(putHeader(nil, msgReply, 1000), tagNil),
+		"setrlimit max first":        cat(msg("setrlimit", cat(list(2), []byte{wire.TagInt, 99, 0, 0, 0, 0, 0, 0, 0}, []byte{wire.TagRecord, 2, 0, 0, 0})...), []byte{3, 0, 0, 0}, []byte("max"), []byte{wire.TagInt, 1, 0, 0, 0, 0, 0, 0, 0}, []byte{3, 0, 0, 0}, []byte("cur"), []byte{wire.TagInt, 1, 0, 0, 0, 0, 0, 0, 0}),
+		"a call number out of range": append(wire.PutHeader(nil, wire.MsgCall, 1000), 0xff, 0xff, wire.TagList, 0, 0, 0, 0),
+		"a reply, not a call":        append(wire.PutHeader(nil, wire.MsgReply, 1000), wire.TagNil),
 	}
 	for name, m := range msgs {
 		c := fork(t, e, ctx, nil)
@@ -608,7 +613,7 @@ func TestProtoNodeMalformed(t *testing.T) {
 		if err == nil {
 			t.Errorf("%s: no error (got %v)", name, v)
 		}
-		if !alive(host) {
+		if !testutil.Alive(host) {
 			t.Fatalf("%s: the child died", name)
 		}
 		if got := call(t, e, ctx, c, "getpid"); got != int64(leaf(c)) {
@@ -626,7 +631,7 @@ func TestProtoNodeMalformed(t *testing.T) {
 // it execs are in it.
 func TestProtoNodeTimeNamespace(t *testing.T) {
 	needProto(t)
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	nsLink := func(pid int, name string) string {
 		l, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/" + name)
@@ -650,5 +655,99 @@ func TestProtoNodeTimeNamespace(t *testing.T) {
 	event(t, e, ctx, pl)
 	if out := call(t, e, ctx, pl, "stdout").(string); strings.TrimSpace(out) != pending {
 		t.Fatalf("the exec'd program is in %q, want %s", out, pending)
+	}
+}
+
+// protoComparison is one call of proto.Calls made by a proto-node and by
+// a node in the same place: the two must answer alike (values through
+// same, when they differ by nature, as pids), and leave the same state
+// (observe, made after the call; the proto-node boots for it).
+type protoComparison struct {
+	args    []any
+	clone   []any // clone flags of both children; nil: fork
+	same    func(p, n any, pp, np []int) bool
+	observe func(t *testing.T, e *Engine, ctx context.Context, pl []int) string
+}
+
+func protoComparisons() map[string]protoComparison {
+	status := func(field string) func(*testing.T, *Engine, context.Context, []int) string {
+		return func(t *testing.T, e *Engine, _ context.Context, pl []int) string {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(e.hostPid(t, pl)) + "/status")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range strings.Split(string(b), "\n") {
+				if strings.HasPrefix(line, field+":") {
+					return line
+				}
+			}
+			t.Fatalf("no %s in %s", field, b)
+			return ""
+		}
+	}
+	callOf := func(name string, args ...any) func(*testing.T, *Engine, context.Context, []int) string {
+		return func(t *testing.T, e *Engine, ctx context.Context, pl []int) string {
+			return builtins.Format(call(t, e, ctx, pl, name, args...))
+		}
+	}
+	exitEvent := func(t *testing.T, e *Engine, ctx context.Context, pl []int) string {
+		return builtins.Format(event(t, e, ctx, pl))
+	}
+	ownPid := func(p, n any, pp, np []int) bool { return p == int64(leaf(pp)) && n == int64(leaf(np)) }
+	uid, gid := int64(os.Getuid()), int64(os.Getgid())
+	return map[string]protoComparison{
+		"getpid":      {same: ownPid},
+		"getppid":     {},
+		"setrlimit":   {args: []any{builtins.Const("rlimit_fsize"), builtins.Record{"cur": int64(1000), "max": int64(2000)}}, observe: callOf("getrlimit", builtins.Const("rlimit_fsize"))},
+		"chroot":      {args: []any{"/"}, observe: callOf("getcwd")},
+		"chdir":       {args: []any{"/tmp"}, observe: callOf("getcwd")},
+		"setuid":      {args: []any{uid}, observe: status("Uid")},
+		"setgid":      {args: []any{gid}, observe: status("Gid")},
+		"sethostname": {args: []any{"proto-cmp"}, clone: []any{builtins.Const("clone_newuts")}, observe: callOf("gethostname")},
+		"execve":      {args: []any{"/bin/true", []any{"true"}, []any{}}, observe: exitEvent},
+		"execvp":      {args: []any{"true", []any{"true"}}, observe: exitEvent},
+		"exit":        {args: []any{int64(3)}, observe: exitEvent},
+	}
+}
+
+// Each call the proto-node serves itself (the one list, proto.Calls)
+// answers as the node's implementation does and leaves what it leaves.
+// Errors are compared in TestProtoNodeErrorsAsNode.
+func TestProtoNodeServesAsNode(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	cmp := protoComparisons()
+	for name := range proto.Calls {
+		c, ok := cmp[name]
+		if !ok {
+			t.Errorf("the proto-node serves %s, which no comparison with the node covers", name)
+			continue
+		}
+		if c.clone != nil && os.Geteuid() != 0 {
+			continue // needs root for its namespace; TestProtoNodeErrorsAsNode compares its error
+		}
+		child := func() []int {
+			if c.clone == nil {
+				return fork(t, e, ctx, nil)
+			}
+			return []int{int(call(t, e, ctx, nil, "clone", c.clone).(int64))}
+		}
+		pp := child()
+		np := child()
+		call(t, e, ctx, np, "getcwd") // boots it
+		pv, perr := e.Call(ctx, pp, name, c.args)
+		nv, nerr := e.Call(ctx, np, name, c.args)
+		if fmt.Sprint(perr) != fmt.Sprint(nerr) {
+			t.Errorf("%s: proto-node %v, node %v", name, perr, nerr)
+			continue
+		}
+		if same := c.same; same != nil && !same(pv, nv, pp, np) || same == nil && builtins.Format(pv) != builtins.Format(nv) {
+			t.Errorf("%s: proto-node %s, node %s", name, builtins.Format(pv), builtins.Format(nv))
+		}
+		if c.observe != nil {
+			if po, no := c.observe(t, e, ctx, pp), c.observe(t, e, ctx, np); po != no {
+				t.Errorf("after %s: proto-node %s, node %s", name, po, no)
+			}
+		}
 	}
 }

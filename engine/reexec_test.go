@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/proto"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // unshare clone_newuser in place: the node re-executes itself through its
@@ -72,11 +74,9 @@ func TestUnshareUserRefusals(t *testing.T) {
 // entry (plain go test), and fails in CI, which builds it (make test).
 func requireEntryHook(t *testing.T) {
 	t.Helper()
-	if entryHooked == 1 {
+	if proto.EntryHooked() {
 		return
 	}
-	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
-		t.Fatal("the test binary lacks the entry hook: run make test")
-	}
-	t.Skip("built without -ldflags=-E=" + EntrySymbol + " (make test builds with it)")
+	testutil.Missing(t, "the test binary lacks the entry hook: run make test",
+		"built without -ldflags=-E="+EntrySymbol+" (make test builds with it)")
 }

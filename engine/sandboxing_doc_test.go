@@ -6,6 +6,7 @@ package engine_test
 
 import (
 	"bytes"
+	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,7 +20,7 @@ import (
 const guideBox = "/tmp/box"
 
 func TestSandboxingGuide(t *testing.T) {
-	requirePrivileged(t)
+	testutil.RequirePrivileged(t)
 	if _, err := os.Stat("/bin/busybox"); err != nil {
 		t.Fatal("no /bin/busybox: install busybox-static")
 	}

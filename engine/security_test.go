@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // alcove test 25 (alloc): the layout of a cstruct and what comes back.
@@ -61,7 +62,7 @@ func TestPrctlAlcove50(t *testing.T) {
 }
 
 func TestPrctlCapbsetRead(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	r := call(t, e, ctx, nil, "prctl", builtins.Const("pr_capbset_read"), int64(0), int64(0), int64(0), int64(0)).(builtins.Record)
 	if r["ret"] != int64(1) || builtins.Format(r["args"]) != "[0 0 0 0]" {
@@ -224,7 +225,7 @@ func TestConnectInet(t *testing.T) {
 // alcove test 35 (ioctl): in a new network namespace, TUNSETIFF makes a
 // tap device and writes its name back into the ifreq.
 func TestIoctlTunsetiffAlcove35(t *testing.T) {
-	privileged(t)
+	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := call(t, e, ctx, nil, "clone", []any{builtins.Const("clone_newnet")}).(int64)
 	pl := []int{int(c)}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
 // Stress (alcove.md §8.17): thousands of sequential calls, repeated
@@ -19,7 +20,7 @@ func TestStressCallsAndForkCycles(t *testing.T) {
 		t.Skip("stress")
 	}
 	e, ctx := start(t)
-	before := fdCount(t, "self")
+	before := testutil.FdCount(t, "self")
 	rootFds := fdLinks(t, e.root.hostPid)
 	for i := 0; i < 3000; i++ {
 		call(t, e, ctx, nil, "getpid")
@@ -85,7 +86,7 @@ func fdLinks(t *testing.T, pid int) map[string]string {
 func settledFdCount(t *testing.T, proc any, want int) int {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		got := fdCount(t, proc)
+		got := testutil.FdCount(t, proc)
 		if got == want || time.Now().After(deadline) {
 			return got
 		}

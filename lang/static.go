@@ -3,6 +3,7 @@ package lang
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -31,6 +32,11 @@ func (in *Interp) Check(p *Program) []*ParseError {
 	for _, st := range p.Stmts {
 		if proc, ok := st.(*Proc); ok {
 			s.procs[proc.Name] = proc
+			// a module's file calls its procedures by their qualified
+			// names: sandbox.alsh calls sandbox.mkdirs
+			if mod := moduleOfFile(proc.Pos.Filename); mod != "" {
+				s.procs[mod+"."+proc.Name] = proc
+			}
 		}
 	}
 	s.useModules(p)
@@ -151,11 +157,32 @@ func ends(st Stmt) string {
 		if c == nil {
 			return ""
 		}
-		if c.Name == "fail" || c.Name == "exit" && !(len(c.Args) > 0 && isListArg(c.Args[0])) {
+		if c.Name == "fail" || c.Name == "exit" && scriptExit(c) {
 			return c.Name
 		}
 	}
 	return ""
+}
+
+// moduleOfFile is the module name a file would be used by: sandbox for
+// lib/sandbox.alsh.
+func moduleOfFile(file string) string {
+	base := filepath.Base(file)
+	if !strings.HasSuffix(base, ".alsh") || !moduleName.MatchString(strings.TrimSuffix(base, ".alsh")) {
+		return ""
+	}
+	return strings.TrimSuffix(base, ".alsh")
+}
+
+// scriptExit: an exit that surely ends the script, with no argument or a
+// literal status first. exit $pl 127 may be the exit call on the pipeline
+// $pl, which ends a process, not the script.
+func scriptExit(c *Call) bool {
+	if len(c.Args) == 0 {
+		return true
+	}
+	_, isInt := c.Args[0].Value.(*IntLit)
+	return isInt
 }
 
 func stmtPos(st Stmt) lexer.Position {

@@ -1,0 +1,12 @@
+//go:build linux && !amd64
+
+package proto
+
+// No entry hook on this architecture: unshare clone_newuser in place is
+// refused (a clone with clone_newuser works everywhere).
+
+// EntryHooked is false: there is no alshEntry here.
+func EntryHooked() bool { return false }
+
+// EntryUnshareResult is never read without the hook.
+func EntryUnshareResult() int64 { return 0 }

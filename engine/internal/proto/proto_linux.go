@@ -1,0 +1,887 @@
+package proto
+
+import (
+	"path/filepath"
+	"strings"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/spin"
+	"github.com/alsh/alsh/engine/internal/wire"
+)
+
+// A fork child starts as a proto-node: a child that shares its parent's
+// memory (clone3 CLONE_VM on a stack of its own) and runs no Go runtime,
+// only raw syscalls, until its first call that needs a node. Starting a Go
+// runtime costs about 1.4 ms on this VM (an empty Go program costs that
+// much), a fork of a node 0.25 ms; most children are forked to be
+// sandboxed and exec'd, which the proto-node does itself, as alcove's
+// forked C child does.
+//
+// The proto-node serves the calls of Calls, with the node's results and
+// errors, and reports the signals it catches as the node
+// would. Any other call, anything it does not parse exactly as the node
+// would, or a step that could keep the Go runtime from starting later (a
+// low RLIMIT_NOFILE, any RLIMIT_NPROC, AS, DATA or STACK, a uid change
+// under a low RLIMIT_NPROC) makes it boot: it execs the node binary from
+// the memfd and leaves the message in the socket (it only peeked at it),
+// for the node to serve.
+
+// State is what the parent prepares for one proto child. With
+// cloneVM the child uses it in place, else a copy; either way the parent
+// takes it back when it reaps the child (the node's recycleProto).
+type State struct {
+	buf       [protoMsgMax + 1]byte // the message being served
+	out       [protoMsgMax + 64]byte
+	argv      [MaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
+	envv      [MaxArgs + 1]uintptr // execve's env
+	cand      [4096]byte           // execvp's candidate paths
+	nodeArgv  []*byte              // the node's, to boot
+	argvOf    *Env                 // the protoEnv nodeArgv was made for
+	nodeEnv   []*byte
+	nofile    []byte        // the digits of nodeArgv's nofile= word, set at boot
+	sigEvents []byte        // the event messages of caught signals (protoEnv)
+	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
+	siginfo   [8 * 128]byte
+	userEnv   []*byte // the node's environment, for execvp
+	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see absolutePath)
+	ops       [protoOps]uint16
+	caught    uint64 // the signals the parent catches (bit sig-1)
+	polls     [3]pollFd
+	sigset    uint64 // the caught signals, blocked
+	noSigs    uint64
+	stat      unix.Statx_t
+	lim       [2]uint64
+	cl3       cloneArgs
+	spin      bool // the parent node's spinWorthIt
+	spun      bool // the first spin (after ready) is over
+	ts        unix.Timespec
+	execEnv   uintptr // the environment protoExec passes
+	spawn     SpawnArgs
+	stack     [protoStack]byte // with cloneVM, the child's stack
+}
+
+type pollFd struct {
+	fd             int32
+	events, revent int16
+}
+
+const (
+	MaxArgs = 1024
+	// protoMsgMax: a larger call makes the proto-node boot (the node takes
+	// calls up to wire.MaxMsg).
+	protoMsgMax = 16 << 10
+	protoStack  = 32 << 10
+	rlimNlimits = 16
+	// protoMinNproc: the RLIMIT_NPROC under which a proto-node leaves uid
+	// changes to the node.
+	protoMinNproc = 4096
+	atFdcwd       = ^uintptr(99) // AT_FDCWD, -100
+)
+
+// The calls a proto-node serves, by call number (ops), filled per fork
+// with what the node's filter allows.
+const (
+	opBoot = iota
+	opGetpid
+	opGetppid
+	opSetrlimit
+	opChroot
+	opChdir
+	opSetuid
+	opSetgid
+	opSethostname
+	opExecve
+	opExecvp
+	opExit
+	protoOps = 256 // room for the call table to grow: TestCallTableFitsProtoOps
+)
+
+// Calls are the calls a proto-node serves itself, by name, with the op
+// protoServe dispatches each by. This is the one list: the node fills a
+// child's ops from it (less what the child's filter denies), and the
+// engine's tests compare each of these calls with the node's.
+var Calls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "setrlimit": opSetrlimit,
+	"chroot": opChroot, "chdir": opChdir, "setuid": opSetuid, "setgid": opSetgid,
+	"sethostname": opSethostname, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
+
+// Supported: the proto-node needs a call table that fits ops,
+// and no race detector.
+var Supported = len(builtins.Table) <= protoOps && !RaceEnabled
+
+// AbsolutePath returns PATH as a NUL-terminated list when each entry is an
+// absolute directory; exec.LookPath refuses relative finds, and the
+// proto-node leaves those cases to the node. Each entry is cleaned, "/" as
+// "", so that dir+"/"+file is exec.LookPath's filepath.Join(dir, file):
+// the path execve gets, which a script's interpreter sees as its $0.
+func AbsolutePath(path string) []byte {
+	var b []byte
+	for i, dir := range strings.Split(path, ":") {
+		if !strings.HasPrefix(dir, "/") || len(dir) > 2048 {
+			return nil
+		}
+		if i > 0 {
+			b = append(b, ':')
+		}
+		if dir = filepath.Clean(dir); dir != "/" {
+			b = append(b, dir...)
+		}
+	}
+	return append(b, 0)
+}
+
+// Env is what proto-node children read and never write, and the
+// argv a proto-node boots with (the node's childArgv: each word changes only by a
+// call that drops the Env; the nofile word is rewritten at the boot
+// anyway). Building it for every fork took 14 of the node's 101 µs in a
+// fork (perf, one CPU), a getrlimit included.
+type Env struct {
+	Argv             []string
+	NofileArg        int // the index in argv of the nofile= word
+	NodeEnv, UserEnv []*byte
+	Path             []byte
+	SigEvents        []byte
+	SigEvent         [65][2]uint16
+	Ops              [protoOps]uint16
+}
+
+// load readies ps for the next fork: env, the signals the parent
+// catches, and whether the child spins for its calls (spinWorthIt).
+func (ps *State) Load(env *Env, spin bool) {
+	if ps.argvOf != env { // else the recycled state's argv is still right
+		ps.nodeArgv, ps.argvOf = CStrings(env.Argv), env
+		ps.nofile = unsafe.Slice(ps.nodeArgv[env.NofileArg], len(env.Argv[env.NofileArg]))[len("nofile="):]
+	}
+	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
+	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
+	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
+	ps.ops = env.Ops
+	ps.caught = caughtMask
+	ps.spin, ps.spun = spin, false
+}
+
+// Fork forks a proto-node child with the fds and flags of s (see
+// rawForkProto). The parent keeps ps until the child is reaped.
+func (ps *State) Fork(s SpawnArgs) (int, syscall.Errno) {
+	ps.spawn = s
+	return rawForkProto(&ps.spawn, ps)
+}
+
+// CloneFlags are the clone flags a fork child takes (with
+// clone_newuser, which makes a full node): namespaces and flags that share
+// nothing with the parent. Others (clone_files, clone_fs,
+// clone_vfork, clone_parent, clone_settls…) would let the child close its
+// parent's fds, move its root, stop it until an exec, or run without a
+// parent to reap it: refused with einval.
+const CloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
+	unix.CLONE_NEWPID | unix.CLONE_NEWNET | unix.CLONE_NEWTIME | unix.CLONE_SYSVSEM | unix.CLONE_IO |
+	unix.CLONE_UNTRACED | unix.CLONE_PTRACE | unix.CLONE_CLEAR_SIGHAND
+
+// rawForkProto forks; the child becomes a proto-node and never returns.
+// With cloneVM it shares its parent's memory (and resets signal handlers
+// with CLONE_CLEAR_SIGHAND, as it cannot run the runtime's fork hook);
+// else it is a copy.
+//
+//go:norace
+//go:nosplit
+func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
+	cl3 := &ps.cl3 // in ps, not on the stack: the nosplit stack is short
+	cl3.flags = uint64(s.Flags)
+	cl3.exitSignal = uint64(syscall.SIGCHLD)
+	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
+	var r1 uintptr
+	var e1 syscall.Errno
+	runtime_BeforeFork()
+	switch {
+	case haveCloneVM:
+		cl3.flags |= unix.CLONE_VM | unix.CLONE_CLEAR_SIGHAND
+		cl3.stack = uint64(uintptr(unsafe.Pointer(&ps.stack[0])))
+		cl3.stackSize = uint64(len(ps.stack))
+		var e uintptr
+		r1, e = cloneVM(cl3, unsafe.Sizeof(*cl3), s, ps, ppid)
+		e1 = syscall.Errno(e)
+	case s.Flags&unix.CLONE_NEWTIME != 0:
+		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0, 0, 0, 0)
+	default:
+		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.Flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+	}
+	if e1 != 0 || r1 != 0 {
+		runtime_AfterFork()
+		return int(r1), e1
+	}
+	runtime_AfterForkInChild()
+	protoMain(s, ps, ppid)
+	return 0, 0
+}
+
+// protoMain is the proto-node: set up, say ready, serve until it execs
+// or exits.
+//
+//go:norace
+//go:nosplit
+func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
+	if protoSetup(s, ps, ppid) != 0 {
+		rawExit(111)
+	}
+	hdr := ps.out[:wire.HeaderLen]
+	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = wire.MsgReady, 0, 0, 0, 0, 0, 0, 0
+	protoSend(hdr)
+	for {
+		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
+			protoBoot(ps)
+		}
+	}
+}
+
+// protoSetup puts the fds in place, closes every other fd of the parent,
+// blocks the signals the node would catch (a signalfd wakes the loop,
+// which reports them), and arms the parent-death
+// signal.
+//
+//go:norace
+//go:nosplit
+func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
+	if e := placeFds(s); e != 0 {
+		return e
+	}
+	if _, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, NSpawnFds, ^uintptr(0), 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
+		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
+	}
+	if !haveCloneVM {
+		// After the runtime's fork hook. With cloneVM, CLONE_CLEAR_SIGHAND
+		// keeps SIG_IGN as the parent had it at the clone (and reading
+		// the parent's ignored table now could race with its sigaction).
+		reignoreInChild()
+	}
+	ps.sigset = ps.caught
+	syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+	sfd, _, e := syscall.RawSyscall6(unix.SYS_SIGNALFD4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.sigset)), 8,
+		unix.SFD_CLOEXEC|unix.SFD_NONBLOCK, 0, 0)
+	if e != 0 {
+		return e
+	}
+	ps.polls = [3]pollFd{{fd: FdCtl, events: unix.POLLIN}, {fd: FdLifeline, events: unix.POLLIN}, {fd: int32(sfd), events: unix.POLLIN}}
+	if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.Pdeathsig, 0, 0, 0, 0); e != 0 {
+		return e
+	}
+	if r, _, _ := syscall.RawSyscall6(unix.SYS_GETPPID, 0, 0, 0, 0, 0, 0); r != ppid && r != 0 {
+		return syscall.ESRCH
+	}
+	return 0
+}
+
+// protoWait waits for a call and peeks at it: its length, or -1 when the
+// proto-node must boot (a caught signal, a message too large, a failed
+// ppoll). The end of the control socket or the lifeline ends the
+// proto-node, as a node.
+//
+//go:norace
+//go:nosplit
+func protoWait(ps *State) int {
+	if m := protoSpin(ps); m > 0 {
+		protoReportSignals(ps) // a signal that came meanwhile goes first, as from a node
+		return m
+	}
+	for {
+		_, _, e := syscall.RawSyscall6(unix.SYS_PPOLL, uintptr(unsafe.Pointer(&ps.polls[0])), 3, 0, 0, 0, 0)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 { // e.g. an RLIMIT_NOFILE below 3 set by prlimit(2): the node waits with epoll
+			return -1
+		}
+		if ps.polls[2].revent != 0 {
+			protoReportSignals(ps)
+			continue
+		}
+		if ps.polls[1].revent != 0 {
+			rawExit(0)
+		}
+		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
+			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		switch {
+		case e == syscall.EINTR || e == syscall.EAGAIN:
+		case e != 0 || m == 0:
+			rawExit(0)
+		case m > protoMsgMax:
+			return -1
+		default:
+			return int(m)
+		}
+	}
+}
+
+// protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
+// first time), as a node does after a call (spinWorthIt).
+//
+//go:norace
+//go:nosplit
+func protoSpin(ps *State) int {
+	if !ps.spin {
+		return 0
+	}
+	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+	d := int64(spin.Node)
+	if !ps.spun {
+		ps.spun, d = true, int64(spin.ProtoFirst)
+	}
+	deadline := ps.ts.Nano() + d
+	for ps.ts.Nano() < deadline {
+		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
+			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
+		if e == 0 && m > 0 && m <= protoMsgMax {
+			return int(m)
+		}
+		if e != syscall.EAGAIN && e != syscall.EINTR {
+			return 0
+		}
+		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
+		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+	}
+	return 0
+}
+
+// protoReportSignals reads the caught signals from the signalfd and
+// reports each as the node would, with the event the parent prepared.
+//
+//go:norace
+//go:nosplit
+func protoReportSignals(ps *State) {
+	for {
+		m, _, e := syscall.RawSyscall6(unix.SYS_READ, uintptr(ps.polls[2].fd), uintptr(unsafe.Pointer(&ps.siginfo[0])),
+			uintptr(len(ps.siginfo)), 0, 0, 0)
+		if e != 0 || m == 0 {
+			return
+		}
+		for off := uintptr(0); off+128 <= m; off += 128 {
+			sig := le32(ps.siginfo[off:])
+			if sig < 1 || sig > 64 {
+				continue
+			}
+			if ev := ps.sigEvent[sig]; ev[1] > 0 && int(ev[0])+int(ev[1]) <= len(ps.sigEvents) {
+				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
+				syscall.RawSyscall6(unix.SYS_WRITE, FdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
+			}
+		}
+	}
+}
+
+// protoServe serves the peeked message if it is a call the proto-node
+// knows, well formed; false means boot. (The handlers return, rather than
+// boot themselves, to keep the nosplit stack shallow.)
+//
+//go:norace
+//go:nosplit
+func protoServe(ps *State, m int) bool {
+	b := ps.buf[:m]
+	if m < wire.HeaderLen+2 || b[0] != wire.MsgCall {
+		return false
+	}
+	id := le32(b[4:])
+	nr := int(b[8]) | int(b[9])<<8
+	if nr >= protoOps {
+		return false
+	}
+	d := &protoDec{b: b, off: wire.HeaderLen + 2, ok: true} // on the stack: see protoDec
+	switch ps.ops[nr] {
+	case opGetpid:
+		return protoNoArgs(ps, d, id, unix.SYS_GETPID)
+	case opGetppid:
+		return protoNoArgs(ps, d, id, unix.SYS_GETPPID)
+	case opSetrlimit:
+		return protoSetrlimit(ps, d, id)
+	case opChroot:
+		return protoPathCall(ps, d, id, unix.SYS_CHROOT, opChroot)
+	case opChdir:
+		return protoPathCall(ps, d, id, unix.SYS_CHDIR, opChdir)
+	case opSetuid:
+		return protoIDCall(ps, d, id, unix.SYS_SETUID, opSetuid)
+	case opSetgid:
+		return protoIDCall(ps, d, id, unix.SYS_SETGID, opSetgid)
+	case opSethostname:
+		return protoSethostname(ps, d, id)
+	case opExecve:
+		path, n, ok := protoExecve(ps, d)
+		return ok && protoExec(ps, id, path, n)
+	case opExecvp:
+		path, n, ok := protoExecvp(ps, d, id)
+		return ok && (path == nil || protoExec(ps, id, path, n))
+	case opExit:
+		return protoExit(d)
+	}
+	return false
+}
+
+// protoDec reads a call's arguments in place; ok turns false at the first
+// byte that is not what the proto-node expects. It lives on the stack:
+// the child must not write pointers to the heap, whose write barrier
+// (during a collection in the parent at the time of the fork) is runtime
+// code that the child cannot run.
+type protoDec struct {
+	b   []byte
+	off int
+	ok  bool
+}
+
+//go:norace
+//go:nosplit
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// list reads a list header of exactly n elements (n < 0: any) and returns
+// its length.
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) list(n int) int {
+	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagList {
+		d.ok = false
+		return 0
+	}
+	l := int(le32(d.b[d.off+1:]))
+	d.off += 5
+	if (n >= 0 && l != n) || l > MaxArgs {
+		d.ok = false
+	}
+	return l
+}
+
+//go:norace
+//go:nosplit
+func (d *protoDec) int64() int64 {
+	if d.off+9 > len(d.b) || d.b[d.off] != wire.TagInt {
+		d.ok = false
+		return 0
+	}
+	v := uint64(le32(d.b[d.off+1:])) | uint64(le32(d.b[d.off+5:]))<<32
+	d.off += 9
+	return int64(v)
+}
+
+// cstr reads a string and makes it NUL-terminated in place: its bytes move
+// back over its tag and length, which are read. A string holding a NUL
+// fails: the node would refuse it.
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) cstr(tag byte) (p *byte, n int) {
+	if d.off+5 > len(d.b) || d.b[d.off] != tag {
+		d.ok = false
+		return nil, 0
+	}
+	start := d.off
+	n = int(le32(d.b[start+1:]))
+	if n > len(d.b)-start-5 {
+		d.ok = false
+		return nil, 0
+	}
+	for i := start + 5; i < start+5+n; i++ {
+		if d.b[i] == 0 {
+			d.ok = false
+			return nil, 0
+		}
+	}
+	copy(d.b[start:], d.b[start+5:start+5+n])
+	d.b[start+n] = 0
+	d.off = start + 5 + n
+	return &d.b[start], n
+}
+
+// strs reads a list of strings into out, nil-terminated. A longer list
+// than out holds fails (list) before anything is written.
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) strs(out []uintptr) {
+	l := d.list(-1)
+	if !d.ok || l >= len(out) {
+		d.ok = false
+		return
+	}
+	for i := 0; i < l && d.ok; i++ {
+		p, _ := d.cstr(wire.TagString)
+		out[i] = uintptr(unsafe.Pointer(p))
+	}
+	out[l] = 0
+}
+
+// key reads a record key equal to want.
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) key(want string) {
+	if d.off+4+len(want) > len(d.b) || int(le32(d.b[d.off:])) != len(want) {
+		d.ok = false
+		return
+	}
+	for i := 0; i < len(want); i++ {
+		if d.b[d.off+4+i] != want[i] {
+			d.ok = false
+			return
+		}
+	}
+	d.off += 4 + len(want)
+}
+
+// end: the arguments were as expected and filled the message; else the
+// node serves it (and says what was wrong).
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) end() bool { return d.ok && d.off == len(d.b) }
+
+// protoConsume takes the served message off the socket.
+//
+//go:norace
+//go:nosplit
+func protoConsume() {
+	var one [1]byte
+	syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&one[0])), 1, unix.MSG_DONTWAIT, 0, 0)
+}
+
+//go:norace
+//go:nosplit
+func protoNoArgs(ps *State, d *protoDec, id uint32, trap uintptr) bool {
+	if d.list(0); !d.end() {
+		return false
+	}
+	protoConsume()
+	r, _, _ := syscall.RawSyscall6(trap, 0, 0, 0, 0, 0, 0)
+	protoReplyInt(ps, id, int64(r))
+	return true
+}
+
+//go:norace
+//go:nosplit
+func protoSetrlimit(ps *State, d *protoDec, id uint32) bool {
+	d.list(2)
+	res := d.int64()
+	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagRecord || le32(d.b[d.off+1:]) != 2 {
+		return false
+	}
+	d.off += 5
+	d.key("cur")
+	ps.lim[0] = uint64(d.int64())
+	d.key("max")
+	ps.lim[1] = uint64(d.int64())
+	if !d.end() || !protoLimitSafe(res, ps.lim[0]) {
+		return false
+	}
+	protoConsume()
+	_, _, e := syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, uintptr(res), uintptr(unsafe.Pointer(&ps.lim[0])), 0, 0, 0)
+	protoReplyErr(ps, id, e, "setrlimit", nil, 0)
+	return true
+}
+
+// protoLimitSafe: after this limit the Go runtime would still start, so
+// the proto-node may boot later. (The node needs a few fds of its own;
+// threads count against RLIMIT_NPROC; the heap and stacks against AS,
+// DATA and STACK.)
+//
+//go:norace
+//go:nosplit
+func protoLimitSafe(res int64, cur uint64) bool {
+	switch res {
+	case unix.RLIMIT_NOFILE:
+		return cur >= 64
+	case unix.RLIMIT_NPROC, unix.RLIMIT_AS, unix.RLIMIT_DATA, unix.RLIMIT_STACK:
+		return cur == unix.RLIM_INFINITY
+	}
+	return res >= 0 && res < rlimNlimits
+}
+
+//go:norace
+//go:nosplit
+func protoPathCall(ps *State, d *protoDec, id uint32, trap uintptr, op int) bool {
+	d.list(1)
+	p, n := d.cstr(wire.TagString)
+	if !d.end() {
+		return false
+	}
+	protoConsume()
+	e := syscall.EINTR
+	for e == syscall.EINTR {
+		_, _, e = syscall.RawSyscall6(trap, uintptr(unsafe.Pointer(p)), 0, 0, 0, 0, 0)
+	}
+	name := "chroot"
+	if op == opChdir {
+		name = "chdir"
+	}
+	protoReplyErr(ps, id, e, name, p, n)
+	return true
+}
+
+// protoIDCall serves setuid and setgid. Under a low RLIMIT_NPROC, a uid
+// change could keep a later boot from starting its threads (they count
+// against the new uid's limit): the node serves it then.
+//
+//go:norace
+//go:nosplit
+func protoIDCall(ps *State, d *protoDec, id uint32, trap uintptr, op int) bool {
+	d.list(1)
+	v := d.int64()
+	if !d.end() || v < 0 || v > 0xfffffffe {
+		return false
+	}
+	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NPROC, 0, uintptr(unsafe.Pointer(&ps.lim[0])), 0, 0)
+	if ps.lim[0] < protoMinNproc {
+		return false
+	}
+	protoConsume()
+	_, _, e := syscall.RawSyscall6(trap, uintptr(v), 0, 0, 0, 0, 0)
+	name := "setuid"
+	if op == opSetgid {
+		name = "setgid"
+	}
+	protoReplyErr(ps, id, e, name, nil, 0)
+	return true
+}
+
+//go:norace
+//go:nosplit
+func protoSethostname(ps *State, d *protoDec, id uint32) bool {
+	d.list(1)
+	p, n := d.cstr(wire.TagString)
+	if !d.end() {
+		return false
+	}
+	protoConsume()
+	_, _, e := syscall.RawSyscall6(unix.SYS_SETHOSTNAME, uintptr(unsafe.Pointer(p)), uintptr(n), 0, 0, 0, 0)
+	protoReplyErr(ps, id, e, "sethostname", nil, 0)
+	return true
+}
+
+//go:norace
+//go:nosplit
+func protoExit(d *protoDec) bool {
+	d.list(1)
+	v := d.int64()
+	if !d.end() {
+		return false
+	}
+	protoConsume()
+	rawExit(uintptr(v))
+	return true
+}
+
+// protoExecve reads execve's arguments for protoExec.
+//
+//go:norace
+//go:nosplit
+func protoExecve(ps *State, d *protoDec) (path *byte, n int, ok bool) {
+	d.list(3)
+	path, n = d.cstr(wire.TagString)
+	d.strs(ps.argv[:])
+	d.strs(ps.envv[:])
+	ps.execEnv = uintptr(unsafe.Pointer(&ps.envv[0]))
+	return path, n, d.end()
+}
+
+// protoExecvp reads execvp's arguments and looks the file up in PATH as
+// exec.LookPath does (an executable that is not a directory), for
+// protoExec with the node's environment. A file not found is answered
+// here (path nil).
+//
+//go:norace
+//go:nosplit
+func protoExecvp(ps *State, d *protoDec, id uint32) (path *byte, n int, ok bool) {
+	d.list(2)
+	file, fn := d.cstr(wire.TagString)
+	d.strs(ps.argv[:])
+	if !d.end() || ps.path == nil {
+		return nil, 0, false
+	}
+	ps.execEnv = uintptr(unsafe.Pointer(&ps.userEnv[0]))
+	path, n = file, fn
+	if !hasSlash(file, fn) {
+		path, n = lookPath(ps, file, fn)
+	} else if !executable(ps, file) {
+		path = nil
+	}
+	if path == nil {
+		protoConsume()
+		protoReplyErr(ps, id, syscall.ENOENT, "execvp", file, fn)
+	}
+	return path, n, true
+}
+
+//go:norace
+//go:nosplit
+func hasSlash(p *byte, n int) bool {
+	s := unsafe.Slice(p, n)
+	for i := 0; i < n; i++ {
+		if s[i] == '/' {
+			return true
+		}
+	}
+	return false
+}
+
+// lookPath tries each PATH directory; the candidate is built in ps.cand.
+//
+//go:norace
+//go:nosplit
+func lookPath(ps *State, file *byte, n int) (*byte, int) {
+	f := unsafe.Slice(file, n)
+	dir := 0
+	for i := 0; i < len(ps.path); i++ {
+		if ps.path[i] != ':' && ps.path[i] != 0 {
+			continue
+		}
+		l := i - dir
+		if l+1+n+1 <= len(ps.cand) {
+			copy(ps.cand[:], ps.path[dir:i])
+			ps.cand[l] = '/'
+			copy(ps.cand[l+1:], f)
+			ps.cand[l+1+n] = 0
+			if executable(ps, &ps.cand[0]) {
+				return &ps.cand[0], l + 1 + n
+			}
+		}
+		dir = i + 1
+	}
+	return nil, 0
+}
+
+// executable is exec.LookPath's test (findExecutable): not a directory,
+// and executable for the effective ids, or by its mode bits when
+// faccessat2 is missing (ENOSYS) or refused by a seccomp filter (EPERM).
+//
+//go:norace
+//go:nosplit
+func executable(ps *State, p *byte) bool {
+	st := &ps.stat
+	_, _, e := syscall.RawSyscall6(unix.SYS_STATX, atFdcwd, uintptr(unsafe.Pointer(p)), 0,
+		unix.STATX_TYPE|unix.STATX_MODE, uintptr(unsafe.Pointer(st)), 0)
+	if e != 0 || st.Mode&unix.S_IFMT == unix.S_IFDIR {
+		return false
+	}
+	_, _, e = syscall.RawSyscall6(unix.SYS_FACCESSAT2, atFdcwd, uintptr(unsafe.Pointer(p)),
+		unix.X_OK, unix.AT_EACCESS, 0, 0)
+	if e == syscall.ENOSYS || e == syscall.EPERM {
+		return st.Mode&0o111 != 0
+	}
+	return e == 0
+}
+
+// protoExec is the node's execve of path: caught signals reported, an
+// access check, the parent-death signal armed again, signals unblocked,
+// exec.
+//
+//go:norace
+//go:nosplit
+func protoExec(ps *State, id uint32, pathp *byte, n int) bool {
+	protoReportSignals(ps)
+	protoConsume()
+	path := uintptr(unsafe.Pointer(pathp))
+	_, _, e := syscall.RawSyscall6(unix.SYS_FACCESSAT, atFdcwd, path, unix.X_OK, 0, 0, 0)
+	if e == 0 {
+		syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
+		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.noSigs)), 0, 8, 0, 0)
+		for e = syscall.EINTR; e == syscall.EINTR; {
+			_, _, e = syscall.RawSyscall6(unix.SYS_EXECVE, path, uintptr(unsafe.Pointer(&ps.argv[0])),
+				ps.execEnv, 0, 0, 0)
+		}
+		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+	}
+	protoReplyErr(ps, id, e, "execve", pathp, n)
+	return true
+}
+
+// protoBoot execs the node binary, which serves the message left in the
+// socket. The signals pending are reported first (left pending, some
+// would end the node: the Go runtime unblocks SIGTERM, SIGINT and others
+// before it installs its handlers); caught signals stay blocked until the
+// node has its handlers.
+//
+//go:norace
+//go:nosplit
+func protoBoot(ps *State) {
+	protoReportSignals(ps)
+	var lim [2]uint64
+	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
+	putDigits(ps.nofile, lim[0])
+	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
+	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
+		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
+	}
+	empty := [1]byte{}
+	syscall.RawSyscall6(unix.SYS_EXECVEAT, FdExe, uintptr(unsafe.Pointer(&empty[0])),
+		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), uintptr(unsafe.Pointer(&ps.nodeEnv[0])), unix.AT_EMPTY_PATH, 0)
+	rawExit(111)
+}
+
+//go:norace
+//go:nosplit
+func putDigits(b []byte, v uint64) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+}
+
+//go:norace
+//go:nosplit
+func rawExit(status uintptr) {
+	for {
+		syscall.RawSyscall6(unix.SYS_EXIT_GROUP, status, 0, 0, 0, 0, 0)
+	}
+}
+
+//go:norace
+//go:nosplit
+func protoSend(b []byte) {
+	syscall.RawSyscall6(unix.SYS_SENDTO, FdCtl, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)), unix.MSG_NOSIGNAL, 0, 0)
+}
+
+//go:norace
+//go:nosplit
+func putLE32(b []byte, v uint32) {
+	b[0], b[1], b[2], b[3] = byte(v), byte(v>>8), byte(v>>16), byte(v>>24)
+}
+
+//go:norace
+//go:nosplit
+func protoReplyInt(ps *State, id uint32, v int64) {
+	b := ps.out[:wire.HeaderLen+9]
+	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
+	putLE32(b[4:], id)
+	b[8] = wire.TagInt
+	putLE32(b[9:], uint32(v))
+	putLE32(b[13:], uint32(uint64(v)>>32))
+	protoSend(b)
+}
+
+// protoReplyErr replies nil on success, else an errno error as the node's
+// sysErr (no path) or pathErr words it.
+//
+//go:norace
+//go:nosplit
+func protoReplyErr(ps *State, id uint32, e syscall.Errno, op string, path *byte, n int) {
+	b := ps.out[:]
+	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
+	putLE32(b[4:], id)
+	if e == 0 {
+		b[8] = wire.TagNil
+		protoSend(b[:wire.HeaderLen+1])
+		return
+	}
+	b[0] = wire.MsgError
+	putLE32(b[8:], uint32(e))
+	b[12] = wire.ErrKindErrno
+	putLE32(b[13:], uint32(len(op)))
+	copy(b[17:], op)
+	o := 17 + len(op)
+	putLE32(b[o:], uint32(n))
+	if n > 0 {
+		copy(b[o+4:], unsafe.Slice(path, n))
+	}
+	protoSend(b[:o+4+n])
+}

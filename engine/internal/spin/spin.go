@@ -1,0 +1,72 @@
+// Package spin is the engine's bounded busy wait, and how long each side
+// of a control socket spins. On this kind of VM a wake-up from sleep costs
+// more than a call, so a caller (for its reply), a node and a proto-node
+// (for their next call) first look for the message for a while, yielding
+// the CPU between tries, and sleep only after that. It pays only when the
+// other end can run meanwhile on another CPU: with one CPU a spin only
+// delays it, so nobody spins there (the driver asks GOMAXPROCS, a node
+// its CPU affinity).
+//
+// What the spins bought, measured on the 2-core VM of docs/engine.md:
+// callers and nodes spinning at all, a round trip 30 -> 23 µs; the
+// longer spins of a caller for an exec and an event, fork+execvp+exit
+// 971 -> 917 µs over 8 interleaved rounds (the fork 140 -> 113 µs, the
+// exec call 207 -> 164 µs).
+//
+// The durations are constants so that the proto-node, which runs no Go
+// runtime, spins for the same times with raw syscalls of its own.
+package spin
+
+import (
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+const (
+	// Reply bounds a caller's spin for its reply.
+	Reply = 100 * time.Microsecond
+	// Exec bounds a caller's spin for the end of an exec (or exit): the
+	// socket closes 150–240 µs after the call here, and a caller asleep
+	// by then was woken on an idle CPU, or behind the new program on its
+	// own.
+	Exec = 400 * time.Microsecond
+	// Event bounds a caller's spin for an event, so that a child's exit
+	// event, then the next fork, go without a wake-up.
+	Event = time.Millisecond
+	// Node bounds a node's (and a proto-node's) spin for its next call
+	// after one: a script's next line comes sooner than a wake-up.
+	Node = 50 * time.Microsecond
+	// ProtoFirst is a proto-node's first spin, after its ready message:
+	// its first call comes only once the driver has wired its fds (about
+	// 50 µs here), so Node mostly missed it, and the proto-node slept
+	// and was woken for its exec. With the fork's plumbing made ahead,
+	// fork 239 -> 193 µs and the exec call 274 -> 215 µs (8 interleaved
+	// rounds).
+	ProtoFirst = 300 * time.Microsecond
+)
+
+// A Spin is one bounded busy wait: try, then Again, until the try
+// succeeds or Again says the time is up.
+type Spin struct {
+	d        time.Duration
+	deadline time.Time
+}
+
+// Start starts a spin of d.
+func Start(d time.Duration) Spin { return Spin{d: d, deadline: time.Now().Add(d)} }
+
+// Again says whether there is time for another try; if so it first
+// yields the CPU, which the other end may need.
+func (s *Spin) Again() bool {
+	if !time.Now().Before(s.deadline) {
+		return false
+	}
+	syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	return true
+}
+
+// Extend gives the spin its whole time again, from now (a node served a
+// call: the next may follow as fast).
+func (s *Spin) Extend() { s.deadline = time.Now().Add(s.d) }

@@ -1,8 +1,0 @@
-package engine
-
-// haveCloneVM: cloneVM can start a proto-node that shares its parent's
-// memory (no page tables to copy, nothing copied on write, nothing to
-// tear down at its exec).
-const haveCloneVM = true
-
-func cloneVM(args *cloneArgs, size uintptr, s *spawnArgs, ps *protoState, ppid uintptr) (pid, errno uintptr)
