@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -368,7 +369,13 @@ func (e *Engine) waitRoot() {
 	if root == nil || closed {
 		return
 	}
-	ws, _ := e.cmd.ProcessState.Sys().(unix.WaitStatus)
+	e.childExited(root, rootExitRecord(e.cmd.ProcessState))
+}
+
+// rootExitRecord is the root's exit event. ProcessState.Sys is a
+// syscall.WaitStatus (not x/sys/unix's type of the same layout).
+func rootExitRecord(ps *os.ProcessState) builtins.Record {
+	ws, _ := ps.Sys().(syscall.WaitStatus)
 	var rec builtins.Record
 	switch {
 	case ws.Exited():
@@ -376,7 +383,7 @@ func (e *Engine) waitRoot() {
 	case ws.Signaled():
 		rec = builtins.Record{"termsig": builtins.SignalName(int(ws.Signal()))}
 	}
-	e.childExited(root, rec)
+	return rec
 }
 
 // Close ends every process of the tree and waits until they are gone.

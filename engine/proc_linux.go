@@ -56,7 +56,7 @@ func (e *Engine) resolve(pl []int) (*proc, error) {
 	p := e.root
 	for i, pid := range pl {
 		c, ok := p.children[pid]
-		if !ok {
+		if !ok || c.exited { // exited: below a dead process
 			return nil, &BadPidError{Pipeline: pl, Index: i}
 		}
 		p = c
