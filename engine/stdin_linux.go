@@ -188,4 +188,6 @@ func (q *stdinQueue) close() {
 
 const maxStdinQueue = 64 << 20
 
-var errStdinClosed = errors.New("stdin is closed")
+// errStdinClosed: a write after eof, or after the process exited, is
+// refused as a write to a closed fd is.
+var errStdinClosed = fmt.Errorf("stdin is closed: %w", unix.EBADF)
