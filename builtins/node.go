@@ -23,6 +23,10 @@ type Node interface {
 	// or, with "", only reads it; it returns the old action. SIGCHLD is
 	// virtual: sig_info reports it and stops reaping, sig_dfl reaps.
 	Sigaction(sig int, action string) (string, error)
+	// Reaped tells the node that waitpid reaped child pid with the wait
+	// status given: the node forgets the child and reports its exit event,
+	// as when it reaps the child itself.
+	Reaped(pid int, status uint32)
 	// SetChildSignal sets the signal sent to child pid when the node ends
 	// (its signaloneof, as setcpid sets it).
 	SetChildSignal(pid int, sig int64) error
