@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -95,6 +96,13 @@ func (r *run) callTable(c *Call, tc *builtins.Call) (any, error) {
 
 // callTableArgs performs a table call with its evaluated arguments.
 func (r *run) callTableArgs(c *Call, tc *builtins.Call, args []any) (any, error) {
+	ctx, cancel := r.callContext()
+	defer cancel()
+	return r.callTableIn(ctx, c, tc, args)
+}
+
+// callTableIn is callTableArgs bounded by ctx.
+func (r *run) callTableIn(ctx context.Context, c *Call, tc *builtins.Call, args []any) (any, error) {
 	pipeline, err := toPipeline(args[0])
 	if err != nil {
 		kind := "badarg"
@@ -107,7 +115,7 @@ func (r *run) callTableArgs(c *Call, tc *builtins.Call, args []any) (any, error)
 	if _, err := builtins.Convert(tc, args[1:]); err != nil {
 		return nil, callError(c.Pos, c.Name, err)
 	}
-	v, err := r.in.host.Call(r.ctx, pipeline, tc.Name, args[1:])
+	v, err := r.in.host.Call(ctx, pipeline, tc.Name, args[1:])
 	if err != nil {
 		return nil, callError(c.Pos, c.Name, err)
 	}

@@ -265,7 +265,7 @@ func (s *static) proc(p *Proc) {
 }
 
 // errorNames are the names expect takes besides errnos.
-var errorNames = []string{"badpid", "badarg", "filtered", "unsupported", "exited", "notnode", "timeout", "expect", "error"}
+var errorNames = []string{"badpid", "badarg", "filtered", "unsupported", "exited", "node_exited", "notnode", "timeout", "wrapper_failed", "expect", "error"}
 
 func (s *static) expect(e *Expect) {
 	if e.Call == nil {
