@@ -24,7 +24,7 @@ func (e *Engine) driverCall(ctx context.Context, pl []int, c *builtins.Call, arg
 	}
 	switch c.Name {
 	case "stdin":
-		return nil, p.stdin.write(bytesOf(args[0].(string)))
+		return nil, p.stdin.write(ctx, e.deadline(ctx), bytesOf(args[0].(string)))
 	case "stdout", "stderr":
 		if err := e.streamOpen(p, c.Name); err != nil {
 			return nil, err
