@@ -3,6 +3,7 @@ package builtins
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -39,8 +40,14 @@ func optRecord(a Args, i int, call, name, shape string) (Record, error) {
 	return r, nil
 }
 
+// sysExecvp searches PATH for a file without a slash; a file with one is
+// executed as it is, and a failure is execve's errno (eacces for a file in
+// a directory the caller may not search), as execvp(3) reports it.
 func sysExecvp(n Node, a Args) (any, error) {
 	file := a.Str(0)
+	if strings.Contains(file, "/") {
+		return execve(n, file, a.Strs(1), os.Environ())
+	}
 	path, err := exec.LookPath(file)
 	if err != nil {
 		return nil, pathErr("execvp", file, unix.ENOENT)

@@ -687,7 +687,8 @@ func protoExecve(ps *State, d *protoDec) (path *byte, n int, ok bool) {
 // protoExecvp reads execvp's arguments and looks the file up in PATH as
 // exec.LookPath does (an executable that is not a directory), for
 // protoExec with the node's environment. A file not found is answered
-// here (path nil).
+// here (path nil). A file with a slash is not looked up: protoExec
+// reports what execve says of it, as execvp(3) does.
 //
 //go:norace
 //go:nosplit
@@ -700,10 +701,8 @@ func protoExecvp(ps *State, d *protoDec, id uint32) (path *byte, n int, ok bool)
 	}
 	ps.execEnv = uintptr(unsafe.Pointer(&ps.userEnv[0]))
 	path, n = file, fn
-	if !hasSlash(file, fn) {
+	if !hasSlash(file, fn) { // with a slash, no search: execve's own errno
 		path, n = lookPath(ps, file, fn)
-	} else if !executable(ps, file) {
-		path = nil
 	}
 	if path == nil {
 		protoConsume()
