@@ -268,6 +268,9 @@ func (e *Engine) ready(p *proc, hostPid int, fds []int) {
 	if hostPid > 0 {
 		e.mu.Lock()
 		p.hostPid = hostPid
+		if p == e.root { // through a wrapper, the pid started was the wrapper's
+			p.pid = hostPid
+		}
 		e.mu.Unlock()
 		p.ctl.pid.Store(int32(hostPid))
 	}
