@@ -65,8 +65,9 @@ func execve(n Node, path string, argv, env []string) (any, error) {
 	if err := unix.Access(path, unix.X_OK); err != nil {
 		return nil, pathErr("execve", path, err)
 	}
-	n.BeforeExec()
+	undo := n.BeforeExec()
 	err := retry(func() error { return syscall.Exec(path, argv, env) })
+	undo()
 	return nil, pathErr("execve", path, err)
 }
 
@@ -75,7 +76,10 @@ func sysExit(_ Node, a Args) (any, error) {
 	return nil, nil
 }
 
-func sysGetrlimit(_ Node, a Args) (any, error) {
+func sysGetrlimit(n Node, a Args) (any, error) {
+	if cur, max, ok := n.ExecRlimit(int(a.Int(0))); ok {
+		return Record{"cur": rlimOut(cur), "max": rlimOut(max)}, nil
+	}
 	var r unix.Rlimit
 	if err := unix.Getrlimit(int(a.Int(0)), &r); err != nil {
 		return nil, sysErr("getrlimit", err)
@@ -85,9 +89,15 @@ func sysGetrlimit(_ Node, a Args) (any, error) {
 
 // setrlimit goes through package syscall so that Go forgets the
 // RLIMIT_NOFILE it raised at start and uses the user's.
-func sysSetrlimit(_ Node, a Args) (any, error) {
+//
+// RLIMIT_AS and RLIMIT_DATA are kept for the node's programs
+// (Node.SetExecRlimit): under them the node's own runtime would die.
+func sysSetrlimit(n Node, a Args) (any, error) {
 	rec := a.Record(1)
 	r := syscall.Rlimit{Cur: uint64(rec["cur"].(int64)), Max: uint64(rec["max"].(int64))}
+	if kept, err := n.SetExecRlimit(int(a.Int(0)), r.Cur, r.Max); kept {
+		return ok(err)
+	}
 	return ok(sysErr("setrlimit", syscall.Setrlimit(int(a.Int(0)), &r)))
 }
 

@@ -42,6 +42,7 @@ type node struct {
 	depth      int
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
+	execLimits map[int]unix.Rlimit // limits for its programs (execlimits_linux.go)
 	spare      *spare         // option prefork: a child booted ahead of a fork
 	plumbing   plumbing       // the fds of the next proto-node, made ahead (refillSpare)
 	freeProtos []*proto.State // states of reaped proto-node children, for reuse
@@ -141,6 +142,7 @@ func (n *node) boot(args []string) error {
 	}
 	n.spin = spinWorthIt()
 	n.applyInherited(kv)
+	n.parseExecLimits(kv["execlimits"])
 	unblockSignals()
 	if id, ok := kv["reexec"]; ok {
 		return n.finishReexec(id, kv)
@@ -464,7 +466,11 @@ func (n *node) childExeced(c *child) bool {
 // It also arms PR_SET_PDEATHSIG again: the kernel clears it when the
 // credentials change (a sandbox's setuid), and it is what ends the program
 // if its parent node is killed outright.
-func (n *node) BeforeExec() {
+//
+// The limits kept for programs (applyExecLimits) are applied last; the
+// function it returns puts them back if the exec fails.
+func (n *node) BeforeExec() (undo func()) {
 	n.releaseChildren()
 	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	return n.applyExecLimits()
 }

@@ -43,6 +43,7 @@ func (n *node) prepareProto() *proto.State {
 func (n *node) newProtoEnv() *proto.Env {
 	env := &proto.Env{Argv: append(n.childArgv(), protoWord), NofileArg: argNofile, NodeEnv: proto.CStrings(ChildEnv()), UserEnv: proto.CStrings(os.Environ()),
 		Path: proto.AbsolutePath(os.Getenv("PATH"))}
+	n.protoExecLimits(env)
 	for name, op := range proto.Calls {
 		c, _ := builtins.Lookup(name)
 		if !n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours

@@ -60,6 +60,10 @@ type State struct {
 	spun      bool // the first spin (after ready) is over
 	ts        unix.Timespec
 	execEnv   uintptr // the environment protoExec passes
+	execLims  [MaxExecLimits]SpawnRlimit
+	nExecLims int
+	oldLim    [MaxExecLimits]unix.Rlimit
+	nApplied  int // how many of execLims protoExecLimits applied
 	spawn     SpawnArgs
 	stack     [protoStack]byte // with cloneVM, the child's stack
 }
@@ -146,7 +150,15 @@ type Env struct {
 	SigEvents        []byte
 	SigEvent         [65][2]uint16
 	Ops              [protoOps]uint16
+	// ExecLimits are the node's limits for its programs (RLIMIT_AS,
+	// RLIMIT_DATA), which protoExec applies just before the execve, never
+	// before a boot: a Go runtime does not start under them.
+	ExecLimits [MaxExecLimits]SpawnRlimit
+	NExecLimits int
 }
+
+// MaxExecLimits is how many limits a node keeps for its programs.
+const MaxExecLimits = 2
 
 // load readies ps for the next fork: env, the signals the parent
 // catches, and whether the child spins for its calls (spinWorthIt).
@@ -159,6 +171,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
 	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
 	ps.ops = env.Ops
+	ps.execLims, ps.nExecLims = env.ExecLimits, env.NExecLimits
 	ps.caught = caughtMask
 	ps.spin, ps.spun = spin, false
 }
@@ -783,15 +796,44 @@ func protoExec(ps *State, id uint32, pathp *byte, n int) bool {
 	_, _, e := syscall.RawSyscall6(unix.SYS_FACCESSAT, atFdcwd, path, unix.X_OK, 0, 0, 0)
 	if e == 0 {
 		syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
+		e = protoExecLimits(ps, true)
+	}
+	if e == 0 {
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.noSigs)), 0, 8, 0, 0)
 		for e = syscall.EINTR; e == syscall.EINTR; {
 			_, _, e = syscall.RawSyscall6(unix.SYS_EXECVE, path, uintptr(unsafe.Pointer(&ps.argv[0])),
 				ps.execEnv, 0, 0, 0)
 		}
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+		protoExecLimits(ps, false) // the exec failed: the proto-node may still boot
 	}
 	protoReplyErr(ps, id, e, "execve", pathp, n)
 	return true
+}
+
+// protoExecLimits applies the node's limits for programs (apply), keeping
+// the old ones, or puts back the old ones of those it applied (also when
+// one failed).
+//
+//go:norace
+//go:nosplit
+func protoExecLimits(ps *State, apply bool) syscall.Errno {
+	var e syscall.Errno
+	for i := 0; apply && i < ps.nExecLims && i < MaxExecLimits; i++ {
+		_, _, e = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, ps.execLims[i].Resource,
+			uintptr(unsafe.Pointer(&ps.execLims[i].Lim)), uintptr(unsafe.Pointer(&ps.oldLim[i])), 0, 0)
+		if e != 0 {
+			break
+		}
+		ps.nApplied = i + 1
+	}
+	if !apply || e != 0 {
+		for i := 0; i < ps.nApplied && i < MaxExecLimits; i++ {
+			syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, ps.execLims[i].Resource, uintptr(unsafe.Pointer(&ps.oldLim[i])), 0, 0, 0)
+		}
+		ps.nApplied = 0
+	}
+	return e
 }
 
 // protoBoot execs the node binary, which serves the message left in the
