@@ -116,6 +116,7 @@ func (n *node) boot(args []string) error {
 	if err := n.parseOpts(kv); err != nil {
 		return err
 	}
+	lowerCarried(kv["carried"])
 	if path, ok := kv["connect"]; ok {
 		if err := bootRoot(path); err != nil {
 			return err

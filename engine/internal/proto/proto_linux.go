@@ -43,6 +43,9 @@ type State struct {
 	argvOf    *Env                 // the protoEnv nodeArgv was made for
 	nodeEnv   []*byte
 	nofile    []byte        // the digits of nodeArgv's nofile= word, set at boot
+	carried   []byte        // the digits of nodeArgv's carried= word, set at boot
+	capHdr    [2]uint32     // capget's header
+	capData   [6]uint32     // capget's two {effective, permitted, inheritable}
 	sigEvents []byte        // the event messages of caught signals (protoEnv)
 	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
 	siginfo   [8 * 128]byte
@@ -145,6 +148,7 @@ func AbsolutePath(path string) []byte {
 type Env struct {
 	Argv             []string
 	NofileArg        int // the index in argv of the nofile= word
+	CarriedArg       int // the index in argv of the carried= word (protoCarryCaps)
 	NodeEnv, UserEnv []*byte
 	Path             []byte
 	SigEvents        []byte
@@ -166,8 +170,10 @@ func (ps *State) Load(env *Env, spin bool) {
 	if ps.argvOf != env { // else the recycled state's argv is still right
 		ps.nodeArgv, ps.argvOf = CStrings(env.Argv), env
 		ps.nofile = unsafe.Slice(ps.nodeArgv[env.NofileArg], len(env.Argv[env.NofileArg]))[len("nofile="):]
+		ps.carried = unsafe.Slice(ps.nodeArgv[env.CarriedArg], len(env.Argv[env.CarriedArg]))[len("carried="):]
 	}
 	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
+	copy(ps.carried, env.Argv[env.CarriedArg][len("carried="):])
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
 	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
 	ps.ops = env.Ops
@@ -836,6 +842,52 @@ func protoExecLimits(ps *State, apply bool) syscall.Errno {
 	return e
 }
 
+// protoCarryCaps keeps the proto-node's capabilities across its boot. The
+// memfd it executes has no file capabilities, so a process that is not
+// root would lose them all (a binary given cap_sys_chroot+ep by setcap:
+// chroot worked in the proto-node, not in the node it became). So each
+// permitted capability is made inheritable and ambient, which an exec
+// keeps; the carried= word tells the node which of them it raised only for
+// the boot (20 digits of the ambient mask, 20 of the inheritable one), and
+// the node lowers those at its start, so that its programs do not inherit
+// them.
+//
+//go:norace
+//go:nosplit
+func protoCarryCaps(ps *State) {
+	if euid, _, _ := syscall.RawSyscall(unix.SYS_GETEUID, 0, 0, 0); euid == 0 || len(ps.carried) < 40 {
+		return // root's exec gives it its capabilities
+	}
+	ps.capHdr = [2]uint32{unix.LINUX_CAPABILITY_VERSION_3, 0}
+	if _, _, e := syscall.RawSyscall(unix.SYS_CAPGET, uintptr(unsafe.Pointer(&ps.capHdr[0])), uintptr(unsafe.Pointer(&ps.capData[0])), 0); e != 0 {
+		return
+	}
+	perm := uint64(ps.capData[1]) | uint64(ps.capData[4])<<32
+	inh := uint64(ps.capData[2]) | uint64(ps.capData[5])<<32
+	if perm == 0 {
+		return
+	}
+	ps.capData[2] |= ps.capData[1]
+	ps.capData[5] |= ps.capData[4]
+	if _, _, e := syscall.RawSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&ps.capHdr[0])), uintptr(unsafe.Pointer(&ps.capData[0])), 0); e != 0 {
+		return
+	}
+	var amb uint64
+	for c := uintptr(0); c < 64; c++ {
+		if perm&(1<<c) == 0 {
+			continue
+		}
+		set, _, _ := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, c, 0, 0, 0)
+		if set == 0 {
+			if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, c, 0, 0, 0); e == 0 {
+				amb |= 1 << c
+			}
+		}
+	}
+	putDigits(ps.carried[:20], amb)
+	putDigits(ps.carried[20:40], perm&^inh)
+}
+
 // protoBoot execs the node binary, which serves the message left in the
 // socket. The signals pending are reported first (left pending, some
 // would end the node: the Go runtime unblocks SIGTERM, SIGINT and others
@@ -849,6 +901,7 @@ func protoBoot(ps *State) {
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
+	protoCarryCaps(ps)
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
