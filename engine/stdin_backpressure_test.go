@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"context"
 	"crypto/sha256"
+	"errors"
 	"encoding/hex"
 	"os"
 	"strings"
@@ -64,4 +66,35 @@ func atoiOr(s string, def int) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+// A stdin call waiting for room ends when its context does (Ctrl-C at the
+// REPL cancels the entry's), having queued nothing.
+func TestStdinWaitEndsWithContext(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "1000"})
+	chunk := strings.Repeat("x", 1<<20)
+	p := e.proc(t, c)
+	for i := 0; i < maxStdinQueue>>20; i++ {
+		call(t, e, ctx, c, "stdin", chunk)
+	}
+	p.stdin.mu.Lock()
+	before := p.stdin.pending
+	p.stdin.mu.Unlock()
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(100*time.Millisecond, cancel)
+	began := time.Now()
+	if _, err := e.Call(cctx, c, "stdin", []any{chunk + chunk}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("stdin past the bound, cancelled: %v, want context.Canceled", err)
+	}
+	if d := time.Since(began); d > 5*time.Second {
+		t.Fatalf("the cancelled stdin returned after %v", d)
+	}
+	p.stdin.mu.Lock()
+	after := p.stdin.pending
+	p.stdin.mu.Unlock()
+	if after > before {
+		t.Fatalf("the cancelled stdin queued bytes: %d -> %d", before, after)
+	}
 }
