@@ -73,7 +73,6 @@ type Planned struct {
 
 // planned are the lessons that come once their calls exist.
 var planned = []Planned{
-	{14, "the seed's sandbox", "the cgroup, capability and landlock lessons first"},
 }
 
 // PlannedLessons lists the lessons not yet available.
