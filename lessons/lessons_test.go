@@ -50,6 +50,26 @@ func TestLessonsComeInTheTourOrder(t *testing.T) {
 	}
 }
 
+// TestPlannedLessonsAreListed checks that a lesson whose calls alsh
+// lacks is listed as not yet available and refuses to start (there are
+// none today; a future lesson may be).
+func TestPlannedLessonsAreListed(t *testing.T) {
+	saved := planned
+	t.Cleanup(func() { planned = saved })
+	planned = []Planned{{15, "io_uring", "the io_uring calls"}}
+	p, _ := LoadProgress("")
+	index := Index(p)
+	if !regexp.MustCompile(`(?m)^  15  io_uring +not yet available$`).MatchString(index) {
+		t.Errorf("index:\n%s", index)
+	}
+	if _, err := Find(15); err == nil || err.Error() != "lesson 15 (io_uring) is not yet available: it needs the io_uring calls" {
+		t.Errorf("Find(15) = %v", err)
+	}
+	if _, err := Find(16); err == nil || !strings.Contains(err.Error(), "there are lessons 1 to 15") {
+		t.Errorf("Find(16) = %v", err)
+	}
+}
+
 // TestTourFitsIn80x24 checks every screen the tour prints: no line
 // wider than 79 columns, and a step short enough to leave room on a
 // 24-line terminal for the student's lines.
