@@ -46,7 +46,7 @@ func optRecord(a Args, i int, call, name, shape string) (Record, error) {
 func sysExecvp(n Node, a Args) (any, error) {
 	file := a.Str(0)
 	if strings.Contains(file, "/") {
-		return execve(n, file, a.Strs(1), os.Environ())
+		return execveAs(n, "execvp", file, a.Strs(1), os.Environ())
 	}
 	path, err := exec.LookPath(file)
 	if err != nil {
@@ -62,13 +62,18 @@ func sysExecve(n Node, a Args) (any, error) {
 // execve replaces the node. Its control socket is close-on-exec, so the
 // driver sees it close: that is the success reply.
 func execve(n Node, path string, argv, env []string) (any, error) {
+	return execveAs(n, "execve", path, argv, env)
+}
+
+// execveAs is execve whose errors name the call op.
+func execveAs(n Node, op, path string, argv, env []string) (any, error) {
 	if err := unix.Access(path, unix.X_OK); err != nil {
-		return nil, pathErr("execve", path, err)
+		return nil, pathErr(op, path, err)
 	}
 	undo := n.BeforeExec()
 	err := retry(func() error { return syscall.Exec(path, argv, env) })
 	undo()
-	return nil, pathErr("execve", path, err)
+	return nil, pathErr(op, path, err)
 }
 
 func sysExit(_ Node, a Args) (any, error) {

@@ -427,10 +427,13 @@ func protoServe(ps *State, m int) bool {
 		return protoSethostname(ps, d, id)
 	case opExecve:
 		path, n, ok := protoExecve(ps, d)
-		return ok && protoExec(ps, id, path, n)
+		return ok && protoExec(ps, id, path, n, "execve")
 	case opExecvp:
 		path, n, ok := protoExecvp(ps, d, id)
-		return ok && (path == nil || protoExec(ps, id, path, n))
+		if ok && path != nil && !inCand(ps, path) { // a file with a slash, not looked up: execvp's own error
+			return protoExec(ps, id, path, n, "execvp")
+		}
+		return ok && (path == nil || protoExec(ps, id, path, n, "execve"))
 	case opExit:
 		return protoExit(d)
 	}
@@ -795,7 +798,7 @@ func executable(ps *State, p *byte) bool {
 //
 //go:norace
 //go:nosplit
-func protoExec(ps *State, id uint32, pathp *byte, n int) bool {
+func protoExec(ps *State, id uint32, pathp *byte, n int, op string) bool {
 	protoReportSignals(ps)
 	protoConsume()
 	path := uintptr(unsafe.Pointer(pathp))
@@ -813,8 +816,18 @@ func protoExec(ps *State, id uint32, pathp *byte, n int) bool {
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
 		protoExecLimits(ps, false) // the exec failed: the proto-node may still boot
 	}
-	protoReplyErr(ps, id, e, "execve", pathp, n)
+	protoReplyErr(ps, id, e, op, pathp, n)
 	return true
+}
+
+// inCand says whether p points into ps.cand, where lookPath builds the
+// paths it finds.
+//
+//go:norace
+//go:nosplit
+func inCand(ps *State, p *byte) bool {
+	a, lo := uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&ps.cand[0]))
+	return a >= lo && a < lo+uintptr(len(ps.cand))
 }
 
 // protoExecLimits applies the node's limits for programs (apply), keeping
