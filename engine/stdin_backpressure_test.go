@@ -3,8 +3,8 @@ package engine
 import (
 	"context"
 	"crypto/sha256"
-	"errors"
 	"encoding/hex"
+	"errors"
 	"os"
 	"strings"
 	"testing"

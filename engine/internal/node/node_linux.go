@@ -43,17 +43,17 @@ type node struct {
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
 	execLimits map[int]unix.Rlimit // limits for its programs (execlimits_linux.go)
-	spare      *spare         // option prefork: a child booted ahead of a fork
-	plumbing   plumbing       // the fds of the next proto-node, made ahead (refillSpare)
-	freeProtos []*proto.State // states of reaped proto-node children, for reuse
-	protoEnv   *proto.Env     // shared by proto-node children; nil after a change
-	spareFlags int64          // clone flags of the last fork without maps; -1 before any
-	callID     uint32         // the call being served (an in-place re-execution answers it)
-	spin       bool           // spin for the next call before sleeping (spinWorthIt)
-	await      bool           // else wait for it in recvmsg (awaitCalls)
-	callWait   time.Duration  // that wait's bound
-	sigSeen    int64          // bytes read from the signal pipe (see proto.SignalsWritten)
-	discarded  map[int]bool   // spares let go of, reaped without an event
+	spare      *spare              // option prefork: a child booted ahead of a fork
+	plumbing   plumbing            // the fds of the next proto-node, made ahead (refillSpare)
+	freeProtos []*proto.State      // states of reaped proto-node children, for reuse
+	protoEnv   *proto.Env          // shared by proto-node children; nil after a change
+	spareFlags int64               // clone flags of the last fork without maps; -1 before any
+	callID     uint32              // the call being served (an in-place re-execution answers it)
+	spin       bool                // spin for the next call before sleeping (spinWorthIt)
+	await      bool                // else wait for it in recvmsg (awaitCalls)
+	callWait   time.Duration       // that wait's bound
+	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
+	discarded  map[int]bool        // spares let go of, reaped without an event
 	buf        []byte
 	rh         wire.RecvHdr // readCtlRaw's
 	filter     callFilter   // calls denied here and to later children

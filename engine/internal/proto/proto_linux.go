@@ -157,7 +157,7 @@ type Env struct {
 	// ExecLimits are the node's limits for its programs (RLIMIT_AS,
 	// RLIMIT_DATA), which protoExec applies just before the execve, never
 	// before a boot: a Go runtime does not start under them.
-	ExecLimits [MaxExecLimits]SpawnRlimit
+	ExecLimits  [MaxExecLimits]SpawnRlimit
 	NExecLimits int
 }
 
