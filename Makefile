@@ -10,7 +10,7 @@ export CGO_ENABLED = 0
 # do) are built without it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
 ENGINE_PKGS := ./engine/ ./engine/internal/node/ ./engine/internal/proto/ ./repl/ ./cmd/... ./lessons/
-OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/
+OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/ ./engine/internal/callfuzz/
 
 .PHONY: build test race bench bench-box gen check-gen lint portable fuzz
 
