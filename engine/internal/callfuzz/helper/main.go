@@ -27,7 +27,7 @@ type Report struct {
 	Result  string `json:"result,omitempty"`
 	Err     string `json:"err,omitempty"`
 	Timeout bool   `json:"timeout,omitempty"` // the call had no answer within callTimeout
-	Node    string `json:"node"`              // after the call: alive, dead or hung
+	Node    string `json:"node"`              // after the call: alive, hung or dead (why)
 	Leak    bool   `json:"leak,omitempty"`    // the sandbox was still in the tree after its kill
 }
 
@@ -150,21 +150,19 @@ func consts(names ...string) []any {
 	return l
 }
 
-// probe: alive if the node answers getpid (an error is an answer too:
-// a filter may deny getpid), dead if it is gone, hung if it says nothing.
+// probe: alive if the node answers getpid, which cannot fail on a live
+// node unless a filter denies it; hung if it says nothing; else dead.
 func probe(ctx context.Context, e *engine.Engine, c []int) string {
 	pctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
 	_, err := e.Call(pctx, c, "getpid", nil)
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, builtins.ErrFiltered):
 		return "alive"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "hung"
-	case errors.Is(err, builtins.ErrExited), errors.Is(err, builtins.ErrBadPid), errors.Is(err, builtins.ErrNotNode):
-		return "dead"
 	}
-	return "alive"
+	return "dead (" + err.Error() + ")"
 }
 
 // kill ends the sandbox (pid 1 of its namespace: all of it goes) and
