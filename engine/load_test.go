@@ -40,12 +40,15 @@ func raiseRootNofile(t *testing.T, e *Engine, ctx context.Context, want int64) {
 // A thousand booted nodes at once, each answering with its own pid.
 func TestThousandBootedNodes(t *testing.T) {
 	testutil.RequirePrivileged(t) // 1000 processes
-	const n = 1000
+	n := 1000
+	if proto.RaceEnabled { // a race build's nodes are full ones, with the race runtime's memory each
+		n = 100
+	}
 	e, _ := start(t)
 	ctx := longer(t, time.Minute)
 	began := time.Now()
 	call(t, e, ctx, nil, "setopt", builtins.Const("maxchild"), int64(n+10))
-	raiseRootNofile(t, e, ctx, 4*n)
+	raiseRootNofile(t, e, ctx, int64(4*n))
 	nodes := make([][]int, n)
 	for i := range nodes {
 		nodes[i] = fork(t, e, ctx, nil)
@@ -87,7 +90,10 @@ func bootedNode(t *testing.T, pid int) bool {
 // are those after the first hundred cycles.
 func TestForkExecExitCyclesLeakNothing(t *testing.T) {
 	cycles := 10000
-	if testing.Short() || proto.RaceEnabled {
+	switch {
+	case proto.RaceEnabled: // full nodes, each with the race runtime to start
+		cycles = 300
+	case testing.Short():
 		cycles = 1000
 	}
 	e, _ := start(t)
