@@ -38,6 +38,17 @@ var flagTypes = map[string]string{
 	"mount":   "unsigned long",
 	"ioctl":   "unsigned long",
 	"seccomp": "unsigned int",
+	// masks of 64 bits: a capability set, landlock's access rights
+	"caps":         "unsigned long",
+	"landlock_fs":  "unsigned long",
+	"landlock_net": "unsigned long",
+	"pidfd":        "unsigned int",
+	"pidfd_signal": "unsigned int",
+	"secbit":       "unsigned long",
+	// __wclone is bit 31 of waitid's int options
+	"wait": "unsigned int",
+	// the table also holds values for prctl's unsigned long arguments
+	"prctl": "unsigned long",
 }
 
 // argCType is the C type an Int, Ints or Flags argument must fit.

@@ -71,3 +71,24 @@ func TestCheckWireRefusesWideIntegers(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFlagTablesFitTheirCType: every constant of a flags table fits the C
+// type its arguments are checked against (a capability mask is 64 bits).
+func TestFlagTablesFitTheirCType(t *testing.T) {
+	for _, c := range Table {
+		for _, a := range c.Args {
+			if a.Kind != Flags {
+				continue
+			}
+			for _, name := range ConstantNames(a.Table) {
+				v, err := Constant(a.Table, name)
+				if err != nil {
+					continue
+				}
+				if err := fitCType(a, v); err != nil {
+					t.Errorf("%s: argument %s: constant %s: %v", c.Name, a.Name, name, err)
+				}
+			}
+		}
+	}
+}
