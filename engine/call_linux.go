@@ -77,10 +77,7 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 			e.killUnheld(ctx, pl, c, r.val)
 			return nil, fmt.Errorf("%s %s: %w", c.Name, p, r.err)
 		}
-		if errors.Is(r.err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
-		}
-		return nil, r.err
+		return nil, e.callFailed(p, c, r.err)
 	}
 	e.noteCall(p, c, args)
 	if c.NoReturn {
@@ -299,7 +296,11 @@ func (e *Engine) ready(p *proc, hostPid int, fds []int) {
 	if hostPid > 0 {
 		e.mu.Lock()
 		p.hostPid = hostPid
+		if p == e.root { // through a wrapper, the pid started was the wrapper's
+			p.pid = hostPid
+		}
 		e.mu.Unlock()
+		p.ctl.pid.Store(int32(hostPid))
 	}
 	if fd, ok := p.ctl.sock.acquire(); ok {
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 0)
