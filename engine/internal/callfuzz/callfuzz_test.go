@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -87,7 +86,12 @@ func startHelper(t *testing.T) *helperProc {
 			return
 		}
 		bin := filepath.Join(dir, "helper")
-		build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build",
+		goCmd, err := exec.LookPath("go")
+		if err != nil {
+			helperErr = fmt.Errorf("building the helper needs the go command: %w", err)
+			return
+		}
+		build := exec.Command(goCmd, "build",
 			"-ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry", "-o", bin, "./helper")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {

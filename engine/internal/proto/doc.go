@@ -34,6 +34,7 @@
 // before the clone.
 //
 // Because coverage instrumentation grows nosplit frames past their limit,
-// this package is not built with -cover or -fuzz; its behaviour is tested
-// through the engine's tests, which fork real proto-nodes.
+// this package is not built with -cover or -fuzz. Its tests check the
+// parent-side helpers; the proto-node's behaviour is tested through the
+// engine's tests, which fork real proto-nodes and compare them with nodes.
 package proto
