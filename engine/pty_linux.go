@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// openPty gives the node at pl a new pseudo-terminal. The driver opens
+// it, in its own mount namespace, so the node may be in a root without
+// /dev/pts and under any uid; it passes the slave side with the call and
+// keeps the master, which becomes the process's stdin and stdout.
+func (e *Engine) openPty(ctx context.Context, pl []int, c *builtins.Call, args []any) error {
+	e.mu.Lock()
+	p, err := e.resolve(pl)
+	e.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	master, slave, err := newPty(uint16(args[0].(int64)), uint16(args[1].(int64)))
+	if err != nil {
+		return err
+	}
+	_, err = e.nodeCallWith(ctx, e.deadline(ctx), pl, c, args, &fdPassing{send: []int{slave}})
+	unix.Close(slave)
+	if err != nil {
+		unix.Close(master)
+		return err
+	}
+	return e.usePty(p, master)
+}
+
+// newPty opens a pseudo-terminal pair, both close-on-exec and neither
+// able to become the driver's controlling terminal (O_NOCTTY).
+func newPty(rows, cols uint16) (master, slave int, err error) {
+	master, err = unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, &os.PathError{Op: "open", Path: "/dev/ptmx", Err: err}
+	}
+	fail := func(op string, err error) (int, int, error) {
+		unix.Close(master)
+		return -1, -1, os.NewSyscallError(op, err)
+	}
+	if err := unix.IoctlSetPointerInt(master, unix.TIOCSPTLCK, 0); err != nil {
+		return fail("ioctl TIOCSPTLCK", err)
+	}
+	if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols}); err != nil {
+		return fail("ioctl TIOCSWINSZ", err)
+	}
+	s, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(master), unix.TIOCGPTPEER,
+		unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC)
+	if errno != 0 {
+		return fail("ioctl TIOCGPTPEER", errno)
+	}
+	return master, int(s), nil
+}
+
+// usePty makes the master p's stdin and stdout. The node closed its ends
+// of the old pipes (the terminal is its stdio now): the old stdout stream
+// ends at their end of file, without a stdout_closed notice, and the
+// old stdin queue is closed. The terminal's output, stderr's included,
+// comes as stdout.
+func (e *Engine) usePty(p *proc, master int) error {
+	in, err := unix.FcntlInt(uintptr(master), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		unix.Close(master)
+		return os.NewSyscallError("fcntl F_DUPFD_CLOEXEC", err)
+	}
+	stdin, _ := newStdinQueue(in, "pty"+p.String())
+	out, err := newStream(master, "pty"+p.String(), func(b string) { e.emit(p, "stdout", b) })
+	if err != nil {
+		unix.Close(in)
+		return err
+	}
+	e.mu.Lock()
+	if e.closed || p.exited {
+		e.mu.Unlock()
+		unix.Close(in)
+		out.close()
+		return fmt.Errorf("pty %s: %w", p, builtins.ErrExited)
+	}
+	old, oldIn := p.out, p.stdin
+	old.mu.Lock()
+	old.onEOF = nil
+	old.mu.Unlock()
+	out.gate, out.onEOF = p.flow, func() { e.closedNotice(p, builtins.OptStdoutClosed, "stdout_closed") }
+	p.out, p.stdin, p.pty = out, stdin, true
+	e.wg.Add(1)
+	out.release = e.wg.Done
+	e.mu.Unlock()
+	oldIn.close()
+	if err := e.poller.addStream(out); err != nil {
+		out.wake()
+	}
+	return nil
+}
+
+// resizePty sets the window size of p's terminal; the kernel sends
+// SIGWINCH to the terminal's foreground process group.
+func (e *Engine) resizePty(p *proc, args []any) error {
+	e.mu.Lock()
+	out, isPty := p.out, p.pty
+	e.mu.Unlock()
+	if !isPty {
+		return fmt.Errorf("pty_resize %s: %w: the process has no terminal (call pty before its exec)", p, builtins.ErrBadArg)
+	}
+	ws := &unix.Winsize{Row: uint16(args[0].(int64)), Col: uint16(args[1].(int64))}
+	var err error
+	if !out.onFd(func(fd int) { err = unix.IoctlSetWinsize(fd, unix.TIOCSWINSZ, ws) }) {
+		return fmt.Errorf("pty_resize %s: %w", p, builtins.ErrExited)
+	}
+	return os.NewSyscallError("ioctl TIOCSWINSZ", err)
+}
+
+// onFd runs f on the stream's fd, dormant or read; false once the
+// stream is closed.
+func (s *stream) onFd(f func(fd int)) bool {
+	s.mu.Lock()
+	if s.f == nil {
+		defer s.mu.Unlock()
+		if s.ended || s.fd < 0 {
+			return false
+		}
+		f(s.fd)
+		return true
+	}
+	s.mu.Unlock()
+	ran := false
+	s.rc.Control(func(fd uintptr) { f(int(fd)); ran = true })
+	return ran
+}
