@@ -2,8 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 
 	"golang.org/x/sys/unix"
 
@@ -77,16 +80,19 @@ func (e *Engine) usePty(p *proc, master int) error {
 		return err
 	}
 	e.mu.Lock()
+	old := p.out
+	e.mu.Unlock()
+	old.mu.Lock() // not under e.mu: a stream calls onEOF, which takes e.mu, with its mu held
+	old.onEOF = nil
+	old.mu.Unlock()
+	e.mu.Lock()
 	if e.closed || p.exited {
 		e.mu.Unlock()
 		unix.Close(in)
 		out.close()
 		return fmt.Errorf("pty %s: %w", p, builtins.ErrExited)
 	}
-	old, oldIn := p.out, p.stdin
-	old.mu.Lock()
-	old.onEOF = nil
-	old.mu.Unlock()
+	oldIn := p.stdin
 	out.gate, out.onEOF = p.flow, func() { e.closedNotice(p, builtins.OptStdoutClosed, "stdout_closed") }
 	p.out, p.stdin, p.pty = out, stdin, true
 	e.wg.Add(1)
@@ -132,4 +138,70 @@ func (s *stream) onFd(f func(fd int)) bool {
 	ran := false
 	s.rc.Control(func(fd uintptr) { f(int(fd)); ran = true })
 	return ran
+}
+
+// Terminal is the master side of a process's pseudo-terminal (after a
+// pty call) as an io.ReadWriter: Write queues bytes for the program, as
+// the stdin call does, and Read takes what the terminal printed, as the
+// stdout call does, waiting for some. Read gives io.EOF once the process
+// exited and all its output was taken. Other readers of the process's
+// stdout (stdout calls, Watch) take from the same queue.
+type Terminal struct {
+	e    *Engine
+	pl   []int
+	rest string
+}
+
+// Terminal returns the terminal of the process at pl, which must have
+// made a pty call.
+func (e *Engine) Terminal(pl []int) (*Terminal, error) {
+	e.mu.Lock()
+	p, err := e.resolveAny(pl)
+	isPty := err == nil && p.pty
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if !isPty {
+		return nil, fmt.Errorf("%w: %s has no terminal (call pty before its exec)", builtins.ErrBadArg, formatPipeline(pl))
+	}
+	return &Terminal{e: e, pl: slices.Clone(pl)}, nil
+}
+
+func (t *Terminal) Read(b []byte) (int, error) {
+	for t.rest == "" {
+		v, err := t.e.Call(context.Background(), t.pl, "stdout", []any{int64(1000)})
+		if errors.Is(err, builtins.ErrBadPid) {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, err
+		}
+		if t.rest = v.(string); t.rest == "" && t.exited() {
+			return 0, io.EOF
+		}
+	}
+	n := copy(b, t.rest)
+	t.rest = t.rest[n:]
+	return n, nil
+}
+
+func (t *Terminal) Write(b []byte) (int, error) {
+	if _, err := t.e.Call(context.Background(), t.pl, "stdin", []any{string(b)}); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Resize sets the terminal's window size (the program gets SIGWINCH).
+func (t *Terminal) Resize(rows, cols int) error {
+	_, err := t.e.Call(context.Background(), t.pl, "pty_resize", []any{int64(rows), int64(cols)})
+	return err
+}
+
+func (t *Terminal) exited() bool {
+	t.e.mu.Lock()
+	defer t.e.mu.Unlock()
+	p, err := t.e.resolveAny(t.pl)
+	return err != nil || p.exited
 }
