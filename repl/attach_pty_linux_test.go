@@ -70,7 +70,7 @@ func TestAttachToShellInJail(t *testing.T) {
 	s.send("\x1d")
 	s.expect("detached from [" + pid + "]")
 	s.enter("kill [] $c 0", "ok") // alive
-	s.expect("stdout: later-42")   // printed while detached…
+	s.expect("stdout: later-42")  // printed while detached…
 	s.enter("attach [$c]", "attached to")
 	s.expect("later-42") // …and replayed on attaching
 	if err := pty.Setsize(s.tty, &pty.Winsize{Rows: 33, Cols: 111}); err != nil {
