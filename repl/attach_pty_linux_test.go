@@ -91,22 +91,24 @@ func TestAttachToShellInJail(t *testing.T) {
 	}
 }
 
-// attach to a program on plain pipes, and the errors of a bad target.
+// attach to a program on plain pipes two levels down, and the errors of
+// a bad target.
 func TestAttachPipesAndErrors(t *testing.T) {
 	requireRoot(t)
 	s := startSession(t)
-	s.enter("$c = fork []", "alsh")
-	s.enter("attach [$c]", "is a node, not a program")
+	s.enter("$a = fork []", "alsh")
+	s.enter("$c = fork [$a]", "alsh")
+	s.enter("attach [$a $c]", "is a node, not a program")
 	s.enter("attach [999999]", "not a live process")
 	s.enter("attach $nope", "not defined")
-	s.enter(`execvp [$c] "/bin/cat" ["cat"]`, "ok")
+	s.enter(`execvp [$a $c] "/bin/cat" ["cat"]`, "ok")
 	s.enter(":escape ^a", "escape Ctrl-A")
-	s.enter("attach [$c]", "(pipes: stdin, stdout and stderr); Ctrl-A detaches")
+	s.enter("attach [$a $c]", "(pipes: stdin, stdout and stderr); Ctrl-A detaches")
 	s.send("through cat\r")
 	s.expect("through cat")
 	s.send("\x01")
 	s.expect("detached from")
-	s.enter("kill [] $c 0", "ok")
+	s.enter("kill [$a] $c 0", "ok")
 	s.send("\x04")
 	s.wait()
 }
