@@ -140,8 +140,9 @@ func (r *repl) attachTarget(arg string) ([]int, error) {
 		}
 		return pipelineValue(v)
 	}
-	inner, ok := strings.CutPrefix(arg, "[")
-	if inner, ok = strings.CutSuffix(inner, "]"); !ok {
+	inner, opened := strings.CutPrefix(arg, "[")
+	inner, closed := strings.CutSuffix(inner, "]")
+	if !opened || !closed {
 		return nil, fmt.Errorf("attach: %q is not a pipeline (write it as in a call: [$c])", arg)
 	}
 	var pl []int

@@ -101,6 +101,7 @@ func TestAttachPipesAndErrors(t *testing.T) {
 	s.enter("attach [$a $c]", "is a node, not a program")
 	s.enter("attach [999999]", "not a live process")
 	s.enter("attach $nope", "not defined")
+	s.enter("attach 123]", "is not a pipeline")
 	s.enter(`execvp [$a $c] "/bin/cat" ["cat"]`, "ok")
 	s.enter(":escape ^a", "escape Ctrl-A")
 	s.enter("attach [$a $c]", "(pipes: stdin, stdout and stderr); Ctrl-A detaches")
