@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/testutil"
 )
@@ -170,5 +172,35 @@ func TestPtyTerminalReadWriter(t *testing.T) {
 	}
 	if _, err := s.e.Terminal(s.fork(nil)); !errors.Is(err, builtins.ErrBadArg) {
 		t.Fatalf("Terminal of a process without a pty: %v", err)
+	}
+}
+
+// Bad targets: the root leads its process group (no new session for it),
+// pty_resize and Terminal on a process without a pty.
+func TestPtyErrors(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	if err := s.fails(nil, "pty", int64(24), int64(80)); !errors.Is(err, unix.EPERM) {
+		t.Fatalf("pty on the root: %v, want eperm", err)
+	}
+	c := s.fork(nil)
+	if err := s.fails(c, "pty_resize", int64(24), int64(80)); !errors.Is(err, builtins.ErrBadArg) ||
+		!strings.Contains(err.Error(), "no terminal") {
+		t.Fatalf("pty_resize without a pty: %v", err)
+	}
+	if err := s.fails(c, "pty", int64(70000), int64(80)); !strings.Contains(err.Error(), "out of range") {
+		t.Fatalf("pty with 70000 rows: %v", err)
+	}
+	assertNoPtmx(t)
+}
+
+// assertNoPtmx: the driver holds no master of a pty that failed.
+func assertNoPtmx(t *testing.T) {
+	t.Helper()
+	ents, _ := os.ReadDir("/proc/self/fd")
+	for _, e := range ents {
+		if l, _ := os.Readlink("/proc/self/fd/" + e.Name()); strings.Contains(l, "ptmx") {
+			t.Fatalf("the driver holds fd %s on %s", e.Name(), l)
+		}
 	}
 }
