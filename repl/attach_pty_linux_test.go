@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,11 +105,18 @@ func TestAttachPipesAndErrors(t *testing.T) {
 	s.enter("attach 123]", "is not a pipeline")
 	s.enter(`execvp [$a $c] "/bin/cat" ["cat"]`, "ok")
 	s.enter(":escape ^a", "escape Ctrl-A")
+	s.enter("$d = fork []", "alsh")
+	s.enter(`execvp [$d] "/bin/sleep" ["sleep" "1"]`, "ok")
 	s.enter("attach [$a $c]", "(pipes: stdin, stdout and stderr); Ctrl-A detaches")
 	s.send("through cat\r")
 	s.expect("through cat")
+	time.Sleep(1500 * time.Millisecond) // sleep exits meanwhile: its event waits
+	if strings.Contains(s.screen(), "event:") {
+		t.Fatalf("an event was printed while attached:\n%s", s.screen())
+	}
 	s.send("\x01")
 	s.expect("detached from")
+	s.expect("event: {exit_status: 0}")
 	s.enter("kill [$a] $c 0", "ok")
 	s.send("\x04")
 	s.wait()
