@@ -22,4 +22,5 @@ var Table = slices.Concat(
 	securityCalls,
 	capabilityCalls, seccompCalls, landlockCalls,
 	cgroupCalls, networkCalls, pidfdCalls,
+	terminalCalls,
 )

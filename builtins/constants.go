@@ -24,6 +24,8 @@ var ownTables = map[string]map[string]int64{
 	},
 	// the three streams, for eof
 	"stdio": {"stdin": 0, "stdout": 1, "stderr": 2},
+	// fd_pass: the received fd stays open across exec
+	"fd_pass": {"fd_inheritable": 1},
 }
 
 // extraTables holds the few kernel constants alcove knows that x/sys does

@@ -274,6 +274,7 @@ var required = map[string][]string{
 	"stdio":        {"stdin", "stdout", "stderr"},
 	"pidfd":        {"pidfd_nonblock", "pidfd_thread"},
 	"pidfd_signal": {"pidfd_signal_thread", "pidfd_signal_thread_group", "pidfd_signal_process_group"},
+	"fd_pass":      {"fd_inheritable"},
 }
 
 func TestRequiredConstants(t *testing.T) {

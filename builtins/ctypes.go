@@ -16,11 +16,12 @@ type cType struct {
 // cTypes are the C types named in Arg.Table by Int and Ints arguments, and
 // by flagTypes for constant tables.
 var cTypes = map[string]cType{
-	"int":          {math.MinInt32, math.MaxInt32},
-	"pid_t":        {math.MinInt32, math.MaxInt32},
-	"unsigned int": {0, math.MaxUint32},
-	"mode_t":       {0, math.MaxUint32},
-	"id_t":         {0, math.MaxUint32},
+	"int":            {math.MinInt32, math.MaxInt32},
+	"pid_t":          {math.MinInt32, math.MaxInt32},
+	"unsigned int":   {0, math.MaxUint32},
+	"unsigned short": {0, math.MaxUint16},
+	"mode_t":         {0, math.MaxUint32},
+	"id_t":           {0, math.MaxUint32},
 	// uid_t and gid_t are unsigned, but -1 is how C spells (uid_t)-1,
 	// "leave unchanged" for setresuid and chown.
 	"uid_t":         {-1, math.MaxUint32},

@@ -477,6 +477,19 @@ var errCauses = map[string]map[string]string{
 	"setsid": {
 		"eperm": "the node already leads a process group: fork and call setsid in the child",
 	},
+	"fd_send": {
+		"ebadf":  "the fd is not open in the sending process",
+		"emfile": "the sending node has no fd number free for the copy it sends (rlimit_nofile)",
+	},
+	"fd_recv": {
+		"ebusy":  "the target number is one of the node's own fds: choose 0, 1, 2 or a free number",
+		"emfile": "the receiving node has no fd number free (rlimit_nofile): the fd was dropped on arrival",
+		"ebadf":  "the target is past the receiving node's rlimit_nofile",
+	},
+	"pty": {
+		"eperm":  "the node leads a process group, as the root does, so it cannot start a session: fork and call pty in the child",
+		"enotty": "what came with the call is not a terminal",
+	},
 	"chmod": {
 		"eacces":       "a directory on the path may not be searched",
 		"eio":          "an I/O error",

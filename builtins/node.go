@@ -44,6 +44,18 @@ type Node interface {
 	// SpawnProgram forks and execs file in one step (no node in between),
 	// applying opts (env, rlimits, chroot, chdir, gid, uid) in between.
 	SpawnProgram(file string, argv []string, opts Record) (*Spawned, error)
+	// ReceivedFd takes the fd that came with the call (SCM_RIGHTS, made
+	// close-on-exec on arrival); false if none came. An fd not taken is
+	// closed once the call is answered.
+	ReceivedFd() (int, bool)
+}
+
+// WithFds is a result whose reply carries fds to the driver
+// (SCM_RIGHTS): Value is the reply's value, and the node closes its
+// copies of Fds once sent.
+type WithFds struct {
+	Value any
+	Fds   []int
 }
 
 // Spawned is the result of Spawn: the child's pid and the parent-side fds

@@ -32,6 +32,9 @@ func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []a
 	if c.Where == builtins.OnDriver {
 		return e.driverCall(ctx, pipeline, c, wargs)
 	}
+	if c.Name == "pty" { // the driver opens the terminal (pty_linux.go)
+		return nil, e.openPty(ctx, pipeline, c, wargs)
+	}
 	return e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
 }
 
@@ -47,6 +50,12 @@ func (e *Engine) deadline(ctx context.Context) time.Time {
 }
 
 func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, error) {
+	return e.nodeCallWith(ctx, deadline, pl, c, args, nil)
+}
+
+// nodeCallWith is nodeCall with fds passed: fp.send go with the call, and
+// the fds of the reply are kept in fp.got (fdpass_linux.go); fp may be nil.
+func (e *Engine) nodeCallWith(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any, fp *fdPassing) (any, error) {
 	e.mu.Lock()
 	p, err := e.resolve(pl)
 	e.mu.Unlock()
@@ -64,10 +73,14 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 		return nil, fmt.Errorf("%s: %w", c.Name, err)
 	}
 	var onFds func(*result)
+	var oob []byte
 	if c.NewProcess {
 		onFds = func(r *result) { e.register(p, r, c, args) }
 	}
-	r := p.ctl.call(ctx, deadline, id, msg, c.NoReturn, onFds)
+	if fp != nil {
+		onFds, oob = fp.keep, fp.oob()
+	}
+	r := p.ctl.callWith(ctx, deadline, id, msg, oob, c.NoReturn, onFds)
 	if cap(msg) <= maxPooledCall {
 		*buf = msg
 		callBufs.Put(buf)

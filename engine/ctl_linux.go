@@ -100,13 +100,19 @@ func (c *ctlConn) send(b []byte) error {
 // was sent then, so giving up leaves the socket whole. The checks are on
 // the full-socket path only: no cost to a call.
 func (c *ctlConn) sendBy(ctx context.Context, deadline time.Time, b []byte) error {
+	return c.sendWith(ctx, deadline, b, nil)
+}
+
+// sendWith is sendBy with control data (oob: fds passed with
+// SCM_RIGHTS, see fdpass_linux.go).
+func (c *ctlConn) sendWith(ctx context.Context, deadline time.Time, b, oob []byte) error {
 	fd, ok := c.sock.acquire()
 	if !ok {
 		return os.ErrClosed
 	}
 	defer c.sock.done()
 	for {
-		err := sendNow(fd, b)
+		err := sendNowWith(fd, b, oob)
 		if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
 			return err
 		}
@@ -214,6 +220,11 @@ func (c *ctlConn) ringSelf() {
 // call sends a call and waits for its reply, the socket closing, ctx's
 // end or the deadline.
 func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg []byte, noReturn bool, onFds func(*result)) result {
+	return c.callWith(ctx, deadline, id, msg, nil, noReturn, onFds)
+}
+
+// callWith is call with control data sent along (fds: fdpass_linux.go).
+func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, msg, oob []byte, noReturn bool, onFds func(*result)) result {
 	w := waiters.Get().(*waiter)
 	w.onFds = onFds
 	defer func() {
@@ -227,7 +238,7 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 	}
 	c.pending[id] = w
 	c.mu.Unlock()
-	if err := c.sendBy(ctx, deadline, msg); err != nil {
+	if err := c.sendWith(ctx, deadline, msg, oob); err != nil {
 		if !c.forget(id) {
 			<-w.ch // closeAll's, sent or on its way: w is empty again
 		}

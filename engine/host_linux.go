@@ -40,6 +40,10 @@ func (e *Engine) driverCall(ctx context.Context, pl []int, c *builtins.Call, arg
 		return e.getcpid(p, args)
 	case "setcpid":
 		return e.setcpid(ctx, p, c, args)
+	case "fd_pass":
+		return e.fdPass(ctx, p.pipeline, args)
+	case "pty_resize":
+		return nil, e.resizePty(p, args)
 	}
 	return nil, fmt.Errorf("%s: %w on the driver", c.Name, builtins.ErrUnsupported)
 }

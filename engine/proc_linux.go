@@ -21,6 +21,7 @@ type proc struct {
 	stdin    *stdinQueue
 	out, err *stream
 	argv     []string // set when an exec call succeeded
+	pty      bool     // out and stdin are the master of its terminal (pty_linux.go)
 	exited   bool
 	eofDone  [3]bool                 // eof closed the driver's end of stdin, stdout, stderr
 	queue    []builtins.Message      // undelivered output and events

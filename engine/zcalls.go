@@ -706,3 +706,30 @@ func (e *Engine) PidfdSendSignal(ctx context.Context, pl []int, pidfd int64, sig
 func (e *Engine) PidfdGetfd(ctx context.Context, pl []int, pidfd int64, targetfd int64) (int64, error) {
 	return resultInt(e.Call(ctx, pl, "pidfd_getfd", []any{pidfd, targetfd}))
 }
+
+// FdPass: copy an open fd of the process into the process the pipeline `to` names (SCM_RIGHTS through the driver); returns its number there. It is close-on-exec unless flags is fd_inheritable; target puts it at that number. See unix(7).
+func (e *Engine) FdPass(ctx context.Context, pl []int, to []int, fd int64, opt ...any) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "fd_pass", append([]any{anyList(to), fd}, opt...)))
+}
+
+// FdSend: the sending half of fd_pass: the reply carries a copy of fd to the driver (use fd_pass). See unix(7).
+func (e *Engine) FdSend(ctx context.Context, pl []int, fd int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "fd_send", []any{fd}))
+}
+
+// FdRecv: the receiving half of fd_pass: keep the fd that came with the call (use fd_pass). See unix(7).
+func (e *Engine) FdRecv(ctx context.Context, pl []int, flags any, target int64) (int64, error) {
+	return resultInt(e.Call(ctx, pl, "fd_recv", []any{flags, target}))
+}
+
+// Pty: give the process a new pseudo-terminal of rows x cols as stdin, stdout, stderr and controlling terminal, in a new session; a program it execs then runs on it, and stdin, stdout and attach reach it through the driver's master side. See pty(7).
+func (e *Engine) Pty(ctx context.Context, pl []int, rows int64, cols int64) error {
+	_, err := e.Call(ctx, pl, "pty", []any{rows, cols})
+	return err
+}
+
+// PtyResize: change the window size of the process's pseudo-terminal (the program gets sigwinch). See ioctl_tty(2).
+func (e *Engine) PtyResize(ctx context.Context, pl []int, rows int64, cols int64) error {
+	_, err := e.Call(ctx, pl, "pty_resize", []any{rows, cols})
+	return err
+}

@@ -13,6 +13,9 @@ const replHelp = `REPL commands:
                   or leave them queued for stdout, stderr and event (off)
   :tree           draw the live process tree (also: tree)
   :help           this text; help and help NAME describe the language
+  attach [P]      wire the terminal to the program at pipeline P (its pty,
+                  or its pipes) until the escape key (Ctrl-]); it keeps running
+  :escape ^X      show or set attach's escape key
   learn           the lessons; learn N starts lesson N
   errno NAME      what an errno such as eperm means
 Keys: Tab completes, Ctrl-C discards the line or interrupts a wait,
@@ -39,6 +42,10 @@ func (r *repl) replCommand(ctx context.Context, src string) bool {
 		r.asyncCommand(fields[1:])
 	case ":help":
 		r.pr.printf("%s", replHelp)
+	case "attach":
+		r.attachCommand(ctx, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(src), "attach")))
+	case ":escape":
+		r.escapeCommand(fields[1:])
 	default:
 		if !strings.HasPrefix(fields[0], ":") {
 			return false

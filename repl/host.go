@@ -29,6 +29,7 @@ type trackingHost struct {
 	mu      sync.Mutex // guards holding and held (the engine calls deliver)
 	holding bool
 	held    []builtins.Message
+	scroll  scrollback // recent output, replayed by attach (attach.go)
 }
 
 // failedCall is a call that returned an error, as the user wrote it.
@@ -84,6 +85,7 @@ func (t *trackingHost) setAsync(on bool) {
 
 // deliver is the Watch function: it never blocks.
 func (t *trackingHost) deliver(m builtins.Message) {
+	t.scroll.record(m)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.holding {

@@ -56,6 +56,8 @@ type Config struct {
 	// is alsh source run then (such as "use sandbox").
 	Vars    map[string]any
 	Prelude string
+	// Escape is the key that ends an attach (0: DefaultEscape, Ctrl-]).
+	Escape byte
 }
 
 // Run runs the REPL until Ctrl-D on an empty line or an exit statement,
@@ -84,6 +86,7 @@ type repl struct {
 	stdin   io.ReadCloser // lets close end a read of the terminal
 	tour    *tour
 	muted   bool // the interpreter's output is dropped (a lesson's setup)
+	escape  byte // the key that ends an attach
 	// entryErr is how the last entry run ended, for the lesson's check.
 	entryErr error
 }
@@ -92,7 +95,10 @@ func newREPL(cfg Config) (*repl, error) {
 	if cfg.Getenv == nil {
 		cfg.Getenv = os.Getenv
 	}
-	r := &repl{cfg: cfg}
+	r := &repl{cfg: cfg, escape: cfg.Escape}
+	if r.escape == 0 {
+		r.escape = DefaultEscape
+	}
 	if err := r.openReadline(); err != nil {
 		return nil, err
 	}

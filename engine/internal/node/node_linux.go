@@ -57,6 +57,8 @@ type node struct {
 	discarded  map[int]bool        // spares let go of, reaped without an event
 	buf        []byte
 	rh         wire.RecvHdr // readCtlRaw's
+	oob        []byte       // readCtlRaw's control data: fds that come with a call
+	callFds    []int        // the fds that came with the call being served
 	filter     callFilter   // calls denied here and to later children
 	sigs       sigState     // signal actions sigaction changed
 }
@@ -98,7 +100,7 @@ func DefaultOpts() [builtins.NumOpts]int64 {
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
 	n := &node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
-		buf: make([]byte, wire.MaxMsg+1)}
+		buf: make([]byte, wire.MaxMsg+1), oob: make([]byte, unix.CmsgSpace(4*maxCallFds))}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
 		return 111

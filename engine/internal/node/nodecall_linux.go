@@ -33,7 +33,8 @@ func (n *node) readCtl(recvFlags int) (alive, served bool) {
 // readCtlRaw reads with the node's wire.RecvHdr, in a RawSyscall for
 // awaitCalls (see there).
 func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted bool) {
-	m, errno := n.rh.Recv(proto.FdCtl, n.buf, nil, recvFlags, raw)
+	m, errno := n.rh.Recv(proto.FdCtl, n.buf, n.oob, recvFlags|unix.MSG_CMSG_CLOEXEC, raw)
+	n.takeCallFds(errno == 0 && m > 0)
 	switch {
 	case errno == unix.EINTR:
 		return true, false, true
@@ -43,6 +44,7 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 		return false, false, false
 	}
 	n.serveMsg(m, int(n.rh.Msg.Flags))
+	n.closeCallFds()
 	return true, true, false
 }
 
@@ -228,8 +230,11 @@ func (n *node) call(nr int, args []any) (any, error) {
 
 func (n *node) reply(id uint32, res any) {
 	var fds []int
-	if s, ok := res.(*builtins.Spawned); ok {
+	switch s := res.(type) {
+	case *builtins.Spawned:
 		res, fds = int64(s.Pid), s.Fds
+	case *builtins.WithFds:
+		res, fds = s.Value, s.Fds
 	}
 	b, err := wire.EncodeValue(wire.PutHeader(make([]byte, 0, 64), wire.MsgReply, id), res)
 	if err != nil {

@@ -15,8 +15,8 @@ import (
 //	driver                                  node
 //	  |  -- hello ------------------------->  |   (never sent: the node speaks first)
 //	  |  <------------------------- ready --  |   body: pid u32
-//	  |  -- call id,nr,args --------------->  |
-//	  |  <---------------------- reply id --  |   body: value; SCM_RIGHTS after fork
+//	  |  -- call id,nr,args --------------->  |   SCM_RIGHTS with fd_recv and pty
+//	  |  <---------------------- reply id --  |   body: value; SCM_RIGHTS after fork, fd_send
 //	  |  <---------------------- error id --  |   body: errno u32, kind u8, op, path
 //	  |  <------------------ event pid,rec --  |   a child's exit, or a signal (pid 0)
 //	  |          (EOF)                        |   the node exec'd or exited
