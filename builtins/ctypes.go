@@ -38,6 +38,7 @@ var flagTypes = map[string]string{
 	"mount":   "unsigned long",
 	"ioctl":   "unsigned long",
 	"seccomp": "unsigned int",
+	"caps":    "unsigned long", // a set of capabilities: bits 0 to cap_last_cap (40 and more)
 }
 
 // argCType is the C type an Int, Ints or Flags argument must fit.
