@@ -96,7 +96,7 @@ type parser struct {
 	landlock      map[string][]any // ro rw exec
 	seccompDeny   []any
 	seccompPolicy []string
-	cgroup        map[string]any // controller file: value
+	cgroup        []any // [FILE VALUE] pairs, as given
 	step          bool
 }
 
@@ -162,7 +162,7 @@ var options = map[string]option{
 // Parse parses bwrap-style options and the program: OPTIONS… [--] PROGRAM ARGS….
 func Parse(args []string, opts Options) (*Box, error) {
 	p := &parser{opts: opts, args: args, ns: map[string]bool{}, caps: map[string]bool{},
-		landlock: map[string][]any{}, cgroup: map[string]any{}}
+		landlock: map[string][]any{}}
 	if opts.UID == 0 { // bwrap: root's program keeps root's capabilities by default
 		for _, c := range opts.Caps {
 			p.caps[c] = true
@@ -245,7 +245,7 @@ func (p *parser) box(argv []string) *Box {
 	child := inner != nil || p.ns["pid"] && !p.asPid1
 	if len(p.cgroup) > 0 { // first: every process of the sandbox starts in it
 		b.Cgroup = p.opts.Cgroup
-		b.Steps = append(b.Steps, []any{"cgroup", p.opts.Cgroup, builtins.Record(p.cgroup)})
+		b.Steps = append(b.Steps, []any{"cgroup", p.opts.Cgroup, p.cgroup})
 	}
 	switch {
 	case inner != nil:
@@ -509,7 +509,7 @@ func cgroupOpt(file string, value func(string) (any, error)) func(*parser, []str
 		if err != nil {
 			return err
 		}
-		p.cgroup[file] = v
+		p.cgroup = append(p.cgroup, []any{file, v})
 		return nil
 	}
 }

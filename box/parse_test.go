@@ -211,7 +211,7 @@ func TestParseFilters(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := b.Steps[0]
-	wantCg := []any{"cgroup", "alsh-box-1", builtins.Record{"memory.max": int64(16 << 20), "pids.max": int64(64), "cpu.max": "50000 100000"}}
+	wantCg := []any{"cgroup", "alsh-box-1", []any{[]any{"memory.max", int64(16 << 20)}, []any{"pids.max", int64(64)}, []any{"cpu.max", "50000 100000"}}}
 	if !reflect.DeepEqual(first, wantCg) || b.Cgroup != "alsh-box-1" {
 		t.Errorf("first step %v, want %v", first, wantCg)
 	}
