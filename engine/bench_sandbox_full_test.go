@@ -33,7 +33,8 @@ var fullPeers = []struct {
 // capabilities dropped from the bounding set, a Landlock ruleset, uid and
 // gid 65534, a 40-rule seccomp filter, execvp /bin/true, the exit event),
 // with the process made by fork ("fork") or by clone in new pid, mount,
-// uts, ipc and net namespaces, as the peers make it ("clone"). Each
+// uts, ipc and net namespaces, as the peers make it ("clone"), or forked
+// by a node already in the cgroup, with no move ("fork-in-cgroup"). Each
 // iteration runs the alsh cycle, then each peer's command (started from
 // this process with os/exec, as a caller would), and reports every mean,
 // the ratios alsh/peer, and the mean of each part of the alsh cycle.
@@ -44,20 +45,28 @@ func BenchmarkSandboxFull(b *testing.B) {
 			b.Fatalf("needs %s (apt-get install bubblewrap util-linux)", p.argv[0])
 		}
 	}
-	for _, ns := range []bool{false, true} {
-		name := "fork"
-		if ns {
-			name = "clone"
-		}
-		b.Run(name, func(b *testing.B) { benchSandboxFull(b, ns) })
+	for _, v := range []struct {
+		name           string
+		ns, fromCgroup bool
+	}{{"fork", false, false}, {"clone", true, false}, {"fork-in-cgroup", false, true}} {
+		b.Run(v.name, func(b *testing.B) { benchSandboxFull(b, v.ns, v.fromCgroup) })
 	}
 }
 
-func benchSandboxFull(b *testing.B, ns bool) {
+// benchSandboxFull runs the cycle with the process made by clone in new
+// namespaces (ns) or by fork; fromCgroup forks it from a node moved into
+// the cgroup once, so that it starts there and no cycle moves a process
+// (the kernel's migration is the cycle's largest part on cgroup v1).
+func benchSandboxFull(b *testing.B, ns, fromCgroup bool) {
 	e, ctx := start(b)
 	cg := fmt.Sprintf("alsh-bench-%d-full", os.Getpid())
 	call(b, e, ctx, nil, "cgroup_create", cg, []any{"memory"})
 	b.Cleanup(func() { call(b, e, ctx, nil, "cgroup_delete", cg) })
+	var parent []int // the node each cycle's process is made by
+	if fromCgroup {
+		parent = fork(b, e, ctx, nil)
+		call(b, e, ctx, nil, "cgroup_add", cg, int64(leaf(parent)))
+	}
 	policy := fortyRules()
 	lim := builtins.Record{"cur": int64(64), "max": int64(64)}
 	flags := []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
@@ -76,12 +85,14 @@ func benchSandboxFull(b *testing.B, ns bool) {
 		}
 		var c []int
 		if ns {
-			c = []int{int(call(b, e, ctx, nil, "clone", flags).(int64))}
+			c = append(append([]int(nil), parent...), int(call(b, e, ctx, parent, "clone", flags).(int64)))
 		} else {
-			c = fork(b, e, ctx, nil)
+			c = fork(b, e, ctx, parent)
 		}
 		lap(0)
-		call(b, e, ctx, nil, "cgroup_add", cg, int64(leaf(c)))
+		if !fromCgroup {
+			call(b, e, ctx, nil, "cgroup_add", cg, int64(leaf(c)))
+		}
 		lap(1)
 		call(b, e, ctx, c, "setrlimit", builtins.Const("rlimit_nofile"), lim)
 		lap(2)
