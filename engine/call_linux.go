@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -73,10 +72,7 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 		callBufs.Put(buf)
 	}
 	if r.err != nil {
-		if errors.Is(r.err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
-		}
-		return nil, r.err
+		return nil, e.callFailed(p, c, r.err)
 	}
 	e.noteCall(p, c, args)
 	if c.NoReturn {
@@ -272,7 +268,11 @@ func (e *Engine) ready(p *proc, hostPid int, fds []int) {
 	if hostPid > 0 {
 		e.mu.Lock()
 		p.hostPid = hostPid
+		if p == e.root { // through a wrapper, the pid started was the wrapper's
+			p.pid = hostPid
+		}
 		e.mu.Unlock()
+		p.ctl.pid.Store(int32(hostPid))
 	}
 	if fd, ok := p.ctl.sock.acquire(); ok {
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 0)

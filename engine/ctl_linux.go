@@ -41,6 +41,7 @@ type ctlConn struct {
 	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
 	late    lateReplies   // messages due that nobody waits for, which nobody else would read
 	handle  func(ctlMsg)  // dispatches one message (called with the token held)
+	pid     atomic.Int32  // the node's pid as the driver sees it, once ready
 	finish  sync.Once
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
@@ -350,12 +351,22 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	if kind == waitEvent && !raw {
 		open = c.spinHeld(done, min(spin.Event, time.Until(deadline)))
 	}
+	var look time.Time // when to look at the node's main thread (guardAfter)
 	for open && !done() {
 		alive, got := c.readOne(true, raw)
-		if !alive || !time.Now().Before(deadline) {
+		now := time.Now()
+		if !alive || !now.Before(deadline) {
 			break
 		}
 		raw = raw && got
+		if kind == waitReply { // a slow reply: is the node's main thread alive?
+			if look.IsZero() {
+				look = now.Add(guardAfter)
+			} else if now.After(look) {
+				c.checkMainThread()
+				look = now.Add(guardEvery)
+			}
+		}
 	}
 	if quiet {
 		c.unmute()

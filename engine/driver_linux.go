@@ -9,8 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -99,8 +101,9 @@ func (e *Engine) startRoot(ctx context.Context) error {
 	}
 	ctl, err := e.acceptRoot(ctx, ln)
 	if err != nil {
+		printed := readWhatIsThere(stdio[2], 64<<10, 200*time.Millisecond)
 		closeInts(stdio[:])
-		return e.withRootStderr(err)
+		return e.rootFailed(err, printed)
 	}
 	e.root = newProc(nil, e.cmd.Process.Pid)
 	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...), nil); err != nil {
@@ -195,22 +198,37 @@ func (e *Engine) acceptRoot(ctx context.Context, ln int) (int, error) {
 	}
 }
 
-// withRootStderr adds what the failed root (or its wrapper) printed.
-func (e *Engine) withRootStderr(err error) error {
-	if e.root == nil || e.root.err == nil {
-		return err
+// rootFailed says why the root never connected, with what it (or its
+// wrapper) printed on stderr: sudo's "a password is required" is the
+// reason a user needs to see. A wrapper that ended first is
+// wrapper_failed.
+func (e *Engine) rootFailed(err error, printed []byte) error {
+	if len(e.opts.Exec) > 0 && isClosed(e.rootDone) {
+		err = fmt.Errorf("%w: %w", builtins.ErrWrapperFailed, err)
 	}
-	e.root.err.drain()
-	var msg []byte
-	for _, m := range e.root.queue {
-		if m.Kind == "stderr" {
-			msg = append(msg, m.Data.(string)...)
-		}
-	}
-	if len(msg) > 0 {
-		return fmt.Errorf("%w: %s", err, msg)
+	if msg := strings.TrimSpace(string(printed)); msg != "" {
+		return fmt.Errorf("%w; it printed: %s", err, msg)
 	}
 	return err
+}
+
+// readWhatIsThere reads up to max bytes from fd until end-of-file, or
+// until nothing came for wait.
+func readWhatIsThere(fd, max int, wait time.Duration) []byte {
+	var out []byte
+	buf := make([]byte, 4096)
+	for len(out) < max {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(p, int(wait/time.Millisecond)); n <= 0 {
+			break
+		}
+		n, err := unix.Read(fd, buf)
+		if n <= 0 || err != nil {
+			break
+		}
+		out = append(out, buf[:n]...)
+	}
+	return out
 }
 
 // attach wires a new process's fds (ctl, stdin, stdout, stderr, bell) to
@@ -368,7 +386,13 @@ func (e *Engine) waitRoot() {
 	if root == nil || closed {
 		return
 	}
-	ws, _ := e.cmd.ProcessState.Sys().(unix.WaitStatus)
+	e.childExited(root, rootExitRecord(e.cmd.ProcessState))
+}
+
+// rootExitRecord is the root's exit event. ProcessState.Sys is a
+// syscall.WaitStatus (not x/sys/unix's type of the same layout).
+func rootExitRecord(ps *os.ProcessState) builtins.Record {
+	ws, _ := ps.Sys().(syscall.WaitStatus)
 	var rec builtins.Record
 	switch {
 	case ws.Exited():
@@ -376,7 +400,7 @@ func (e *Engine) waitRoot() {
 	case ws.Signaled():
 		rec = builtins.Record{"termsig": builtins.SignalName(int(ws.Signal()))}
 	}
-	e.childExited(root, rec)
+	return rec
 }
 
 // Close ends every process of the tree and waits until they are gone.

@@ -42,17 +42,18 @@ type node struct {
 	depth      int
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
-	spare      *spare         // option prefork: a child booted ahead of a fork
-	plumbing   plumbing       // the fds of the next proto-node, made ahead (refillSpare)
-	freeProtos []*proto.State // states of reaped proto-node children, for reuse
-	protoEnv   *proto.Env     // shared by proto-node children; nil after a change
-	spareFlags int64          // clone flags of the last fork without maps; -1 before any
-	callID     uint32         // the call being served (an in-place re-execution answers it)
-	spin       bool           // spin for the next call before sleeping (spinWorthIt)
-	await      bool           // else wait for it in recvmsg (awaitCalls)
-	callWait   time.Duration  // that wait's bound
-	sigSeen    int64          // bytes read from the signal pipe (see proto.SignalsWritten)
-	discarded  map[int]bool   // spares let go of, reaped without an event
+	execLimits map[int]unix.Rlimit // limits for its programs (execlimits_linux.go)
+	spare      *spare              // option prefork: a child booted ahead of a fork
+	plumbing   plumbing            // the fds of the next proto-node, made ahead (refillSpare)
+	freeProtos []*proto.State      // states of reaped proto-node children, for reuse
+	protoEnv   *proto.Env          // shared by proto-node children; nil after a change
+	spareFlags int64               // clone flags of the last fork without maps; -1 before any
+	callID     uint32              // the call being served (an in-place re-execution answers it)
+	spin       bool                // spin for the next call before sleeping (spinWorthIt)
+	await      bool                // else wait for it in recvmsg (awaitCalls)
+	callWait   time.Duration       // that wait's bound
+	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
+	discarded  map[int]bool        // spares let go of, reaped without an event
 	buf        []byte
 	rh         wire.RecvHdr // readCtlRaw's
 	filter     callFilter   // calls denied here and to later children
@@ -115,6 +116,7 @@ func (n *node) boot(args []string) error {
 	if err := n.parseOpts(kv); err != nil {
 		return err
 	}
+	lowerCarried(kv["carried"])
 	if path, ok := kv["connect"]; ok {
 		if err := bootRoot(path); err != nil {
 			return err
@@ -141,6 +143,7 @@ func (n *node) boot(args []string) error {
 	}
 	n.spin = spinWorthIt()
 	n.applyInherited(kv)
+	n.parseExecLimits(kv["execlimits"])
 	unblockSignals()
 	if id, ok := kv["reexec"]; ok {
 		return n.finishReexec(id, kv)
@@ -464,7 +467,11 @@ func (n *node) childExeced(c *child) bool {
 // It also arms PR_SET_PDEATHSIG again: the kernel clears it when the
 // credentials change (a sandbox's setuid), and it is what ends the program
 // if its parent node is killed outright.
-func (n *node) BeforeExec() {
+//
+// The limits kept for programs (applyExecLimits) are applied last; the
+// function it returns puts them back if the exec fails.
+func (n *node) BeforeExec() (undo func()) {
 	n.releaseChildren()
 	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	return n.applyExecLimits()
 }

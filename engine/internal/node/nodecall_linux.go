@@ -310,6 +310,9 @@ func (n *node) reap() {
 	}
 }
 
+// Reaped implements builtins.Node: waitpid reaped pid.
+func (n *node) Reaped(pid int, status uint32) { n.childExited(pid, unix.WaitStatus(status)) }
+
 func (n *node) childExited(pid int, ws unix.WaitStatus) {
 	if ws.Stopped() { // a ptrace stop (reap asks for no other): the child lives on
 		n.event(pid, builtins.Record{"stopsig": builtins.SignalName(int(ws.StopSignal()))})
