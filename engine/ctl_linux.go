@@ -594,6 +594,10 @@ type ctlMsg struct {
 	body []byte // in the reader's buffer: valid during handle only
 	fds  []int
 	pid  int // the sender's pid in the driver's namespace, if it sent credentials
+	// fdsLost: the kernel could not give us the fds that came with this
+	// reply (MSG_CTRUNC: the driver's RLIMIT_NOFILE is reached), and
+	// closed them.
+	fdsLost bool
 }
 
 // msgBufs hold one control message each, for one read.
@@ -615,16 +619,20 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 	if c.rh.Msg.Controllen > 0 {
 		fds, pid = wire.ParseCmsgs(c.roob[:c.rh.Msg.Controllen])
 	}
-	if c.rh.Msg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
+	lost := c.rh.Msg.Flags&unix.MSG_CTRUNC != 0
+	typ, id, body, err := wire.ParseHeader(buf[:n])
+	if c.rh.Msg.Flags&unix.MSG_TRUNC != 0 || (lost && typ != wire.MsgReply) {
 		closeInts(fds)
 		return ctlMsg{}, fmt.Errorf("%w: truncated", wire.ErrMalformed)
 	}
-	typ, id, body, err := wire.ParseHeader(buf[:n])
-	if err != nil {
+	if err != nil || lost {
 		closeInts(fds)
+		fds = nil
+	}
+	if err != nil {
 		return ctlMsg{}, err
 	}
-	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid}, nil
+	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid, fdsLost: lost}, nil
 }
 
 var errEOF = errors.New("control socket closed")

@@ -405,7 +405,10 @@ func rootExitRecord(ps *os.ProcessState) builtins.Record {
 
 // Close ends every process of the tree and waits until they are gone.
 // Closing the control sockets ends every node; each sends signaloneof to
-// the programs it exec'd. What still lives after a grace period is killed.
+// the programs it exec'd. The root, the tree's subreaper, then kills what
+// still lives below it after a grace period and exits once it has reaped
+// the last: Close returns after that. Should the root not end in time,
+// the driver kills what it knows of the tree and the root's session.
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	if e.closed {
@@ -451,13 +454,17 @@ func (e *Engine) sweepGroup() {
 	}
 }
 
+// rootGrace bounds the wait for the root at Close: the root's own grace
+// for its subtree (a second) and the killing and reaping after it.
+const rootGrace = 5 * time.Second
+
 func (e *Engine) stopRoot() {
 	if e.cmd == nil || e.cmd.Process == nil {
 		return
 	}
 	select {
 	case <-e.rootDone:
-	case <-time.After(3 * time.Second):
+	case <-time.After(rootGrace):
 		e.cmd.Process.Kill()
 		<-e.rootDone
 	}

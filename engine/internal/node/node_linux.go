@@ -36,6 +36,7 @@ func init() {
 // node is the state of one event-loop process.
 type node struct {
 	lifeline   int // read end of the lifeline pipe; -1 for the root
+	procfd     int // the root's /proc, for endSubtree; -1 elsewhere
 	sigR       int // self-pipe that caught signals write their numbers to
 	epfd       int // the loop's epoll instance
 	probe      int // a second epoll instance, for childExeced
@@ -96,7 +97,7 @@ func DefaultOpts() [builtins.NumOpts]int64 {
 // signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
-	n := &node{lifeline: proto.FdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
+	n := &node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
 		buf: make([]byte, wire.MaxMsg+1)}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
@@ -130,6 +131,9 @@ func (n *node) boot(args []string) error {
 		if fd != n.lifeline || n.lifeline >= 0 {
 			unix.CloseOnExec(fd)
 		}
+	}
+	if n.lifeline < 0 {
+		n.becomeSubreaper()
 	}
 	if s, ok := kv["nofile"]; ok {
 		restoreNofile(s)
@@ -416,13 +420,19 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 //
 // The root also signals its process group: the tree's session, which holds
 // what exec'd programs started and left behind (a shell's background job).
+// Then, as the tree's subreaper, it ends what is still below it, however
+// far it strayed (endSubtree).
 func (n *node) shutdown() {
 	n.releaseChildren()
-	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); n.lifeline < 0 && sig > 0 {
+	if n.lifeline >= 0 {
+		return
+	}
+	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); sig > 0 {
 		proto.SetDisposition(sig, proto.DispIgnore)
 		unix.Kill(0, sig)
 		unix.Kill(0, unix.SIGCONT)
 	}
+	n.endSubtree(subtreeGrace)
 }
 
 func (n *node) releaseChildren() {

@@ -321,7 +321,11 @@ func (n *node) childExited(pid int, ws unix.WaitStatus) {
 	if n.wasSpare(pid) {
 		return
 	}
-	if c, ok := n.children[pid]; ok {
+	c, ok := n.children[pid]
+	if !ok && n.lifeline < 0 {
+		return // an orphan the root adopted as subreaper: not a process of the tree's
+	}
+	if ok {
 		unix.Close(c.lifeW)
 		n.recycleProto(c)
 		delete(n.children, pid)
