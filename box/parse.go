@@ -3,6 +3,8 @@ package box
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,6 +25,14 @@ type Options struct {
 	// TTY is the terminal that stdin, stdout and stderr all are, if they
 	// are one: the program gets it as its own stdio (else alsh relays).
 	TTY string
+	// Caps are the caller's effective capabilities (cap_* names): what a
+	// root caller's program keeps unless --cap-drop, as with bwrap.
+	Caps []string
+	// ReadFile reads a file, for --seccomp-policy; nil refuses it.
+	ReadFile func(path string) ([]byte, error)
+	// Cgroup names the cgroup that --memory-max, --pids-max and
+	// --cpu-max make; the caller removes it when the program is done.
+	Cgroup string
 }
 
 // Box is a parsed command line.
@@ -40,6 +50,9 @@ type Box struct {
 	// Step asks to stop before the program runs, or at the first failed
 	// step, with a REPL on the half-built sandbox.
 	Step bool
+	// Cgroup is the cgroup the sandbox was put in ("" for none): the
+	// caller removes it once the program is done.
+	Cgroup string
 }
 
 // Spec is the record sandbox.apply takes: {steps: […]}, with the clone
@@ -78,7 +91,12 @@ type parser struct {
 	dieWithParent bool
 	newSession    bool
 	seccomp       []byte
-	caps          []any
+	caps          map[string]bool // what the program keeps (bwrap's requested caps)
+	capsUsed      bool
+	landlock      map[string][]any // ro rw exec
+	seccompDeny   []any
+	seccompPolicy []string
+	cgroup        []any // [FILE VALUE] pairs, as given
 	step          bool
 }
 
@@ -127,15 +145,29 @@ var options = map[string]option{
 	"--die-with-parent":    {0, func(p *parser, _ []string) error { p.dieWithParent = true; return nil }},
 	"--new-session":        {0, func(p *parser, _ []string) error { p.newSession = true; return nil }},
 	"--as-pid-1":           {0, func(p *parser, _ []string) error { p.asPid1 = true; return nil }},
-	"--cap-add":            {1, capOpt("cap_add")},
-	"--cap-drop":           {1, capOpt("cap_drop")},
+	"--cap-add":            {1, (*parser).capAdd},
+	"--cap-drop":           {1, (*parser).capDrop},
 	"--seccomp":            {1, (*parser).seccompFD},
+	"--landlock-ro":        {1, landlockOpt("ro")},
+	"--landlock-rw":        {1, landlockOpt("rw")},
+	"--landlock-exec":      {1, landlockOpt("exec")},
+	"--seccomp-deny":       {1, (*parser).seccompDenyOpt},
+	"--seccomp-policy":     {1, (*parser).seccompPolicyOpt},
+	"--memory-max":         {1, cgroupOpt("memory.max", sizeValue)},
+	"--pids-max":           {1, cgroupOpt("pids.max", countValue)},
+	"--cpu-max":            {1, cgroupOpt("cpu.max", cpuMaxValue)},
 	"--step":               {0, func(p *parser, _ []string) error { p.step = true; return nil }},
 }
 
 // Parse parses bwrap-style options and the program: OPTIONS… [--] PROGRAM ARGS….
 func Parse(args []string, opts Options) (*Box, error) {
-	p := &parser{opts: opts, args: args, ns: map[string]bool{}}
+	p := &parser{opts: opts, args: args, ns: map[string]bool{}, caps: map[string]bool{},
+		landlock: map[string][]any{}}
+	if opts.UID == 0 { // bwrap: root's program keeps root's capabilities by default
+		for _, c := range opts.Caps {
+			p.caps[c] = true
+		}
+	}
 	rest, err := p.parseOptions()
 	if err != nil {
 		return nil, err
@@ -192,6 +224,11 @@ func (p *parser) check() error {
 		return fmt.Errorf("%w: --as-pid-1 with a sandbox uid or gid other than 0 is not supported yet (the program runs in a child of pid 1)", ErrUsage)
 	case p.perms != nil || p.size != nil:
 		return fmt.Errorf("%w: --perms or --size must come before the option it changes", ErrUsage)
+	case p.capsUsed && p.innerUserns() != nil:
+		return fmt.Errorf("%w: --cap-add and --cap-drop with a sandbox uid or gid other than 0 are not supported: "+
+			"the program's process starts as that uid in a user namespace of its own and holds no capability to keep", ErrUsage)
+	case len(p.cgroup) > 0 && p.opts.Cgroup == "":
+		return fmt.Errorf("%w: --memory-max, --pids-max and --cpu-max are not possible here (no cgroup name)", ErrUsage)
 	}
 	return nil
 }
@@ -206,6 +243,10 @@ func (p *parser) box(argv []string) *Box {
 	b := &Box{Clone: p.cloneFlags(), Maps: p.maps(), Argv: argv, Step: p.step}
 	inner := p.innerUserns()
 	child := inner != nil || p.ns["pid"] && !p.asPid1
+	if len(p.cgroup) > 0 { // first: every process of the sandbox starts in it
+		b.Cgroup = p.opts.Cgroup
+		b.Steps = append(b.Steps, []any{"cgroup", p.opts.Cgroup, p.cgroup})
+	}
 	switch {
 	case inner != nil:
 		b.Steps = append(b.Steps, inner)
@@ -235,15 +276,67 @@ func (p *parser) box(argv []string) *Box {
 	if p.dieWithParent {
 		b.Steps = append(b.Steps, []any{"die_with_parent"})
 	}
-	b.Steps = append(b.Steps, p.caps...)
+	b.Steps = append(b.Steps, p.capSteps(inner)...)
 	if p.opts.TTY != "" {
 		b.Steps = append(b.Steps, []any{"stdio"})
 	}
 	b.Steps = append(b.Steps, []any{"no_new_privs"})
+	if len(p.landlock) > 0 {
+		b.Steps = append(b.Steps, []any{"landlock", p.landlockSpec()})
+	}
 	if p.seccomp != nil {
 		b.Steps = append(b.Steps, []any{"seccomp", string(p.seccomp)})
 	}
+	for _, policy := range p.seccompPolicy {
+		b.Steps = append(b.Steps, []any{"seccomp_policy", policy})
+	}
+	if len(p.seccompDeny) > 0 {
+		b.Steps = append(b.Steps, []any{"seccomp_policy", builtins.Record{"default": builtins.Const("allow"),
+			"rules": []any{builtins.Record{"syscalls": p.seccompDeny, "action": builtins.Record{"errno": builtins.Const("eperm")}}}}})
+	}
 	return b
+}
+
+// capSteps are bwrap's capability rules for the program's process. In a
+// user namespace the bounding set is cut to the requested capabilities.
+// When --cap-add or --cap-drop was given, or the caller is not root, the
+// process's effective, permitted and inheritable sets become the
+// requested ones and they are raised as ambient (no_new_privs then keeps
+// the exec from giving more); else a root caller's program keeps what
+// root has. A program in a nested user namespace (a uid other than 0)
+// starts with no capability and a full bounding set, which nothing here
+// can change (check refuses the options then).
+func (p *parser) capSteps(inner []any) []any {
+	if inner != nil {
+		return nil
+	}
+	caps := p.requestedCaps()
+	var steps []any
+	if p.ns["user"] {
+		steps = append(steps, []any{"cap_bounding", caps})
+	}
+	if p.capsUsed || p.opts.UID != 0 {
+		steps = append(steps, []any{"caps", caps})
+	}
+	return steps
+}
+
+// requestedCaps lists the requested capabilities as constants, sorted.
+func (p *parser) requestedCaps() []any {
+	names := slices.Sorted(maps.Keys(p.caps))
+	caps := make([]any, len(names))
+	for i, n := range names {
+		caps[i] = builtins.Const(n)
+	}
+	return caps
+}
+
+func (p *parser) landlockSpec() builtins.Record {
+	r := builtins.Record{}
+	for k, v := range p.landlock {
+		r[k] = v
+	}
+	return r
 }
 
 var nsFlags = []struct{ ns, flag string }{{"user", "clone_newuser"}, {"ipc", "clone_newipc"},
@@ -333,11 +426,150 @@ func bindOpt(name string) func(*parser, []string) error {
 	return func(p *parser, a []string) error { return p.op(name, a[0], a[1]) }
 }
 
-func capOpt(name string) func(*parser, []string) error {
-	return func(p *parser, a []string) error {
-		p.caps = append(p.caps, []any{name, a[0]})
+// capAdd is --cap-add: a capability (bwrap's spelling CAP_NET_RAW, or
+// cap_net_raw), or ALL, every capability the kernel may know.
+func (p *parser) capAdd(a []string) error {
+	p.capsUsed = true
+	if strings.EqualFold(a[0], "ALL") {
+		for _, n := range builtins.ConstantNames("caps") {
+			p.caps[n] = true
+		}
 		return nil
 	}
+	name, err := capName(a[0])
+	p.caps[name] = true
+	return err
+}
+
+// capDrop is --cap-drop: a capability, or ALL.
+func (p *parser) capDrop(a []string) error {
+	p.capsUsed = true
+	if strings.EqualFold(a[0], "ALL") {
+		clear(p.caps)
+		return nil
+	}
+	name, err := capName(a[0])
+	delete(p.caps, name)
+	return err
+}
+
+func capName(s string) (string, error) {
+	name := strings.ToLower(s)
+	if _, err := builtins.Constant("caps", name); err != nil {
+		return "", fmt.Errorf("unknown capability %s%s", s, suggest(err))
+	}
+	return name, nil
+}
+
+// suggest is the near names an unknown-constant error offers, as text.
+func suggest(err error) string {
+	var u *builtins.UnknownConstError
+	if errors.As(err, &u) && len(u.Nearest) > 0 {
+		return " (did you mean " + strings.ToUpper(strings.Join(u.Nearest, " or ")) + "?)"
+	}
+	return ""
+}
+
+func landlockOpt(kind string) func(*parser, []string) error {
+	return func(p *parser, a []string) error {
+		if !strings.HasPrefix(a[0], "/") {
+			return fmt.Errorf("want an absolute path, got %q", a[0])
+		}
+		p.landlock[kind] = append(p.landlock[kind], a[0])
+		return nil
+	}
+}
+
+// seccompDenyOpt is --seccomp-deny NAME: a syscall or a group (@mount)
+// that fails with eperm; the names are checked when the filter is built.
+func (p *parser) seccompDenyOpt(a []string) error {
+	if a[0] == "" {
+		return fmt.Errorf("want a syscall or @group name")
+	}
+	p.seccompDeny = append(p.seccompDeny, a[0])
+	return nil
+}
+
+// seccompPolicyOpt is --seccomp-policy FILE: a Docker/OCI profile (JSON).
+func (p *parser) seccompPolicyOpt(a []string) error {
+	if p.opts.ReadFile == nil {
+		return fmt.Errorf("reading %s: not possible here", a[0])
+	}
+	data, err := p.opts.ReadFile(a[0])
+	if err != nil {
+		return err
+	}
+	p.seccompPolicy = append(p.seccompPolicy, string(data))
+	return nil
+}
+
+func cgroupOpt(file string, value func(string) (any, error)) func(*parser, []string) error {
+	return func(p *parser, a []string) error {
+		v, err := value(a[0])
+		if err != nil {
+			return err
+		}
+		p.cgroup = append(p.cgroup, []any{file, v})
+		return nil
+	}
+}
+
+// sizeValue is a byte count, with an optional K, M or G suffix (powers
+// of 1024), or max.
+func sizeValue(s string) (any, error) {
+	if s == "max" {
+		return s, nil
+	}
+	num, mult := s, int64(1)
+	if n := len(s); n > 0 {
+		switch s[n-1] {
+		case 'k', 'K':
+			num, mult = s[:n-1], 1<<10
+		case 'm', 'M':
+			num, mult = s[:n-1], 1<<20
+		case 'g', 'G':
+			num, mult = s[:n-1], 1<<30
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 || n > (1<<62)/mult {
+		return nil, fmt.Errorf("want a size in bytes such as 16M, or max, got %q", s)
+	}
+	return n * mult, nil
+}
+
+// countValue is a positive number, or max.
+func countValue(s string) (any, error) {
+	if s == "max" {
+		return s, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return nil, fmt.Errorf("want a positive number, or max, got %q", s)
+	}
+	return n, nil
+}
+
+// cpuMaxValue is cgroup v2's cpu.max: "QUOTA PERIOD" in microseconds
+// (or "QUOTA", period 100000), QUOTA possibly max.
+func cpuMaxValue(s string) (any, error) {
+	f := strings.Fields(s)
+	bad := fmt.Errorf("want \"QUOTA PERIOD\" in microseconds, such as \"50000 100000\", got %q", s)
+	if len(f) == 0 || len(f) > 2 {
+		return nil, bad
+	}
+	if len(f) == 1 {
+		f = append(f, "100000")
+	}
+	for i, x := range f {
+		if i == 0 && x == "max" {
+			continue
+		}
+		if n, err := strconv.ParseInt(x, 10, 64); err != nil || n <= 0 {
+			return nil, bad
+		}
+	}
+	return f[0] + " " + f[1], nil
 }
 
 func (p *parser) op(args ...any) error {

@@ -122,6 +122,14 @@ func TestParseErrors(t *testing.T) {
 		{[]string{"--file", "4", "/f", "true"}, "--file: reading fd 4: bad file descriptor"},
 		{[]string{"--seccomp", "3", "true"}, "fd 3 holds 4 bytes, not a list of 8-byte BPF instructions"},
 		{[]string{"--bind", "a\x00b", "/x", "true"}, "holds a NUL byte"},
+		{[]string{"--cap-add", "CAP_NET_RAWW", "true"}, "unknown capability CAP_NET_RAWW (did you mean CAP_NET_RAW?)"},
+		{[]string{"--unshare-user", "--uid", "5", "--cap-drop", "ALL", "true"}, "--cap-add and --cap-drop with a sandbox uid or gid other than 0 are not supported"},
+		{[]string{"--landlock-rw", "tmp", "true"}, `--landlock-rw: want an absolute path, got "tmp"`},
+		{[]string{"--memory-max", "16Q", "true"}, `--memory-max: want a size in bytes such as 16M, or max, got "16Q"`},
+		{[]string{"--pids-max", "0", "true"}, `--pids-max: want a positive number, or max, got "0"`},
+		{[]string{"--cpu-max", "1 2 3", "true"}, `--cpu-max: want "QUOTA PERIOD"`},
+		{[]string{"--memory-max", "16M", "true"}, "not possible here (no cgroup name)"},
+		{[]string{"--seccomp-policy", "p.json", "true"}, "--seccomp-policy: reading p.json: not possible here"},
 	} {
 		_, err := Parse(tc.args, testOpts)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, ErrUsage) {
@@ -130,12 +138,94 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// TestParseCapsAreSteps: --cap-add and --cap-drop become steps, which
-// sandbox.apply refuses as not yet available (never ignored).
-func TestParseCapsAreSteps(t *testing.T) {
-	s := steps(t, "--cap-drop", "ALL", "--cap-add", "CAP_NET_ADMIN", "true")
-	if !hasStep(s, "cap_drop") || !hasStep(s, "cap_add") {
-		t.Errorf("steps %v: want cap_drop and cap_add", s)
+// TestParseCaps: bwrap's requested capabilities: a root caller's by
+// default, changed by --cap-add and --cap-drop in order (ALL: all or
+// none); the bounding set is cut in a user namespace only; the sets are
+// changed only when asked or for a caller other than root.
+func TestParseCaps(t *testing.T) {
+	o := rootOpts
+	o.Caps = []string{"cap_chown", "cap_kill", "cap_sys_admin"}
+	for _, tc := range []struct {
+		args []string
+		want []any
+	}{
+		{[]string{"true"}, nil},
+		{[]string{"--unshare-user", "true"}, []any{
+			[]any{"cap_bounding", consts("cap_chown", "cap_kill", "cap_sys_admin")}}},
+		{[]string{"--cap-drop", "CAP_KILL", "true"}, []any{
+			[]any{"caps", consts("cap_chown", "cap_sys_admin")}}},
+		{[]string{"--cap-drop", "ALL", "--cap-add", "cap_net_raw", "--unshare-user", "true"}, []any{
+			[]any{"cap_bounding", consts("cap_net_raw")}, []any{"caps", consts("cap_net_raw")}}},
+		{[]string{"--cap-add", "CAP_NET_RAW", "--cap-drop", "ALL", "true"}, []any{
+			[]any{"caps", consts()}}},
+	} {
+		b, err := Parse(tc.args, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []any
+		for _, s := range b.Steps {
+			if n := s.([]any)[0]; n == "caps" || n == "cap_bounding" {
+				got = append(got, s)
+			}
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: cap steps %v, want %v", tc.args, got, tc.want)
+		}
+	}
+	b, err := Parse([]string{"--cap-add", "ALL", "true"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(b.Steps[len(b.Steps)-2].([]any)[1].([]any)); got < 41 {
+		t.Errorf("--cap-add ALL: %d capabilities", got)
+	}
+	// a caller other than root keeps none unless added (uid 0 inside)
+	b, err = Parse([]string{"--unshare-user", "--uid", "0", "--gid", "0", "true"}, testOpts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasStep(b.Steps, "caps") || !hasStep(b.Steps, "cap_bounding") {
+		t.Errorf("uid 1000: steps %v, want caps and cap_bounding", b.Steps)
+	}
+}
+
+func consts(names ...string) []any {
+	l := make([]any, len(names))
+	for i, n := range names {
+		l[i] = builtins.Const(n)
+	}
+	return l
+}
+
+// TestParseFilters: landlock, seccomp by name and cgroup limits become
+// steps: the cgroup first, the filters last.
+func TestParseFilters(t *testing.T) {
+	o := rootOpts
+	o.Cgroup = "alsh-box-1"
+	o.ReadFile = func(path string) ([]byte, error) { return []byte(`{"defaultAction":"SCMP_ACT_ALLOW"}`), nil }
+	b, err := Parse([]string{"--memory-max", "16M", "--pids-max", "64", "--cpu-max", "50000",
+		"--landlock-ro", "/", "--landlock-rw", "/tmp", "--landlock-exec", "/usr",
+		"--seccomp-deny", "@mount", "--seccomp-deny", "ptrace", "--seccomp-policy", "p.json", "true"}, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := b.Steps[0]
+	wantCg := []any{"cgroup", "alsh-box-1", []any{[]any{"memory.max", int64(16 << 20)}, []any{"pids.max", int64(64)}, []any{"cpu.max", "50000 100000"}}}
+	if !reflect.DeepEqual(first, wantCg) || b.Cgroup != "alsh-box-1" {
+		t.Errorf("first step %v, want %v", first, wantCg)
+	}
+	n := len(b.Steps)
+	wantLL := []any{"landlock", builtins.Record{"ro": []any{"/"}, "rw": []any{"/tmp"}, "exec": []any{"/usr"}}}
+	if !reflect.DeepEqual(b.Steps[n-3], wantLL) {
+		t.Errorf("landlock step %v, want %v", b.Steps[n-3], wantLL)
+	}
+	if s := b.Steps[n-2].([]any); s[0] != "seccomp_policy" || s[1] != `{"defaultAction":"SCMP_ACT_ALLOW"}` {
+		t.Errorf("policy step %v", s)
+	}
+	deny := b.Steps[n-1].([]any)[1].(builtins.Record)["rules"].([]any)[0].(builtins.Record)["syscalls"]
+	if !reflect.DeepEqual(deny, []any{"@mount", "ptrace"}) {
+		t.Errorf("denied %v", deny)
 	}
 }
 

@@ -6,10 +6,12 @@ package engine_test
 
 import (
 	"bytes"
+	"errors"
 	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/alsh/alsh/lang"
@@ -40,6 +42,8 @@ func TestSandboxingGuide(t *testing.T) {
 	s := startSC(t)
 	var out bytes.Buffer
 	in := lang.New(s.e, lang.Options{Stdout: &out, Stderr: &out})
+	in.SetVar("jail", "/bin") // the cgroup steps' busybox, as the guide says
+	t.Cleanup(func() { removeGuideCgroup(t, s, in) })
 	for i, b := range blocks {
 		prog, err := lang.Parse("sandboxing.md", strings.ReplaceAll(b, guideBox, box))
 		if err != nil {
@@ -53,6 +57,18 @@ func TestSandboxingGuide(t *testing.T) {
 		t.Fatalf("the sandbox's file in the box: %q %v", got, err)
 	}
 	t.Logf("the guide's output:\n%s", out.String())
+}
+
+// removeGuideCgroup removes the cgroup of the guide's second sandbox
+// when a block failed before its last step did.
+func removeGuideCgroup(t *testing.T, s *sc, in *lang.Interp) {
+	name, ok := in.Var("cg")
+	if !ok {
+		return
+	}
+	if _, err := s.e.Call(s.ctx, nil, "cgroup_delete", []any{name}); err != nil && !errors.Is(err, syscall.ENOENT) {
+		t.Errorf("removing the guide's cgroup %v: %v", name, err)
+	}
 }
 
 // alshBlocks returns the bodies of the ```alsh blocks of a markdown text.

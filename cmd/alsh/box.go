@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/alsh/alsh/box"
 	"github.com/alsh/alsh/builtins"
@@ -39,7 +43,8 @@ func runBox(stdio [3]*os.File, args []string) int {
 	}
 	cwd, _ := os.Getwd()
 	b, err := box.Parse(args, box.Options{UID: os.Getuid(), GID: os.Getgid(), Cwd: cwd,
-		Home: os.Getenv("HOME"), ReadFD: readFD, TTY: terminal(stdio)})
+		Home: os.Getenv("HOME"), ReadFD: readFD, TTY: terminal(stdio), Caps: effectiveCaps(),
+		ReadFile: os.ReadFile, Cgroup: fmt.Sprintf("alsh-box-%d", os.Getpid())})
 	if err != nil {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
 		return 1
@@ -68,6 +73,29 @@ func terminal(stdio [3]*os.File) string {
 	return path
 }
 
+// effectiveCaps are our effective capabilities as cap_* names, from the
+// CapEff line of /proc/self/status: what a root caller's program keeps by
+// default, as with bwrap. None if it cannot be read.
+func effectiveCaps() []string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return nil
+	}
+	_, rest, _ := strings.Cut(string(status), "CapEff:\t")
+	line, _, _ := strings.Cut(rest, "\n")
+	mask, err := strconv.ParseUint(line, 16, 64)
+	if err != nil {
+		return nil
+	}
+	var caps []string
+	for _, name := range builtins.ConstantNames("caps") {
+		if bit, _ := builtins.Constant("caps", name); uint64(bit)&mask != 0 {
+			caps = append(caps, name)
+		}
+	}
+	return caps
+}
+
 // readFD reads an fd given on the command line to its end, and closes it.
 func readFD(fd int) ([]byte, error) {
 	f := os.NewFile(uintptr(fd), fmt.Sprintf("fd %d", fd))
@@ -79,6 +107,9 @@ func readFD(fd int) ([]byte, error) {
 }
 
 func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.Box) int {
+	if b.Cgroup != "" {
+		defer removeCgroup(ctx, stdio, eng, b.Cgroup)
+	}
 	in := lang.New(eng, lang.Options{Stdout: stdio[2], Stderr: stdio[2]})
 	in.SetVar("spec", b.Spec())
 	err := runSource(ctx, in, "box", boxBuild)
@@ -99,6 +130,16 @@ func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.B
 		return 1
 	}
 	return execRelayed(ctx, stdio, eng, pl, b.Argv, !hasTerminal(b))
+}
+
+// removeCgroup removes the sandbox's cgroup, killing what is left in it
+// (its pid 1), once the program is done or the sandbox failed. A cgroup
+// that was never made is no error.
+func removeCgroup(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, name string) {
+	_, err := eng.Call(ctx, nil, "cgroup_delete", []any{name})
+	if err != nil && !errors.Is(err, syscall.ENOENT) {
+		fmt.Fprintf(stdio[2], "alsh box: removing the cgroup %s: %v\n", name, err)
+	}
 }
 
 // hasTerminal says whether the program was given the terminal as stdio.

@@ -7,21 +7,30 @@ import (
 	"testing"
 )
 
-// TestSandboxingDocRuns checks that every ```alsh block of
-// docs/sandboxing-cgroups-network.md is in
+// cgroupSteps is where docs/sandboxing.md's cgroup, network and pidfd
+// steps start: their blocks are scripts/sandbox-cgroups-network.alsh's.
+const cgroupSteps = "\n## Cgroups, the network and pidfds\n"
+
+// TestSandboxingDocRuns checks that every ```alsh block of the cgroup,
+// network and pidfd steps of docs/sandboxing.md is in
 // scripts/sandbox-cgroups-network.alsh, verbatim up to indentation, so
-// the examples are what testdata/script/sandbox_cgroups_network.txtar runs.
+// the examples are also what testdata/script/sandbox_cgroups_network.txtar
+// runs (engine's TestSandboxingGuide runs every block of the guide).
 func TestSandboxingDocRuns(t *testing.T) {
-	doc, err := os.ReadFile("../../docs/sandboxing-cgroups-network.md")
+	guide, err := os.ReadFile("../../docs/sandboxing.md")
 	if err != nil {
 		t.Fatal(err)
+	}
+	_, doc, ok := strings.Cut(string(guide), cgroupSteps)
+	if !ok {
+		t.Fatalf("docs/sandboxing.md has no heading %q", strings.TrimSpace(cgroupSteps))
 	}
 	script, err := os.ReadFile("../../scripts/sandbox-cgroups-network.alsh")
 	if err != nil {
 		t.Fatal(err)
 	}
 	body := unindent(string(script))
-	blocks := regexp.MustCompile("(?s)```alsh\n(.*?)```").FindAllStringSubmatch(string(doc), -1)
+	blocks := regexp.MustCompile("(?s)```alsh\n(.*?)```").FindAllStringSubmatch(doc, -1)
 	if len(blocks) < 7 {
 		t.Fatalf("the doc has %d alsh blocks, want one per step", len(blocks))
 	}

@@ -95,6 +95,12 @@ func rows(r map[string]result, order []string) []row {
 			out = append(out, row{"stream " + strings.TrimPrefix(name, "Stream/"), fmt.Sprintf("%.0f MB/s", mbs), "> 1000 MB/s", mbs > 1000})
 		}
 	}
+	if res, ok := r["SandboxFull/fork"]; ok {
+		ms := res.metrics["µs-alsh/op"] / 1e3
+		out = append(out, row{"sandbox cycle + cgroup, caps, landlock, seccomp",
+			fmt.Sprintf("%.2f ms = %.2f× bwrap, %.2f× unshare", ms, res.metrics["alsh/bwrap"], res.metrics["alsh/unshare"]),
+			"< 1.5 ms", ms < 1.5})
+	}
 	if res, ok := r["IdleNode"]; ok {
 		pss := res.metrics["Pss-KiB/node"]
 		out = append(out, row{"idle node Pss", fmt.Sprintf("%.2f MiB (private %.2f)", pss/1024, res.metrics["private-KiB/node"]/1024),
