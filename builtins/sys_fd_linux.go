@@ -22,11 +22,6 @@ func sysOpen(_ Node, a Args) (any, error) {
 	return intResult(int64(fd), pathErr("open", p, err))
 }
 
-func sysClose(_ Node, a Args) (any, error) {
-	// close is not retried: after EINTR the fd is already gone on Linux.
-	return ok(sysErr("close", unix.Close(int(a.Int(0)))))
-}
-
 // sysRead reads once, at most maxRead bytes; "" is end of file.
 func sysRead(_ Node, a Args) (any, error) {
 	count := a.Int(1)

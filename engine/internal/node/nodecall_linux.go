@@ -210,7 +210,8 @@ func (n *node) call(nr int, args []any) (any, error) {
 	}
 	c := &builtins.Table[nr]
 	impl, ok := builtins.ImplOf(c.Name)
-	if !ok {
+	raw, rawOK := proto.Raw(nr)
+	if !ok && !rawOK {
 		return nil, builtins.ErrUnsupported
 	}
 	if err := n.checkFilter(c.Name); err != nil {
@@ -222,6 +223,14 @@ func (n *node) call(nr int, args []any) (any, error) {
 	if !keepSpareAcross(c) { // the call may change what a child inherits
 		n.dropSpare()
 		n.protoEnv = nil
+	}
+	if rawOK {
+		if w, keep := rawWords(raw, args); raw.Accepts(&w) {
+			return rawCall(raw, &w, args, keep)
+		}
+	}
+	if !ok {
+		return nil, builtins.ErrUnsupported
 	}
 	return impl(n, args)
 }
