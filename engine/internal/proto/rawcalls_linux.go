@@ -331,7 +331,7 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	if !protoRawArgs(ps, d, desc) || !desc.Accepts(&ps.words) {
 		return false
 	}
-	if desc.uidChange && !protoNprocRoomy(ps) {
+	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) {
 		return false
 	}
 	protoConsume()
@@ -345,6 +345,26 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 		protoReplyErr(ps, id, e, desc.Name, &ps.buf[off], n)
 	default:
 		protoReplyErr(ps, id, e, desc.Name, nil, 0)
+	}
+	return true
+}
+
+// protoBootKeeps: the call's effect would survive a later boot (an exec
+// of the node binary) as the node would keep it; else the proto-node
+// boots first and the node makes it. An exec sets the saved ids to the
+// effective ones, so setresuid and setresgid are served here only with
+// saved equal to effective; and after unshare clone_newpid the node's
+// first child must be pid 1 of the namespace, which the node's start
+// could spend.
+//
+//go:norace
+//go:nosplit
+func protoBootKeeps(desc *RawDesc, w *Words) bool {
+	switch desc.id {
+	case rawSetresuid, rawSetresgid:
+		return w.W[1] == w.W[2] && int64(w.W[1]) >= 0
+	case rawUnshare:
+		return w.W[0]&unix.CLONE_NEWPID == 0
 	}
 	return true
 }
