@@ -193,4 +193,3 @@ func manyCallers(b *testing.B, e *Engine, ctx context.Context, nodes [][]int, ca
 	}
 	wg.Wait()
 }
-
