@@ -342,8 +342,12 @@ func protoSpin(ps *State) int {
 		if e != syscall.EAGAIN && e != syscall.EINTR {
 			return 0
 		}
+		before := nanos(&ps.ts)
 		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
 		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+		if nanos(&ps.ts)-before >= int64(spin.Crowded) { // others need the CPU (spin.Spin.Again)
+			return 0
+		}
 	}
 	return 0
 }
