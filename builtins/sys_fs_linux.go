@@ -2,7 +2,6 @@ package builtins
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -60,39 +59,6 @@ func parseDirents(b []byte, names []any) []any {
 		b = b[reclen:]
 	}
 	return names
-}
-
-func mount(src, target, fstype string, flags uintptr, data string) error {
-	t, err := unix.BytePtrFromString(target)
-	if err != nil {
-		return err
-	}
-	s, err1 := ptrOrNil(src)
-	f, err2 := ptrOrNil(fstype)
-	d, err3 := ptrOrNil(data)
-	if err := firstErr(err1, err2, err3); err != nil {
-		return err
-	}
-	_, _, e := unix.Syscall6(unix.SYS_MOUNT, uintptr(unsafe.Pointer(s)), uintptr(unsafe.Pointer(t)),
-		uintptr(unsafe.Pointer(f)), flags, uintptr(unsafe.Pointer(d)), 0)
-	return errnoErr(e)
-}
-
-// ptrOrNil is a C string, or NULL for "". A NUL inside s is EINVAL.
-func ptrOrNil(s string) (*byte, error) {
-	if s == "" {
-		return nil, nil
-	}
-	return unix.BytePtrFromString(s)
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // sysMountSetattr changes mount attributes in place: unlike a remount, it
