@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -125,6 +126,16 @@ func sandboxSteps(t *testing.T, e *Engine, ctx context.Context, pl []int, wantPr
 	call(t, e, ctx, pl, "symlink", "/etc", "/tmp/s")
 	call(t, e, ctx, pl, "mkdir", "/tmp/gone", int64(0o700))
 	call(t, e, ctx, pl, "rmdir", "/tmp/gone")
+	call(t, e, ctx, pl, "mkfifo", "/tmp/old", int64(0o600))
+	call(t, e, ctx, pl, "link", "/tmp/old", "/tmp/new")
+	call(t, e, ctx, pl, "unlink", "/tmp/old")
+	call(t, e, ctx, pl, "chown", "/tmp/new", int64(5), int64(6))
+	call(t, e, ctx, pl, "mkdir", "/tmp/m", int64(0o700))
+	call(t, e, ctx, pl, "mount", "tmpfs", "/tmp/m", "tmpfs", int64(0))
+	call(t, e, ctx, pl, "umount2", "/tmp/m", builtins.Const("mnt_detach"))
+	if sid := call(t, e, ctx, pl, "setsid"); sid != int64(leaf(pl)) {
+		t.Errorf("setsid = %v, want the pid %d", sid, leaf(pl))
+	}
 	call(t, e, ctx, pl, "sethostname", "box")
 	call(t, e, ctx, pl, "no_new_privs")
 	call(t, e, ctx, pl, "setgroups", []any{int64(1), int64(2)})
@@ -142,13 +153,22 @@ func sandboxSteps(t *testing.T, e *Engine, ctx context.Context, pl []int, wantPr
 		return fi.Mode().String()
 	}
 	link, _ := os.Readlink(root + "s")
+	if _, err := os.Lstat(root + "old"); err == nil {
+		t.Error("unlink left its file")
+	}
+	if fi, err := os.Lstat(root + "new"); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 5 || fi.Sys().(*syscall.Stat_t).Gid != 6 {
+		t.Errorf("the link, chowned to 5:6: %v %v", fi, err)
+	}
+	if info, err := os.ReadFile("/proc/" + strconv.Itoa(e.hostPid(t, pl)) + "/mountinfo"); err != nil || strings.Contains(string(info), " /tmp/m ") {
+		t.Error("umount2 left the tmpfs mounted")
+	}
 	if _, err := os.Stat(root + "gone"); err == nil {
 		t.Error("rmdir left its directory")
 	}
 	var b strings.Builder
 	b.WriteString("d:" + mode("d") + " f:" + mode("f") + " s:" + link)
-	b.WriteString(" h:" + call(t, e, ctx, pl, "gethostname").(string))
 	status := procStatus(t, e.hostPid(t, pl))
+	b.WriteString(" h:" + call(t, e, ctx, pl, "gethostname").(string))
 	for _, f := range [][2]string{{"nnp", "NoNewPrivs"}, {"g", "Gid"}, {"u", "Uid"}, {"gs", "Groups"}} {
 		b.WriteString(" " + f[0] + ":" + strings.Join(strings.Fields(status[f[1]]), " "))
 	}
