@@ -39,7 +39,6 @@ var impls = map[string]Impl{
 	"unsetenv":     sysUnsetenv,
 	"clearenv":     sysClearenv,
 	"readdir":      sysReaddir,
-	"open":         sysOpen,
 	"read":         sysRead,
 	"write":        sysWrite,
 	"lseek":        sysLseek,
@@ -60,8 +59,6 @@ var impls = map[string]Impl{
 	"ioctl":        sysIoctl,
 	"connect":      sysConnect,
 
-	// mount_setattr keeps the flags a remount would have to restate.
-	"mount_setattr": sysMountSetattr,
 	// capabilities (calls_capabilities.go)
 	"capget":         sysCapget,
 	"capset":         sysCapset,

@@ -60,13 +60,3 @@ func parseDirents(b []byte, names []any) []any {
 	}
 	return names
 }
-
-// sysMountSetattr changes mount attributes in place: unlike a remount, it
-// keeps the flags it is not told to change (nosuid, nodev… that a user
-// namespace locks), and with at_recursive it reaches every submount.
-func sysMountSetattr(_ Node, a Args) (any, error) {
-	attr := unix.MountAttr{Attr_set: uint64(a.Int(2)), Attr_clr: uint64(a.Int(3))}
-	return pathCall("mount_setattr", a.Str(0), func(p string) error {
-		return unix.MountSetattr(unix.AT_FDCWD, p, uint(a.Int(1)), &attr)
-	})
-}

@@ -72,7 +72,7 @@ var runtimeFree = []string{
 	"getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "setsid", "setpgid", "kill",
 	"setuid", "setgid", "setresuid", "setresgid", "setgroups",
 	"chroot", "chdir", "mkdir", "rmdir", "unlink", "link", "symlink", "chmod", "chown", "mkfifo",
-	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs",
+	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs", "open", "mount_setattr",
 }
 
 func init() {

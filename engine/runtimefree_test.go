@@ -77,6 +77,13 @@ func TestRuntimeFreeErrnosAsKernel(t *testing.T) {
 		{"close", []any{int64(-1)}, func() error { return unix.Close(-1) }},
 		{"kill", []any{int64(0x7ffffff0), int64(0)}, func() error { return unix.Kill(0x7ffffff0, 0) }},
 		{"setpgid", []any{int64(-1), int64(0)}, func() error { return unix.Setpgid(-1, 0) }},
+		{"open", []any{"/nonexistent", int64(0)}, func() error { _, err := unix.Open("/nonexistent", 0, 0); return err }},
+		{"mount_setattr", []any{"/nonexistent", int64(0), int64(unix.MOUNT_ATTR_RDONLY), int64(0)},
+			func() error {
+				return unix.MountSetattr(unix.AT_FDCWD, "/nonexistent", 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
+			}},
+		{"mount_setattr", []any{"/", int64(0), int64(0x40000000), int64(0)}, // an unknown attribute
+			func() error { return unix.MountSetattr(unix.AT_FDCWD, "/", 0, &unix.MountAttr{Attr_set: 0x40000000}) }},
 	} {
 		want := c.kernel()
 		var errno unix.Errno
@@ -132,6 +139,15 @@ func sandboxSteps(t *testing.T, e *Engine, ctx context.Context, pl []int, wantPr
 	call(t, e, ctx, pl, "chown", "/tmp/new", int64(5), int64(6))
 	call(t, e, ctx, pl, "mkdir", "/tmp/m", int64(0o700))
 	call(t, e, ctx, pl, "mount", "tmpfs", "/tmp/m", "tmpfs", int64(0))
+	call(t, e, ctx, pl, "mount_setattr", "/tmp/m", int64(0), builtins.Const("mount_attr_rdonly"), int64(0))
+	if info, _ := os.ReadFile("/proc/" + strconv.Itoa(e.hostPid(t, pl)) + "/mountinfo"); !strings.Contains(string(info), " /tmp/m ro,") {
+		t.Error("mount_setattr mount_attr_rdonly left /tmp/m writable")
+	}
+	fd := call(t, e, ctx, pl, "open", "/tmp/m", []any{builtins.Const("o_rdonly"), builtins.Const("o_directory")}).(int64)
+	if link, err := os.Readlink("/proc/" + strconv.Itoa(e.hostPid(t, pl)) + "/fd/" + strconv.FormatInt(fd, 10)); err != nil || link != "/tmp/m" {
+		t.Errorf("the fd open returned is %q (%v)", link, err)
+	}
+	call(t, e, ctx, pl, "close", fd)
 	call(t, e, ctx, pl, "umount2", "/tmp/m", builtins.Const("mnt_detach"))
 	if sid := call(t, e, ctx, pl, "setsid"); sid != int64(leaf(pl)) {
 		t.Errorf("setsid = %v, want the pid %d", sid, leaf(pl))

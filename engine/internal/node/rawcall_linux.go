@@ -15,7 +15,8 @@ import (
 // The node makes a runtime-free call (builtins.Call.RuntimeFree) with the
 // proto-node's implementation (proto.RawDesc.Plan): the same system call
 // on the same arguments, and for credentials on every thread of the node.
-// It is a raw syscall, as the proto-node makes it: a Syscall6 lets sysmon
+// It is a raw syscall, as the proto-node makes it (but for a call that may
+// wait long, MayBlock): a Syscall6 lets sysmon
 // hand the P to a new thread while the call runs, and a node that has just
 // changed uid under a low RLIMIT_NPROC cannot start one (the runtime then
 // dies). The node runs two Ps (GOMAXPROCS 2), so its goroutines that move
@@ -59,6 +60,8 @@ func rawCall(d *proto.RawDesc, w *proto.Words, args []any, keep [][]byte) (any, 
 	for e == 0 {
 		if d.AllThreads() {
 			r, e = allThreads(trap, a, args)
+		} else if d.MayBlock() {
+			r, _, e = syscall.Syscall6(trap, a[0], a[1], a[2], a[3], a[4], a[5])
 		} else {
 			r, _, e = syscall.RawSyscall6(trap, a[0], a[1], a[2], a[3], a[4], a[5])
 		}

@@ -21,6 +21,7 @@ type Words struct {
 	Off   [maxRawArgs]int     // in a proto-node: a string's offset in the message (for errors)
 	Nul   uint8               // bit i: string i holds a NUL, which a C string cannot
 	Given int                 // how many arguments were given (optional ones may be missing)
+	Attr  unix.MountAttr      // mount_setattr's, which Plan fills
 }
 
 const (
@@ -47,6 +48,10 @@ type rawImpl struct {
 	pathArg                           int8
 	cstrs                             uint8
 	allThreads, uidChange, returnsInt bool
+	// mayBlock: the call can wait long (open of a FIFO): a node makes it
+	// as a Syscall, so that its runtime (a collection's stop) does not
+	// wait for it.
+	mayBlock bool
 }
 
 const (
@@ -82,43 +87,47 @@ const (
 	rawUnshare
 	rawClose
 	rawNoNewPrivs
+	rawOpen
+	rawMountSetattr
 )
 
 // rawImpls are the runtime-free implementations by call name: the one
 // list, which builtins' RuntimeFree marks must match (the engine's tests).
 var rawImpls = map[string]rawImpl{
-	"getpid":       {id: rawGetpid, pathArg: -1, returnsInt: true},
-	"getppid":      {id: rawGetppid, pathArg: -1, returnsInt: true},
-	"getuid":       {id: rawGetuid, pathArg: -1, returnsInt: true},
-	"geteuid":      {id: rawGeteuid, pathArg: -1, returnsInt: true},
-	"getgid":       {id: rawGetgid, pathArg: -1, returnsInt: true},
-	"getegid":      {id: rawGetegid, pathArg: -1, returnsInt: true},
-	"setsid":       {id: rawSetsid, pathArg: -1, returnsInt: true},
-	"setpgid":      {id: rawSetpgid, pathArg: -1},
-	"kill":         {id: rawKill, pathArg: -1},
-	"setuid":       {id: rawSetuid, pathArg: -1, allThreads: true, uidChange: true},
-	"setgid":       {id: rawSetgid, pathArg: -1, allThreads: true, uidChange: true},
-	"setresuid":    {id: rawSetresuid, pathArg: -1, allThreads: true, uidChange: true},
-	"setresgid":    {id: rawSetresgid, pathArg: -1, allThreads: true, uidChange: true},
-	"setgroups":    {id: rawSetgroups, pathArg: -1, allThreads: true},
-	"chroot":       {id: rawChroot, cstrs: 1},
-	"chdir":        {id: rawChdir, cstrs: 1},
-	"mkdir":        {id: rawMkdir, cstrs: 1},
-	"rmdir":        {id: rawRmdir, cstrs: 1},
-	"unlink":       {id: rawUnlink, cstrs: 1},
-	"link":         {id: rawLink, pathArg: 1, cstrs: 3}, // errors name the path created
-	"symlink":      {id: rawSymlink, pathArg: 1, cstrs: 3},
-	"chmod":        {id: rawChmod, cstrs: 1},
-	"chown":        {id: rawChown, cstrs: 1},
-	"mkfifo":       {id: rawMkfifo, cstrs: 1},
-	"mount":        {id: rawMount, pathArg: 1, cstrs: 1<<0 | 1<<1 | 1<<2 | 1<<4},
-	"umount":       {id: rawUmount, cstrs: 1},
-	"umount2":      {id: rawUmount2, cstrs: 1},
-	"pivot_root":   {id: rawPivotRoot, cstrs: 3},
-	"sethostname":  {id: rawSethostname, pathArg: -1},
-	"unshare":      {id: rawUnshare, pathArg: -1},
-	"close":        {id: rawClose, pathArg: -1},
-	"no_new_privs": {id: rawNoNewPrivs, pathArg: -1},
+	"getpid":        {id: rawGetpid, pathArg: -1, returnsInt: true},
+	"getppid":       {id: rawGetppid, pathArg: -1, returnsInt: true},
+	"getuid":        {id: rawGetuid, pathArg: -1, returnsInt: true},
+	"geteuid":       {id: rawGeteuid, pathArg: -1, returnsInt: true},
+	"getgid":        {id: rawGetgid, pathArg: -1, returnsInt: true},
+	"getegid":       {id: rawGetegid, pathArg: -1, returnsInt: true},
+	"setsid":        {id: rawSetsid, pathArg: -1, returnsInt: true},
+	"setpgid":       {id: rawSetpgid, pathArg: -1},
+	"kill":          {id: rawKill, pathArg: -1},
+	"setuid":        {id: rawSetuid, pathArg: -1, allThreads: true, uidChange: true},
+	"setgid":        {id: rawSetgid, pathArg: -1, allThreads: true, uidChange: true},
+	"setresuid":     {id: rawSetresuid, pathArg: -1, allThreads: true, uidChange: true},
+	"setresgid":     {id: rawSetresgid, pathArg: -1, allThreads: true, uidChange: true},
+	"setgroups":     {id: rawSetgroups, pathArg: -1, allThreads: true},
+	"chroot":        {id: rawChroot, cstrs: 1},
+	"chdir":         {id: rawChdir, cstrs: 1},
+	"mkdir":         {id: rawMkdir, cstrs: 1},
+	"rmdir":         {id: rawRmdir, cstrs: 1},
+	"unlink":        {id: rawUnlink, cstrs: 1},
+	"link":          {id: rawLink, pathArg: 1, cstrs: 3}, // errors name the path created
+	"symlink":       {id: rawSymlink, pathArg: 1, cstrs: 3},
+	"chmod":         {id: rawChmod, cstrs: 1},
+	"chown":         {id: rawChown, cstrs: 1},
+	"mkfifo":        {id: rawMkfifo, cstrs: 1},
+	"mount":         {id: rawMount, pathArg: 1, cstrs: 1<<0 | 1<<1 | 1<<2 | 1<<4},
+	"umount":        {id: rawUmount, cstrs: 1},
+	"umount2":       {id: rawUmount2, cstrs: 1},
+	"pivot_root":    {id: rawPivotRoot, cstrs: 3},
+	"sethostname":   {id: rawSethostname, pathArg: -1},
+	"unshare":       {id: rawUnshare, pathArg: -1},
+	"close":         {id: rawClose, pathArg: -1},
+	"no_new_privs":  {id: rawNoNewPrivs, pathArg: -1},
+	"open":          {id: rawOpen, cstrs: 1, returnsInt: true, mayBlock: true},
+	"mount_setattr": {id: rawMountSetattr, cstrs: 1},
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -136,6 +145,9 @@ func (d *RawDesc) PathArg() int { return int(d.pathArg) }
 
 // AllThreads: a node makes this call on every thread (credentials).
 func (d *RawDesc) AllThreads() bool { return d.allThreads }
+
+// MayBlock: a node makes the call as a Syscall (see rawImpl).
+func (d *RawDesc) MayBlock() bool { return d.mayBlock }
 
 // ReturnsInt: the call's result is its syscall's return value.
 func (d *RawDesc) ReturnsInt() bool { return d.returnsInt }
@@ -281,6 +293,15 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 		return unix.SYS_CLOSE, [6]uintptr{x[0]}, 0
 	case rawNoNewPrivs:
 		return unix.SYS_PRCTL, [6]uintptr{unix.PR_SET_NO_NEW_PRIVS, 1}, 0
+	case rawOpen: // mode 0 when not given
+		mode := uintptr(0)
+		if w.Given > 2 {
+			mode = x[2]
+		}
+		return unix.SYS_OPENAT, [6]uintptr{atFdcwd, x[0], x[1] | unix.O_LARGEFILE, mode}, 0
+	case rawMountSetattr:
+		w.Attr = unix.MountAttr{Attr_set: uint64(x[2]), Attr_clr: uint64(x[3])}
+		return unix.SYS_MOUNT_SETATTR, [6]uintptr{atFdcwd, x[0], x[1], uintptr(unsafe.Pointer(&w.Attr)), unsafe.Sizeof(w.Attr)}, 0
 	}
 	return 0, a, syscall.ENOSYS
 }
