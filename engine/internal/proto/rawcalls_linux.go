@@ -376,7 +376,7 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 // effective ones, so setresuid and setresgid are served here only with
 // saved equal to effective; and after unshare clone_newpid the node's
 // first child must be pid 1 of the namespace, which the node's start
-// could spend.
+// could spend; a file opened close-on-exec would not survive the boot.
 //
 //go:norace
 //go:nosplit
@@ -386,6 +386,8 @@ func protoBootKeeps(desc *RawDesc, w *Words) bool {
 		return w.W[1] == w.W[2] && int64(w.W[1]) >= 0
 	case rawUnshare:
 		return w.W[0]&unix.CLONE_NEWPID == 0
+	case rawOpen: // the boot's exec would close it
+		return w.W[1]&unix.O_CLOEXEC == 0
 	}
 	return true
 }
