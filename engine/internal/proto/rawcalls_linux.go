@@ -355,6 +355,9 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) {
 		return false
 	}
+	if desc.id == rawClose && ps.words.W[0] == uintptr(ps.polls[2].fd) {
+		return false // its own signalfd, which the node does not have
+	}
 	protoConsume()
 	r, e := desc.Make(&ps.words)
 	switch {
