@@ -46,12 +46,16 @@ fuzz:
 
 # Benchmarks (engine/bench_test.go), then the speed figures beside their
 # targets (tools/benchtable: round trips, fork, fork+exec, sandbox cycle,
+# the realistic cycle against bwrap and fork+exec against C posix_spawn
+# (alternated in one run), fork+boot, 1000 nodes, many callers,
 # streams, idle node). Round trips run 20000 times (a hiccup of the
 # VM moves the mean of 2000 of them), the rest 2000 times.
 BENCH := $(GO) test $(ENTRY) -run '^$$' -count 1 ./engine/
 bench:
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
-		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|Stream|IdleNode' -benchtime 2000x; } | $(GO) run ./tools/benchtable
+		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|Stream|IdleNode' -benchtime 2000x && \
+		$(BENCH) -bench 'RealisticCycle|ForkExecVsPosixSpawn|ForkBoot' -benchtime 200x && \
+		$(BENCH) -bench 'ThousandNodes|ManyCallers' -benchtime 1x; } | $(GO) run ./tools/benchtable
 
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.

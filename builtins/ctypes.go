@@ -75,3 +75,10 @@ func fitCType(a Arg, n int64) error {
 	}
 	return nil
 }
+
+// CRange is the range of integers an Int or Flags argument accepts (its
+// C type's), for code that checks arguments without the table's errors.
+func CRange(a Arg) (lo, hi int64) {
+	t := cTypes[argCType(a)]
+	return t.min, t.max
+}

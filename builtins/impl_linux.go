@@ -3,7 +3,6 @@ package builtins
 import (
 	"errors"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -17,60 +16,29 @@ var impls = map[string]Impl{
 	"execvp":       sysExecvp,
 	"execve":       sysExecve,
 	"exit":         sysExit,
-	"kill":         sysKill,
-	"getpid":       sysGetpid,
-	"getppid":      sysGetppid,
 	"getopt":       sysGetopt,
 	"setopt":       sysSetopt,
-	"setuid":       sysSetuid,
-	"setgid":       sysSetgid,
-	"chroot":       sysChroot,
-	"chdir":        sysChdir,
 	"getcwd":       sysGetcwd,
 	"getrlimit":    sysGetrlimit,
 	"setrlimit":    sysSetrlimit,
-	"sethostname":  sysSethostname,
 	"gethostname":  sysGethostname,
 	"getpgrp":      sysGetpgrp,
-	"setpgid":      sysSetpgid,
 	"getsid":       sysGetsid,
-	"setsid":       sysSetsid,
 	"waitpid":      sysWaitpid,
 	"getpriority":  sysGetpriority,
 	"setpriority":  sysSetpriority,
 	"setproctitle": sysSetproctitle,
 	"version":      sysVersion,
 	"fexecve":      sysFexecve,
-	"getuid":       sysGetuid,
-	"geteuid":      sysGeteuid,
-	"getgid":       sysGetgid,
-	"getegid":      sysGetegid,
 	"getresuid":    sysGetresuid,
 	"getresgid":    sysGetresgid,
-	"setresuid":    sysSetresuid,
-	"setresgid":    sysSetresgid,
 	"getgroups":    sysGetgroups,
-	"setgroups":    sysSetgroups,
 	"environ":      sysEnviron,
 	"getenv":       sysGetenv,
 	"setenv":       sysSetenv,
 	"unsetenv":     sysUnsetenv,
 	"clearenv":     sysClearenv,
-	"chmod":        sysChmod,
-	"chown":        sysChown,
-	"link":         sysLink,
-	"symlink":      sysSymlink,
-	"unlink":       sysUnlink,
-	"mkdir":        sysMkdir,
-	"rmdir":        sysRmdir,
-	"mkfifo":       sysMkfifo,
 	"readdir":      sysReaddir,
-	"mount":        sysMount,
-	"umount":       sysUmount,
-	"umount2":      sysUmount2,
-	"pivot_root":   sysPivotRoot,
-	"open":         sysOpen,
-	"close":        sysClose,
 	"read":         sysRead,
 	"write":        sysWrite,
 	"lseek":        sysLseek,
@@ -91,8 +59,6 @@ var impls = map[string]Impl{
 	"ioctl":        sysIoctl,
 	"connect":      sysConnect,
 
-	// mount_setattr keeps the flags a remount would have to restate.
-	"mount_setattr": sysMountSetattr,
 	// capabilities (calls_capabilities.go)
 	"capget":         sysCapget,
 	"capset":         sysCapset,
@@ -105,7 +71,6 @@ var impls = map[string]Impl{
 	"ambient_clear":  sysAmbientClear,
 	"securebits":     sysSecurebits,
 	"securebits_set": sysSecurebitsSet,
-	"no_new_privs":   sysNoNewPrivs,
 	"cap_last_cap":   sysCapLastCap,
 	// seccomp by name (calls_seccomp.go)
 	"seccomp_load":    sysSeccompLoad,
@@ -157,28 +122,6 @@ func pathErr(op, path string, err error) error {
 // ok is the result of a call that returns nothing but success.
 func ok(err error) (any, error) { return nil, err }
 
-func sysGetpid(Node, Args) (any, error)  { return int64(unix.Getpid()), nil }
-func sysGetppid(Node, Args) (any, error) { return int64(unix.Getppid()), nil }
-
-func sysKill(_ Node, a Args) (any, error) {
-	return ok(sysErr("kill", retry(func() error {
-		return unix.Kill(int(a.Int(0)), syscall.Signal(a.Int(1)))
-	})))
-}
-
-// setuid and setgid go through package syscall, which changes every thread
-// of the process (x/sys/unix would change only the calling thread).
-func sysSetuid(_ Node, a Args) (any, error) {
-	return ok(sysErr("setuid", syscall.Setuid(int(a.Int(0)))))
-}
-
-func sysSetgid(_ Node, a Args) (any, error) {
-	return ok(sysErr("setgid", syscall.Setgid(int(a.Int(0)))))
-}
-
-func sysChroot(_ Node, a Args) (any, error) { return pathCall("chroot", a.Str(0), unix.Chroot) }
-func sysChdir(_ Node, a Args) (any, error)  { return pathCall("chdir", a.Str(0), unix.Chdir) }
-
 func sysGetcwd(Node, Args) (any, error) {
 	buf := make([]byte, unix.PathMax)
 	n, err := unix.Getcwd(buf)
@@ -186,10 +129,6 @@ func sysGetcwd(Node, Args) (any, error) {
 		return nil, sysErr("getcwd", err)
 	}
 	return string(buf[:n-1]), nil // n counts the trailing NUL
-}
-
-func sysSethostname(_ Node, a Args) (any, error) {
-	return ok(sysErr("sethostname", unix.Sethostname([]byte(a.Str(0)))))
 }
 
 func sysGethostname(Node, Args) (any, error) {

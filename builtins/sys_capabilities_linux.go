@@ -200,7 +200,3 @@ func sysSecurebitsSet(_ Node, a Args) (any, error) {
 	return ok(sysErr("prctl PR_SET_SECUREBITS",
 		unix.Prctl(unix.PR_SET_SECUREBITS, uintptr(a.Int(0)), 0, 0, 0)))
 }
-
-func sysNoNewPrivs(Node, Args) (any, error) {
-	return ok(sysErr("prctl PR_SET_NO_NEW_PRIVS", unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)))
-}

@@ -9,24 +9,6 @@ import (
 // maxRead bounds one read call's reply, as alcove's reply budget does.
 const maxRead = 64 << 10
 
-// sysOpen opens a file with exactly the flags given: no o_cloexec is added,
-// so a program the node runs later inherits the fd unless the user asks.
-func sysOpen(_ Node, a Args) (any, error) {
-	p := a.Str(0)
-	var mode uint32
-	if a.Has(2) {
-		mode = uint32(a.Int(2))
-	}
-	var fd int
-	err := retry(func() (err error) { fd, err = unix.Open(p, int(a.Int(1)), mode); return err })
-	return intResult(int64(fd), pathErr("open", p, err))
-}
-
-func sysClose(_ Node, a Args) (any, error) {
-	// close is not retried: after EINTR the fd is already gone on Linux.
-	return ok(sysErr("close", unix.Close(int(a.Int(0)))))
-}
-
 // sysRead reads once, at most maxRead bytes; "" is end of file.
 func sysRead(_ Node, a Args) (any, error) {
 	count := a.Int(1)

@@ -14,21 +14,19 @@ func userNSError(op string) error {
 		" create a child in one with clone [...] [clone_newuser]", unix.EINVAL)
 }
 
-// sysUnshare unshares on the node's main thread, the thread every later
-// call, fork and exec runs on. clone_newns implies CLONE_FS in the kernel.
+// sysUnshare is unshare of a user namespace, or with maps: the other forms
+// are runtime-free (the engine's proto package), made on the node's main
+// thread, the thread every later call, fork and exec runs on.
 func sysUnshare(n Node, a Args) (any, error) {
 	flags := int(a.Int(0))
 	maps, err := optRecord(a, 1, "unshare", "maps", "{uid: \"0 1000 1\", gid: …}")
 	if err != nil {
 		return nil, err
 	}
-	if flags&unix.CLONE_NEWUSER != 0 {
-		return ok(n.UnshareUser(a.Int(0), maps))
-	}
-	if a.Has(1) {
+	if flags&unix.CLONE_NEWUSER == 0 {
 		return nil, &ArgError{Call: "unshare", N: 2, Name: "maps", Msg: "only with clone_newuser"}
 	}
-	return ok(sysErr("unshare", retry(func() error { return unix.Unshare(flags) })))
+	return ok(n.UnshareUser(a.Int(0), maps))
 }
 
 // sysSetns joins a namespace. A mount namespace needs a private fs struct,

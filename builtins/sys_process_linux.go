@@ -10,10 +10,6 @@ import (
 
 func sysGetpgrp(Node, Args) (any, error) { return int64(unix.Getpgrp()), nil }
 
-func sysSetpgid(_ Node, a Args) (any, error) {
-	return ok(sysErr("setpgid", unix.Setpgid(int(a.Int(0)), int(a.Int(1)))))
-}
-
 func sysGetsid(_ Node, a Args) (any, error) {
 	pid := 0
 	if a.Has(0) {
@@ -21,11 +17,6 @@ func sysGetsid(_ Node, a Args) (any, error) {
 	}
 	sid, err := unix.Getsid(pid)
 	return intResult(int64(sid), sysErr("getsid", err))
-}
-
-func sysSetsid(Node, Args) (any, error) {
-	sid, err := unix.Setsid()
-	return intResult(int64(sid), sysErr("setsid", err))
 }
 
 // intResult returns an int, or the error alone.

@@ -59,6 +59,26 @@ type Call struct {
 	// Pure: the call changes nothing a child would inherit, so a node's
 	// spare child (option prefork) stays a faithful fork across it.
 	Pure bool
+	// RuntimeFree: the call is plain system calls on fixed-size arguments
+	// and paths, implemented once without the Go runtime (package
+	// engine/internal/proto), so a proto-node serves it without booting
+	// and a node makes it with the same code. Set from runtimeFree.
+	RuntimeFree bool
+}
+
+// runtimeFree are the calls marked RuntimeFree. The engine's tests check
+// that this list and the runtime-free implementations agree.
+var runtimeFree = []string{
+	"getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "setsid", "setpgid", "kill",
+	"setuid", "setgid", "setresuid", "setresgid", "setgroups",
+	"chroot", "chdir", "mkdir", "rmdir", "unlink", "link", "symlink", "chmod", "chown", "mkfifo",
+	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs", "open", "mount_setattr",
+}
+
+func init() {
+	for _, name := range runtimeFree {
+		Table[index[name]].RuntimeFree = true
+	}
 }
 
 // Signature renders the call as the user types it: name [pipeline] args.

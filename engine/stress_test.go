@@ -52,9 +52,12 @@ func TestStressCallsAndForkCycles(t *testing.T) {
 	// The root's Go runtime opens its netpoller (an epoll fd and an
 	// eventfd) at its first timer, after its first collection. And a node
 	// that forked holds the next fork's plumbing, made ahead: a
-	// socketpair, four pipes and a bell (refillPlumbing).
+	// socketpair, four pipes and a bell (refillPlumbing). And the root
+	// replaces its binary's fd with the sealed memfd copy at its first
+	// child (ensureExe).
 	after := fdLinks(t, e.root.hostPid)
-	allowed := map[string]int{"socket": 2, "pipe": 8, "anon_inode:[eventfd]": 2, "anon_inode:[eventpoll]": 1}
+	allowed := map[string]int{"socket": 2, "pipe": 8, "anon_inode:[eventfd]": 2, "anon_inode:[eventpoll]": 1,
+		"/memfd:alsh (deleted)": 1}
 	for fd, link := range after {
 		if rootFds[fd] == link {
 			continue

@@ -26,13 +26,15 @@ type compiledModule struct {
 	Prog *Program
 }
 
-func init() {
+// registerTypes tells gob the tree's node types, at the first encode or
+// decode rather than at every start of the binary (every node's too).
+var registerTypes = sync.OnceFunc(func() {
 	for _, v := range []any{&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{}, &Break{},
 		&Continue{}, &Try{}, &Expect{}, &ExprStmt{}, &IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{},
 		&OkLit{}, &VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}} {
 		gob.Register(v)
 	}
-}
+})
 
 // CompileLibrary parses every NAME.alsh of fsys and encodes the trees,
 // as lib/zparsed.gob holds them.
@@ -56,6 +58,7 @@ func CompileLibrary(fsys fs.FS) ([]byte, error) {
 		mods = append(mods, compiledModule{File: file, Sum: sha256.Sum256(data), Prog: prog})
 	}
 	var buf bytes.Buffer
+	registerTypes()
 	if err := gob.NewEncoder(&buf).Encode(mods); err != nil {
 		return nil, fmt.Errorf("encoding the library: %w", err)
 	}
@@ -72,6 +75,7 @@ var compiled struct {
 func precompiled(file, src string) (*Program, bool) {
 	compiled.once.Do(func() {
 		var mods []compiledModule
+		registerTypes()
 		if gob.NewDecoder(bytes.NewReader(lib.Parsed)).Decode(&mods) != nil {
 			return
 		}

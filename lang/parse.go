@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"
@@ -20,7 +21,12 @@ var (
 	tokIdent        = alshLexer.Symbols()["Ident"]
 )
 
-var parser = participle.MustBuild[Program](
+// parser is built at its first use, not at start: building it takes
+// about 1.7 ms and 750 kB, which every node (the same binary) and every
+// run that parses nothing would pay.
+var parser = sync.OnceValue(func() *participle.Parser[Program] { return participle.MustBuild[Program](grammarOptions...) })
+
+var grammarOptions = []participle.Option{
 	participle.Lexer(alshLexer),
 	participle.Elide("Comment", "Continuation", "Whitespace"),
 	participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
@@ -30,11 +36,11 @@ var parser = participle.MustBuild[Program](
 	participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
 		&VarLit{}, &ListLit{}, &Paren{}, &TimeLit{}),
 	participle.UseLookahead(participle.MaxLookahead),
-)
+}
 
 // Grammar returns the language's grammar in EBNF, as docs/grammar.ebnf
 // holds it.
-func Grammar() string { return parser.String() }
+func Grammar() string { return parser().String() }
 
 // ParseError is a syntax error, with the position it was found at.
 type ParseError struct {
@@ -62,7 +68,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 			prog, err = nil, &ParseError{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprintf("internal parser error: %v", r)}
 		}
 	}()
-	prog, err = parser.ParseString(filename, src)
+	prog, err = parser().ParseString(filename, src)
 	if err != nil {
 		pe := parseError(err, src)
 		pe.Msg += callHint(filename, src, pe.Pos)
@@ -196,7 +202,7 @@ func openAtLastToken(filename, src string, at lexer.Position) bool {
 		return false
 	}
 	for _, closer := range []string{"}", ")", "]", "\n}"} {
-		if _, err := parser.ParseString(filename, src+closer); err == nil {
+		if _, err := parser().ParseString(filename, src+closer); err == nil {
 			return true
 		}
 	}
@@ -208,7 +214,7 @@ func openAtLastToken(filename, src string, at lexer.Position) bool {
 // must still be only incomplete. (After a comment, or where a newline may
 // not come, such as right after if, it is not.)
 func continuable(filename, src string) bool {
-	_, err := parser.ParseString(filename, src+"\n")
+	_, err := parser().ParseString(filename, src+"\n")
 	if err == nil {
 		return true
 	}
@@ -222,7 +228,7 @@ func continuable(filename, src string) bool {
 // reason.
 func closable(filename, src, quote string) bool {
 	for _, tail := range []string{"", "0", "00", "}", "a}"} {
-		_, err := parser.ParseString(filename, src+tail+quote)
+		_, err := parser().ParseString(filename, src+tail+quote)
 		if err == nil {
 			return true
 		}

@@ -101,6 +101,38 @@ func rows(r map[string]result, order []string) []row {
 			fmt.Sprintf("%.2f ms = %.2f× bwrap, %.2f× unshare", ms, res.metrics["alsh/bwrap"], res.metrics["alsh/unshare"]),
 			"< 1.5 ms", ms < 1.5})
 	}
+	for _, t := range []struct {
+		name, what, metric string
+		limit              float64
+		target             string
+	}{
+		{"RealisticCycle", "realistic cycle / bwrap, alternated", "alsh/bwrap", 0.5, "≤ 0.5× bwrap"},
+		{"ForkExecVsPosixSpawn", "fork+exec+exit / C posix_spawn", "alsh/posix_spawn", 1.25, "≤ 1.25× posix_spawn"},
+	} {
+		if res, ok := r[t.name]; ok {
+			v := res.metrics[t.metric]
+			out = append(out, row{t.what, fmt.Sprintf("%.2f× (%.0f µs)", v, res.metrics["alsh-µs"]), t.target, v <= t.limit})
+		}
+	}
+	if res, ok := r["ForkBoot"]; ok {
+		pss := res.metrics["Pss-KiB/node"]
+		out = append(out, row{"fork + a call that boots", fmt.Sprintf("%.2f ms", res.nsPerOp/1e6), "(reported)", true})
+		out = append(out, row{"booted node Pss", fmt.Sprintf("%.2f MiB", pss/1024), "≤ 0.8 MiB", pss <= 0.8*1024})
+	}
+	if res, ok := r["ThousandNodes"]; ok {
+		ms := res.metrics["ms/1000-nodes"]
+		out = append(out, row{"1000 nodes forked, one getcwd each", fmt.Sprintf("%.2f s", ms/1e3), "< 1 s", ms < 1000})
+	}
+	if one, ok := r["ManyCallers/callers=1"]; ok {
+		base := one.metrics["calls/s"]
+		for _, n := range []string{"1", "2", "4", "8", "32"} {
+			if res, ok := r["ManyCallers/callers="+n]; ok {
+				v := res.metrics["calls/s"]
+				out = append(out, row{"getpid calls/s, " + n + " callers into " + n + " nodes",
+					fmt.Sprintf("%.0f (%.2f× 1 caller)", v, v/base), "≥ 1 caller's", v >= base})
+			}
+		}
+	}
 	if res, ok := r["IdleNode"]; ok {
 		pss := res.metrics["Pss-KiB/node"]
 		out = append(out, row{"idle node Pss", fmt.Sprintf("%.2f MiB (private %.2f)", pss/1024, res.metrics["private-KiB/node"]/1024),

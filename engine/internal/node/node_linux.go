@@ -61,6 +61,9 @@ type node struct {
 	callFds    []int        // the fds that came with the call being served
 	filter     callFilter   // calls denied here and to later children
 	sigs       sigState     // signal actions sigaction changed
+	// exeOpen: FdExe is still the root's plain fd of its binary, to be
+	// copied into the sealed memfd before the first child (ensureExe).
+	exeOpen bool
 }
 
 // child is what a node keeps of a child node: the lifeline's write end,
@@ -124,7 +127,7 @@ func (n *node) boot(args []string) error {
 		if err := bootRoot(path); err != nil {
 			return err
 		}
-		n.lifeline = -1
+		n.lifeline, n.exeOpen = -1, true
 	}
 	if _, ok := kv["root"]; ok { // the root, re-executed in place
 		n.lifeline = -1
@@ -185,8 +188,10 @@ func (n *node) optsArg() string {
 	return b.String()
 }
 
-// bootRoot connects the root node to the driver's socket, and makes the
-// sealed memfd copy of the binary that every later fork executes.
+// bootRoot connects the root node to the driver's socket, and opens its
+// binary at FdExe; ensureExe copies it into the sealed memfd that every
+// later fork executes, at the first fork (a root that forks nothing, as
+// `alsh -c 'getpid []'`, spares the copy of several MB).
 func bootRoot(path string) error {
 	// Whatever the driver's own parent left open without close-on-exec
 	// (a shell's or a test runner's fds) must not reach the programs.
@@ -201,9 +206,9 @@ func bootRoot(path string) error {
 	if err := moveFd(s, proto.FdCtl); err != nil {
 		return err
 	}
-	exe, err := sealedCopyOfSelf()
+	exe, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return err
+		return &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
 	}
 	if err := moveFd(exe, proto.FdExe); err != nil {
 		return err

@@ -212,7 +212,8 @@ func (n *node) call(nr int, args []any) (any, error) {
 	}
 	c := &builtins.Table[nr]
 	impl, ok := builtins.ImplOf(c.Name)
-	if !ok {
+	raw, rawOK := proto.Raw(nr)
+	if !ok && !rawOK {
 		return nil, builtins.ErrUnsupported
 	}
 	if err := n.checkFilter(c.Name); err != nil {
@@ -224,6 +225,14 @@ func (n *node) call(nr int, args []any) (any, error) {
 	if !keepSpareAcross(c) { // the call may change what a child inherits
 		n.dropSpare()
 		n.protoEnv = nil
+	}
+	if rawOK {
+		if w, keep := rawWords(raw, args); raw.Accepts(&w) {
+			return rawCall(raw, &w, args, keep)
+		}
+	}
+	if !ok {
+		return nil, builtins.ErrUnsupported
 	}
 	return impl(n, args)
 }
@@ -379,36 +388,40 @@ func (n *node) SetOption(opt int, v int64) error {
 	return nil
 }
 
-// sealedCopyOfSelf copies the running binary into a sealed memfd, so that
-// forks keep working after chroot (no /proc, no binary) or setuid (binary
-// unreadable). Where the host forbids executing memfds
-// (vm.memfd_noexec=2), it falls back to an O_PATH fd of the binary, which
-// works after setuid but needs the binary's directory to stay reachable.
-func sealedCopyOfSelf() (int, error) {
-	self, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
+// ensureExe replaces the root's fd of its binary (FdExe) with a sealed
+// memfd copy before the root makes its first child, so that forks keep
+// working after chroot (no /proc, no binary) or setuid (binary
+// unreadable), and no node can change the binary every node executes.
+// The copy reads the fd opened at boot, so it works after such calls too.
+// Where the host forbids executing memfds (vm.memfd_noexec=2), the fd of
+// the binary stays: it works after setuid while the binary stays
+// executable for the new ids.
+func (n *node) ensureExe() {
+	if !n.exeOpen {
+		return
 	}
-	defer unix.Close(self)
-	fd, err := unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
+	n.exeOpen = false
+	mem, err := unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
 	if errors.Is(err, unix.EINVAL) { // kernels before 6.3 know no MFD_EXEC
-		fd, err = unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
+		mem, err = unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	}
 	if err != nil {
-		return pathFallback(err)
+		return
 	}
-	if err := copyAndSeal(fd, self); err != nil {
-		unix.Close(fd)
-		return pathFallback(err)
+	if copyAndSeal(mem, proto.FdExe) != nil || moveFd(mem, proto.FdExe) != nil {
+		unix.Close(mem)
+		return
 	}
-	return fd, nil
+	unix.Close(mem)
 }
 
-// copyAndSeal fills the memfd with raw syscalls only: an os.File would
-// start the Go netpoller, whose fds must not take the node's fixed numbers.
+// copyAndSeal fills the memfd with raw syscalls only (an os.File would
+// start the Go netpoller, whose fds must not take the node's fixed
+// numbers), from the start of src whatever its offset.
 func copyAndSeal(mem, src int) error {
+	var off int64
 	for {
-		n, err := unix.Sendfile(mem, src, nil, 1<<30)
+		n, err := unix.Sendfile(mem, src, &off, 1<<30)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
@@ -422,14 +435,6 @@ func copyAndSeal(mem, src int) error {
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	_, err := unix.FcntlInt(uintptr(mem), unix.F_ADD_SEALS, seals)
 	return os.NewSyscallError("fcntl F_ADD_SEALS", err)
-}
-
-func pathFallback(cause error) (int, error) {
-	fd, err := unix.Open("/proc/self/exe", unix.O_PATH|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, errors.Join(cause, err)
-	}
-	return fd, nil
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -159,6 +159,7 @@ func (p *spawnPipes) closeParentEnds() {
 // spawn clones the child and waits for its exec of the node binary (or
 // its failure, reported as an errno on the error pipe).
 func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, error) {
+	n.ensureExe()
 	s := &proto.SpawnArgs{
 		Fds:       [proto.NSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, proto.FdExe, p.bell},
 		Argv:      proto.CStrings(n.childArgv()),

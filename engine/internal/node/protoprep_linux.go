@@ -86,6 +86,7 @@ func nofileArg() string {
 // the child shares the parent's memory until it execs and uses ps in
 // place: the parent keeps ps (returned) until the child is reaped.
 func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *proto.State, error) {
+	n.ensureExe()
 	ps := n.prepareProto()
 	pid, errno := ps.Fork(proto.SpawnArgs{
 		Fds:       [proto.NSpawnFds]int{p.stdinR, p.stdoutW, p.stderrW, p.ctlChild, p.lifeR, proto.FdExe, p.bell},

@@ -96,6 +96,7 @@ func (n *node) keptFds() []int {
 }
 
 func (n *node) reexec(maps builtins.Record) error {
+	n.ensureExe()
 	argv := []string{os.Args[0], reexecFlag, "depth=" + strconv.Itoa(n.depth),
 		"nofile=" + strconv.FormatUint(currentNofile(), 10), "opts=" + n.optsArg(),
 		"reexec=" + strconv.FormatUint(uint64(n.callID), 10)}

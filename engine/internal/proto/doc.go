@@ -33,6 +33,12 @@
 // SetDisposition, StartSignalPipe) run in the parent, with its runtime,
 // before the clone.
 //
+// TestNosplitCallsOnlyNosplit reads this package's source and checks that
+// each //go:nosplit function calls only functions marked so, assembly,
+// the runtime's fork hooks and the raw syscalls, and allocates nothing
+// through make, new or append: so the runtime-free calls (rawcalls_linux.go,
+// which the node makes with the same code) cannot reach the runtime.
+//
 // Because coverage instrumentation grows nosplit frames past their limit,
 // this package is not built with -cover or -fuzz. Its tests check the
 // parent-side helpers; the proto-node's behaviour is tested through the

@@ -58,6 +58,8 @@ type State struct {
 	noSigs    uint64
 	stat      unix.Statx_t
 	lim       [2]uint64
+	words     Words              // a runtime-free call's arguments
+	ints      [maxRawInts]uint32 // and its list of ids
 	cl3       cloneArgs
 	spin      bool // the parent node's spinWorthIt
 	spun      bool // the first spin (after ready) is over
@@ -93,14 +95,8 @@ const (
 // with what the node's filter allows.
 const (
 	opBoot = iota
-	opGetpid
-	opGetppid
+	opRaw  // a runtime-free call (rawcalls_linux.go)
 	opSetrlimit
-	opChroot
-	opChdir
-	opSetuid
-	opSetgid
-	opSethostname
 	opExecve
 	opExecvp
 	opExit
@@ -108,12 +104,17 @@ const (
 )
 
 // Calls are the calls a proto-node serves itself, by name, with the op
-// protoServe dispatches each by. This is the one list: the node fills a
-// child's ops from it (less what the child's filter denies), and the
-// engine's tests compare each of these calls with the node's.
-var Calls = map[string]uint16{"getpid": opGetpid, "getppid": opGetppid, "setrlimit": opSetrlimit,
-	"chroot": opChroot, "chdir": opChdir, "setuid": opSetuid, "setgid": opSetgid,
-	"sethostname": opSethostname, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
+// protoServe dispatches each by: the runtime-free calls (rawImpls), and
+// the calls whose node side does more than a proto-node needs (setrlimit,
+// exec, exit). This is the one list: the node fills a child's ops from it
+// (less what the child's filter denies), and the engine's tests check each.
+var Calls = func() map[string]uint16 {
+	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
+	for name := range rawImpls {
+		m[name] = opRaw
+	}
+	return m
+}()
 
 // Supported: the proto-node needs a call table that fits ops,
 // and no race detector.
@@ -350,8 +351,8 @@ func protoSpin(ps *State) int {
 	if !ps.spun {
 		ps.spun, d = true, int64(spin.ProtoFirst)
 	}
-	deadline := ps.ts.Nano() + d
-	for ps.ts.Nano() < deadline {
+	deadline := nanos(&ps.ts) + d
+	for nanos(&ps.ts) < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
 		if e == 0 && m > 0 && m <= protoMsgMax {
@@ -360,11 +361,19 @@ func protoSpin(ps *State) int {
 		if e != syscall.EAGAIN && e != syscall.EINTR {
 			return 0
 		}
+		before := nanos(&ps.ts)
 		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
 		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+		if nanos(&ps.ts)-before >= int64(spin.Crowded) { // others need the CPU (spin.Spin.Again)
+			return 0
+		}
 	}
 	return 0
 }
+
+//go:norace
+//go:nosplit
+func nanos(ts *unix.Timespec) int64 { return ts.Sec*1e9 + ts.Nsec }
 
 // protoReportSignals reads the caught signals from the signalfd and
 // reports each as the node would, with the event the parent prepared.
@@ -409,22 +418,10 @@ func protoServe(ps *State, m int) bool {
 	}
 	d := &protoDec{b: b, off: wire.HeaderLen + 2, ok: true} // on the stack: see protoDec
 	switch ps.ops[nr] {
-	case opGetpid:
-		return protoNoArgs(ps, d, id, unix.SYS_GETPID)
-	case opGetppid:
-		return protoNoArgs(ps, d, id, unix.SYS_GETPPID)
+	case opRaw:
+		return protoRaw(ps, d, id, &rawDescs[nr])
 	case opSetrlimit:
 		return protoSetrlimit(ps, d, id)
-	case opChroot:
-		return protoPathCall(ps, d, id, unix.SYS_CHROOT, opChroot)
-	case opChdir:
-		return protoPathCall(ps, d, id, unix.SYS_CHDIR, opChdir)
-	case opSetuid:
-		return protoIDCall(ps, d, id, unix.SYS_SETUID, opSetuid)
-	case opSetgid:
-		return protoIDCall(ps, d, id, unix.SYS_SETGID, opSetgid)
-	case opSethostname:
-		return protoSethostname(ps, d, id)
 	case opExecve:
 		path, n, ok := protoExecve(ps, d)
 		return ok && protoExec(ps, id, path, n, "execve")
@@ -516,6 +513,32 @@ func (d *protoDec) cstr(tag byte) (p *byte, n int) {
 	return &d.b[start], n
 }
 
+// str reads a string and makes it NUL-terminated in place, as cstr does,
+// but takes a NUL inside (nul): the call decides (a path cannot hold one,
+// a hostname can).
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) str() (off, n int, nul bool) {
+	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagString {
+		d.ok = false
+		return 0, 0, false
+	}
+	start := d.off
+	n = int(le32(d.b[start+1:]))
+	if n > len(d.b)-start-5 {
+		d.ok = false
+		return 0, 0, false
+	}
+	for i := start + 5; i < start+5+n; i++ {
+		nul = nul || d.b[i] == 0
+	}
+	copy(d.b[start:], d.b[start+5:start+5+n])
+	d.b[start+n] = 0
+	d.off = start + 5 + n
+	return start, n, nul
+}
+
 // strs reads a list of strings into out, nil-terminated. A longer list
 // than out holds fails (list) before anything is written.
 //
@@ -570,18 +593,6 @@ func protoConsume() {
 
 //go:norace
 //go:nosplit
-func protoNoArgs(ps *State, d *protoDec, id uint32, trap uintptr) bool {
-	if d.list(0); !d.end() {
-		return false
-	}
-	protoConsume()
-	r, _, _ := syscall.RawSyscall6(trap, 0, 0, 0, 0, 0, 0)
-	protoReplyInt(ps, id, int64(r))
-	return true
-}
-
-//go:norace
-//go:nosplit
 func protoSetrlimit(ps *State, d *protoDec, id uint32) bool {
 	d.list(2)
 	res := d.int64()
@@ -617,67 +628,6 @@ func protoLimitSafe(res int64, cur uint64) bool {
 		return cur == unix.RLIM_INFINITY
 	}
 	return res >= 0 && res < rlimNlimits
-}
-
-//go:norace
-//go:nosplit
-func protoPathCall(ps *State, d *protoDec, id uint32, trap uintptr, op int) bool {
-	d.list(1)
-	p, n := d.cstr(wire.TagString)
-	if !d.end() {
-		return false
-	}
-	protoConsume()
-	e := syscall.EINTR
-	for e == syscall.EINTR {
-		_, _, e = syscall.RawSyscall6(trap, uintptr(unsafe.Pointer(p)), 0, 0, 0, 0, 0)
-	}
-	name := "chroot"
-	if op == opChdir {
-		name = "chdir"
-	}
-	protoReplyErr(ps, id, e, name, p, n)
-	return true
-}
-
-// protoIDCall serves setuid and setgid. Under a low RLIMIT_NPROC, a uid
-// change could keep a later boot from starting its threads (they count
-// against the new uid's limit): the node serves it then.
-//
-//go:norace
-//go:nosplit
-func protoIDCall(ps *State, d *protoDec, id uint32, trap uintptr, op int) bool {
-	d.list(1)
-	v := d.int64()
-	if !d.end() || v < 0 || v > 0xfffffffe {
-		return false
-	}
-	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NPROC, 0, uintptr(unsafe.Pointer(&ps.lim[0])), 0, 0)
-	if ps.lim[0] < protoMinNproc {
-		return false
-	}
-	protoConsume()
-	_, _, e := syscall.RawSyscall6(trap, uintptr(v), 0, 0, 0, 0, 0)
-	name := "setuid"
-	if op == opSetgid {
-		name = "setgid"
-	}
-	protoReplyErr(ps, id, e, name, nil, 0)
-	return true
-}
-
-//go:norace
-//go:nosplit
-func protoSethostname(ps *State, d *protoDec, id uint32) bool {
-	d.list(1)
-	p, n := d.cstr(wire.TagString)
-	if !d.end() {
-		return false
-	}
-	protoConsume()
-	_, _, e := syscall.RawSyscall6(unix.SYS_SETHOSTNAME, uintptr(unsafe.Pointer(p)), uintptr(n), 0, 0, 0, 0)
-	protoReplyErr(ps, id, e, "sethostname", nil, 0)
-	return true
 }
 
 //go:norace

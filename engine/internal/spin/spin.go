@@ -45,6 +45,13 @@ const (
 	// fork 239 -> 193 µs and the exec call 274 -> 215 µs (8 interleaved
 	// rounds).
 	ProtoFirst = 300 * time.Microsecond
+	// Crowded: a yield that gave the CPU away for this long found another
+	// thread that needed it (another node, another caller): the spin
+	// stops there, and the waiter sleeps until its message wakes it. With
+	// more callers and nodes than CPUs, spinning took the CPUs the nodes
+	// needed to answer (32 callers into 32 nodes on 2 CPUs: 0.4× the
+	// calls/s of one).
+	Crowded = 20 * time.Microsecond
 )
 
 // A Spin is one bounded busy wait: try, then Again, until the try
@@ -52,19 +59,25 @@ const (
 type Spin struct {
 	d        time.Duration
 	deadline time.Time
+	// Crowded: the spin ended early, at a yield that kept the CPU away
+	// for Crowded or more.
+	Crowded bool
 }
 
 // Start starts a spin of d.
 func Start(d time.Duration) Spin { return Spin{d: d, deadline: time.Now().Add(d)} }
 
 // Again says whether there is time for another try; if so it first
-// yields the CPU, which the other end may need.
+// yields the CPU, which the other end may need. A yield that kept the
+// CPU away for Crowded or more ends the spin: others wait for the CPU.
 func (s *Spin) Again() bool {
-	if !time.Now().Before(s.deadline) {
+	before := time.Now()
+	if !before.Before(s.deadline) {
 		return false
 	}
 	syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-	return true
+	s.Crowded = time.Since(before) >= Crowded
+	return !s.Crowded
 }
 
 // Extend gives the spin its whole time again, from now (a node served a

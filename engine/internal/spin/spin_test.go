@@ -1,8 +1,12 @@
 package spin
 
 import (
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // A spin of nothing allows no second try.
@@ -13,7 +17,7 @@ func TestZeroSpinEndsAtOnce(t *testing.T) {
 	}
 }
 
-// A spin ends once its time is up, and not before.
+// A spin ends once its time is up, and not before unless crowded.
 func TestSpinEndsWhenTimeIsUp(t *testing.T) {
 	const d = 20 * time.Millisecond
 	start := time.Now()
@@ -22,10 +26,10 @@ func TestSpinEndsWhenTimeIsUp(t *testing.T) {
 	for s.Again() {
 		tries++
 	}
-	if took := time.Since(start); took < d {
+	if took := time.Since(start); took < d && !s.Crowded {
 		t.Fatalf("the spin ended after %v, before its %v", took, d)
 	}
-	if tries == 0 {
+	if tries == 0 && !s.Crowded {
 		t.Fatal("no try within the spin's time")
 	}
 }
@@ -41,5 +45,37 @@ func TestSpinExtend(t *testing.T) {
 	s.Extend()
 	if !s.Again() {
 		t.Fatal("Extend gave no time back")
+	}
+}
+
+// A spin whose CPU another thread needs ends at once: both threads are
+// pinned to one CPU, and the other one never yields.
+func TestSpinEndsWhenCrowded(t *testing.T) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var one unix.CPUSet
+	one.Set(0)
+	if err := unix.SchedSetaffinity(0, &one); err != nil {
+		t.Skip("cannot pin to CPU 0:", err)
+	}
+	var stop atomic.Bool
+	started := make(chan struct{})
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		unix.SchedSetaffinity(0, &one)
+		close(started)
+		for !stop.Load() {
+		}
+	}()
+	defer stop.Store(true)
+	<-started
+	const d = 2 * time.Second
+	start := time.Now()
+	s := Start(d)
+	for s.Again() {
+	}
+	if took := time.Since(start); !s.Crowded || took >= d {
+		t.Fatalf("a crowded spin went on for %v (crowded %v)", took, s.Crowded)
 	}
 }
