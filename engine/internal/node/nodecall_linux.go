@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -407,6 +408,10 @@ func copyAndSeal(mem, src int) error {
 			break
 		}
 	}
+	exeHooked, exeUnhooked = proto.HookCopy(mem)
+	if proto.EntryHooked() { // linked with -E: the copy is hooked as it is
+		exeHooked, exeUnhooked = true, nil
+	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	_, err := unix.FcntlInt(uintptr(mem), unix.F_ADD_SEALS, seals)
 	return os.NewSyscallError("fcntl F_ADD_SEALS", err)
@@ -417,6 +422,8 @@ func pathFallback(cause error) (int, error) {
 	if err != nil {
 		return -1, errors.Join(cause, err)
 	}
+	exeHooked = proto.EntryHooked()
+	exeUnhooked = fmt.Errorf("the binary runs from its own file, not a copy that could be hooked (%v)", cause)
 	return fd, nil
 }
 
