@@ -323,6 +323,10 @@ func (e *Engine) emit(p *proc, kind string, data any) {
 	m := builtins.Message{Pipeline: p.pipeline, Kind: kind, Data: data}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if p.sink != nil {
+		p.sink.put(m)
+		return
+	}
 	if e.watch != nil {
 		e.watch(m)
 		return

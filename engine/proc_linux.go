@@ -28,6 +28,7 @@ type proc struct {
 	flow     *flowGate               // flowcontrol of its stdout and stderr
 	sigOnEOF int64                   // signaloneof set by setcpid, if sigSet
 	sigSet   bool
+	sink     *sink // a handle's: takes the output and events (handle_stdio_linux.go)
 }
 
 func newProc(parent *proc, pid int) *proc {

@@ -1,0 +1,160 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
+)
+
+// A program's stdin and stdout through handles: every byte in order, more
+// than the pipes and the sink hold at once, so back-pressure must work
+// both ways; then its exit status.
+func TestHandleStreamsThroughCat(t *testing.T) {
+	e, ctx := start(t)
+	c, err := e.Root().Fork(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Execvp(ctx, "cat", []string{"cat"}); err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 24<<20)
+	for i := range data {
+		data[i] = byte(i * 7 / 3)
+	}
+	go func() {
+		c.Stdin().Write(data)
+		c.Stdin().Close()
+	}()
+	var got bytes.Buffer
+	if _, err := io.Copy(&got, c.Stdout()); err != nil {
+		t.Fatal(err)
+	}
+	if sha256.Sum256(got.Bytes()) != sha256.Sum256(data) {
+		t.Fatalf("got %d bytes, not the %d sent", got.Len(), len(data))
+	}
+	st, err := c.Wait(ctx)
+	if err != nil || !st.Success() || st.ExitCode() != 0 {
+		t.Fatalf("Wait: %v, %v", st, err)
+	}
+}
+
+// The program's stderr, its exit code, and a death by a signal.
+func TestHandleWaitExitCodeAndSignal(t *testing.T) {
+	e, ctx := start(t)
+	c, err := e.Root().Fork(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Execvp(ctx, "sh", []string{"sh", "-c", "echo out; echo err >&2; exit 3"}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(c.Stdout())
+	errOut, _ := io.ReadAll(c.Stderr())
+	st, err := c.Wait(ctx)
+	if err != nil || st.ExitCode() != 3 || st.Signaled() || string(out) != "out\n" || string(errOut) != "err\n" {
+		t.Fatalf("Wait %v %v, stdout %q, stderr %q", st, err, out, errOut)
+	}
+	k, _ := e.Root().Fork(ctx)
+	if err := k.Execvp(ctx, "sleep", []string{"sleep", "100"}); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := k.Wait(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Wait past its deadline: %v", err)
+	}
+	if err := k.Signal(ctx, unix.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	st, err = k.Wait(ctx)
+	if err != nil || !st.Signaled() || st.Signal() != unix.SIGKILL || st.ExitCode() != -1 || st.String() != "signal: killed" {
+		t.Fatalf("Wait after SIGKILL: %v %v", st, err)
+	}
+	var last Event
+	for ev := range k.Events() {
+		last = ev
+	}
+	if last.Exit == nil || last.Exit.Signal() != unix.SIGKILL {
+		t.Fatalf("last event %+v", last)
+	}
+}
+
+// Typed calls: a struct in and out, ints for ids, and a failure that is
+// both the kernel's errno and a *CallError naming call, pipeline and path.
+func TestHandleTypedCallsAndErrors(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	c, err := e.Root().Fork(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Setrlimit(ctx, unix.RLIMIT_NOFILE, Rlimit{Cur: 64, Max: 128}); err != nil {
+		t.Fatal(err)
+	}
+	lim, err := c.Getrlimit(ctx, unix.RLIMIT_NOFILE)
+	if err != nil || lim != (Rlimit{Cur: 64, Max: 128}) {
+		t.Fatalf("Getrlimit = %+v, %v", lim, err)
+	}
+	if pid, err := c.Getpid(ctx); err != nil || pid != c.Pid() {
+		t.Fatalf("Getpid = %d, %v; handle's pid %d", pid, err, c.Pid())
+	}
+	if err := c.Setresuid(ctx, 65534, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	ids, err := c.Getresuid(ctx)
+	if err != nil || ids != (ResIDs{65534, 65534, 65534}) {
+		t.Fatalf("Getresuid = %+v, %v", ids, err)
+	}
+	err = c.Chroot(ctx, "/tmp")
+	var ce *CallError
+	if !errors.Is(err, unix.EPERM) || !errors.As(err, &ce) || ce.Call != "chroot" || ce.Path != "/tmp" ||
+		len(ce.Pipeline) != 1 || ce.Pipeline[0] != c.Pid() || !strings.Contains(err.Error(), `chroot [`) {
+		t.Fatalf("chroot as nobody: %v (%#v)", err, ce)
+	}
+	if _, err := c.Fork(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err = c.Setuid(ctx, 0)
+	if !errors.Is(err, unix.EPERM) {
+		t.Fatalf("setuid 0 as nobody: %v", err)
+	}
+	if err := e.Root().Setrlimit(ctx, Resource(12345), Rlimit{}); !errors.Is(err, builtins.ErrBadArg) && !errors.Is(err, unix.EINVAL) {
+		t.Fatalf("an unknown resource: %v", err)
+	}
+}
+
+// A sandbox through handles: clone into new namespaces with a user
+// namespace's maps, seen from inside the exec'd program.
+func TestHandleCloneSandbox(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	c, err := e.Root().Clone(ctx, CloneNewUser|CloneNewPID|CloneNewUTS,
+		IDMaps{UID: []IDMap{{0, 100000, 1}}, GID: []IDMap{{0, 100000, 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Sethostname(ctx, "handled"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Execvp(ctx, "sh", []string{"sh", "-c", "echo $$ $(hostname) $(cat /proc/self/uid_map)"}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(c.Stdout())
+	if f := strings.Fields(string(out)); len(f) != 5 || f[0] != "1" || f[1] != "handled" || f[3] != "100000" {
+		t.Fatalf("inside: %q", out)
+	}
+	if st, err := c.Wait(ctx); err != nil || !st.Success() {
+		t.Fatalf("Wait: %v %v", st, err)
+	}
+}
