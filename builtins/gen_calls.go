@@ -355,7 +355,6 @@ var flagTypes = map[string]flagType{
 	"fcntl":        {"FcntlArg", "an fcntl(2) command or argument, such as unix.F_GETFD"},
 	"socket":       {"SocketArg", "a socket(2) domain or type, such as unix.AF_UNIX or unix.SOCK_STREAM"},
 	"rlimit":       {"Resource", "a resource of getrlimit(2), such as unix.RLIMIT_NOFILE"},
-	"stdio":        {"StdioStream", "stdin, stdout or stderr as the eof call names them"},
 	"prctl":        {"PrctlOption", "a prctl(2) option, such as unix.PR_SET_NO_NEW_PRIVS"},
 	"seccomp":      {"SeccompArg", "a seccomp(2) operation or flag, such as unix.SECCOMP_SET_MODE_FILTER"},
 	"ptrace":       {"PtraceRequest", "a ptrace(2) request, such as unix.PTRACE_CONT"},
@@ -433,7 +432,7 @@ func handleFlagTypes(b *bytes.Buffer) {
 	var names []string
 	for _, c := range builtins.Table {
 		for _, a := range c.Args {
-			if a.Kind == builtins.Flags && !contains(names, a.Table) {
+			if c.Where == builtins.OnNode && a.Kind == builtins.Flags && !contains(names, a.Table) {
 				names = append(names, a.Table)
 			}
 		}

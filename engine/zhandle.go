@@ -46,9 +46,6 @@ type SocketArg int64
 // Resource is a resource of getrlimit(2), such as unix.RLIMIT_NOFILE (constant table rlimit).
 type Resource int64
 
-// StdioStream is stdin, stdout or stderr as the eof call names them (constant table stdio).
-type StdioStream int64
-
 // PrctlOption is a prctl(2) option, such as unix.PR_SET_NO_NEW_PRIVS (constant table prctl).
 type PrctlOption int64
 

@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
+)
+
+// BenchmarkHandleVsPipeline compares the handle API with the pipeline API
+// on one engine, alternating rounds of each so that the machine's drift
+// falls on both: a call round trip (getpid on a booted child) and fork +
+// execvp /bin/true + the exit. It reports each side's µs/op and their
+// ratio (handle/pipeline; the goal is at most 1.05).
+func BenchmarkHandleVsPipeline(b *testing.B) {
+	b.Run("round-trip", func(b *testing.B) {
+		e, ctx := start(b)
+		h, err := e.Root().Fork(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		h.Getcwd(ctx) // a booted node, not a proto-node
+		pl := h.Pipeline()
+		alternate(b,
+			func() error { _, err := e.Call(ctx, pl, "getpid", nil); return err },
+			func() error { _, err := h.Getpid(ctx); return err })
+	})
+	b.Run("fork-exec-exit", func(b *testing.B) {
+		e, ctx := start(b)
+		root := e.Root()
+		alternate(b,
+			func() error {
+				c := fork(b, e, ctx, nil)
+				call(b, e, ctx, c, "execvp", "/bin/true", []any{"true"})
+				if ev := event(b, e, ctx, c); builtins.Format(ev) != "{exit_status: 0}" {
+					return fmt.Errorf("event %s", builtins.Format(ev))
+				}
+				return nil
+			},
+			func() error {
+				c, err := root.Fork(ctx)
+				if err != nil {
+					return err
+				}
+				if err := c.Execvp(ctx, "/bin/true", []string{"true"}); err != nil {
+					return err
+				}
+				st, err := c.Wait(ctx)
+				if err == nil && !st.Success() {
+					err = fmt.Errorf("exit %v", st)
+				}
+				return err
+			})
+	})
+}
+
+// alternate runs b.N operations of each of two kinds in rounds of 50,
+// pipeline first then handle, and reports both means and their ratio.
+func alternate(b *testing.B, pipeline, handle func() error) {
+	var tp, th time.Duration
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		n := min(50, b.N-done)
+		for k, f := range []func() error{pipeline, handle} {
+			t0 := time.Now()
+			for i := 0; i < n; i++ {
+				if err := f(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if k == 0 {
+				tp += time.Since(t0)
+			} else {
+				th += time.Since(t0)
+			}
+		}
+		done += n
+	}
+	b.ReportMetric(float64(tp.Microseconds())/float64(b.N), "pipeline-µs/op")
+	b.ReportMetric(float64(th.Microseconds())/float64(b.N), "handle-µs/op")
+	b.ReportMetric(float64(th)/float64(tp), "handle/pipeline")
+}
+
+// BenchmarkHandleStream: bytes through a sandboxed cat (new pid, mount,
+// uts, ipc and net namespaces, RLIMIT_NOFILE 64, uid and gid 65534) with
+// io.Copy into Stdin and out of Stdout, every byte checked; beside it the
+// same cat, unsandboxed, taken with stdout calls (BenchmarkStream's way).
+func BenchmarkHandleStream(b *testing.B) {
+	b.Run("stdout-call", func(b *testing.B) { benchStream(b, 1, false) })
+	b.Run("io-copy-sandboxed", func(b *testing.B) {
+		testutil.RequirePrivileged(b)
+		e, ctx := start(b)
+		c := sandboxedCat(b, ctx, e.Root())
+		const chunk = 1 << 20
+		b.SetBytes(chunk)
+		b.ResetTimer()
+		go func() {
+			io.Copy(c.Stdin(), io.LimitReader(patternReader{}, int64(b.N)*chunk))
+			c.Stdin().Close()
+		}()
+		chk := &patternChecker{}
+		if _, err := io.Copy(chk, c.Stdout()); err != nil {
+			b.Fatal(err)
+		}
+		if chk.n != int64(b.N)*chunk || chk.bad >= 0 {
+			b.Fatalf("got %d bytes of %d, first wrong at %d", chk.n, int64(b.N)*chunk, chk.bad)
+		}
+		c.Wait(ctx)
+	})
+}
+
+func sandboxedCat(b testing.TB, ctx context.Context, root *Process) *Process {
+	c, err := root.Clone(ctx, CloneNewPID|CloneNewNS|CloneNewUTS|CloneNewIPC|CloneNewNet)
+	if err != nil {
+		b.Fatal(err)
+	}
+	steps := []error{
+		c.Setrlimit(ctx, unix.RLIMIT_NOFILE, Rlimit{Cur: 64, Max: 64}),
+		c.Setgid(ctx, 65534),
+		c.Setuid(ctx, 65534),
+		c.Execvp(ctx, "cat", []string{"cat"}),
+	}
+	for _, err := range steps {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	return c
+}
+
+const benchPattern = "0123456789abcdef"
+
+// patternReader reads the 16-byte pattern over and over.
+type patternReader struct{}
+
+func (patternReader) Read(p []byte) (int, error) {
+	big := strings.Repeat(benchPattern, 1<<12)
+	n := 0
+	for n < len(p) {
+		n += copy(p[n:], big)
+	}
+	return n, nil
+}
+
+// patternChecker checks that what it is written continues the pattern;
+// bad is the offset of the first wrong byte, or -1.
+type patternChecker struct {
+	n   int64
+	bad int64
+}
+
+func (c *patternChecker) Write(p []byte) (int, error) {
+	if c.n == 0 {
+		c.bad = -1
+	}
+	for i, x := range p {
+		if x != benchPattern[(c.n+int64(i))%16] && c.bad < 0 {
+			c.bad = c.n + int64(i)
+		}
+	}
+	c.n += int64(len(p))
+	return len(p), nil
+}
