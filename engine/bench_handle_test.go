@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -102,7 +103,7 @@ func BenchmarkHandleStream(b *testing.B) {
 		b.SetBytes(chunk)
 		b.ResetTimer()
 		go func() {
-			io.Copy(c.Stdin(), io.LimitReader(patternReader{}, int64(b.N)*chunk))
+			io.Copy(c.Stdin(), &patternReader{n: int64(b.N) * chunk})
 			c.Stdin().Close()
 		}()
 		chk := &patternChecker{}
@@ -137,20 +138,38 @@ func sandboxedCat(b testing.TB, ctx context.Context, root *Process) *Process {
 
 const benchPattern = "0123456789abcdef"
 
-// patternReader reads the 16-byte pattern over and over.
-type patternReader struct{}
+// patternBlock is 1 MiB of the pattern and 16 bytes more, so that any
+// offset in the pattern starts a 1 MiB slice of it.
+var patternBlock = []byte(strings.Repeat(benchPattern, 1<<16+1))
 
-func (patternReader) Read(p []byte) (int, error) {
-	big := strings.Repeat(benchPattern, 1<<12)
-	n := 0
-	for n < len(p) {
-		n += copy(p[n:], big)
+// patternReader reads the 16-byte pattern, n bytes in all.
+type patternReader struct{ n int64 }
+
+func (r *patternReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
 	}
+	n := copy(p[:min(int64(len(p)), r.n)], patternBlock[:1<<20])
+	r.n -= int64(n)
 	return n, nil
 }
 
-// patternChecker checks that what it is written continues the pattern;
-// bad is the offset of the first wrong byte, or -1.
+// WriteTo writes the pattern in 1 MiB writes (io.Copy uses it).
+func (r *patternReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for r.n > 0 {
+		n, err := w.Write(patternBlock[:min(r.n, 1<<20)])
+		total += int64(n)
+		r.n -= int64(n)
+		if err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// patternChecker checks that what it is written continues the pattern,
+// every byte; bad is the offset of the first wrong one, or -1.
 type patternChecker struct {
 	n   int64
 	bad int64
@@ -160,9 +179,11 @@ func (c *patternChecker) Write(p []byte) (int, error) {
 	if c.n == 0 {
 		c.bad = -1
 	}
-	for i, x := range p {
-		if x != benchPattern[(c.n+int64(i))%16] && c.bad < 0 {
-			c.bad = c.n + int64(i)
+	for off := 0; off < len(p); off += 1 << 20 {
+		part := p[off:min(len(p), off+1<<20)]
+		at := (c.n + int64(off)) % 16
+		if !bytes.Equal(part, patternBlock[at:at+int64(len(part))]) && c.bad < 0 {
+			c.bad = c.n + int64(off)
 		}
 	}
 	c.n += int64(len(p))
