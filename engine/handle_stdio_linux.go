@@ -14,7 +14,6 @@ import (
 	"github.com/alsh/alsh/builtins"
 )
 
-
 // A handle's streams sit on the driver's own: a process made through a
 // handle has a sink, which takes its output and events (emit) instead of
 // the queue of the pipeline API. Back-pressure is the process's flow
@@ -35,7 +34,8 @@ type sink struct {
 	changed chan struct{} // closed and replaced at every change
 	flow    *flowGate
 	paused  bool
-	evCh    chan Event // Events' channel, once asked for
+	evCh    chan Event    // Events' channel, once asked for
+	gone    chan struct{} // closed when the engine's root ended: nothing more comes
 }
 
 // chunks is one stream's bytes waiting, in order.
@@ -51,7 +51,7 @@ func (e *Engine) attachSink(p *proc) *sink {
 	if p.sink != nil {
 		return p.sink
 	}
-	s := &sink{changed: make(chan struct{}), flow: p.flow}
+	s := &sink{changed: make(chan struct{}), flow: p.flow, gone: e.rootDone}
 	p.sink = s
 	for _, m := range p.queue {
 		s.put(m)
@@ -156,10 +156,22 @@ func (s *sink) next(i, max int) (string, error) {
 		}
 		ch := s.changed
 		s.mu.Unlock()
-		<-ch
+		select {
+		case <-ch:
+		case <-s.gone:
+			s.mu.Lock()
+			if len(c.list) == 0 && !c.eof {
+				s.mu.Unlock()
+				return "", errEngineGone
+			}
+			continue
+		}
 		s.mu.Lock()
 	}
 }
+
+// errEngineGone ends a stream or a wait whose engine closed first.
+var errEngineGone = fmt.Errorf("%w: the engine closed", builtins.ErrExited)
 
 // outReader is Stdout's or Stderr's reader.
 type outReader struct {
@@ -368,7 +380,7 @@ func (p *Process) Wait(ctx context.Context) (*ExitState, error) {
 			if exit != nil {
 				return exit, nil
 			}
-			return nil, &CallError{Call: "wait", Pipeline: p.Pipeline(), Err: fmt.Errorf("%w: the engine closed", builtins.ErrExited)}
+			return nil, &CallError{Call: "wait", Pipeline: p.Pipeline(), Err: errEngineGone}
 		}
 	}
 }
@@ -401,7 +413,7 @@ func (p *Process) readParentFor(ctx context.Context, s *sink) {
 }
 
 // Events delivers the process's events in order, its exit last; the
-// channel is closed after the exit. It is one channel per process: every
+// channel is closed after the exit (or when the engine closed). It is one channel per process: every
 // call returns the same. Events not received wait in the driver (they are
 // few: signals, stops and the exit).
 func (p *Process) Events() <-chan Event {
@@ -422,7 +434,16 @@ func (s *sink) deliverEvents() {
 		for len(s.events) == 0 {
 			ch := s.changed
 			s.mu.Unlock()
-			<-ch
+			select {
+			case <-ch:
+			case <-s.gone:
+				s.mu.Lock()
+				if len(s.events) == 0 {
+					s.mu.Unlock()
+					return
+				}
+				continue
+			}
 			s.mu.Lock()
 		}
 		ev := s.events[0]

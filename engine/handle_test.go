@@ -158,3 +158,42 @@ func TestHandleCloneSandbox(t *testing.T) {
 		t.Fatalf("Wait: %v %v", st, err)
 	}
 }
+
+// Back-pressure: a program whose output nobody reads waits in write once
+// the engine holds a few MiB of it, rather than the engine buffering all
+// of it; read, every byte arrives.
+func TestHandleStdoutBackPressure(t *testing.T) {
+	e, ctx := start(t)
+	c, err := e.Root().Fork(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const total = 64 << 20
+	if err := c.Execvp(ctx, "head", []string{"head", "-c", "67108864", "/dev/zero"}); err != nil {
+		t.Fatal(err)
+	}
+	s := c.sinkOf()
+	held := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.out[0].n
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for held() < sinkHigh && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(200 * time.Millisecond) // time to overrun, if it would
+	if n := held(); n < sinkHigh || n > sinkHigh+4<<20 {
+		t.Fatalf("the engine holds %d bytes of output nobody read (want about %d)", n, sinkHigh)
+	}
+	if !testutil.Alive(c.HostPid()) {
+		t.Fatal("the program finished: nothing held it back")
+	}
+	n, err := io.Copy(io.Discard, c.Stdout())
+	if err != nil || n != total {
+		t.Fatalf("read %d bytes, %v; want %d", n, err, total)
+	}
+	if st, err := c.Wait(ctx); err != nil || !st.Success() {
+		t.Fatalf("Wait: %v %v", st, err)
+	}
+}

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"os"
 	"syscall"
-
-	"github.com/alsh/alsh/builtins"
 )
 
 // Process is a handle on one process of the tree: the root node, a node
@@ -86,7 +84,8 @@ func (p *Process) call(ctx context.Context, name, path string, args []any) (any,
 	return v, nil
 }
 
-// child makes the handle of the process a Fork, Clone or Spawn made.
+// child makes the handle of the process a Fork, Clone or Spawn made
+// (which may have exited already: a spawned program that only exits).
 func (p *Process) child(v any, err error) (*Process, error) {
 	if err != nil {
 		return nil, err
@@ -97,20 +96,12 @@ func (p *Process) child(v any, err error) (*Process, error) {
 	}
 	pl := append(append(make([]int, 0, len(p.pl)+1), p.pl...), int(pid))
 	p.e.mu.Lock()
-	c, err := p.e.resolve(pl)
-	if err == nil {
-		p.e.attachSink(c)
+	defer p.e.mu.Unlock()
+	c, err := p.e.resolveAny(pl)
+	if err != nil {
+		return nil, &CallError{Call: "fork", Pipeline: p.Pipeline(), Err: err}
 	}
-	p.e.mu.Unlock()
-	if err != nil { // it exited already, before its handle was made
-		c, ok = p.e.dead[formatPipeline(pl)], true
-		if c == nil {
-			return nil, &CallError{Call: "fork", Pipeline: p.Pipeline(), Err: err}
-		}
-		p.e.mu.Lock()
-		p.e.attachSink(c)
-		p.e.mu.Unlock()
-	}
+	p.e.attachSink(c)
 	return &Process{e: p.e, pl: pl, p: c}, nil
 }
 
@@ -126,6 +117,7 @@ type CallError struct {
 	Err      error  // what failed
 }
 
+// Error says "call [pipeline] "path": cause".
 func (e *CallError) Error() string {
 	path := e.Path
 	var pe *os.PathError
@@ -149,5 +141,3 @@ func optList[T any](v []T, conv func(T) any) []any {
 	}
 	return out
 }
-
-var _ = builtins.Record{}
