@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -115,6 +116,60 @@ func BenchmarkHandleStream(b *testing.B) {
 		}
 		c.Wait(ctx)
 	})
+}
+
+// BenchmarkHandleStreamAlternate alternates rounds of 16 MiB through
+// the two cats of BenchmarkHandleStream, on one engine, so that the
+// machine's drift falls on both, and reports each one's MB/s and their
+// ratio (io-copy/stdout-call; the goal is at least 1).
+func BenchmarkHandleStreamAlternate(b *testing.B) {
+	testutil.RequirePrivileged(b)
+	e, ctx := start(b)
+	pl := fork(b, e, ctx, nil)
+	call(b, e, ctx, pl, "execvp", "/bin/cat", []any{"cat"})
+	c := sandboxedCat(b, ctx, e.Root())
+	const round = 16 << 20
+	chunk := string(patternBlock[:1<<20])
+	var tCall, tCopy time.Duration
+	chk, callChk := &patternChecker{}, &patternChecker{}
+	b.SetBytes(2 * round)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		got := 0
+		take := func() { // every byte checked, as io.Copy's are
+			out := call(b, e, ctx, pl, "stdout", int64(5000)).(string)
+			if out == "" {
+				b.Fatalf("stdout-call stream stalled at byte %d", got)
+			}
+			callChk.Write(unsafe.Slice(unsafe.StringData(out), len(out)))
+			got += len(out)
+		}
+		for sent := 0; sent < round; sent += len(chunk) {
+			call(b, e, ctx, pl, "stdin", chunk)
+			for got < sent-8<<20 {
+				take()
+			}
+		}
+		for got < round {
+			take()
+		}
+		t1 := time.Now()
+		go io.Copy(c.Stdin(), &patternReader{n: round})
+		if n, err := io.CopyN(chk, c.Stdout(), round); err != nil || n != round {
+			b.Fatalf("io.Copy: %d bytes, %v", n, err)
+		}
+		t2 := time.Now()
+		tCall += t1.Sub(t0)
+		tCopy += t2.Sub(t1)
+	}
+	if chk.bad >= 0 || callChk.bad >= 0 {
+		b.Fatalf("byte %d (io.Copy) or %d (stdout calls) wrong", chk.bad, callChk.bad)
+	}
+	mb := float64(b.N) * round / 1e6
+	b.ReportMetric(mb/tCall.Seconds(), "stdout-call-MB/s")
+	b.ReportMetric(mb/tCopy.Seconds(), "io-copy-MB/s")
+	b.ReportMetric(tCall.Seconds()/tCopy.Seconds(), "io-copy/stdout-call")
 }
 
 func sandboxedCat(b testing.TB, ctx context.Context, root *Process) *Process {

@@ -21,8 +21,8 @@ import (
 // the program's pipes (the program then blocks in write), and starts
 // again once the reader brings them under sinkLow.
 const (
-	sinkHigh = 4 << 20
-	sinkLow  = 1 << 20
+	sinkHigh = 8 << 20
+	sinkLow  = 4 << 20
 )
 
 // sink holds what a handle's process sent that nobody took yet.
@@ -31,7 +31,8 @@ type sink struct {
 	out     [2]chunks // stdout, stderr
 	events  []Event
 	exit    *ExitState
-	changed chan struct{} // closed and replaced at every change
+	changed chan struct{} // closed and replaced at a change that someone waits for
+	waiting bool          // someone took changed to wait on (waitCh)
 	flow    *flowGate
 	paused  bool
 	evCh    chan Event    // Events' channel, once asked for
@@ -80,8 +81,17 @@ func (e *Engine) attachSink(p *proc) *sink {
 }
 
 func (s *sink) notify() {
-	close(s.changed)
-	s.changed = make(chan struct{})
+	if s.waiting {
+		close(s.changed)
+		s.changed = make(chan struct{})
+		s.waiting = false
+	}
+}
+
+// waitCh is the channel to wait on for the next change (mu held).
+func (s *sink) waitCh() chan struct{} {
+	s.waiting = true
+	return s.changed
 }
 
 // put takes one message of the process (emit, e.mu held).
@@ -154,7 +164,7 @@ func (s *sink) next(i, max int) (string, error) {
 			s.mu.Unlock()
 			return "", io.EOF
 		}
-		ch := s.changed
+		ch := s.waitCh()
 		s.mu.Unlock()
 		select {
 		case <-ch:
@@ -358,7 +368,7 @@ func (p *Process) Wait(ctx context.Context) (*ExitState, error) {
 	var t *time.Timer
 	for {
 		s.mu.Lock()
-		exit, ch := s.exit, s.changed
+		exit, ch := s.exit, s.waitCh()
 		s.mu.Unlock()
 		if exit != nil {
 			return exit, nil
@@ -432,7 +442,7 @@ func (s *sink) deliverEvents() {
 	for {
 		s.mu.Lock()
 		for len(s.events) == 0 {
-			ch := s.changed
+			ch := s.waitCh()
 			s.mu.Unlock()
 			select {
 			case <-ch:
