@@ -35,7 +35,8 @@ race:
 BENCH := $(GO) test -run '^$$' -count 1 ./engine/
 bench:
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
-		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|Stream|IdleNode' -benchtime 2000x; } | $(GO) run ./tools/benchtable
+		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|^Stream$$|IdleNode|HandleVsPipeline' -benchtime 2000x && \
+		$(BENCH) -bench 'HandleStream' -benchtime 40x; } | $(GO) run ./tools/benchtable
 
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.

@@ -408,9 +408,9 @@ func copyAndSeal(mem, src int) error {
 			break
 		}
 	}
-	exeHooked, exeUnhooked = proto.HookCopy(mem)
+	exeHooked, errExeUnhooked = proto.HookCopy(mem)
 	if proto.EntryHooked() { // linked with -E: the copy is hooked as it is
-		exeHooked, exeUnhooked = true, nil
+		exeHooked, errExeUnhooked = true, nil
 	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	_, err := unix.FcntlInt(uintptr(mem), unix.F_ADD_SEALS, seals)
@@ -423,7 +423,7 @@ func pathFallback(cause error) (int, error) {
 		return -1, errors.Join(cause, err)
 	}
 	exeHooked = proto.EntryHooked()
-	exeUnhooked = fmt.Errorf("the binary runs from its own file, not a copy that could be hooked (%v)", cause)
+	errExeUnhooked = fmt.Errorf("the binary runs from its own file, not a copy that could be hooked (%v)", cause)
 	return fd, nil
 }
 

@@ -37,8 +37,8 @@ import (
 // sets them; every other node was started from that copy, and so knows
 // it from proto.EntryHooked.
 var (
-	exeHooked   bool
-	exeUnhooked error = errors.New("the binary's copy was not made")
+	exeHooked      bool
+	errExeUnhooked error = errors.New("the binary's copy was not made")
 )
 
 const (
@@ -50,7 +50,7 @@ const (
 func (n *node) UnshareUser(flags int64, maps builtins.Record) error {
 	if !proto.EntryHooked() && !exeHooked {
 		return fmt.Errorf("%w: unshare clone_newuser in place needs the node binary to enter through alsh's entry hook, and %v (linking with -ldflags=-E=%s gives the binary that entry); clone with clone_newuser works without it",
-			builtins.ErrUnsupported, exeUnhooked, proto.EntrySymbol)
+			builtins.ErrUnsupported, errExeUnhooked, proto.EntrySymbol)
 	}
 	if err := checkIDMaps(maps); err != nil {
 		return err
