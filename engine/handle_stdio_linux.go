@@ -46,38 +46,45 @@ type chunks struct {
 	eof  bool // no more will come
 }
 
-// attachSink routes p's output and events to a sink (mu held), with what
-// the queue holds already.
+// attachSink routes p's output and events to a sink, with what the queue
+// holds already, and returns it. It takes e.mu, then each stream's mu
+// apart: a stream's reader holds its mu when it takes e.mu (emit).
 func (e *Engine) attachSink(p *proc) *sink {
+	e.mu.Lock()
 	if p.sink != nil {
+		e.mu.Unlock()
 		return p.sink
 	}
 	s := &sink{changed: make(chan struct{}), flow: p.flow, gone: e.rootDone}
-	p.sink = s
 	for _, m := range p.queue {
 		s.put(m)
 	}
 	p.queue = nil
+	p.sink = s
+	e.mu.Unlock()
 	for i, st := range []*stream{p.out, p.err} {
-		if st == nil { // the root, which has no streams of its own here
-			continue
-		}
-		i := i
-		st.mu.Lock()
-		prev := st.onEOF
-		st.onEOF = func() {
-			if prev != nil {
-				prev()
-			}
-			s.setEOF(i)
-		}
-		done := st.eof.Load() || st.ended
-		st.mu.Unlock()
-		if done {
-			s.setEOF(i)
+		if st != nil {
+			s.followEOF(i, st)
 		}
 	}
 	return s
+}
+
+// followEOF marks stream i ended when st reaches its end (or has).
+func (s *sink) followEOF(i int, st *stream) {
+	st.mu.Lock()
+	prev := st.onEOF
+	st.onEOF = func() {
+		if prev != nil {
+			prev()
+		}
+		s.setEOF(i)
+	}
+	done := st.eof.Load() || st.ended
+	st.mu.Unlock()
+	if done {
+		s.setEOF(i)
+	}
 }
 
 func (s *sink) notify() {
@@ -217,11 +224,7 @@ func (r outReader) WriteTo(w io.Writer) (int64, error) {
 }
 
 // sinkOf is the handle's sink, made on first use (the root's).
-func (p *Process) sinkOf() *sink {
-	p.e.mu.Lock()
-	defer p.e.mu.Unlock()
-	return p.e.attachSink(p.p)
-}
+func (p *Process) sinkOf() *sink { return p.e.attachSink(p.p) }
 
 // Stdout reads the program's standard output: every byte, in order, then
 // io.EOF once the program closed it or exited. The program waits in write

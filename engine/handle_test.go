@@ -197,3 +197,31 @@ func TestHandleStdoutBackPressure(t *testing.T) {
 		t.Fatalf("Wait: %v %v", st, err)
 	}
 }
+
+// Spawn with typed options: the steps apply before the exec, as seen
+// from inside the program.
+func TestHandleSpawnOptions(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	jail := busyboxJail(t)
+	e, ctx := start(t)
+	id := 65534
+	c, err := e.Root().Spawn(ctx, "/busybox", []string{"sh", "-c", "echo $PWD $(id -u) $(id -g) $X; ulimit -n"}, SpawnOptions{
+		Env: []string{"X=spawned"}, Rlimits: map[Resource]Rlimit{unix.RLIMIT_NOFILE: {Cur: 32, Max: 32}},
+		Chroot: jail, Chdir: "/", UID: &id, GID: &id,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(c.Stdout())
+	if string(out) != "/ 65534 65534 spawned\n32\n" {
+		t.Fatalf("inside: %q", out)
+	}
+	if st, err := c.Wait(ctx); err != nil || !st.Success() {
+		t.Fatalf("Wait: %v %v", st, err)
+	}
+	_, err = e.Root().Spawn(ctx, "/bin/true", []string{"true"}, SpawnOptions{}, SpawnOptions{})
+	var ce *CallError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "want 2 to 3 arguments, got 4") {
+		t.Fatalf("two options records: %v", err)
+	}
+}

@@ -96,8 +96,8 @@ func (p *Process) child(v any, err error) (*Process, error) {
 	}
 	pl := append(append(make([]int, 0, len(p.pl)+1), p.pl...), int(pid))
 	p.e.mu.Lock()
-	defer p.e.mu.Unlock()
 	c, err := p.e.resolveAny(pl)
+	p.e.mu.Unlock()
 	if err != nil {
 		return nil, &CallError{Call: "fork", Pipeline: p.Pipeline(), Err: err}
 	}
