@@ -31,7 +31,7 @@
 // a SpawnArgs, and the child reads no other memory the parent may change.
 // The functions without the marks (Load, Fork, CStrings, AbsolutePath,
 // SetDisposition, StartSignalPipe) run in the parent, with its runtime,
-// before the clone.
+// before the clone; HookCopy runs in the root node, with its runtime.
 //
 // Because coverage instrumentation grows nosplit frames past their limit,
 // this package is not built with -cover or -fuzz; its behaviour is tested
