@@ -363,12 +363,12 @@ func signalOf(v any) syscall.Signal {
 }
 
 // Wait waits for the process to end and says how it did; its output
-// stays readable. The context bounds the wait: when it ends first, Wait
-// returns its error and the process runs on.
+// stays readable. The context bounds the wait (there is no CallTimeout:
+// programs run as long as they run): when it ends first, Wait returns its
+// error and the process runs on.
 func (p *Process) Wait(ctx context.Context) (*ExitState, error) {
 	s := p.sinkOf()
 	p.readParentFor(ctx, s)
-	var t *time.Timer
 	for {
 		s.mu.Lock()
 		exit, ch := s.exit, s.waitCh()
@@ -376,17 +376,11 @@ func (p *Process) Wait(ctx context.Context) (*ExitState, error) {
 		if exit != nil {
 			return exit, nil
 		}
-		if t == nil {
-			t = p.e.callTimer(ctx)
-			defer t.Stop()
-		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
 			return nil, &CallError{Call: "wait", Pipeline: p.Pipeline(), Err: ctx.Err()}
-		case <-t.C:
-			return nil, &CallError{Call: "wait", Pipeline: p.Pipeline(), Err: context.DeadlineExceeded}
-		case <-p.e.rootDone:
+		case <-s.gone:
 			s.mu.Lock()
 			exit := s.exit
 			s.mu.Unlock()
@@ -396,17 +390,6 @@ func (p *Process) Wait(ctx context.Context) (*ExitState, error) {
 			return nil, &CallError{Call: "wait", Pipeline: p.Pipeline(), Err: errEngineGone}
 		}
 	}
-}
-
-// callTimer fires at ctx's deadline, or never (a wait for an exit has no
-// CallTimeout: programs run as long as they run).
-func (e *Engine) callTimer(ctx context.Context) *time.Timer {
-	if d, ok := ctx.Deadline(); ok {
-		return time.NewTimer(time.Until(d))
-	}
-	t := time.NewTimer(time.Hour)
-	t.Stop()
-	return t
 }
 
 // readParentFor reads the parent node's socket itself for a while, as the
@@ -422,7 +405,11 @@ func (p *Process) readParentFor(ctx context.Context, s *sink) {
 		defer s.mu.Unlock()
 		return s.exit != nil || ctx.Err() != nil
 	}
-	parent.ctl.readUntil(time.Now().Add(ownWait), done, waitEvent)
+	deadline := time.Now().Add(ownWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	parent.ctl.readUntil(deadline, done, waitEvent)
 }
 
 // Events delivers the process's events in order, its exit last; the
