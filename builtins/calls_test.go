@@ -23,7 +23,7 @@ func TestGeneratedFresh(t *testing.T) {
 	dir := t.TempDir()
 	t.Run("gen_calls", func(t *testing.T) {
 		runGenerator(t, gobin, "gen_calls.go", "-root", dir)
-		compareGenerated(t, dir, "docs/calls.md", "engine/zcalls.go")
+		compareGenerated(t, dir, "docs/calls.md", "engine/zcalls.go", "engine/zhandle.go")
 	})
 	t.Run("gen_constants", func(t *testing.T) {
 		if testing.Short() {

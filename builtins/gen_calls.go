@@ -1,7 +1,10 @@
 //go:build ignore
 
 // gen_calls writes what the call table generates: docs/calls.md (the call
-// reference) and engine/zcalls.go (the typed Go API, one method per call).
+// reference), engine/zcalls.go (the pipeline API, one Engine method per
+// call) and engine/zhandle.go (the handle API: one Process method per node
+// call, with typed parameters and results, and a named type per constant
+// table).
 //
 //	go run gen_calls.go [-root DIR]
 //
@@ -34,6 +37,11 @@ func main() {
 		log.Fatalf("gen_calls: formatting zcalls.go: %v", err)
 	}
 	write(filepath.Join(*root, "engine", "zcalls.go"), src)
+	src, err = format.Source(handleAPI())
+	if err != nil {
+		log.Fatalf("gen_calls: formatting zhandle.go: %v", err)
+	}
+	write(filepath.Join(*root, "engine", "zhandle.go"), src)
 }
 
 func moduleRoot() string {
@@ -248,7 +256,7 @@ func paramName(s string) string {
 		parts[i] = capitalize(parts[i])
 	}
 	n := strings.Join(parts, "")
-	if goKeywords[n] || n == "ctx" || n == "pl" || n == "e" {
+	if goKeywords[n] || n == "ctx" || n == "pl" || n == "e" || n == "p" {
 		n += "Arg"
 	}
 	return n
@@ -329,4 +337,228 @@ func argExpr(a builtins.Arg) string {
 		return "anyList(" + n + ")"
 	}
 	return n
+}
+
+// The handle API (engine/zhandle.go): a method of *Process per node call.
+
+// flagTypes names the Go type of each constant table a call takes. The
+// kernel's constants (untyped in golang.org/x/sys/unix) convert to them
+// implicitly. A table missing here stops the generator.
+var flagTypes = map[string]flagType{
+	"clone":        {"CloneFlags", "clone(2) and unshare(2) flags, such as unix.CLONE_NEWPID or CloneNewPID; OR them"},
+	"signal":       {"syscall.Signal", ""},
+	"option":       {"Option", "a node option (docs/engine.md), such as OptSignalOnEOF"},
+	"wait":         {"WaitOptions", "waitpid(2) options, such as unix.WNOHANG"},
+	"prio":         {"PrioWhich", "what getpriority(2) and setpriority(2) name: unix.PRIO_PROCESS, unix.PRIO_PGRP or unix.PRIO_USER"},
+	"mount":        {"MountFlags", "mount(2), umount2(2) and mount_setattr(2) flags, such as unix.MS_BIND|unix.MS_REC"},
+	"file":         {"OpenFlags", "open(2) flags, such as unix.O_RDONLY|unix.O_CLOEXEC"},
+	"fcntl":        {"FcntlArg", "an fcntl(2) command or argument, such as unix.F_GETFD"},
+	"socket":       {"SocketArg", "a socket(2) domain or type, such as unix.AF_UNIX or unix.SOCK_STREAM"},
+	"rlimit":       {"Resource", "a resource of getrlimit(2), such as unix.RLIMIT_NOFILE"},
+	"prctl":        {"PrctlOption", "a prctl(2) option, such as unix.PR_SET_NO_NEW_PRIVS"},
+	"seccomp":      {"SeccompArg", "a seccomp(2) operation or flag, such as unix.SECCOMP_SET_MODE_FILTER"},
+	"ptrace":       {"PtraceRequest", "a ptrace(2) request, such as unix.PTRACE_CONT"},
+	"ioctl":        {"IoctlRequest", "an ioctl(2) request, such as unix.TIOCSCTTY"},
+	"caps":         {"CapMask", "a set of capabilities as a mask: 1<<unix.CAP_SYS_ADMIN | 1<<unix.CAP_NET_ADMIN"},
+	"secbit":       {"Securebits", "securebits, such as unix.SECBIT_NOROOT"},
+	"landlock_fs":  {"LandlockFSAccess", "Landlock filesystem rights, such as unix.LANDLOCK_ACCESS_FS_READ_FILE"},
+	"landlock_net": {"LandlockNetAccess", "Landlock network rights, such as unix.LANDLOCK_ACCESS_NET_BIND_TCP"},
+	"pidfd":        {"PidfdFlags", "pidfd_open(2) flags, such as unix.PIDFD_NONBLOCK"},
+	"pidfd_signal": {"PidfdSignalFlags", "pidfd_send_signal(2) flags"},
+	"fd_pass":      {"FdPassFlags", "fd_recv's flags: FdInheritable, or 0 for a copy closed at exec"},
+}
+
+type flagType struct{ name, doc string }
+
+// argOverrides give an argument of kind Any a Go type (and the expression
+// that converts it to the call's value), by call and argument name.
+var argOverrides = map[string]struct{ typ, expr string }{
+	"clone.maps":   {"IDMaps", "%s.record()"},
+	"unshare.maps": {"IDMaps", "%s.record()"},
+	"spawn.opts":   {"SpawnOptions", "%s.record()"},
+}
+
+// resultOverrides give a call's result a Go type, and the helper that
+// converts Call's value to it.
+var resultOverrides = map[string]struct{ typ, conv string }{
+	"waitpid":   {"WaitStatus", "toWaitStatus"},
+	"getrlimit": {"Rlimit", "toRlimit"},
+	"getresuid": {"ResIDs", "toResIDs"},
+	"getresgid": {"ResIDs", "toResIDs"},
+	"getgroups": {"[]int", "toInts"},
+	"environ":   {"[]string", "toStrings"},
+	"readdir":   {"[]string", "toStrings"},
+	"lseek":     {"int64", "toInt64"},
+}
+
+// pathArgs are the arguments a *CallError names as the call's path.
+var pathArgs = map[string]bool{"path": true, "target": true, "new_root": true, "oldpath": true, "file": true}
+
+const handleIntro = "// " + generated + `
+
+//go:build linux
+
+package engine
+
+import (
+	"context"
+	"syscall"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// The handle API: one method of *Process per node call of builtins.Table,
+// with typed parameters and results; and a named type per constant table.
+
+var (
+	_ builtins.Record
+	_ syscall.Signal
+)
+`
+
+func handleAPI() []byte {
+	var b bytes.Buffer
+	b.WriteString(handleIntro)
+	handleFlagTypes(&b)
+	for i := range builtins.Table {
+		if c := &builtins.Table[i]; c.Where == builtins.OnNode {
+			handleMethod(&b, c)
+		}
+	}
+	return b.Bytes()
+}
+
+// handleFlagTypes defines the named type of each table a call takes.
+func handleFlagTypes(b *bytes.Buffer) {
+	var names []string
+	for _, c := range builtins.Table {
+		for _, a := range c.Args {
+			if c.Where == builtins.OnNode && a.Kind == builtins.Flags && !contains(names, a.Table) {
+				names = append(names, a.Table)
+			}
+		}
+	}
+	for _, t := range names {
+		ft, ok := flagTypes[t]
+		if !ok {
+			log.Fatalf("gen_calls: constant table %q has no Go type in flagTypes", t)
+		}
+		if ft.doc == "" {
+			continue
+		}
+		fmt.Fprintf(b, "\n// %s is %s (constant table %s).\ntype %s int64\n", ft.name, ft.doc, t, ft.name)
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, e := range l {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+func handleMethod(b *bytes.Buffer, c *builtins.Call) {
+	params, args, path := handleParams(c)
+	typ, conv := handleResult(c)
+	ret := "error"
+	if typ != "" {
+		ret = "(" + typ + ", error)"
+	}
+	name := goName(c.Name)
+	fmt.Fprintf(b, "\n// %s calls %s in the process: %s. See %s.\n", name, c.Name, c.Summary, c.Man)
+	fmt.Fprintf(b, "func (p *Process) %s(ctx context.Context%s) %s {\n", name, params, ret)
+	call := fmt.Sprintf("p.call(ctx, %q, %s, %s)", c.Name, path, args)
+	if typ == "" {
+		fmt.Fprintf(b, "\t_, err := %s\n\treturn err\n}\n", call)
+	} else {
+		fmt.Fprintf(b, "\treturn %s(%s)\n}\n", conv, call)
+	}
+}
+
+func handleResult(c *builtins.Call) (typ, conv string) {
+	if c.NewProcess {
+		return "*Process", "p.child"
+	}
+	if o, ok := resultOverrides[c.Name]; ok {
+		return o.typ, o.conv
+	}
+	switch c.Result {
+	case builtins.Int:
+		return "int", "toInt"
+	case builtins.Str:
+		return "string", "resultStr"
+	case builtins.Rec:
+		return "builtins.Record", "resultRecord"
+	case builtins.List, builtins.Strs, builtins.Ints:
+		return "[]any", "resultList"
+	case builtins.Nothing:
+		return "", ""
+	}
+	return "any", "resultAny"
+}
+
+// handleParams renders a call's typed Go parameters, the expression of its
+// argument list, and the expression of its path for a *CallError. One
+// optional argument becomes a variadic parameter of its type (more than
+// one value is refused by the call's check); several become opt ...any.
+func handleParams(c *builtins.Call) (params, args, path string) {
+	fixed := len(c.Args) - c.Optional
+	var ps, as []string
+	path = `""`
+	for _, a := range c.Args[:fixed] {
+		n := paramName(a.Name)
+		typ, expr := handleArg(c, a)
+		if pathArgs[a.Name] && a.Kind == builtins.Str {
+			path = n
+		}
+		ps = append(ps, n+" "+typ)
+		as = append(as, fmt.Sprintf(expr, n))
+	}
+	args = "[]any{" + strings.Join(as, ", ") + "}"
+	switch {
+	case c.Optional == 1:
+		a := c.Args[fixed]
+		n := paramName(a.Name)
+		typ, expr := handleArg(c, a)
+		ps = append(ps, n+" ..."+typ)
+		args = fmt.Sprintf("append(%s, optList(%s, func(v %s) any { return %s })...)", args, n, typ, fmt.Sprintf(expr, "v"))
+	case c.Optional > 1:
+		ps = append(ps, "opt ...any")
+		args = fmt.Sprintf("append(%s, opt...)", args)
+	case len(as) == 0:
+		args = "nil"
+	}
+	if len(ps) == 0 {
+		return "", args, path
+	}
+	return ", " + strings.Join(ps, ", "), args, path
+}
+
+// handleArg is an argument's Go type and the format of the expression
+// that turns it into the call's value.
+func handleArg(c *builtins.Call, a builtins.Arg) (typ, expr string) {
+	if o, ok := argOverrides[c.Name+"."+a.Name]; ok {
+		return o.typ, o.expr
+	}
+	switch a.Kind {
+	case builtins.Int:
+		switch a.Table {
+		case "mode_t":
+			return "uint32", "int64(%s)"
+		case "off_t", "size_t", "long":
+			return "int64", "%s"
+		}
+		return "int", "int64(%s)"
+	case builtins.Str:
+		return "string", "%s"
+	case builtins.Strs, builtins.Ints:
+		return goParamType(a.Kind), "anyList(%s)"
+	case builtins.Flags:
+		return flagTypes[a.Table].name, "int64(%s)"
+	case builtins.Rlimit:
+		return "Rlimit", "%s.record()"
+	}
+	return "any", "%s"
 }

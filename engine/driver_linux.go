@@ -23,9 +23,12 @@ import (
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
-// EntrySymbol is the value of the linker flag -E that a binary holding
-// the engine needs for unshare clone_newuser in place (make build passes
-// it): go build -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
+// EntrySymbol names the engine's ELF entry hook, which unshare of a user
+// namespace in place runs before the Go runtime starts. No binary needs
+// to be linked with it: the root node patches the entry of the copy of the
+// binary that every node executes. Linking with
+// go build -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
+// gives the binary that entry itself, and changes nothing else.
 const EntrySymbol = proto.EntrySymbol
 
 // Options configure Start.
@@ -338,6 +341,10 @@ func (e *Engine) emit(p *proc, kind string, data any) {
 	m := builtins.Message{Pipeline: p.pipeline, Kind: kind, Data: data}
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if p.sink != nil {
+		p.sink.put(m)
+		return
+	}
 	if e.watch != nil {
 		e.watch(m)
 		return

@@ -30,6 +30,7 @@ type proc struct {
 	flow     *flowGate               // flowcontrol of its stdout and stderr
 	sigOnEOF int64                   // signaloneof set by setcpid, if sigSet
 	sigSet   bool
+	sink     *sink // a handle's: takes the output and events (handle_stdio_linux.go)
 }
 
 func newProc(parent *proc, pid int) *proc {
@@ -84,11 +85,13 @@ type BadPidError struct {
 	Index    int
 }
 
+// Error names the pid and the process it is not a child of.
 func (e *BadPidError) Error() string {
 	parent := formatPipeline(e.Pipeline[:e.Index])
 	return fmt.Sprintf("badpid: %d is not a live child of %s", e.Pipeline[e.Index], parent)
 }
 
+// Unwrap is builtins.ErrBadPid.
 func (e *BadPidError) Unwrap() error { return builtins.ErrBadPid }
 
 // info describes p for ps, reading uid and namespaces from /proc.

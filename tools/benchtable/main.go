@@ -133,6 +133,17 @@ func rows(r map[string]result, order []string) []row {
 			}
 		}
 	}
+	for _, t := range []struct{ name, what string }{
+		{"HandleVsPipeline/round-trip", "handle/pipeline call round trip"},
+		{"HandleVsPipeline/fork-exec-exit", "handle/pipeline fork+exec+exit"},
+	} {
+		if ratio, ok := r[t.name].metrics["handle/pipeline"]; ok {
+			out = append(out, row{t.what, fmt.Sprintf("%.2f×", ratio), "≤ 1.05×", ratio <= 1.05})
+		}
+	}
+	if ratio, ok := r["HandleStream"].metrics["io-copy/stdout-call"]; ok {
+		out = append(out, row{"io.Copy via sandboxed cat / stdout calls", fmt.Sprintf("%.2f×", ratio), "≥ 1×", ratio >= 1})
+	}
 	if res, ok := r["IdleNode"]; ok {
 		pss := res.metrics["Pss-KiB/node"]
 		out = append(out, row{"idle node Pss", fmt.Sprintf("%.2f MiB (private %.2f)", pss/1024, res.metrics["private-KiB/node"]/1024),

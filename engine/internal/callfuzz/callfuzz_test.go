@@ -91,8 +91,7 @@ func startHelper(t *testing.T) *helperProc {
 			helperErr = fmt.Errorf("building the helper needs the go command: %w", err)
 			return
 		}
-		build := exec.Command(goCmd, "build",
-			"-ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry", "-o", bin, "./helper")
+		build := exec.Command(goCmd, "build", "-o", bin, "./helper")
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := build.CombinedOutput(); err != nil {
 			helperErr = fmt.Errorf("building the helper: %v\n%s", err, out)

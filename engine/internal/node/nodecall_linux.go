@@ -432,6 +432,10 @@ func copyAndSeal(mem, src int) error {
 			break
 		}
 	}
+	exeHooked, errExeUnhooked = proto.HookCopy(mem)
+	if proto.EntryHooked() { // linked with -E: the copy is hooked as it is
+		exeHooked, errExeUnhooked = true, nil
+	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	_, err := unix.FcntlInt(uintptr(mem), unix.F_ADD_SEALS, seals)
 	return os.NewSyscallError("fcntl F_ADD_SEALS", err)

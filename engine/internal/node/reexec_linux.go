@@ -19,8 +19,8 @@ import (
 // unshare clone_newuser in place. The kernel refuses it to a process with
 // more than one thread, and a Go program always has several, so the node
 // re-executes itself: argv[1] is reexecFlag, the flags wait in a pipe at
-// markerFd, and alshEntry (the binary's ELF entry, before the Go runtime
-// starts) unshares. The new image keeps the node's control socket,
+// markerFd, and alshEntry (the ELF entry of the root's copy of the binary,
+// proto.HookCopy, which runs before the Go runtime starts) unshares. The new image keeps the node's control socket,
 // lifeline and memfd, takes its state from argv as a forked child does,
 // writes the uid/gid maps, and answers the pending call.
 //
@@ -31,7 +31,15 @@ import (
 //	                                         write /proc/self/*_map
 //	                                         reply N (ok or the errno)
 //
-// (proto.EntrySymbol names the entry for the linker.)
+
+// Whether the root's copy of the binary, which every node executes,
+// enters through alshEntry (proto.HookCopy), and why not. Only the root
+// sets them; every other node was started from that copy, and so knows
+// it from proto.EntryHooked.
+var (
+	exeHooked      bool
+	errExeUnhooked error = errors.New("the binary's copy was not made")
+)
 
 const (
 	reexecFlag = "-alsh-ux" // eight bytes: alshEntry compares it as one word
@@ -40,9 +48,10 @@ const (
 
 // UnshareUser implements builtins.Node.
 func (n *node) UnshareUser(flags int64, maps builtins.Record) error {
-	if !proto.EntryHooked() {
-		return fmt.Errorf("%w: unshare clone_newuser in place needs alsh linked with its entry hook (make build; -ldflags=-E=%s); clone with clone_newuser works without it",
-			builtins.ErrUnsupported, proto.EntrySymbol)
+	n.ensureExe() // the root's copy, made before its first child, may not exist yet
+	if !proto.EntryHooked() && !exeHooked {
+		return fmt.Errorf("%w: unshare clone_newuser in place needs the node binary to enter through alsh's entry hook, and %v (linking with -ldflags=-E=%s gives the binary that entry); clone with clone_newuser works without it",
+			builtins.ErrUnsupported, errExeUnhooked, proto.EntrySymbol)
 	}
 	if err := checkIDMaps(maps); err != nil {
 		return err

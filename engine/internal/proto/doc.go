@@ -2,8 +2,8 @@
 // the node's process or in a child that shares its memory: the
 // proto-node (a fork child that serves the calls of Calls itself until
 // one needs a node), the child half of every clone and vfork (RawSpawn,
-// Fork), the node's signal handler, and the binary's ELF entry
-// (alshEntry, linked with -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry).
+// Fork), the node's signal handler, and the nodes' ELF entry (alshEntry,
+// which HookCopy makes the entry of the root's copy of the binary).
 // It imports wire for the protocol's constants, and nothing of the node or
 // the driver.
 //
@@ -31,7 +31,7 @@
 // a SpawnArgs, and the child reads no other memory the parent may change.
 // The functions without the marks (Load, Fork, CStrings, AbsolutePath,
 // SetDisposition, StartSignalPipe) run in the parent, with its runtime,
-// before the clone.
+// before the clone; HookCopy runs in the root node, with its runtime.
 //
 // TestNosplitCallsOnlyNosplit reads this package's source and checks that
 // each //go:nosplit function calls only functions marked so, assembly,

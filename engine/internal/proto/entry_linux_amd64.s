@@ -2,7 +2,9 @@
 
 // func alshEntry()
 //
-// The binary's ELF entry (make build links with -E): it runs before the Go
+// The ELF entry of every node started from the root's copy of the binary
+// (HookCopy rewrites the copy's entry address to it; a binary linked with
+// -ldflags=-E=EntrySymbol has it as its own entry): it runs before the Go
 // runtime, while the process has one thread, which is when
 // unshare(CLONE_NEWUSER) is allowed. A node that re-executes itself to
 // enter a new user namespace marks argv[1] as "-alsh-ux" and leaves the
@@ -34,3 +36,14 @@ TEXT ·alshEntry(SB),NOSPLIT|NOFRAME,$0
 	MOVQ	AX, ·entryResult(SB)	// 0, or -errno
 run:
 	JMP	_rt0_amd64_linux(SB)
+
+// func entryPCs() (hook, runtime uintptr)
+//
+// The raw addresses of alshEntry and of the Go runtime's ELF entry, for
+// HookCopy, which moves the copy's entry from the one to the other.
+TEXT ·entryPCs(SB),NOSPLIT,$0-16
+	LEAQ	·alshEntry(SB), AX
+	MOVQ	AX, hook+0(FP)
+	LEAQ	_rt0_amd64_linux(SB), AX
+	MOVQ	AX, runtime+8(FP)
+	RET
