@@ -43,7 +43,7 @@ func TestSpinExtend(t *testing.T) {
 		t.Fatal("the spin's time was not up")
 	}
 	s.Extend()
-	if !s.Again() {
+	if !s.Again() && !s.Crowded { // a crowded CPU ends a spin at any time
 		t.Fatal("Extend gave no time back")
 	}
 }
