@@ -29,10 +29,16 @@ func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []a
 	if err != nil {
 		return nil, err
 	}
+	var v any
 	if c.Where == builtins.OnDriver {
-		return e.driverCall(ctx, pipeline, c, wargs)
+		v, err = e.driverCall(ctx, pipeline, c, wargs)
+	} else {
+		v, err = e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
 	}
-	return e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
+	if err != nil && e.remote != nil {
+		err = e.remote.explain(err)
+	}
+	return v, err
 }
 
 // deadline is ctx's, or CallTimeout from now. Calls take it as a time, not

@@ -39,6 +39,12 @@ type Options struct {
 	// StartTimeout bounds the start of the root node (default 10s; a
 	// wrapper such as sudo may take a while).
 	StartTimeout time.Duration
+	// Host runs the root node on another host through ssh: anything ssh
+	// takes as a destination (docs/remote.md). Exec then applies there.
+	Host string
+	// SSHCommand replaces ssh for Host, run by /bin/sh with the ssh
+	// arguments after it (default: $ALSH_SSH_COMMAND, else ssh).
+	SSHCommand string
 }
 
 // Engine is a running process tree and the driver that talks to it.
@@ -57,6 +63,7 @@ type Engine struct {
 	closed    bool
 	wg        sync.WaitGroup // reader goroutines
 	poller    *ctlPoller     // reads the control sockets
+	remote    *remote        // the connection, for a root on another host
 }
 
 // Start starts the root node and waits until it is ready for calls.
@@ -74,7 +81,11 @@ func Start(ctx context.Context, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, dead: map[string]*proc{}, rootDone: make(chan struct{}), poller: poller}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	if err := e.startRoot(ctx); err != nil {
+	start := e.startRoot
+	if opts.Host != "" {
+		start = e.startRemoteRoot
+	}
+	if err := start(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("starting the root node: %w", err)
 	}
@@ -376,6 +387,9 @@ func (e *Engine) waitRoot() {
 	case ws.Signaled():
 		rec = builtins.Record{"termsig": builtins.SignalName(int(ws.Signal()))}
 	}
+	if e.remote != nil {
+		rec = e.remote.endRecord(e, ws)
+	}
 	e.childExited(root, rec)
 }
 
@@ -401,6 +415,9 @@ func (e *Engine) Close() error {
 		if p.ctl != nil {
 			p.ctl.close()
 		}
+	}
+	if e.remote != nil {
+		e.remote.close()
 	}
 	e.stopRoot()
 	if !waitGone(pids, 3*time.Second) {
