@@ -159,7 +159,7 @@ func (e *Engine) startRemoteRoot(ctx context.Context) error {
 	go e.waitRoot()
 	in := bufio.NewReaderSize(stdout, 256<<10)
 	if err := e.bootstrap(ctx, r, in, stdin, bin); err != nil {
-		cmd.Process.Kill()
+		e.killSSH()
 		return err
 	}
 	r.mux = relay.NewDriver(in, stdin, func(err error) { e.remoteEnded(r, err) })
@@ -185,7 +185,7 @@ func (e *Engine) bootstrap(ctx context.Context, r *remote, in *bufio.Reader, out
 		}
 		return nil
 	case <-ctx.Done():
-		e.cmd.Process.Kill()
+		e.killSSH()
 		<-done
 		return r.failure(e, fmt.Errorf("connecting: %w", ctx.Err()))
 	}
@@ -250,8 +250,14 @@ func (e *Engine) remoteEnded(r *remote, err error) {
 	if errors.Is(err, relay.ErrClosed) {
 		return
 	}
+	e.killSSH()
+}
+
+// killSSH kills the ssh client and the shell of ALSH_SSH_COMMAND around
+// it: ssh runs in a session of its own.
+func (e *Engine) killSSH() {
 	if e.cmd != nil && e.cmd.Process != nil {
-		e.cmd.Process.Kill()
+		unix.Kill(-e.cmd.Process.Pid, unix.SIGKILL)
 	}
 }
 

@@ -21,11 +21,12 @@ func NewHub(in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
 // AnnounceRoot relays the root node's fds (ctl, stdin, stdout, stderr:
 // the hub's ends) and tells the driver.
 func (m *Mux) AnnounceRoot(fds []int) error {
-	anns, _, err := m.adopt(fds)
+	anns, adopted, err := m.adopt(fds)
 	if err != nil {
 		return err
 	}
 	m.send(AppendFrame(nil, TRoot, 0, anns, nil))
+	start(adopted)
 	return nil
 }
 
@@ -58,15 +59,19 @@ func (m *Mux) Flush() {
 // c's children hold, so that a program's output comes before its exit.
 func (m *Mux) forward(c *channel, msg []byte, fds []int) {
 	var anns []Announce
+	var adopted []*channel
 	if m.hub {
-		var sources []*channel
 		var err error
-		anns, sources, err = m.adopt(fds)
+		anns, adopted, err = m.adopt(fds)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "alsh hub: %v\n", err)
 		}
 		c.mu.Lock()
-		c.children = append(pruneClosed(c.children), sources...)
+		for _, a := range adopted {
+			if a.kind == KindSource {
+				c.children = append(pruneClosed(c.children), a)
+			}
+		}
 		kids := append([]*channel(nil), c.children...)
 		c.mu.Unlock()
 		if len(msg) > 0 && msg[0] == wire.MsgEvent {
@@ -78,6 +83,7 @@ func (m *Mux) forward(c *channel, msg []byte, fds []int) {
 		closeAll(fds) // the driver passes no fds to a remote node
 	}
 	m.send(AppendFrame(nil, TMsg, c.id, anns, msg))
+	start(adopted)
 }
 
 func pruneClosed(cs []*channel) []*channel {
@@ -111,13 +117,14 @@ func (c *channel) drain() {
 	}
 }
 
-// adopt makes channels of fds the hub holds, by what each is.
-func (m *Mux) adopt(fds []int) (anns []Announce, sources []*channel, err error) {
+// adopt makes channels of fds the hub holds, by what each is; their
+// readers start later (start).
+func (m *Mux) adopt(fds []int) (anns []Announce, adopted []*channel, err error) {
 	for i, fd := range fds {
 		kind, kerr := kindOf(fd)
 		if kerr != nil {
 			closeAll(fds[i:])
-			return anns, sources, kerr
+			return anns, adopted, kerr
 		}
 		m.mu.Lock()
 		m.nextID++
@@ -131,7 +138,7 @@ func (m *Mux) adopt(fds []int) (anns []Announce, sources []*channel, err error) 
 		c, aerr := m.add(id, kind, fd, kind != KindSink, kind != KindSource)
 		if aerr != nil {
 			closeAll(fds[i+1:])
-			return anns, sources, aerr
+			return anns, adopted, aerr
 		}
 		if kind == KindSource {
 			c.readMu.Lock()
@@ -139,10 +146,10 @@ func (m *Mux) adopt(fds []int) (anns []Announce, sources []*channel, err error) 
 				c.drainFd = d
 			}
 			c.readMu.Unlock()
-			sources = append(sources, c)
 		}
+		adopted = append(adopted, c)
 	}
-	return anns, sources, nil
+	return anns, adopted, nil
 }
 
 func kindOf(fd int) (byte, error) {

@@ -382,10 +382,20 @@ func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, err
 	}
 	m.chans[id] = c
 	m.mu.Unlock()
-	if read {
+	if read && !m.hub {
 		go c.readLoop()
 	}
 	return c, nil
+}
+
+// start starts the readers of channels the hub adopted, once the frame
+// that announces them is queued: what they read must not overtake it.
+func start(cs []*channel) {
+	for _, c := range cs {
+		if c.read {
+			go c.readLoop()
+		}
+	}
 }
 
 // deliver writes a frame's contents to the fd, at once if it takes them,
