@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/alsh/alsh/builtins"
-	"github.com/alsh/alsh/engine/internal/testutil"
+	"github.com/alsh/alsh/internal/sshtest"
 )
 
 // pgrep lists the processes on this machine (the test hosts' too) whose
@@ -33,8 +33,22 @@ func gone(pattern string, d time.Duration) (string, bool) {
 	}
 }
 
+// running waits until a process matches each pattern.
+func running(t *testing.T, patterns ...string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for _, p := range patterns {
+		for pgrep(p) == "" {
+			if time.Now().After(deadline) {
+				t.Fatalf("no process matches %s on the host", p)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
 func TestRemoteLossKillsTheHostsTreeAndSparesOthers(t *testing.T) {
-	ssh := testutil.SSHHosts(t, "box1", "box2")
+	ssh := sshtest.Hosts(t, "box1", "box2")
 	e1, ctx := startRemote(t, ssh, "box1")
 	e2, _ := startRemote(t, ssh, "box2")
 	// A program, and one that left its session: the hub adopts orphans.
@@ -42,14 +56,9 @@ func TestRemoteLossKillsTheHostsTreeAndSparesOthers(t *testing.T) {
 	call(t, e1, ctx, pl, "execvp", "/bin/sh", []any{"sh", "-c", "setsid sleep 7778 & exec sleep 7777"})
 	deep := fork(t, e1, ctx, fork(t, e1, ctx, nil))
 	call(t, e1, ctx, deep, "execvp", "sleep", []any{"sleep", "7776"})
-	if _, ok := gone("sleep 777[678]", 0); ok {
-		time.Sleep(200 * time.Millisecond)
-	}
-	if pgrep("sleep 7778") == "" || pgrep("sleep 7776") == "" {
-		t.Fatalf("the remote programs did not start: %q", pgrep("sleep 777"))
-	}
+	running(t, "^sleep 7778$", "^sleep 7777$", "^sleep 7776$")
 	e1.killSSH() // the connection drops
-	if left, ok := gone("sleep 777[678]", time.Second); !ok {
+	if left, ok := gone("^sleep 777[678]$", time.Second); !ok {
 		t.Fatalf("1 s after the connection dropped, still running on the host: %s", left)
 	}
 	ev := call(t, e1, ctx, nil, "event", int64(5000))
@@ -71,22 +80,19 @@ func TestRemoteLossKillsTheHostsTreeAndSparesOthers(t *testing.T) {
 }
 
 func TestRemoteCloseLeavesNothing(t *testing.T) {
-	ssh := testutil.SSHHosts(t, "box1")
+	ssh := sshtest.Hosts(t, "box1")
 	e, ctx := startRemote(t, ssh, "box1")
 	pl := fork(t, e, ctx, nil)
 	call(t, e, ctx, pl, "execvp", "/bin/sh", []any{"sh", "-c", "trap '' TERM; setsid sleep 7768 & exec sleep 7767"})
-	time.Sleep(100 * time.Millisecond)
-	if pgrep("sleep 7768") == "" {
-		t.Fatal("the remote program did not start")
-	}
+	running(t, "^sleep 7768$", "^sleep 7767$")
 	e.Close()
-	if left, ok := gone("sleep 776[78]", time.Second); !ok {
+	if left, ok := gone("^sleep 776[78]$", time.Second); !ok {
 		t.Fatalf("after Close, still running on the host: %s", left)
 	}
 }
 
 func TestRemoteUnreachableHostSaysWhatSSHSaid(t *testing.T) {
-	ssh := testutil.SSHHosts(t, "box1")
+	ssh := sshtest.Hosts(t, "box1")
 	// A host of the same config whose port nobody listens on.
 	_, err := Start(t.Context(), Options{Host: "nohost", SSHCommand: ssh + " -o HostName=127.0.0.1 -o Port=1"})
 	if err == nil || !strings.Contains(err.Error(), "host nohost") || !strings.Contains(err.Error(), "Connection refused") {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alsh/alsh/engine/internal/testutil"
+	"github.com/alsh/alsh/internal/sshtest"
 )
 
 // startRemote starts an engine whose root runs on test host name.
@@ -39,7 +39,7 @@ func run(t testing.TB, e *Engine, ctx context.Context, script string) string {
 }
 
 func TestRemoteRootRunsOnTheHost(t *testing.T) {
-	ssh := testutil.SSHHosts(t, "box1")
+	ssh := sshtest.Hosts(t, "box1")
 	e, ctx := startRemote(t, ssh, "box1")
 	if h := call(t, e, ctx, nil, "gethostname"); h != "box1" {
 		t.Fatalf("gethostname on the remote root: %q, want box1", h)
