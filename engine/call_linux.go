@@ -21,6 +21,9 @@ import (
 // anything is sent. Kernel errors keep their errno: errors.Is(err,
 // unix.EPERM) holds for a refused setuid.
 func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []any) (any, error) {
+	if len(pipeline) > 0 && pipeline[0] < 0 { // a remote root that host started
+		return e.hostCall(ctx, pipeline, name, args)
+	}
 	c, ok := builtins.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("unknown call %s", name)

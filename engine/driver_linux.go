@@ -64,6 +64,7 @@ type Engine struct {
 	wg        sync.WaitGroup // reader goroutines
 	poller    *ctlPoller     // reads the control sockets
 	remote    *remote        // the connection, for a root on another host
+	hosts     *hostSet       // the remote roots host started, if any (mu)
 }
 
 // Start starts the root node and waits until it is ready for calls.
@@ -349,6 +350,7 @@ func (e *Engine) Watch(fn func(builtins.Message)) {
 	e.mu.Lock()
 	e.watch = fn
 	e.mu.Unlock()
+	e.watchHosts(fn)
 }
 
 // Processes lists the live processes, the root first.
@@ -363,7 +365,7 @@ func (e *Engine) Processes() []builtins.ProcInfo {
 	for i, p := range procs {
 		out[i] = p.info()
 	}
-	return out
+	return e.hostProcesses(out)
 }
 
 var _ io.Closer = (*Engine)(nil)
@@ -397,6 +399,7 @@ func (e *Engine) waitRoot() {
 // Closing the control sockets ends every node; each sends signaloneof to
 // the programs it exec'd. What still lives after a grace period is killed.
 func (e *Engine) Close() error {
+	e.closeHosts()
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()

@@ -72,3 +72,27 @@ func pgrep(pattern string) string {
 	out, _ := exec.Command("pgrep", "-af", pattern).Output()
 	return strings.TrimSpace(string(out))
 }
+
+func TestHostInTheLanguage(t *testing.T) {
+	ssh := sshtest.Hosts(t, "box1", "box2")
+	script := `$hosts = []
+for $name in ["box1" "box2"] {
+	$hosts = $hosts + [(host $name)]
+}
+for $b in $hosts {
+	$c = fork [$b]
+	execvp [$b $c] "/bin/sh" ["sh" "-c" "echo from \$(hostname) > /tmp/f; cat /tmp/f"]
+	expect (wait exit [$b $c] 5000) == {exit_status: 0}
+	print $b.host (gethostname [$b]) (trim (stdout [$b $c] 1000))
+}
+print "local" (len (gethostname []))
+`
+	cmd := alshCommand(t, script)
+	cmd.Args = append(cmd.Args[:1], "-c", script)
+	cmd.Env = append(os.Environ(), "ALSH_SSH_COMMAND="+ssh)
+	out, err := cmd.CombinedOutput()
+	want := "box1 box1 from box1\nbox2 box2 from box2\nlocal"
+	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), want) {
+		t.Fatalf("alsh -c with host: %v:\n%s\nwant it to begin with:\n%s", err, out, want)
+	}
+}
