@@ -11,6 +11,12 @@ import (
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
+// HubFlag in argv[1] makes the binary a hub (package engine's hook).
+const HubFlag = "-alsh-hub"
+
+// HubHello is the hub's first line on the stream: frames follow it.
+const HubHello = "ALSH-HUB 1\n"
+
 // NewHub starts the hub's end of the stream.
 func NewHub(in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
 	m := newMux(true, in, out, onEnd)

@@ -1,4 +1,4 @@
-package relay
+package engine
 
 import (
 	"errors"
@@ -13,18 +13,15 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/engine/internal/node"
+	"github.com/alsh/alsh/engine/internal/relay"
 )
 
-// HubFlag in argv[1] makes the binary a hub: the process that ssh starts
-// on a remote host. Its stdin and stdout are the stream; the words after
-// the flag are the wrapper (such as sudo -n) the root node runs through.
-const HubFlag = "-alsh-hub"
-
-// HubHello is the hub's first line on the stream: frames follow it.
-const HubHello = "ALSH-HUB 1\n"
-
+// The hub hook: relay.HubFlag in argv[1] makes the binary a hub, the
+// process that ssh starts on a remote host. Its stdin and stdout are the
+// stream; the words after the flag are the wrapper (such as sudo -n) the
+// root node runs through.
 func init() {
-	if len(os.Args) < 2 || os.Args[1] != HubFlag {
+	if len(os.Args) < 2 || os.Args[1] != relay.HubFlag {
 		return
 	}
 	os.Exit(runHub(os.Args[2:]))
@@ -44,21 +41,21 @@ func runHub(wrapper []string) int {
 	root, fds, cleanup, err := startHubRoot(wrapper)
 	defer cleanup()
 	if err != nil {
-		killAll()
+		hubKillAll()
 		return hubFail(err)
 	}
-	if _, err := os.Stdout.WriteString(HubHello); err != nil {
-		killAll()
+	if _, err := os.Stdout.WriteString(relay.HubHello); err != nil {
+		hubKillAll()
 		return 1
 	}
 	ended := make(chan error, 1)
-	m := NewHub(os.Stdin, os.Stdout, func(err error) { ended <- err })
+	m := relay.NewHub(os.Stdin, os.Stdout, func(err error) { ended <- err })
 	if err := m.AnnounceRoot(fds); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh hub: %v\n", err)
 		m.Close()
 	}
 	rootDone := make(chan uint32, 1)
-	go reap(root, rootDone)
+	go hubReap(root, rootDone)
 	select {
 	case st := <-rootDone:
 		m.SendExit(st)
@@ -66,7 +63,7 @@ func runHub(wrapper []string) int {
 	case <-ended:
 	case <-sigs:
 	}
-	killAll()
+	hubKillAll()
 	m.Close()
 	return 0
 }
@@ -123,7 +120,7 @@ func startHubRoot(wrapper []string) (int, []int, func(), error) {
 			mine[i], theirs[i] = r, w
 		}
 	}
-	bin, err := lookPath(argv[0])
+	bin, err := hubLookPath(argv[0])
 	if err != nil {
 		return 0, nil, cleanup, err
 	}
@@ -134,7 +131,7 @@ func startHubRoot(wrapper []string) (int, []int, func(), error) {
 	if err != nil {
 		return 0, nil, cleanup, err
 	}
-	ctl, err := acceptBy(ln, time.Now().Add(30*time.Second), p.Pid)
+	ctl, err := hubAcceptBy(ln, time.Now().Add(30*time.Second), p.Pid)
 	if err != nil {
 		return p.Pid, nil, cleanup, err
 	}
@@ -147,7 +144,7 @@ func startHubRoot(wrapper []string) (int, []int, func(), error) {
 	return p.Pid, fds, cleanup, nil
 }
 
-func lookPath(name string) (string, error) {
+func hubLookPath(name string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
 	}
@@ -160,7 +157,7 @@ func lookPath(name string) (string, error) {
 	return "", fmt.Errorf("%s: not found in PATH on this host", name)
 }
 
-func acceptBy(ln int, deadline time.Time, pid int) (int, error) {
+func hubAcceptBy(ln int, deadline time.Time, pid int) (int, error) {
 	for time.Now().Before(deadline) {
 		p := []unix.PollFd{{Fd: int32(ln), Events: unix.POLLIN}}
 		if n, _ := unix.Poll(p, 20); n > 0 {
@@ -169,22 +166,22 @@ func acceptBy(ln int, deadline time.Time, pid int) (int, error) {
 		}
 		var ws unix.WaitStatus
 		if got, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid {
-			return -1, fmt.Errorf("the root node exited before connecting (%s)", describe(ws))
+			return -1, fmt.Errorf("the root node exited before connecting (%s)", hubDescribe(ws))
 		}
 	}
 	return -1, errors.New("the root node did not connect within 30s")
 }
 
-func describe(ws unix.WaitStatus) string {
+func hubDescribe(ws unix.WaitStatus) string {
 	if ws.Signaled() {
 		return "signal " + ws.Signal().String()
 	}
 	return "exit status " + strconv.Itoa(ws.ExitStatus())
 }
 
-// reap reaps every child (the hub adopts orphans) and reports the root's
+// hubReap reaps every child (the hub adopts orphans) and reports the root's
 // wait status.
-func reap(root int, done chan<- uint32) {
+func hubReap(root int, done chan<- uint32) {
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, 0, nil)
@@ -201,12 +198,12 @@ func reap(root int, done chan<- uint32) {
 	}
 }
 
-// killAll kills every descendant, over and over until none is left (a
+// hubKillAll kills every descendant, over and over until none is left (a
 // process forking meanwhile) or for a second at most.
-func killAll() {
+func hubKillAll() {
 	deadline := time.Now().Add(time.Second)
 	for time.Now().Before(deadline) {
-		pids := descendants(os.Getpid(), nil)
+		pids := hubDescendants(os.Getpid(), nil)
 		if len(pids) == 0 {
 			return
 		}
@@ -217,8 +214,8 @@ func killAll() {
 	}
 }
 
-// descendants lists pid's descendants from /proc, zombies excluded.
-func descendants(pid int, out []int) []int {
+// hubDescendants lists pid's descendants from /proc, zombies excluded.
+func hubDescendants(pid int, out []int) []int {
 	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
 	for _, t := range tasks {
 		b, _ := os.ReadFile(t)
@@ -227,16 +224,16 @@ func descendants(pid int, out []int) []int {
 			if err != nil {
 				continue
 			}
-			if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c)); zombie(st) {
+			if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c)); statZombie(st) {
 				continue
 			}
-			out = append(descendants(c, out), c)
+			out = append(hubDescendants(c, out), c)
 		}
 	}
 	return out
 }
 
-func zombie(stat []byte) bool {
+func statZombie(stat []byte) bool {
 	i := strings.LastIndexByte(string(stat), ')')
 	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z'
 }
