@@ -247,6 +247,7 @@ func (e *Engine) attach(p *proc, fds []int, link func()) error {
 			closeInts(fds[1:])
 			return err
 		}
+		p.ctl.parked = e.remote != nil
 		if len(fds) == 5 {
 			p.ctl.setBell(fds[4])
 		}

@@ -49,7 +49,7 @@ func runHub(wrapper []string) int {
 		return 1
 	}
 	ended := make(chan error, 1)
-	m := relay.NewHub(os.Stdin, os.Stdout, func(err error) { ended <- err })
+	m := relay.NewHub(polled(0, "stdin"), polled(1, "stdout"), func(err error) { ended <- err })
 	if err := m.AnnounceRoot(fds); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh hub: %v\n", err)
 		m.Close()
@@ -66,6 +66,14 @@ func runHub(wrapper []string) int {
 	hubKillAll()
 	m.Close()
 	return 0
+}
+
+// polled is fd as a file in Go's poller: a read blocked in a syscall
+// would hold a P, and the relay's other goroutines then waited for
+// sysmon to retake it (up to 10 ms when the process had been idle).
+func polled(fd int, name string) *os.File {
+	unix.SetNonblock(fd, true)
+	return os.NewFile(uintptr(fd), name)
 }
 
 func hubFail(err error) int {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -335,4 +336,23 @@ func (r *remote) explain(err error) error {
 		return err
 	}
 	return err
+}
+
+// awaitParked waits for a relayed call's reply without reading the
+// socket: the relay rings the bell after every message, and the poller
+// reads it and hands the reply over. A caller blocked in recvmsg holds
+// its P in a syscall, and the relay's goroutines, which must run for the
+// reply to come at all, then waited for sysmon to retake it: 10 ms per
+// call after an idle moment.
+func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32, ch chan result) result {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+		return c.giveUp(id, ch, ctx.Err())
+	case <-t.C:
+		return c.giveUp(id, ch, context.DeadlineExceeded)
+	}
 }

@@ -258,8 +258,9 @@ func (m *Mux) handle(f Frame) error {
 			closeAll(fds)
 			return nil // closed meanwhile: what it said goes nowhere
 		}
-		ring := !m.hub && len(f.Payload) > 0 && f.Payload[0] == wire.MsgEvent
-		return c.deliver(f.Payload, fds, ring)
+		// The driver's poller reads relayed messages: its callers park
+		// rather than read (see engine's awaitParked).
+		return c.deliver(f.Payload, fds, !m.hub)
 	case TData:
 		if c := m.lookup(f.Chan); c != nil {
 			if !c.write || c.kind == KindPacket {
@@ -465,7 +466,7 @@ func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
 }
 
 // written counts bytes the fd took, gives credit back a quarter window
-// at a time, and rings the node's bell after an event (c.mu held).
+// at a time, and rings the node's bell after a message (c.mu held).
 func (c *channel) written(n int, ring bool) {
 	c.granted += n
 	if c.granted >= Window/4 {
