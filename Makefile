@@ -12,7 +12,7 @@ ENTRY := -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
 ENGINE_PKGS := ./engine/ ./engine/internal/node/ ./engine/internal/proto/ ./repl/ ./cmd/... ./lessons/
 OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/
 
-.PHONY: build test race bench bench-box gen check-gen lint portable
+.PHONY: build test race bench bench-box bench-remote gen check-gen lint portable
 
 build:
 	$(GO) build $(ENTRY) -o bin/alsh ./cmd/alsh
@@ -37,6 +37,13 @@ BENCH := $(GO) test $(ENTRY) -run '^$$' -count 1 ./engine/
 bench:
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
 		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|Stream|IdleNode' -benchtime 2000x; } | $(GO) run ./tools/benchtable
+
+# Remote hosts over ssh against ssh itself, in the same run, on loopback
+# sshd test hosts (docs/remote.md); needs root and openssh-server.
+bench-remote:
+	$(BENCH) -bench 'HostCall' -benchtime 2000x
+	$(BENCH) -bench 'HostFirstCall' -benchtime 10x
+	$(BENCH) -bench 'HostBulk' -benchtime 1x
 
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.
