@@ -88,7 +88,7 @@ func (m *Mux) forward(c *channel, msg []byte, fds []int) {
 	} else {
 		closeAll(fds) // the driver passes no fds to a remote node
 	}
-	m.send(AppendFrame(nil, TMsg, c.id, anns, msg))
+	m.sendNow(AppendFrame(nil, TMsg, c.id, anns, msg))
 	start(adopted)
 }
 

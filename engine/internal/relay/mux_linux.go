@@ -33,6 +33,7 @@ type Mux struct {
 	nextID uint32
 	q      [][]byte
 	err    error // why the stream ended; set once
+	busy   bool  // a goroutine writes to out (sendNow or writeLoop)
 	done   chan struct{}
 	wdone  chan struct{} // the writer stopped
 
@@ -162,6 +163,32 @@ func (m *Mux) send(frame []byte) {
 	m.mu.Unlock()
 }
 
+// sendNow writes frame in the calling goroutine when nothing else is
+// being written or queued: a reply then reaches the stream without
+// waking the writer (a goroutine's wake-up on a loaded VM costs tens of
+// µs). Only channel readers use it; the stream's reader queues, since
+// it must never wait for the stream's other direction.
+func (m *Mux) sendNow(frame []byte) {
+	m.mu.Lock()
+	if m.err != nil || m.busy || len(m.q) > 0 {
+		m.mu.Unlock()
+		m.send(frame)
+		return
+	}
+	m.busy = true
+	m.mu.Unlock()
+	_, err := m.out.Write(frame)
+	m.mu.Lock()
+	m.busy = false
+	if len(m.q) > 0 {
+		m.wake.Signal()
+	}
+	m.mu.Unlock()
+	if err != nil {
+		go m.fail(fmt.Errorf("writing to the stream: %w", err))
+	}
+}
+
 // writeLoop writes the queued frames in order, many to a write. One
 // queue for all channels keeps a child's output ahead of its exit event;
 // the channels' credit bounds what a flooding one has queued.
@@ -170,12 +197,13 @@ func (m *Mux) writeLoop() {
 	var buf []byte
 	for {
 		m.mu.Lock()
-		for len(m.q) == 0 && m.err == nil {
+		for (len(m.q) == 0 || m.busy) && m.err == nil {
 			m.wake.Wait()
 		}
 		batch := m.q
 		m.q = nil
 		stop := m.err != nil
+		m.busy = !stop
 		m.mu.Unlock()
 		buf = buf[:0]
 		for _, f := range batch {
@@ -193,6 +221,9 @@ func (m *Mux) writeLoop() {
 		if stop {
 			return
 		}
+		m.mu.Lock()
+		m.busy = false
+		m.mu.Unlock()
 	}
 }
 
@@ -595,7 +626,7 @@ func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
 			c.readMu.Lock() // sent under it: drain's bytes must not pass these
 			n, err = unix.Read(int(fd), buf)
 			if err == nil && n > 0 {
-				c.m.send(AppendFrame(nil, TData, c.id, nil, buf[:n]))
+				c.m.sendNow(AppendFrame(nil, TData, c.id, nil, buf[:n]))
 			}
 			c.readMu.Unlock()
 		}
