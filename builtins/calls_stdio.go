@@ -16,7 +16,7 @@ var stdioCalls = []Call{
 		Example: "stderr [$c] 1000"},
 	{Name: "event", Group: "stdio", Args: []Arg{{"timeout_ms", Int, "long"}}, Optional: 1, Where: OnDriver,
 		Result: Rec, Man: "docs/engine.md",
-		Summary: "take the next event ({exit_status: N}, {termsig: \"sigkill\"}, {signal: \"sigchld\"}), or ok if none",
+		Summary: "take the next event ({exit_status: N}, {termsig: sigkill}, {signal: sigchld}), or ok if none",
 		Example: "event [$c] 1000"},
 	{Name: "eof", Group: "stdio", Args: []Arg{{"stream", Flags, "stdio"}}, Optional: 1, Where: OnDriver,
 		Result: Nothing, Man: "docs/engine.md",

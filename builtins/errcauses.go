@@ -73,6 +73,8 @@ var errnoMeaning = map[string]string{
 	"econnreset":      "connection reset by peer",
 	"enetdown":        "network is down: the interface is down (a new network namespace's lo is, until set up)",
 	"ehostunreach":    "no route to host",
+	"enomsg":          "no message of desired type: for landlock, a ruleset or rule with no rights in it",
+	"ebadfd":          "file descriptor in bad state: the fd is open, but not on the kind of object this call needs (a landlock ruleset)",
 }
 
 // errCauses maps a call to errno to cause. The errnos are those the
@@ -497,6 +499,214 @@ var errCauses = map[string]map[string]string{
 		"eperm":        "changing the owner needs CAP_CHOWN; changing the group needs ownership and membership of the new group",
 		"erofs":        "the file is on a read-only mount",
 	},
+	// capabilities (capget(2), capset(2), prctl(2))
+	"capget": {
+		"einval": "the kernel does not know the header's version (alsh gives version 3, known since Linux 2.6.26)",
+	},
+	"capset": {
+		"einval": "the kernel does not know the header's version (alsh gives version 3)",
+		"eperm":  "the new sets ask for more than the node holds: a permitted capability it lacks, an effective one not permitted, or an inheritable one outside its permitted set (without cap_setpcap) or its bounding set",
+	},
+	"capbset": {
+		"einval": "a capability past the kernel's last: alsh asks only up to /proc/sys/kernel/cap_last_cap, so that file does not match the kernel",
+	},
+	"capbset_drop": {
+		"einval": "a capability the kernel does not know (alsh leaves out those past cap_last_cap)",
+		"eperm":  "the node lacks CAP_SETPCAP in its user namespace; the error names the capabilities dropped before it",
+	},
+	"capbset_keep": {
+		"einval": "a capability the kernel does not know (alsh drops only up to cap_last_cap)",
+		"eperm":  "the node lacks CAP_SETPCAP in its user namespace; the error names the capabilities dropped before it",
+	},
+	"ambient": {
+		"einval": "the kernel is older than 4.3 and has no ambient capabilities",
+	},
+	"ambient_raise": {
+		"einval": "a capability past the kernel's last (cap_last_cap), or a kernel older than 4.3",
+		"eperm":  "the capability is not in both the node's permitted and inheritable sets, or the securebit secbit_no_cap_ambient_raise is set",
+	},
+	"ambient_lower": {
+		"einval": "a capability past the kernel's last (cap_last_cap), or a kernel older than 4.3",
+	},
+	"ambient_clear": {
+		"einval": "the kernel is older than 4.3 and has no ambient capabilities",
+	},
+	"securebits_set": {
+		"eperm": "the node lacks CAP_SETPCAP in its user namespace, a bit is not a known secbit, or it would change a bit whose _locked bit is set",
+	},
+	"no_new_privs": {
+		"einval": "the kernel is older than 3.5 and has no no_new_privs",
+	},
+	"cap_last_cap": {
+		"einval": "/proc/sys/kernel/cap_last_cap cannot be read (no /proc, as in a chroot) and prctl PR_CAPBSET_READ answers for no capability either (a seccomp filter refusing prctl)",
+	},
+	// seccomp(2), as seccomp_load calls it
+	"seccomp_load": {
+		"eacces": "the node has neither no_new_privs (call no_new_privs first) nor CAP_SYS_ADMIN in its user namespace",
+		"einval": "the kernel refuses the program or a flag the profile asks for (seccomp_filter_flag_log before Linux 4.14, spec_allow before 4.17)",
+		"enomem": "no kernel memory, or the filters stacked on the node (each seccomp_load adds one) would pass 32768 instructions together",
+	},
+	// Landlock (landlock_create_ruleset(2), landlock_add_rule(2), landlock_restrict_self(2))
+	"landlock_abi": {
+		"enosys":     "the kernel is older than 5.13 or built without Landlock",
+		"eopnotsupp": "the kernel has Landlock but it was not enabled at boot (the lsm= list lacks landlock)",
+	},
+	"landlock_create_ruleset": {
+		"einval":     "a right the kernel does not know (alsh names a right the running ABI lacks before the call)",
+		"emfile":     "the node has rlimit_nofile files open",
+		"enfile":     "the system has as many open files as it allows",
+		"enomsg":     "no right is handled: the filesystem and network lists are both empty",
+		"enosys":     "the kernel is older than 5.13 or built without Landlock",
+		"eopnotsupp": "the kernel has Landlock but it was not enabled at boot",
+	},
+	"landlock_add_rule": {
+		"eacces":  "a directory on the path may not be searched",
+		"ebadf":   "the ruleset fd is not open in the node",
+		"ebadfd":  "the fd is open but is not a Landlock ruleset",
+		"einval":  "a right the ruleset does not handle: a rule may only allow rights its ruleset handles",
+		"eloop":   "too many symbolic links on the path",
+		"enoent":  "the path does not exist, as the node sees the filesystem",
+		"enomsg":  "the list of rights is empty",
+		"enotdir": "a component of the path is not a directory",
+		"eperm":   "the ruleset fd is not open for writing",
+	},
+	"landlock_add_port": {
+		"eafnosupport": "the kernel has no TCP/IP",
+		"ebadf":        "the ruleset fd is not open in the node",
+		"ebadfd":       "the fd is open but is not a Landlock ruleset",
+		"einval":       "the port is past 65535, a right is one the ruleset does not handle, or the kernel's ABI is below 4 (no port rules)",
+		"enomsg":       "the list of rights is empty",
+		"eperm":        "the ruleset fd is not open for writing",
+	},
+	"landlock_restrict_self": {
+		"e2big":      "the node is already under 16 rulesets, the most that may be stacked",
+		"ebadf":      "the ruleset fd is not open in the node",
+		"ebadfd":     "the fd is open but is not a Landlock ruleset",
+		"eopnotsupp": "the kernel has Landlock but it was not enabled at boot",
+		"eperm":      "the node has neither no_new_privs (call no_new_privs first) nor CAP_SYS_ADMIN in its user namespace, or the fd is not open for writing",
+	},
+	"landlock": {
+		"e2big":      "the node is already under 16 rulesets, the most that may be stacked",
+		"eacces":     "a directory on one of the paths may not be searched",
+		"eloop":      "too many symbolic links on one of the paths",
+		"emfile":     "the node has rlimit_nofile files open (the ruleset and each path need an fd a moment)",
+		"enoent":     "one of the paths does not exist, as the node sees the filesystem",
+		"enosys":     "the kernel is older than 5.13 or built without Landlock",
+		"enotdir":    "a component of one of the paths is not a directory",
+		"eopnotsupp": "the kernel has Landlock but it was not enabled at boot",
+	},
+	// cgroups: open, read, write, mkdir and rmdir on cgroupfs (cgroups(7),
+	// the kernel's cgroup-v2.rst); each call first reads the node's
+	// /proc/self/mountinfo.
+	"cgroup_layout": {
+		"eacces": "the node may not read /proc/self/mountinfo, /proc/self/cgroup or the v2 root's cgroup.controllers",
+		"emfile": "the node has rlimit_nofile files open",
+		"enoent": "/proc is not mounted where the node looks (a chroot, or a mount namespace without it)",
+	},
+	"cgroup_create": {
+		"eacces": "the node may not write the parent cgroup's directory (a cgroup delegated to another user)",
+		"eagain": "v2: the parent's cgroup.max.descendants or cgroup.max.depth is reached",
+		"eexist": "the cgroup exists already in one of the hierarchies",
+		"einval": "v1 cpuset: the parent's cpuset.cpus or cpuset.mems, copied to the new cgroup, are refused",
+		"enoent": "/proc is not mounted where the node looks, so the hierarchies cannot be found",
+		"enomem": "no kernel memory",
+		"enospc": "v1 cpuset: the parent has no cpus or mems to give the new cgroup",
+		"erofs":  "the cgroup filesystem is mounted read-only (as in many containers)",
+	},
+	"cgroup_set": {
+		"eacces":     "the file's modes deny the node writing it (a delegated cgroup's files are its owner's)",
+		"ebusy":      "v2: the cgroup has processes and cannot enable controllers for its children; v1 memory: the limit is below what the cgroup uses now",
+		"einval":     "the value is not one the file takes (\"16Q\" for memory.max, an unknown controller in cgroup.subtree_control, cpus outside the parent's cpuset), or the file is read-only",
+		"enoent":     "the cgroup does not exist, or the controller is not in its parent's cgroup.controllers",
+		"enospc":     "v1 cpuset: emptying cpuset.cpus or cpuset.mems of a cgroup that has processes",
+		"eopnotsupp": "v2: the controller cannot be enabled in a threaded subtree, or the cgroup.type change is refused",
+		"erofs":      "the cgroup filesystem is mounted read-only",
+	},
+	"cgroup_get": {
+		"eacces": "the node may not read the file",
+		"einval": "the file can only be written (cgroup.kill)",
+		"enoent": "the cgroup does not exist, or (v2) the controller is not enabled for it: cgroup_set on one of its files enables it",
+	},
+	"cgroup_add": {
+		"eacces":     "the node may not write cgroup.procs: v2 needs write access to the common ancestor of both cgroups; v1, to own the process or be root",
+		"ebusy":      "v2: the cgroup enables controllers for its children (cgroup.subtree_control), and such a cgroup holds no processes",
+		"einval":     "the pid names a kernel thread, or a negative pid",
+		"enoent":     "the cgroup does not exist, or lies outside the node's cgroup namespace",
+		"enospc":     "v1 cpuset: the cgroup's cpuset.cpus or cpuset.mems is empty",
+		"eopnotsupp": "v2: the move would break the rules of a threaded subtree",
+		"esrch":      "no process has that pid in the node's pid namespace",
+	},
+	"cgroup_procs": {
+		"eacces": "the node may not read the cgroup's cgroup.procs",
+		"enoent": "the cgroup does not exist in any hierarchy, or /proc is not mounted where the node looks",
+	},
+	"cgroup_delete": {
+		"eacces": "the node may not write the parent's directory, or the cgroup's cgroup.procs",
+		"ebusy":  "processes are still there 5 seconds after SIGKILL (a v1 freezer cgroup that stays frozen, a process in uninterruptible sleep), or a child cgroup was made meanwhile",
+		"enoent": "the cgroup does not exist in any hierarchy",
+		"erofs":  "the cgroup filesystem is mounted read-only",
+	},
+	// rtnetlink(7) and netdevice(7): each call opens a netlink socket in
+	// the node's network namespace, then asks the kernel.
+	"link_list": {
+		"emfile":  "the node has rlimit_nofile files open, and the netlink socket needs one more",
+		"enobufs": "no kernel memory for the netlink socket or its answers",
+	},
+	"link_up": {
+		"emfile": "the node has rlimit_nofile files open, and the netlink socket needs one more",
+		"enodev": "the interface went away between alsh finding it and changing it",
+		"eperm":  "the node lacks CAP_NET_ADMIN in the user namespace owning its network namespace",
+	},
+	"link_down": {
+		"emfile": "the node has rlimit_nofile files open, and the netlink socket needs one more",
+		"enodev": "the interface went away between alsh finding it and changing it",
+		"eperm":  "the node lacks CAP_NET_ADMIN in the user namespace owning its network namespace",
+	},
+	"addr_add": {
+		"eacces":       "IPv6 is disabled on that interface (its disable_ipv6 is 1)",
+		"eafnosupport": "the kernel has no IPv6",
+		"eexist":       "the interface has that address already",
+		"einval":       "the kernel refuses that address or prefix on this interface",
+		"enodev":       "the interface went away between alsh finding it and changing it",
+		"eperm":        "the node lacks CAP_NET_ADMIN in the user namespace owning its network namespace",
+	},
+	"veth_add": {
+		"eexist":     "an interface of the node's network namespace has one of the names already",
+		"einval":     "the kernel refuses a name (. and .. are names it keeps)",
+		"enomem":     "no kernel memory for the pair",
+		"eopnotsupp": "the kernel has no veth driver (the module is not there to load)",
+		"eperm":      "the node lacks CAP_NET_ADMIN in the user namespace owning its network namespace",
+	},
+	"link_netns": {
+		"eexist": "the target network namespace has an interface of that name already",
+		"einval": "the interface may not leave its namespace (lo, or one marked netns-local)",
+		"enodev": "the interface went away between alsh finding it and moving it",
+		"eperm":  "the node lacks CAP_NET_ADMIN in the user namespace owning its own network namespace or the target's",
+		"esrch":  "no process has that pid in the node's pid namespace",
+	},
+	// pidfd_open(2), pidfd_send_signal(2), pidfd_getfd(2)
+	"pidfd_open": {
+		"einval": "the flags are not known, or the pid is not positive",
+		"emfile": "the node has rlimit_nofile files open",
+		"enfile": "the system has as many open files as it allows",
+		"enodev": "the kernel cannot make the anonymous inode a pidfd lives on",
+		"enomem": "no kernel memory",
+		"enoent": "the pid is a thread other than its process's leader, and pidfd_thread is not given",
+		"esrch":  "no process has that pid in the node's pid namespace (it may have exited and been reaped)",
+	},
+	"pidfd_send_signal": {
+		"ebadf":  "the fd is not open in the node, or is not a pidfd",
+		"einval": "the signal or flags are not valid, or the node's pid namespace cannot reach the target's",
+		"eperm":  "the node may not signal that process (the rules of kill: matching uids or CAP_KILL)",
+		"esrch":  "the process has exited and been reaped",
+	},
+	"pidfd_getfd": {
+		"ebadf":  "the pidfd is not open in the node, or targetfd is not open in the target process",
+		"emfile": "the node has rlimit_nofile files open",
+		"enfile": "the system has as many open files as it allows",
+		"eperm":  "the node may not ptrace the target (ptrace_mode_attach_realcreds: another user's process, or yama's ptrace_scope)",
+		"esrch":  "the process has exited: a zombie has no fds left",
+	},
 }
 
 var execCauses = map[string]string{
@@ -537,6 +747,11 @@ var neverFail = map[string]bool{
 	// answered by the node itself, with alsh's own errors, not errnos
 	"getopt": true, "setopt": true, "version": true, "filter": true, "alloc": true,
 	"environ": true, "getenv": true, "clearenv": true,
+	// prctl(2) lists no error for PR_GET_SECUREBITS
+	"securebits": true,
+	// compile without a syscall that can fail: the bounding set a Docker
+	// profile reads is asked only of capabilities the kernel has
+	"seccomp_compile": true, "seccomp_disasm": true, "seccomp_groups": true,
 }
 
 // ErrnoCause is one error a call may fail with, and why.

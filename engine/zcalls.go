@@ -422,7 +422,7 @@ func (e *Engine) Stderr(ctx context.Context, pl []int, timeoutMs ...int64) (stri
 	return resultStr(e.Call(ctx, pl, "stderr", append([]any{}, optional(timeoutMs)...)))
 }
 
-// Event: take the next event ({exit_status: N}, {termsig: "sigkill"}, {signal: "sigchld"}), or ok if none. See docs/engine.md.
+// Event: take the next event ({exit_status: N}, {termsig: sigkill}, {signal: sigchld}), or ok if none. See docs/engine.md.
 func (e *Engine) Event(ctx context.Context, pl []int, timeoutMs ...int64) (builtins.Record, error) {
 	return resultRecord(e.Call(ctx, pl, "event", append([]any{}, optional(timeoutMs)...)))
 }

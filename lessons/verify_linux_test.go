@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,20 +71,42 @@ func TestEveryLessonAsRoot(t *testing.T) {
 	}
 }
 
-// checkNothingLeft checks that no lesson leaves a directory or a mount
-// of its own behind.
+// checkNothingLeft checks that no lesson leaves a directory, a cgroup
+// or a mount of its own behind.
 func checkNothingLeft(t *testing.T) {
 	t.Helper()
-	left, _ := filepath.Glob("/tmp/alsh-jail-*")
-	more, _ := filepath.Glob("/tmp/alsh-mnt-*")
-	root, _ := filepath.Glob("/tmp/alsh-root-*")
-	if left = append(append(left, more...), root...); len(left) > 0 {
+	var left []string
+	for _, pattern := range []string{"/tmp/alsh-jail-*", "/tmp/alsh-mnt-*", "/tmp/alsh-root-*", "/tmp/alsh-box-*"} {
+		found, _ := filepath.Glob(pattern)
+		left = append(left, found...)
+	}
+	if left = append(left, lessonCgroups()...); len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
 	mounts, err := os.ReadFile("/proc/self/mountinfo")
 	if err == nil && strings.Contains(string(mounts), "/tmp/alsh-") {
 		t.Errorf("a lesson's mount is left on the host:\n%s", mounts)
 	}
+}
+
+// lessonCgroups finds the cgroups the lessons make (alsh-lesson-N),
+// under any hierarchy, within a few levels of /sys/fs/cgroup: a lesson's
+// cgroup sits below the test's own cgroup, which may be nested.
+func lessonCgroups() []string {
+	var found []string
+	filepath.WalkDir("/sys/fs/cgroup", func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil || !d.IsDir():
+			return nil
+		case strings.HasPrefix(d.Name(), "alsh-lesson-"):
+			found = append(found, path)
+			return fs.SkipDir
+		case strings.Count(path, "/") > 7:
+			return fs.SkipDir
+		}
+		return nil
+	})
+	return found
 }
 
 // TestLessonsForAnyoneAsNobody runs the lessons that need no root as

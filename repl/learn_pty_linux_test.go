@@ -37,7 +37,7 @@ func TestLessonWrongThenRightThenResume(t *testing.T) {
 	state := t.TempDir()
 	s := startSmallSession(t, state)
 	s.enter("learn", "1  processes and pipelines")
-	s.expect("not yet available")
+	s.expect("14  the seed's sandbox")
 	s.enter("learn 1", "step 1/4: your first child")
 	s.expect("Task: Fork a child of the root node")
 	s.expect("alsh> ")

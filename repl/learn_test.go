@@ -57,14 +57,19 @@ func TestRootStepsSkippedWithoutRoot(t *testing.T) {
 	}
 }
 
-// TestLearnListsPlannedLessons checks that lessons without their calls
-// are listed as not yet available, and refuse to start.
-func TestLearnListsPlannedLessons(t *testing.T) {
-	stdout, stderr := runFake(t, langtest.New(), "learn", "learn 10\n")
-	if !strings.Contains(stdout, "10  cgroups") || !strings.Contains(stdout, "not yet available") {
-		t.Errorf("list:\n%s", stdout)
+// TestLearnListsEveryLesson checks that the list holds the whole tour,
+// every lesson written, and that a number past it is refused.
+func TestLearnListsEveryLesson(t *testing.T) {
+	stdout, stderr := runFake(t, langtest.New(), "learn", "learn 15\n")
+	for _, want := range []string{"10  cgroups", "11  capabilities", "13  landlock", "14  the seed's sandbox"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("no %q in the list:\n%s", want, stdout)
+		}
 	}
-	if !strings.Contains(stderr, "lesson 10 (cgroups) is not yet available") {
-		t.Errorf("learn 10:\n%s", stderr)
+	if strings.Contains(stdout, "not yet available") {
+		t.Errorf("a lesson is listed as not yet available:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "no lesson 15: there are lessons 1 to 14") {
+		t.Errorf("learn 15:\n%s", stderr)
 	}
 }
