@@ -43,6 +43,7 @@ func (e *HostLostError) Is(target error) bool { return target == ErrHostLost }
 type remote struct {
 	host    string
 	mux     *relay.Mux
+	stdout  *os.File // ssh's stdout, which the mux reads
 	stderr  tail // what ssh (and the remote side) printed, the end of it
 	closing chan struct{}
 	mu      sync.Mutex
@@ -156,11 +157,13 @@ func (e *Engine) startRemoteRoot(ctx context.Context) error {
 		stdout.Close()
 		return fmt.Errorf("host %s: starting %s: %w", host, argv[0], err)
 	}
-	e.cmd, e.remote = cmd, r
+	e.cmd, e.remote, r.stdout = cmd, r, stdout
 	go e.waitRoot()
 	in := bufio.NewReaderSize(stdout, 256<<10)
 	if err := e.bootstrap(ctx, r, in, stdin, bin); err != nil {
 		e.killSSH()
+		stdin.Close()
+		stdout.Close()
 		return err
 	}
 	r.mux = relay.NewDriver(in, stdin, func(err error) { e.remoteEnded(r, err) })
@@ -248,10 +251,10 @@ func (r *remote) failure(e *Engine, err error) error {
 // remoteEnded runs once when the stream ends: ssh is made to end too,
 // and unless the engine is closing, the host is marked lost.
 func (e *Engine) remoteEnded(r *remote, err error) {
-	if errors.Is(err, relay.ErrClosed) {
-		return
+	if !errors.Is(err, relay.ErrClosed) {
+		e.killSSH()
 	}
-	e.killSSH()
+	r.stdout.Close()
 }
 
 // killSSH kills the ssh client and the shell of ALSH_SSH_COMMAND around
@@ -302,14 +305,31 @@ func lastLine(s string) string {
 	return s
 }
 
-// lostErr is the connection's loss, once known.
+// lostErr is the connection's loss, once known: from the moment the
+// stream ended without the root's exit (ssh's own end, which adds its
+// words to the event, may come a moment later).
 func (r *remote) lostErr() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.lost == nil {
+	if r.lost != nil {
+		return r.lost
+	}
+	if r.mux == nil {
 		return nil
 	}
-	return r.lost
+	select {
+	case <-r.mux.Done():
+	default:
+		return nil
+	}
+	if _, exited := r.mux.Exit(); exited {
+		return nil
+	}
+	reason := "the connection closed"
+	if err := r.mux.Err(); err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, relay.ErrClosed) {
+		reason = err.Error()
+	}
+	return &HostLostError{Host: r.host, Reason: reason}
 }
 
 // close ends the stream: the hub then kills what it started and exits.
@@ -321,19 +341,10 @@ func (r *remote) close() {
 }
 
 // explain turns a failed call to a lost host into the loss, which names
-// the host and the reason; a failure that comes as the connection ends,
-// before ssh's end is known, waits for it briefly.
+// the host and the reason.
 func (r *remote) explain(err error) error {
 	if l := r.lostErr(); l != nil {
 		return fmt.Errorf("%w (%v)", l, err)
-	}
-	if r.mux == nil {
-		return err
-	}
-	select {
-	case <-r.mux.Done():
-	default:
-		return err
 	}
 	return err
 }
