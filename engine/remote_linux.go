@@ -44,7 +44,7 @@ type remote struct {
 	host    string
 	mux     *relay.Mux
 	stdout  *os.File // ssh's stdout, which the mux reads
-	stderr  tail // what ssh (and the remote side) printed, the end of it
+	stderr  tail     // what ssh (and the remote side) printed, the end of it
 	closing chan struct{}
 	mu      sync.Mutex
 	lost    *HostLostError

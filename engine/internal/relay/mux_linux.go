@@ -37,10 +37,9 @@ type Mux struct {
 	done   chan struct{}
 	wdone  chan struct{} // the writer stopped
 
-	root   chan []int // driver side: the root's fds, from TRoot
-	exit   chan uint32
-	onEnd  func(error)
-	closed bool
+	root  chan []int // driver side: the root's fds, from TRoot
+	exit  chan uint32
+	onEnd func(error)
 }
 
 // channel is one relayed fd.
