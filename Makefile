@@ -10,9 +10,9 @@ export CGO_ENABLED = 0
 # do) are built without it.
 ENTRY := -ldflags=-E=github.com/alsh/alsh/engine/internal/proto.alshEntry
 ENGINE_PKGS := ./engine/ ./engine/internal/node/ ./engine/internal/proto/ ./repl/ ./cmd/... ./lessons/
-OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/
+OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/ ./engine/internal/callfuzz/ ./engine/internal/relay/ ./internal/...
 
-.PHONY: build test race bench bench-box bench-remote gen check-gen lint portable
+.PHONY: build test race bench bench-box bench-remote gen check-gen lint portable fuzz
 
 build:
 	$(GO) build $(ENTRY) -o bin/alsh ./cmd/alsh
@@ -28,6 +28,21 @@ test: portable
 race:
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(OTHER_PKGS)
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 15m $(ENTRY) $(ENGINE_PKGS)
+
+# Every fuzz target, each for FUZZTIME (go test -fuzz runs one target at a
+# time). What a run finds new stays in Go's cache; a failing input is
+# written to the package's testdata/fuzz, where make test runs it again.
+# FuzzCallArgs builds bin/alsh-style helper itself (engine/internal/callfuzz).
+FUZZTIME ?= 1m
+FUZZFLAGS ?=
+FUZZ_TARGETS := ./lang/:FuzzParse ./lang/:FuzzIncomplete ./lang/:FuzzEval ./lang/:FuzzRoundTrip \
+	./engine/internal/wire/:FuzzDecode ./engine/internal/wire/:FuzzRoundTrip \
+	./engine/internal/callfuzz/:FuzzCallArgs ./engine/internal/relay/:FuzzReadFrame
+fuzz:
+	set -e; for t in $(FUZZ_TARGETS); do \
+		echo "== $$t ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) $(FUZZFLAGS) "$${t%%:*}"; \
+	done
 
 # Benchmarks (engine/bench_test.go), then the speed figures beside their
 # targets (tools/benchtable: round trips, fork, fork+exec, sandbox cycle,

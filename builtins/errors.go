@@ -21,7 +21,22 @@ var (
 	ErrNotNode = errors.New("notnode")
 	// ErrExited: the process exited (or exec'd) before replying.
 	ErrExited = errors.New("process exited")
+	// ErrNodeExited: the node ended while a call to it was under way (it
+	// was killed, or its main thread was); errors.Is(err, ErrExited)
+	// holds too. The node's end comes as an event from its parent.
+	ErrNodeExited error = nodeExited{}
+	// ErrTimeout: a call got no reply by its deadline (the caller's, or
+	// the engine's CallTimeout).
+	ErrTimeout = errors.New("timeout")
+	// ErrWrapperFailed: the exec wrapper (such as sudo -n) that was to
+	// start the root node ended before the root connected.
+	ErrWrapperFailed = errors.New("wrapper_failed")
 )
+
+type nodeExited struct{}
+
+func (nodeExited) Error() string        { return "node_exited" }
+func (nodeExited) Is(target error) bool { return target == ErrExited }
 
 // ArgError says which argument of a call was wrong and why.
 type ArgError struct {

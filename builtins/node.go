@@ -14,8 +14,16 @@ type Node interface {
 	SetOption(opt int, v int64) error
 	// BeforeExec runs just before the node replaces itself with a program:
 	// it sends signaloneof to the node's exec'd children and lets go of its
-	// child nodes, which then end (the subtree goes with the node).
-	BeforeExec()
+	// child nodes, which then end (the subtree goes with the node), and
+	// applies the limits kept for programs; undo puts those back if the
+	// exec fails.
+	BeforeExec() (undo func())
+	// SetExecRlimit keeps a limit for the node's programs instead of
+	// setting it on the node (RLIMIT_AS, RLIMIT_DATA: a node's Go runtime
+	// does not run under them); false for other resources.
+	SetExecRlimit(resource int, cur, max uint64) (bool, error)
+	// ExecRlimit is a limit kept for programs, if one was set.
+	ExecRlimit(resource int) (cur, max uint64, ok bool)
 	// Filter adds calls (by name) to the node's deny list and to the deny
 	// list its later children start with. Filters only grow.
 	Filter(self, children []string) error
@@ -23,6 +31,10 @@ type Node interface {
 	// or, with "", only reads it; it returns the old action. SIGCHLD is
 	// virtual: sig_info reports it and stops reaping, sig_dfl reaps.
 	Sigaction(sig int, action string) (string, error)
+	// Reaped tells the node that waitpid reaped child pid with the wait
+	// status given: the node forgets the child and reports its exit event,
+	// as when it reaps the child itself.
+	Reaped(pid int, status uint32)
 	// SetChildSignal sets the signal sent to child pid when the node ends
 	// (its signaloneof, as setcpid sets it).
 	SetChildSignal(pid int, sig int64) error

@@ -3,6 +3,7 @@ package builtins
 import (
 	"os"
 	"os/exec"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -39,8 +40,14 @@ func optRecord(a Args, i int, call, name, shape string) (Record, error) {
 	return r, nil
 }
 
+// sysExecvp searches PATH for a file without a slash; a file with one is
+// executed as it is, and a failure is execve's errno (eacces for a file in
+// a directory the caller may not search), as execvp(3) reports it.
 func sysExecvp(n Node, a Args) (any, error) {
 	file := a.Str(0)
+	if strings.Contains(file, "/") {
+		return execveAs(n, "execvp", file, a.Strs(1), os.Environ())
+	}
 	path, err := exec.LookPath(file)
 	if err != nil {
 		return nil, pathErr("execvp", file, unix.ENOENT)
@@ -55,12 +62,18 @@ func sysExecve(n Node, a Args) (any, error) {
 // execve replaces the node. Its control socket is close-on-exec, so the
 // driver sees it close: that is the success reply.
 func execve(n Node, path string, argv, env []string) (any, error) {
+	return execveAs(n, "execve", path, argv, env)
+}
+
+// execveAs is execve whose errors name the call op.
+func execveAs(n Node, op, path string, argv, env []string) (any, error) {
 	if err := unix.Access(path, unix.X_OK); err != nil {
-		return nil, pathErr("execve", path, err)
+		return nil, pathErr(op, path, err)
 	}
-	n.BeforeExec()
+	undo := n.BeforeExec()
 	err := retry(func() error { return syscall.Exec(path, argv, env) })
-	return nil, pathErr("execve", path, err)
+	undo()
+	return nil, pathErr(op, path, err)
 }
 
 func sysExit(_ Node, a Args) (any, error) {
@@ -68,7 +81,10 @@ func sysExit(_ Node, a Args) (any, error) {
 	return nil, nil
 }
 
-func sysGetrlimit(_ Node, a Args) (any, error) {
+func sysGetrlimit(n Node, a Args) (any, error) {
+	if cur, max, ok := n.ExecRlimit(int(a.Int(0))); ok {
+		return Record{"cur": rlimOut(cur), "max": rlimOut(max)}, nil
+	}
 	var r unix.Rlimit
 	if err := unix.Getrlimit(int(a.Int(0)), &r); err != nil {
 		return nil, sysErr("getrlimit", err)
@@ -78,9 +94,15 @@ func sysGetrlimit(_ Node, a Args) (any, error) {
 
 // setrlimit goes through package syscall so that Go forgets the
 // RLIMIT_NOFILE it raised at start and uses the user's.
-func sysSetrlimit(_ Node, a Args) (any, error) {
+//
+// RLIMIT_AS and RLIMIT_DATA are kept for the node's programs
+// (Node.SetExecRlimit): under them the node's own runtime would die.
+func sysSetrlimit(n Node, a Args) (any, error) {
 	rec := a.Record(1)
 	r := syscall.Rlimit{Cur: uint64(rec["cur"].(int64)), Max: uint64(rec["max"].(int64))}
+	if kept, err := n.SetExecRlimit(int(a.Int(0)), r.Cur, r.Max); kept {
+		return ok(err)
+	}
 	return ok(sysErr("setrlimit", syscall.Setrlimit(int(a.Int(0)), &r)))
 }
 

@@ -36,13 +36,12 @@ func intResult(v int64, err error) (any, error) {
 	return v, nil
 }
 
-// sysWaitpid reports a child's change of state without taking it from
-// the node: it peeks with waitid(WNOWAIT), so that an exited child is still
-// reaped by the node's loop, which reports its exit event and forgets it.
-// A stop or continue, which the node does not reap, is then consumed.
-// Until the node reaps it (between calls), an exited child may be reported
-// again by waitpid -1.
-func sysWaitpid(_ Node, a Args) (any, error) {
+// sysWaitpid waits as waitpid(2) does, and reaps what it reports: an
+// exited child is gone afterwards (no zombie), and waitpid does not report
+// it again. The node is told (Reaped), so that it forgets the child and
+// sends its exit event, as when it reaps the child itself. With wnowait
+// the child is left as it is.
+func sysWaitpid(n Node, a Args) (any, error) {
 	var opts int
 	if a.Has(1) {
 		opts = int(a.Int(1))
@@ -50,21 +49,17 @@ func sysWaitpid(_ Node, a Args) (any, error) {
 	idtype, id := waitTarget(int(a.Int(0)))
 	var si unix.Siginfo
 	err := retry(func() error {
-		return unix.Waitid(idtype, id, &si, opts|unix.WEXITED|unix.WNOWAIT, nil)
+		return unix.Waitid(idtype, id, &si, opts|unix.WEXITED, nil)
 	})
 	if err != nil {
 		return nil, sysErr("waitpid", err)
 	}
 	pid, code, status := childInfo(&si)
-	if pid != 0 && code != cldExited && code != cldKilled && code != cldDumped {
-		// consume the stop or continue just seen; WEXITED is left out so
-		// that an exit in between is not reaped here
-		var again unix.Siginfo
-		retry(func() error {
-			return unix.Waitid(unix.P_PID, pid, &again, unix.WSTOPPED|unix.WCONTINUED|unix.WNOHANG|opts&unix.WALL, nil)
-		})
+	ws := rawStatus(code, status)
+	if pid != 0 && opts&unix.WNOWAIT == 0 && (code == cldExited || code == cldKilled || code == cldDumped) {
+		n.Reaped(pid, uint32(ws))
 	}
-	return waitRecord(pid, rawStatus(code, status)), nil
+	return waitRecord(pid, ws), nil
 }
 
 // waitTarget turns waitpid's pid into waitid's idtype and id: -1 any

@@ -82,10 +82,11 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 		callBufs.Put(buf)
 	}
 	if r.err != nil {
-		if errors.Is(r.err, context.DeadlineExceeded) {
-			return nil, fmt.Errorf("%s %s: no reply: %w", c.Name, p, r.err)
+		if errors.Is(r.err, errFdsLost) {
+			e.killUnheld(ctx, pl, c, r.val)
+			return nil, fmt.Errorf("%s %s: %w", c.Name, p, r.err)
 		}
-		return nil, r.err
+		return nil, e.callFailed(p, c, r.err)
 	}
 	e.noteCall(p, c, args)
 	if c.NoReturn {
@@ -96,6 +97,26 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 		return e.adopt(ctx, deadline, r.child)
 	}
 	return r.val, nil
+}
+
+// errFdsLost: a reply's fds did not reach the driver, whose
+// RLIMIT_NOFILE is reached.
+var errFdsLost = fmt.Errorf("the driver cannot hold the new process's fds (its RLIMIT_NOFILE is reached): %w", unix.EMFILE)
+
+// killUnheld kills, through its parent, the process that a fork, clone
+// or spawn made but whose fds the driver could not take: a node child
+// would end at its control socket's end anyway, a program would not.
+// Nothing is left half-made; its parent reaps it.
+func (e *Engine) killUnheld(ctx context.Context, pl []int, c *builtins.Call, val any) {
+	pid, ok := val.(int64)
+	if !c.NewProcess || !ok || pid <= 0 {
+		return
+	}
+	kill, _ := builtins.Lookup("kill")
+	args, err := builtins.Convert(kill, []any{pid, builtins.Const("sigkill")})
+	if err == nil {
+		e.nodeCall(ctx, e.deadline(ctx), pl, kill, args)
+	}
 }
 
 // callBufs hold encoded calls: the socket has its copy once sent.
@@ -173,6 +194,9 @@ func (e *Engine) dispatch(p *proc, m ctlMsg) {
 		e.ready(p, m.pid, m.fds)
 	case wire.MsgReply:
 		v, err := wire.DecodeValue(m.body)
+		if m.fdsLost && err == nil {
+			err = errFdsLost
+		}
 		p.ctl.deliver(m.id, result{val: v, fds: m.fds, err: err})
 	case wire.MsgError:
 		closeInts(m.fds)
@@ -281,7 +305,11 @@ func (e *Engine) ready(p *proc, hostPid int, fds []int) {
 	if hostPid > 0 {
 		e.mu.Lock()
 		p.hostPid = hostPid
+		if p == e.root { // through a wrapper, the pid started was the wrapper's
+			p.pid = hostPid
+		}
 		e.mu.Unlock()
+		p.ctl.pid.Store(int32(hostPid))
 	}
 	if fd, ok := p.ctl.sock.acquire(); ok {
 		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PASSCRED, 0)

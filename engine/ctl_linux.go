@@ -42,6 +42,7 @@ type ctlConn struct {
 	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
 	late    lateReplies   // messages due that nobody waits for, which nobody else would read
 	handle  func(ctlMsg)  // dispatches one message (called with the token held)
+	pid     atomic.Int32  // the node's pid as the driver sees it, once ready
 	finish  sync.Once
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
@@ -354,12 +355,22 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	if kind == waitEvent && !raw {
 		open = c.spinHeld(done, min(spin.Event, time.Until(deadline)))
 	}
+	var look time.Time // when to look at the node's main thread (guardAfter)
 	for open && !done() {
 		alive, got := c.readOne(true, raw)
-		if !alive || !time.Now().Before(deadline) {
+		now := time.Now()
+		if !alive || !now.Before(deadline) {
 			break
 		}
 		raw = raw && got
+		if kind == waitReply { // a slow reply: is the node's main thread alive?
+			if look.IsZero() {
+				look = now.Add(guardAfter)
+			} else if now.After(look) {
+				c.checkMainThread()
+				look = now.Add(guardEvery)
+			}
+		}
 	}
 	if quiet {
 		c.unmute()
@@ -587,6 +598,10 @@ type ctlMsg struct {
 	body []byte // in the reader's buffer: valid during handle only
 	fds  []int
 	pid  int // the sender's pid in the driver's namespace, if it sent credentials
+	// fdsLost: the kernel could not give us the fds that came with this
+	// reply (MSG_CTRUNC: the driver's RLIMIT_NOFILE is reached), and
+	// closed them.
+	fdsLost bool
 }
 
 // msgBufs hold one control message each, for one read.
@@ -608,16 +623,20 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 	if c.rh.Msg.Controllen > 0 {
 		fds, pid = wire.ParseCmsgs(c.roob[:c.rh.Msg.Controllen])
 	}
-	if c.rh.Msg.Flags&(unix.MSG_TRUNC|unix.MSG_CTRUNC) != 0 {
+	lost := c.rh.Msg.Flags&unix.MSG_CTRUNC != 0
+	typ, id, body, err := wire.ParseHeader(buf[:n])
+	if c.rh.Msg.Flags&unix.MSG_TRUNC != 0 || (lost && typ != wire.MsgReply) {
 		closeInts(fds)
 		return ctlMsg{}, fmt.Errorf("%w: truncated", wire.ErrMalformed)
 	}
-	typ, id, body, err := wire.ParseHeader(buf[:n])
-	if err != nil {
+	if err != nil || lost {
 		closeInts(fds)
+		fds = nil
+	}
+	if err != nil {
 		return ctlMsg{}, err
 	}
-	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid}, nil
+	return ctlMsg{typ: typ, id: id, body: body, fds: fds, pid: pid, fdsLost: lost}, nil
 }
 
 var errEOF = errors.New("control socket closed")

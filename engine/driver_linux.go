@@ -9,8 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -111,8 +113,9 @@ func (e *Engine) startRoot(ctx context.Context) error {
 	}
 	ctl, err := e.acceptRoot(ctx, ln)
 	if err != nil {
+		printed := readWhatIsThere(stdio[2], 64<<10, 200*time.Millisecond)
 		closeInts(stdio[:])
-		return e.withRootStderr(err)
+		return e.rootFailed(err, printed)
 	}
 	e.root = newProc(nil, e.cmd.Process.Pid)
 	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...), nil); err != nil {
@@ -207,22 +210,37 @@ func (e *Engine) acceptRoot(ctx context.Context, ln int) (int, error) {
 	}
 }
 
-// withRootStderr adds what the failed root (or its wrapper) printed.
-func (e *Engine) withRootStderr(err error) error {
-	if e.root == nil || e.root.err == nil {
-		return err
+// rootFailed says why the root never connected, with what it (or its
+// wrapper) printed on stderr: sudo's "a password is required" is the
+// reason a user needs to see. A wrapper that ended first is
+// wrapper_failed.
+func (e *Engine) rootFailed(err error, printed []byte) error {
+	if len(e.opts.Exec) > 0 && isClosed(e.rootDone) {
+		err = fmt.Errorf("%w: %w", builtins.ErrWrapperFailed, err)
 	}
-	e.root.err.drain()
-	var msg []byte
-	for _, m := range e.root.queue {
-		if m.Kind == "stderr" {
-			msg = append(msg, m.Data.(string)...)
-		}
-	}
-	if len(msg) > 0 {
-		return fmt.Errorf("%w: %s", err, msg)
+	if msg := strings.TrimSpace(string(printed)); msg != "" {
+		return fmt.Errorf("%w; it printed: %s", err, msg)
 	}
 	return err
+}
+
+// readWhatIsThere reads up to max bytes from fd until end-of-file, or
+// until nothing came for wait.
+func readWhatIsThere(fd, max int, wait time.Duration) []byte {
+	var out []byte
+	buf := make([]byte, 4096)
+	for len(out) < max {
+		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		if n, _ := unix.Poll(p, int(wait/time.Millisecond)); n <= 0 {
+			break
+		}
+		n, err := unix.Read(fd, buf)
+		if n <= 0 || err != nil {
+			break
+		}
+		out = append(out, buf[:n]...)
+	}
+	return out
 }
 
 // attach wires a new process's fds (ctl, stdin, stdout, stderr, bell) to
@@ -382,7 +400,18 @@ func (e *Engine) waitRoot() {
 	if root == nil || closed {
 		return
 	}
-	ws, _ := e.cmd.ProcessState.Sys().(unix.WaitStatus)
+	rec := rootExitRecord(e.cmd.ProcessState)
+	if e.remote != nil { // the ssh client's end: the root's, or the connection's loss
+		ws, _ := e.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		rec = e.remote.endRecord(e, unix.WaitStatus(ws))
+	}
+	e.childExited(root, rec)
+}
+
+// rootExitRecord is the root's exit event. ProcessState.Sys is a
+// syscall.WaitStatus (not x/sys/unix's type of the same layout).
+func rootExitRecord(ps *os.ProcessState) builtins.Record {
+	ws, _ := ps.Sys().(syscall.WaitStatus)
 	var rec builtins.Record
 	switch {
 	case ws.Exited():
@@ -390,15 +419,15 @@ func (e *Engine) waitRoot() {
 	case ws.Signaled():
 		rec = builtins.Record{"termsig": builtins.SignalName(int(ws.Signal()))}
 	}
-	if e.remote != nil {
-		rec = e.remote.endRecord(e, ws)
-	}
-	e.childExited(root, rec)
+	return rec
 }
 
 // Close ends every process of the tree and waits until they are gone.
 // Closing the control sockets ends every node; each sends signaloneof to
-// the programs it exec'd. What still lives after a grace period is killed.
+// the programs it exec'd. The root, the tree's subreaper, then kills what
+// still lives below it after a grace period and exits once it has reaped
+// the last: Close returns after that. Should the root not end in time,
+// the driver kills what it knows of the tree and the root's session.
 func (e *Engine) Close() error {
 	e.closeHosts()
 	e.mu.Lock()
@@ -448,13 +477,17 @@ func (e *Engine) sweepGroup() {
 	}
 }
 
+// rootGrace bounds the wait for the root at Close: the root's own grace
+// for its subtree (a second) and the killing and reaping after it.
+const rootGrace = 5 * time.Second
+
 func (e *Engine) stopRoot() {
 	if e.cmd == nil || e.cmd.Process == nil {
 		return
 	}
 	select {
 	case <-e.rootDone:
-	case <-time.After(3 * time.Second):
+	case <-time.After(rootGrace):
 		e.cmd.Process.Kill()
 		<-e.rootDone
 	}

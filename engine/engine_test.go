@@ -359,17 +359,26 @@ func TestCallTimeoutAndContext(t *testing.T) {
 	call(t, e, ctx, c, "getpid") // the late reply is dropped, the next one matches
 }
 
-func TestStdinQueueNeverDrops(t *testing.T) {
+// stdin to a program that never reads waits for room once the queue
+// holds its bound, and fails with timeout at the call's deadline, having
+// queued nothing of that call: the queue stays bounded.
+func TestStdinQueueBoundedWaitsThenTimesOut(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "execvp", "/bin/sleep", []any{"sleep", "1000"})
 	chunk := strings.Repeat("x", 1<<20)
 	var err error
-	for i := 0; i < 200 && err == nil; i++ {
-		_, err = e.Call(ctx, c, "stdin", []any{chunk})
+	sent := 0
+	for ; sent < 200 && err == nil; sent++ {
+		short, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		_, err = e.Call(short, c, "stdin", []any{chunk})
+		cancel()
 	}
-	if err == nil || !strings.Contains(err.Error(), "stdin queue full") {
-		t.Fatalf("stdin to a program that never reads: %v, want a queue-full error", err)
+	if !errors.Is(err, builtins.ErrTimeout) {
+		t.Fatalf("stdin to a program that never reads: %v, want a timeout once the queue is full", err)
+	}
+	if queued := (sent - 1) << 20; queued > maxStdinQueue+(1<<20) {
+		t.Fatalf("%d bytes queued, past the bound %d", queued, maxStdinQueue)
 	}
 }
 

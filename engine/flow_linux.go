@@ -155,6 +155,9 @@ func (e *Engine) cpid(p *proc) any {
 	out := []any{}
 	for _, pid := range sortedPids(p.children) {
 		c := p.children[pid]
+		if c.exited { // below a dead process: gone with it
+			continue
+		}
 		r := builtins.Record{"pid": int64(pid), "exec": int64(0),
 			"flowcontrol": c.flow.get(), "signaloneof": e.childSig(p, c)}
 		if c.argv != nil {

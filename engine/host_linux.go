@@ -8,6 +8,8 @@ import (
 	"time"
 	"unsafe"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/alsh/alsh/builtins"
 )
 
@@ -22,8 +24,11 @@ func (e *Engine) driverCall(ctx context.Context, pl []int, c *builtins.Call, arg
 	}
 	switch c.Name {
 	case "stdin":
-		return nil, p.stdin.write(bytesOf(args[0].(string)))
+		return nil, p.stdin.write(ctx, e.deadline(ctx), bytesOf(args[0].(string)))
 	case "stdout", "stderr":
+		if err := e.streamOpen(p, c.Name); err != nil {
+			return nil, err
+		}
 		return e.takeOutput(ctx, p, c.Name, timeoutArg(args))
 	case "event":
 		return e.takeEvent(ctx, p, timeoutArg(args))
@@ -167,6 +172,16 @@ func (e *Engine) eof(p *proc, args []any) error {
 	if len(args) > 0 {
 		stream = args[0].(int64)
 	}
+	if stream < 0 || stream > 2 {
+		return fmt.Errorf("eof: no stream %d (want stdin, stdout or stderr)", stream)
+	}
+	name := streamNames[stream]
+	if err := e.streamOpen(p, name); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	p.eofDone[stream] = true
+	e.mu.Unlock()
 	switch stream {
 	case 0:
 		return p.stdin.eof()
@@ -174,8 +189,21 @@ func (e *Engine) eof(p *proc, args []any) error {
 		p.out.close()
 	case 2:
 		p.err.close()
-	default:
-		return fmt.Errorf("eof: no stream %d (want stdin, stdout or stderr)", stream)
+	}
+	return nil
+}
+
+var streamNames = [3]string{"stdin", "stdout", "stderr"}
+
+// streamOpen fails with ebadf once eof closed the driver's end of the
+// stream, as a read or write of a closed fd does (alcove answers the same).
+func (e *Engine) streamOpen(p *proc, name string) error {
+	i := slices.Index(streamNames[:], name)
+	e.mu.Lock()
+	closed := p.eofDone[i]
+	e.mu.Unlock()
+	if closed {
+		return fmt.Errorf("%s of %s was closed by eof: %w", name, p, unix.EBADF)
 	}
 	return nil
 }

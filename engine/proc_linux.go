@@ -22,6 +22,7 @@ type proc struct {
 	out, err *stream
 	argv     []string // set when an exec call succeeded
 	exited   bool
+	eofDone  [3]bool                 // eof closed the driver's end of stdin, stdout, stderr
 	queue    []builtins.Message      // undelivered output and events
 	changed  chan struct{}           // closed and replaced when queue grows
 	opts     [builtins.NumOpts]int64 // the node's options, as set through setopt
@@ -56,7 +57,7 @@ func (e *Engine) resolve(pl []int) (*proc, error) {
 	p := e.root
 	for i, pid := range pl {
 		c, ok := p.children[pid]
-		if !ok {
+		if !ok || c.exited { // exited: below a dead process
 			return nil, &BadPidError{Pipeline: pl, Index: i}
 		}
 		p = c

@@ -371,7 +371,7 @@ func TestProtoNodeFailedExec(t *testing.T) {
 		{"execve", []any{"", []any{}, []any{}}, unix.ENOENT},
 		{"execvp", []any{"", []any{"x"}}, unix.ENOENT},
 		{"execvp", []any{"..", []any{"x"}}, unix.ENOENT},
-		{"execvp", []any{"/", []any{"x"}}, unix.ENOENT},
+		{"execvp", []any{"/", []any{"x"}}, unix.EACCES}, // as execve: a slash, no search
 		{"execve", []any{"/etc/passwd", []any{"x"}, []any{}}, unix.EACCES},
 	} {
 		_, perr := e.Call(ctx, proto, c.name, c.args)

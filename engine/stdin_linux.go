@@ -1,18 +1,25 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
 )
 
-// stdinQueue writes to a program's stdin from a queue, so that stdin never
-// blocks the caller and never drops bytes: past maxStdinQueue pending bytes
-// it refuses with an error instead.
+// stdinQueue writes to a program's stdin from a queue, so that stdin
+// returns as soon as its bytes are queued and never drops any. The queue
+// is bounded: past maxStdinQueue pending bytes a stdin call waits for the
+// program to read (room), up to its deadline; a call's bytes go in whole
+// or not at all (a call larger than the bound goes in once the queue is
+// empty).
 type stdinQueue struct {
 	fd      int // the pipe until the first write (then f has it)
 	name    string
@@ -25,8 +32,9 @@ type stdinQueue struct {
 	closing bool  // eof asked: close once the queue is written
 	wake    chan struct{}
 	started bool
-	passed  int  // bytes queued, up to the widening
-	widened bool // widen done
+	passed  int           // bytes queued, up to the widening
+	widened bool          // widen done
+	room    chan struct{} // closed when bytes leave the queue (or it ends), for writers that wait; nil: none waits
 }
 
 func newStdinQueue(fd int, name string) (*stdinQueue, error) {
@@ -57,18 +65,24 @@ func (q *stdinQueue) closeFile() {
 	}
 }
 
-// write queues data; it fails if the queue would pass its bound or the
-// pipe is gone.
-func (q *stdinQueue) write(data []byte) error {
+// write queues data, waiting for room until ctx ends or the deadline; it
+// fails if the pipe is gone or stdin was closed.
+func (q *stdinQueue) write(ctx context.Context, deadline time.Time, data []byte) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	switch {
-	case q.err != nil:
-		return q.err
-	case q.closing:
-		return errStdinClosed
-	case q.pending+len(data) > maxStdinQueue:
-		return fmt.Errorf("stdin queue full: %d bytes wait for the program to read them (limit %d)", q.pending, maxStdinQueue)
+	for {
+		switch {
+		case q.err != nil:
+			return q.err
+		case q.closing:
+			return errStdinClosed
+		}
+		if q.pending == 0 || q.pending+len(data) <= maxStdinQueue {
+			break
+		}
+		if err := q.waitRoom(ctx, deadline); err != nil {
+			return err
+		}
 	}
 	if err := q.open(); err != nil {
 		q.err = fmt.Errorf("stdin: %w", err)
@@ -86,6 +100,36 @@ func (q *stdinQueue) write(data []byte) error {
 	}
 	q.poke()
 	return nil
+}
+
+// waitRoom lets go of mu until bytes leave the queue, ctx ends or the
+// deadline passes (mu held).
+func (q *stdinQueue) waitRoom(ctx context.Context, deadline time.Time) error {
+	if q.room == nil {
+		q.room = make(chan struct{})
+	}
+	room, pending := q.room, q.pending
+	q.mu.Unlock()
+	defer q.mu.Lock()
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-room:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("stdin: %w: %d bytes still wait for the program to read them (the queue holds %d at most); nothing of this call was queued: %w",
+			builtins.ErrTimeout, pending, maxStdinQueue, context.DeadlineExceeded)
+	}
+}
+
+// freed wakes the writers waiting for room (mu held).
+func (q *stdinQueue) freed() {
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+	}
 }
 
 func (q *stdinQueue) poke() {
@@ -163,9 +207,11 @@ func (q *stdinQueue) advance(n int, err error) {
 	if err != nil && !errors.Is(err, unix.EINTR) {
 		q.err = fmt.Errorf("stdin: %w", err)
 		q.chunks, q.pending = nil, 0
+		q.freed()
 		return
 	}
 	if n > 0 {
+		q.freed()
 		q.pending -= n
 		if n == len(q.chunks[0]) {
 			q.chunks[0] = nil
@@ -182,10 +228,13 @@ func (q *stdinQueue) close() {
 		q.err = errStdinClosed
 	}
 	q.closeFile()
+	q.freed()
 	q.mu.Unlock()
 	q.poke()
 }
 
 const maxStdinQueue = 64 << 20
 
-var errStdinClosed = errors.New("stdin is closed")
+// errStdinClosed: a write after eof, or after the process exited, is
+// refused as a write to a closed fd is.
+var errStdinClosed = fmt.Errorf("stdin is closed: %w", unix.EBADF)

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -95,15 +96,26 @@ func (r *run) callTable(c *Call, tc *builtins.Call) (any, error) {
 
 // callTableArgs performs a table call with its evaluated arguments.
 func (r *run) callTableArgs(c *Call, tc *builtins.Call, args []any) (any, error) {
+	ctx, cancel := r.callContext()
+	defer cancel()
+	return r.callTableIn(ctx, c, tc, args)
+}
+
+// callTableIn is callTableArgs bounded by ctx.
+func (r *run) callTableIn(ctx context.Context, c *Call, tc *builtins.Call, args []any) (any, error) {
 	pipeline, err := toPipeline(args[0])
 	if err != nil {
-		return nil, failure(c.Pos, "badarg", "%s: pipeline: %v", c.Name, err)
+		kind := "badarg"
+		if errors.Is(err, builtins.ErrBadPid) {
+			kind = "badpid"
+		}
+		return nil, failure(c.Pos, kind, "%s: pipeline: %v", c.Name, err)
 	}
 	args = namesAsConstants(tc, args)
 	if _, err := builtins.Convert(tc, args[1:]); err != nil {
 		return nil, callError(c.Pos, c.Name, err)
 	}
-	v, err := r.in.host.Call(r.ctx, pipeline, tc.Name, args[1:])
+	v, err := r.in.host.Call(ctx, pipeline, tc.Name, args[1:])
 	if err != nil {
 		return nil, callError(c.Pos, c.Name, err)
 	}
@@ -168,8 +180,11 @@ func toPipeline(v any) ([]int, error) {
 			continue
 		}
 		n, ok := e.(int64)
-		if !ok || n <= 0 || n > 1<<31-1 {
+		if !ok {
 			return nil, fmt.Errorf("element %d: want a pid, got %s", i+1, describe(e))
+		}
+		if n <= 0 || n > 1<<31-1 { // no process has that pid
+			return nil, fmt.Errorf("%w: element %d: %d is not a pid (1 to 2147483647)", builtins.ErrBadPid, i+1, n)
 		}
 		out[i] = int(n)
 	}

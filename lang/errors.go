@@ -25,7 +25,8 @@ type Error struct {
 	Pos lexer.Position
 	// Name is the short name that expect and catch see: the errno of a
 	// failed system call (eperm), or badpid, badarg, filtered,
-	// unsupported, exited, timeout, expect, error.
+	// unsupported, exited, node_exited, timeout, wrapper_failed, notnode,
+	// expect, error.
 	Name string
 	Msg  string // the message, without the position
 	Err  error  // the cause, if any
@@ -76,9 +77,11 @@ var sentinelNames = []struct {
 	name string
 }{
 	{builtins.ErrBadPid, "badpid"}, {builtins.ErrFiltered, "filtered"},
+	{builtins.ErrTimeout, "timeout"}, {builtins.ErrNodeExited, "node_exited"},
+	{builtins.ErrWrapperFailed, "wrapper_failed"},
 	{builtins.ErrUnsupported, "unsupported"}, {builtins.ErrExited, "exited"},
 	{builtins.ErrNotNode, "notnode"},
-	{context.Canceled, "interrupted"}, {context.DeadlineExceeded, "interrupted"},
+	{context.Canceled, "interrupted"}, {context.DeadlineExceeded, "timeout"},
 }
 
 // classify names an error for expect and catch and words its message.

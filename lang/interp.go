@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"time"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -58,6 +59,9 @@ type Interp struct {
 	globals map[string]any
 	procs   map[string]procDef
 	modules map[string]*module // loaded by use, by name
+	// callTimeout bounds each call, once timeout MS set it (0: the
+	// host's own bound).
+	callTimeout time.Duration
 }
 
 // procDef is a procedure, the source it was defined in, and the module

@@ -66,10 +66,13 @@ func Parse(filename, src string) (prog *Program, err error) {
 	if err != nil {
 		pe := parseError(err, src)
 		pe.Msg += callHint(filename, src, pe.Pos)
-		if pe.unterminated {
+		switch {
+		case pe.unterminated:
 			pe.incomplete = closable(filename, src, pe.quote)
-		} else if pe.incomplete {
+		case pe.incomplete:
 			pe.incomplete = continuable(filename, src)
+		default:
+			pe.incomplete = openAtLastToken(filename, src, pe.Pos)
 		}
 		return nil, pe
 	}
@@ -182,6 +185,22 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 		}
 	}
 	return last.Pos, last.Type == tokContinuation && last.Value != ""
+}
+
+// openAtLastToken says whether an input the parser refused at its very
+// last token is a valid beginning all the same: the parser sometimes
+// blames the last token of an open block (if x {(print 1)) rather than
+// the end of input. It is, when a closing bracket after it gives a program.
+func openAtLastToken(filename, src string, at lexer.Position) bool {
+	if last, _ := trailingContinuation(filename, src); last.Offset != at.Offset {
+		return false
+	}
+	for _, closer := range []string{"}", ")", "]", "\n}"} {
+		if _, err := parser.ParseString(filename, src+closer); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // continuable says whether an input that stops too early can go on:

@@ -265,7 +265,7 @@ func (s *static) proc(p *Proc) {
 }
 
 // errorNames are the names expect takes besides errnos.
-var errorNames = []string{"badpid", "badarg", "filtered", "unsupported", "exited", "notnode", "timeout", "expect", "error"}
+var errorNames = []string{"badpid", "badarg", "filtered", "unsupported", "exited", "node_exited", "notnode", "timeout", "wrapper_failed", "expect", "error"}
 
 func (s *static) expect(e *Expect) {
 	if e.Call == nil {
@@ -342,6 +342,10 @@ func (s *static) callExpr(c *Call) {
 }
 
 func (s *static) call(c *Call) {
+	if inner := timedCall(c); inner != nil {
+		s.call(inner)
+		return
+	}
 	for i, a := range c.Args {
 		if i+1 < len(c.Args) && a.Word != "" && s.isCommand(a.Word) && !isConstant(a.Word) &&
 			isListArg(c.Args[i+1]) && !(c.Name == "wait" && i == 0) {
@@ -370,6 +374,18 @@ func (s *static) call(c *Call) {
 	if tc, ok := builtins.Lookup(c.Name); ok {
 		s.tableCall(c, tc)
 	}
+}
+
+// timedCall is the call that timeout MS CALL [pipeline] ARG… bounds, or
+// nil: that call is checked as if written alone.
+func timedCall(c *Call) *Call {
+	if c.Name != "timeout" || len(c.Args) < 2 || c.Args[1].Word == "" {
+		return nil
+	}
+	if _, ok := builtins.Lookup(c.Args[1].Word); !ok {
+		return nil
+	}
+	return &Call{Pos: c.Args[1].Pos, EndPos: c.EndPos, Name: c.Args[1].Word, Args: c.Args[2:]}
 }
 
 func arityText(want [2]int) string {

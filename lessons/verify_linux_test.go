@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/alsh/alsh/engine"
 	"github.com/alsh/alsh/lessons"
@@ -59,6 +60,7 @@ func TestEveryLessonAsRoot(t *testing.T) {
 	privileged(t)
 	for _, l := range lessons.All() {
 		t.Run(l.ID, func(t *testing.T) {
+			before := present()
 			var log bytes.Buffer
 			if err := verify(l, &log); err != nil {
 				t.Fatalf("%v\n%s", err, log.String())
@@ -66,27 +68,56 @@ func TestEveryLessonAsRoot(t *testing.T) {
 			if strings.Contains(log.String(), "skipped") {
 				t.Fatalf("a step was skipped as root:\n%s", log.String())
 			}
-			checkNothingLeft(t)
+			checkNothingLeft(t, before)
 		})
 	}
 }
 
 // checkNothingLeft checks that no lesson leaves a directory, a cgroup
-// or a mount of its own behind.
-func checkNothingLeft(t *testing.T) {
+// or a mount of its own behind. before is what was there when the lesson
+// started. Another test binary may be running lessons at the same time
+// (cmd/alsh's learn --check), so what is new must stay for a while to
+// count as left behind: a lesson's own things go when it ends.
+func checkNothingLeft(t *testing.T, before map[string]bool) {
 	t.Helper()
 	var left []string
-	for _, pattern := range []string{"/tmp/alsh-jail-*", "/tmp/alsh-mnt-*", "/tmp/alsh-root-*", "/tmp/alsh-box-*"} {
-		found, _ := filepath.Glob(pattern)
-		left = append(left, found...)
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		left = left[:0]
+		for _, p := range lessonLeftovers() {
+			if !before[p] {
+				left = append(left, p)
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			break
+		}
 	}
-	if left = append(left, lessonCgroups()...); len(left) > 0 {
+	if len(left) > 0 {
 		t.Errorf("left behind: %v", left)
 	}
 	mounts, err := os.ReadFile("/proc/self/mountinfo")
 	if err == nil && strings.Contains(string(mounts), "/tmp/alsh-") {
 		t.Errorf("a lesson's mount is left on the host:\n%s", mounts)
 	}
+}
+
+// lessonLeftovers lists the directories and cgroups lessons make.
+func lessonLeftovers() []string {
+	var found []string
+	for _, pattern := range []string{"/tmp/alsh-jail-*", "/tmp/alsh-mnt-*", "/tmp/alsh-root-*", "/tmp/alsh-box-*"} {
+		m, _ := filepath.Glob(pattern)
+		found = append(found, m...)
+	}
+	return append(found, lessonCgroups()...)
+}
+
+// present is the set of what lessonLeftovers lists now.
+func present() map[string]bool {
+	set := map[string]bool{}
+	for _, p := range lessonLeftovers() {
+		set[p] = true
+	}
+	return set
 }
 
 // lessonCgroups finds the cgroups the lessons make (alsh-lesson-N),

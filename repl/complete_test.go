@@ -102,7 +102,7 @@ func TestComplete(t *testing.T) {
 		{line: "if true {\n  setu", has: []string{"setuid "}},
 		{line: "$f = spl", want: []string{"split "}},
 		{line: "print (from_j", want: []string{"from_json "}},
-		{line: "$t = tim", want: []string{"time "}},
+		{line: "$t = tim", want: []string{"time ", "timeout "}},
 		{line: "for $k $v in ke", want: []string{"keys "}},
 		{line: "clone [] (clone_newpid | clone_newn", want: []string{"clone_newnet ", "clone_newns "}},
 		{line: "for $p in [1 2] { kill [] $p sigte", want: []string{"sigterm "}},

@@ -39,7 +39,7 @@ func TestScripts(t *testing.T) {
 		Condition: condition,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){"jail": cmdJail, "gone": cmdGone,
 			"boxcmp": cmdBoxCmp, "seccomp-deny-mkdir": cmdSeccompDenyMkdir,
-			"unmarked": cmdUnmarked},
+			"unmarked": cmdUnmarked, "nobody-copy": cmdNobodyCopy},
 	})
 }
 

@@ -54,7 +54,7 @@ func (n *node) inheritArgs() []string {
 	if s := n.sigs.arg(); s != "" {
 		args = append(args, "sigs="+s)
 	}
-	return args
+	return append(args, n.execLimitsArg()...)
 }
 
 // applyInherited sets up what inheritArgs passed, once signals are set up.

@@ -36,23 +36,25 @@ func init() {
 // node is the state of one event-loop process.
 type node struct {
 	lifeline   int // read end of the lifeline pipe; -1 for the root
+	procfd     int // the root's /proc, for endSubtree; -1 elsewhere
 	sigR       int // self-pipe that caught signals write their numbers to
 	epfd       int // the loop's epoll instance
 	probe      int // a second epoll instance, for childExeced
 	depth      int
 	opts       [builtins.NumOpts]int64
 	children   map[int]*child
-	spare      *spare         // option prefork: a child booted ahead of a fork
-	plumbing   plumbing       // the fds of the next proto-node, made ahead (refillSpare)
-	freeProtos []*proto.State // states of reaped proto-node children, for reuse
-	protoEnv   *proto.Env     // shared by proto-node children; nil after a change
-	spareFlags int64          // clone flags of the last fork without maps; -1 before any
-	callID     uint32         // the call being served (an in-place re-execution answers it)
-	spin       bool           // spin for the next call before sleeping (spinWorthIt)
-	await      bool           // else wait for it in recvmsg (awaitCalls)
-	callWait   time.Duration  // that wait's bound
-	sigSeen    int64          // bytes read from the signal pipe (see proto.SignalsWritten)
-	discarded  map[int]bool   // spares let go of, reaped without an event
+	execLimits map[int]unix.Rlimit // limits for its programs (execlimits_linux.go)
+	spare      *spare              // option prefork: a child booted ahead of a fork
+	plumbing   plumbing            // the fds of the next proto-node, made ahead (refillSpare)
+	freeProtos []*proto.State      // states of reaped proto-node children, for reuse
+	protoEnv   *proto.Env          // shared by proto-node children; nil after a change
+	spareFlags int64               // clone flags of the last fork without maps; -1 before any
+	callID     uint32              // the call being served (an in-place re-execution answers it)
+	spin       bool                // spin for the next call before sleeping (spinWorthIt)
+	await      bool                // else wait for it in recvmsg (awaitCalls)
+	callWait   time.Duration       // that wait's bound
+	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
+	discarded  map[int]bool        // spares let go of, reaped without an event
 	buf        []byte
 	rh         wire.RecvHdr // readCtlRaw's
 	filter     callFilter   // calls denied here and to later children
@@ -95,7 +97,7 @@ func DefaultOpts() [builtins.NumOpts]int64 {
 // signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
-	n := &node{lifeline: proto.FdLifeline, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
+	n := &node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
 		buf: make([]byte, wire.MaxMsg+1)}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
@@ -115,6 +117,7 @@ func (n *node) boot(args []string) error {
 	if err := n.parseOpts(kv); err != nil {
 		return err
 	}
+	lowerCarried(kv["carried"])
 	if path, ok := kv["connect"]; ok {
 		if err := bootRoot(path); err != nil {
 			return err
@@ -129,6 +132,9 @@ func (n *node) boot(args []string) error {
 			unix.CloseOnExec(fd)
 		}
 	}
+	if n.lifeline < 0 {
+		n.becomeSubreaper()
+	}
 	if s, ok := kv["nofile"]; ok {
 		restoreNofile(s)
 	}
@@ -141,6 +147,7 @@ func (n *node) boot(args []string) error {
 	}
 	n.spin = spinWorthIt()
 	n.applyInherited(kv)
+	n.parseExecLimits(kv["execlimits"])
 	unblockSignals()
 	if id, ok := kv["reexec"]; ok {
 		return n.finishReexec(id, kv)
@@ -413,13 +420,19 @@ func (n *node) waitAndServe(events []unix.EpollEvent) bool {
 //
 // The root also signals its process group: the tree's session, which holds
 // what exec'd programs started and left behind (a shell's background job).
+// Then, as the tree's subreaper, it ends what is still below it, however
+// far it strayed (endSubtree).
 func (n *node) shutdown() {
 	n.releaseChildren()
-	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); n.lifeline < 0 && sig > 0 {
+	if n.lifeline >= 0 {
+		return
+	}
+	if sig := syscall.Signal(n.opts[builtins.OptSignalOnEOF]); sig > 0 {
 		proto.SetDisposition(sig, proto.DispIgnore)
 		unix.Kill(0, sig)
 		unix.Kill(0, unix.SIGCONT)
 	}
+	n.endSubtree(subtreeGrace)
 }
 
 func (n *node) releaseChildren() {
@@ -464,7 +477,11 @@ func (n *node) childExeced(c *child) bool {
 // It also arms PR_SET_PDEATHSIG again: the kernel clears it when the
 // credentials change (a sandbox's setuid), and it is what ends the program
 // if its parent node is killed outright.
-func (n *node) BeforeExec() {
+//
+// The limits kept for programs (applyExecLimits) are applied last; the
+// function it returns puts them back if the exec fails.
+func (n *node) BeforeExec() (undo func()) {
 	n.releaseChildren()
 	unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0)
+	return n.applyExecLimits()
 }

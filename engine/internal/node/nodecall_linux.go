@@ -310,6 +310,9 @@ func (n *node) reap() {
 	}
 }
 
+// Reaped implements builtins.Node: waitpid reaped pid.
+func (n *node) Reaped(pid int, status uint32) { n.childExited(pid, unix.WaitStatus(status)) }
+
 func (n *node) childExited(pid int, ws unix.WaitStatus) {
 	if ws.Stopped() { // a ptrace stop (reap asks for no other): the child lives on
 		n.event(pid, builtins.Record{"stopsig": builtins.SignalName(int(ws.StopSignal()))})
@@ -318,7 +321,11 @@ func (n *node) childExited(pid int, ws unix.WaitStatus) {
 	if n.wasSpare(pid) {
 		return
 	}
-	if c, ok := n.children[pid]; ok {
+	c, ok := n.children[pid]
+	if !ok && n.lifeline < 0 {
+		return // an orphan the root adopted as subreaper: not a process of the tree's
+	}
+	if ok {
 		unix.Close(c.lifeW)
 		n.recycleProto(c)
 		delete(n.children, pid)

@@ -195,12 +195,19 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 
 // childArgv is a child node's argv; word argNofile is nofileArg.
 func (n *node) childArgv() []string {
-	argv := []string{os.Args[0], Flag, "depth=" + itoa(n.depth+1), nofileArg(), "opts=" + n.optsArg()}
+	argv := []string{os.Args[0], Flag, "depth=" + itoa(n.depth+1), nofileArg(), carriedArg, "opts=" + n.optsArg()}
 	argv = append(argv, RuntimeArgs()...)
 	return append(argv, n.inheritArgs()...)
 }
 
-const argNofile = 3
+const (
+	argNofile  = 3
+	argCarried = 4
+)
+
+// carriedArg is the word a proto-node fills, at its boot, with the
+// capabilities it carried across (proto.protoCarryCaps): 40 digits.
+var carriedArg = "carried=" + strings.Repeat("0", 40)
 
 // ChildEnv is the node's environment for a child node's Go runtime, with
 // the settings of runtimeSettings, which the child's argv undoes

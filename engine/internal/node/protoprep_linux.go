@@ -41,8 +41,9 @@ func (n *node) prepareProto() *proto.State {
 // anyway). Building it for every fork took 14 of the node's 101 µs in a
 // fork (perf, one CPU), a getrlimit included.
 func (n *node) newProtoEnv() *proto.Env {
-	env := &proto.Env{Argv: append(n.childArgv(), protoWord), NofileArg: argNofile, NodeEnv: proto.CStrings(ChildEnv()), UserEnv: proto.CStrings(os.Environ()),
+	env := &proto.Env{Argv: append(n.childArgv(), protoWord), NofileArg: argNofile, CarriedArg: argCarried, NodeEnv: proto.CStrings(ChildEnv()), UserEnv: proto.CStrings(os.Environ()),
 		Path: proto.AbsolutePath(os.Getenv("PATH"))}
+	n.protoExecLimits(env)
 	for name, op := range proto.Calls {
 		c, _ := builtins.Lookup(name)
 		if !n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours

@@ -24,6 +24,7 @@ func (n *node) SpawnProgram(file string, argv []string, opts builtins.Record) (*
 	if err != nil {
 		return nil, err
 	}
+	n.spawnExecLimits(s)
 	var p spawnPipes
 	if err := p.open(false, true); err != nil {
 		p.closeAll()

@@ -43,6 +43,9 @@ type State struct {
 	argvOf    *Env                 // the protoEnv nodeArgv was made for
 	nodeEnv   []*byte
 	nofile    []byte        // the digits of nodeArgv's nofile= word, set at boot
+	carried   []byte        // the digits of nodeArgv's carried= word, set at boot
+	capHdr    [2]uint32     // capget's header
+	capData   [6]uint32     // capget's two {effective, permitted, inheritable}
 	sigEvents []byte        // the event messages of caught signals (protoEnv)
 	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
 	siginfo   [8 * 128]byte
@@ -60,6 +63,10 @@ type State struct {
 	spun      bool // the first spin (after ready) is over
 	ts        unix.Timespec
 	execEnv   uintptr // the environment protoExec passes
+	execLims  [MaxExecLimits]SpawnRlimit
+	nExecLims int
+	oldLim    [MaxExecLimits]unix.Rlimit
+	nApplied  int // how many of execLims protoExecLimits applied
 	spawn     SpawnArgs
 	stack     [protoStack]byte // with cloneVM, the child's stack
 }
@@ -141,12 +148,21 @@ func AbsolutePath(path string) []byte {
 type Env struct {
 	Argv             []string
 	NofileArg        int // the index in argv of the nofile= word
+	CarriedArg       int // the index in argv of the carried= word (protoCarryCaps)
 	NodeEnv, UserEnv []*byte
 	Path             []byte
 	SigEvents        []byte
 	SigEvent         [65][2]uint16
 	Ops              [protoOps]uint16
+	// ExecLimits are the node's limits for its programs (RLIMIT_AS,
+	// RLIMIT_DATA), which protoExec applies just before the execve, never
+	// before a boot: a Go runtime does not start under them.
+	ExecLimits  [MaxExecLimits]SpawnRlimit
+	NExecLimits int
 }
+
+// MaxExecLimits is how many limits a node keeps for its programs.
+const MaxExecLimits = 2
 
 // load readies ps for the next fork: env, the signals the parent
 // catches, and whether the child spins for its calls (spinWorthIt).
@@ -154,11 +170,14 @@ func (ps *State) Load(env *Env, spin bool) {
 	if ps.argvOf != env { // else the recycled state's argv is still right
 		ps.nodeArgv, ps.argvOf = CStrings(env.Argv), env
 		ps.nofile = unsafe.Slice(ps.nodeArgv[env.NofileArg], len(env.Argv[env.NofileArg]))[len("nofile="):]
+		ps.carried = unsafe.Slice(ps.nodeArgv[env.CarriedArg], len(env.Argv[env.CarriedArg]))[len("carried="):]
 	}
 	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
+	copy(ps.carried, env.Argv[env.CarriedArg][len("carried="):])
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
 	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
 	ps.ops = env.Ops
+	ps.execLims, ps.nExecLims = env.ExecLimits, env.NExecLimits
 	ps.caught = caughtMask
 	ps.spin, ps.spun = spin, false
 }
@@ -408,10 +427,13 @@ func protoServe(ps *State, m int) bool {
 		return protoSethostname(ps, d, id)
 	case opExecve:
 		path, n, ok := protoExecve(ps, d)
-		return ok && protoExec(ps, id, path, n)
+		return ok && protoExec(ps, id, path, n, "execve")
 	case opExecvp:
 		path, n, ok := protoExecvp(ps, d, id)
-		return ok && (path == nil || protoExec(ps, id, path, n))
+		if ok && path != nil && !inCand(ps, path) { // a file with a slash, not looked up: execvp's own error
+			return protoExec(ps, id, path, n, "execvp")
+		}
+		return ok && (path == nil || protoExec(ps, id, path, n, "execve"))
 	case opExit:
 		return protoExit(d)
 	}
@@ -687,7 +709,8 @@ func protoExecve(ps *State, d *protoDec) (path *byte, n int, ok bool) {
 // protoExecvp reads execvp's arguments and looks the file up in PATH as
 // exec.LookPath does (an executable that is not a directory), for
 // protoExec with the node's environment. A file not found is answered
-// here (path nil).
+// here (path nil). A file with a slash is not looked up: protoExec
+// reports what execve says of it, as execvp(3) does.
 //
 //go:norace
 //go:nosplit
@@ -700,10 +723,8 @@ func protoExecvp(ps *State, d *protoDec, id uint32) (path *byte, n int, ok bool)
 	}
 	ps.execEnv = uintptr(unsafe.Pointer(&ps.userEnv[0]))
 	path, n = file, fn
-	if !hasSlash(file, fn) {
+	if !hasSlash(file, fn) { // with a slash, no search: execve's own errno
 		path, n = lookPath(ps, file, fn)
-	} else if !executable(ps, file) {
-		path = nil
 	}
 	if path == nil {
 		protoConsume()
@@ -777,22 +798,107 @@ func executable(ps *State, p *byte) bool {
 //
 //go:norace
 //go:nosplit
-func protoExec(ps *State, id uint32, pathp *byte, n int) bool {
+func protoExec(ps *State, id uint32, pathp *byte, n int, op string) bool {
 	protoReportSignals(ps)
 	protoConsume()
 	path := uintptr(unsafe.Pointer(pathp))
 	_, _, e := syscall.RawSyscall6(unix.SYS_FACCESSAT, atFdcwd, path, unix.X_OK, 0, 0, 0)
 	if e == 0 {
 		syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0, 0)
+		e = protoExecLimits(ps, true)
+	}
+	if e == 0 {
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.noSigs)), 0, 8, 0, 0)
 		for e = syscall.EINTR; e == syscall.EINTR; {
 			_, _, e = syscall.RawSyscall6(unix.SYS_EXECVE, path, uintptr(unsafe.Pointer(&ps.argv[0])),
 				ps.execEnv, 0, 0, 0)
 		}
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_BLOCK, uintptr(unsafe.Pointer(&ps.sigset)), 0, 8, 0, 0)
+		protoExecLimits(ps, false) // the exec failed: the proto-node may still boot
 	}
-	protoReplyErr(ps, id, e, "execve", pathp, n)
+	protoReplyErr(ps, id, e, op, pathp, n)
 	return true
+}
+
+// inCand says whether p points into ps.cand, where lookPath builds the
+// paths it finds.
+//
+//go:norace
+//go:nosplit
+func inCand(ps *State, p *byte) bool {
+	a, lo := uintptr(unsafe.Pointer(p)), uintptr(unsafe.Pointer(&ps.cand[0]))
+	return a >= lo && a < lo+uintptr(len(ps.cand))
+}
+
+// protoExecLimits applies the node's limits for programs (apply), keeping
+// the old ones, or puts back the old ones of those it applied (also when
+// one failed).
+//
+//go:norace
+//go:nosplit
+func protoExecLimits(ps *State, apply bool) syscall.Errno {
+	var e syscall.Errno
+	for i := 0; apply && i < ps.nExecLims && i < MaxExecLimits; i++ {
+		_, _, e = syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, ps.execLims[i].Resource,
+			uintptr(unsafe.Pointer(&ps.execLims[i].Lim)), uintptr(unsafe.Pointer(&ps.oldLim[i])), 0, 0)
+		if e != 0 {
+			break
+		}
+		ps.nApplied = i + 1
+	}
+	if !apply || e != 0 {
+		for i := 0; i < ps.nApplied && i < MaxExecLimits; i++ {
+			syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, ps.execLims[i].Resource, uintptr(unsafe.Pointer(&ps.oldLim[i])), 0, 0, 0)
+		}
+		ps.nApplied = 0
+	}
+	return e
+}
+
+// protoCarryCaps keeps the proto-node's capabilities across its boot. The
+// memfd it executes has no file capabilities, so a process that is not
+// root would lose them all (a binary given cap_sys_chroot+ep by setcap:
+// chroot worked in the proto-node, not in the node it became). So each
+// permitted capability is made inheritable and ambient, which an exec
+// keeps; the carried= word tells the node which of them it raised only for
+// the boot (20 digits of the ambient mask, 20 of the inheritable one), and
+// the node lowers those at its start, so that its programs do not inherit
+// them.
+//
+//go:norace
+//go:nosplit
+func protoCarryCaps(ps *State) {
+	if euid, _, _ := syscall.RawSyscall(unix.SYS_GETEUID, 0, 0, 0); euid == 0 || len(ps.carried) < 40 {
+		return // root's exec gives it its capabilities
+	}
+	ps.capHdr = [2]uint32{unix.LINUX_CAPABILITY_VERSION_3, 0}
+	if _, _, e := syscall.RawSyscall(unix.SYS_CAPGET, uintptr(unsafe.Pointer(&ps.capHdr[0])), uintptr(unsafe.Pointer(&ps.capData[0])), 0); e != 0 {
+		return
+	}
+	perm := uint64(ps.capData[1]) | uint64(ps.capData[4])<<32
+	inh := uint64(ps.capData[2]) | uint64(ps.capData[5])<<32
+	if perm == 0 {
+		return
+	}
+	ps.capData[2] |= ps.capData[1]
+	ps.capData[5] |= ps.capData[4]
+	if _, _, e := syscall.RawSyscall(unix.SYS_CAPSET, uintptr(unsafe.Pointer(&ps.capHdr[0])), uintptr(unsafe.Pointer(&ps.capData[0])), 0); e != 0 {
+		return
+	}
+	var amb uint64
+	for c := uintptr(0); c < 64; c++ {
+		if perm&(1<<c) == 0 {
+			continue
+		}
+		set, _, _ := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_IS_SET, c, 0, 0, 0)
+		if set == 0 {
+			if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, c, 0, 0, 0); e == 0 {
+				amb |= 1 << c
+			}
+		}
+	}
+	putDigits(ps.carried[:20], amb)
+	putDigits(ps.carried[20:40], perm&^inh)
 }
 
 // protoBoot execs the node binary, which serves the message left in the
@@ -808,6 +914,7 @@ func protoBoot(ps *State) {
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
+	protoCarryCaps(ps)
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
