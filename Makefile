@@ -9,9 +9,9 @@ export CGO_ENABLED = 0
 # apart from the others only so that the latter run under any
 # instrumentation (-fuzz, -cover) without the engine's proto-node.
 ENGINE_PKGS := ./engine/ ./engine/internal/node/ ./engine/internal/proto/ ./repl/ ./cmd/... ./lessons/ ./examples/...
-OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/ ./engine/internal/callfuzz/
+OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/ ./engine/internal/callfuzz/ ./engine/internal/relay/ ./internal/...
 
-.PHONY: build test race bench bench-box gen check-gen lint portable fuzz
+.PHONY: build test race bench bench-box bench-remote gen check-gen lint portable fuzz
 
 build:
 	$(GO) build -o bin/alsh ./cmd/alsh
@@ -36,7 +36,7 @@ FUZZTIME ?= 1m
 FUZZFLAGS ?=
 FUZZ_TARGETS := ./lang/:FuzzParse ./lang/:FuzzIncomplete ./lang/:FuzzEval ./lang/:FuzzRoundTrip \
 	./engine/internal/wire/:FuzzDecode ./engine/internal/wire/:FuzzRoundTrip \
-	./engine/internal/callfuzz/:FuzzCallArgs
+	./engine/internal/callfuzz/:FuzzCallArgs ./engine/internal/relay/:FuzzReadFrame
 fuzz:
 	set -e; for t in $(FUZZ_TARGETS); do \
 		echo "== $$t ($(FUZZTIME))"; \
@@ -56,6 +56,13 @@ bench:
 		$(BENCH) -bench 'HandleStream' -benchtime 40x && \
 		$(BENCH) -bench 'RealisticCycle|ForkExecVsPosixSpawn|ForkBoot' -benchtime 200x && \
 		$(BENCH) -bench 'ThousandNodes|ManyCallers' -benchtime 1x; } | $(GO) run ./tools/benchtable
+
+# Remote hosts over ssh against ssh itself, in the same run, on loopback
+# sshd test hosts (docs/remote.md); needs root and openssh-server.
+bench-remote:
+	$(BENCH) -bench 'HostCall' -benchtime 2000x
+	$(BENCH) -bench 'HostFirstCall' -benchtime 10x
+	$(BENCH) -bench 'HostBulk' -benchtime 1x
 
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.

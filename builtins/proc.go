@@ -9,6 +9,7 @@ type ProcInfo struct {
 	Argv     []string          // the program's argv, when Exec
 	Uid      int               // real uid, read from /proc (-1 if unknown)
 	NS       map[string]string // namespace name (pid, net, mnt…) to its inode, from /proc/PID/ns
+	Host     string            // the remote host it runs on ("" for this one)
 }
 
 // Message is output or an event from a process, delivered asynchronously.
@@ -16,4 +17,5 @@ type Message struct {
 	Pipeline []int
 	Kind     string // "stdout", "stderr" or "event"
 	Data     any    // string for stdout/stderr; a Record for events
+	Host     string // the remote host it comes from ("" for this one)
 }

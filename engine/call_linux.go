@@ -21,6 +21,9 @@ import (
 // anything is sent. Kernel errors keep their errno: errors.Is(err,
 // unix.EPERM) holds for a refused setuid.
 func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []any) (any, error) {
+	if len(pipeline) > 0 && pipeline[0] < 0 { // a remote root that host started
+		return e.hostCall(ctx, pipeline, name, args)
+	}
 	c, ok := builtins.Lookup(name)
 	if !ok {
 		return nil, fmt.Errorf("unknown call %s", name)
@@ -29,13 +32,19 @@ func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []a
 	if err != nil {
 		return nil, err
 	}
-	if c.Where == builtins.OnDriver {
-		return e.driverCall(ctx, pipeline, c, wargs)
+	var v any
+	switch {
+	case c.Where == builtins.OnDriver:
+		v, err = e.driverCall(ctx, pipeline, c, wargs)
+	case c.Name == "pty": // the driver opens the terminal (pty_linux.go)
+		err = e.openPty(ctx, pipeline, c, wargs)
+	default:
+		v, err = e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
 	}
-	if c.Name == "pty" { // the driver opens the terminal (pty_linux.go)
-		return nil, e.openPty(ctx, pipeline, c, wargs)
+	if err != nil && e.remote != nil {
+		err = e.remote.explain(err)
 	}
-	return e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
+	return v, err
 }
 
 // deadline is ctx's, or CallTimeout from now. Calls take it as a time, not

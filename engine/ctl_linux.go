@@ -30,6 +30,7 @@ import (
 type ctlConn struct {
 	sock    *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
 	bell    *bell     // the node's; nil until known
+	parked  bool      // relayed (a remote host): callers park and the poller reads
 	poller  *ctlPoller
 	mu      sync.Mutex
 	pending map[uint32]*waiter
@@ -281,6 +282,9 @@ func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch c
 		default:
 		}
 		return got || ctx.Err() != nil // a cancelled call stops reading
+	}
+	if c.parked {
+		return c.awaitParked(ctx, deadline, id, ch)
 	}
 	if runtime.GOMAXPROCS(0) > 1 && c.spin(have, spinFor) && got {
 		return r

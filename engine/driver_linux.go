@@ -44,6 +44,12 @@ type Options struct {
 	// StartTimeout bounds the start of the root node (default 10s; a
 	// wrapper such as sudo may take a while).
 	StartTimeout time.Duration
+	// Host runs the root node on another host through ssh: anything ssh
+	// takes as a destination (docs/remote.md). Exec then applies there.
+	Host string
+	// SSHCommand replaces ssh for Host, run by /bin/sh with the ssh
+	// arguments after it (default: $ALSH_SSH_COMMAND, else ssh).
+	SSHCommand string
 }
 
 // Engine is a running process tree and the driver that talks to it.
@@ -62,6 +68,8 @@ type Engine struct {
 	closed    bool
 	wg        sync.WaitGroup // reader goroutines
 	poller    *ctlPoller     // reads the control sockets
+	remote    *remote        // the connection, for a root on another host
+	hosts     *hostSet       // the remote roots host started, if any (mu)
 }
 
 // Start starts the root node and waits until it is ready for calls.
@@ -79,7 +87,11 @@ func Start(ctx context.Context, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, dead: map[string]*proc{}, rootDone: make(chan struct{}), poller: poller}
 	ctx, cancel := context.WithTimeout(ctx, opts.StartTimeout)
 	defer cancel()
-	if err := e.startRoot(ctx); err != nil {
+	start := e.startRoot
+	if opts.Host != "" {
+		start = e.startRemoteRoot
+	}
+	if err := start(ctx); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("starting the root node: %w", err)
 	}
@@ -256,6 +268,7 @@ func (e *Engine) attach(p *proc, fds []int, link func()) error {
 			closeInts(fds[1:])
 			return err
 		}
+		p.ctl.parked = e.remote != nil
 		if len(fds) == 5 {
 			p.ctl.setBell(fds[4])
 		}
@@ -363,6 +376,7 @@ func (e *Engine) Watch(fn func(builtins.Message)) {
 	e.mu.Lock()
 	e.watch = fn
 	e.mu.Unlock()
+	e.watchHosts(fn)
 }
 
 // Processes lists the live processes, the root first.
@@ -377,7 +391,7 @@ func (e *Engine) Processes() []builtins.ProcInfo {
 	for i, p := range procs {
 		out[i] = p.info()
 	}
-	return out
+	return e.hostProcesses(out)
 }
 
 var _ io.Closer = (*Engine)(nil)
@@ -393,7 +407,12 @@ func (e *Engine) waitRoot() {
 	if root == nil || closed {
 		return
 	}
-	e.childExited(root, rootExitRecord(e.cmd.ProcessState))
+	rec := rootExitRecord(e.cmd.ProcessState)
+	if e.remote != nil { // the ssh client's end: the root's, or the connection's loss
+		ws, _ := e.cmd.ProcessState.Sys().(syscall.WaitStatus)
+		rec = e.remote.endRecord(e, unix.WaitStatus(ws))
+	}
+	e.childExited(root, rec)
 }
 
 // rootExitRecord is the root's exit event. ProcessState.Sys is a
@@ -417,6 +436,7 @@ func rootExitRecord(ps *os.ProcessState) builtins.Record {
 // the last: Close returns after that. Should the root not end in time,
 // the driver kills what it knows of the tree and the root's session.
 func (e *Engine) Close() error {
+	e.closeHosts()
 	e.mu.Lock()
 	if e.closed {
 		e.mu.Unlock()
@@ -435,6 +455,9 @@ func (e *Engine) Close() error {
 		if p.ctl != nil {
 			p.ctl.close()
 		}
+	}
+	if e.remote != nil {
+		e.remote.close()
 	}
 	e.stopRoot()
 	if !waitGone(pids, 3*time.Second) {

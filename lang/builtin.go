@@ -44,10 +44,10 @@ func init() {
 		"timeout":  {"timeout MS | timeout MS CALL [pipeline] ARG…", "bound every later call by MS milliseconds, or only the call given; a call past it fails with timeout", "timeout 500 getpid []", false, doTimeout},
 		"fail":     {"fail MESSAGE", "fail with MESSAGE, like a failed call: try catches it", `fail "no jail given"`, false, doFail},
 	}
-	for _, more := range []map[string]*builtin{textBuiltins(), dataBuiltins()} {
+	for _, more := range []map[string]*builtin{textBuiltins(), dataBuiltins(), hostBuiltins()} {
 		for name, b := range more {
 			builtinFuncs[name] = b
-			valueBuiltins[name] = name != "read_file" && name != "write_file"
+			valueBuiltins[name] = name != "read_file" && name != "write_file" && name != "host"
 		}
 	}
 }
@@ -65,7 +65,7 @@ var builtinArity = map[string][2]int{
 	"starts": {2, 2}, "ends": {2, 2}, "upper": {1, 1}, "lower": {1, 1}, "int": {1, 2},
 	"str": {1, 1}, "hex": {1, 1}, "format": {1, many},
 	"keys": {1, 1}, "values": {1, 1}, "has": {2, 2}, "now": {0, 0},
-	"to_json": {1, 1}, "from_json": {1, 1}, "read_file": {1, 1}, "write_file": {2, 2},
+	"host": {1, 2}, "to_json": {1, 1}, "from_json": {1, 1}, "read_file": {1, 1}, "write_file": {2, 2},
 }
 
 // reservedName says why a procedure may not have this name, or "".

@@ -175,6 +175,10 @@ func toPipeline(v any) ([]int, error) {
 	}
 	out := make([]int, len(l))
 	for i, e := range l {
+		if id := hostRoot(e); id > 0 && i == 0 { // a remote root (host)
+			out[i] = -int(id)
+			continue
+		}
 		n, ok := e.(int64)
 		if !ok {
 			return nil, fmt.Errorf("element %d: want a pid, got %s", i+1, describe(e))

@@ -200,6 +200,9 @@ func (p *printer) printMessages() {
 func (p *printer) format(b *strings.Builder, m builtins.Message) {
 	if m.Kind == "event" {
 		p.takePartial(b, m.Pipeline)
+		if m.Host != "" { // a remote root's tree: [-id …]
+			b.WriteString(m.Host + " ")
+		}
 		fmt.Fprintf(b, "%s event: %s\n", pipelineString(m.Pipeline), builtins.Format(m.Data))
 		return
 	}

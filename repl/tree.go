@@ -21,9 +21,14 @@ import (
 func drawTree(w io.Writer, procs []builtins.ProcInfo) {
 	kids := map[string][]builtins.ProcInfo{}
 	var root *builtins.ProcInfo
+	var hostRoots []builtins.ProcInfo // remote roots ([-id]), drawn after under their host's name
 	for i, p := range procs {
 		if len(p.Pipeline) == 0 {
 			root = &procs[i]
+			continue
+		}
+		if len(p.Pipeline) == 1 && p.Pipeline[0] < 0 {
+			hostRoots = append(hostRoots, p)
 			continue
 		}
 		parent := pipelineString(p.Pipeline[:len(p.Pipeline)-1])
@@ -35,6 +40,10 @@ func drawTree(w io.Writer, procs []builtins.ProcInfo) {
 	}
 	fmt.Fprintf(w, "[] %d %s%s\n", root.Pid, describeProc(*root), uidNote(root.Uid))
 	drawChildren(w, kids, *root, "")
+	for _, h := range hostRoots {
+		fmt.Fprintf(w, "%s %s %s\n", h.Host, pipelineString(h.Pipeline), describeProc(h))
+		drawChildren(w, kids, h, "")
+	}
 }
 
 func drawChildren(w io.Writer, kids map[string][]builtins.ProcInfo, parent builtins.ProcInfo, indent string) {

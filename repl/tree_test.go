@@ -80,3 +80,24 @@ func TestHistoryFile(t *testing.T) {
 		t.Errorf("readHistory = %q, %v", got, err)
 	}
 }
+
+// TestDrawTreeWithHosts: a remote host's root ([-id]) and its children
+// are drawn after the local tree, under the host's name.
+func TestDrawTreeWithHosts(t *testing.T) {
+	procs := []builtins.ProcInfo{
+		{Pid: 100, Uid: -1},
+		{Pipeline: []int{200}, Pid: 200, Uid: -1},
+		{Pipeline: []int{-1}, Uid: -1, Host: "box1"},
+		{Pipeline: []int{-1, 40}, Pid: 40, Uid: -1, Host: "box1", Exec: true, Argv: []string{"sleep", "9"}},
+	}
+	var b strings.Builder
+	drawTree(&b, procs)
+	want := `[] 100 node
+└─ 200 node
+box1 [-1] node
+└─ 40 sleep 9
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}

@@ -20,7 +20,7 @@ import (
 // version is what --version prints.
 const version = "alsh 0.1.0-dev"
 
-const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
+const usage = `usage: alsh [--host DEST] [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
        alsh check FILE… | alsh fmt [-w] FILE…
 
   alsh FILE.alsh [args…]   run a script; its arguments are $args
@@ -35,6 +35,8 @@ const usage = `usage: alsh [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS�
 
 options:
   --exec "sudo -n"   start the root node through a wrapper
+  --host DEST        run the root node on DEST through ssh (docs/remote.md;
+                     ALSH_SSH_COMMAND replaces ssh)
   --help             show this help
   --version          show the version
 `
@@ -42,6 +44,7 @@ options:
 // config is the parsed command line.
 type config struct {
 	exec    []string
+	host    string
 	text    *string // -c
 	file    string
 	args    []string
@@ -55,6 +58,7 @@ func parseArgs(args []string) (*config, error) {
 	c := &config{}
 	text := fs.String("c", "", "run TEXT")
 	execWrapper := fs.String("exec", "", "start the root node through a wrapper")
+	fs.StringVar(&c.host, "host", "", "run the root node on DEST through ssh")
 	fs.BoolVar(&c.help, "help", false, "show help")
 	fs.BoolVar(&c.version, "version", false, "show the version")
 	if err := fs.Parse(args); err != nil {
@@ -181,7 +185,7 @@ func (c *config) withEngine(stdio [3]*os.File, f func(context.Context, *engine.E
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	eng, err := engine.Start(ctx, engine.Options{Exec: c.exec})
+	eng, err := engine.Start(ctx, engine.Options{Exec: c.exec, Host: c.host})
 	if err != nil {
 		fmt.Fprintf(stdio[2], "alsh: %v\n", err)
 		return 1

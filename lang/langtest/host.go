@@ -35,6 +35,7 @@ type Host struct {
 
 	mu      sync.Mutex
 	next    int
+	hosts   int // remote roots made by ConnectHost
 	procs   map[string]*proc
 	replies map[string][]Reply
 	calls   []string

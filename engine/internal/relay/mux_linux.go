@@ -1,0 +1,693 @@
+package relay
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/engine/internal/wire"
+)
+
+// maxChannels bounds the channels one stream may hold open, so that a
+// lying hub cannot make the driver open fds without end.
+const maxChannels = 1 << 14
+
+// Mux relays channels over one stream. A hub Mux holds the real fds of a
+// host's nodes and announces them; a driver Mux makes a local stand-in
+// for each announced channel and hands its other end to the engine.
+type Mux struct {
+	hub bool
+	in  *bufio.Reader
+	out io.WriteCloser
+
+	mu     sync.Mutex
+	wake   *sync.Cond // the writer: frames queued, or the end
+	chans  map[uint32]*channel
+	nextID uint32
+	q      [][]byte
+	err    error // why the stream ended; set once
+	busy   bool  // a goroutine writes to out (sendNow or writeLoop)
+	done   chan struct{}
+	wdone  chan struct{} // the writer stopped
+
+	root  chan []int // driver side: the root's fds, from TRoot
+	exit  chan uint32
+	onEnd func(error)
+}
+
+// channel is one relayed fd.
+type channel struct {
+	m        *Mux
+	id       uint32
+	kind     byte
+	f        *os.File
+	rc       syscall.RawConn
+	read     bool // this side reads the fd and sends frames
+	write    bool // this side writes frames' contents to the fd
+	mu       sync.Mutex
+	cond     *sync.Cond // credit came, or the channel closed
+	credit   int
+	queue    []pending // waiting for the fd to take them
+	queued   int
+	writing  bool // a writeLoop runs
+	closing  bool // close once the queue is written
+	closed   bool
+	granted  int        // bytes written since the last TCredit
+	bell     *os.File   // driver side, packet: the stand-in of the node's bell
+	children []*channel // hub side, packet: the sources passed in its messages
+	readMu   sync.Mutex // hub side, source: its reader against drain
+	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
+}
+
+type pending struct {
+	data []byte
+	fds  []int
+	ring bool
+}
+
+// ErrClosed is the end of a Mux that was closed on purpose.
+var ErrClosed = errors.New("relay closed")
+
+func newMux(hub bool, in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
+	m := &Mux{hub: hub, in: bufio.NewReaderSize(in, 256<<10), out: out, chans: map[uint32]*channel{},
+		done: make(chan struct{}), wdone: make(chan struct{}), root: make(chan []int, 1), exit: make(chan uint32, 1), onEnd: onEnd}
+	m.wake = sync.NewCond(&m.mu)
+	go m.writeLoop()
+	return m
+}
+
+// NewDriver starts the driver's end over in (a reader that may already
+// hold some of the stream) and out. onEnd runs once when the stream ends.
+func NewDriver(in *bufio.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
+	m := newMux(false, nil, out, onEnd)
+	m.in = in
+	go m.readLoop()
+	return m
+}
+
+// Root waits for the hub's root announcement: the driver's ends of the
+// root node's ctl, stdin, stdout and stderr.
+func (m *Mux) Root(done <-chan struct{}) ([]int, error) {
+	select {
+	case fds := <-m.root:
+		return fds, nil
+	case <-m.done:
+		return nil, m.Err()
+	case <-done:
+		return nil, errors.New("waiting for the remote root")
+	}
+}
+
+// Exit is the root's wait status, if the hub sent it before the end.
+func (m *Mux) Exit() (uint32, bool) {
+	select {
+	case s := <-m.exit:
+		m.exit <- s
+		return s, true
+	default:
+		return 0, false
+	}
+}
+
+// Done is closed when the stream ended.
+func (m *Mux) Done() <-chan struct{} { return m.done }
+
+// Err is why the stream ended (nil while it runs).
+func (m *Mux) Err() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.err
+}
+
+// Close ends the stream: every channel closes, and the other end sees
+// the end of its input.
+func (m *Mux) Close() { m.fail(ErrClosed) }
+
+// fail ends the Mux once, with the reason.
+func (m *Mux) fail(err error) {
+	m.mu.Lock()
+	if m.err != nil {
+		m.mu.Unlock()
+		return
+	}
+	m.err = err
+	chans := m.chans
+	m.chans = map[uint32]*channel{}
+	m.wake.Broadcast()
+	m.mu.Unlock()
+	for _, c := range chans {
+		c.close()
+	}
+	<-m.wdone
+	m.out.Close()
+	close(m.done)
+	if m.onEnd != nil {
+		m.onEnd(err)
+	}
+}
+
+func (m *Mux) send(frame []byte) {
+	m.mu.Lock()
+	if m.err == nil {
+		m.q = append(m.q, frame)
+		m.wake.Signal()
+	}
+	m.mu.Unlock()
+}
+
+// sendNow writes frame in the calling goroutine when nothing else is
+// being written or queued: a reply then reaches the stream without
+// waking the writer (a goroutine's wake-up on a loaded VM costs tens of
+// µs). Only channel readers use it; the stream's reader queues, since
+// it must never wait for the stream's other direction.
+func (m *Mux) sendNow(frame []byte) {
+	m.mu.Lock()
+	if m.err != nil || m.busy || len(m.q) > 0 {
+		m.mu.Unlock()
+		m.send(frame)
+		return
+	}
+	m.busy = true
+	m.mu.Unlock()
+	_, err := m.out.Write(frame)
+	m.mu.Lock()
+	m.busy = false
+	if len(m.q) > 0 {
+		m.wake.Signal()
+	}
+	m.mu.Unlock()
+	if err != nil {
+		go m.fail(fmt.Errorf("writing to the stream: %w", err))
+	}
+}
+
+// writeLoop writes the queued frames in order, many to a write. One
+// queue for all channels keeps a child's output ahead of its exit event;
+// the channels' credit bounds what a flooding one has queued.
+func (m *Mux) writeLoop() {
+	defer close(m.wdone)
+	var buf []byte
+	for {
+		m.mu.Lock()
+		for (len(m.q) == 0 || m.busy) && m.err == nil {
+			m.wake.Wait()
+		}
+		batch := m.q
+		m.q = nil
+		stop := m.err != nil
+		m.busy = !stop
+		m.mu.Unlock()
+		buf = buf[:0]
+		for _, f := range batch {
+			buf = append(buf, f...)
+		}
+		if len(buf) > 0 {
+			if _, err := m.out.Write(buf); err != nil {
+				go m.fail(fmt.Errorf("writing to the stream: %w", err))
+				return
+			}
+		}
+		if cap(buf) > 1<<20 {
+			buf = nil
+		}
+		if stop {
+			return
+		}
+		m.mu.Lock()
+		m.busy = false
+		m.mu.Unlock()
+	}
+}
+
+// readLoop takes frames from the stream until it ends or lies.
+func (m *Mux) readLoop() {
+	var buf []byte
+	for {
+		f, b, err := ReadFrame(m.in, buf)
+		buf = b
+		if err == nil {
+			err = m.handle(f)
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.EOF
+			}
+			m.fail(err)
+			return
+		}
+	}
+}
+
+func (m *Mux) lookup(id uint32) *channel {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.chans[id]
+}
+
+func (m *Mux) handle(f Frame) error {
+	switch f.Type {
+	case TRoot:
+		if m.hub {
+			return fmt.Errorf("%w: root frame sent to the hub", ErrProtocol)
+		}
+		fds, err := m.standIns(f.Announce, nil)
+		if err != nil {
+			return err
+		}
+		select {
+		case m.root <- fds:
+		default:
+			closeAll(fds)
+			return fmt.Errorf("%w: a second root frame", ErrProtocol)
+		}
+	case TExit:
+		select {
+		case m.exit <- f.Credit:
+		default:
+		}
+	case TMsg:
+		c := m.lookup(f.Chan)
+		if m.hub && len(f.Announce) > 0 {
+			return fmt.Errorf("%w: the driver cannot pass fds to a remote host", ErrProtocol)
+		}
+		var fds []int
+		if len(f.Announce) > 0 {
+			var err error
+			if fds, err = m.standIns(f.Announce, c); err != nil {
+				return err
+			}
+		}
+		if c == nil || c.kind != KindPacket {
+			closeAll(fds)
+			return nil // closed meanwhile: what it said goes nowhere
+		}
+		// The driver's poller reads relayed messages: its callers park
+		// rather than read (see engine's awaitParked).
+		return c.deliver(f.Payload, fds, !m.hub)
+	case TData:
+		if c := m.lookup(f.Chan); c != nil {
+			if !c.write || c.kind == KindPacket {
+				return fmt.Errorf("%w: data for channel %d, which does not take data", ErrProtocol, f.Chan)
+			}
+			return c.deliver(f.Payload, nil, false)
+		}
+	case TClose:
+		if c := m.lookup(f.Chan); c != nil {
+			c.closeWhenWritten()
+		}
+	case TCredit:
+		if c := m.lookup(f.Chan); c != nil {
+			c.mu.Lock()
+			c.credit += int(min(f.Credit, 4*Window))
+			c.cond.Broadcast()
+			c.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// standIns makes the driver's stand-ins for announced channels and
+// returns the ends for the engine, in order. A bell belongs to the
+// packet channel announced with it, or else to the channel (on) whose
+// message passed it (the root's ready message).
+func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
+	var pkt *channel
+	var bell *os.File
+	defer func() {
+		if err != nil {
+			closeAll(fds)
+			fds = nil
+		}
+	}()
+	for _, a := range anns {
+		if c := m.lookup(a.Chan); c != nil {
+			return fds, fmt.Errorf("%w: channel %d announced twice", ErrProtocol, a.Chan)
+		}
+		switch a.Kind {
+		case KindPacket:
+			sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return fds, os.NewSyscallError("socketpair", err)
+			}
+			fds = append(fds, sp[1])
+			if pkt, err = m.add(a.Chan, a.Kind, sp[0], true, true); err != nil {
+				return fds, err
+			}
+		case KindSource, KindSink:
+			var p [2]int
+			if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+				return fds, os.NewSyscallError("pipe2", err)
+			}
+			mine, theirs := p[1], p[0] // the hub reads: we write
+			if a.Kind == KindSink {
+				mine, theirs = p[0], p[1]
+			}
+			fds = append(fds, theirs)
+			if _, err := m.add(a.Chan, a.Kind, mine, a.Kind == KindSink, a.Kind == KindSource); err != nil {
+				return fds, err
+			}
+		case KindBell:
+			efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+			if err != nil {
+				return fds, os.NewSyscallError("eventfd", err)
+			}
+			d, err := unix.FcntlInt(uintptr(efd), unix.F_DUPFD_CLOEXEC, 0)
+			if err != nil {
+				unix.Close(efd)
+				return fds, os.NewSyscallError("dup", err)
+			}
+			fds = append(fds, d)
+			bell = os.NewFile(uintptr(efd), "bell")
+		}
+	}
+	if bell != nil {
+		owner := pkt
+		if owner == nil {
+			owner = on
+		}
+		if owner == nil {
+			bell.Close()
+			return fds, fmt.Errorf("%w: a bell without its node", ErrProtocol)
+		}
+		owner.mu.Lock()
+		if owner.bell != nil {
+			owner.bell.Close()
+		}
+		owner.bell = bell
+		owner.mu.Unlock()
+	}
+	return fds, nil
+}
+
+// add registers fd as channel id and starts its reader. The fd is made
+// non-blocking and goes to Go's poller.
+func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, error) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	f := os.NewFile(uintptr(fd), fmt.Sprintf("relay channel %d", id))
+	rc, err := f.SyscallConn()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	c := &channel{m: m, id: id, kind: kind, f: f, rc: rc, read: read, write: write, credit: Window, drainFd: -1}
+	c.cond = sync.NewCond(&c.mu)
+	m.mu.Lock()
+	if m.err != nil || len(m.chans) >= maxChannels {
+		err := m.err
+		m.mu.Unlock()
+		f.Close()
+		if err == nil {
+			err = fmt.Errorf("%w: more than %d channels", ErrProtocol, maxChannels)
+		}
+		return nil, err
+	}
+	m.chans[id] = c
+	m.mu.Unlock()
+	if read && !m.hub {
+		go c.readLoop()
+	}
+	return c, nil
+}
+
+// start starts the readers of channels the hub adopted, once the frame
+// that announces them is queued: what they read must not overtake it.
+func start(cs []*channel) {
+	for _, c := range cs {
+		if c.read {
+			go c.readLoop()
+		}
+	}
+}
+
+// deliver writes a frame's contents to the fd, at once if it takes them,
+// else queued for writeLoop. Credit goes back as bytes are written.
+func (c *channel) deliver(data []byte, fds []int, ring bool) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.closing {
+		closeAll(fds)
+		return nil
+	}
+	if len(c.queue) == 0 {
+		n, err := c.tryWrite(data, fds)
+		if err == nil && n == len(data) {
+			c.written(n, ring)
+			return nil
+		}
+		if err != nil && !errors.Is(err, unix.EAGAIN) {
+			closeAll(fds)
+			go c.hangUp()
+			return nil
+		}
+		if n > 0 {
+			c.written(n, false)
+			data, fds = data[n:], nil
+		}
+	}
+	if c.queued+len(data) > 2*Window+MaxFrame {
+		closeAll(fds)
+		return fmt.Errorf("%w: channel %d sent past its credit", ErrProtocol, c.id)
+	}
+	c.queue = append(c.queue, pending{data: append([]byte(nil), data...), fds: fds, ring: ring})
+	c.queued += len(data)
+	if !c.writing {
+		c.writing = true
+		go c.writeLoop()
+	}
+	return nil
+}
+
+// tryWrite writes without waiting (c.mu held). A packet goes whole or
+// not at all; the fds it passes are closed once sent.
+func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
+	var n int
+	var err error
+	cerr := c.rc.Write(func(fd uintptr) bool {
+		if c.kind == KindPacket {
+			var oob []byte
+			if len(fds) > 0 {
+				oob = unix.UnixRights(fds...)
+			}
+			err = unix.Sendmsg(int(fd), data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			if err == nil {
+				n = len(data)
+				closeAll(fds)
+			}
+		} else {
+			n, err = unix.Write(int(fd), data)
+			n = max(n, 0)
+		}
+		return true
+	})
+	if cerr != nil {
+		return 0, cerr
+	}
+	return n, err
+}
+
+// written counts bytes the fd took, gives credit back a quarter window
+// at a time, and rings the node's bell after a message (c.mu held).
+func (c *channel) written(n int, ring bool) {
+	c.granted += n
+	if c.granted >= Window/4 {
+		c.m.send(creditFrame(c.id, c.granted))
+		c.granted = 0
+	}
+	if ring && c.bell != nil {
+		var one [8]byte
+		one[0] = 1
+		c.bell.Write(one[:])
+	}
+}
+
+func creditFrame(id uint32, n int) []byte {
+	return AppendFrame(nil, TCredit, id, nil, binary.LittleEndian.AppendUint32(nil, uint32(n)))
+}
+
+// writeLoop writes what deliver queued, waiting for the fd to take it.
+func (c *channel) writeLoop() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.closed {
+			c.writing = false
+			closing := c.closing && !c.closed
+			c.mu.Unlock()
+			if closing {
+				c.close()
+			}
+			return
+		}
+		p := c.queue[0]
+		c.mu.Unlock()
+		n, err := c.waitWrite(p)
+		c.mu.Lock()
+		if len(c.queue) > 0 {
+			c.queue[0].data, c.queue[0].fds = p.data[n:], nil
+			c.queued -= n
+			if n == len(p.data) {
+				c.queue = c.queue[1:]
+			}
+		}
+		c.written(n, n == len(p.data) && p.ring)
+		c.mu.Unlock()
+		if err != nil {
+			c.hangUp()
+			return
+		}
+	}
+}
+
+// waitWrite writes p, or as much of it as the fd takes before an error.
+func (c *channel) waitWrite(p pending) (int, error) {
+	var n int
+	var err error
+	cerr := c.rc.Write(func(fd uintptr) bool {
+		var k int
+		if c.kind == KindPacket {
+			var oob []byte
+			if len(p.fds) > 0 {
+				oob = unix.UnixRights(p.fds...)
+			}
+			err = unix.Sendmsg(int(fd), p.data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			if err == nil {
+				k = len(p.data)
+				closeAll(p.fds)
+			}
+		} else {
+			k, err = unix.Write(int(fd), p.data[n:])
+			k = max(k, 0)
+		}
+		n += k
+		if errors.Is(err, unix.EAGAIN) || err == nil && n < len(p.data) {
+			return false
+		}
+		return true
+	})
+	if cerr != nil {
+		return n, cerr
+	}
+	return n, err
+}
+
+// readLoop sends what the fd gives, within the channel's credit, until
+// it ends; then the other side closes its stand-in.
+func (c *channel) readLoop() {
+	size := dataChunk
+	if c.kind == KindPacket {
+		size = wire.MaxMsg + 1
+	}
+	buf := make([]byte, size)
+	oob := make([]byte, unix.CmsgSpace(4*maxAnnounce)+unix.CmsgSpace(unix.SizeofUcred))
+	for {
+		c.mu.Lock()
+		for c.credit <= 0 && !c.closed {
+			c.cond.Wait()
+		}
+		closed := c.closed
+		c.mu.Unlock()
+		if closed {
+			return
+		}
+		n, fds, err := c.readOne(buf, oob)
+		if err != nil || n == 0 && len(fds) == 0 {
+			closeAll(fds)
+			c.hangUp()
+			return
+		}
+		if c.kind == KindPacket {
+			c.m.forward(c, buf[:n], fds)
+		}
+		c.mu.Lock()
+		c.credit -= n
+		c.mu.Unlock()
+	}
+}
+
+func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
+	cerr := c.rc.Read(func(fd uintptr) bool {
+		if c.kind == KindPacket {
+			var oobn int
+			n, oobn, _, _, err = unix.Recvmsg(int(fd), buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC)
+			if err == nil && oobn > 0 {
+				fds, _ = wire.ParseCmsgs(oob[:oobn])
+			}
+		} else {
+			c.readMu.Lock() // sent under it: drain's bytes must not pass these
+			n, err = unix.Read(int(fd), buf)
+			if err == nil && n > 0 {
+				c.m.sendNow(AppendFrame(nil, TData, c.id, nil, buf[:n]))
+			}
+			c.readMu.Unlock()
+		}
+		return !errors.Is(err, unix.EAGAIN)
+	})
+	if cerr != nil {
+		return 0, nil, cerr
+	}
+	return n, fds, err
+}
+
+// hangUp closes the channel here and tells the other side.
+func (c *channel) hangUp() {
+	c.m.send(AppendFrame(nil, TClose, c.id, nil, nil))
+	c.close()
+}
+
+// closeWhenWritten closes the channel once what it has queued is written.
+func (c *channel) closeWhenWritten() {
+	c.mu.Lock()
+	if c.writing && len(c.queue) > 0 {
+		c.closing = true
+		c.mu.Unlock()
+		return
+	}
+	c.mu.Unlock()
+	c.close()
+}
+
+func (c *channel) close() {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.closed = true
+	c.cond.Broadcast()
+	for _, p := range c.queue {
+		closeAll(p.fds)
+	}
+	c.queue = nil
+	bell := c.bell
+	c.mu.Unlock()
+	c.readMu.Lock()
+	if c.drainFd >= 0 {
+		unix.Close(c.drainFd)
+		c.drainFd = -1
+	}
+	c.readMu.Unlock()
+	c.f.Close()
+	if bell != nil {
+		bell.Close()
+	}
+	c.m.mu.Lock()
+	if c.m.chans[c.id] == c {
+		delete(c.m.chans, c.id)
+	}
+	c.m.mu.Unlock()
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}

@@ -1,0 +1,5 @@
+package relay
+
+import "time"
+
+func sleepBriefly() { time.Sleep(time.Millisecond) }

@@ -1,0 +1,60 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alsh/alsh/internal/sshtest"
+)
+
+// startRemote starts an engine whose root runs on test host name.
+func startRemote(t testing.TB, sshCmd, name string) (*Engine, context.Context) {
+	t.Helper()
+	timeout := testTimeout
+	if _, bench := t.(*testing.B); bench {
+		timeout = 10 * time.Minute // a benchmark's calls add up
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	e, err := Start(ctx, Options{Host: name, SSHCommand: sshCmd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e, ctx
+}
+
+// run forks a child of the root, execs sh -c script there and returns
+// its output once it exited.
+func run(t testing.TB, e *Engine, ctx context.Context, script string) string {
+	t.Helper()
+	pl := fork(t, e, ctx, nil)
+	call(t, e, ctx, pl, "execvp", "/bin/sh", []any{"sh", "-c", script})
+	if ev := event(t, e, ctx, pl); ev == nil {
+		t.Fatalf("%v: no exit event", pl)
+	}
+	out, _ := e.Call(ctx, pl, "stdout", []any{int64(0)})
+	s, _ := out.(string)
+	return s
+}
+
+func TestRemoteRootRunsOnTheHost(t *testing.T) {
+	ssh := sshtest.Hosts(t, "box1")
+	e, ctx := startRemote(t, ssh, "box1")
+	if h := call(t, e, ctx, nil, "gethostname"); h != "box1" {
+		t.Fatalf("gethostname on the remote root: %q, want box1", h)
+	}
+	marker := "alsh-remote-" + time.Now().Format("150405.000000")
+	out := run(t, e, ctx, "hostname; echo hi > /tmp/"+marker+"; cat /tmp/"+marker+"; ls -ld $HOME/.cache/alsh")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 3 || lines[0] != "box1" || lines[1] != "hi" || !strings.HasPrefix(lines[2], "drwx------") {
+		t.Fatalf("remote program's output: %q", out)
+	}
+	if _, err := os.Stat("/tmp/" + marker); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the remote program's file is in the local /tmp: %v", err)
+	}
+}

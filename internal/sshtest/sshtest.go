@@ -1,0 +1,118 @@
+// Package sshtest starts sshd test hosts for the tests of alsh's remote
+// hosts (docs/remote.md): loopback only, each in namespaces of its own.
+package sshtest
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Hosts starts one sshd test host per name (.ci/sshhost: 127.0.0.1,
+// a port each, a hostname each, the checkout and /tmp hidden) with a
+// throwaway key pair and known_hosts, and returns the command to reach
+// them: "ssh -F CONFIG", where each name is a Host. The hosts end with
+// the test. Needs root and openssh-server.
+func Hosts(t testing.TB, names ...string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		missing(t, "needs root, and ALSH_REQUIRE_PRIVILEGED=1", "needs root")
+	}
+	if _, err := os.Stat("/usr/sbin/sshd"); err != nil {
+		missing(t, "needs /usr/sbin/sshd (apt-get install openssh-server)", "no sshd (openssh-server)")
+	}
+	if _, err := exec.LookPath("ssh"); err != nil {
+		missing(t, "needs ssh (openssh-client)", "no ssh client")
+	}
+	dir := t.TempDir()
+	for _, k := range []string{"id", "hostkey"} {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "alsh-test", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+			t.Fatalf("ssh-keygen: %v: %s", err, out)
+		}
+	}
+	pub, _ := os.ReadFile(filepath.Join(dir, "id.pub"))
+	hostPub, _ := os.ReadFile(filepath.Join(dir, "hostkey.pub"))
+	write(t, filepath.Join(dir, "authorized_keys"), string(pub))
+	write(t, filepath.Join(dir, "sshd_config"), strings.Join([]string{
+		"ListenAddress 127.0.0.1", "HostKey /mnt/hostkey", "AuthorizedKeysFile /mnt/authorized_keys",
+		"PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
+		"UsePAM no", "StrictModes no", "PidFile none", "MaxStartups 100", "LogLevel ERROR", ""}, "\n"))
+	root := moduleRoot(t)
+	var cfg, known strings.Builder
+	for _, name := range names {
+		port := freePort(t)
+		fmt.Fprintf(&cfg, "Host %s\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n  ConnectTimeout 5\n",
+			name, port, filepath.Join(dir, "id"), filepath.Join(dir, "known_hosts"))
+		fields := strings.Fields(string(hostPub))
+		fmt.Fprintf(&known, "[127.0.0.1]:%d %s %s\n", port, fields[0], fields[1])
+		startHost(t, filepath.Join(root, ".ci", "sshhost"), dir, name, port, root)
+	}
+	write(t, filepath.Join(dir, "config"), cfg.String())
+	write(t, filepath.Join(dir, "known_hosts"), known.String())
+	return "ssh -F " + filepath.Join(dir, "config")
+}
+
+func write(t testing.TB, path, s string) {
+	if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func moduleRoot(t testing.TB) string {
+	d, _ := os.Getwd()
+	for ; d != "/"; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return d
+		}
+	}
+	t.Fatal("no go.mod above the test's folder")
+	return ""
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startHost runs .ci/sshhost and waits until its port answers.
+func startHost(t testing.TB, script, dir, name string, port int, hide string) {
+	var stderr bytes.Buffer
+	cmd := exec.Command(script, dir, name, fmt.Sprint(port), hide)
+	cmd.Stderr = &stderr
+	cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			c.Close()
+			return
+		}
+	}
+	t.Fatalf("test host %s did not listen on port %d: %s", name, port, stderr.String())
+}
+
+// missing fails (ALSH_REQUIRE_PRIVILEGED=1, as in CI) or skips.
+func missing(t testing.TB, fail, skip string) {
+	t.Helper()
+	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+		t.Fatal(fail)
+	}
+	t.Skip(skip)
+}
