@@ -6,7 +6,7 @@ import "testing"
 // the table, every errno is one the constants know, and every errno a
 // cause names has a general meaning for errno NAME.
 func TestErrnoCausesNameRealThings(t *testing.T) {
-	for call, m := range errCauses {
+	for call, m := range errCauses() {
 		if _, ok := Lookup(call); !ok {
 			t.Errorf("causes for %s, which is not a call", call)
 		}
@@ -22,7 +22,7 @@ func TestErrnoCausesNameRealThings(t *testing.T) {
 			}
 		}
 	}
-	for name := range errnoMeaning {
+	for name := range errnoMeaning() {
 		if _, ok := ErrnoByName(name); !ok {
 			t.Errorf("meaning for %s, which is not an errno name", name)
 		}
