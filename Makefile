@@ -11,7 +11,7 @@ export CGO_ENABLED = 0
 ENGINE_PKGS := ./engine/ ./engine/internal/node/ ./engine/internal/proto/ ./repl/ ./cmd/... ./lessons/ ./examples/...
 OTHER_PKGS := ./lang/... ./builtins/... ./box/ ./lib/ ./tools/... ./engine/internal/wire/ ./engine/internal/testutil/ ./engine/internal/spin/ ./engine/internal/callfuzz/ ./engine/internal/relay/ ./internal/...
 
-.PHONY: build test race bench bench-box bench-remote gen check-gen lint portable fuzz
+.PHONY: build test race bench bench-start bench-box bench-remote gen check-gen lint portable fuzz
 
 build:
 	$(GO) build -o bin/alsh ./cmd/alsh
@@ -63,6 +63,14 @@ bench-remote:
 	$(BENCH) -bench 'HostCall' -benchtime 2000x
 	$(BENCH) -bench 'HostFirstCall' -benchtime 10x
 	$(BENCH) -bench 'HostBulk' -benchtime 1x
+
+# alsh's start-up (alsh -c 'getpid []') against bwrap --ro-bind / /
+# /bin/true: alternated in one run (BenchmarkStartVsBwrap), then through
+# hyperfine when it is installed; needs root and bwrap.
+bench-start: build
+	$(GO) test -run '^$$' -count 1 -bench 'StartVsBwrap' -benchtime 200x ./cmd/alsh/
+	if command -v hyperfine >/dev/null; then hyperfine -N -w 10 -r 200 \
+		"bin/alsh -c 'getpid []'" "bwrap --ro-bind / / /bin/true"; fi
 
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.

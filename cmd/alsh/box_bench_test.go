@@ -56,6 +56,21 @@ wait exit [$box.0] 5000
 // (alsh/bwrap): whatever else loads the machine weighs on both alike.
 // It runs bin/alsh when make build made it, else the test binary as alsh.
 func BenchmarkBoxVsBwrap(b *testing.B) {
+	alternateWithBwrap(b, append([]string{"box"}, benchBoxArgs...), benchBoxArgs)
+}
+
+// BenchmarkStartVsBwrap: alsh's own start-up, `alsh -c 'getpid []'` (a
+// driver, a root node, one call, the engine closed), against `bwrap
+// --ro-bind / / /bin/true`, alternately, as BenchmarkBoxVsBwrap.
+func BenchmarkStartVsBwrap(b *testing.B) {
+	alternateWithBwrap(b, []string{"-c", "getpid []"}, []string{"--ro-bind", "/", "/", "/bin/true"})
+}
+
+// alternateWithBwrap runs alsh and bwrap with their arguments in turn and
+// reports each one's mean time and their ratio (alsh/bwrap): whatever
+// else loads the machine weighs on both alike. It runs bin/alsh when make
+// build made it, else alsh from $PATH.
+func alternateWithBwrap(b *testing.B, alshArgs, bwrapArgs []string) {
 	requirePrivileged(b)
 	bwrap, err := exec.LookPath("bwrap")
 	if err != nil {
@@ -69,8 +84,8 @@ func BenchmarkBoxVsBwrap(b *testing.B) {
 	}
 	var tAlsh, tBwrap time.Duration
 	for b.Loop() {
-		tAlsh += timeRun(b, alsh, append([]string{"box"}, benchBoxArgs...))
-		tBwrap += timeRun(b, bwrap, benchBoxArgs)
+		tAlsh += timeRun(b, alsh, alshArgs)
+		tBwrap += timeRun(b, bwrap, bwrapArgs)
 	}
 	n := float64(b.N)
 	b.ReportMetric(float64(tAlsh.Microseconds())/n/1000, "alsh-ms/op")
