@@ -38,11 +38,11 @@ func (n *node) becomeSubreaper() {
 // the kernel says it has no child left.
 func (n *node) endSubtree(grace time.Duration) {
 	deadline := time.Now().Add(grace)
-	for time.Now().Before(deadline) {
+	for pause := reapPauseMin; time.Now().Before(deadline); pause = min(2*pause, reapPauseMax) {
 		if !reapEnded() {
 			return
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(pause)
 	}
 	for {
 		kids := n.childPids()
@@ -63,6 +63,15 @@ func (n *node) endSubtree(grace time.Duration) {
 		}
 	}
 }
+
+// The pauses between endSubtree's looks for ended children grow from
+// reapPauseMin to reapPauseMax: a tree told to end (signaloneof) is
+// mostly gone within a few hundred µs, and a first pause of 2 ms held
+// every run of alsh box, and the driver's Close, that long after.
+const (
+	reapPauseMin = 50 * time.Microsecond
+	reapPauseMax = 2 * time.Millisecond
+)
 
 // reapEnded reaps every child that has ended; false once none is left.
 func reapEnded() bool {
