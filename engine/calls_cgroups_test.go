@@ -231,6 +231,22 @@ func TestCgroupBadNames(t *testing.T) {
 	}
 }
 
+// Creating a cgroup that exists fails with eexist, as mkdir does, and
+// leaves the cgroup as it was.
+func TestCgroupCreateExistingIsEexist(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	name := testCgroup(s, "pids")
+	s.call(nil, "cgroup_set", name, "pids.max", "7")
+	err := s.fails(nil, "cgroup_create", name, strList("pids"))
+	if !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("cgroup_create of an existing cgroup: %v, want eexist", err)
+	}
+	if got := s.call(nil, "cgroup_get", name, "pids.max"); got != "7" {
+		t.Fatalf("pids.max after the failed create: %s", builtins.Format(got))
+	}
+}
+
 // cgroup_add by pipeline: the root names its grandchild [$c $g], where
 // $c is pid 1 of a new pid namespace and $g is the pid $c sees; the root
 // writes the grandchild's pid as the root sees it.
