@@ -177,8 +177,11 @@ func sysSeccomp(_ Node, a Args) (any, error) {
 	if err != nil {
 		return nil, &ArgError{Call: "seccomp", N: 3, Name: "prog", Msg: err.Error()}
 	}
-	_, err = rawSyscall6("seccomp", unix.SYS_SECCOMP, uintptr(a.Int(0)), uintptr(a.Int(1)), prog.Word, 0, 0, 0)
+	r, err := rawSyscall6("seccomp", unix.SYS_SECCOMP, uintptr(a.Int(0)), uintptr(a.Int(1)), prog.Word, 0, 0, 0)
 	runtime.KeepAlive(prog)
+	if err == nil {
+		err = tsyncFailed("seccomp", uintptr(a.Int(0)), uintptr(a.Int(1)), r)
+	}
 	return ok(err)
 }
 
