@@ -78,4 +78,3 @@ func onFilteredThread(done <-chan struct{}) <-chan error {
 	}()
 	return ready
 }
-
