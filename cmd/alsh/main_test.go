@@ -43,7 +43,7 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged], [busybox] and [bwrap]. Any other name is an
+// condition answers [privileged], [busybox], [static] and [bwrap]. Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -61,6 +61,12 @@ func condition(cond string) (bool, error) {
 			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
 		}
 		return err == nil, nil
+	case "static":
+		ok := elfInterpreter("/proc/self/exe") == ""
+		if !ok && required {
+			panic(notStatic)
+		}
+		return ok, nil
 	case "bwrap":
 		_, err := exec.LookPath("bwrap")
 		if err != nil && required {
@@ -70,6 +76,12 @@ func condition(cond string) (bool, error) {
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
 }
+
+// notStatic says why a test that builds a new root needs a static test
+// binary: alsh runs as the test binary, and a node booting in a new root
+// finds no ELF interpreter there.
+const notStatic = "the test binary is linked dynamically (cgo): its nodes cannot start in a sandbox's new root; " +
+	"build it with CGO_ENABLED=0, as make test does"
 
 // busybox is the static busybox of Debian's busybox-static package.
 const busybox = "/bin/busybox"
