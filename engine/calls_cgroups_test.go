@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -153,6 +155,44 @@ func TestCgroupV2CoreFiles(t *testing.T) {
 	}
 	if pids := s.call(nil, "cgroup_procs", name); len(pids.([]any)) != 0 {
 		t.Fatalf("cgroup_procs after cgroup.kill = %s", builtins.Format(pids))
+	}
+}
+
+// A v2 controller on the host's cgroup2 hierarchy (on this hybrid
+// machine, hugetlb is the only one there): the first write to one of its
+// files enables it in the parent's cgroup.subtree_control, and the value
+// lands in the cgroup's file. The fake tree of builtins/cgroupfs covers
+// the controllers this host keeps on v1 (memory, pids, cpu).
+func TestCgroupV2ControllerEnabledAtFirstWrite(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	v2 := mounts[""]
+	if v2 == "" || mounts["hugetlb"] != v2 {
+		t.Skip("no hugetlb controller on a cgroup2 hierarchy here")
+	}
+	sizes, _ := filepath.Glob("/sys/kernel/mm/hugepages/hugepages-2048kB")
+	if len(sizes) == 0 {
+		t.Skip("no 2 MB huge pages here")
+	}
+	control := v2 + "/cgroup.subtree_control"
+	if before := readTrim(t, control); !slices.Contains(strings.Fields(before), "hugetlb") {
+		t.Cleanup(func() { // leave the host's root as it was
+			if err := os.WriteFile(control, []byte("-hugetlb"), 0); err != nil {
+				t.Errorf("disabling hugetlb again in %s: %v", control, err)
+			}
+		})
+	}
+	name := testCgroup(s, "hugetlb")
+	s.call(nil, "cgroup_set", name, "hugetlb.2MB.max", "4M")
+	if got := readTrim(t, v2+"/"+name+"/hugetlb.2MB.max"); got != "4194304" {
+		t.Fatalf("%s/%s/hugetlb.2MB.max = %q, want 4194304", v2, name, got)
+	}
+	if !slices.Contains(strings.Fields(readTrim(t, control)), "hugetlb") {
+		t.Fatalf("%s = %q: hugetlb not enabled", control, readTrim(t, control))
+	}
+	if got := s.call(nil, "cgroup_get", name, "hugetlb.2MB.max"); got != "4194304" {
+		t.Fatalf("cgroup_get hugetlb.2MB.max = %s", builtins.Format(got))
 	}
 }
 
