@@ -32,6 +32,9 @@ func TestLibraryTranscripts(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			if raceBuild && strings.Contains(filepath.Base(file), "prims") {
+				t.Skip("a race build is linked dynamically: its nodes would need exec rights on the ELF interpreter, which the transcript's Landlock domain does not grant")
+			}
 			ar, err := txtar.ParseFile(file)
 			if err != nil {
 				t.Fatal(err)
@@ -72,7 +75,7 @@ func requirePrivileged(t testing.TB) {
 // ALSH_REQUIRE_PRIVILEGED=1.
 func requireStatic(t testing.TB) {
 	t.Helper()
-	if elfInterpreter("/proc/self/exe") == "" {
+	if bootsInNewRoot() {
 		return
 	}
 	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {

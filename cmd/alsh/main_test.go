@@ -43,7 +43,8 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged], [busybox], [static] and [bwrap]. Any other name is an
+// condition answers [privileged], [busybox], [bwrap], [race] (a race
+// build: raceBuild) and [static] (see bootsInNewRoot). Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -62,11 +63,13 @@ func condition(cond string) (bool, error) {
 		}
 		return err == nil, nil
 	case "static":
-		ok := elfInterpreter("/proc/self/exe") == ""
+		ok := bootsInNewRoot()
 		if !ok && required {
 			panic(notStatic)
 		}
 		return ok, nil
+	case "race":
+		return raceBuild, nil
 	case "bwrap":
 		_, err := exec.LookPath("bwrap")
 		if err != nil && required {
@@ -82,6 +85,14 @@ func condition(cond string) (bool, error) {
 // finds no ELF interpreter there.
 const notStatic = "the test binary is linked dynamically (cgo): its nodes cannot start in a sandbox's new root; " +
 	"build it with CGO_ENABLED=0, as make test does"
+
+// bootsInNewRoot says whether the test binary's nodes can boot inside a
+// sandbox's new root: a static binary can; a dynamic one (cgo) cannot,
+// unless it is a race build, whose nodes boot at their fork, before the
+// new root is made.
+func bootsInNewRoot() bool {
+	return raceBuild || elfInterpreter("/proc/self/exe") == ""
+}
 
 // busybox is the static busybox of Debian's busybox-static package.
 const busybox = "/bin/busybox"
