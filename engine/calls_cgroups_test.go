@@ -242,6 +242,27 @@ func TestCgroupDeleteKillsAndRemoves(t *testing.T) {
 	}
 }
 
+// A node does not delete the cgroup it is in (which would kill it): the
+// call is refused, naming why, and the node and the cgroup live on.
+func TestCgroupDeleteRefusesItsCaller(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	name := testCgroup(s, "pids")
+	c := s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(c)))
+	err := s.fails(c, "cgroup_delete", name)
+	if !strings.Contains(err.Error(), "holds the calling process") {
+		t.Fatalf("cgroup_delete by a node inside: %v", err)
+	}
+	if got := s.call(c, "getpid"); got != int64(leafPid(c)) {
+		t.Fatalf("the node after its refused delete: getpid = %v", got)
+	}
+	if _, err := os.Stat(mounts["pids"] + "/" + name); err != nil {
+		t.Fatalf("the cgroup after the refused delete: %v", err)
+	}
+}
+
 // Bad names are errors that name the word and suggest the nearest.
 func TestCgroupBadNames(t *testing.T) {
 	testutil.RequirePrivileged(t)
