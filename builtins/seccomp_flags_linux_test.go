@@ -2,6 +2,8 @@ package builtins
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -77,4 +79,31 @@ func onFilteredThread(done <-chan struct{}) <-chan error {
 		<-done
 	}()
 	return ready
+}
+
+// The raw seccomp call returns no value, so a listener fd
+// (seccomp_filter_flag_new_listener) would be lost in the node: the flag
+// is refused, naming it, and no filter is installed.
+func TestSeccompNewListenerRefused(t *testing.T) {
+	errc := make(chan error)
+	mode := make(chan string)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
+		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+			errc <- err
+			return
+		}
+		_, err := sysSeccomp(nil, Args{int64(unix.SECCOMP_SET_MODE_FILTER), int64(unix.SECCOMP_FILTER_FLAG_NEW_LISTENER), allowAll})
+		errc <- err
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/status", unix.Gettid()))
+		mode <- string(b)
+	}()
+	err := <-errc
+	var argErr *ArgError
+	if !errors.As(err, &argErr) || argErr.N != 2 || !strings.Contains(err.Error(), "seccomp_filter_flag_new_listener") {
+		t.Fatalf("seccomp with new_listener: %v, want refused naming the flag", err)
+	}
+	if status := <-mode; !strings.Contains(status, "\nSeccomp:\t0\n") {
+		t.Fatalf("a filter was installed after all:\n%s", status)
+	}
 }
