@@ -116,7 +116,7 @@ func asleepInCall(pid int) bool {
 		return false
 	}
 	switch nr {
-	case unix.SYS_RECVMSG, unix.SYS_RECVFROM, unix.SYS_EPOLL_WAIT, unix.SYS_EPOLL_PWAIT, unix.SYS_EPOLL_PWAIT2:
+	case unix.SYS_RECVMSG, unix.SYS_RECVFROM, sysEpollWait, unix.SYS_EPOLL_PWAIT, unix.SYS_EPOLL_PWAIT2:
 		return false // waiting for its next call: the reply crossed the timeout
 	}
 	return true

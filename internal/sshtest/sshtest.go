@@ -116,3 +116,65 @@ func missing(t testing.TB, fail, skip string) {
 	}
 	t.Skip(skip)
 }
+
+// Barrier wraps the ssh command ssh (as Hosts returns it) so that each
+// connection waits, before ssh starts, until n connections have started:
+// connections made one after the other never get past it, and fail
+// after a few seconds saying so. Tests use it to show that connections
+// overlap without timing them.
+func Barrier(t testing.TB, n int, ssh string) string {
+	t.Helper()
+	dir := t.TempDir()
+	script := filepath.Join(dir, "barrier")
+	write(t, script, `#!/bin/sh
+# barrier DIR N SSH…: start SSH once N connections have reached here.
+dir=$1 n=$2
+shift 2
+: >"$dir/started.$$"
+i=0
+while [ "$(ls "$dir" | grep -c '^started\.')" -lt "$n" ]; do
+	i=$((i + 1))
+	if [ "$i" -gt 400 ]; then
+		echo "barrier: only $(ls "$dir" | grep -c '^started\.') of $n connections started: they did not overlap" >&2
+		exit 1
+	fi
+	sleep 0.01
+done
+exec "$@"
+`)
+	if err := os.Chmod(script, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("%s %s %d %s", script, dir, n, ssh)
+}
+
+// Pgrep lists the processes running on test host name (of the hosts
+// that ssh, as Hosts or Barrier return it, reaches) whose command line
+// matches the extended regular expression pattern, one "pid cmdline"
+// a line: pgrep -af in the host's pid namespace, so that other hosts'
+// processes, even of the same name, are not counted.
+func Pgrep(t testing.TB, ssh, name, pattern string) string {
+	t.Helper()
+	fields := strings.Fields(ssh)
+	cfg, err := os.ReadFile(fields[len(fields)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ""
+	for _, block := range strings.Split(string(cfg), "Host ")[1:] {
+		if lines := strings.Fields(block); len(lines) > 0 && lines[0] == name {
+			for i, w := range lines {
+				if w == "Port" && i+1 < len(lines) {
+					port = lines[i+1]
+				}
+			}
+		}
+	}
+	out, _ := exec.Command("pgrep", "-f", "sshd -D -e -f /mnt/sshd_config -p "+port+"( |$)").Output()
+	sshd := strings.Fields(string(out))
+	if port == "" || len(sshd) != 1 {
+		t.Fatalf("test host %s (port %q): its sshd not found (%q)", name, port, out)
+	}
+	out, _ = exec.Command("pgrep", "-af", "--ns", sshd[0], "--nslist", "pid", "--", pattern).Output()
+	return strings.TrimSpace(string(out))
+}
