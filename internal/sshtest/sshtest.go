@@ -23,6 +23,25 @@ import (
 // the test. Needs root and openssh-server.
 func Hosts(t testing.TB, names ...string) string {
 	t.Helper()
+	s := newSite(t)
+	for _, name := range names {
+		port := freePort(t)
+		s.startHost(t, name, port, false)
+		waitPort(t, name, fmt.Sprintf("127.0.0.1:%d", port))
+		s.add(name, "127.0.0.1", port)
+	}
+	return s.finish(t)
+}
+
+// site is a set of test hosts: their keys, sshd_config and ssh config.
+type site struct {
+	dir, root  string
+	hostKey    []string // type and key of the hosts' (one) key
+	cfg, known strings.Builder
+}
+
+func newSite(t testing.TB) *site {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		missing(t, "needs root, and ALSH_REQUIRE_PRIVILEGED=1", "needs root")
 	}
@@ -32,32 +51,35 @@ func Hosts(t testing.TB, names ...string) string {
 	if _, err := exec.LookPath("ssh"); err != nil {
 		missing(t, "needs ssh (openssh-client)", "no ssh client")
 	}
-	dir := t.TempDir()
+	s := &site{dir: t.TempDir(), root: moduleRoot(t)}
 	for _, k := range []string{"id", "hostkey"} {
-		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "alsh-test", "-f", filepath.Join(dir, k)).CombinedOutput(); err != nil {
+		if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "alsh-test", "-f", filepath.Join(s.dir, k)).CombinedOutput(); err != nil {
 			t.Fatalf("ssh-keygen: %v: %s", err, out)
 		}
 	}
-	pub, _ := os.ReadFile(filepath.Join(dir, "id.pub"))
-	hostPub, _ := os.ReadFile(filepath.Join(dir, "hostkey.pub"))
-	write(t, filepath.Join(dir, "authorized_keys"), string(pub))
-	write(t, filepath.Join(dir, "sshd_config"), strings.Join([]string{
-		"ListenAddress 127.0.0.1", "HostKey /mnt/hostkey", "AuthorizedKeysFile /mnt/authorized_keys",
+	pub, _ := os.ReadFile(filepath.Join(s.dir, "id.pub"))
+	hostPub, _ := os.ReadFile(filepath.Join(s.dir, "hostkey.pub"))
+	s.hostKey = strings.Fields(string(hostPub))[:2]
+	write(t, filepath.Join(s.dir, "authorized_keys"), string(pub))
+	write(t, filepath.Join(s.dir, "sshd_config"), strings.Join([]string{
+		"HostKey /mnt/hostkey", "AuthorizedKeysFile /mnt/authorized_keys",
 		"PermitRootLogin prohibit-password", "PasswordAuthentication no", "KbdInteractiveAuthentication no",
 		"UsePAM no", "StrictModes no", "PidFile none", "MaxStartups 100", "LogLevel ERROR", ""}, "\n"))
-	root := moduleRoot(t)
-	var cfg, known strings.Builder
-	for _, name := range names {
-		port := freePort(t)
-		fmt.Fprintf(&cfg, "Host %s\n  HostName 127.0.0.1\n  Port %d\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n  ConnectTimeout 5\n",
-			name, port, filepath.Join(dir, "id"), filepath.Join(dir, "known_hosts"))
-		fields := strings.Fields(string(hostPub))
-		fmt.Fprintf(&known, "[127.0.0.1]:%d %s %s\n", port, fields[0], fields[1])
-		startHost(t, filepath.Join(root, ".ci", "sshhost"), dir, name, port, root)
-	}
-	write(t, filepath.Join(dir, "config"), cfg.String())
-	write(t, filepath.Join(dir, "known_hosts"), known.String())
-	return "ssh -F " + filepath.Join(dir, "config")
+	return s
+}
+
+// add makes name a Host of the ssh config, reached at addr:port.
+func (s *site) add(name, addr string, port int) {
+	fmt.Fprintf(&s.cfg, "Host %s\n  HostName %s\n  Port %d\n  User root\n  IdentityFile %s\n  IdentitiesOnly yes\n  UserKnownHostsFile %s\n  StrictHostKeyChecking yes\n  BatchMode yes\n  LogLevel ERROR\n  ConnectTimeout 5\n",
+		name, addr, port, filepath.Join(s.dir, "id"), filepath.Join(s.dir, "known_hosts"))
+	fmt.Fprintf(&s.known, "[%s]:%d %s %s\n", addr, port, s.hostKey[0], s.hostKey[1])
+}
+
+// finish writes the ssh config and known_hosts, and gives the command.
+func (s *site) finish(t testing.TB) string {
+	write(t, filepath.Join(s.dir, "config"), s.cfg.String())
+	write(t, filepath.Join(s.dir, "known_hosts"), s.known.String())
+	return "ssh -F " + filepath.Join(s.dir, "config")
 }
 
 func write(t testing.TB, path, s string) {
@@ -86,10 +108,15 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startHost runs .ci/sshhost and waits until its port answers.
-func startHost(t testing.TB, script, dir, name string, port int, hide string) {
+// startHost runs .ci/sshhost for name on port: on 127.0.0.1, or in a
+// network namespace of its own on every address there (netns).
+func (s *site) startHost(t testing.TB, name string, port int, netns bool) *exec.Cmd {
 	var stderr bytes.Buffer
-	cmd := exec.Command(script, dir, name, fmt.Sprint(port), hide)
+	args := []string{s.dir, name, fmt.Sprint(port), s.root, "127.0.0.1"}
+	if netns {
+		args = append(args[:4], "0.0.0.0", "netns")
+	}
+	cmd := exec.Command(filepath.Join(s.root, ".ci", "sshhost"), args...)
 	cmd.Stderr = &stderr
 	cmd.SysProcAttr = &unix.SysProcAttr{Pdeathsig: unix.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -99,13 +126,18 @@ func startHost(t testing.TB, script, dir, name string, port int, hide string) {
 		cmd.Process.Kill()
 		cmd.Wait()
 	})
+	return cmd
+}
+
+// waitPort waits until a test host answers at addr.
+func waitPort(t testing.TB, name, addr string) {
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
 			return
 		}
 	}
-	t.Fatalf("test host %s did not listen on port %d: %s", name, port, stderr.String())
+	t.Fatalf("test host %s did not listen on %s", name, addr)
 }
 
 // missing fails (ALSH_REQUIRE_PRIVILEGED=1, as in CI) or skips.
