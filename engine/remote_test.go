@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -96,5 +97,27 @@ func TestRemoteBinaryGivenIsSent(t *testing.T) {
 	}
 	if sshtest.Pgrep(t, ssh, "box1", "alsh-"+sum+" "+relay.HubFlag) == "" {
 		t.Fatalf("the hub on box1 does not run the binary given: %s", sshtest.Pgrep(t, ssh, "box1", "alsh"))
+	}
+}
+
+// TestDelayedHostIsAwayInItsOwnNetwork checks the benchmark's far host
+// (sshtest.DelayedHost): its programs see a network of their own, the
+// veth end and its 10.199 address, and a call's round trip takes at
+// least the link's two delays (a lower bound, which load cannot break).
+func TestDelayedHostIsAwayInItsOwnNetwork(t *testing.T) {
+	const delay = 10 * time.Millisecond
+	ssh, how := sshtest.DelayedHost(t, "far1", delay)
+	t.Logf("delay by %s", how)
+	e, ctx := startRemote(t, ssh, "far1")
+	out := run(t, e, ctx, "hostname; cat /proc/net/dev; ip -br addr 2>/dev/null || true")
+	if !strings.HasPrefix(out, "far1\n") || !regexp.MustCompile(`(?m)^\s*alsh\d+n:`).MatchString(out) || strings.Contains(out, "eth0") {
+		t.Fatalf("the far host's network, as a program there sees it:\n%s", out)
+	}
+	for range 3 {
+		t0 := time.Now()
+		call(t, e, ctx, nil, "getpid")
+		if d := time.Since(t0); d < 2*delay {
+			t.Fatalf("a call's round trip took %v, less than the link's %v", d, 2*delay)
+		}
 	}
 }

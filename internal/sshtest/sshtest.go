@@ -1,5 +1,7 @@
 // Package sshtest starts sshd test hosts for the tests of alsh's remote
-// hosts (docs/remote.md): loopback only, each in namespaces of its own.
+// hosts (docs/remote.md), each in namespaces of its own: on loopback, or
+// (DelayedHost) in a network namespace joined to this one by a veth
+// pair, 10.199.0.0/16, with a delay each way. Traffic goes to them only.
 package sshtest
 
 import (
