@@ -227,10 +227,10 @@ func BenchmarkHostOverSlowLink(b *testing.B) {
 	const rtt = 20 * time.Millisecond
 	ssh, how := sshtest.DelayedHost(b, "far1", rtt/2)
 	b.Logf("delay each way: %v, by %s", rtt/2, how)
-	e, ctx := startRemote(b, ssh, "far1") // the binary is sent
-	e.Close()
+	cold, _ := startRemote(b, ssh, "far1") // the binary is sent
+	cold.Close()
 	t0 := time.Now()
-	e, ctx = startRemote(b, ssh, "far1")
+	e, ctx := startRemote(b, ssh, "far1")
 	call(b, e, ctx, nil, "getpid")
 	first := time.Since(t0)
 	before := e.remote.mux.Stats()
