@@ -43,7 +43,8 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged], [busybox] and [bwrap]. Any other name is an
+// condition answers [privileged], [busybox], [bwrap] and [race] (a race
+// build: raceBuild). Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -61,6 +62,8 @@ func condition(cond string) (bool, error) {
 			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
 		}
 		return err == nil, nil
+	case "race":
+		return raceBuild, nil
 	case "bwrap":
 		_, err := exec.LookPath("bwrap")
 		if err != nil && required {
