@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/internal/sshtest"
 )
@@ -151,13 +153,25 @@ func BenchmarkHostsParallel(b *testing.B) {
 	ssh := sshtest.Hosts(b, names...)
 	cold := hostsRound(b, ssh, names)
 	var many, one, sshMany, sshOne time.Duration
+	var alshCPU, sshCPU cpuUse
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
+		c0 := cpuNow(b, ssh, names)
 		many += hostsRound(b, ssh, names)
+		c1 := cpuNow(b, ssh, names)
 		one += hostsRound(b, ssh, names[:1])
+		c2 := cpuNow(b, ssh, names)
 		sshMany += sshRound(b, ssh, names)
+		c3 := cpuNow(b, ssh, names)
 		sshOne += sshRound(b, ssh, names[:1])
+		alshCPU = alshCPU.add(c1.sub(c0))
+		sshCPU = sshCPU.add(c3.sub(c2))
 	}
+	per := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N*len(names)) }
+	b.ReportMetric(per(alshCPU.local), "cpu-local-ms/host")
+	b.ReportMetric(per(alshCPU.remote), "cpu-remote-ms/host")
+	b.ReportMetric(per(sshCPU.local), "ssh-cpu-local-ms/host")
+	b.ReportMetric(per(sshCPU.remote), "ssh-cpu-remote-ms/host")
 	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N) }
 	b.ReportMetric(float64(cold.Milliseconds()), "cold20-ms")
 	b.ReportMetric(ms(many), "hosts20-ms")
@@ -166,6 +180,25 @@ func BenchmarkHostsParallel(b *testing.B) {
 	b.ReportMetric(ms(sshMany), "ssh20-ms")
 	b.ReportMetric(ms(sshOne), "ssh1-ms")
 	b.ReportMetric(float64(sshMany)/float64(sshOne), "ssh-ratio")
+}
+
+// cpuUse is processor time used here (this process and its children:
+// the driver, the ssh clients) and on the test hosts.
+type cpuUse struct{ local, remote time.Duration }
+
+func (c cpuUse) add(d cpuUse) cpuUse { return cpuUse{c.local + d.local, c.remote + d.remote} }
+func (c cpuUse) sub(d cpuUse) cpuUse { return cpuUse{c.local - d.local, c.remote - d.remote} }
+
+func cpuNow(b *testing.B, ssh string, names []string) cpuUse {
+	var self, kids unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &self)
+	unix.Getrusage(unix.RUSAGE_CHILDREN, &kids)
+	tv := func(t unix.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	c := cpuUse{local: tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)}
+	for _, name := range names {
+		c.remote += sshtest.CPU(b, ssh, name)
+	}
+	return c
 }
 
 // sshRound runs ssh host true on every host of names at once.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +190,33 @@ exec "$@"
 // processes, even of the same name, are not counted.
 func Pgrep(t testing.TB, ssh, name, pattern string) string {
 	t.Helper()
+	out, _ := exec.Command("pgrep", "-af", "--ns", sshd(t, ssh, name), "--nslist", "pid", "--", pattern).Output()
+	return strings.TrimSpace(string(out))
+}
+
+// CPU is the processor time that test host name has used so far: its
+// sshd's and that of every process of the host that has ended (each
+// connection's session, the commands it ran, alsh's hub and nodes).
+func CPU(t testing.TB, ssh, name string) time.Duration {
+	t.Helper()
+	pid := sshd(t, ssh, name)
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:]) // f[0] is field 3, state
+	var ticks int64
+	for _, field := range []int{14, 15, 16, 17} { // utime stime cutime cstime
+		n, _ := strconv.ParseInt(f[field-3], 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// sshd is the pid of test host name's sshd.
+func sshd(t testing.TB, ssh, name string) string {
+	t.Helper()
 	fields := strings.Fields(ssh)
 	cfg, err := os.ReadFile(fields[len(fields)-1])
 	if err != nil {
@@ -205,10 +233,9 @@ func Pgrep(t testing.TB, ssh, name, pattern string) string {
 		}
 	}
 	out, _ := exec.Command("pgrep", "-f", "sshd -D -e -f /mnt/sshd_config -p "+port+"( |$)").Output()
-	sshd := strings.Fields(string(out))
-	if port == "" || len(sshd) != 1 {
+	pids := strings.Fields(string(out))
+	if port == "" || len(pids) != 1 {
 		t.Fatalf("test host %s (port %q): its sshd not found (%q)", name, port, out)
 	}
-	out, _ = exec.Command("pgrep", "-af", "--ns", sshd[0], "--nslist", "pid", "--", pattern).Output()
-	return strings.TrimSpace(string(out))
+	return pids[0]
 }
