@@ -85,3 +85,32 @@ func TestRemoteBinaryThatIsNotAlshFailsClearly(t *testing.T) {
 		}
 	}
 }
+
+// TestRemoteBinaryCopyOfThisOneIsAccepted: a copy of this alsh, given
+// explicitly, is checked and sent (under the same hash, the cache
+// finds it next time), from --host and from host's option alike.
+func TestRemoteBinaryCopyOfThisOneIsAccepted(t *testing.T) {
+	ssh := sshtest.Hosts(t, "box1", "box2")
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "alsh-copy")
+	if err := os.WriteFile(cp, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := alshCommand(t, "--host", "box1", "--remote-binary", cp, "-c", `gethostname []`)
+	cmd.Env = append(os.Environ(), "ALSH_SSH_COMMAND="+ssh)
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != `"box1"` {
+		t.Fatalf("--host box1 --remote-binary (a copy): %v: %q", err, out)
+	}
+	cmd = alshCommand(t, "-c", `print (gethostname [(host "box2" {binary: "`+cp+`"})])`)
+	cmd.Env = append(os.Environ(), "ALSH_SSH_COMMAND="+ssh)
+	if out, err := cmd.CombinedOutput(); err != nil || strings.TrimSpace(string(out)) != "box2" {
+		t.Fatalf(`host "box2" {binary: a copy}: %v: %q`, err, out)
+	}
+}
