@@ -36,9 +36,12 @@ func DelayedHost(t testing.TB, name string, delay time.Duration) (ssh, how strin
 	target := net.JoinHostPort(inner, strconv.Itoa(port))
 	waitPort(t, name, target)
 	ms := strconv.FormatFloat(float64(delay)/float64(time.Millisecond), 'f', -1, 64) + "ms"
-	if netem(hostEnd, "", ms) == nil && netem(nsEnd, ns, ms) == nil {
-		s.add(name, inner, port)
-		return s.finish(t), "tc netem"
+	if netem(hostEnd, "", ms) == nil {
+		if netem(nsEnd, ns, ms) == nil {
+			s.add(name, inner, port)
+			return s.finish(t), "tc netem"
+		}
+		exec.Command("tc", "qdisc", "del", "dev", hostEnd, "root").Run() // the delay line delays both ways
 	}
 	s.add(name, "127.0.0.1", delayLine(t, target, delay))
 	return s.finish(t), "a delay line (this kernel has no netem)"
