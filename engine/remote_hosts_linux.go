@@ -150,7 +150,11 @@ func (e *Engine) hostCall(ctx context.Context, pl []int, name string, args []any
 	if err != nil {
 		return nil, err
 	}
-	return sub.Call(ctx, pl[1:], name, args)
+	v, err := sub.Call(ctx, pl[1:], name, args)
+	if bp, ok := err.(*BadPidError); ok && bp.Index+1 < len(pl) {
+		err = &BadPidError{Pipeline: pl, Index: bp.Index + 1} // named from [-id], as the caller wrote it
+	}
+	return v, err
 }
 
 // await waits until the host is ready, or the caller's deadline.

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,10 @@ func TestConnectHostRoutesPipelinesAndNamesTheHost(t *testing.T) {
 	c := fork(t, e, ctx, b)
 	if h := call(t, e, ctx, c, "gethostname"); h != "box1" {
 		t.Fatalf("gethostname %v: %v", c, h)
+	}
+	_, err = e.Call(ctx, []int{-id, 999999999}, "getpid", nil)
+	if !errors.Is(err, builtins.ErrBadPid) || !strings.Contains(err.Error(), fmt.Sprintf("999999999 is not a live child of [-%d]", id)) {
+		t.Fatalf("a call to a pid that box1's root has not: %v, want badpid naming [-%d]", err, id)
 	}
 	if !slices.ContainsFunc(e.Processes(), func(p builtins.ProcInfo) bool { return p.Host == "box1" && slices.Equal(p.Pipeline, c) }) {
 		t.Fatalf("Processes does not list %v on box1: %+v", c, e.Processes())
