@@ -132,6 +132,14 @@ func (b binaryInfo) describe() string {
 	return "this alsh"
 }
 
+// archAdvice says what to do about a host of another architecture.
+func (b binaryInfo) archAdvice() string {
+	if b.given {
+		return "give a build for the host's"
+	}
+	return "build one for it (GOARCH) and give it with --remote-binary"
+}
+
 // checkDest refuses a destination that ssh would take for an option.
 func checkDest(host string) error {
 	if host == "" {
@@ -256,7 +264,7 @@ func (r *remote) dialog(in *bufio.Reader, out io.Writer, bin binaryInfo) error {
 				return fmt.Errorf("sending the binary: %w", err)
 			}
 		case "ALSH-ARCH":
-			return fmt.Errorf("the host is %s (uname -m) and %s is built for %s: build one for it (GOARCH) and give it with --remote-binary", rest, bin.describe(), bin.arches)
+			return fmt.Errorf("the host is %s (uname -m) and %s is built for %s: %s", rest, bin.describe(), bin.arches, bin.archAdvice())
 		case "ALSH-OS":
 			return fmt.Errorf("the host runs %s; alsh runs on Linux", rest)
 		case "ALSH-ERR":
