@@ -255,7 +255,7 @@ func hostsRound(b *testing.B, ssh string, names []string) time.Duration {
 // and waits for their exits. It reports the time, that time in round
 // trips of the link, and what crossed the relay per op: the driver's
 // frames and writes, and the frames it received. The first call (start
-// and getpid, binary cached) is reported beside.
+// and getpid, binary cached) is reported beside, and ssh far1 true.
 func BenchmarkHostOverSlowLink(b *testing.B) {
 	const rtt = 20 * time.Millisecond
 	ssh, how := sshtest.DelayedHost(b, "far1", rtt/2)
@@ -290,4 +290,9 @@ func BenchmarkHostOverSlowLink(b *testing.B) {
 	b.ReportMetric(per(before.WritesOut, after.WritesOut), "writes-out")
 	b.ReportMetric(per(before.FramesIn, after.FramesIn), "frames-in")
 	b.ReportMetric(float64(first.Milliseconds()), "first-call-ms")
+	t0 = time.Now()
+	if out, err := sshCmd(ssh, "far1", "true").CombinedOutput(); err != nil {
+		b.Fatalf("ssh far1 true: %v: %s", err, out)
+	}
+	b.ReportMetric(float64(time.Since(t0).Milliseconds()), "ssh-true-ms")
 }
