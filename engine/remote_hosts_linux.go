@@ -39,7 +39,9 @@ type hostConn struct {
 // give as -id: the connection is made in the background, so that a
 // script that names several hosts connects them in parallel. The first
 // call to the host waits until it is ready; if it could not be reached,
-// that call and every later one fail with the reason. Options: exec (a
+// that call and every later one fail with the reason. The connection
+// outlives ctx: it is bounded by StartTimeout, and Close ends it. A bad
+// option or destination is an error of ConnectHost itself. Options: exec (a
 // wrapper on the host, "sudo -n"), ssh (the ssh command, as
 // ALSH_SSH_COMMAND), binary (the alsh binary to send, as
 // Options.RemoteBinary).
