@@ -25,6 +25,7 @@ import (
 // whose output differs.
 func TestLibraryTranscripts(t *testing.T) {
 	requirePrivileged(t)
+	requireStatic(t)
 	files, _ := filepath.Glob("../../lib/testdata/*.txtar")
 	if len(files) == 0 {
 		t.Fatal("no transcripts in lib/testdata")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/elf"
 	"flag"
 	"fmt"
 	"os"
@@ -23,6 +24,7 @@ func TestMain(m *testing.M) {
 // engine. Conditions [privileged] (root) and [busybox] skip scripts that
 // need them; with ALSH_REQUIRE_PRIVILEGED=1 such a skip is a failure.
 func TestScripts(t *testing.T) {
+	requireStatic(t)
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
@@ -107,5 +109,29 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
+	}
+}
+
+// requireStatic: the scripts start nodes in jails and new roots that lack
+// an ELF interpreter, where a dynamically linked alsh (this test binary
+// built with cgo on, Go's default where it finds a C compiler) cannot
+// boot one. Such a build fails under ALSH_REQUIRE_PRIVILEGED=1, else
+// skips, and says how to build.
+func requireStatic(t *testing.T) {
+	t.Helper()
+	f, err := elf.Open("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		msg := "the test binary is linked dynamically (cgo on, Go's default where a C compiler is found): its nodes cannot boot in a jail; run the tests with CGO_ENABLED=0, as make does"
+		if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
 	}
 }

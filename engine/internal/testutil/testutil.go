@@ -4,6 +4,7 @@
 package testutil
 
 import (
+	"debug/elf"
 	"fmt"
 	"os"
 	"strings"
@@ -72,4 +73,40 @@ func FdCount(t testing.TB, proc any) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// Dynamic says whether the running binary is linked dynamically (it names
+// an ELF interpreter): a race build, or any go build or go test with cgo
+// on, which is Go's default where it finds a C compiler.
+func Dynamic() bool {
+	f, err := elf.Open("/proc/self/exe")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return true
+		}
+	}
+	return false
+}
+
+// RequireStatic ends a test whose nodes must start (boot, or run a full
+// node) where the binary's ELF interpreter is missing, such as an empty
+// jail, or must not have the threads a cgo runtime starts: a dynamically
+// linked test binary cannot pass it. A race build (race), dynamic by
+// necessity, skips; another fails under Required and says how to build
+// (as make does), else skips and says why.
+func RequireStatic(t testing.TB, race bool, why string) {
+	t.Helper()
+	if !Dynamic() {
+		return
+	}
+	if race {
+		t.Skip("a race build is linked dynamically: " + why)
+	}
+	msg := "the test binary is linked dynamically (cgo on, Go's default where a C compiler is found): " + why +
+		"; run the tests with CGO_ENABLED=0, as make does"
+	Missing(t, msg, msg)
 }
