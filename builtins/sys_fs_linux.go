@@ -6,12 +6,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// pathCall runs a one-path syscall on path, retrying EINTR, keeping op
-// and path in the error.
-func pathCall(op, path string, f func(string) error) (any, error) {
-	return ok(pathErr(op, path, retry(func() error { return f(path) })))
-}
-
 // sysReaddir lists a directory with getdents64 on a raw fd (an os.File
 // would start the Go netpoller in the node), keeping . and .. and the
 // kernel's order (unix.ParseDirent would drop . and ..).

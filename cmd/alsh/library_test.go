@@ -32,6 +32,9 @@ func TestLibraryTranscripts(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			if raceBuild && strings.Contains(filepath.Base(file), "prims") {
+				t.Skip("a race build is linked dynamically: its nodes would need exec rights on the ELF interpreter, which the transcript's Landlock domain does not grant")
+			}
 			ar, err := txtar.ParseFile(file)
 			if err != nil {
 				t.Fatal(err)

@@ -45,7 +45,8 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged], [busybox] and [bwrap]. Any other name is an
+// condition answers [privileged], [busybox], [bwrap] and [race] (a race
+// build: raceBuild). Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -63,6 +64,8 @@ func condition(cond string) (bool, error) {
 			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
 		}
 		return err == nil, nil
+	case "race":
+		return raceBuild, nil
 	case "bwrap":
 		_, err := exec.LookPath("bwrap")
 		if err != nil && required {
@@ -116,9 +119,13 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 // an ELF interpreter, where a dynamically linked alsh (this test binary
 // built with cgo on, Go's default where it finds a C compiler) cannot
 // boot one. Such a build fails under ALSH_REQUIRE_PRIVILEGED=1, else
-// skips, and says how to build.
+// skips, and says how to build. A race build, dynamic by necessity,
+// skips those scripts one by one ([race]).
 func requireStatic(t *testing.T) {
 	t.Helper()
+	if raceBuild {
+		return
+	}
 	f, err := elf.Open("/proc/self/exe")
 	if err != nil {
 		t.Fatal(err)
