@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
-	"github.com/alsh/alsh/engine"
 	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
@@ -52,7 +51,7 @@ func statFields(t *testing.T, pid int) []string {
 // what stty reports.
 func TestPtyShellInJail(t *testing.T) {
 	testutil.RequirePrivileged(t)
-	testutil.RequireStatic(t, engine.RaceEnabled, "its node cannot boot in the jail, which lacks its ELF interpreter")
+	testutil.RequireStaticBinary(t)
 	s := startSC(t)
 	jail := jailWithBusybox(t)
 	c := s.fork(nil)

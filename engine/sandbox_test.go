@@ -13,7 +13,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
-	"github.com/alsh/alsh/engine/internal/proto"
 	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
@@ -21,7 +20,8 @@ import (
 // /proc nor the alsh binary (the child runs from the memfd).
 func TestForkAfterChrootWithoutProc(t *testing.T) {
 	testutil.RequirePrivileged(t)
-	testutil.RequireStatic(t, proto.RaceEnabled, "its nodes do not start in an empty jail, which lacks its ELF interpreter")
+	noRaceBuild(t, "is linked dynamically: its nodes do not start in an empty jail")
+	testutil.RequireStaticBinary(t)
 	e, ctx := start(t)
 	jail := t.TempDir()
 	c := fork(t, e, ctx, nil)
@@ -117,7 +117,7 @@ func TestCloneUserNamespaceMaps(t *testing.T) {
 func TestSandboxNprocTrap(t *testing.T) {
 	testutil.RequirePrivileged(t)
 	noRaceBuild(t, "forks full nodes, whose threads pass RLIMIT_NPROC 1")
-	testutil.RequireStatic(t, false, "its node's exec fails with eagain under RLIMIT_NPROC 1")
+	testutil.RequireStaticBinary(t)
 	jail := busyboxJail(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)

@@ -70,6 +70,20 @@ func requirePrivileged(t testing.TB) {
 	t.Skip("needs root")
 }
 
+// requireStatic skips a test whose sandboxes make a new root when the test
+// binary, which the nodes run, is linked dynamically, or fails it under
+// ALSH_REQUIRE_PRIVILEGED=1.
+func requireStatic(t testing.TB) {
+	t.Helper()
+	if bootsInNewRoot() {
+		return
+	}
+	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+		t.Fatal(notStatic)
+	}
+	t.Skip(notStatic)
+}
+
 // entry is one REPL entry of a transcript and the lines it should print.
 type entry struct {
 	line int

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"debug/elf"
 	"flag"
 	"fmt"
 	"os"
@@ -45,8 +44,8 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged], [busybox], [bwrap] and [race] (a race
-// build: raceBuild). Any other name is an
+// condition answers [privileged], [busybox], [bwrap], [race] (a race
+// build: raceBuild) and [static] (see bootsInNewRoot). Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -64,6 +63,12 @@ func condition(cond string) (bool, error) {
 			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
 		}
 		return err == nil, nil
+	case "static":
+		ok := bootsInNewRoot()
+		if !ok && required {
+			panic(notStatic)
+		}
+		return ok, nil
 	case "race":
 		return raceBuild, nil
 	case "bwrap":
@@ -74,6 +79,20 @@ func condition(cond string) (bool, error) {
 		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// notStatic says why a test that builds a new root needs a static test
+// binary: alsh runs as the test binary, and a node booting in a new root
+// finds no ELF interpreter there.
+const notStatic = "the test binary is linked dynamically (cgo): its nodes cannot start in a sandbox's new root; " +
+	"build it with CGO_ENABLED=0, as make test does"
+
+// bootsInNewRoot says whether the test binary's nodes can boot inside a
+// sandbox's new root: a static binary can; a dynamic one (cgo) cannot,
+// unless it is a race build, whose nodes boot at their fork, before the
+// new root is made.
+func bootsInNewRoot() bool {
+	return raceBuild || elfInterpreter("/proc/self/exe") == ""
 }
 
 // busybox is the static busybox of Debian's busybox-static package.
@@ -112,33 +131,5 @@ func cmdGone(ts *testscript.TestScript, neg bool, args []string) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-	}
-}
-
-// requireStatic: the scripts start nodes in jails and new roots that lack
-// an ELF interpreter, where a dynamically linked alsh (this test binary
-// built with cgo on, Go's default where it finds a C compiler) cannot
-// boot one. Such a build fails under ALSH_REQUIRE_PRIVILEGED=1, else
-// skips, and says how to build. A race build, dynamic by necessity,
-// skips those scripts one by one ([race]).
-func requireStatic(t *testing.T) {
-	t.Helper()
-	if raceBuild {
-		return
-	}
-	f, err := elf.Open("/proc/self/exe")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type != elf.PT_INTERP {
-			continue
-		}
-		msg := "the test binary is linked dynamically (cgo on, Go's default where a C compiler is found): its nodes cannot boot in a jail; run the tests with CGO_ENABLED=0, as make does"
-		if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
 	}
 }

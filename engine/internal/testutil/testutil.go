@@ -6,6 +6,7 @@ package testutil
 import (
 	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -75,38 +76,36 @@ func FdCount(t testing.TB, proc any) int {
 	return len(ents)
 }
 
-// Dynamic says whether the running binary is linked dynamically (it names
-// an ELF interpreter): a race build, or any go build or go test with cgo
-// on, which is Go's default where it finds a C compiler.
-func Dynamic() bool {
-	f, err := elf.Open("/proc/self/exe")
+// RequireStaticBinary skips a test whose proto-nodes boot inside a jail
+// or a new root that has no ELF interpreter, when the test binary is
+// linked dynamically (a cgo build: plain go test where a C compiler is
+// installed; CGO_ENABLED=0, as the Makefile sets, links it statically):
+// such a node dies at its boot (a failure under ALSH_REQUIRE_PRIVILEGED=1,
+// as for any missing prerequisite). A race build's nodes boot at their
+// fork, before any chroot, and are left to the tests' own race checks.
+func RequireStaticBinary(t testing.TB) {
+	t.Helper()
+	if raceEnabled {
+		return
+	}
+	if interp := elfInterpreter("/proc/self/exe"); interp != "" {
+		why := "the test binary is linked dynamically (it needs " + interp + ", which the jail lacks): build it with CGO_ENABLED=0, as make test does"
+		Missing(t, why, why)
+	}
+}
+
+// elfInterpreter is the program's PT_INTERP, or "".
+func elfInterpreter(path string) string {
+	f, err := elf.Open(path)
 	if err != nil {
-		return false
+		return ""
 	}
 	defer f.Close()
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
-			return true
+			b, _ := io.ReadAll(p.Open())
+			return strings.TrimRight(string(b), "\x00")
 		}
 	}
-	return false
-}
-
-// RequireStatic ends a test whose nodes must start (boot, or run a full
-// node) where the binary's ELF interpreter is missing, such as an empty
-// jail, or must not have the threads a cgo runtime starts: a dynamically
-// linked test binary cannot pass it. A race build (race), dynamic by
-// necessity, skips; another fails under Required and says how to build
-// (as make does), else skips and says why.
-func RequireStatic(t testing.TB, race bool, why string) {
-	t.Helper()
-	if !Dynamic() {
-		return
-	}
-	if race {
-		t.Skip("a race build is linked dynamically: " + why)
-	}
-	msg := "the test binary is linked dynamically (cgo on, Go's default where a C compiler is found): " + why +
-		"; run the tests with CGO_ENABLED=0, as make does"
-	Missing(t, msg, msg)
+	return ""
 }
