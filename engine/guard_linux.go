@@ -70,8 +70,8 @@ func killRemains(pid int) bool {
 func (e *Engine) callFailed(p *proc, c *builtins.Call, err error) error {
 	switch {
 	case errors.Is(err, errClosedOK):
-		return fmt.Errorf("%s %s: %w: the node ended during the call (its end comes as an event of %s)",
-			c.Name, p, builtins.ErrNodeExited, p)
+		return fmt.Errorf("%s %s: %w: the node ended during the call (its end comes as an event of %s)%s",
+			c.Name, p, builtins.ErrNodeExited, p, dynamicHint())
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s %s: %w: no reply in time%s: %w", c.Name, p, builtins.ErrTimeout, e.abandon(p), err)
 	}
