@@ -63,6 +63,8 @@ bench-remote:
 	$(BENCH) -bench 'HostCall' -benchtime 2000x
 	$(BENCH) -bench 'HostFirstCall' -benchtime 10x
 	$(BENCH) -bench 'HostBulk' -benchtime 1x
+	$(BENCH) -bench 'HostsParallel' -benchtime 3x
+	$(BENCH) -bench 'HostOverSlowLink' -benchtime 5x
 
 # alsh's start-up (alsh -c 'getpid []') against bwrap --ro-bind / /
 # /bin/true: alternated in one run (BenchmarkStartVsBwrap), then through
