@@ -55,6 +55,9 @@ func rawWords(d *proto.RawDesc, args []any) (w proto.Words, keep [][]byte) {
 // rawCall makes the call and words its result and error as the proto-node
 // does.
 func rawCall(d *proto.RawDesc, w *proto.Words, args []any, keep [][]byte) (any, error) {
+	if d.Steps() {
+		return stepCall(d, w)
+	}
 	trap, a, e := d.Plan(w)
 	var r uintptr
 	for e == 0 {

@@ -128,6 +128,13 @@ var rawImpls = map[string]rawImpl{
 	"no_new_privs":  {id: rawNoNewPrivs, pathArg: -1},
 	"open":          {id: rawOpen, cstrs: 1, returnsInt: true, mayBlock: true},
 	"mount_setattr": {id: rawMountSetattr, cstrs: 1},
+	// capabilities (rawcaps_linux.go)
+	"capbset_drop":   {id: rawCapbsetDrop, pathArg: -1},
+	"capbset_keep":   {id: rawCapbsetKeep, pathArg: -1},
+	"ambient_raise":  {id: rawAmbientRaise, pathArg: -1},
+	"ambient_lower":  {id: rawAmbientLower, pathArg: -1},
+	"ambient_clear":  {id: rawAmbientClear, pathArg: -1},
+	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -355,10 +362,20 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) {
 		return false
 	}
+	if desc.Steps() && !protoStepsDone(ps, desc) {
+		return false
+	}
 	if desc.id == rawClose && ps.words.W[0] == uintptr(ps.polls[2].fd) {
 		return false // its own signalfd, which the node does not have
 	}
 	protoConsume()
+	if desc.uidChange { // it may take cap_setpcap away
+		protoApplyCapDrop(ps)
+	}
+	if desc.Steps() { // made: ok
+		protoReplyErr(ps, id, 0, desc.Name, nil, 0)
+		return true
+	}
 	r, e := desc.Make(&ps.words)
 	switch {
 	case e == 0 && desc.returnsInt:
