@@ -73,6 +73,27 @@ func boundingNames() ([]string, error) {
 	return names, nil
 }
 
+// SeccompProgram is seccomp_load's work up to the system call, for a
+// policy record (whose program does not depend on the process that loads
+// it): the program as seccomp's raw sock_filter bytes, the flags, and the
+// result seccomp_load gives once it is installed. ok is false for a
+// Docker profile (its rules follow the loading node's bounding set) or a
+// policy that does not compile (seccomp_load words the error).
+func SeccompProgram(policy any) (prog string, flags uint32, result Record, ok bool) {
+	if _, isRecord := policy.(Record); !isRecord {
+		return "", 0, nil, false
+	}
+	p, flags, err := compiledPolicy("seccomp_load", policy)
+	if err != nil {
+		return "", 0, nil, false
+	}
+	return string(rawBytes(p.Raw)), flags, seccompLoaded(p), true
+}
+
+func seccompLoaded(prog *seccomp.Program) Record {
+	return Record{"instructions": int64(prog.Len()), "skipped": stringList(prog.Skipped)}
+}
+
 func sysSeccompLoad(_ Node, a Args) (any, error) {
 	prog, flags, err := compiledPolicy("seccomp_load", a.Value(0))
 	if err != nil {
@@ -90,7 +111,7 @@ func sysSeccompLoad(_ Node, a Args) (any, error) {
 	if e != 0 {
 		return nil, sysErr("seccomp", e)
 	}
-	return Record{"instructions": int64(prog.Len()), "skipped": stringList(prog.Skipped)}, nil
+	return seccompLoaded(prog), nil
 }
 
 func rawBytes(raw []bpf.RawInstruction) []byte {

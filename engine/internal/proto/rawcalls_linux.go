@@ -22,6 +22,8 @@ type Words struct {
 	Nul   uint8               // bit i: string i holds a NUL, which a C string cannot
 	Given int                 // how many arguments were given (optional ones may be missing)
 	Attr  unix.MountAttr      // mount_setattr's, which Plan fills
+	Fprog sockFprog           // seccomp's, which Plan fills
+	Unfit bool                // an argument is not of the kind the runtime-free code takes (seccomp's prog as a list)
 }
 
 const (
@@ -52,6 +54,9 @@ type rawImpl struct {
 	// as a Syscall, so that its runtime (a collection's stop) does not
 	// wait for it.
 	mayBlock bool
+	// anyStr: the arguments of kind Any taken here as strings (bytes);
+	// given another value, the call is left to the node's Go code.
+	anyStr uint8
 }
 
 const (
@@ -135,6 +140,8 @@ var rawImpls = map[string]rawImpl{
 	"ambient_lower":  {id: rawAmbientLower, pathArg: -1},
 	"ambient_clear":  {id: rawAmbientClear, pathArg: -1},
 	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
+	// seccomp with a program as bytes (rawseccomp_linux.go)
+	"seccomp": {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -181,6 +188,10 @@ func buildRawDescs() *[protoOps]RawDesc {
 			case builtins.Ints:
 				d.Kinds[i] = ArgInts
 				d.Min[i], d.Max[i] = builtins.CRange(a)
+			case builtins.Any:
+				if impl.anyStr&(1<<i) != 0 {
+					d.Kinds[i] = ArgStr
+				}
 			} // else 0: an argument that, given, leaves the call to the node (unshare's maps)
 		}
 		ds[nr] = d
@@ -213,6 +224,9 @@ func RawNames() []string {
 //go:norace
 //go:nosplit
 func (d *RawDesc) Accepts(w *Words) bool {
+	if w.Unfit {
+		return false
+	}
 	for i := 0; i < w.Given && i < maxRawArgs; i++ {
 		if d.Kinds[i] == 0 {
 			return false
@@ -220,6 +234,9 @@ func (d *RawDesc) Accepts(w *Words) bool {
 	}
 	if d.id == rawUnshare {
 		return w.W[0]&unix.CLONE_NEWUSER == 0
+	}
+	if d.id == rawSeccomp {
+		return seccompFits(w)
 	}
 	return true
 }
@@ -306,6 +323,9 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 			mode = x[2]
 		}
 		return unix.SYS_OPENAT, [6]uintptr{atFdcwd, x[0], x[1] | unix.O_LARGEFILE, mode}, 0
+	case rawSeccomp:
+		trap, a := seccompPlan(w)
+		return trap, a, 0
 	case rawMountSetattr:
 		w.Attr = unix.MountAttr{Attr_set: uint64(x[2]), Attr_clr: uint64(x[3])}
 		return unix.SYS_MOUNT_SETATTR, [6]uintptr{atFdcwd, x[0], x[1], uintptr(unsafe.Pointer(&w.Attr)), unsafe.Sizeof(w.Attr)}, 0

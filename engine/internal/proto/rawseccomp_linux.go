@@ -1,0 +1,47 @@
+package proto
+
+import (
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The runtime-free seccomp call, with its program as the raw sock_filter
+// bytes (8 per instruction). Its other forms (a list of instruction
+// records, ok for NULL, a length that is no whole program) are left to
+// the node's Go implementation, which words their errors. The engine
+// compiles seccomp_load's policy records and installs them through this
+// call (engine's seccompload_linux.go), so that a proto-node loads a
+// filter without booting.
+
+const rawSeccomp = 110
+
+// seccompProg is the argument of this call that holds the program.
+const seccompProg = 2
+
+// sockFprog is struct sock_fprog, its filter kept as a uintptr (the words
+// live in memory the parent's collector may scan).
+type sockFprog struct {
+	Len    uint16
+	_      [3]uint16
+	Filter uintptr
+}
+
+// seccompFits: the program is bytes of whole instructions, one at least,
+// at most BPF_MAXINSNS's u16 count, as the node's bpfProg wants.
+//
+//go:norace
+//go:nosplit
+func seccompFits(w *Words) bool {
+	n := w.N[seccompProg]
+	return w.Given > seccompProg && n > 0 && n%8 == 0 && n/8 <= 0xffff
+}
+
+// seccompPlan: seccomp(operation, flags, &prog).
+//
+//go:norace
+//go:nosplit
+func seccompPlan(w *Words) (uintptr, [6]uintptr) {
+	w.Fprog = sockFprog{Len: uint16(w.N[seccompProg] / 8), Filter: w.W[seccompProg]}
+	return unix.SYS_SECCOMP, [6]uintptr{w.W[0], w.W[1], uintptr(unsafe.Pointer(&w.Fprog))}
+}
