@@ -1,6 +1,8 @@
 package node
 
 import (
+	"os"
+
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/proto"
 )
@@ -12,6 +14,9 @@ func stepCall(d *proto.RawDesc, w *proto.Words) (any, error) {
 	r := d.RunSteps(w)
 	if r.Errno == 0 {
 		return nil, nil
+	}
+	if d.Name == "landlock" { // a plan's failure; the engine makes the call again with its record
+		return nil, os.NewSyscallError("landlock", r.Errno)
 	}
 	return nil, builtins.CapCallError(d.Name, r.Done, r.Failed, r.Errno)
 }

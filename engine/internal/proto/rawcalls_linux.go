@@ -23,6 +23,7 @@ type Words struct {
 	Given int                 // how many arguments were given (optional ones may be missing)
 	Attr  unix.MountAttr      // mount_setattr's, which Plan fills
 	Fprog sockFprog           // seccomp's, which Plan fills
+	LL    llScratch           // landlock's structs (rawlandlock_linux.go)
 	Unfit bool                // an argument is not of the kind the runtime-free code takes (seccomp's prog as a list)
 }
 
@@ -142,6 +143,8 @@ var rawImpls = map[string]rawImpl{
 	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
 	// seccomp with a program as bytes (rawseccomp_linux.go)
 	"seccomp": {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
+	// landlock of a plan the engine settled (rawlandlock_linux.go)
+	"landlock": {id: rawLandlock, pathArg: -1, anyStr: 1},
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -237,6 +240,9 @@ func (d *RawDesc) Accepts(w *Words) bool {
 	}
 	if d.id == rawSeccomp {
 		return seccompFits(w)
+	}
+	if d.id == rawLandlock {
+		return landlockFits(w)
 	}
 	return true
 }
@@ -382,7 +388,11 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) {
 		return false
 	}
-	if desc.Steps() && !protoStepsDone(ps, desc) {
+	if desc.id == rawLandlock { // not through protoStepsDone: its stack is deep
+		if landlockRun(&ps.words).Errno != 0 {
+			return false
+		}
+	} else if desc.Steps() && !protoStepsDone(ps, desc) {
 		return false
 	}
 	if desc.id == rawClose && ps.words.W[0] == uintptr(ps.polls[2].fd) {

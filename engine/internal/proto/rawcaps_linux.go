@@ -57,7 +57,9 @@ type StepResult struct {
 //
 //go:norace
 //go:nosplit
-func (d *RawDesc) Steps() bool { return d.id >= rawCapbsetDrop && d.id <= rawSecurebitsSet }
+func (d *RawDesc) Steps() bool {
+	return d.id >= rawCapbsetDrop && d.id <= rawSecurebitsSet || d.id == rawLandlock
+}
 
 // RunSteps makes a step call on the calling thread.
 //
@@ -78,6 +80,8 @@ func (d *RawDesc) RunSteps(w *Words) StepResult {
 		return onePrctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL)
 	case rawSecurebitsSet:
 		return onePrctl(unix.PR_SET_SECUREBITS, uintptr(m))
+	case rawLandlock:
+		return landlockRun(w)
 	}
 	return StepResult{Errno: syscall.ENOSYS, Failed: -1}
 }

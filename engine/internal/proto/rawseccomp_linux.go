@@ -11,7 +11,7 @@ import (
 // records, ok for NULL, a length that is no whole program) are left to
 // the node's Go implementation, which words their errors. The engine
 // compiles seccomp_load's policy records and installs them through this
-// call (engine's seccompload_linux.go), so that a proto-node loads a
+// call (engine's compiledcalls_linux.go), so that a proto-node loads a
 // filter without booting.
 
 const rawSeccomp = 110

@@ -1,0 +1,104 @@
+package engine
+
+import (
+	"context"
+	"debug/elf"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+)
+
+// Calls the driver compiles into a runtime-free form.
+//
+// seccomp_load of a policy record is compiled here, where a Go runtime
+// runs, and installed by the seccomp call with the program as bytes, which
+// is runtime-free: a proto-node loads the filter without booting. The
+// program does not depend on the process that loads it (a Docker
+// profile's does: it goes to the node as it is). When the install fails,
+// the call is made again as seccomp_load, which the node serves as before
+// and whose error it words (the failed seccomp changed nothing); so its
+// results and errors, and a call filter that names seccomp_load, are
+// seccomp_load's.
+
+var seccompCall, _ = builtins.Lookup("seccomp")
+
+// landlock's record is settled here into a plan (builtins.LandlockPlan:
+// the rights the kernel's ABI handles, each path's rights on a directory
+// and on a file, the ports, and the call's result), which the landlock
+// call makes runtime-free. As for seccomp_load, a plan that fails is
+// followed by the call with its record, so its errors are the node's.
+
+// staticBinary: the binary has no ELF interpreter. A proto-node that
+// landlock confined may boot later, executing the binary under its
+// domain; a dynamic binary then needs the exec right on its interpreter,
+// which the domain need not grant (a node that confined itself never
+// executes the binary again). So a dynamic build (cgo) leaves landlock to
+// the node, as before.
+var staticBinary = sync.OnceValue(func() bool {
+	f, err := elf.Open("/proc/self/exe")
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false
+		}
+	}
+	return true
+})
+
+// enforcePlanned enforces a landlock record settled here; ok false: the
+// caller makes the call itself.
+func (e *Engine) enforcePlanned(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, bool) {
+	if e.remote != nil || len(args) != 1 || !staticBinary() {
+		return nil, false
+	}
+	if _, ok := args[0].(builtins.Record); !ok {
+		return nil, false
+	}
+	abi, err := builtins.LandlockABI()
+	if err != nil {
+		return nil, false
+	}
+	plan, result, ok := builtins.LandlockPlan(args[0], abi)
+	if !ok {
+		return nil, false
+	}
+	_, err = e.nodeCall(ctx, deadline, pl, c, []any{plan})
+	return result, err == nil
+}
+
+// loadCompiled installs a seccomp_load policy compiled here; ok false:
+// the caller makes the call itself.
+func (e *Engine) loadCompiled(ctx context.Context, deadline time.Time, pl []int, args []any) (any, bool) {
+	if e.remote != nil || len(args) != 1 { // a remote host's kernel and architecture may differ
+		return nil, false
+	}
+	prog, flags, result, ok := builtins.SeccompProgram(args[0])
+	if !ok {
+		return nil, false
+	}
+	_, err := e.nodeCall(ctx, deadline, pl, seccompCall,
+		[]any{int64(unix.SECCOMP_SET_MODE_FILTER), int64(flags), prog})
+	return result, err == nil
+}
+
+// nodeCallCompiled is nodeCall, but for a call the driver compiles
+// (seccomp_load of a policy record, landlock of a record).
+func (e *Engine) nodeCallCompiled(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, error) {
+	switch c.Name {
+	case "seccomp_load":
+		if v, ok := e.loadCompiled(ctx, deadline, pl, args); ok {
+			return v, nil
+		}
+	case "landlock":
+		if v, ok := e.enforcePlanned(ctx, deadline, pl, c, args); ok {
+			return v, nil
+		}
+	}
+	return e.nodeCall(ctx, deadline, pl, c, args)
+}
