@@ -73,21 +73,30 @@ func boundingNames() ([]string, error) {
 	return names, nil
 }
 
+// SeccompPlanMagic begins a seccomp_load plan: a policy compiled where a
+// Go runtime runs, which the runtime-free code of package
+// engine/internal/proto installs (rawseccomp_linux.go). The layout, in
+// native-endian 64-bit words: the magic, the seccomp(2) flags, then the
+// program's raw sock_filter bytes. (A Docker profile's JSON never begins
+// with a NUL.)
+const SeccompPlanMagic = "\x00\xc1hshSC1"
+
 // SeccompProgram is seccomp_load's work up to the system call, for a
 // policy record (whose program does not depend on the process that loads
-// it): the program as seccomp's raw sock_filter bytes, the flags, and the
-// result seccomp_load gives once it is installed. ok is false for a
-// Docker profile (its rules follow the loading node's bounding set) or a
-// policy that does not compile (seccomp_load words the error).
-func SeccompProgram(policy any) (prog string, flags uint32, result Record, ok bool) {
+// it): the plan, and the result seccomp_load gives once it is installed.
+// ok is false for a Docker profile (its rules follow the loading node's
+// bounding set) or a policy that does not compile (seccomp_load words
+// the error).
+func SeccompProgram(policy any) (plan string, result Record, ok bool) {
 	if _, isRecord := policy.(Record); !isRecord {
-		return "", 0, nil, false
+		return "", nil, false
 	}
 	p, flags, err := compiledPolicy("seccomp_load", policy)
 	if err != nil {
-		return "", 0, nil, false
+		return "", nil, false
 	}
-	return string(rawBytes(p.Raw)), flags, seccompLoaded(p), true
+	b := binary.NativeEndian.AppendUint64([]byte(SeccompPlanMagic), uint64(flags))
+	return string(append(b, rawBytes(p.Raw)...)), seccompLoaded(p), true
 }
 
 func seccompLoaded(prog *seccomp.Program) Record {

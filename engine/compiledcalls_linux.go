@@ -6,24 +6,19 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/alsh/alsh/builtins"
 )
 
 // Calls the driver compiles into a runtime-free form.
 //
 // seccomp_load of a policy record is compiled here, where a Go runtime
-// runs, and installed by the seccomp call with the program as bytes, which
-// is runtime-free: a proto-node loads the filter without booting. The
+// runs, into a plan (builtins.SeccompProgram) that seccomp_load installs
+// runtime-free: a proto-node loads the filter without booting. The
 // program does not depend on the process that loads it (a Docker
 // profile's does: it goes to the node as it is). When the install fails,
-// the call is made again as seccomp_load, which the node serves as before
+// the call is made again with the record, which the node serves as before
 // and whose error it words (the failed seccomp changed nothing); so its
-// results and errors, and a call filter that names seccomp_load, are
-// seccomp_load's.
-
-var seccompCall, _ = builtins.Lookup("seccomp")
+// results and errors are seccomp_load's.
 
 // landlock's record is settled here into a plan (builtins.LandlockPlan:
 // the rights the kernel's ABI handles, each path's rights on a directory
@@ -74,16 +69,15 @@ func (e *Engine) enforcePlanned(ctx context.Context, deadline time.Time, pl []in
 
 // loadCompiled installs a seccomp_load policy compiled here; ok false:
 // the caller makes the call itself.
-func (e *Engine) loadCompiled(ctx context.Context, deadline time.Time, pl []int, args []any) (any, bool) {
+func (e *Engine) loadCompiled(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, bool) {
 	if e.remote != nil || len(args) != 1 { // a remote host's kernel and architecture may differ
 		return nil, false
 	}
-	prog, flags, result, ok := builtins.SeccompProgram(args[0])
+	plan, result, ok := builtins.SeccompProgram(args[0])
 	if !ok {
 		return nil, false
 	}
-	_, err := e.nodeCall(ctx, deadline, pl, seccompCall,
-		[]any{int64(unix.SECCOMP_SET_MODE_FILTER), int64(flags), prog})
+	_, err := e.nodeCall(ctx, deadline, pl, c, []any{plan})
 	return result, err == nil
 }
 
@@ -92,7 +86,7 @@ func (e *Engine) loadCompiled(ctx context.Context, deadline time.Time, pl []int,
 func (e *Engine) nodeCallCompiled(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, error) {
 	switch c.Name {
 	case "seccomp_load":
-		if v, ok := e.loadCompiled(ctx, deadline, pl, args); ok {
+		if v, ok := e.loadCompiled(ctx, deadline, pl, c, args); ok {
 			return v, nil
 		}
 	case "landlock":

@@ -74,4 +74,10 @@ func TestRuntimeFreeSeccompLoadErrors(t *testing.T) {
 	if got[0] != got[1] || !strings.Contains(got[0], "no_new_privs") {
 		t.Errorf("proto-node %q, node %q", got[0], got[1])
 	}
+	// A call filter that denies seccomp_load denies it compiled too.
+	pl := fork(t, e, ctx, nil)
+	call(t, e, ctx, pl, "filter", []any{"seccomp_load"})
+	if _, err := e.Call(ctx, pl, "seccomp_load", []any{policy}); err == nil || !strings.Contains(err.Error(), "filtered") {
+		t.Errorf("seccomp_load denied by the filter: %v", err)
+	}
 }

@@ -143,6 +143,7 @@ var rawImpls = map[string]rawImpl{
 	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
 	// seccomp with a program as bytes (rawseccomp_linux.go)
 	"seccomp": {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
+	"seccomp_load": {id: rawSeccompLoad, pathArg: -1, anyStr: 1},
 	// landlock of a plan the engine settled (rawlandlock_linux.go)
 	"landlock": {id: rawLandlock, pathArg: -1, anyStr: 1},
 }
@@ -244,6 +245,9 @@ func (d *RawDesc) Accepts(w *Words) bool {
 	if d.id == rawLandlock {
 		return landlockFits(w)
 	}
+	if d.id == rawSeccompLoad {
+		return seccompPlanFits(w)
+	}
 	return true
 }
 
@@ -331,6 +335,9 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 		return unix.SYS_OPENAT, [6]uintptr{atFdcwd, x[0], x[1] | unix.O_LARGEFILE, mode}, 0
 	case rawSeccomp:
 		trap, a := seccompPlan(w)
+		return trap, a, 0
+	case rawSeccompLoad:
+		trap, a := seccompLoadPlan(w)
 		return trap, a, 0
 	case rawMountSetattr:
 		w.Attr = unix.MountAttr{Attr_set: uint64(x[2]), Attr_clr: uint64(x[3])}

@@ -9,13 +9,22 @@ import (
 // The runtime-free seccomp call, with its program as the raw sock_filter
 // bytes (8 per instruction). Its other forms (a list of instruction
 // records, ok for NULL, a length that is no whole program) are left to
-// the node's Go implementation, which words their errors. The engine
-// compiles seccomp_load's policy records and installs them through this
-// call (engine's compiledcalls_linux.go), so that a proto-node loads a
-// filter without booting.
+// the node's Go implementation, which words their errors.
+//
+// seccomp_load takes, besides its policies, a plan: a program the engine
+// compiled from a policy record (builtins.SeccompProgram, engine's
+// compiledcalls_linux.go), which it installs runtime-free, so that a
+// proto-node loads a filter without booting; any other argument is its
+// Go code's.
 
-const rawSeccomp = 110
+const (
+	rawSeccomp = 110
+	// rawSeccompLoad: seccomp_load of a plan.
+	rawSeccompLoad = 112
+)
 
+// scPlanMagic is builtins.SeccompPlanMagic as a word.
+const scPlanMagic = 0x314353687368c100 // "\x00\xc1hshSC1"
 // seccompProg is the argument of this call that holds the program.
 const seccompProg = 2
 
@@ -44,4 +53,23 @@ func seccompFits(w *Words) bool {
 func seccompPlan(w *Words) (uintptr, [6]uintptr) {
 	w.Fprog = sockFprog{Len: uint16(w.N[seccompProg] / 8), Filter: w.W[seccompProg]}
 	return unix.SYS_SECCOMP, [6]uintptr{w.W[0], w.W[1], uintptr(unsafe.Pointer(&w.Fprog))}
+}
+
+// seccompPlanFits: the argument is a plan: the magic, the flags, and the
+// bytes of a program as seccompFits wants them.
+//
+//go:norace
+//go:nosplit
+func seccompPlanFits(w *Words) bool {
+	n := w.N[0] - 16
+	return w.Given == 1 && n > 0 && n%8 == 0 && n/8 <= 0xffff && llWord(w, 0) == scPlanMagic
+}
+
+// seccompLoadPlan: seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog).
+//
+//go:norace
+//go:nosplit
+func seccompLoadPlan(w *Words) (uintptr, [6]uintptr) {
+	w.Fprog = sockFprog{Len: uint16((w.N[0] - 16) / 8), Filter: w.W[0] + 16}
+	return unix.SYS_SECCOMP, [6]uintptr{unix.SECCOMP_SET_MODE_FILTER, uintptr(llWord(w, 8)), uintptr(unsafe.Pointer(&w.Fprog))}
 }
