@@ -142,7 +142,7 @@ var rawImpls = map[string]rawImpl{
 	"ambient_clear":  {id: rawAmbientClear, pathArg: -1},
 	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
 	// seccomp with a program as bytes (rawseccomp_linux.go)
-	"seccomp": {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
+	"seccomp":      {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
 	"seccomp_load": {id: rawSeccompLoad, pathArg: -1, anyStr: 1},
 	// landlock of a plan the engine settled (rawlandlock_linux.go)
 	"landlock": {id: rawLandlock, pathArg: -1, anyStr: 1},
