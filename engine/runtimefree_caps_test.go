@@ -97,6 +97,33 @@ func TestRuntimeFreeCapabilityEffects(t *testing.T) {
 	}
 }
 
+// A proto-node's bounding-set drops reach its program even when a seccomp
+// filter loaded after them denies prctl, and an id change after them
+// takes cap_setpcap away.
+func TestRuntimeFreeCapabilityDropBeforeFilter(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	needProto(t)
+	e, ctx := start(t)
+	deny := builtins.Record{"default": builtins.Const("allow"), "rules": []any{
+		builtins.Record{"syscall": "prctl", "action": builtins.Record{"errno": builtins.Const("eperm")}}}}
+	for _, then := range []func(pl []int){
+		func(pl []int) { call(t, e, ctx, pl, "no_new_privs"); call(t, e, ctx, pl, "seccomp_load", deny) },
+		func(pl []int) { call(t, e, ctx, pl, "setuid", int64(65534)) },
+	} {
+		pl := fork(t, e, ctx, nil)
+		before := capBits(t, e, pl, "CapBnd")
+		call(t, e, ctx, pl, "capbset_drop", []any{builtins.Const("cap_net_raw")})
+		then(pl)
+		if !isProto(t, e, pl) {
+			t.Error("the calls booted the proto-node")
+		}
+		call(t, e, ctx, pl, "execvp", "/bin/cat", []any{"cat", "/proc/self/status"})
+		if got, want := statusCaps(t, outputOf(t, e, pl), "CapBnd"), before&^(1<<unix.CAP_NET_RAW); got != want {
+			t.Errorf("the program's CapBnd %x, want %x", got, want)
+		}
+	}
+}
+
 // A failing capability call answers from a proto-node (which boots to
 // word the error) and from a node with the same error, which names the
 // capabilities applied before the one that failed.

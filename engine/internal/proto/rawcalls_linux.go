@@ -406,7 +406,7 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 		return false // its own signalfd, which the node does not have
 	}
 	protoConsume()
-	if desc.uidChange { // it may take cap_setpcap away
+	if desc.uidChange || desc.id == rawSeccomp || desc.id == rawSeccompLoad { // may take cap_setpcap or prctl away
 		protoApplyCapDrop(ps)
 	}
 	if desc.Steps() { // made: ok

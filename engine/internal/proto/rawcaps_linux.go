@@ -19,7 +19,8 @@ import (
 // failed step changed nothing).
 //
 // A proto-node holds its bounding-set drops back (State.capDrop) until
-// just before it execs a program, changes its ids, or boots, when it
+// just before it execs a program, changes its ids, loads a seccomp filter
+// (which may deny prctl), or boots, when it
 // hands them to its node (the last 20 digits of the carried= word), which
 // makes them at its start. Made at once, they would change what the
 // boot's exec gives a root process: its permitted set becomes the
