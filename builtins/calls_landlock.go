@@ -11,6 +11,9 @@ import (
 // of files and TCP ports. Rights go by the kernel's names (tables
 // landlock_fs and landlock_net); restriction is per thread, on the node's
 // main thread, which runs its calls and execs its program.
+// landlock_add_rule and landlock_add_port are Pure: they change only the
+// ruleset, which every fd of it shares (a prefork spare's inherited fd
+// included), and nothing of the node's own.
 var landlockCalls = []Call{
 	{Name: "landlock_abi", Pure: true, Group: "landlock", Result: Int, Man: "landlock_create_ruleset(2)",
 		Summary: "the running kernel's Landlock ABI version (1 for Linux 5.13; each later version adds rights)",

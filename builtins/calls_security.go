@@ -10,7 +10,7 @@ var securityCalls = []Call{
 		Example: "prctl [$c] pr_get_name {ptr: 16}"},
 	{Name: "seccomp", Group: "security", Args: []Arg{{"operation", Flags, "seccomp"}, {"flags", Flags, "seccomp"}, {"prog", Any, ""}},
 		Result: Nothing, Man: "seccomp(2)",
-		Summary: "install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok",
+		Summary: "install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok (seccomp_filter_flag_new_listener is refused: no listener fd is returned)",
 		Example: "seccomp [$c] seccomp_set_mode_filter 0 [{code: 6, jt: 0, jf: 0, k: 0x7fff0000}]"},
 	{Name: "ptrace", Group: "security", Args: []Arg{{"request", Flags, "ptrace"}, {"pid", Int, "pid_t"}, {"addr", Any, ""}, {"data", Any, ""}},
 		Result: Rec, Man: "ptrace(2)",

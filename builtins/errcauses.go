@@ -558,6 +558,7 @@ var errCauses = map[string]map[string]string{
 		"eacces": "the node has neither no_new_privs (call no_new_privs first) nor CAP_SYS_ADMIN in its user namespace",
 		"einval": "the kernel refuses the program or a flag the profile asks for (seccomp_filter_flag_log before Linux 4.14, spec_allow before 4.17)",
 		"enomem": "no kernel memory, or the filters stacked on the node (each seccomp_load adds one) would pass 32768 instructions together",
+		"esrch":  "the profile asks for seccomp_filter_flag_tsync and another thread of the node has a filter the new one does not stack on: nothing was installed",
 	},
 	// Landlock (landlock_create_ruleset(2), landlock_add_rule(2), landlock_restrict_self(2))
 	"landlock_abi": {

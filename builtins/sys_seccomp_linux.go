@@ -92,7 +92,7 @@ func SeccompProgram(policy any) (plan string, result Record, ok bool) {
 		return "", nil, false
 	}
 	p, flags, err := compiledPolicy("seccomp_load", policy)
-	if err != nil {
+	if err != nil || flags != 0 { // flags (tsync) have their own results: the node's
 		return "", nil, false
 	}
 	b := binary.NativeEndian.AppendUint64([]byte(SeccompPlanMagic), uint64(flags))
@@ -112,13 +112,16 @@ func sysSeccompLoad(_ Node, a Args) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), fprog.Word)
+	r, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, uintptr(flags), fprog.Word)
 	runtime.KeepAlive(fprog)
 	if e == unix.EACCES {
 		return nil, fmt.Errorf("seccomp_load: the node has neither no_new_privs nor cap_sys_admin: %w", e)
 	}
 	if e != 0 {
 		return nil, sysErr("seccomp", e)
+	}
+	if err := tsyncFailed("seccomp_load", uintptr(unix.SECCOMP_SET_MODE_FILTER), uintptr(flags), r); err != nil {
+		return nil, err
 	}
 	return seccompLoaded(prog), nil
 }
@@ -165,4 +168,18 @@ func rawInstructions(b []byte) []bpf.RawInstruction {
 		out[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16(w), Jt: w[2], Jf: w[3], K: binary.NativeEndian.Uint32(w[4:])}
 	}
 	return out
+}
+
+// tsyncFailed reads seccomp(2)'s positive return: with
+// seccomp_filter_flag_tsync (and without tsync_esrch), a thread that
+// could not be synchronised is not an errno but its thread id, and no
+// filter was installed. (With new_listener, a positive return is the
+// listener's fd instead.)
+func tsyncFailed(call string, op, flags, r uintptr) error {
+	const tsync, listener = unix.SECCOMP_FILTER_FLAG_TSYNC, unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
+	if op != unix.SECCOMP_SET_MODE_FILTER || flags&tsync == 0 || flags&listener != 0 || r == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: thread %d of the node could not be synchronised (seccomp_filter_flag_tsync): no filter was installed: %w",
+		call, r, unix.ESRCH)
 }

@@ -173,12 +173,19 @@ func sysAlloc(_ Node, a Args) (any, error) {
 }
 
 func sysSeccomp(_ Node, a Args) (any, error) {
+	if a.Int(0) == unix.SECCOMP_SET_MODE_FILTER && a.Int(1)&unix.SECCOMP_FILTER_FLAG_NEW_LISTENER != 0 {
+		return nil, &ArgError{Call: "seccomp", N: 2, Name: "flags",
+			Msg: "seccomp_filter_flag_new_listener is not supported: the call returns no listener fd"}
+	}
 	prog, err := bpfProg(a.Value(2))
 	if err != nil {
 		return nil, &ArgError{Call: "seccomp", N: 3, Name: "prog", Msg: err.Error()}
 	}
-	_, err = rawSyscall6("seccomp", unix.SYS_SECCOMP, uintptr(a.Int(0)), uintptr(a.Int(1)), prog.Word, 0, 0, 0)
+	r, err := rawSyscall6("seccomp", unix.SYS_SECCOMP, uintptr(a.Int(0)), uintptr(a.Int(1)), prog.Word, 0, 0, 0)
 	runtime.KeepAlive(prog)
+	if err == nil {
+		err = tsyncFailed("seccomp", uintptr(a.Int(0)), uintptr(a.Int(1)), r)
+	}
 	return ok(err)
 }
 

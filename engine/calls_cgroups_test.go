@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,6 +158,44 @@ func TestCgroupV2CoreFiles(t *testing.T) {
 	}
 }
 
+// A v2 controller on the host's cgroup2 hierarchy (on this hybrid
+// machine, hugetlb is the only one there): the first write to one of its
+// files enables it in the parent's cgroup.subtree_control, and the value
+// lands in the cgroup's file. The fake tree of builtins/cgroupfs covers
+// the controllers this host keeps on v1 (memory, pids, cpu).
+func TestCgroupV2ControllerEnabledAtFirstWrite(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	v2 := mounts[""]
+	if v2 == "" || mounts["hugetlb"] != v2 {
+		t.Skip("no hugetlb controller on a cgroup2 hierarchy here")
+	}
+	sizes, _ := filepath.Glob("/sys/kernel/mm/hugepages/hugepages-2048kB")
+	if len(sizes) == 0 {
+		t.Skip("no 2 MB huge pages here")
+	}
+	control := v2 + "/cgroup.subtree_control"
+	if before := readTrim(t, control); !slices.Contains(strings.Fields(before), "hugetlb") {
+		t.Cleanup(func() { // leave the host's root as it was
+			if err := os.WriteFile(control, []byte("-hugetlb"), 0); err != nil {
+				t.Errorf("disabling hugetlb again in %s: %v", control, err)
+			}
+		})
+	}
+	name := testCgroup(s, "hugetlb")
+	s.call(nil, "cgroup_set", name, "hugetlb.2MB.max", "4M")
+	if got := readTrim(t, v2+"/"+name+"/hugetlb.2MB.max"); got != "4194304" {
+		t.Fatalf("%s/%s/hugetlb.2MB.max = %q, want 4194304", v2, name, got)
+	}
+	if !slices.Contains(strings.Fields(readTrim(t, control)), "hugetlb") {
+		t.Fatalf("%s = %q: hugetlb not enabled", control, readTrim(t, control))
+	}
+	if got := s.call(nil, "cgroup_get", name, "hugetlb.2MB.max"); got != "4194304" {
+		t.Fatalf("cgroup_get hugetlb.2MB.max = %s", builtins.Format(got))
+	}
+}
+
 // waitFor waits until a file holds a line.
 func waitFor(t *testing.T, path, line string) {
 	t.Helper()
@@ -202,6 +242,27 @@ func TestCgroupDeleteKillsAndRemoves(t *testing.T) {
 	}
 }
 
+// A node does not delete the cgroup it is in (which would kill it): the
+// call is refused, naming why, and the node and the cgroup live on.
+func TestCgroupDeleteRefusesItsCaller(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	mounts, _ := cgroupLayout(s)
+	name := testCgroup(s, "pids")
+	c := s.fork(nil)
+	s.call(nil, "cgroup_add", name, int64(leafPid(c)))
+	err := s.fails(c, "cgroup_delete", name)
+	if !strings.Contains(err.Error(), "holds the calling process") {
+		t.Fatalf("cgroup_delete by a node inside: %v", err)
+	}
+	if got := s.call(c, "getpid"); got != int64(leafPid(c)) {
+		t.Fatalf("the node after its refused delete: getpid = %v", got)
+	}
+	if _, err := os.Stat(mounts["pids"] + "/" + name); err != nil {
+		t.Fatalf("the cgroup after the refused delete: %v", err)
+	}
+}
+
 // Bad names are errors that name the word and suggest the nearest.
 func TestCgroupBadNames(t *testing.T) {
 	testutil.RequirePrivileged(t)
@@ -228,6 +289,22 @@ func TestCgroupBadNames(t *testing.T) {
 	}
 	if err := s.fails(nil, "cgroup_set", name, "pids.max", strList("x")); !strings.Contains(err.Error(), "argument 3 (value)") {
 		t.Errorf("cgroup_set with a list value: %v", err)
+	}
+}
+
+// Creating a cgroup that exists fails with eexist, as mkdir does, and
+// leaves the cgroup as it was.
+func TestCgroupCreateExistingIsEexist(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	s := startSC(t)
+	name := testCgroup(s, "pids")
+	s.call(nil, "cgroup_set", name, "pids.max", "7")
+	err := s.fails(nil, "cgroup_create", name, strList("pids"))
+	if !errors.Is(err, unix.EEXIST) {
+		t.Fatalf("cgroup_create of an existing cgroup: %v, want eexist", err)
+	}
+	if got := s.call(nil, "cgroup_get", name, "pids.max"); got != "7" {
+		t.Fatalf("pids.max after the failed create: %s", builtins.Format(got))
 	}
 }
 

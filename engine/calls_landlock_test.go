@@ -6,12 +6,15 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"github.com/alsh/alsh/engine/internal/testutil"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -202,4 +205,65 @@ func TestPrimitivesReachForkedChild(t *testing.T) {
 		!strings.Contains(r.stderr, "Operation not permitted") {
 		t.Fatalf("the forked child's program: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
+}
+
+// landlock_add_rule and landlock_add_port are marked Pure: a node's spare
+// child (option prefork) made before the rule stays a faithful fork,
+// because the rule goes into the ruleset that the spare's inherited fd
+// shares. (The ruleset fd is close-on-exec, which a child's boot would
+// close: the test clears the flag so the fd reaches the child.) Here the
+// fork after the rule is that spare (its host pid was the node's only
+// other child before), and the rule holds in it: its program lists /usr,
+// and is refused /etc, which no rule allows.
+func TestPreforkSpareSharesLandlockRules(t *testing.T) {
+	bb := busybox(t)
+	e, ctx := start(t)
+	requireLandlock(t, e, ctx)
+	a := fork(t, e, ctx, nil)
+	call(t, e, ctx, a, "setopt", builtins.Const("prefork"), int64(1))
+	known := []int{e.hostPid(t, fork(t, e, ctx, a))} // a has forked: it keeps a spare from now on
+	known = append(known, spareOf(t, e.hostPid(t, a), known...))
+	rs := call(t, e, ctx, a, "landlock_create_ruleset", consts("execute", "read_file", "read_dir"))
+	known = append(known, spareOf(t, e.hostPid(t, a), known...)) // each call drops the spare: it makes a new one
+	call(t, e, ctx, a, "fcntl", rs, builtins.Const("f_setfd"), int64(0))
+	known = append(known, spareOf(t, e.hostPid(t, a), known...))
+	spare := known[len(known)-1]
+	call(t, e, ctx, a, "landlock_add_rule", rs, "/usr", consts("execute", "read_file", "read_dir"))
+	c := fork(t, e, ctx, a)
+	if got := e.hostPid(t, c); got != spare {
+		t.Fatalf("the fork after landlock_add_rule is pid %d, not the spare %d: the call dropped it", got, spare)
+	}
+	call(t, e, ctx, c, "no_new_privs")
+	call(t, e, ctx, c, "landlock_restrict_self", rs)
+	r := runIn(t, e, ctx, c, bb, "sh", "-c", "ls /usr >/dev/null && echo usr ok; cat /etc/hostname; echo etc $?")
+	if r.stdout != "usr ok\netc 1\n" || !strings.Contains(r.stderr, "Permission denied") {
+		t.Fatalf("the spare's program under the ruleset: stdout %q, stderr %q", r.stdout, r.stderr)
+	}
+}
+
+// spareOf waits until the node of host pid node has exactly one child
+// besides those known (its children and the spares it dropped, which may
+// not be reaped yet), and returns it: its spare.
+func spareOf(t *testing.T, node int, known ...int) int {
+	t.Helper()
+	path := fmt.Sprintf("/proc/%d/task/%d/children", node, node)
+	var others []int
+	for range 500 {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = others[:0]
+		for _, f := range strings.Fields(string(b)) {
+			if pid, _ := strconv.Atoi(f); !slices.Contains(known, pid) {
+				others = append(others, pid)
+			}
+		}
+		if len(others) == 1 {
+			return others[0]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("node %d's children besides %v: %v, want one spare", node, known, others)
+	return 0
 }

@@ -86,6 +86,7 @@ func TestAlcovePivotRoot(t *testing.T) {
 	if engine.RaceEnabled { // see noRaceBuild
 		t.Skip("a race build is linked dynamically: its nodes do not start in the new root")
 	}
+	testutil.RequireStaticBinary(t)
 	s := startSC(t)
 	c := privateMountNS(t, s)
 	root := t.TempDir()

@@ -200,3 +200,31 @@ func TestSeccompJSONProfile(t *testing.T) {
 		t.Fatalf("under the profile: stdout %q, stderr %q", r.stdout, r.stderr)
 	}
 }
+
+// Docker's default profile answers clone3 with enosys when cap_sys_admin
+// is gone, so that libc falls back to clone: a node under it still forks
+// (a proto-node, then a program) and spawns (with a caught signal, whose
+// handler the spawned child resets itself, as clone3's
+// CLONE_CLEAR_SIGHAND would).
+func TestForkUnderDockerDefaultProfile(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "capbset_drop", []any{builtins.Const("cap_sys_admin")})
+	call(t, e, ctx, c, "sigaction", builtins.Const("sigusr1"), builtins.Const("sig_info"))
+	call(t, e, ctx, c, "seccomp_load", builtins.Const("docker_default"))
+	g := fork(t, e, ctx, c)
+	r := runIn(t, e, ctx, g, "cat", "/proc/self/status")
+	if r.event != "{exit_status: 0}" || statusValue(r.stdout, "Seccomp") != "2" {
+		t.Fatalf("a forked child under docker_default: %s, status %q, stderr %q", r.event, r.stdout, r.stderr)
+	}
+	pid := call(t, e, ctx, c, "spawn", "cat", []any{"cat", "/proc/self/status"}).(int64)
+	p := append(append([]int(nil), c...), int(pid))
+	if ev := builtins.Format(event(t, e, ctx, p)); ev != "{exit_status: 0}" {
+		t.Fatalf("a spawned program under docker_default: %s", ev)
+	}
+	out := call(t, e, ctx, p, "stdout", int64(0)).(string)
+	if statusValue(out, "Seccomp") != "2" {
+		t.Fatalf("a spawned program under docker_default saw %q", out)
+	}
+}

@@ -51,6 +51,7 @@ func statFields(t *testing.T, pid int) []string {
 // what stty reports.
 func TestPtyShellInJail(t *testing.T) {
 	testutil.RequirePrivileged(t)
+	testutil.RequireStaticBinary(t)
 	s := startSC(t)
 	jail := jailWithBusybox(t)
 	c := s.fork(nil)

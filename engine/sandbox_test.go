@@ -21,6 +21,7 @@ import (
 func TestForkAfterChrootWithoutProc(t *testing.T) {
 	testutil.RequirePrivileged(t)
 	noRaceBuild(t, "is linked dynamically: its nodes do not start in an empty jail")
+	testutil.RequireStaticBinary(t)
 	e, ctx := start(t)
 	jail := t.TempDir()
 	c := fork(t, e, ctx, nil)
@@ -116,6 +117,7 @@ func TestCloneUserNamespaceMaps(t *testing.T) {
 func TestSandboxNprocTrap(t *testing.T) {
 	testutil.RequirePrivileged(t)
 	noRaceBuild(t, "forks full nodes, whose threads pass RLIMIT_NPROC 1")
+	testutil.RequireStaticBinary(t)
 	jail := busyboxJail(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)

@@ -465,7 +465,7 @@ func (e *Engine) Prctl(ctx context.Context, pl []int, option any, opt ...any) (b
 	return resultRecord(e.Call(ctx, pl, "prctl", append([]any{option}, opt...)))
 }
 
-// Seccomp: install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok. See seccomp(2).
+// Seccomp: install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok (seccomp_filter_flag_new_listener is refused: no listener fd is returned). See seccomp(2).
 func (e *Engine) Seccomp(ctx context.Context, pl []int, operation any, flags any, prog any) error {
 	_, err := e.Call(ctx, pl, "seccomp", []any{operation, flags, prog})
 	return err

@@ -487,7 +487,7 @@ func (p *Process) Prctl(ctx context.Context, option PrctlOption, opt ...any) (bu
 	return resultRecord(p.call(ctx, "prctl", "", append([]any{int64(option)}, opt...)))
 }
 
-// Seccomp calls seccomp in the process: install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok. See seccomp(2).
+// Seccomp calls seccomp in the process: install a seccomp filter: prog is a list of BPF instructions {code, jt, jf, k}, the raw sock_filter bytes, or ok (seccomp_filter_flag_new_listener is refused: no listener fd is returned). See seccomp(2).
 func (p *Process) Seccomp(ctx context.Context, operation SeccompArg, flags SeccompArg, prog any) error {
 	_, err := p.call(ctx, "seccomp", "", []any{int64(operation), int64(flags), prog})
 	return err

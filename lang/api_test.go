@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/lang"
 	"github.com/alsh/alsh/lang/langtest"
 )
@@ -72,6 +74,12 @@ func TestErrors(t *testing.T) {
 	}
 	if err.Error() != "test.alsh:2:3: chdir: argument 1 (path): want string, got int 1" {
 		t.Errorf("err = %q", err)
+	}
+	// a node's refusal of the arguments, as the engine hands it on
+	host.Reply("cgroup_set", langtest.Reply{Err: fmt.Errorf("%w: cgroup_set: argument 2 (file): no memory.maxx", builtins.ErrBadArg)})
+	err = run(t, in, context.Background(), `cgroup_set [] "x" "memory.maxx" "1"`)
+	if !errors.As(err, &e) || e.Name != "badarg" || e.Msg != "cgroup_set: argument 2 (file): no memory.maxx" {
+		t.Errorf("a node's badarg: %#v, want named badarg, the message once", err)
 	}
 	err = run(t, in, context.Background(), "exit 3")
 	if status, ok := errors.AsType[lang.ExitStatus](err); !ok || status != 3 || err.Error() != "exit status 3" {

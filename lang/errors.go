@@ -107,6 +107,9 @@ func classify(name string, err error) (kind, msg string) {
 	if errors.As(err, &argErr) || errors.As(err, &constErr) {
 		return "badarg", prefixed(name, err)
 	}
+	if errors.Is(err, builtins.ErrBadArg) {
+		return "badarg", nodeBadArg(name, err)
+	}
 	return "error", prefixed(name, err)
 }
 
@@ -119,6 +122,16 @@ func errnoDetail(name string, err error, errno syscall.Errno) string {
 		return ""
 	}
 	return " (" + d + ")"
+}
+
+// nodeBadArg words a node's refusal of the arguments, which arrives as
+// "badarg: CALL: argument N (NAME): why": the name says badarg already.
+func nodeBadArg(name string, err error) string {
+	rest := strings.TrimPrefix(err.Error(), builtins.ErrBadArg.Error()+": ")
+	if strings.HasPrefix(rest, name+": ") {
+		return rest
+	}
+	return prefixed(name, err)
 }
 
 // prefixed puts the call's name in front of a message that lacks it.

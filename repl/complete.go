@@ -75,6 +75,9 @@ func (c *completer) candidates(stack []*frame, word string) []string {
 		return nil
 	}
 	parent := stack[len(stack)-2]
+	if top.kind == '[' && parent.kind == '{' && len(stack) >= 3 {
+		return recordListConstants(stack[len(stack)-3])
+	}
 	if !parent.statement() || parent.command == "" {
 		return nil
 	}
@@ -162,6 +165,19 @@ func (c *completer) element(command string, i int, elems []string) []string {
 		return c.childPids(elems)
 	}
 	if a, ok := callArg(command, i); ok && a.Kind == builtins.Flags {
+		return withSpace(builtins.ConstantNames(a.Table))
+	}
+	return nil
+}
+
+// recordListConstants lists the constants a list inside a record
+// argument may hold, when the argument names a table: capset [$c]
+// {effective: [cap_chown …]}.
+func recordListConstants(call *frame) []string {
+	if !call.statement() || call.command == "" {
+		return nil
+	}
+	if a, ok := callArg(call.command, call.args); ok && a.Kind == builtins.Any && a.Table != "" {
 		return withSpace(builtins.ConstantNames(a.Table))
 	}
 	return nil

@@ -232,8 +232,8 @@ func TestBadNames(t *testing.T) {
 	if err := c.Set("box", "../x", "1"); !errors.Is(err, ErrBadName) {
 		t.Errorf("file ../x: %v", err)
 	}
-	if _, err := c.Create("box", nil); !errors.Is(err, fs.ErrExist) {
-		t.Errorf("create twice: %v", err)
+	if _, err := c.Create("box", nil); !errors.Is(err, syscall.EEXIST) {
+		t.Errorf("create twice: %v, want eexist", err)
 	}
 	if _, err := c.Get("nobox", "pids.max"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("get in a missing cgroup: %v", err)

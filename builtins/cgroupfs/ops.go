@@ -145,7 +145,7 @@ func (c *Cgroups) Create(name string, controllers []string) ([]string, error) {
 	}
 	for _, h := range hs {
 		if dir := h.Dir(name); c.exists(dir) {
-			return nil, &fs.PathError{Op: "mkdir", Path: dir, Err: fs.ErrExist}
+			return nil, &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.EEXIST}
 		}
 	}
 	var made []string

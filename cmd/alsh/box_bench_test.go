@@ -54,7 +54,8 @@ wait exit [$box.0] 5000
 // BenchmarkBoxVsBwrap runs `alsh box` and `bwrap` on the same command
 // line, alternately, and reports each one's mean time and their ratio
 // (alsh/bwrap): whatever else loads the machine weighs on both alike.
-// It runs bin/alsh when make build made it, else the test binary as alsh.
+// It runs bin/alsh when make build made it (rebuild it first: a stale one
+// is measured as it is), else alsh on PATH.
 func BenchmarkBoxVsBwrap(b *testing.B) {
 	requirePrivileged(b)
 	bwrap, err := exec.LookPath("bwrap")

@@ -25,6 +25,7 @@ import (
 // whose output differs.
 func TestLibraryTranscripts(t *testing.T) {
 	requirePrivileged(t)
+	requireStatic(t)
 	files, _ := filepath.Glob("../../lib/testdata/*.txtar")
 	if len(files) == 0 {
 		t.Fatal("no transcripts in lib/testdata")
@@ -67,6 +68,20 @@ func requirePrivileged(t testing.TB) {
 		t.Fatal("ALSH_REQUIRE_PRIVILEGED=1 but not root")
 	}
 	t.Skip("needs root")
+}
+
+// requireStatic skips a test whose sandboxes make a new root when the test
+// binary, which the nodes run, is linked dynamically, or fails it under
+// ALSH_REQUIRE_PRIVILEGED=1.
+func requireStatic(t testing.TB) {
+	t.Helper()
+	if bootsInNewRoot() {
+		return
+	}
+	if os.Getenv("ALSH_REQUIRE_PRIVILEGED") == "1" {
+		t.Fatal(notStatic)
+	}
+	t.Skip(notStatic)
 }
 
 // entry is one REPL entry of a transcript and the lines it should print.

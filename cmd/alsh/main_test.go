@@ -43,8 +43,8 @@ func TestScripts(t *testing.T) {
 	})
 }
 
-// condition answers [privileged], [busybox], [bwrap] and [race] (a race
-// build: raceBuild). Any other name is an
+// condition answers [privileged], [busybox], [bwrap], [race] (a race
+// build: raceBuild) and [static] (see bootsInNewRoot). Any other name is an
 // error, so that a misspelt condition cannot skip a script unnoticed
 // (testscript's own [exec:PROG] looks programs up).
 func condition(cond string) (bool, error) {
@@ -62,6 +62,12 @@ func condition(cond string) (bool, error) {
 			panic("ALSH_REQUIRE_PRIVILEGED=1 but " + busybox + " is missing (apt-get install busybox-static)")
 		}
 		return err == nil, nil
+	case "static":
+		ok := bootsInNewRoot()
+		if !ok && required {
+			panic(notStatic)
+		}
+		return ok, nil
 	case "race":
 		return raceBuild, nil
 	case "bwrap":
@@ -72,6 +78,20 @@ func condition(cond string) (bool, error) {
 		return err == nil, nil
 	}
 	return false, fmt.Errorf("unknown condition %q", cond)
+}
+
+// notStatic says why a test that builds a new root needs a static test
+// binary: alsh runs as the test binary, and a node booting in a new root
+// finds no ELF interpreter there.
+const notStatic = "the test binary is linked dynamically (cgo): its nodes cannot start in a sandbox's new root; " +
+	"build it with CGO_ENABLED=0, as make test does"
+
+// bootsInNewRoot says whether the test binary's nodes can boot inside a
+// sandbox's new root: a static binary can; a dynamic one (cgo) cannot,
+// unless it is a race build, whose nodes boot at their fork, before the
+// new root is made.
+func bootsInNewRoot() bool {
+	return raceBuild || elfInterpreter("/proc/self/exe") == ""
 }
 
 // busybox is the static busybox of Debian's busybox-static package.

@@ -225,6 +225,12 @@ func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
 		var e uintptr
 		r1, e = cloneVM(cl3, unsafe.Sizeof(*cl3), s, ps, ppid)
 		e1 = syscall.Errno(e)
+		if e1 == syscall.ENOSYS && s.Flags&unix.CLONE_NEWTIME == 0 {
+			// A seccomp filter refuses clone3 so that libc falls back
+			// to clone (Docker's default profile without
+			// cap_sys_admin): so does the node, with a copy.
+			r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.Flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
+		}
 	case s.Flags&unix.CLONE_NEWTIME != 0:
 		r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE3, uintptr(unsafe.Pointer(cl3)), unsafe.Sizeof(*cl3), 0, 0, 0, 0)
 	default:

@@ -37,14 +37,20 @@ type sockFprog struct {
 }
 
 // seccompFits: the program is bytes of whole instructions, one at least,
-// at most BPF_MAXINSNS's u16 count, as the node's bpfProg wants.
+// at most BPF_MAXINSNS's u16 count, as the node's bpfProg wants, and
+// the flags hold neither tsync nor new_listener, whose results (a thread
+// id, a listener fd) the node's Go code reads.
 //
 //go:norace
 //go:nosplit
 func seccompFits(w *Words) bool {
 	n := w.N[seccompProg]
-	return w.Given > seccompProg && n > 0 && n%8 == 0 && n/8 <= 0xffff
+	return w.Given > seccompProg && n > 0 && n%8 == 0 && n/8 <= 0xffff &&
+		(w.W[0] != unix.SECCOMP_SET_MODE_FILTER || w.W[1]&seccompOwnResults == 0)
 }
+
+// seccompOwnResults are the flags with results of their own.
+const seccompOwnResults = unix.SECCOMP_FILTER_FLAG_TSYNC | unix.SECCOMP_FILTER_FLAG_NEW_LISTENER
 
 // seccompPlan: seccomp(operation, flags, &prog).
 //
@@ -62,7 +68,8 @@ func seccompPlan(w *Words) (uintptr, [6]uintptr) {
 //go:nosplit
 func seccompPlanFits(w *Words) bool {
 	n := w.N[0] - 16
-	return w.Given == 1 && n > 0 && n%8 == 0 && n/8 <= 0xffff && llWord(w, 0) == scPlanMagic
+	return w.Given == 1 && n > 0 && n%8 == 0 && n/8 <= 0xffff && llWord(w, 0) == scPlanMagic &&
+		llWord(w, 8)&seccompOwnResults == 0
 }
 
 // seccompLoadPlan: seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog).

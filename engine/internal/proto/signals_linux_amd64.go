@@ -64,6 +64,22 @@ func reignoreInChild() {
 	}
 }
 
+var defaultAction = kernelSigaction{handler: sigDfl}
+
+// defaultCaughtInChild gives the caught signals their default action in a
+// child between clone and exec, as CLONE_CLEAR_SIGHAND does where clone3
+// is allowed: the node's handler must not run in the child.
+//
+//go:norace
+//go:nosplit
+func defaultCaughtInChild() {
+	for i := 1; i < 65; i++ {
+		if caughtMask&(1<<(i-1)) != 0 {
+			syscall.RawSyscall6(unix.SYS_RT_SIGACTION, uintptr(i), uintptr(unsafe.Pointer(&defaultAction)), 0, 8, 0, 0)
+		}
+	}
+}
+
 // sigMainTid is the node's main thread (its tid is the pid), which
 // sigHandler interrupts when a signal lands on another thread.
 //

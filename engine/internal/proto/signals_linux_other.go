@@ -41,6 +41,8 @@ func StartSignalPipe(w int) {
 //go:nosplit
 func reignoreInChild() {}
 
+func defaultCaughtInChild() {}
+
 func setAction(sig syscall.Signal, d Disposition) error {
 	switch d {
 	case DispCatch:

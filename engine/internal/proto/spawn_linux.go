@@ -144,6 +144,13 @@ func RawSpawn(s *SpawnArgs) (pid int, err1 syscall.Errno) {
 
 	runtime_BeforeFork()
 	r1, e1 = rawVforkSyscall(unix.SYS_CLONE3, uintptr(unsafe.Pointer(&cl3)), unsafe.Sizeof(cl3), 0)
+	if syscall.Errno(e1) == syscall.ENOSYS && flags&unix.CLONE_NEWTIME == 0 {
+		// A seccomp filter refuses clone3 so that libc falls back to
+		// clone (Docker's default profile without cap_sys_admin); the
+		// child then clears the caught signals' handlers itself.
+		cl3.flags = 0
+		r1, e1 = rawVforkSyscall(unix.SYS_CLONE, flags|uintptr(syscall.SIGCHLD), 0, 0)
+	}
 	if e1 != 0 || r1 != 0 {
 		runtime_AfterFork()
 		return int(r1), syscall.Errno(e1)
@@ -151,6 +158,9 @@ func RawSpawn(s *SpawnArgs) (pid int, err1 syscall.Errno) {
 
 	// In the child.
 	runtime_AfterForkInChild()
+	if cl3.flags == 0 {
+		defaultCaughtInChild()
+	}
 	reignoreInChild()
 
 	if s.SyncR >= 0 {

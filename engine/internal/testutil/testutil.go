@@ -4,7 +4,9 @@
 package testutil
 
 import (
+	"debug/elf"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -72,4 +74,38 @@ func FdCount(t testing.TB, proc any) int {
 		t.Fatal(err)
 	}
 	return len(ents)
+}
+
+// RequireStaticBinary skips a test whose proto-nodes boot inside a jail
+// or a new root that has no ELF interpreter, when the test binary is
+// linked dynamically (a cgo build: plain go test where a C compiler is
+// installed; CGO_ENABLED=0, as the Makefile sets, links it statically):
+// such a node dies at its boot (a failure under ALSH_REQUIRE_PRIVILEGED=1,
+// as for any missing prerequisite). A race build's nodes boot at their
+// fork, before any chroot, and are left to the tests' own race checks.
+func RequireStaticBinary(t testing.TB) {
+	t.Helper()
+	if raceEnabled {
+		return
+	}
+	if interp := elfInterpreter("/proc/self/exe"); interp != "" {
+		why := "the test binary is linked dynamically (it needs " + interp + ", which the jail lacks): build it with CGO_ENABLED=0, as make test does"
+		Missing(t, why, why)
+	}
+}
+
+// elfInterpreter is the program's PT_INTERP, or "".
+func elfInterpreter(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			b, _ := io.ReadAll(p.Open())
+			return strings.TrimRight(string(b), "\x00")
+		}
+	}
+	return ""
 }
