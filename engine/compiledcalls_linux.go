@@ -46,53 +46,68 @@ var staticBinary = sync.OnceValue(func() bool {
 	return true
 })
 
-// enforcePlanned enforces a landlock record settled here; ok false: the
-// caller makes the call itself.
-func (e *Engine) enforcePlanned(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, bool) {
+// enforcePlanned enforces a landlock record settled here; done false:
+// the caller makes the call itself.
+func (e *Engine) enforcePlanned(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (v any, done bool, err error) {
 	if e.remote != nil || len(args) != 1 || !staticBinary() {
-		return nil, false
+		return nil, false, nil
 	}
 	if _, ok := args[0].(builtins.Record); !ok {
-		return nil, false
+		return nil, false, nil
 	}
-	abi, err := builtins.LandlockABI()
-	if err != nil {
-		return nil, false
+	abi, abiErr := builtins.LandlockABI()
+	if abiErr != nil {
+		return nil, false, nil
 	}
 	plan, result, ok := builtins.LandlockPlan(args[0], abi)
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
-	_, err = e.nodeCall(ctx, deadline, pl, c, []any{plan})
-	return result, err == nil
+	return e.planned(ctx, deadline, pl, c, plan, result)
 }
 
-// loadCompiled installs a seccomp_load policy compiled here; ok false:
+// loadCompiled installs a seccomp_load policy compiled here; done false:
 // the caller makes the call itself.
-func (e *Engine) loadCompiled(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, bool) {
+func (e *Engine) loadCompiled(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (v any, done bool, err error) {
 	if e.remote != nil || len(args) != 1 { // a remote host's kernel and architecture may differ
-		return nil, false
+		return nil, false, nil
 	}
 	plan, result, ok := builtins.SeccompProgram(args[0])
 	if !ok {
-		return nil, false
+		return nil, false, nil
 	}
-	_, err := e.nodeCall(ctx, deadline, pl, c, []any{plan})
-	return result, err == nil
+	return e.planned(ctx, deadline, pl, c, plan, result)
+}
+
+// planned makes call c with its plan; done false: the caller makes it
+// again with its own arguments, unless the call's time is up (the plan's
+// reply may yet come: a second filter or domain is not made on top of it).
+func (e *Engine) planned(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, plan string, result any) (any, bool, error) {
+	if _, err := e.nodeCall(ctx, deadline, pl, c, []any{plan}); err != nil {
+		if ctx.Err() != nil || !time.Now().Before(deadline) {
+			return nil, true, err
+		}
+		return nil, false, nil
+	}
+	return result, true, nil
 }
 
 // nodeCallCompiled is nodeCall, but for a call the driver compiles
 // (seccomp_load of a policy record, landlock of a record).
 func (e *Engine) nodeCallCompiled(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any) (any, error) {
+	var (
+		v    any
+		err  error
+		done bool
+	)
 	switch c.Name {
 	case "seccomp_load":
-		if v, ok := e.loadCompiled(ctx, deadline, pl, c, args); ok {
-			return v, nil
-		}
+		v, done, err = e.loadCompiled(ctx, deadline, pl, c, args)
 	case "landlock":
-		if v, ok := e.enforcePlanned(ctx, deadline, pl, c, args); ok {
-			return v, nil
-		}
+		v, done, err = e.enforcePlanned(ctx, deadline, pl, c, args)
+	}
+	if done {
+		return v, err
 	}
 	return e.nodeCall(ctx, deadline, pl, c, args)
 }
