@@ -76,8 +76,8 @@ func boundingNames() ([]string, error) {
 // SeccompPlanMagic begins a seccomp_load plan: a policy compiled where a
 // Go runtime runs, which the runtime-free code of package
 // engine/internal/proto installs (rawseccomp_linux.go). The layout, in
-// native-endian 64-bit words: the magic, the seccomp(2) flags, then the
-// program's raw sock_filter bytes. (A Docker profile's JSON never begins
+// native-endian 64-bit words: the magic, the seccomp(2) flags, the count
+// of instructions, then the program's raw sock_filter bytes. (A Docker profile's JSON never begins
 // with a NUL.)
 const SeccompPlanMagic = "\x00\xc1hshSC1"
 
@@ -96,6 +96,7 @@ func SeccompProgram(policy any) (plan string, result Record, ok bool) {
 		return "", nil, false
 	}
 	b := binary.NativeEndian.AppendUint64([]byte(SeccompPlanMagic), uint64(flags))
+	b = binary.NativeEndian.AppendUint64(b, uint64(len(p.Raw)))
 	return string(append(b, rawBytes(p.Raw)...)), seccompLoaded(p), true
 }
 

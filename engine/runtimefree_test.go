@@ -84,7 +84,7 @@ func TestRuntimeFreeErrnosAsKernel(t *testing.T) {
 				return unix.MountSetattr(unix.AT_FDCWD, "/nonexistent", 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
 			}},
 		{"seccomp", []any{int64(unix.SECCOMP_SET_MODE_FILTER), int64(0), badFilter}, func() error { return seccompKernel(badFilter) }},
-		{"seccomp_load", []any{builtins.SeccompPlanMagic + "\x00\x00\x00\x00\x00\x00\x00\x00" + badFilter}, func() error { return seccompKernel(badFilter) }},
+		{"seccomp_load", []any{builtins.SeccompPlanMagic + "\x00\x00\x00\x00\x00\x00\x00\x00" + "\x01\x00\x00\x00\x00\x00\x00\x00" + badFilter}, func() error { return seccompKernel(badFilter) }},
 		{"mount_setattr", []any{"/", int64(0), int64(0x40000000), int64(0)}, // an unknown attribute
 			func() error { return unix.MountSetattr(unix.AT_FDCWD, "/", 0, &unix.MountAttr{Attr_set: 0x40000000}) }},
 	} {

@@ -61,15 +61,15 @@ func seccompPlan(w *Words) (uintptr, [6]uintptr) {
 	return unix.SYS_SECCOMP, [6]uintptr{w.W[0], w.W[1], uintptr(unsafe.Pointer(&w.Fprog))}
 }
 
-// seccompPlanFits: the argument is a plan: the magic, the flags, and the
-// bytes of a program as seccompFits wants them.
+// seccompPlanFits: the argument is a plan: the magic, the flags, the
+// count of instructions, and as many, as seccompFits wants them.
 //
 //go:norace
 //go:nosplit
 func seccompPlanFits(w *Words) bool {
-	n := w.N[0] - 16
+	n := w.N[0] - 24
 	return w.Given == 1 && n > 0 && n%8 == 0 && n/8 <= 0xffff && llWord(w, 0) == scPlanMagic &&
-		llWord(w, 8)&seccompOwnResults == 0
+		llWord(w, 8)&seccompOwnResults == 0 && llWord(w, 16) == uint64(n/8)
 }
 
 // seccompLoadPlan: seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog).
@@ -77,6 +77,6 @@ func seccompPlanFits(w *Words) bool {
 //go:norace
 //go:nosplit
 func seccompLoadPlan(w *Words) (uintptr, [6]uintptr) {
-	w.Fprog = sockFprog{Len: uint16((w.N[0] - 16) / 8), Filter: w.W[0] + 16}
+	w.Fprog = sockFprog{Len: uint16((w.N[0] - 24) / 8), Filter: w.W[0] + 24}
 	return unix.SYS_SECCOMP, [6]uintptr{unix.SECCOMP_SET_MODE_FILTER, uintptr(llWord(w, 8)), uintptr(unsafe.Pointer(&w.Fprog))}
 }
