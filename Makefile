@@ -63,6 +63,8 @@ bench-remote:
 	$(BENCH) -bench 'HostCall' -benchtime 2000x
 	$(BENCH) -bench 'HostFirstCall' -benchtime 10x
 	$(BENCH) -bench 'HostBulk' -benchtime 1x
+	$(BENCH) -bench 'HostsParallel' -benchtime 3x
+	$(BENCH) -bench 'HostOverSlowLink' -benchtime 5x
 
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.

@@ -50,6 +50,10 @@ type Options struct {
 	// SSHCommand replaces ssh for Host, run by /bin/sh with the ssh
 	// arguments after it (default: $ALSH_SSH_COMMAND, else ssh).
 	SSHCommand string
+	// RemoteBinary is the alsh binary that Host (and the hosts that
+	// ConnectHost reaches) gets, instead of this program's own: a build
+	// for the host's architecture (docs/remote.md).
+	RemoteBinary string
 }
 
 // Engine is a running process tree and the driver that talks to it.

@@ -70,8 +70,8 @@ func killRemains(pid int) bool {
 func (e *Engine) callFailed(p *proc, c *builtins.Call, err error) error {
 	switch {
 	case errors.Is(err, errClosedOK):
-		return fmt.Errorf("%s %s: %w: the node ended during the call (its end comes as an event of %s)",
-			c.Name, p, builtins.ErrNodeExited, p)
+		return fmt.Errorf("%s %s: %w: the node ended during the call (its end comes as an event of %s)%s",
+			c.Name, p, builtins.ErrNodeExited, p, dynamicHint())
 	case errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s %s: %w: no reply in time%s: %w", c.Name, p, builtins.ErrTimeout, e.abandon(p), err)
 	}
@@ -116,7 +116,7 @@ func asleepInCall(pid int) bool {
 		return false
 	}
 	switch nr {
-	case unix.SYS_RECVMSG, unix.SYS_RECVFROM, unix.SYS_EPOLL_WAIT, unix.SYS_EPOLL_PWAIT, unix.SYS_EPOLL_PWAIT2:
+	case unix.SYS_RECVMSG, unix.SYS_RECVFROM, sysEpollWait, unix.SYS_EPOLL_PWAIT, unix.SYS_EPOLL_PWAIT2:
 		return false // waiting for its next call: the reply crossed the timeout
 	}
 	return true

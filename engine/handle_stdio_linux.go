@@ -130,6 +130,14 @@ func (s *sink) put(m builtins.Message) {
 	s.notify()
 }
 
+// reopen marks stream i open again: a pty took the place of the pipe
+// that ended (usePty, e.mu held).
+func (s *sink) reopen(i int) {
+	s.mu.Lock()
+	s.out[i].eof = false
+	s.mu.Unlock()
+}
+
 func (s *sink) setEOF(i int) {
 	s.mu.Lock()
 	s.out[i].eof = true

@@ -93,7 +93,16 @@ func (e *Engine) usePty(p *proc, master int) error {
 		return fmt.Errorf("pty %s: %w", p, builtins.ErrExited)
 	}
 	oldIn := p.stdin
-	out.gate, out.onEOF = p.flow, func() { e.closedNotice(p, builtins.OptStdoutClosed, "stdout_closed") }
+	sink := p.sink // a handle's: the old pipe's end may have ended its stdout already
+	if sink != nil {
+		sink.reopen(0)
+	}
+	out.gate, out.onEOF = p.flow, func() {
+		e.closedNotice(p, builtins.OptStdoutClosed, "stdout_closed")
+		if sink != nil {
+			sink.setEOF(0)
+		}
+	}
 	p.out, p.stdin, p.pty = out, stdin, true
 	e.wg.Add(1)
 	out.release = e.wg.Done
@@ -147,9 +156,10 @@ func (s *stream) onFd(f func(fd int)) bool {
 // exited and all its output was taken. Other readers of the process's
 // stdout (stdout calls, Watch) take from the same queue.
 type Terminal struct {
-	e    *Engine
-	pl   []int
-	rest string
+	e      *Engine
+	pl     []int
+	rest   string
+	handle *Process // a handle's process: its Stdin and Stdout instead of the calls
 }
 
 // Terminal returns the terminal of the process at pl, which must have
@@ -168,7 +178,22 @@ func (e *Engine) Terminal(pl []int) (*Terminal, error) {
 	return &Terminal{e: e, pl: slices.Clone(pl)}, nil
 }
 
+// Terminal returns the terminal of the process, which must have made a
+// Pty call: Read takes its Stdout, Write goes to its Stdin, Resize sets
+// the window size.
+func (p *Process) Terminal() (*Terminal, error) {
+	t, err := p.e.Terminal(p.pl)
+	if err != nil {
+		return nil, &CallError{Call: "terminal", Pipeline: p.Pipeline(), Err: err}
+	}
+	t.handle = p
+	return t, nil
+}
+
 func (t *Terminal) Read(b []byte) (int, error) {
+	if t.handle != nil {
+		return t.handle.Stdout().Read(b)
+	}
 	for t.rest == "" {
 		v, err := t.e.Call(context.Background(), t.pl, "stdout", []any{int64(1000)})
 		if errors.Is(err, builtins.ErrBadPid) {
@@ -187,6 +212,9 @@ func (t *Terminal) Read(b []byte) (int, error) {
 }
 
 func (t *Terminal) Write(b []byte) (int, error) {
+	if t.handle != nil {
+		return t.handle.Stdin().Write(b)
+	}
 	if _, err := t.e.Call(context.Background(), t.pl, "stdin", []any{string(b)}); err != nil {
 		return 0, err
 	}

@@ -3,12 +3,16 @@ package engine
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/internal/sshtest"
 )
 
@@ -132,4 +136,163 @@ func BenchmarkHostFirstCall(b *testing.B) {
 	b.ReportMetric(float64(warm.Milliseconds())/float64(b.N), "warm-ms")
 	b.ReportMetric(float64(raw.Milliseconds())/float64(b.N), "ssh-true-ms")
 	b.ReportMetric(float64(warm)/float64(raw), "ratio")
+}
+
+// BenchmarkHostsParallel: 20 hosts, one gethostname each, from one
+// engine as a script does it (host for each, then a call to each: the
+// connections overlap), against one host's first call made the same
+// way; alternated, each host's binary cached. The first round, which
+// sends the binary to all twenty, is reported beside, and so is ssh
+// itself: 20 ssh host true at once against one, in the same rounds,
+// which shows what the machine's cores allow.
+func BenchmarkHostsParallel(b *testing.B) {
+	names := make([]string, 20)
+	for i := range names {
+		names[i] = fmt.Sprintf("box%02d", i+1)
+	}
+	ssh := sshtest.Hosts(b, names...)
+	cold := hostsRound(b, ssh, names)
+	var many, one, sshMany, sshOne time.Duration
+	var alshCPU, sshCPU cpuUse
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		c0 := cpuNow(b, ssh, names)
+		many += hostsRound(b, ssh, names)
+		c1 := cpuNow(b, ssh, names)
+		one += hostsRound(b, ssh, names[:1])
+		c2 := cpuNow(b, ssh, names)
+		sshMany += sshRound(b, ssh, names)
+		c3 := cpuNow(b, ssh, names)
+		sshOne += sshRound(b, ssh, names[:1])
+		alshCPU = alshCPU.add(c1.sub(c0))
+		sshCPU = sshCPU.add(c3.sub(c2))
+	}
+	per := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N*len(names)) }
+	b.ReportMetric(per(alshCPU.local), "cpu-local-ms/host")
+	b.ReportMetric(per(alshCPU.remote), "cpu-remote-ms/host")
+	b.ReportMetric(per(sshCPU.local), "ssh-cpu-local-ms/host")
+	b.ReportMetric(per(sshCPU.remote), "ssh-cpu-remote-ms/host")
+	ms := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N) }
+	b.ReportMetric(float64(cold.Milliseconds()), "cold20-ms")
+	b.ReportMetric(ms(many), "hosts20-ms")
+	b.ReportMetric(ms(one), "host1-ms")
+	b.ReportMetric(float64(many)/float64(one), "ratio")
+	b.ReportMetric(ms(sshMany), "ssh20-ms")
+	b.ReportMetric(ms(sshOne), "ssh1-ms")
+	b.ReportMetric(float64(sshMany)/float64(sshOne), "ssh-ratio")
+}
+
+// cpuUse is processor time used here (this process and its children:
+// the driver, the ssh clients) and on the test hosts.
+type cpuUse struct{ local, remote time.Duration }
+
+func (c cpuUse) add(d cpuUse) cpuUse { return cpuUse{c.local + d.local, c.remote + d.remote} }
+func (c cpuUse) sub(d cpuUse) cpuUse { return cpuUse{c.local - d.local, c.remote - d.remote} }
+
+func cpuNow(b *testing.B, ssh string, names []string) cpuUse {
+	var self, kids unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &self)
+	unix.Getrusage(unix.RUSAGE_CHILDREN, &kids)
+	tv := func(t unix.Timeval) time.Duration { return time.Duration(t.Nano()) }
+	c := cpuUse{local: tv(self.Utime) + tv(self.Stime) + tv(kids.Utime) + tv(kids.Stime)}
+	for _, name := range names {
+		c.remote += sshtest.CPU(b, ssh, name)
+	}
+	return c
+}
+
+// sshRound runs ssh host true on every host of names at once.
+func sshRound(b *testing.B, ssh string, names []string) time.Duration {
+	t0 := time.Now()
+	errs := make(chan error, len(names))
+	for _, name := range names {
+		go func() {
+			out, err := sshCmd(ssh, name, "true").CombinedOutput()
+			if err != nil {
+				err = fmt.Errorf("ssh %s true: %v: %s", name, err, out)
+			}
+			errs <- err
+		}()
+	}
+	for range names {
+		if err := <-errs; err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(t0)
+}
+
+// hostsRound connects to every host of names from a new engine and
+// calls gethostname on each; it returns the time from the first host
+// to the last reply (the engine's start and close are not counted).
+func hostsRound(b *testing.B, ssh string, names []string) time.Duration {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	e, err := Start(ctx, Options{SSHCommand: ssh, StartTimeout: time.Minute})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	t0 := time.Now()
+	ids := make([]int, len(names))
+	for i, name := range names {
+		if ids[i], err = e.ConnectHost(ctx, name, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i, name := range names {
+		if h, err := e.Call(ctx, []int{-ids[i]}, "gethostname", nil); err != nil || h != name {
+			b.Fatalf("gethostname on %s: %v, %v", name, h, err)
+		}
+	}
+	return time.Since(t0)
+}
+
+// BenchmarkHostOverSlowLink: a host 10 ms away each way (20 ms round
+// trip; sshtest.DelayedHost: a network namespace and a veth pair, with
+// tc netem or, where the kernel has none, a delay line). One op is a
+// script that forks 10 children on the host, execs /bin/true in each
+// and waits for their exits. It reports the time, that time in round
+// trips of the link, and what crossed the relay per op: the driver's
+// frames and writes, and the frames it received. The first call (start
+// and getpid, binary cached) is reported beside, and ssh far1 true.
+func BenchmarkHostOverSlowLink(b *testing.B) {
+	const rtt = 20 * time.Millisecond
+	ssh, how := sshtest.DelayedHost(b, "far1", rtt/2)
+	b.Logf("delay each way: %v, by %s", rtt/2, how)
+	cold, _ := startRemote(b, ssh, "far1") // the binary is sent
+	cold.Close()
+	t0 := time.Now()
+	e, ctx := startRemote(b, ssh, "far1")
+	call(b, e, ctx, nil, "getpid")
+	first := time.Since(t0)
+	before := e.remote.mux.Stats()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		kids := make([][]int, 10)
+		for k := range kids {
+			kids[k] = fork(b, e, ctx, nil)
+			call(b, e, ctx, kids[k], "execvp", "/bin/true", []any{"true"})
+		}
+		for _, c := range kids {
+			if ev, _ := event(b, e, ctx, c).(builtins.Record); ev["exit_status"] != int64(0) {
+				b.Fatalf("%v: %v", c, ev)
+			}
+		}
+	}
+	b.StopTimer()
+	d := b.Elapsed()
+	after := e.remote.mux.Stats()
+	per := func(a, z uint64) float64 { return float64(z-a) / float64(b.N) }
+	b.ReportMetric(float64(d.Milliseconds())/float64(b.N), "script-ms")
+	b.ReportMetric(float64(d)/float64(b.N)/float64(rtt), "rtts")
+	b.ReportMetric(per(before.FramesOut, after.FramesOut), "frames-out")
+	b.ReportMetric(per(before.WritesOut, after.WritesOut), "writes-out")
+	b.ReportMetric(per(before.FramesIn, after.FramesIn), "frames-in")
+	b.ReportMetric(float64(first.Milliseconds()), "first-call-ms")
+	t0 = time.Now()
+	if out, err := sshCmd(ssh, "far1", "true").CombinedOutput(); err != nil {
+		b.Fatalf("ssh far1 true: %v: %s", err, out)
+	}
+	b.ReportMetric(float64(time.Since(t0).Milliseconds()), "ssh-true-ms")
 }

@@ -1,9 +1,6 @@
 package engine
 
-import (
-	"runtime"
-	"strings"
-)
+import "strings"
 
 // bootScript is the first stage that ssh runs on the remote host with
 // /bin/sh. Its arguments: the uname -m names this binary runs on, its
@@ -37,9 +34,10 @@ fi
 exec "$bin" "$@"
 `
 
-// unameNames are the uname -m names of the machines this binary runs on.
-func unameNames() string {
-	switch runtime.GOARCH {
+// unameNames are the uname -m names of the machines that a binary for
+// goarch runs on.
+func unameNames(goarch string) string {
+	switch goarch {
 	case "amd64":
 		return "x86_64 amd64"
 	case "arm64":
@@ -51,7 +49,7 @@ func unameNames() string {
 	case "loong64":
 		return "loongarch64"
 	}
-	return runtime.GOARCH
+	return goarch
 }
 
 // shellQuote quotes a word for the remote user's login shell, which

@@ -5,79 +5,179 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/alsh/alsh/builtins"
 )
 
-// hostSet holds the engines of the remote roots that the language's host
-// started (ConnectHost). A pipeline whose first element is -id goes to
-// engine id with the rest of the pipeline.
+// hostSet holds the remote roots that the language's host started
+// (ConnectHost). A pipeline whose first element is -id goes to host id's
+// engine with the rest of the pipeline.
 type hostSet struct {
-	mu    sync.Mutex
-	byID  map[int]*Engine
-	names map[int]string
-	watch func(builtins.Message)
+	mu     sync.Mutex
+	conns  []*hostConn // host id-1
+	watch  func(builtins.Message)
+	closed bool
+
+	ctx    context.Context // ends the connections still being made, at Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // the connecting goroutines
+}
+
+// hostConn is one host: connecting until ready is closed, then its
+// engine, or the error that ended the attempt.
+type hostConn struct {
+	id    int
+	name  string
+	ready chan struct{}
+	eng   *Engine // set under hostSet.mu before ready closes
+	err   error
 }
 
 // ConnectHost starts a root node on dest through ssh, as an engine of
-// its own that this one owns, and returns the id that pipelines give as
-// -id. Options: exec (a wrapper on the host, "sudo -n"), ssh (the ssh
-// command, as ALSH_SSH_COMMAND).
+// its own that this one owns, and returns at once the id that pipelines
+// give as -id: the connection is made in the background, so that a
+// script that names several hosts connects them in parallel. The first
+// call to the host waits until it is ready; if it could not be reached,
+// that call and every later one fail with the reason. The connection
+// outlives ctx: it is bounded by StartTimeout, and Close ends it. A bad
+// option or destination is an error of ConnectHost itself. Options: exec (a
+// wrapper on the host, "sudo -n"), ssh (the ssh command, as
+// ALSH_SSH_COMMAND), binary (the alsh binary to send, as
+// Options.RemoteBinary).
 func (e *Engine) ConnectHost(ctx context.Context, dest string, opts builtins.Record) (int, error) {
-	o := Options{Host: dest, CallTimeout: e.opts.CallTimeout, StartTimeout: e.opts.StartTimeout, SSHCommand: e.opts.SSHCommand}
+	o, err := e.hostOptions(dest, opts)
+	if err != nil {
+		return 0, err
+	}
+	hs := e.hostSet()
+	if hs == nil {
+		return 0, fmt.Errorf("host %s: %w: the engine closed", dest, builtins.ErrExited)
+	}
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	if hs.closed {
+		return 0, fmt.Errorf("host %s: %w: the engine closed", dest, builtins.ErrExited)
+	}
+	c := &hostConn{id: len(hs.conns) + 1, name: dest, ready: make(chan struct{})}
+	hs.conns = append(hs.conns, c)
+	hs.wg.Go(func() { hs.connect(c, o) })
+	return c.id, nil
+}
+
+// hostOptions are the Options of a host's engine: this engine's, with
+// the host's own from the record.
+func (e *Engine) hostOptions(dest string, opts builtins.Record) (Options, error) {
+	o := Options{Host: dest, CallTimeout: e.opts.CallTimeout, StartTimeout: e.opts.StartTimeout,
+		SSHCommand: e.opts.SSHCommand, RemoteBinary: e.opts.RemoteBinary}
+	if err := checkDest(dest); err != nil {
+		return o, err
+	}
 	for k, v := range opts {
 		s, ok := v.(string)
 		if !ok {
-			return 0, fmt.Errorf("host %s: option %s: want a string, got %s", dest, k, builtins.Format(v))
+			return o, fmt.Errorf("host %s: option %s: want a string, got %s", dest, k, builtins.Format(v))
 		}
 		switch k {
 		case "exec":
 			o.Exec = strings.Fields(s)
 		case "ssh":
 			o.SSHCommand = s
+		case "binary":
+			o.RemoteBinary = s
 		default:
-			return 0, fmt.Errorf("host %s: unknown option %s (want exec or ssh)", dest, k)
+			return o, fmt.Errorf("host %s: unknown option %s (want exec, ssh or binary)", dest, k)
 		}
 	}
-	sub, err := Start(ctx, o)
-	if err != nil {
-		return 0, err
+	if o.RemoteBinary != "" { // a bad file is an error of host itself
+		if _, err := elfArches(o.RemoteBinary); err != nil {
+			return o, fmt.Errorf("host %s: %w", dest, err)
+		}
+		if err := holdsAlsh(o.RemoteBinary); err != nil {
+			return o, fmt.Errorf("host %s: %w", dest, err)
+		}
 	}
-	e.mu.Lock()
-	if e.closed {
-		e.mu.Unlock()
-		sub.Close()
-		return 0, fmt.Errorf("host %s: %w: the engine closed", dest, builtins.ErrExited)
-	}
-	if e.hosts == nil {
-		e.hosts = &hostSet{byID: map[int]*Engine{}, names: map[int]string{}}
-	}
-	hs := e.hosts
-	e.mu.Unlock()
-	hs.mu.Lock()
-	id := len(hs.byID) + 1
-	hs.byID[id], hs.names[id] = sub, dest
-	if hs.watch != nil {
-		sub.Watch(hostWatch(id, dest, hs.watch))
-	}
-	hs.mu.Unlock()
-	return id, nil
+	return o, nil
 }
 
-// hostCall sends a call whose pipeline starts with -id to that host.
+// hostSet is e's set of hosts, made at first use; nil once e closed.
+func (e *Engine) hostSet() *hostSet {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil
+	}
+	if e.hosts == nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		e.hosts = &hostSet{ctx: ctx, cancel: cancel}
+	}
+	return e.hosts
+}
+
+// connect starts c's engine and hands it over, with the watcher if one
+// is set.
+func (hs *hostSet) connect(c *hostConn, o Options) {
+	sub, err := Start(hs.ctx, o)
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	defer close(c.ready)
+	if err != nil {
+		c.err = err
+		return
+	}
+	c.eng = sub
+	if hs.watch != nil {
+		sub.Watch(hostWatch(c.id, c.name, hs.watch))
+	}
+}
+
+// hostCall sends a call whose pipeline starts with -id to that host,
+// once it is ready.
 func (e *Engine) hostCall(ctx context.Context, pl []int, name string, args []any) (any, error) {
 	e.mu.Lock()
 	hs := e.hosts
 	e.mu.Unlock()
+	var c *hostConn
 	if hs != nil {
 		hs.mu.Lock()
-		sub := hs.byID[-pl[0]]
+		if id := -pl[0]; id <= len(hs.conns) {
+			c = hs.conns[id-1]
+		}
 		hs.mu.Unlock()
-		if sub != nil {
-			return sub.Call(ctx, pl[1:], name, args)
+	}
+	if c == nil {
+		return nil, &BadPidError{Pipeline: pl, Index: 0}
+	}
+	sub, err := c.await(ctx, e.deadline(ctx))
+	if err != nil {
+		return nil, err
+	}
+	v, err := sub.Call(ctx, pl[1:], name, args)
+	if bp, ok := err.(*BadPidError); ok && bp.Index+1 < len(pl) {
+		err = &BadPidError{Pipeline: pl, Index: bp.Index + 1} // named from [-id], as the caller wrote it
+	}
+	return v, err
+}
+
+// await waits until the host is ready, or the caller's deadline.
+func (c *hostConn) await(ctx context.Context, deadline time.Time) (*Engine, error) {
+	select {
+	case <-c.ready:
+	default:
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		select {
+		case <-c.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("host %s: still connecting: %w", c.name, ctx.Err())
+		case <-t.C:
+			return nil, fmt.Errorf("host %s: still connecting: %w", c.name, context.DeadlineExceeded)
 		}
 	}
-	return nil, &BadPidError{Pipeline: pl, Index: 0}
+	if c.err != nil {
+		return nil, c.err
+	}
+	return c.eng, nil
 }
 
 // hostWatch passes a host's messages on with the host's name and its
@@ -93,27 +193,37 @@ func hostWatch(id int, name string, fn func(builtins.Message)) func(builtins.Mes
 	}
 }
 
-// watchHosts gives the hosts' engines the watcher.
+// watchHosts gives the hosts' engines the watcher; those still
+// connecting get it when they are ready.
 func (e *Engine) watchHosts(fn func(builtins.Message)) {
-	e.mu.Lock()
-	hs := e.hosts
-	if hs == nil && fn != nil {
-		e.hosts = &hostSet{byID: map[int]*Engine{}, names: map[int]string{}}
-		hs = e.hosts
-	}
-	e.mu.Unlock()
+	hs := e.hostSet()
 	if hs == nil {
 		return
 	}
 	hs.mu.Lock()
 	defer hs.mu.Unlock()
 	hs.watch = fn
-	for id, sub := range hs.byID {
-		sub.Watch(hostWatch(id, hs.names[id], fn))
+	for _, c := range hs.conns {
+		if c.eng != nil {
+			c.eng.Watch(hostWatch(c.id, c.name, fn))
+		}
 	}
 }
 
-// hostProcesses lists the hosts' processes, each root as [-id].
+// connected lists the hosts that are ready, in the order of their ids.
+func (hs *hostSet) connected() []*hostConn {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	var out []*hostConn
+	for _, c := range hs.conns {
+		if c.eng != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// hostProcesses lists the ready hosts' processes, each root as [-id].
 func (e *Engine) hostProcesses(out []builtins.ProcInfo) []builtins.ProcInfo {
 	e.mu.Lock()
 	hs := e.hosts
@@ -121,19 +231,18 @@ func (e *Engine) hostProcesses(out []builtins.ProcInfo) []builtins.ProcInfo {
 	if hs == nil {
 		return out
 	}
-	hs.mu.Lock()
-	defer hs.mu.Unlock()
-	for id := 1; id <= len(hs.byID); id++ {
-		for _, p := range hs.byID[id].Processes() {
-			p.Pipeline = append([]int{-id}, p.Pipeline...)
-			p.Host = hs.names[id]
+	for _, c := range hs.connected() {
+		for _, p := range c.eng.Processes() {
+			p.Pipeline = append([]int{-c.id}, p.Pipeline...)
+			p.Host = c.name
 			out = append(out, p)
 		}
 	}
 	return out
 }
 
-// closeHosts closes the hosts' engines.
+// closeHosts ends the connections being made, then closes the hosts'
+// engines.
 func (e *Engine) closeHosts() {
 	e.mu.Lock()
 	hs := e.hosts
@@ -142,14 +251,13 @@ func (e *Engine) closeHosts() {
 		return
 	}
 	hs.mu.Lock()
-	subs := make([]*Engine, 0, len(hs.byID))
-	for _, sub := range hs.byID {
-		subs = append(subs, sub)
-	}
+	hs.closed = true
 	hs.mu.Unlock()
+	hs.cancel()
+	hs.wg.Wait()
 	var wg sync.WaitGroup
-	for _, sub := range subs {
-		wg.Go(func() { sub.Close() })
+	for _, c := range hs.connected() {
+		wg.Go(func() { c.eng.Close() })
 	}
 	wg.Wait()
 }

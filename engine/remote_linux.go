@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,13 +73,28 @@ func (t *tail) String() string {
 	return strings.TrimSpace(string(t.buf))
 }
 
-// selfBinary is this program's binary: what a remote host runs.
+// selfBinary is this program's binary: what a remote host runs unless
+// Options.RemoteBinary names another.
 var selfBinary = sync.OnceValues(func() (binaryInfo, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return binaryInfo{}, err
 	}
-	f, err := os.Open(exe)
+	b, err := hashBinary(exe)
+	b.arches = unameNames(runtime.GOARCH)
+	return b, err
+})
+
+type binaryInfo struct {
+	path   string
+	sum    string
+	size   int64
+	arches string // the uname -m names of the machines it runs on
+	given  bool   // named by Options.RemoteBinary
+}
+
+func hashBinary(path string) (binaryInfo, error) {
+	f, err := os.Open(path)
 	if err != nil {
 		return binaryInfo{}, err
 	}
@@ -88,13 +104,51 @@ var selfBinary = sync.OnceValues(func() (binaryInfo, error) {
 	if err != nil {
 		return binaryInfo{}, err
 	}
-	return binaryInfo{path: exe, sum: hex.EncodeToString(h.Sum(nil)), size: n}, nil
-})
+	return binaryInfo{path: path, sum: hex.EncodeToString(h.Sum(nil)), size: n}, nil
+}
 
-type binaryInfo struct {
-	path string
-	sum  string
-	size int64
+// binaryToSend is the binary the host gets: Options.RemoteBinary once
+// checked (remote_binary_linux.go), else this program's own.
+func (e *Engine) binaryToSend() (binaryInfo, error) {
+	if e.opts.RemoteBinary != "" {
+		b, err := givenBinary(e.opts.RemoteBinary)
+		if err != nil {
+			return b, fmt.Errorf("host %s: %w", e.opts.Host, err)
+		}
+		return b, nil
+	}
+	b, err := selfBinary()
+	if err != nil {
+		return b, fmt.Errorf("host %s: reading this program's binary to send it: %w", e.opts.Host, err)
+	}
+	return b, nil
+}
+
+// describe names the binary in an error about it.
+func (b binaryInfo) describe() string {
+	if b.given {
+		return "the binary given (" + b.path + ")"
+	}
+	return "this alsh"
+}
+
+// archAdvice says what to do about a host of another architecture.
+func (b binaryInfo) archAdvice() string {
+	if b.given {
+		return "give a build for the host's"
+	}
+	return "build one for it (GOARCH) and give it with --remote-binary"
+}
+
+// checkDest refuses a destination that ssh would take for an option.
+func checkDest(host string) error {
+	if host == "" {
+		return errors.New("host: an empty destination")
+	}
+	if strings.HasPrefix(host, "-") {
+		return fmt.Errorf("host %q: a destination cannot begin with '-'", host)
+	}
+	return nil
 }
 
 // sshArgv is the command that runs remoteCmd on host: the ssh client, or
@@ -114,7 +168,7 @@ func (e *Engine) sshArgv(remoteCmd string) []string {
 
 func (e *Engine) remoteCommand(b binaryInfo) string {
 	words := []string{"exec", "/bin/sh", "-c", shellQuote(bootScript), "alsh-boot",
-		shellQuote(unameNames()), b.sum, strconv.FormatInt(b.size, 10), relay.HubFlag}
+		shellQuote(b.arches), b.sum, strconv.FormatInt(b.size, 10), relay.HubFlag}
 	for _, w := range e.opts.Exec {
 		words = append(words, shellQuote(w))
 	}
@@ -125,12 +179,12 @@ func (e *Engine) remoteCommand(b binaryInfo) string {
 // binary, and wires the root that the hub announces.
 func (e *Engine) startRemoteRoot(ctx context.Context) error {
 	host := e.opts.Host
-	if strings.HasPrefix(host, "-") {
-		return fmt.Errorf("host %q: a destination cannot begin with '-'", host)
+	if err := checkDest(host); err != nil {
+		return err
 	}
-	bin, err := selfBinary()
+	bin, err := e.binaryToSend()
 	if err != nil {
-		return fmt.Errorf("host %s: reading this program's binary to send it: %w", host, err)
+		return err
 	}
 	r := &remote{host: host, closing: make(chan struct{})}
 	argv := e.sshArgv(e.remoteCommand(bin))
@@ -210,7 +264,7 @@ func (r *remote) dialog(in *bufio.Reader, out io.Writer, bin binaryInfo) error {
 				return fmt.Errorf("sending the binary: %w", err)
 			}
 		case "ALSH-ARCH":
-			return fmt.Errorf("the host is %s (uname -m) and this alsh is built for %s: build one for it (GOARCH) and run that", rest, unameNames())
+			return fmt.Errorf("the host is %s (uname -m) and %s is built for %s: %s", rest, bin.describe(), bin.arches, bin.archAdvice())
 		case "ALSH-OS":
 			return fmt.Errorf("the host runs %s; alsh runs on Linux", rest)
 		case "ALSH-ERR":

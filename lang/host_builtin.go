@@ -11,15 +11,17 @@ import (
 // the engine starts a root node on dest through ssh (docs/remote.md) and
 // names it by a number of its own, id; pipelines then start from it. The
 // language passes such a pipeline to Host.Call with -id as its first
-// element: [$b $c] is [-id c].
+// element: [$b $c] is [-id c]. ConnectHost returns without waiting for
+// the connection, so that several hosts connect in parallel; the first
+// call to the host waits for it, and fails if it could not be reached.
 type Hosts interface {
 	ConnectHost(ctx context.Context, dest string, opts builtins.Record) (id int, err error)
 }
 
 func hostBuiltins() map[string]*builtin {
 	return map[string]*builtin{
-		"host": {usage: `host DEST ?{exec: "sudo -n", ssh: "ssh -F FILE"}`,
-			summary: "connect to DEST (anything ssh takes) and give its root node, which pipelines start from: fork [$b], execvp [$b $c] …",
+		"host": {usage: `host DEST ?{exec: "sudo -n", ssh: "ssh -F FILE", binary: "PATH"}`,
+			summary: "start connecting to DEST (anything ssh takes) and give its root node, which pipelines start from: fork [$b], execvp [$b $c] …; returns at once, so hosts connect in parallel; the first call to it waits until it is ready (an unreachable host's error comes from that call)",
 			example: `$b = host "box1"`, fn: doHost},
 	}
 }

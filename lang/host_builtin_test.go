@@ -11,7 +11,9 @@ import (
 )
 
 // TestHostPipelines checks that host's record starts pipelines: the
-// calls reach the fake's remote root and its children, [] stays local.
+// calls reach the fake's remote root and its children, [] stays local;
+// an unreachable host's error comes from its first call, which try
+// catches.
 func TestHostPipelines(t *testing.T) {
 	var out bytes.Buffer
 	host := langtest.New()
@@ -20,13 +22,14 @@ func TestHostPipelines(t *testing.T) {
 $c = fork [$b]
 print (gethostname [$b]) (gethostname []) $b
 execvp [$b $c] "cat" ["cat"]
-try { host "unreachable" } catch $e { print $e.message }
+$u = host "unreachable"
+try { getpid [$u] } catch $e { print $e.message }
 `
 	if err := run(t, in, context.Background(), src); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 2 || lines[0] != `box1 alsh {host: "box1", id: 1}` || !strings.Contains(lines[1], "host unreachable") {
+	if len(lines) != 2 || lines[0] != `box1 alsh {host: "box1", id: 1}` || !strings.Contains(lines[1], "host unreachable: ssh ended") {
 		t.Fatalf("output:\n%s", out.String())
 	}
 	calls := strings.Join(host.Calls(), "\n")

@@ -80,9 +80,24 @@ func TestAttachToShellInJail(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // SIGWINCH reaches alsh, which resizes the shell's pty
 	s.send("/busybox stty size\r")
 	s.expect("33 111")
-	s.send("\x03") // Ctrl-C goes to the shell (a new prompt), not to alsh
-	s.send("echo still-here\r")
-	s.expect("still-here")
+	// Ctrl-C and Ctrl-Z go to the program on the pty, not to alsh: the
+	// shell's foreground sleep dies of sigint (status 130), the next one
+	// stops (sigtstp) and the shell's job control reports it, then
+	// dies of sigint in the foreground again
+	s.send("/busybox sleep 30\r")
+	time.Sleep(300 * time.Millisecond)
+	s.send("\x03")
+	s.send("echo status=$?\r")
+	s.expect("status=130")
+	s.send("/busybox sleep 31\r")
+	time.Sleep(300 * time.Millisecond)
+	s.send("\x1a")
+	s.expect("Stopped")
+	s.send("fg\r") // back in the foreground, then interrupted
+	time.Sleep(300 * time.Millisecond)
+	s.send("\x03")
+	s.send("echo again=$?\r")
+	s.expect("again=130")
 	s.send("exit 7\r")
 	s.expect("event: {exit_status: 7}")
 	s.enter("print 1+1", "2") // the REPL is back, reading lines

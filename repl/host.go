@@ -2,10 +2,12 @@ package repl
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/lang"
 )
 
 // trackingHost stands between the interpreter and the Host. It remembers
@@ -72,6 +74,16 @@ func (t *trackingHost) Call(ctx context.Context, pl []int, name string, args []a
 	return v, err
 }
 
+// ConnectHost passes the language's host on to the Host, when it reaches
+// other machines (the engine does).
+func (t *trackingHost) ConnectHost(ctx context.Context, dest string, opts builtins.Record) (int, error) {
+	h, ok := t.Host.(lang.Hosts)
+	if !ok {
+		return 0, fmt.Errorf("host: %w: this alsh cannot reach other hosts", builtins.ErrUnsupported)
+	}
+	return h.ConnectHost(ctx, dest, opts)
+}
+
 // setAsync turns printing of asynchronous output on or off.
 func (t *trackingHost) setAsync(on bool) {
 	t.async = on
@@ -128,8 +140,13 @@ func (t *trackingHost) endEntry() {
 	t.holding = true
 	t.mu.Unlock()
 	t.Host.Watch(t.deliver)
+	names := t.hostNames()
 	for _, pl := range t.drainList() {
-		t.drain(pl)
+		host := ""
+		if len(pl) > 0 {
+			host = names[pl[0]]
+		}
+		t.drain(pl, host)
 	}
 	t.mu.Lock()
 	for _, m := range t.held {
@@ -161,12 +178,12 @@ func (t *trackingHost) drainList() [][]int {
 }
 
 // drain moves what the Host queued for pl to the printer.
-func (t *trackingHost) drain(pl []int) {
+func (t *trackingHost) drain(pl []int, host string) {
 	ctx := context.Background()
 	for _, kind := range []string{"stdout", "stderr"} {
 		v, err := t.Host.Call(ctx, pl, kind, []any{int64(0)})
 		if s, ok := v.(string); ok && err == nil && s != "" {
-			t.pr.push(builtins.Message{Pipeline: pl, Kind: kind, Data: s})
+			t.pr.push(builtins.Message{Pipeline: pl, Kind: kind, Data: s, Host: host})
 		}
 	}
 	for {
@@ -174,8 +191,20 @@ func (t *trackingHost) drain(pl []int) {
 		if err != nil || v == nil {
 			return
 		}
-		t.pr.push(builtins.Message{Pipeline: pl, Kind: "event", Data: v})
+		t.pr.push(builtins.Message{Pipeline: pl, Kind: "event", Data: v, Host: host})
 	}
+}
+
+// hostNames maps each remote root's -id to its host's name, from the
+// process list, for output taken from the queues.
+func (t *trackingHost) hostNames() map[int]string {
+	names := map[int]string{}
+	for _, p := range t.Host.Processes() {
+		if len(p.Pipeline) > 0 && p.Pipeline[0] < 0 && p.Host != "" {
+			names[p.Pipeline[0]] = p.Host
+		}
+	}
+	return names
 }
 
 // lastLive returns the last pipeline used if its process still lives.

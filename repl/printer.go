@@ -49,6 +49,7 @@ type request struct {
 
 // partialLine is the start of a line of output whose newline has not come.
 type partialLine struct {
+	host     string // the remote host it comes from, or ""
 	pipeline []int
 	kind     string
 	text     string
@@ -200,10 +201,7 @@ func (p *printer) printMessages() {
 func (p *printer) format(b *strings.Builder, m builtins.Message) {
 	if m.Kind == "event" {
 		p.takePartial(b, m.Pipeline)
-		if m.Host != "" { // a remote root's tree: [-id …]
-			b.WriteString(m.Host + " ")
-		}
-		fmt.Fprintf(b, "%s event: %s\n", pipelineString(m.Pipeline), builtins.Format(m.Data))
+		fmt.Fprintf(b, "%s%s event: %s\n", hostPrefix(m.Host), pipelineString(m.Pipeline), builtins.Format(m.Data))
 		return
 	}
 	key := pipelineString(m.Pipeline) + " " + m.Kind
@@ -216,11 +214,11 @@ func (p *printer) format(b *strings.Builder, m builtins.Message) {
 	for _, line := range lines {
 		if !strings.HasSuffix(line, "\n") {
 			if line != "" {
-				p.partial[key] = &partialLine{m.Pipeline, m.Kind, line}
+				p.partial[key] = &partialLine{m.Host, m.Pipeline, m.Kind, line}
 			}
 			continue
 		}
-		writeLine(b, m.Pipeline, m.Kind, line)
+		writeLine(b, m.Host, m.Pipeline, m.Kind, line)
 	}
 }
 
@@ -228,7 +226,7 @@ func (p *printer) format(b *strings.Builder, m builtins.Message) {
 func (p *printer) takePartial(b *strings.Builder, pipeline []int) {
 	for key, pl := range p.partial {
 		if pipeline == nil || slices.Equal(pl.pipeline, pipeline) {
-			writeLine(b, pl.pipeline, pl.kind, pl.text)
+			writeLine(b, pl.host, pl.pipeline, pl.kind, pl.text)
 			delete(p.partial, key)
 		}
 	}
@@ -242,15 +240,26 @@ func (p *printer) flushPartial() {
 	p.write([]byte(b.String()), false)
 }
 
-// writeLine writes one line of output: [pid…] stdout: text. A line that
-// holds control characters is shown quoted, so it cannot move the cursor.
-func writeLine(b *strings.Builder, pipeline []int, kind, line string) {
+// writeLine writes one line of output: [pid…] stdout: text, after the
+// name of the remote host it comes from (box1 [-1 pid…] stdout: text).
+// A line that holds control characters is shown quoted, so it cannot
+// move the cursor.
+func writeLine(b *strings.Builder, host string, pipeline []int, kind, line string) {
 	line = strings.TrimSuffix(line, "\n")
 	line = strings.TrimSuffix(line, "\r")
 	if hasControl(line) {
 		line = builtins.Quote(line)
 	}
-	fmt.Fprintf(b, "%s %s: %s\n", pipelineString(pipeline), kind, line)
+	fmt.Fprintf(b, "%s%s %s: %s\n", hostPrefix(host), pipelineString(pipeline), kind, line)
+}
+
+// hostPrefix is what goes before a remote host's output and events: its
+// name (its root is [-id …] in the pipeline).
+func hostPrefix(host string) string {
+	if host == "" {
+		return ""
+	}
+	return host + " "
 }
 
 func hasControl(s string) bool {

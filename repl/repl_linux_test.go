@@ -3,6 +3,7 @@ package repl_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -63,6 +64,27 @@ func TestCtrlCDuringWait(t *testing.T) {
 		s.expect("interrupted")
 		s.enter(`print "alive"`, "\nalive\n")
 	}
+}
+
+// A stdin call that waits for room (the program reads nothing and the
+// queue is full) ends at Ctrl-C, long before its 30 s timeout, and the
+// REPL goes on.
+func TestCtrlCDuringStdinWait(t *testing.T) {
+	s := startSession(t)
+	s.enter("$c = fork []", "alsh> ")
+	s.enter(`execvp [$c] "/bin/sleep" ["sleep" "100000"]`, "\nok\n")
+	s.enter(`$mb = "x"`, "alsh")
+	s.enter(`for $i in (range 20) { $mb = $mb + $mb }`, "alsh")
+	s.enter("$n = 0", "alsh")
+	s.send("while true { stdin [$c] $mb; $n = $n + 1 }\r")
+	time.Sleep(2 * time.Second) // the queue's 64 MiB fill: stdin waits
+	s.send("\x03")
+	s.expect("interrupted")
+	sent := s.enter(`print "sent" $n "MiB"`, " MiB\n") // waited: not thousands, no error
+	if !regexp.MustCompile(`\nsent (6[0-9]|7[0-9]) MiB`).MatchString(sent) {
+		t.Fatalf("stdin did not wait once the queue held 64 MiB:\n%s", sent)
+	}
+	s.enter(`print "alive"`, "\nalive\n")
 }
 
 func TestAsyncOutputWhileTyping(t *testing.T) {

@@ -97,12 +97,17 @@ func callText(f *failedCall) string {
 	return strings.Join(parts, " ")
 }
 
-// prompt is "alsh> ", or "alsh [pid…]> " after a call on a live process;
-// a continuation prompt is as wide, so that lines stay aligned.
+// prompt is "alsh> ", or "alsh [pid…]> " after a call on a live process
+// ("alsh box1 [-1 pid…]> " on a remote host); a continuation prompt is
+// as wide, so that lines stay aligned.
 func (r *repl) prompt(continuation bool) string {
 	p := "alsh> "
 	if pl := r.host.lastLive(); pl != nil {
-		p = "alsh " + pipelineString(pl) + "> "
+		host := ""
+		if pl[0] < 0 {
+			host = r.host.hostNames()[pl[0]]
+		}
+		p = "alsh " + hostPrefix(host) + pipelineString(pl) + "> "
 	}
 	if continuation {
 		return fmt.Sprintf("%*s", len(p), "...> ")

@@ -33,14 +33,15 @@ func TestDrawTree(t *testing.T) {
 }
 
 func TestWriteLine(t *testing.T) {
-	tests := []struct{ kind, line, want string }{
-		{"stdout", "hello\n", "[1 2] stdout: hello\n"},
-		{"stderr", "oops\r\n", "[1 2] stderr: oops\n"},
-		{"stdout", "\x1b[2Jclear\n", `[1 2] stdout: "\x1b[2Jclear"` + "\n"},
+	tests := []struct{ host, kind, line, want string }{
+		{"", "stdout", "hello\n", "[1 2] stdout: hello\n"},
+		{"", "stderr", "oops\r\n", "[1 2] stderr: oops\n"},
+		{"", "stdout", "\x1b[2Jclear\n", `[1 2] stdout: "\x1b[2Jclear"` + "\n"},
+		{"box1", "stdout", "hello\n", "box1 [1 2] stdout: hello\n"},
 	}
 	for _, tt := range tests {
 		var b strings.Builder
-		writeLine(&b, []int{1, 2}, tt.kind, tt.line)
+		writeLine(&b, tt.host, []int{1, 2}, tt.kind, tt.line)
 		if b.String() != tt.want {
 			t.Errorf("writeLine(%q) = %q, want %q", tt.line, b.String(), tt.want)
 		}

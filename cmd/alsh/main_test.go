@@ -23,6 +23,7 @@ func TestMain(m *testing.M) {
 // engine. Conditions [privileged] (root) and [busybox] skip scripts that
 // need them; with ALSH_REQUIRE_PRIVILEGED=1 such a skip is a failure.
 func TestScripts(t *testing.T) {
+	requireStatic(t)
 	repo, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)

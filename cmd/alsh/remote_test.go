@@ -73,10 +73,14 @@ func pgrep(pattern string) string {
 	return strings.TrimSpace(string(out))
 }
 
+// TestHostInTheLanguage: a loop names three hosts, which connect in
+// parallel (each ssh waits at a barrier until all three started, so
+// connections one after the other would fail), then runs a program on
+// each.
 func TestHostInTheLanguage(t *testing.T) {
-	ssh := sshtest.Hosts(t, "box1", "box2")
+	ssh := sshtest.Barrier(t, 3, sshtest.Hosts(t, "box1", "box2", "box3"))
 	script := `$hosts = []
-for $name in ["box1" "box2"] {
+for $name in ["box1" "box2" "box3"] {
 	$hosts = $hosts + [(host $name)]
 }
 for $b in $hosts {
@@ -91,7 +95,7 @@ print "local" (len (gethostname []))
 	cmd.Args = append(cmd.Args[:1], "-c", script)
 	cmd.Env = append(os.Environ(), "ALSH_SSH_COMMAND="+ssh)
 	out, err := cmd.CombinedOutput()
-	want := "box1 box1 from box1\nbox2 box2 from box2\nlocal"
+	want := "box1 box1 from box1\nbox2 box2 from box2\nbox3 box3 from box3\nlocal"
 	if err != nil || !strings.HasPrefix(strings.TrimSpace(string(out)), want) {
 		t.Fatalf("alsh -c with host: %v:\n%s\nwant it to begin with:\n%s", err, out, want)
 	}

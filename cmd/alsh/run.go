@@ -20,7 +20,7 @@ import (
 // version is what --version prints.
 const version = "alsh 0.1.0-dev"
 
-const usage = `usage: alsh [--host DEST] [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
+const usage = `usage: alsh [--host DEST] [--remote-binary PATH] [--exec "WRAPPER ARGS"] [FILE.alsh | -c TEXT] [ARGS…]
        alsh check FILE… | alsh fmt [-w] FILE…
 
   alsh FILE.alsh [args…]   run a script; its arguments are $args
@@ -37,6 +37,10 @@ options:
   --exec "sudo -n"   start the root node through a wrapper
   --host DEST        run the root node on DEST through ssh (docs/remote.md;
                      ALSH_SSH_COMMAND replaces ssh)
+  --remote-binary PATH
+                     send PATH, an alsh built for the hosts' architecture,
+                     to --host and to the hosts a script names, instead of
+                     this alsh
   --help             show this help
   --version          show the version
 `
@@ -45,6 +49,7 @@ options:
 type config struct {
 	exec    []string
 	host    string
+	binary  string  // --remote-binary
 	text    *string // -c
 	file    string
 	args    []string
@@ -59,6 +64,7 @@ func parseArgs(args []string) (*config, error) {
 	text := fs.String("c", "", "run TEXT")
 	execWrapper := fs.String("exec", "", "start the root node through a wrapper")
 	fs.StringVar(&c.host, "host", "", "run the root node on DEST through ssh")
+	fs.StringVar(&c.binary, "remote-binary", "", "the alsh binary to send to remote hosts")
 	fs.BoolVar(&c.help, "help", false, "show help")
 	fs.BoolVar(&c.version, "version", false, "show the version")
 	if err := fs.Parse(args); err != nil {
@@ -185,7 +191,7 @@ func (c *config) withEngine(stdio [3]*os.File, f func(context.Context, *engine.E
 	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	eng, err := engine.Start(ctx, engine.Options{Exec: c.exec, Host: c.host})
+	eng, err := engine.Start(ctx, engine.Options{Exec: c.exec, Host: c.host, RemoteBinary: c.binary})
 	if err != nil {
 		fmt.Fprintf(stdio[2], "alsh: %v\n", err)
 		return 1

@@ -33,12 +33,14 @@ type Host struct {
 	// Trace, when set, receives one line per call: > name [pipeline] args.
 	Trace io.Writer
 
-	mu      sync.Mutex
-	next    int
-	hosts   int // remote roots made by ConnectHost
-	procs   map[string]*proc
-	replies map[string][]Reply
-	calls   []string
+	mu    sync.Mutex
+	next  int
+	hosts int // remote roots made by ConnectHost
+	// the hosts that ConnectHost could not reach: their calls' error
+	unreachable map[int]error
+	procs       map[string]*proc
+	replies     map[string][]Reply
+	calls       []string
 }
 
 // Reply is a scripted answer: a value, or an error.
@@ -134,6 +136,9 @@ func (h *Host) Call(ctx context.Context, pipeline []int, name string, args []any
 	conv, err := builtins.Convert(c, args)
 	if err != nil {
 		return nil, err
+	}
+	if len(pipeline) > 0 && h.unreachable[-pipeline[0]] != nil {
+		return nil, h.unreachable[-pipeline[0]]
 	}
 	p := h.procs[key(pipeline)]
 	if p == nil || (p.exec != nil && c.Where == builtins.OnNode) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -40,6 +41,20 @@ type Mux struct {
 	root  chan []int // driver side: the root's fds, from TRoot
 	exit  chan uint32
 	onEnd func(error)
+
+	framesOut, writesOut, framesIn atomic.Uint64 // Stats
+}
+
+// Stats counts the frames one end of the stream sent and received, and
+// the writes that carried those it sent: frames queued together go out
+// in one write.
+type Stats struct {
+	FramesOut, WritesOut, FramesIn uint64
+}
+
+// Stats is what this end has sent and received so far.
+func (m *Mux) Stats() Stats {
+	return Stats{FramesOut: m.framesOut.Load(), WritesOut: m.writesOut.Load(), FramesIn: m.framesIn.Load()}
 }
 
 // channel is one relayed fd.
@@ -177,6 +192,8 @@ func (m *Mux) sendNow(frame []byte) {
 	m.busy = true
 	m.mu.Unlock()
 	_, err := m.out.Write(frame)
+	m.framesOut.Add(1)
+	m.writesOut.Add(1)
 	m.mu.Lock()
 	m.busy = false
 	if len(m.q) > 0 {
@@ -213,6 +230,8 @@ func (m *Mux) writeLoop() {
 				go m.fail(fmt.Errorf("writing to the stream: %w", err))
 				return
 			}
+			m.framesOut.Add(uint64(len(batch)))
+			m.writesOut.Add(1)
 		}
 		if cap(buf) > 1<<20 {
 			buf = nil
@@ -233,6 +252,7 @@ func (m *Mux) readLoop() {
 		f, b, err := ReadFrame(m.in, buf)
 		buf = b
 		if err == nil {
+			m.framesIn.Add(1)
 			err = m.handle(f)
 		}
 		if err != nil {

@@ -1,0 +1,44 @@
+package engine
+
+import (
+	"debug/elf"
+	"fmt"
+	"sync"
+)
+
+// dynamicHint is added to the error of a call whose node ended during
+// it, when this binary is linked dynamically (built with cgo on, Go's
+// default where it finds a C compiler): every node is that binary, and
+// one that starts where its ELF interpreter is missing (after a chroot
+// or pivot_root) dies before it can say why.
+var dynamicHint = sync.OnceValue(func() string {
+	interp := elfInterpreter("/proc/self/exe")
+	if interp == "" {
+		return ""
+	}
+	return fmt.Sprintf("; this binary is linked dynamically (built with cgo on): a node cannot start in a root without %s, so build it with CGO_ENABLED=0", interp)
+})
+
+// elfInterpreter is the ELF interpreter the file at path names, or ""
+// for a static executable (or a file that is not ELF).
+func elfInterpreter(path string) string {
+	f, err := elf.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_INTERP {
+			continue
+		}
+		b := make([]byte, p.Filesz)
+		if _, err := p.ReadAt(b, 0); err != nil {
+			return ""
+		}
+		if n := len(b); n > 0 && b[n-1] == 0 {
+			b = b[:n-1]
+		}
+		return string(b)
+	}
+	return ""
+}
