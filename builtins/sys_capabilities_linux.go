@@ -118,18 +118,25 @@ func sysAmbient(Node, Args) (any, error) {
 	})
 }
 
-// eachCap applies op to each capability of m, in order, and stops at the
-// first failure, saying which were applied before it.
-func eachCap(call string, m uint64, op func(n int) error) error {
-	var done []string
-	for _, c := range capList(m) {
-		n, name := capNumber(c)
-		if err := op(n); err != nil {
-			return &PartialError{Call: call, Done: done, Failed: name, Err: err}
-		}
-		done = append(done, name)
+// CapCallError words the failure of a capability call that the
+// runtime-free code made (engine/internal/proto, rawcaps_linux.go): a
+// call of one prctl as that prctl's error; a call over a list as a
+// PartialError naming the capabilities applied before the one that
+// failed.
+func CapCallError(call string, done uint64, failed int, err error) error {
+	switch call {
+	case "ambient_clear":
+		return sysErr("prctl PR_CAP_AMBIENT_CLEAR_ALL", err)
+	case "securebits_set":
+		return sysErr("prctl PR_SET_SECUREBITS", err)
 	}
-	return nil
+	var names []string
+	for _, c := range capList(done) {
+		_, name := capNumber(c)
+		names = append(names, name)
+	}
+	_, name := capNumber(capList(1 << failed)[0])
+	return &PartialError{Call: call, Done: names, Failed: name, Err: err}
 }
 
 func capNumber(c any) (int, string) {
@@ -141,62 +148,10 @@ func capNumber(c any) (int, string) {
 	return int(n), name
 }
 
-// belowLastCap keeps the bits of m the kernel knows: a capability it
-// does not have is in no set, so there is nothing to drop.
-func belowLastCap(m uint64) (uint64, error) {
-	last, err := lastCap()
-	if err != nil || last >= 63 {
-		return m, err
-	}
-	return m & (1<<(last+1) - 1), nil
-}
-
-func sysCapbsetDrop(_ Node, a Args) (any, error) {
-	m, err := belowLastCap(uint64(a.Int(0)))
-	if err != nil {
-		return nil, err
-	}
-	return ok(eachCap("capbset_drop", m, func(n int) error {
-		return unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0)
-	}))
-}
-
-func sysCapbsetKeep(_ Node, a Args) (any, error) {
-	all, err := belowLastCap(^uint64(0))
-	if err != nil {
-		return nil, err
-	}
-	return ok(eachCap("capbset_keep", all&^uint64(a.Int(0)), func(n int) error {
-		return unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(n), 0, 0, 0)
-	}))
-}
-
-func sysAmbientRaise(_ Node, a Args) (any, error) {
-	return ok(eachCap("ambient_raise", uint64(a.Int(0)), func(n int) error {
-		return unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_RAISE, uintptr(n), 0, 0)
-	}))
-}
-
-func sysAmbientLower(_ Node, a Args) (any, error) {
-	return ok(eachCap("ambient_lower", uint64(a.Int(0)), func(n int) error {
-		return unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_LOWER, uintptr(n), 0, 0)
-	}))
-}
-
-func sysAmbientClear(Node, Args) (any, error) {
-	return ok(sysErr("prctl PR_CAP_AMBIENT_CLEAR_ALL",
-		unix.Prctl(unix.PR_CAP_AMBIENT, unix.PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)))
-}
-
 func sysSecurebits(Node, Args) (any, error) {
 	r, err := unix.PrctlRetInt(unix.PR_GET_SECUREBITS, 0, 0, 0, 0)
 	if err != nil {
 		return nil, sysErr("prctl PR_GET_SECUREBITS", err)
 	}
 	return secbitList(uint64(r)), nil
-}
-
-func sysSecurebitsSet(_ Node, a Args) (any, error) {
-	return ok(sysErr("prctl PR_SET_SECUREBITS",
-		unix.Prctl(unix.PR_SET_SECUREBITS, uintptr(a.Int(0)), 0, 0, 0)))
 }

@@ -1,9 +1,11 @@
 package builtins
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"runtime"
+	"strings"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -190,3 +192,59 @@ func (s *sandbox) enforce(fs, net uint64) error {
 	}
 	return nil
 }
+
+// LandlockPlanMagic begins a landlock plan: the landlock call's work,
+// settled where a Go runtime runs, for the runtime-free code of package
+// engine/internal/proto to make (rawlandlock_linux.go). The layout, in
+// native-endian 64-bit words: the magic, the handled fs and net rights,
+// the count of paths and of ports; per path, its rights on a directory,
+// its rights on a file, its length, then its bytes and a NUL, padded to 8;
+// per port, the port and its rights.
+const LandlockPlanMagic = "\x00alshLL1"
+
+// LandlockPlan is the landlock call's work up to the system calls, for
+// the running kernel's ABI abi: the plan, and the result landlock gives
+// once it is enforced. ok is false for paths that landlock refuses (it
+// words the error).
+func LandlockPlan(paths any, abi int) (plan string, result Record, ok bool) {
+	s, err := sandboxArg(paths)
+	if err != nil {
+		return "", nil, false
+	}
+	fs, net, unenforced, err := s.handled(abi)
+	if err != nil {
+		return "", nil, false
+	}
+	b := append([]byte(nil), LandlockPlanMagic...)
+	word := func(v uint64) { b = binary.NativeEndian.AppendUint64(b, v) }
+	var ports []portRule
+	for _, p := range s.ports {
+		if p.rights&net != 0 { // best effort, on an ABI without network rights
+			ports = append(ports, portRule{port: p.port, rights: p.rights & net})
+		}
+	}
+	word(fs)
+	word(net)
+	word(uint64(len(s.paths)))
+	word(uint64(len(ports)))
+	for _, p := range s.paths {
+		if strings.IndexByte(p.path, 0) >= 0 {
+			return "", nil, false // open's einval, which landlock words
+		}
+		rights := p.rights & fs
+		word(rights)
+		word(rights & rightsMask("landlock_fs", fileRights...))
+		word(uint64(len(p.path)))
+		b = append(b, p.path...)
+		b = append(b, make([]byte, 8-len(p.path)%8)...) // the NUL, and padding
+	}
+	for _, p := range ports {
+		word(p.port)
+		word(p.rights)
+	}
+	return string(b), Record{"abi": int64(abi), "fs": constList(rightNames("landlock_fs", fs)),
+		"net": constList(rightNames("landlock_net", net)), "unenforced": constList(unenforced)}, true
+}
+
+// LandlockABI is the running kernel's Landlock ABI.
+func LandlockABI() (int, error) { return landlockABI() }

@@ -73,6 +73,37 @@ func boundingNames() ([]string, error) {
 	return names, nil
 }
 
+// SeccompPlanMagic begins a seccomp_load plan: a policy compiled where a
+// Go runtime runs, which the runtime-free code of package
+// engine/internal/proto installs (rawseccomp_linux.go). The layout, in
+// native-endian 64-bit words: the magic, the seccomp(2) flags, the count
+// of instructions, then the program's raw sock_filter bytes. (A Docker profile's JSON never begins
+// with a NUL.)
+const SeccompPlanMagic = "\x00\xc1hshSC1"
+
+// SeccompProgram is seccomp_load's work up to the system call, for a
+// policy record (whose program does not depend on the process that loads
+// it): the plan, and the result seccomp_load gives once it is installed.
+// ok is false for a Docker profile (its rules follow the loading node's
+// bounding set) or a policy that does not compile (seccomp_load words
+// the error).
+func SeccompProgram(policy any) (plan string, result Record, ok bool) {
+	if _, isRecord := policy.(Record); !isRecord {
+		return "", nil, false
+	}
+	p, flags, err := compiledPolicy("seccomp_load", policy)
+	if err != nil || flags != 0 { // flags (tsync) have their own results: the node's
+		return "", nil, false
+	}
+	b := binary.NativeEndian.AppendUint64([]byte(SeccompPlanMagic), uint64(flags))
+	b = binary.NativeEndian.AppendUint64(b, uint64(len(p.Raw)))
+	return string(append(b, rawBytes(p.Raw)...)), seccompLoaded(p), true
+}
+
+func seccompLoaded(prog *seccomp.Program) Record {
+	return Record{"instructions": int64(prog.Len()), "skipped": stringList(prog.Skipped)}
+}
+
 func sysSeccompLoad(_ Node, a Args) (any, error) {
 	prog, flags, err := compiledPolicy("seccomp_load", a.Value(0))
 	if err != nil {
@@ -93,7 +124,7 @@ func sysSeccompLoad(_ Node, a Args) (any, error) {
 	if err := tsyncFailed("seccomp_load", uintptr(unix.SECCOMP_SET_MODE_FILTER), uintptr(flags), r); err != nil {
 		return nil, err
 	}
-	return Record{"instructions": int64(prog.Len()), "skipped": stringList(prog.Skipped)}, nil
+	return seccompLoaded(prog), nil
 }
 
 func rawBytes(raw []bpf.RawInstruction) []byte {

@@ -73,6 +73,8 @@ var runtimeFree = []string{
 	"setuid", "setgid", "setresuid", "setresgid", "setgroups",
 	"chroot", "chdir", "mkdir", "rmdir", "unlink", "link", "symlink", "chmod", "chown", "mkfifo",
 	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs", "open", "mount_setattr",
+	"capbset_drop", "capbset_keep", "ambient_raise", "ambient_lower", "ambient_clear", "securebits_set",
+	"seccomp", "seccomp_load", "landlock",
 }
 
 func init() {

@@ -39,7 +39,7 @@ func (e *Engine) Call(ctx context.Context, pipeline []int, name string, args []a
 	case c.Name == "pty": // the driver opens the terminal (pty_linux.go)
 		err = e.openPty(ctx, pipeline, c, wargs)
 	default:
-		v, err = e.nodeCall(ctx, e.deadline(ctx), pipeline, c, wargs)
+		v, err = e.nodeCallCompiled(ctx, e.deadline(ctx), pipeline, c, wargs)
 	}
 	if err != nil && e.remote != nil {
 		err = e.remote.explain(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -82,6 +83,8 @@ func TestRuntimeFreeErrnosAsKernel(t *testing.T) {
 			func() error {
 				return unix.MountSetattr(unix.AT_FDCWD, "/nonexistent", 0, &unix.MountAttr{Attr_set: unix.MOUNT_ATTR_RDONLY})
 			}},
+		{"seccomp", []any{int64(unix.SECCOMP_SET_MODE_FILTER), int64(0), badFilter}, func() error { return seccompKernel(badFilter) }},
+		{"seccomp_load", []any{builtins.SeccompPlanMagic + "\x00\x00\x00\x00\x00\x00\x00\x00" + "\x01\x00\x00\x00\x00\x00\x00\x00" + badFilter}, func() error { return seccompKernel(badFilter) }},
 		{"mount_setattr", []any{"/", int64(0), int64(0x40000000), int64(0)}, // an unknown attribute
 			func() error { return unix.MountSetattr(unix.AT_FDCWD, "/", 0, &unix.MountAttr{Attr_set: 0x40000000}) }},
 	} {
@@ -204,4 +207,20 @@ func procStatus(t *testing.T, pid int) map[string]string {
 		}
 	}
 	return m
+}
+
+// badFilter is a seccomp program of one instruction the kernel refuses
+// (an unknown opcode), as raw sock_filter bytes.
+const badFilter = "\xff\xff\x00\x00\x00\x00\x00\x00"
+
+// seccompKernel loads prog into this test's own thread, as the
+// runtime-free seccomp call does (it fails: the program is refused).
+func seccompKernel(prog string) error {
+	b := []byte(prog)
+	fprog := unix.SockFprog{Len: uint16(len(b) / 8), Filter: (*unix.SockFilter)(unsafe.Pointer(&b[0]))}
+	_, _, e := unix.Syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, uintptr(unsafe.Pointer(&fprog)))
+	if e != 0 {
+		return e
+	}
+	return nil
 }

@@ -207,8 +207,9 @@ const (
 )
 
 // carriedArg is the word a proto-node fills, at its boot, with the
-// capabilities it carried across (proto.protoCarryCaps): 40 digits.
-var carriedArg = "carried=" + strings.Repeat("0", 40)
+// capabilities it carried across (proto.protoCarryCaps): 40 digits, and
+// the bounding-set drops it held back (proto's capDrop): 20 more.
+var carriedArg = "carried=" + strings.Repeat("0", 60)
 
 // ChildEnv is the node's environment for a child node's Go runtime, with
 // the settings of runtimeSettings, which the child's argv undoes

@@ -32,7 +32,11 @@ func rawWords(d *proto.RawDesc, args []any) (w proto.Words, keep [][]byte) {
 		case proto.ArgInt:
 			w.W[i] = uintptr(v.(int64))
 		case proto.ArgStr:
-			s := v.(string)
+			s, ok := v.(string)
+			if !ok { // an Any argument in another form: the Go code's (Accepts)
+				w.Unfit = true
+				continue
+			}
 			b := append([]byte(s), 0)
 			keep = append(keep, b)
 			w.W[i], w.N[i] = uintptr(unsafe.Pointer(&b[0])), len(s)
@@ -55,6 +59,9 @@ func rawWords(d *proto.RawDesc, args []any) (w proto.Words, keep [][]byte) {
 // rawCall makes the call and words its result and error as the proto-node
 // does.
 func rawCall(d *proto.RawDesc, w *proto.Words, args []any, keep [][]byte) (any, error) {
+	if d.Steps() {
+		return stepCall(d, w)
+	}
 	trap, a, e := d.Plan(w)
 	var r uintptr
 	for e == 0 {

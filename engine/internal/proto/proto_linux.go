@@ -70,6 +70,7 @@ type State struct {
 	oldLim    [MaxExecLimits]unix.Rlimit
 	nApplied  int // how many of execLims protoExecLimits applied
 	spawn     SpawnArgs
+	capDrop   uint64           // bounding-set drops held back until an exec, an id change or the boot (rawcaps_linux.go)
 	stack     [protoStack]byte // with cloneVM, the child's stack
 }
 
@@ -181,6 +182,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	ps.execLims, ps.nExecLims = env.ExecLimits, env.NExecLimits
 	ps.caught = caughtMask
 	ps.spin, ps.spun = spin, false
+	ps.capDrop = 0
 }
 
 // Fork forks a proto-node child with the fds and flags of s (see
@@ -764,6 +766,7 @@ func protoExec(ps *State, id uint32, pathp *byte, n int, op string) bool {
 		e = protoExecLimits(ps, true)
 	}
 	if e == 0 {
+		protoApplyCapDrop(ps)
 		syscall.RawSyscall6(unix.SYS_RT_SIGPROCMASK, unix.SIG_SETMASK, uintptr(unsafe.Pointer(&ps.noSigs)), 0, 8, 0, 0)
 		for e = syscall.EINTR; e == syscall.EINTR; {
 			_, _, e = syscall.RawSyscall6(unix.SYS_EXECVE, path, uintptr(unsafe.Pointer(&ps.argv[0])),
@@ -870,6 +873,7 @@ func protoBoot(ps *State) {
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
+	protoCarryDrop(ps)
 	protoCarryCaps(ps)
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {

@@ -22,6 +22,9 @@ type Words struct {
 	Nul   uint8               // bit i: string i holds a NUL, which a C string cannot
 	Given int                 // how many arguments were given (optional ones may be missing)
 	Attr  unix.MountAttr      // mount_setattr's, which Plan fills
+	Fprog sockFprog           // seccomp's, which Plan fills
+	LL    llScratch           // landlock's structs (rawlandlock_linux.go)
+	Unfit bool                // an argument is not of the kind the runtime-free code takes (seccomp's prog as a list)
 }
 
 const (
@@ -52,6 +55,9 @@ type rawImpl struct {
 	// as a Syscall, so that its runtime (a collection's stop) does not
 	// wait for it.
 	mayBlock bool
+	// anyStr: the arguments of kind Any taken here as strings (bytes);
+	// given another value, the call is left to the node's Go code.
+	anyStr uint8
 }
 
 const (
@@ -128,6 +134,18 @@ var rawImpls = map[string]rawImpl{
 	"no_new_privs":  {id: rawNoNewPrivs, pathArg: -1},
 	"open":          {id: rawOpen, cstrs: 1, returnsInt: true, mayBlock: true},
 	"mount_setattr": {id: rawMountSetattr, cstrs: 1},
+	// capabilities (rawcaps_linux.go)
+	"capbset_drop":   {id: rawCapbsetDrop, pathArg: -1},
+	"capbset_keep":   {id: rawCapbsetKeep, pathArg: -1},
+	"ambient_raise":  {id: rawAmbientRaise, pathArg: -1},
+	"ambient_lower":  {id: rawAmbientLower, pathArg: -1},
+	"ambient_clear":  {id: rawAmbientClear, pathArg: -1},
+	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
+	// seccomp with a program as bytes (rawseccomp_linux.go)
+	"seccomp":      {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
+	"seccomp_load": {id: rawSeccompLoad, pathArg: -1, anyStr: 1},
+	// landlock of a plan the engine settled (rawlandlock_linux.go)
+	"landlock": {id: rawLandlock, pathArg: -1, anyStr: 1},
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -174,6 +192,10 @@ func buildRawDescs() *[protoOps]RawDesc {
 			case builtins.Ints:
 				d.Kinds[i] = ArgInts
 				d.Min[i], d.Max[i] = builtins.CRange(a)
+			case builtins.Any:
+				if impl.anyStr&(1<<i) != 0 {
+					d.Kinds[i] = ArgStr
+				}
 			} // else 0: an argument that, given, leaves the call to the node (unshare's maps)
 		}
 		ds[nr] = d
@@ -206,6 +228,9 @@ func RawNames() []string {
 //go:norace
 //go:nosplit
 func (d *RawDesc) Accepts(w *Words) bool {
+	if w.Unfit {
+		return false
+	}
 	for i := 0; i < w.Given && i < maxRawArgs; i++ {
 		if d.Kinds[i] == 0 {
 			return false
@@ -213,6 +238,15 @@ func (d *RawDesc) Accepts(w *Words) bool {
 	}
 	if d.id == rawUnshare {
 		return w.W[0]&unix.CLONE_NEWUSER == 0
+	}
+	if d.id == rawSeccomp {
+		return seccompFits(w)
+	}
+	if d.id == rawLandlock {
+		return landlockFits(w)
+	}
+	if d.id == rawSeccompLoad {
+		return seccompPlanFits(w)
 	}
 	return true
 }
@@ -299,6 +333,12 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 			mode = x[2]
 		}
 		return unix.SYS_OPENAT, [6]uintptr{atFdcwd, x[0], x[1] | unix.O_LARGEFILE, mode}, 0
+	case rawSeccomp:
+		trap, a := seccompPlan(w)
+		return trap, a, 0
+	case rawSeccompLoad:
+		trap, a := seccompLoadPlan(w)
+		return trap, a, 0
 	case rawMountSetattr:
 		w.Attr = unix.MountAttr{Attr_set: uint64(x[2]), Attr_clr: uint64(x[3])}
 		return unix.SYS_MOUNT_SETATTR, [6]uintptr{atFdcwd, x[0], x[1], uintptr(unsafe.Pointer(&w.Attr)), unsafe.Sizeof(w.Attr)}, 0
@@ -355,10 +395,24 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) {
 		return false
 	}
+	if desc.id == rawLandlock { // not through protoStepsDone: its stack is deep
+		if landlockRun(&ps.words).Errno != 0 {
+			return false
+		}
+	} else if desc.Steps() && !protoStepsDone(ps, desc) {
+		return false
+	}
 	if desc.id == rawClose && ps.words.W[0] == uintptr(ps.polls[2].fd) {
 		return false // its own signalfd, which the node does not have
 	}
 	protoConsume()
+	if desc.uidChange || desc.id == rawSeccomp || desc.id == rawSeccompLoad { // may take cap_setpcap or prctl away
+		protoApplyCapDrop(ps)
+	}
+	if desc.Steps() { // made: ok
+		protoReplyErr(ps, id, 0, desc.Name, nil, 0)
+		return true
+	}
 	r, e := desc.Make(&ps.words)
 	switch {
 	case e == 0 && desc.returnsInt:
