@@ -79,6 +79,15 @@ func atEnd(src string) bool {
 	return errors.As(err, &perr) && (perr.Incomplete() || strings.Contains(perr.Msg, "unexpected end of input"))
 }
 
+// refusedIn says whether the parser refused src at or after offset: in
+// the closer just added, which more closers may still complete (the
+// parser blames the ':' of "[$l.[e {a: 0}: 1" where "]]" would close it).
+func refusedIn(src string, offset int) bool {
+	_, err := lang.Parse("", src)
+	var perr *lang.ParseError
+	return errors.As(err, &perr) && perr.Pos.Offset >= offset
+}
+
 func incomplete(src string) bool {
 	_, err := lang.Parse("", src)
 	var perr *lang.ParseError
@@ -101,7 +110,7 @@ func complete(src string) (string, bool) {
 				if lang.ParsesAsSyntax(cand) {
 					return cand, true
 				}
-				if atEnd(cand) && len(next) < 200 {
+				if (atEnd(cand) || refusedIn(cand, len(s))) && len(next) < 200 {
 					next = append(next, cand)
 				}
 			}
