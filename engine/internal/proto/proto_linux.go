@@ -817,7 +817,8 @@ func protoExecLimits(ps *State, apply bool) syscall.Errno {
 // protoCarryCaps keeps the proto-node's capabilities across its boot. The
 // memfd it executes has no file capabilities, so a process that is not
 // root would lose them all (a binary given cap_sys_chroot+ep by setcap:
-// chroot worked in the proto-node, not in the node it became). So each
+// chroot worked in the proto-node, not in the node it became), and so
+// would root under secbit_noroot, which securebits_set may have set. So each
 // permitted capability is made inheritable and ambient, which an exec
 // keeps; the carried= word tells the node which of them it raised only for
 // the boot (20 digits of the ambient mask, 20 of the inheritable one), and
@@ -827,8 +828,13 @@ func protoExecLimits(ps *State, apply bool) syscall.Errno {
 //go:norace
 //go:nosplit
 func protoCarryCaps(ps *State) {
-	if euid, _, _ := syscall.RawSyscall(unix.SYS_GETEUID, 0, 0, 0); euid == 0 || len(ps.carried) < 40 {
-		return // root's exec gives it its capabilities
+	if len(ps.carried) < 40 {
+		return
+	}
+	euid, _, _ := syscall.RawSyscall(unix.SYS_GETEUID, 0, 0, 0)
+	bits, _, _ := syscall.RawSyscall(unix.SYS_PRCTL, unix.PR_GET_SECUREBITS, 0, 0)
+	if euid == 0 && bits&secbitNoroot == 0 {
+		return // root's exec gives it its capabilities (not under secbit_noroot)
 	}
 	ps.capHdr = [2]uint32{unix.LINUX_CAPABILITY_VERSION_3, 0}
 	if _, _, e := syscall.RawSyscall(unix.SYS_CAPGET, uintptr(unsafe.Pointer(&ps.capHdr[0])), uintptr(unsafe.Pointer(&ps.capData[0])), 0); e != 0 {

@@ -41,8 +41,16 @@ const (
 )
 
 // secbitKeepCaps is SECBIT_KEEP_CAPS, which an exec clears: a proto-node
-// boots before setting it, so that its node keeps it.
-const secbitKeepCaps = 1 << 4
+// boots before setting it, so that its node keeps it. Under
+// secbitNoCapAmbientRaise protoCarryCaps could not carry a capability
+// across the boot: it boots before setting that one too. Under
+// secbitNoroot the boot's exec gives root no capability: protoCarryCaps
+// carries them as it does for a process that is not root.
+const (
+	secbitNoroot            = 1 << 0
+	secbitKeepCaps          = 1 << 4
+	secbitNoCapAmbientRaise = 1 << 6
+)
 
 // StepResult is how a step call ended: Errno 0, or the errno of the step
 // that failed, with Done the capabilities applied before it and Failed
@@ -136,7 +144,7 @@ func capLoop(m uint64, option, sub uintptr, boundedByKernel bool) StepResult {
 func protoStepsDone(ps *State, desc *RawDesc) bool {
 	switch desc.id {
 	case rawSecurebitsSet:
-		if ps.words.W[0]&secbitKeepCaps != 0 {
+		if ps.words.W[0]&(secbitKeepCaps|secbitNoCapAmbientRaise) != 0 {
 			return false
 		}
 	case rawCapbsetDrop, rawCapbsetKeep:
