@@ -63,6 +63,7 @@ type State struct {
 	cl3       cloneArgs
 	spin      bool // the parent node's spinWorthIt
 	spun      bool // the first spin (after ready) is over
+	copied    bool // the child is a copy made by clone (clone3 refused), not one sharing the memory
 	ts        unix.Timespec
 	execEnv   uintptr // the environment protoExec passes
 	execLims  [MaxExecLimits]SpawnRlimit
@@ -213,6 +214,7 @@ func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
 	cl3 := &ps.cl3 // in ps, not on the stack: the nosplit stack is short
 	cl3.flags = uint64(s.Flags)
 	cl3.exitSignal = uint64(syscall.SIGCHLD)
+	ps.copied = !haveCloneVM
 	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
 	var r1 uintptr
 	var e1 syscall.Errno
@@ -229,6 +231,7 @@ func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
 			// A seccomp filter refuses clone3 so that libc falls back
 			// to clone (Docker's default profile without
 			// cap_sys_admin): so does the node, with a copy.
+			ps.copied = true
 			r1, _, e1 = syscall.RawSyscall6(unix.SYS_CLONE, s.Flags|uintptr(syscall.SIGCHLD), 0, 0, 0, 0, 0)
 		}
 	case s.Flags&unix.CLONE_NEWTIME != 0:
@@ -281,7 +284,7 @@ func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
 	}
-	if !haveCloneVM {
+	if ps.copied {
 		// After the runtime's fork hook. With cloneVM, CLONE_CLEAR_SIGHAND
 		// keeps SIG_IGN as the parent had it at the clone (and reading
 		// the parent's ignored table now could race with its sigaction).
