@@ -141,7 +141,7 @@ func (e *Engine) hostCall(ctx context.Context, pl []int, name string, args []any
 	var c *hostConn
 	if hs != nil {
 		hs.mu.Lock()
-		if id := -pl[0]; id <= len(hs.conns) {
+		if id := -pl[0]; id >= 1 && id <= len(hs.conns) { // -math.MinInt is itself
 			c = hs.conns[id-1]
 		}
 		hs.mu.Unlock()
