@@ -95,9 +95,47 @@ func SeccompProgram(policy any) (plan string, result Record, ok bool) {
 	if err != nil || flags != 0 { // flags (tsync) have their own results: the node's
 		return "", nil, false
 	}
+	if !allowsBoot(p.Raw) { // the node loads it, having booted before
+		return "", nil, false
+	}
 	b := binary.NativeEndian.AppendUint64([]byte(SeccompPlanMagic), uint64(flags))
 	b = binary.NativeEndian.AppendUint64(b, uint64(len(p.Raw)))
 	return string(append(b, rawBytes(p.Raw)...)), seccompLoaded(p), true
+}
+
+// allowsBoot: the filter lets a proto-node that loads it boot later, by
+// execveat(FdExe, "", argv, envp, AT_EMPTY_PATH) of the node binary. A
+// proto-node under a filter that refuses it would die at its boot, where
+// a node that loaded it goes on. The filter is run on that call's
+// seccomp_data (its pointers as 0) by golang.org/x/net/bpf's VM, which
+// loads words big-endian: each native word is laid out so.
+func allowsBoot(raw []bpf.RawInstruction) bool {
+	var arch uint32
+	switch runtime.GOARCH {
+	case "amd64":
+		arch = unix.AUDIT_ARCH_X86_64
+	case "arm64":
+		arch = unix.AUDIT_ARCH_AARCH64
+	default:
+		return false
+	}
+	const fdExe = 5 // proto.FdExe
+	var data [64]byte
+	binary.BigEndian.PutUint32(data[0:], unix.SYS_EXECVEAT)
+	binary.BigEndian.PutUint32(data[4:], arch)
+	binary.BigEndian.PutUint32(data[16:], fdExe)                 // args[0], low word
+	binary.BigEndian.PutUint32(data[16+4*8:], unix.AT_EMPTY_PATH) // args[4], low word
+	insns, ok := bpf.Disassemble(raw)
+	if !ok {
+		return false
+	}
+	vm, err := bpf.NewVM(insns)
+	if err != nil {
+		return false
+	}
+	r, err := vm.Run(data[:])
+	action := uint32(r) & unix.SECCOMP_RET_ACTION_FULL
+	return err == nil && (action == unix.SECCOMP_RET_ALLOW || action == unix.SECCOMP_RET_LOG)
 }
 
 func seccompLoaded(prog *seccomp.Program) Record {
