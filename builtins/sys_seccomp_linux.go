@@ -123,7 +123,7 @@ func allowsBoot(raw []bpf.RawInstruction) bool {
 	var data [64]byte
 	binary.BigEndian.PutUint32(data[0:], unix.SYS_EXECVEAT)
 	binary.BigEndian.PutUint32(data[4:], arch)
-	binary.BigEndian.PutUint32(data[16:], fdExe)                 // args[0], low word
+	binary.BigEndian.PutUint32(data[16:], fdExe)                  // args[0], low word
 	binary.BigEndian.PutUint32(data[16+4*8:], unix.AT_EMPTY_PATH) // args[4], low word
 	insns, ok := bpf.Disassemble(raw)
 	if !ok {
