@@ -43,6 +43,8 @@ type Mux struct {
 	onEnd func(error)
 
 	framesOut, writesOut, framesIn atomic.Uint64 // Stats
+
+	pipeOut syscall.RawConn // hub: out, if a pipe (spliceData)
 }
 
 // Stats counts the frames one end of the stream sent and received, and
@@ -725,7 +727,10 @@ func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
 			}
 		} else {
 			c.readMu.Lock() // sent under it: drain's bytes must not pass these
-			n, err = c.readData(int(fd))
+			var spliced bool
+			if n, spliced, err = c.spliceData(int(fd)); !spliced {
+				n, err = c.readData(int(fd))
+			}
 			c.readMu.Unlock()
 		}
 		return !errors.Is(err, unix.EAGAIN)
@@ -745,17 +750,23 @@ func (c *channel) readData(fd int) (int, error) {
 		dataFrames.Put(p)
 		return max(n, 0), err
 	}
+	c.passBytes(fd, n)
+	f[0] = TData
+	binary.LittleEndian.PutUint32(f[1:5], c.id)
+	binary.LittleEndian.PutUint32(f[5:9], uint32(n))
+	c.m.sendNowFrame(outFrame{b: f[:frameHeader+n], pooled: p})
+	return n, nil
+}
+
+// passBytes counts n bytes read from the pipe fd, and widens it once
+// more than the default went through.
+func (c *channel) passBytes(fd, n int) {
 	if c.passed >= 0 {
 		if c.passed += n; c.passed > defaultPipe {
 			c.passed = -1
 			Widen(fd)
 		}
 	}
-	f[0] = TData
-	binary.LittleEndian.PutUint32(f[1:5], c.id)
-	binary.LittleEndian.PutUint32(f[5:9], uint32(n))
-	c.m.sendNowFrame(outFrame{b: f[:frameHeader+n], pooled: p})
-	return n, nil
 }
 
 // A pipe a channel reads grows to pipeSize once more than the kernel's
