@@ -12,12 +12,16 @@ import (
 // one that starts where its ELF interpreter is missing (after a chroot
 // or pivot_root) dies before it can say why.
 var dynamicHint = sync.OnceValue(func() string {
-	interp := elfInterpreter("/proc/self/exe")
+	interp := Interpreter()
 	if interp == "" {
 		return ""
 	}
 	return fmt.Sprintf("; this binary is linked dynamically (built with cgo on): a node cannot start in a root without %s, so build it with CGO_ENABLED=0", interp)
 })
+
+// Interpreter is the ELF interpreter this program asks for: "" for a
+// static build (CGO_ENABLED=0), which every sandbox can run.
+func Interpreter() string { return elfInterpreter("/proc/self/exe") }
 
 // elfInterpreter is the ELF interpreter the file at path names, or ""
 // for a static executable (or a file that is not ELF).

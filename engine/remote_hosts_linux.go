@@ -74,6 +74,9 @@ func (e *Engine) hostOptions(dest string, opts builtins.Record) (Options, error)
 		return o, err
 	}
 	for k, v := range opts {
+		if k != "exec" && k != "ssh" && k != "binary" {
+			return o, fmt.Errorf("host %s: unknown option %s (want exec, ssh or binary)", dest, k)
+		}
 		s, ok := v.(string)
 		if !ok {
 			return o, fmt.Errorf("host %s: option %s: want a string, got %s", dest, k, builtins.Format(v))
@@ -85,8 +88,6 @@ func (e *Engine) hostOptions(dest string, opts builtins.Record) (Options, error)
 			o.SSHCommand = s
 		case "binary":
 			o.RemoteBinary = s
-		default:
-			return o, fmt.Errorf("host %s: unknown option %s (want exec, ssh or binary)", dest, k)
 		}
 	}
 	if o.RemoteBinary != "" { // a bad file is an error of host itself

@@ -21,8 +21,10 @@ import (
 func TestConnectHostRoutesPipelinesAndNamesTheHost(t *testing.T) {
 	ssh := sshtest.Hosts(t, "box1")
 	e, ctx := start(t)
-	if _, err := e.ConnectHost(ctx, "box1", builtins.Record{"bogus": "x"}); err == nil {
-		t.Fatal("an unknown option was accepted")
+	for _, opts := range []builtins.Record{{"bogus": "x"}, {"bogus": int64(1)}} {
+		if _, err := e.ConnectHost(ctx, "box1", opts); err == nil || !strings.Contains(err.Error(), "unknown option bogus") {
+			t.Fatalf("host box1 %s: %v, want unknown option", builtins.Format(opts), err)
+		}
 	}
 	id, err := e.ConnectHost(ctx, "box1", builtins.Record{"ssh": ssh})
 	if err != nil {

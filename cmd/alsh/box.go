@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"debug/elf"
 	"errors"
 	"fmt"
 	"io"
@@ -116,11 +115,6 @@ func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.B
 	err := runSource(ctx, in, "box", boxBuild)
 	if err != nil {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
-		// the step's failure comes through the library's fail, as text
-		if interp := elfInterpreter("/proc/self/exe"); interp != "" && strings.Contains(err.Error(), builtins.ErrNodeExited.Error()) {
-			fmt.Fprintf(stdio[2], "alsh box: this alsh is linked dynamically (it needs %s), which a node that "+
-				"starts its Go runtime in the sandbox's new root cannot find: build alsh with CGO_ENABLED=0\n", interp)
-		}
 		if b.Step {
 			return stepREPL(ctx, stdio, eng, in)
 		}
@@ -136,26 +130,6 @@ func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.B
 		return 1
 	}
 	return execRelayed(ctx, stdio, eng, pl, b.Argv, !hasTerminal(b))
-}
-
-// elfInterpreter is the ELF interpreter (PT_INTERP) the program at path
-// asks for: "" for a static binary, or one that cannot be read.
-func elfInterpreter(path string) string {
-	f, err := elf.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			b, err := io.ReadAll(p.Open())
-			if err != nil {
-				return ""
-			}
-			return strings.TrimRight(string(b), "\x00")
-		}
-	}
-	return ""
 }
 
 // removeCgroup removes the sandbox's cgroup, killing what is left in it

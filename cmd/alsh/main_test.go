@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alsh/alsh/engine"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -92,7 +93,7 @@ const notStatic = "the test binary is linked dynamically (cgo): its nodes cannot
 // unless it is a race build, whose nodes boot at their fork, before the
 // new root is made.
 func bootsInNewRoot() bool {
-	return raceBuild || elfInterpreter("/proc/self/exe") == ""
+	return raceBuild || engine.Interpreter() == ""
 }
 
 // busybox is the static busybox of Debian's busybox-static package.
