@@ -272,7 +272,9 @@ func (e *Engine) attach(p *proc, fds []int, link func()) error {
 			closeInts(fds[1:])
 			return err
 		}
-		p.ctl.parked = e.remote != nil
+		if e.remote != nil {
+			p.ctl.relayed(e.remote.mux, fds[0])
+		}
 		if len(fds) == 5 {
 			p.ctl.setBell(fds[4])
 		}
