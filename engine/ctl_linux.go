@@ -28,10 +28,9 @@ import (
 // or hung up. Holding the token makes each read-and-dispatch whole, so
 // messages are handled in the order the node sent them.
 type ctlConn struct {
-	sock    *sharedFd     // blocking; an fd of ours, not an os.File (see sharedFd)
-	bell    *bell         // the node's; nil until known
-	parked  bool          // relayed (a remote host): callers park and the poller reads
-	nudge   chan struct{} // parked: the relay passed a message on (relayed)
+	sock    *sharedFd // blocking; an fd of ours, not an os.File (see sharedFd)
+	bell    *bell     // the node's; nil until known
+	parked  bool      // relayed (a remote host): callers park and the poller reads
 	poller  *ctlPoller
 	mu      sync.Mutex
 	pending map[uint32]*waiter

@@ -272,9 +272,7 @@ func (e *Engine) attach(p *proc, fds []int, link func()) error {
 			closeInts(fds[1:])
 			return err
 		}
-		if e.remote != nil {
-			p.ctl.relayed(e.remote.mux, fds[0])
-		}
+		p.ctl.parked = e.remote != nil
 		if len(fds) == 5 {
 			p.ctl.setBell(fds[4])
 		}

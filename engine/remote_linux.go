@@ -413,31 +413,12 @@ func (r *remote) explain(err error) error {
 func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32, ch chan result) result {
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
-	for {
-		select {
-		case r := <-ch:
-			return r
-		case <-c.nudge:
-			c.readAll()
-		case <-ctx.Done():
-			return c.giveUp(id, ch, ctx.Err())
-		case <-t.C:
-			return c.giveUp(id, ch, context.DeadlineExceeded)
-		}
+	select {
+	case r := <-ch:
+		return r
+	case <-ctx.Done():
+		return c.giveUp(id, ch, ctx.Err())
+	case <-t.C:
+		return c.giveUp(id, ch, context.DeadlineExceeded)
 	}
-}
-
-// relayed makes c a relayed node's conn, whose callers park. The relay
-// nudges them after each message it passes on: a parked caller then
-// reads the reply itself (readAll), one hand-off fewer than through
-// the bell and the poller, which still read what nobody waits for.
-func (c *ctlConn) relayed(m *relay.Mux, fd int) {
-	c.parked = true
-	c.nudge = make(chan struct{}, 1)
-	m.OnMessage(fd, func() {
-		select {
-		case c.nudge <- struct{}{}:
-		default:
-		}
-	})
 }

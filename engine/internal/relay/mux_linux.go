@@ -81,8 +81,6 @@ type channel struct {
 	children []*channel // hub side, packet: the sources passed in its messages
 	readMu   sync.Mutex // hub side, source: its reader against drain
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
-	peer     int        // driver side, packet: the fd number of the engine's end
-	nudge    func()     // driver side, packet: called after each message (OnMessage)
 	passed   int        // bytes read from the fd, until it is widened
 }
 
@@ -447,9 +445,6 @@ func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 			if pkt, err = m.add(a.Chan, a.Kind, sp[0], true, true); err != nil {
 				return fds, err
 			}
-			pkt.mu.Lock()
-			pkt.peer = sp[1]
-			pkt.mu.Unlock()
 		case KindSource, KindSink:
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -509,7 +504,7 @@ func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, err
 		f.Close()
 		return nil, err
 	}
-	c := &channel{m: m, id: id, kind: kind, f: f, rc: rc, read: read, write: write, credit: Window, drainFd: -1, peer: -1}
+	c := &channel{m: m, id: id, kind: kind, f: f, rc: rc, read: read, write: write, credit: Window, drainFd: -1}
 	c.cond = sync.NewCond(&c.mu)
 	m.mu.Lock()
 	if m.err != nil || len(m.chans) >= maxChannels {
@@ -617,31 +612,6 @@ func (c *channel) written(n int, ring bool) {
 		var one [8]byte
 		one[0] = 1
 		c.bell.Write(one[:])
-	}
-	if ring && c.nudge != nil {
-		c.nudge()
-	}
-}
-
-// OnMessage has the relay call nudge after each message it gives the
-// engine's end fd of a node's control socket (besides ringing the
-// node's bell): a caller parked on it learns of its reply from the relay
-// itself, not through the poller's wake-up. nudge must not block.
-func (m *Mux) OnMessage(fd int, nudge func()) {
-	var found *channel
-	m.mu.Lock()
-	for _, c := range m.chans {
-		c.mu.Lock()
-		if c.kind == KindPacket && c.peer == fd && (found == nil || c.id > found.id) {
-			found = c
-		}
-		c.mu.Unlock()
-	}
-	m.mu.Unlock()
-	if found != nil {
-		found.mu.Lock()
-		found.nudge = nudge
-		found.mu.Unlock()
 	}
 }
 
