@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -84,5 +86,39 @@ func TestRemoteHostThatLiesIsAnErrorForItOnly(t *testing.T) {
 	t0 := time.Now()
 	if _, err := Start(ctx, Options{Host: "zeros", SSHCommand: flood}); err == nil || time.Since(t0) > 5*time.Second {
 		t.Fatalf("a host sending zeros: %v after %v, want an error at once", err, time.Since(t0))
+	}
+}
+
+// TestRemoteBulkOutputArrivesIntact: megabytes of a remote program's
+// output, which the hub splices into the stream once its pipe widened,
+// arrive whole and in order, and before the program's exit event.
+func TestRemoteBulkOutputArrivesIntact(t *testing.T) {
+	ssh := sshtest.Hosts(t, "box1")
+	e, ctx := startRemote(t, ssh, "box1")
+	c := fork(t, e, ctx, nil)
+	call(t, e, ctx, c, "execvp", "seq", []any{"seq", "1", "700000"})
+	var want strings.Builder
+	for i := 1; i <= 700000; i++ {
+		want.WriteString(strconv.Itoa(i))
+		want.WriteByte('\n')
+	}
+	var got strings.Builder
+	for got.Len() < want.Len() {
+		out, err := e.Call(ctx, c, "stdout", []any{int64(5000)})
+		if err != nil || len(out.(string)) == 0 {
+			t.Fatalf("stdout after %d bytes of %d: %q, %v", got.Len(), want.Len(), out, err)
+		}
+		got.WriteString(out.(string))
+	}
+	if got.String() != want.String() {
+		g, w := got.String(), want.String()
+		i := 0
+		for i < min(len(g), len(w)) && g[i] == w[i] {
+			i++
+		}
+		t.Fatalf("%d bytes came, %d due; they differ from byte %d: %q", len(g), len(w), i, g[i:min(len(g), i+20)])
+	}
+	if ev, err := e.Call(ctx, c, "event", []any{int64(5000)}); err != nil || !strings.Contains(fmt.Sprint(ev), "exit") {
+		t.Fatalf("after the output: %v, %v, want the exit event", ev, err)
 	}
 }

@@ -48,6 +48,7 @@ func runHub(wrapper []string) int {
 		hubKillAll()
 		return 1
 	}
+	relay.Widen(1) // if sshd gave a pipe: the hub runs ahead of sshd
 	ended := make(chan error, 1)
 	m := relay.NewHub(polled(0, "stdin"), polled(1, "stdout"), func(err error) { ended <- err })
 	if err := m.AnnounceRoot(fds); err != nil {

@@ -201,6 +201,7 @@ func (e *Engine) startRemoteRoot(ctx context.Context) error {
 		stdin.Close()
 		return err
 	}
+	relay.Widen(int(outW.Fd())) // ssh runs ahead of the relay's reader
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, &r.stderr
 	cmd.SysProcAttr = &unix.SysProcAttr{Setsid: true}
 	err = cmd.Start()

@@ -101,6 +101,9 @@ var closers = []string{"]", "}", ")", ": 1", " 1", "\"", "'", "\n1", " {}", " $x
 // short sequences of closers, following only those that stay incomplete,
 // the closer the error message expects first.
 func complete(src string) (string, bool) {
+	if cand, ok := followHints(src); ok {
+		return cand, true
+	}
 	frontier := []string{src}
 	for depth := 0; depth < 8 && len(frontier) > 0; depth++ {
 		var next []string
@@ -116,6 +119,23 @@ func complete(src string) (string, bool) {
 			}
 		}
 		frontier = next
+	}
+	return "", false
+}
+
+// followHints appends, again and again, the closer each parse error says
+// it expects: deep nesting ((((… wants more closers than the search's
+// depth.
+func followHints(src string) (string, bool) {
+	for i := 0; i < 256; i++ {
+		if lang.ParsesAsSyntax(src) {
+			return src, true
+		}
+		h := hinted(src)
+		if len(h) == 0 {
+			return "", false
+		}
+		src += h[0]
 	}
 	return "", false
 }

@@ -232,7 +232,9 @@ func sshd(t testing.TB, ssh, name string) string {
 			}
 		}
 	}
-	out, _ := exec.Command("pgrep", "-f", "sshd -D -e -f /mnt/sshd_config -p "+port+"( |$)").Output()
+	// The oldest: a connection's sshd child has the listener's command
+	// line until it renames itself.
+	out, _ := exec.Command("pgrep", "-o", "-f", "sshd -D -e -f /mnt/sshd_config -p "+port+"( |$)").Output()
 	pids := strings.Fields(string(out))
 	if port == "" || len(pids) != 1 {
 		t.Fatalf("test host %s (port %q): its sshd not found (%q)", name, port, out)

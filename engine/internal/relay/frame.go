@@ -98,10 +98,15 @@ func AppendFrame(b []byte, typ byte, ch uint32, ann []Announce, payload []byte) 
 	return append(b, payload...)
 }
 
-// ReadFrame reads and checks one frame. buf is reused for the payload.
+// ReadFrame reads and checks one frame. The payload aliases r's buffer
+// when the frame fits in it (no copy: valid until r is read again),
+// else buf, which is reused.
 func ReadFrame(r *bufio.Reader, buf []byte) (Frame, []byte, error) {
-	var h [frameHeader]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
+	h, err := r.Peek(frameHeader)
+	if err != nil {
+		if len(h) > 0 && errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
 		return Frame{}, buf, err
 	}
 	f := Frame{Type: h[0], Chan: binary.LittleEndian.Uint32(h[1:5])}
@@ -112,6 +117,15 @@ func ReadFrame(r *bufio.Reader, buf []byte) (Frame, []byte, error) {
 	if n > MaxFrame {
 		return f, buf, fmt.Errorf("%w: frame of %d bytes, more than %d", ErrProtocol, n, MaxFrame)
 	}
+	if whole := frameHeader + int(n); whole <= r.Size() {
+		p, err := r.Peek(whole)
+		if err != nil {
+			return f, buf, fmt.Errorf("%w: stream ended inside a frame: %v", ErrProtocol, err)
+		}
+		r.Discard(whole) // p stays valid: r's buffer moves only when read
+		return f, buf, f.parse(p[frameHeader:])
+	}
+	r.Discard(frameHeader)
 	if cap(buf) < int(n) {
 		buf = make([]byte, n, max(int(n), 64<<10))
 	}

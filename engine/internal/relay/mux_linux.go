@@ -32,7 +32,7 @@ type Mux struct {
 	wake   *sync.Cond // the writer: frames queued, or the end
 	chans  map[uint32]*channel
 	nextID uint32
-	q      [][]byte
+	q      []outFrame
 	err    error // why the stream ended; set once
 	busy   bool  // a goroutine writes to out (sendNow or writeLoop)
 	done   chan struct{}
@@ -43,6 +43,8 @@ type Mux struct {
 	onEnd func(error)
 
 	framesOut, writesOut, framesIn atomic.Uint64 // Stats
+
+	pipeOut syscall.RawConn // hub: out, if a pipe (spliceData)
 }
 
 // Stats counts the frames one end of the stream sent and received, and
@@ -79,6 +81,28 @@ type channel struct {
 	children []*channel // hub side, packet: the sources passed in its messages
 	readMu   sync.Mutex // hub side, source: its reader against drain
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
+	passed   int        // bytes read from the fd, until it is widened
+}
+
+// outFrame is a frame waiting for the stream; pooled, if set, is the
+// dataFrames buffer it lies in, returned once written.
+type outFrame struct {
+	b      []byte
+	pooled *[]byte
+}
+
+// dataFrames are the buffers a channel reads a pipe into, behind room
+// for the frame's header: the bytes read go out as they are, with no
+// copy and no garbage per chunk.
+var dataFrames = sync.Pool{New: func() any {
+	b := make([]byte, frameHeader+dataChunk)
+	return &b
+}}
+
+func (f outFrame) release() {
+	if f.pooled != nil {
+		dataFrames.Put(f.pooled)
+	}
 }
 
 type pending struct {
@@ -168,11 +192,15 @@ func (m *Mux) fail(err error) {
 	}
 }
 
-func (m *Mux) send(frame []byte) {
+func (m *Mux) send(frame []byte) { m.queue(outFrame{b: frame}) }
+
+func (m *Mux) queue(f outFrame) {
 	m.mu.Lock()
 	if m.err == nil {
-		m.q = append(m.q, frame)
+		m.q = append(m.q, f)
 		m.wake.Signal()
+	} else {
+		f.release()
 	}
 	m.mu.Unlock()
 }
@@ -182,16 +210,19 @@ func (m *Mux) send(frame []byte) {
 // waking the writer (a goroutine's wake-up on a loaded VM costs tens of
 // µs). Only channel readers use it; the stream's reader queues, since
 // it must never wait for the stream's other direction.
-func (m *Mux) sendNow(frame []byte) {
+func (m *Mux) sendNow(frame []byte) { m.sendNowFrame(outFrame{b: frame}) }
+
+func (m *Mux) sendNowFrame(f outFrame) {
 	m.mu.Lock()
 	if m.err != nil || m.busy || len(m.q) > 0 {
 		m.mu.Unlock()
-		m.send(frame)
+		m.queue(f)
 		return
 	}
 	m.busy = true
 	m.mu.Unlock()
-	_, err := m.out.Write(frame)
+	_, err := m.out.Write(f.b)
+	f.release()
 	m.framesOut.Add(1)
 	m.writesOut.Add(1)
 	m.mu.Lock()
@@ -221,20 +252,17 @@ func (m *Mux) writeLoop() {
 		stop := m.err != nil
 		m.busy = !stop
 		m.mu.Unlock()
-		buf = buf[:0]
-		for _, f := range batch {
-			buf = append(buf, f...)
-		}
-		if len(buf) > 0 {
-			if _, err := m.out.Write(buf); err != nil {
+		if len(batch) > 0 {
+			var err error
+			buf, err = m.writeBatch(batch, buf)
+			for _, f := range batch {
+				f.release()
+			}
+			if err != nil {
 				go m.fail(fmt.Errorf("writing to the stream: %w", err))
 				return
 			}
 			m.framesOut.Add(uint64(len(batch)))
-			m.writesOut.Add(1)
-		}
-		if cap(buf) > 1<<20 {
-			buf = nil
 		}
 		if stop {
 			return
@@ -243,6 +271,63 @@ func (m *Mux) writeLoop() {
 		m.busy = false
 		m.mu.Unlock()
 	}
+}
+
+// writeBatch writes frames in one writev where the stream is a file
+// (no copy of the data frames into one buffer), else in one write of
+// their concatenation in buf.
+func (m *Mux) writeBatch(batch []outFrame, buf []byte) ([]byte, error) {
+	if sc, ok := m.out.(syscall.Conn); ok && len(batch) > 1 {
+		if rc, err := sc.SyscallConn(); err == nil {
+			iov := make([][]byte, len(batch))
+			for i, f := range batch {
+				iov[i] = f.b
+			}
+			return buf, m.writev(rc, iov)
+		}
+	}
+	var err error
+	if len(batch) == 1 {
+		_, err = m.out.Write(batch[0].b)
+	} else {
+		buf = buf[:0]
+		for _, f := range batch {
+			buf = append(buf, f.b...)
+		}
+		_, err = m.out.Write(buf)
+		if cap(buf) > 1<<20 {
+			buf = nil
+		}
+	}
+	m.writesOut.Add(1)
+	return buf, err
+}
+
+// writev writes all of iov, as many writev calls as the stream takes.
+func (m *Mux) writev(rc syscall.RawConn, iov [][]byte) error {
+	for len(iov) > 0 {
+		var n int
+		var err error
+		cerr := rc.Write(func(fd uintptr) bool {
+			n, err = unix.Writev(int(fd), iov[:min(len(iov), 1024)])
+			return !errors.Is(err, unix.EAGAIN)
+		})
+		if cerr != nil {
+			return cerr
+		}
+		if err != nil && !errors.Is(err, unix.EINTR) {
+			return err
+		}
+		m.writesOut.Add(1)
+		for n > 0 {
+			k := min(n, len(iov[0]))
+			iov[0], n = iov[0][k:], n-k
+			if len(iov[0]) == 0 {
+				iov = iov[1:]
+			}
+		}
+	}
+	return nil
 }
 
 // readLoop takes frames from the stream until it ends or lies.
@@ -602,11 +687,10 @@ func (c *channel) waitWrite(p pending) (int, error) {
 // readLoop sends what the fd gives, within the channel's credit, until
 // it ends; then the other side closes its stand-in.
 func (c *channel) readLoop() {
-	size := dataChunk
+	var buf []byte // a pipe's bytes go to pooled frames (readData)
 	if c.kind == KindPacket {
-		size = wire.MaxMsg + 1
+		buf = make([]byte, wire.MaxMsg+1)
 	}
-	buf := make([]byte, size)
 	oob := make([]byte, unix.CmsgSpace(4*maxAnnounce)+unix.CmsgSpace(unix.SizeofUcred))
 	for {
 		c.mu.Lock()
@@ -643,9 +727,9 @@ func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
 			}
 		} else {
 			c.readMu.Lock() // sent under it: drain's bytes must not pass these
-			n, err = unix.Read(int(fd), buf)
-			if err == nil && n > 0 {
-				c.m.sendNow(AppendFrame(nil, TData, c.id, nil, buf[:n]))
+			var spliced bool
+			if n, spliced, err = c.spliceData(int(fd)); !spliced {
+				n, err = c.readData(int(fd))
 			}
 			c.readMu.Unlock()
 		}
@@ -656,6 +740,45 @@ func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
 	}
 	return n, fds, err
 }
+
+// readData reads a pipe into a pooled frame and sends it (c.readMu held).
+func (c *channel) readData(fd int) (int, error) {
+	p := dataFrames.Get().(*[]byte)
+	f := *p
+	n, err := unix.Read(fd, f[frameHeader:])
+	if err != nil || n <= 0 {
+		dataFrames.Put(p)
+		return max(n, 0), err
+	}
+	c.passBytes(fd, n)
+	f[0] = TData
+	binary.LittleEndian.PutUint32(f[1:5], c.id)
+	binary.LittleEndian.PutUint32(f[5:9], uint32(n))
+	c.m.sendNowFrame(outFrame{b: f[:frameHeader+n], pooled: p})
+	return n, nil
+}
+
+// passBytes counts n bytes read from the pipe fd, and widens it once
+// more than the default went through.
+func (c *channel) passBytes(fd, n int) {
+	if c.passed >= 0 {
+		if c.passed += n; c.passed > defaultPipe {
+			c.passed = -1
+			Widen(fd)
+		}
+	}
+}
+
+// A pipe a channel reads grows to pipeSize once more than the kernel's
+// default went through it, as the engine grows the pipes it reads:
+// the writer then runs ahead of the relay by more than one chunk.
+const (
+	pipeSize    = 1 << 20
+	defaultPipe = 64 << 10
+)
+
+// Widen grows the pipe fd to pipeSize, if it is one and the user may.
+func Widen(fd int) { unix.FcntlInt(uintptr(fd), unix.F_SETPIPE_SZ, pipeSize) }
 
 // hangUp closes the channel here and tells the other side.
 func (c *channel) hangUp() {
