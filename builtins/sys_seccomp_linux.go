@@ -103,6 +103,28 @@ func SeccompProgram(policy any) (plan string, result Record, ok bool) {
 	return string(append(b, rawBytes(p.Raw)...)), seccompLoaded(p), true
 }
 
+// SeccompRefusesBoot: prog, seccomp's program as bytes, is a filter
+// that a proto-node must not load itself (allowsBoot).
+func SeccompRefusesBoot(prog string) bool {
+	if len(prog) == 0 || len(prog)%8 != 0 {
+		return false
+	}
+	raw := make([]bpf.RawInstruction, len(prog)/8)
+	for i := range raw {
+		b := prog[8*i:]
+		raw[i] = bpf.RawInstruction{Op: binary.NativeEndian.Uint16([]byte(b[0:2])), Jt: b[2], Jf: b[3],
+			K: binary.NativeEndian.Uint32([]byte(b[4:8]))}
+	}
+	insns, ok := bpf.Disassemble(raw)
+	if !ok {
+		return false // the kernel refuses it: nothing loaded
+	}
+	if _, err := bpf.NewVM(insns); err != nil {
+		return false
+	}
+	return !allowsBoot(raw)
+}
+
 // allowsBoot: the filter lets a proto-node that loads it boot later, by
 // execveat(FdExe, "", argv, envp, AT_EMPTY_PATH) of the node binary. A
 // proto-node under a filter that refuses it would die at its boot, where

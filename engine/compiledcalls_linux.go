@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/alsh/alsh/builtins"
 )
 
@@ -101,6 +103,8 @@ func (e *Engine) nodeCallCompiled(ctx context.Context, deadline time.Time, pl []
 		done bool
 	)
 	switch c.Name {
+	case "seccomp":
+		e.bootBeforeFilter(ctx, deadline, pl, args)
 	case "seccomp_load":
 		v, done, err = e.loadCompiled(ctx, deadline, pl, c, args)
 	case "landlock":
@@ -110,4 +114,23 @@ func (e *Engine) nodeCallCompiled(ctx context.Context, deadline time.Time, pl []
 		return v, err
 	}
 	return e.nodeCall(ctx, deadline, pl, c, args)
+}
+
+// bootBeforeFilter: a proto-node would load seccomp's program itself,
+// and one that refuses the execveat of its boot would kill it at its next
+// call that needs a node, where a node that loaded it goes on. So a call
+// it does not serve (getcwd, whose result does not matter) makes it boot
+// first; a node just answers it.
+func (e *Engine) bootBeforeFilter(ctx context.Context, deadline time.Time, pl []int, args []any) {
+	if e.remote != nil || len(args) < 3 {
+		return
+	}
+	op, _ := args[0].(int64)
+	prog, ok := args[2].(string)
+	if op != unix.SECCOMP_SET_MODE_FILTER || !ok || !builtins.SeccompRefusesBoot(prog) {
+		return
+	}
+	if c, ok := builtins.Lookup("getcwd"); ok {
+		e.nodeCall(ctx, deadline, pl, c, nil)
+	}
 }
