@@ -78,7 +78,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 		case pe.incomplete:
 			pe.incomplete = continuable(filename, src)
 		default:
-			pe.incomplete = openAtLastToken(filename, src, pe.Pos)
+			pe.incomplete = closedByBracket(filename, src)
 		}
 		return nil, pe
 	}
@@ -193,14 +193,11 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 	return last.Pos, last.Type == tokContinuation && last.Value != ""
 }
 
-// openAtLastToken says whether an input the parser refused at its very
-// last token is a valid beginning all the same: the parser sometimes
-// blames the last token of an open block (if x {(print 1)) rather than
-// the end of input. It is, when a closing bracket after it gives a program.
-func openAtLastToken(filename, src string, at lexer.Position) bool {
-	if last, _ := trailingContinuation(filename, src); last.Offset != at.Offset {
-		return false
-	}
+// closedByBracket says whether an input the parser refused is a valid
+// beginning all the same: the parser sometimes blames a token before the
+// end of an open block (if x {(print 1), try{A%[]) rather than the end of
+// input. It is, when a closing bracket after it gives a program.
+func closedByBracket(filename, src string) bool {
 	for _, closer := range []string{"}", ")", "]", "\n}"} {
 		if _, err := parser().ParseString(filename, src+closer); err == nil {
 			return true
