@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -406,11 +407,13 @@ func (n *node) ensureExe() {
 		mem, err = unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
 	}
 	if err != nil {
+		errExeUnhooked = fmt.Errorf("the binary's copy could not be made (memfd_create: %v)", err)
 		return
 	}
-	if copyAndSeal(mem, proto.FdExe) != nil || moveFd(mem, proto.FdExe) != nil {
-		unix.Close(mem)
-		return
+	if err := copyAndSeal(mem, proto.FdExe); err != nil {
+		exeHooked, errExeUnhooked = false, fmt.Errorf("the binary's copy could not be made (%v)", err)
+	} else if err := moveFd(mem, proto.FdExe); err != nil {
+		exeHooked, errExeUnhooked = false, fmt.Errorf("the binary's copy could not take its fd (%v)", err)
 	}
 	unix.Close(mem)
 }
