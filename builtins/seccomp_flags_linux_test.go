@@ -107,3 +107,24 @@ func TestSeccompNewListenerRefused(t *testing.T) {
 		t.Fatalf("a filter was installed after all:\n%s", status)
 	}
 }
+
+// A policy planned again comes from the plan cache: the same plan, and a
+// result record of its own, which the caller may change.
+func TestSeccompProgramCachedPlan(t *testing.T) {
+	policy := Record{"default": Const("allow"), "rules": []any{
+		Record{"syscall": "mkdir", "action": Record{"errno": Const("eperm")}}}}
+	plan1, res1, ok1 := SeccompProgram(policy)
+	plan2, res2, ok2 := SeccompProgram(policy)
+	if !ok1 || !ok2 || plan1 != plan2 || Format(res1) != Format(res2) {
+		t.Fatalf("planned twice: %v %v, results %s and %s", ok1, ok2, Format(res1), Format(res2))
+	}
+	res1["instructions"] = int64(-1)
+	if res2["instructions"] == int64(-1) {
+		t.Fatal("the two results share one record")
+	}
+	other := Record{"default": Const("allow"), "rules": []any{
+		Record{"syscall": "rmdir", "action": Record{"errno": Const("eperm")}}}}
+	if plan3, _, _ := SeccompProgram(other); plan3 == plan1 {
+		t.Fatal("another policy got the cached plan")
+	}
+}

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"debug/elf"
 	"sync"
 	"time"
 
@@ -34,19 +33,7 @@ import (
 // which the domain need not grant (a node that confined itself never
 // executes the binary again). So a dynamic build (cgo) leaves landlock to
 // the node, as before.
-var staticBinary = sync.OnceValue(func() bool {
-	f, err := elf.Open("/proc/self/exe")
-	if err != nil {
-		return false
-	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type == elf.PT_INTERP {
-			return false
-		}
-	}
-	return true
-})
+var staticBinary = sync.OnceValue(func() bool { return Interpreter() == "" })
 
 // enforcePlanned enforces a landlock record settled here; done false:
 // the caller makes the call itself.
