@@ -147,6 +147,9 @@ func hinted(src string) []string {
 		return nil
 	}
 	msg := err.Error()
+	if strings.HasSuffix(msg, "unterminated string") {
+		return []string{`"`, `'`}
+	}
 	i := strings.Index(msg, `(expected "`)
 	if i < 0 {
 		return nil
