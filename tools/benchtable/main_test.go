@@ -42,7 +42,7 @@ func TestRows(t *testing.T) {
 			t.Errorf("%s: %+v, want %+v", what, r, want)
 		}
 	}
-	if len(got) != 7 {
-		t.Errorf("%d rows, want 7 (no row for a figure not measured): %v", len(got), got)
+	if len(got) != 8 {
+		t.Errorf("%d rows, want 8 (no row for a figure not measured): %v", len(got), got)
 	}
 }
