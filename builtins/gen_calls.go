@@ -484,19 +484,10 @@ func handleResult(c *builtins.Call) (typ, conv string) {
 	if o, ok := resultOverrides[c.Name]; ok {
 		return o.typ, o.conv
 	}
-	switch c.Result {
-	case builtins.Int:
+	if c.Result == builtins.Int { // a handle's ints are Go ints
 		return "int", "toInt"
-	case builtins.Str:
-		return "string", "resultStr"
-	case builtins.Rec:
-		return "builtins.Record", "resultRecord"
-	case builtins.List, builtins.Strs, builtins.Ints:
-		return "[]any", "resultList"
-	case builtins.Nothing:
-		return "", ""
 	}
-	return "any", "resultAny"
+	return goResult(c.Result)
 }
 
 // handleParams renders a call's typed Go parameters, the expression of its

@@ -69,17 +69,7 @@ func (c *channel) spliceData(fd int) (int, bool, error) {
 			return int(k), err
 		}, n)
 	}
-	m.framesOut.Add(1)
-	m.writesOut.Add(2)
-	m.mu.Lock()
-	m.busy = false
-	if len(m.q) > 0 {
-		m.wake.Signal()
-	}
-	m.mu.Unlock()
-	if err != nil {
-		go m.fail(fmt.Errorf("writing to the stream: %w", err))
-	}
+	m.wrote(2, err)
 	return n, true, nil
 }
 

@@ -223,8 +223,14 @@ func (m *Mux) sendNowFrame(f outFrame) {
 	m.mu.Unlock()
 	_, err := m.out.Write(f.b)
 	f.release()
+	m.wrote(1, err)
+}
+
+// wrote ends a frame's write of the stream (in so many writes): the
+// stream is free for the queue, or lost.
+func (m *Mux) wrote(writes uint64, err error) {
 	m.framesOut.Add(1)
-	m.writesOut.Add(1)
+	m.writesOut.Add(writes)
 	m.mu.Lock()
 	m.busy = false
 	if len(m.q) > 0 {
