@@ -48,8 +48,15 @@ func TestStreamsStartWhenWritten(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if started(p.out) || started(p.err) || !ended(p.out) || !ended(p.err) {
-			t.Fatalf("cycle %d: a child that wrote nothing got a reader, or its pipes stayed open", i)
+		// The exit event's drain or, when a pipe's hang-up comes after
+		// it, the poller ends each stream.
+		for deadline := time.Now().Add(2 * time.Second); !ended(p.out) || !ended(p.err); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("cycle %d: a silent child's pipes stayed open 2 s after its exit event", i)
+			}
+		}
+		if started(p.out) || started(p.err) {
+			t.Fatalf("cycle %d: a child that wrote nothing got a reader", i)
 		}
 	}
 	if after := runtime.NumGoroutine(); after > before+2 {
