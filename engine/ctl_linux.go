@@ -637,6 +637,14 @@ type ctlMsg struct {
 // msgBufs hold one control message each, for one read.
 var msgBufs = sync.Pool{New: func() any { b := make([]byte, wire.MaxMsg+1); return &b }}
 
+// emptyRecord tells an empty message, just read (a node's program wrote
+// "" to the socket: write [$c] 3 ""), from the socket's end: both read as
+// 0 bytes, but at the end the next read is 0 again.
+func (c *ctlConn) emptyRecord(fd int, buf []byte) bool {
+	n, errno := c.rh.Recv(fd, buf, nil, unix.MSG_PEEK|unix.MSG_DONTWAIT, true)
+	return errno == unix.EAGAIN || n > 0
+}
+
 // recvOnce reads one message into buf (token held), with a recvmsg of its
 // own rather than unix.Recvmsg, which allocates the sender's address. The
 // message's body is in buf.
@@ -646,6 +654,9 @@ func (c *ctlConn) recvOnce(fd int, buf []byte, flags int, raw bool) (ctlMsg, err
 		return ctlMsg{}, errno
 	}
 	if n == 0 {
+		if c.emptyRecord(fd, buf) {
+			return ctlMsg{}, fmt.Errorf("%w: an empty message", wire.ErrMalformed)
+		}
 		return ctlMsg{}, errEOF
 	}
 	var fds []int

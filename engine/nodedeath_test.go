@@ -56,3 +56,22 @@ func TestTimeoutOfBlockedCallKillsLostNode(t *testing.T) {
 	}
 	call(t, e, ctx, nil, "getpid") // its parent is unaffected
 }
+
+// An empty message on a node's control socket (its own program, or the
+// node, wrote "" to it) is not the socket's end: the node lives on, and
+// the calls after it are answered.
+func TestEmptyMessageIsNotTheEnd(t *testing.T) {
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	for _, booted := range []bool{false, true} {
+		if booted {
+			call(t, e, ctx, c, "getcwd")
+		}
+		if n := call(t, e, ctx, c, "write", int64(3), ""); n != int64(0) {
+			t.Fatalf("write [c] 3 \"\" (booted %v) = %v", booted, n)
+		}
+		if pid := call(t, e, ctx, c, "getpid"); pid != int64(c[0]) {
+			t.Fatalf("getpid after an empty message (booted %v) = %v, want %d", booted, pid, c[0])
+		}
+	}
+}
