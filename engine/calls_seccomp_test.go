@@ -6,9 +6,12 @@ package engine
 import (
 	"context"
 	"github.com/alsh/alsh/engine/internal/testutil"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -205,18 +208,24 @@ func TestSeccompJSONProfile(t *testing.T) {
 // is gone, so that libc falls back to clone: a node under it still forks
 // (a proto-node, then a program) and spawns (with a caught signal, whose
 // handler the spawned child resets itself, as clone3's
-// CLONE_CLEAR_SIGHAND would).
+// CLONE_CLEAR_SIGHAND would); the copy clone makes keeps the signals its
+// parent ignores, which its programs inherit, as one made by clone3 does.
 func TestForkUnderDockerDefaultProfile(t *testing.T) {
 	testutil.RequirePrivileged(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "capbset_drop", []any{builtins.Const("cap_sys_admin")})
 	call(t, e, ctx, c, "sigaction", builtins.Const("sigusr1"), builtins.Const("sig_info"))
+	call(t, e, ctx, c, "sigaction", builtins.Const("sigusr2"), builtins.Const("sig_ign"))
 	call(t, e, ctx, c, "seccomp_load", builtins.Const("docker_default"))
 	g := fork(t, e, ctx, c)
 	r := runIn(t, e, ctx, g, "cat", "/proc/self/status")
 	if r.event != "{exit_status: 0}" || statusValue(r.stdout, "Seccomp") != "2" {
 		t.Fatalf("a forked child under docker_default: %s, status %q, stderr %q", r.event, r.stdout, r.stderr)
+	}
+	ign, err := strconv.ParseUint(statusValue(r.stdout, "SigIgn"), 16, 64)
+	if err != nil || ign&(1<<(unix.SIGUSR2-1)) == 0 {
+		t.Fatalf("a program forked under docker_default: SigIgn %q (%v), want sigusr2 ignored", statusValue(r.stdout, "SigIgn"), err)
 	}
 	pid := call(t, e, ctx, c, "spawn", "cat", []any{"cat", "/proc/self/status"}).(int64)
 	p := append(append([]int(nil), c...), int(pid))
