@@ -44,7 +44,7 @@ func TestPrecompiledMatchesParse(t *testing.T) {
 	}
 }
 
-// treeJSON shows a tree, an empty list as null: gob, like the evaluator,
+// treeJSON shows a tree, an empty list as null: the stored tree, like the evaluator,
 // makes no difference between the two.
 func treeJSON(t *testing.T, p *Program) string {
 	data, err := json.Marshal(p)

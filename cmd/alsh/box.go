@@ -31,23 +31,24 @@ the REPL with the sandbox's process as $box.
 // pipeline the program runs in, and stays defined (half built) when a
 // step fails. It is the program
 //
-//	use sandbox
 //	$box = [(clone [] $spec.clone $spec.maps)]
+//	use sandbox
 //	$box = sandbox.apply $box $spec
 //
 // made through Interp.Call: nothing is parsed, so alsh box never builds
-// the parser (1.5–2 ms of CPU) unless --step opens the REPL.
+// the parser (1.5–2 ms of CPU) unless --step opens the REPL. The clone
+// comes first: the module loads (lang.Preload) while it is made.
 func buildBox(ctx context.Context, in *lang.Interp, spec builtins.Record) error {
 	in.SetVar("spec", spec)
-	if _, err := in.Call(ctx, "use", "sandbox"); err != nil {
-		return err
-	}
 	first, err := in.Call(ctx, "clone", []any{}, spec["clone"], spec["maps"])
 	if err != nil {
 		return err
 	}
 	box := []any{first}
 	in.SetVar("box", box)
+	if _, err := in.Call(ctx, "use", "sandbox"); err != nil {
+		return err
+	}
 	built, err := in.Call(ctx, "sandbox.apply", box, spec)
 	if err != nil {
 		return err
