@@ -9,7 +9,7 @@ import (
 	"github.com/alsh/alsh/lib"
 )
 
-// TestLibraryParsedFresh: lib/ztrees.bin holds the trees of the
+// TestLibraryParsedFresh: lib/zparsed.gob holds the trees of the
 // library's current sources (go generate ./lib rewrites it).
 func TestLibraryParsedFresh(t *testing.T) {
 	data, err := CompileLibrary(lib.FS)
@@ -17,7 +17,7 @@ func TestLibraryParsedFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(data, lib.Parsed) {
-		t.Fatal("lib/ztrees.bin is stale: run go generate ./lib")
+		t.Fatal("lib/zparsed.gob is stale: run go generate ./lib")
 	}
 }
 

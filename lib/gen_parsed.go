@@ -1,6 +1,6 @@
 //go:build ignore
 
-// gen_parsed writes ztrees.bin: the syntax trees of the library's
+// gen_parsed writes zparsed.gob: the syntax trees of the library's
 // modules, so that use need not parse them each time alsh starts.
 package main
 
@@ -16,7 +16,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile("ztrees.bin", data, 0o644); err != nil {
+	if err := os.WriteFile("zparsed.gob", data, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }

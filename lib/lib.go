@@ -1,7 +1,7 @@
 // Package lib holds the alsh library: modules written in alsh
 // (NAME.alsh), embedded in the binary so that `use NAME` finds them
 // wherever alsh runs, and their syntax trees parsed ahead of time
-// (ztrees.bin, made by go generate: see lang/libcache.go). It holds no
+// (zparsed.gob, made by go generate: see lang/libcache.go). It holds no
 // code of its own: lang reads the files.
 package lib
 
@@ -17,5 +17,5 @@ var FS embed.FS
 // Parsed is the modules' syntax trees, as lang.CompileLibrary encodes
 // them.
 //
-//go:embed ztrees.bin
+//go:embed zparsed.gob
 var Parsed []byte
