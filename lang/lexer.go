@@ -44,7 +44,7 @@ var lexerRules = []lexer.SimpleRule{
 
 // tokenTypes are the token types that parse errors and fmt tell apart.
 type tokenTypes struct {
-	nl, whitespace, continuation, unterminated, ident lexer.TokenType
+	nl, whitespace, continuation, unterminated, ident  lexer.TokenType
 	comment, str, raw, variable, sel, integer, keyword lexer.TokenType
 }
 
