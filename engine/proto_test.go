@@ -683,7 +683,33 @@ func protoComparisons() map[string]protoComparison {
 		"execve":    {args: []any{"/bin/true", []any{"true"}, []any{}}, observe: exitEvent},
 		"execvp":    {args: []any{"true", []any{"true"}}, observe: exitEvent},
 		"exit":      {args: []any{int64(3)}, observe: exitEvent},
+		"fork":      {same: bothPids, observe: forkedChild},
+		"clone":     {args: []any{builtins.Const("clone_newuts")}, same: bothPids, observe: forkedChild},
 	}
+}
+
+// bothPids: fork and clone answer a pid each, not the same.
+func bothPids(p, n any, _, _ []int) bool {
+	pp, ok1 := p.(int64)
+	np, ok2 := n.(int64)
+	return ok1 && ok2 && pp > 0 && np > 0 && pp != np
+}
+
+// forkedChild is what the child that pl forked says of itself: whether
+// its parent is pl, and the exit event of a program it runs.
+func forkedChild(t *testing.T, e *Engine, ctx context.Context, pl []int) string {
+	var kid []int
+	for _, p := range e.Processes() {
+		if len(p.Pipeline) == len(pl)+1 && slices.Equal(p.Pipeline[:len(pl)], pl) {
+			kid = p.Pipeline
+		}
+	}
+	if kid == nil {
+		return "no child"
+	}
+	parent := call(t, e, ctx, kid, "getppid") == call(t, e, ctx, pl, "getpid")
+	call(t, e, ctx, kid, "execvp", "/bin/sh", []any{"sh", "-c", "exit 5"})
+	return fmt.Sprintf("parent %v, %s", parent, builtins.Format(event(t, e, ctx, kid)))
 }
 
 // Each call the proto-node serves itself (the one list, proto.Calls)

@@ -196,15 +196,23 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 
 // childArgv is a child node's argv; word argNofile is nofileArg.
 func (n *node) childArgv() []string {
-	argv := []string{os.Args[0], Flag, "depth=" + itoa(n.depth+1), nofileArg(), carriedArg, "opts=" + n.optsArg()}
+	argv := []string{os.Args[0], Flag, depthArg(n.depth + 1), nofileArg(), carriedArg, "opts=" + n.optsArg()}
 	argv = append(argv, RuntimeArgs()...)
 	return append(argv, n.inheritArgs()...)
 }
 
 const (
+	argDepth   = 2
 	argNofile  = 3
 	argCarried = 4
 )
+
+// depthArg is the depth= word, proto.DepthDigits wide: a proto-node's
+// own child raises it in place.
+func depthArg(depth int) string {
+	s := strings.Repeat("0", proto.DepthDigits) + itoa(depth)
+	return "depth=" + s[len(s)-proto.DepthDigits:]
+}
 
 // carriedArg is the word a proto-node fills, at its boot, with the
 // capabilities it carried across (proto.protoCarryCaps): 40 digits, and

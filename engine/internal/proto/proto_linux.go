@@ -71,8 +71,25 @@ type State struct {
 	oldLim    [MaxExecLimits]unix.Rlimit
 	nApplied  int // how many of execLims protoExecLimits applied
 	spawn     SpawnArgs
-	capDrop   uint64           // bounding-set drops held back until an exec, an id change or the boot (rawcaps_linux.go)
-	stack     [protoStack]byte // with cloneVM, the child's stack
+	capDrop   uint64 // bounding-set drops held back until an exec, an id change or the boot (rawcaps_linux.go)
+	// Forks of its own (protofork_linux.go).
+	kids          [maxProtoKids]protoKid
+	nkids         int
+	plumb         forkPlumbing
+	kidSpawn      SpawnArgs // a child's fds (set by its parent proto-node, read in the child's copy)
+	fdMsg         fdReply
+	wstatus       uint32
+	reapDue       bool   // a SIGCHLD came
+	depth         []byte // the digits of nodeArgv's depth= word
+	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
+	maxForkDepth  int64
+	maxChild      int64
+	exitStatusOpt bool
+	termsigOpt    bool
+	childRecs     []byte        // termsig and stopsig events' records (Env.ChildRecs)
+	termRec       [65][2]uint16 // by signal: offset and length in childRecs
+	stopRec       [65][2]uint16
+	stack         [protoStack]byte // with cloneVM, the child's stack
 }
 
 type pollFd struct {
@@ -102,6 +119,8 @@ const (
 	opExecve
 	opExecvp
 	opExit
+	opFork
+	opClone
 	protoOps = 256 // room for the call table to grow: TestCallTableFitsProtoOps
 )
 
@@ -111,7 +130,8 @@ const (
 // exec, exit). This is the one list: the node fills a child's ops from it
 // (less what the child's filter denies), and the engine's tests check each.
 var Calls = func() map[string]uint16 {
-	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
+	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
+		"fork": opFork, "clone": opClone}
 	for name := range rawImpls {
 		m[name] = opRaw
 	}
@@ -162,6 +182,18 @@ type Env struct {
 	// before a boot: a Go runtime does not start under them.
 	ExecLimits  [MaxExecLimits]SpawnRlimit
 	NExecLimits int
+	// DepthArg and AdoptArg are the indexes in Argv of the depth= word
+	// (DepthDigits wide: a child of the proto-node raises it in place)
+	// and of AdoptWord (filled at the boot with the children it forked).
+	DepthArg, AdoptArg int
+	// The node's options a proto-node's own forks and exit events follow.
+	MaxForkDepth, MaxChild int64
+	ExitStatus, Termsig    bool
+	// ChildRecs holds the records of a child's termsig and stopsig
+	// events ({termsig: NAME}, {stopsig: NAME}); TermRec and StopRec
+	// their offset and length by signal.
+	ChildRecs        []byte
+	TermRec, StopRec [65][2]uint16
 }
 
 // MaxExecLimits is how many limits a node keeps for its programs.
@@ -177,6 +209,17 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
 	copy(ps.carried, env.Argv[env.CarriedArg][len("carried="):])
+	ps.depth, ps.adopt = nil, nil
+	if env.DepthArg > 0 && env.AdoptArg > 0 {
+		ps.depth = unsafe.Slice(ps.nodeArgv[env.DepthArg], len(env.Argv[env.DepthArg]))[len("depth="):]
+		ps.adopt = unsafe.Slice(ps.nodeArgv[env.AdoptArg], len(env.Argv[env.AdoptArg]))[len("adopt="):]
+		copy(ps.depth, env.Argv[env.DepthArg][len("depth="):])
+		copy(ps.adopt, env.Argv[env.AdoptArg][len("adopt="):])
+	}
+	ps.nkids = 0
+	ps.maxForkDepth, ps.maxChild = env.MaxForkDepth, env.MaxChild
+	ps.exitStatusOpt, ps.termsigOpt = env.ExitStatus, env.Termsig
+	ps.childRecs, ps.termRec, ps.stopRec = env.ChildRecs, env.TermRec, env.StopRec
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
 	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
 	ps.ops = env.Ops
@@ -254,6 +297,9 @@ func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
 //go:norace
 //go:nosplit
 func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
+	if s == &ps.kidSpawn { // a proto-node's own child (protofork_linux.go)
+		protoBecomeKid(ps)
+	}
 	if protoSetup(s, ps, ppid) != 0 {
 		rawExit(111)
 	}
@@ -261,7 +307,15 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = wire.MsgReady, 0, 0, 0, 0, 0, 0, 0
 	protoSend(hdr)
 	for {
-		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
+		m := protoWait(ps)
+		if ps.reapDue {
+			ps.reapDue = false
+			protoReap(ps)
+		}
+		if m == waitReap {
+			continue
+		}
+		if m < 0 || !protoServe(ps, m) {
 			protoBoot(ps)
 		}
 	}
@@ -309,7 +363,7 @@ func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 
 // protoWait waits for a call and peeks at it: its length, or -1 when the
 // proto-node must boot (a caught signal, a message too large, a failed
-// ppoll). The end of the control socket or the lifeline ends the
+// ppoll), or waitReap when a child ended. The end of the control socket or the lifeline ends the
 // proto-node, as a node.
 //
 //go:norace
@@ -329,6 +383,9 @@ func protoWait(ps *State) int {
 		}
 		if ps.polls[2].revent != 0 {
 			protoReportSignals(ps)
+			if ps.reapDue {
+				return waitReap
+			}
 			continue
 		}
 		if ps.polls[1].revent != 0 {
@@ -347,6 +404,9 @@ func protoWait(ps *State) int {
 		}
 	}
 }
+
+// waitReap: protoWait returns for protoMain to reap.
+const waitReap = -2
 
 // protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
 // first time), as a node does after a call (spinWorthIt).
@@ -407,6 +467,9 @@ func protoReportSignals(ps *State) {
 				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
 				syscall.RawSyscall6(unix.SYS_WRITE, FdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
 			}
+			if sig == uint32(unix.SIGCHLD) {
+				ps.reapDue = true // its children's exits (protofork_linux.go), reaped by protoMain: the stack is short here
+			}
 		}
 	}
 }
@@ -444,6 +507,8 @@ func protoServe(ps *State, m int) bool {
 		return ok && (path == nil || protoExec(ps, id, path, n, "execve"))
 	case opExit:
 		return protoExit(d)
+	case opFork, opClone:
+		return ps.depth != nil && ps.caught&(1<<(unix.SIGCHLD-1)) != 0 && protoFork(ps, d, id, ps.ops[nr] == opClone)
 	}
 	return false
 }
@@ -879,11 +944,16 @@ func protoCarryCaps(ps *State) {
 //go:nosplit
 func protoBoot(ps *State) {
 	protoReportSignals(ps)
+	if ps.reapDue { // before the hand-over: the node would never learn of them
+		ps.reapDue = false
+		protoReap(ps)
+	}
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
 	protoCarryDrop(ps)
 	protoCarryCaps(ps)
+	protoHandOver(ps)
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)
