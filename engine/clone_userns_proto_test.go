@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -121,6 +122,9 @@ func TestCloneNewuserIsProtoNode(t *testing.T) {
 				}
 				if got := call(t, e, ctx, pl, "getuid"); strconv.FormatInt(got.(int64), 10) != strings.Fields(c.want.uid)[0] {
 					t.Errorf("clone %v %v: the booted node's getuid = %v", c.flags, c.maps, got)
+				}
+				if got := call(t, e, ctx, pl, "getpid"); slices.Contains(c.flags, "clone_newpid") && got != int64(1) {
+					t.Errorf("clone %v %v: the booted node's getpid = %v, want 1", c.flags, c.maps, got)
 				}
 			}
 			if got := runSeenInside(t, e, ctx, pl); got != c.want {
