@@ -17,8 +17,8 @@ import (
 )
 
 // Spawn implements builtins.Node: fork and clone. The child is a
-// proto-node (forkProto), or, in a race build, re-executes the alsh binary
-// from the memfd at once (spawn); its parent-side fds go to the driver.
+// proto-node (forkProto), or, in a race build, executes the binary's
+// image at once (spawn); its parent-side fds go to the driver.
 func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, error) {
 	if !n.canFork() {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)

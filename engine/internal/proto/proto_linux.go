@@ -195,8 +195,8 @@ func (ps *State) Fork(s SpawnArgs) (int, syscall.Errno) {
 
 // CloneFlags are the clone flags a fork child takes besides
 // clone_newuser (whose child waits for its maps, protoTakeIDs): namespaces
-// and flags that share nothing with the parent. Others (clone_files, clone_fs,
-// clone_vfork, clone_parent, clone_settls…) would let the child close its
+// and flags that share nothing with the parent. Others (clone_files,
+// clone_fs, clone_vfork, clone_parent, clone_settls…) would let the child close its
 // parent's fds, move its root, stop it until an exec, or run without a
 // parent to reap it: refused with einval.
 const CloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
