@@ -119,8 +119,12 @@ func nofileArg() string {
 
 // forkProto forks a proto-node child with the pipes in p. With cloneVM,
 // the child shares the parent's memory until it execs and uses ps in
-// place: the parent keeps ps (returned) until the child is reaped.
-func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *proto.State, error) {
+// place: the parent keeps ps (returned) until the child is reaped. With
+// clone_newuser and maps (p's sync pipe), the child waits while the parent
+// writes them, then takes the first inside ids (proto's protoTakeIDs); a
+// map the kernel refuses kills it, and the clone fails with the write's
+// error.
+func (n *node) forkProto(p *spawnPipes, flags uintptr, maps builtins.Record) (int, *proto.State, error) {
 	n.ensureExe()
 	ps := n.prepareProto()
 	pid, errno := ps.Fork(proto.SpawnArgs{
@@ -128,9 +132,26 @@ func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *proto.State, error
 		ErrPipe:   -1,
 		Flags:     flags,
 		Pdeathsig: uintptr(unix.SIGKILL),
+		SyncR:     p.syncR,
+		SyncW:     p.syncW,
+		Uid:       firstInsideID(maps, "uid"),
+		Gid:       firstInsideID(maps, "gid"),
 	})
 	if errno != 0 {
+		n.freeProtos = append(n.freeProtos, ps)
 		return 0, nil, os.NewSyscallError(cloneName(flags), errno)
 	}
+	if p.syncW < 0 {
+		return pid, ps, nil
+	}
+	err := writeIDMaps(pid, maps)
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL) // before the child goes on
+		reapNow(pid)
+		closeFds(&p.syncW)
+		n.freeProtos = append(n.freeProtos, ps)
+		return 0, nil, err
+	}
+	closeFds(&p.syncW) // the child goes on
 	return pid, ps, nil
 }

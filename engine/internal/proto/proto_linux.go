@@ -236,10 +236,10 @@ func (ps *State) Fork(s SpawnArgs) (int, syscall.Errno) {
 	return rawForkProto(&ps.spawn, ps)
 }
 
-// CloneFlags are the clone flags a fork child takes (with
-// clone_newuser, which makes a full node): namespaces and flags that share
-// nothing with the parent. Others (clone_files, clone_fs,
-// clone_vfork, clone_parent, clone_settls…) would let the child close its
+// CloneFlags are the clone flags a fork child takes besides
+// clone_newuser (whose child waits for its maps, protoTakeIDs): namespaces
+// and flags that share nothing with the parent. Others (clone_files,
+// clone_fs, clone_vfork, clone_parent, clone_settls…) would let the child close its
 // parent's fds, move its root, stop it until an exec, or run without a
 // parent to reap it: refused with einval.
 const CloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
@@ -321,14 +321,17 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	}
 }
 
-// protoSetup puts the fds in place, closes every other fd of the parent,
-// blocks the signals the node would catch (a signalfd wakes the loop,
-// which reports them), and arms the parent-death
-// signal.
+// protoSetup takes the child's ids in a new user namespace
+// (protoTakeIDs), puts the fds in place, closes every other fd of the
+// parent, blocks the signals the node would catch (a signalfd wakes the
+// loop, which reports them), and arms the parent-death signal.
 //
 //go:norace
 //go:nosplit
 func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
+	if e := protoTakeIDs(s); e != 0 {
+		return e
+	}
 	if e := placeFds(s); e != 0 {
 		return e
 	}
@@ -357,6 +360,42 @@ func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 	}
 	if r, _, _ := syscall.RawSyscall6(unix.SYS_GETPPID, 0, 0, 0, 0, 0, 0); r != ppid && r != 0 {
 		return syscall.ESRCH
+	}
+	return 0
+}
+
+// protoTakeIDs: a child in a new user namespace whose parent writes its
+// maps (clone_newuser with maps) waits for them, EOF on s.SyncR, then
+// takes the first inside id of each map (s.Gid, s.Uid; -1 keeps its
+// own), as RawSpawn's child does before its exec. It holds every
+// capability in the namespace, whatever its ids (root with "0 …"). The
+// parent kills it if a map cannot be written. The ids come before the
+// parent-death signal, which a change of ids clears.
+//
+//go:norace
+//go:nosplit
+func protoTakeIDs(s *SpawnArgs) syscall.Errno {
+	if s.SyncR < 0 {
+		return 0
+	}
+	var b [1]byte
+	syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.SyncW), 0, 0)
+	for {
+		_, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(s.SyncR), uintptr(unsafe.Pointer(&b[0])), 1)
+		if e != syscall.EINTR {
+			break
+		}
+	}
+	syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.SyncR), 0, 0)
+	if s.Gid >= 0 {
+		if _, _, e := syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.Gid), uintptr(s.Gid), uintptr(s.Gid)); e != 0 {
+			return e
+		}
+	}
+	if s.Uid >= 0 {
+		if _, _, e := syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.Uid), uintptr(s.Uid), uintptr(s.Uid)); e != 0 {
+			return e
+		}
 	}
 	return 0
 }
