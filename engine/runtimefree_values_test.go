@@ -113,17 +113,18 @@ func fileCalls(t *testing.T, e *Engine, ctx context.Context, pl []int, path stri
 }
 
 // A limit the node keeps for its programs (rlimit_as) is what getrlimit
-// answers, from a proto-node as from a node, and is not set on either.
+// answers, from a proto-node as from a node, and is not set on either;
+// set again, it is kept again.
 func TestRuntimeFreeGetrlimitKept(t *testing.T) {
 	needProto(t)
 	e, ctx := start(t)
 	parent := fork(t, e, ctx, nil)
-	call(t, e, ctx, parent, "setrlimit", builtins.Const("rlimit_as"), builtins.Record{"cur": int64(1 << 30), "max": int64(1 << 30)})
+	call(t, e, ctx, parent, "setrlimit", builtins.Const("rlimit_as"), builtins.Record{"cur": int64(1 << 30), "max": int64(-1)})
 	p := fork(t, e, ctx, parent)
 	n := fork(t, e, ctx, parent)
 	bootNode(t, e, ctx, n)
 	for who, pl := range map[string][]int{"proto-node": p, "node": n} {
-		if got := builtins.Format(call(t, e, ctx, pl, "getrlimit", builtins.Const("rlimit_as"))); got != "{cur: 1073741824, max: 1073741824}" {
+		if got := builtins.Format(call(t, e, ctx, pl, "getrlimit", builtins.Const("rlimit_as"))); got != "{cur: 1073741824, max: -1}" {
 			t.Errorf("%s: getrlimit rlimit_as = %s, want the kept 1 GiB", who, got)
 		}
 		limits, _ := os.ReadFile("/proc/" + strconv.Itoa(e.hostPid(t, pl)) + "/limits")
@@ -133,6 +134,15 @@ func TestRuntimeFreeGetrlimitKept(t *testing.T) {
 	}
 	if !isProto(t, e, p) {
 		t.Fatal("getrlimit of a kept limit booted the proto-node")
+	}
+	// Set unlimited: kept so (a proto-node boots for it: the node keeps
+	// the limit, which its programs get).
+	inf := builtins.Record{"cur": int64(-1), "max": int64(-1)}
+	for _, pl := range [][]int{fork(t, e, ctx, parent), n} {
+		call(t, e, ctx, pl, "setrlimit", builtins.Const("rlimit_as"), inf)
+		if got := builtins.Format(call(t, e, ctx, pl, "getrlimit", builtins.Const("rlimit_as"))); got != builtins.Format(inf) {
+			t.Errorf("%v: getrlimit rlimit_as after setting it unlimited = %s", pl, got)
+		}
 	}
 }
 
