@@ -731,7 +731,8 @@ func protoSetrlimit(ps *State, d *protoDec, id uint32) bool {
 // protoLimitSafe: after this limit the Go runtime would still start, so
 // the proto-node may boot later. (The node needs a few fds of its own;
 // threads count against RLIMIT_NPROC; the heap and stacks against AS,
-// DATA and STACK.)
+// DATA and STACK.) AS and DATA never: the node keeps them for its
+// programs (Env.ExecLimits, which getrlimit answers), so it sets them.
 //
 //go:norace
 //go:nosplit
@@ -739,8 +740,10 @@ func protoLimitSafe(res int64, cur uint64) bool {
 	switch res {
 	case unix.RLIMIT_NOFILE:
 		return cur >= 64
-	case unix.RLIMIT_NPROC, unix.RLIMIT_AS, unix.RLIMIT_DATA, unix.RLIMIT_STACK:
+	case unix.RLIMIT_NPROC, unix.RLIMIT_STACK:
 		return cur == unix.RLIM_INFINITY
+	case unix.RLIMIT_AS, unix.RLIMIT_DATA:
+		return false
 	}
 	return res >= 0 && res < rlimNlimits
 }
