@@ -307,16 +307,8 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = wire.MsgReady, 0, 0, 0, 0, 0, 0, 0
 	protoSend(hdr)
 	for {
-		m := protoWait(ps)
-		if ps.reapDue {
-			ps.reapDue = false
-			protoReap(ps)
-		}
-		if m == waitReap {
-			continue
-		}
-		if m < 0 || !protoServe(ps, m) {
-			protoBoot(ps)
+		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
+			protoReapOrBoot(ps)
 		}
 	}
 }
@@ -408,6 +400,9 @@ func protoTakeIDs(s *SpawnArgs) syscall.Errno {
 //go:norace
 //go:nosplit
 func protoWait(ps *State) int {
+	if ps.reapDue {
+		return waitReap
+	}
 	if m := protoSpin(ps); m > 0 {
 		protoReportSignals(ps) // a signal that came meanwhile goes first, as from a node
 		return m
@@ -444,8 +439,23 @@ func protoWait(ps *State) int {
 	}
 }
 
-// waitReap: protoWait returns for protoMain to reap.
+// waitReap: protoWait returns for protoMain to reap (protoReapOrBoot).
 const waitReap = -2
+
+// protoReapOrBoot reaps the children that ended, if a SIGCHLD came; else
+// boots. (A call that needs the boot is still in the socket: the next
+// wait finds it again.)
+//
+//go:norace
+//go:nosplit
+func protoReapOrBoot(ps *State) {
+	if ps.reapDue {
+		ps.reapDue = false
+		protoReap(ps)
+		return
+	}
+	protoBoot(ps)
+}
 
 // protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
 // first time), as a node does after a call (spinWorthIt).
@@ -547,7 +557,7 @@ func protoServe(ps *State, m int) bool {
 	case opExit:
 		return protoExit(d)
 	case opFork, opClone:
-		return ps.depth != nil && ps.caught&(1<<(unix.SIGCHLD-1)) != 0 && protoFork(ps, d, id, ps.ops[nr] == opClone)
+		return protoFork(ps, d, id, ps.ops[nr] == opClone)
 	}
 	return false
 }

@@ -93,7 +93,7 @@ func protoFork(ps *State, d *protoDec, id uint32, clone bool) bool {
 	} else {
 		d.list(0)
 	}
-	if !haveCloneVM || !d.end() || flags&^int64(CloneFlags&^(unix.CLONE_CLEAR_SIGHAND|unix.CLONE_NEWTIME)) != 0 ||
+	if !haveCloneVM || ps.depth == nil || ps.caught&(1<<(unix.SIGCHLD-1)) == 0 || !d.end() || flags&^int64(CloneFlags&^(unix.CLONE_CLEAR_SIGHAND|unix.CLONE_NEWTIME)) != 0 ||
 		!protoCanFork(ps) || !protoPlumb(&ps.plumb) {
 		return false
 	}
@@ -152,10 +152,13 @@ func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
 var cloneKid = cloneVM
 
 // protoBecomeKid is the child's start: a new proto-node, one level
-// deeper, with no children, in its copy of the state.
+// deeper, with no children, in its copy of the state. Not inlined: its
+// locals would grow protoMain's frame, at the bottom of every nosplit
+// chain.
 //
 //go:norace
 //go:nosplit
+//go:noinline
 func protoBecomeKid(ps *State) {
 	ps.nkids = 0
 	ps.spun = false
