@@ -55,7 +55,7 @@ func sandboxedProbe(t *testing.T, uid int64) string {
 	c := append([]int(nil), int(call(t, e, ctx, nil, "clone", []any{builtins.Const("clone_newpid"), builtins.Const("clone_newns"),
 		builtins.Const("clone_newuts"), builtins.Const("clone_newipc"), builtins.Const("clone_newnet")}).(int64)))
 	call(t, e, ctx, c, "mount", "none", "/", "", []any{builtins.Const("ms_rec"), builtins.Const("ms_private")}, "")
-	call(t, e, ctx, c, "getcwd") // c boots: a Go runtime, the alsh binary, in the program's pid namespace
+	bootNode(t, e, ctx, c) // c boots: a Go runtime, the alsh binary, in the program's pid namespace
 	d := fork(t, e, ctx, c)
 	call(t, e, ctx, d, "mount", "proc", filepath.Join(jail, "proc"), "proc", []any{}, "")
 	call(t, e, ctx, d, "chroot", jail)

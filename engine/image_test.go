@@ -23,7 +23,7 @@ func TestNodesExecuteAReadOnlyImage(t *testing.T) {
 	before := fileSum(t, self)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // boots: c executes the image
+	bootNode(t, e, ctx, c) // c executes the image
 	exe := "/proc/" + strconv.Itoa(e.hostPid(t, c)) + "/exe"
 	if link, err := os.Readlink(exe); err != nil || link != "/" {
 		t.Fatalf("%s links to %q (%v), want / (the root of a mount in no namespace)", exe, link, err)
@@ -59,7 +59,7 @@ func TestUnshareUserInPlaceFromTheImage(t *testing.T) {
 	requireEntryHook(t)
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd") // a node executed from the image
+	bootNode(t, e, ctx, c) // a node executed from the image
 	maps := builtins.Record{"uid": "0 " + strconv.Itoa(os.Geteuid()) + " 1", "gid": "0 " + strconv.Itoa(os.Getegid()) + " 1"}
 	call(t, e, ctx, c, "unshare", []any{builtins.Const("clone_newuser")}, maps)
 	if got := call(t, e, ctx, c, "getuid").(int64); got != 0 {

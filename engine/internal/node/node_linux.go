@@ -124,6 +124,7 @@ func (n *node) boot(args []string) error {
 		return err
 	}
 	lowerCarried(kv["carried"])
+	n.adopt(kv["adopt"]) // the children its proto-node forked
 	if path, ok := kv["connect"]; ok {
 		imaged, err := bootRoot(path)
 		if err != nil {

@@ -228,6 +228,11 @@ func (n *node) call(nr int, args []any) (any, error) {
 	}
 	if rawOK {
 		if w, keep := rawWords(raw, args); raw.Accepts(&w) {
+			if res, ok := raw.LimitAsked(&w); ok {
+				if cur, max, kept := n.ExecRlimit(int(res)); kept {
+					w.SetKept(cur, max)
+				}
+			}
 			return rawCall(raw, &w, args, keep)
 		}
 	}
