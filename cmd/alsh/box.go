@@ -64,19 +64,18 @@ func runBox(stdio [3]*os.File, args []string) int {
 		fmt.Fprint(stdio[1], boxUsage)
 		return 0
 	}
-	// The root node boots while the options parse and the library loads.
-	c := &config{}
-	c.early = c.startEarly()
 	cwd, _ := os.Getwd()
 	b, err := box.Parse(args, box.Options{UID: os.Getuid(), GID: os.Getgid(), Cwd: cwd,
 		Home: os.Getenv("HOME"), ReadFD: readFD, TTY: terminal(stdio), Caps: effectiveCaps(),
 		ReadFile: os.ReadFile, Cgroup: fmt.Sprintf("alsh-box-%d", os.Getpid())})
 	if err != nil {
-		c.early.discard()
 		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
 		return 1
 	}
+	// The options are read first: the root node, started later, must not
+	// inherit the fds that --file and --seccomp name (reading closes them).
 	lang.Preload("sandbox")
+	c := &config{}
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
 		return boxRun(ctx, stdio, eng, b)
 	})
