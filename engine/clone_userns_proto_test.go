@@ -116,9 +116,9 @@ func TestCloneNewuserIsProtoNode(t *testing.T) {
 					c.flags, c.maps, threads(t, e, pl), sharesMemory(t, root, pid))
 			}
 			if boot {
-				call(t, e, ctx, pl, "getcwd")
+				bootNode(t, e, ctx, pl)
 				if isProto(t, e, pl) {
-					t.Fatalf("clone %v %v: getcwd did not boot the proto-node", c.flags, c.maps)
+					t.Fatalf("clone %v %v: a call did not boot the proto-node", c.flags, c.maps)
 				}
 				if got := call(t, e, ctx, pl, "getuid"); strconv.FormatInt(got.(int64), 10) != strings.Fields(c.want.uid)[0] {
 					t.Errorf("clone %v %v: the booted node's getuid = %v", c.flags, c.maps, got)
@@ -152,9 +152,9 @@ func TestCloneNewuserUid1000Capabilities(t *testing.T) {
 			t.Fatalf("the proto-node's CapEff = %x, want every capability %x", protoEff, allCaps(t))
 		}
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 			if isProto(t, e, pl) {
-				t.Fatal("getcwd did not boot the proto-node")
+				t.Fatal("a call did not boot the proto-node")
 			}
 			if eff, amb := capBits(t, e, pl, "CapEff"), capBits(t, e, pl, "CapAmb"); eff != allCaps(t) || amb != 0 {
 				t.Errorf("the booted node's CapEff = %x, CapAmb %x: want the proto-node's %x, none ambient", eff, amb, allCaps(t))

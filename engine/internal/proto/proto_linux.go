@@ -540,7 +540,11 @@ func protoServe(ps *State, m int) bool {
 		return false
 	}
 	d := &protoDec{b: b, off: wire.HeaderLen + 2, ok: true} // on the stack: see protoDec
-	switch ps.ops[nr] {
+	op := ps.ops[nr]
+	if ps.nkids > 0 && (op == opExecve || op == opExecvp || op == opExit) {
+		return false // with children: its node ends them as it does (releaseChildren)
+	}
+	switch op {
 	case opRaw:
 		return protoRaw(ps, d, id, &rawDescs[nr])
 	case opSetrlimit:
@@ -557,7 +561,7 @@ func protoServe(ps *State, m int) bool {
 	case opExit:
 		return protoExit(d)
 	case opFork, opClone:
-		return protoFork(ps, d, id, ps.ops[nr] == opClone)
+		return protoFork(ps, d, id, op == opClone)
 	}
 	return false
 }
