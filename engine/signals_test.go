@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"slices"
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
