@@ -75,6 +75,7 @@ func TestRuntimeSettingsStayOurs(t *testing.T) {
 			})
 		}
 		s := startSC(t)
+		s.boot(nil) // a root started as a proto-node has the driver's environment until then
 		if env := bootEnviron(t, s, nil); !strings.Contains(env, "asyncpreemptoff=1") {
 			t.Errorf("the root's runtime started with %q, want asyncpreemptoff=1 in it", env)
 		}

@@ -66,6 +66,7 @@ type Engine struct {
 	deadOrder []*proc          // the same, oldest first
 	watch     func(builtins.Message)
 	cmd       *exec.Cmd
+	rootState *proto.State  // a root proto-node's (startProtoRoot): it runs on it
 	rootDone  chan struct{} // closed when the root process exited
 	rootErr   error         // its cmd.Wait result
 	nextID    atomic.Uint32
@@ -103,6 +104,11 @@ func Start(ctx context.Context, opts Options) (*Engine, error) {
 }
 
 func (e *Engine) startRoot(ctx context.Context) error {
+	if len(e.opts.Exec) == 0 && proto.Supported && os.Getenv("ALSH_EXEC_ROOT") == "" {
+		if err, ok := e.startProtoRoot(ctx); ok {
+			return err
+		}
+	}
 	dir, err := os.MkdirTemp("", "alsh-")
 	if err != nil {
 		return err
@@ -129,6 +135,93 @@ func (e *Engine) startRoot(ctx context.Context) error {
 		return err
 	}
 	return e.waitReady(ctx, e.deadline(ctx), e.root)
+}
+
+// startProtoRoot starts the root as a proto-node of the driver's
+// (node.RootEnv): no Go runtime starts until the root needs one. It needs
+// the binary's read-only image (the driver may mount); ok is false when
+// it cannot start the root this way and nothing was started: the root is
+// then executed. ALSH_EXEC_ROOT=1 asks for that too.
+func (e *Engine) startProtoRoot(ctx context.Context) (err error, ok bool) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, false
+	}
+	img, err := node.OpenImage()
+	if err != nil {
+		return nil, false
+	}
+	defer unix.Close(img)
+	pl, err := newRootPlumbing()
+	if err != nil {
+		return err, true
+	}
+	ps := new(proto.State)
+	ps.Load(node.RootEnv(), node.SpinWorthIt())
+	syscall.ForkLock.Lock()
+	pid, errno := ps.Fork(proto.SpawnArgs{
+		Fds:     [proto.NSpawnFds]int{pl.child[1], pl.child[2], pl.child[3], pl.child[0], -1, img, pl.bell},
+		ErrPipe: -1, SyncR: -1, SyncW: -1, Uid: -1, Gid: -1, Root: true,
+	})
+	syscall.ForkLock.Unlock()
+	closeInts(pl.child[:])
+	if errno != 0 {
+		closeInts(append(pl.parent[:], pl.bell))
+		return os.NewSyscallError("clone3", errno), true
+	}
+	e.rootState = ps
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		return err, true
+	}
+	e.cmd = &exec.Cmd{Path: exe, Process: proc}
+	go e.waitRoot()
+	e.root = newProc(nil, pid)
+	if err := e.attach(e.root, append(pl.parent[:], pl.bell), nil); err != nil {
+		return err, true
+	}
+	return e.waitReady(ctx, e.deadline(ctx), e.root), true
+}
+
+// rootPlumbing is a root proto-node's fds: for the driver (parent) and
+// the root (child), the control socket, stdin, stdout and stderr, in
+// that order (the driver's stdin end writes, its stdout and stderr ends
+// read), and the bell both hold.
+type rootPlumbing struct {
+	parent, child [4]int
+	bell          int
+}
+
+func newRootPlumbing() (*rootPlumbing, error) {
+	pl := &rootPlumbing{}
+	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socketpair", err)
+	}
+	pl.parent[0], pl.child[0] = sp[0], sp[1]
+	unix.SetsockoptInt(sp[0], unix.SOL_SOCKET, unix.SO_PASSCRED, 1) // the root's host pid, as any node's
+	for i := 1; i < 4; i++ {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
+			closeInts(pl.parent[:i])
+			closeInts(pl.child[:i])
+			return nil, os.NewSyscallError("pipe2", err)
+		}
+		if i == 1 { // stdin: the root reads
+			pl.parent[i], pl.child[i] = p[1], p[0]
+		} else {
+			pl.parent[i], pl.child[i] = p[0], p[1]
+		}
+	}
+	bell, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		closeInts(pl.parent[:])
+		closeInts(pl.child[:])
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	pl.bell = bell
+	return pl, nil
 }
 
 func listenSeqpacket(path string) (int, error) {

@@ -157,6 +157,7 @@ func TestForkPlumbingFollowsNofile(t *testing.T) {
 func TestForkPlumbingOnlyAfterForks(t *testing.T) {
 	needProto(t) // the plumbing is a proto-node's
 	e, ctx := start(t)
+	bootNode(t, e, ctx, nil) // a node's: the root's, once it booted
 	pipesAndSockets := func() int {
 		n := 0
 		for _, link := range fdLinks(t, e.root.hostPid) {

@@ -31,7 +31,7 @@ func (n *node) prepareProto() *proto.State {
 		ps = new(proto.State)
 	}
 	if n.protoEnv == nil {
-		n.protoEnv = n.newProtoEnv()
+		n.protoEnv = n.newProtoEnv(proto.Caught())
 	}
 	ps.Load(n.protoEnv, n.spin)
 	return ps
@@ -42,11 +42,12 @@ func (n *node) prepareProto() *proto.State {
 // call that drops the proto.Env; the nofile word is rewritten at the boot
 // anyway). Building it for every fork took 14 of the node's 101 µs in a
 // fork (perf, one CPU), a getrlimit included.
-func (n *node) newProtoEnv() *proto.Env {
+func (n *node) newProtoEnv(caught uint64) *proto.Env {
 	argv := append(n.childArgv(), protoWord, proto.AdoptWord)
 	env := &proto.Env{Argv: argv, NofileArg: argNofile, CarriedArg: argCarried, NodeEnv: proto.CStrings(ChildEnv()), UserEnv: proto.CStrings(os.Environ()),
 		Path: proto.AbsolutePath(os.Getenv("PATH")), DepthArg: argDepth, AdoptArg: len(argv) - 1}
 	n.protoForkEnv(env)
+	env.Caught = caught
 	n.protoExecLimits(env)
 	for name, op := range proto.Calls {
 		c, _ := builtins.Lookup(name)
@@ -58,7 +59,7 @@ func (n *node) newProtoEnv() *proto.Env {
 	// node would (SIGCHLD only under sigaction sigchld sig_info: a
 	// proto-node has no children to reap).
 	for sig := 1; sig <= 64; sig++ {
-		if proto.Caught()&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
+		if caught&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
 			continue
 		}
 		off := len(env.SigEvents)

@@ -79,6 +79,7 @@ type State struct {
 	kidSpawn      SpawnArgs // a child's fds (set by its parent proto-node, read in the child's copy)
 	fdMsg         fdReply
 	wstatus       uint32
+	root          bool   // the tree's root (SpawnArgs.Root)
 	reapDue       bool   // a SIGCHLD came
 	depth         []byte // the digits of nodeArgv's depth= word
 	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
@@ -182,6 +183,10 @@ type Env struct {
 	// before a boot: a Go runtime does not start under them.
 	ExecLimits  [MaxExecLimits]SpawnRlimit
 	NExecLimits int
+	// Caught are the signals the parent catches (bit sig-1), which the
+	// proto-node blocks and reports as the node would; 0: this process's
+	// (Caught).
+	Caught uint64
 	// DepthArg and AdoptArg are the indexes in Argv of the depth= word
 	// (DepthDigits wide: a child of the proto-node raises it in place)
 	// and of AdoptWord (filled at the boot with the children it forked).
@@ -225,6 +230,9 @@ func (ps *State) Load(env *Env, spin bool) {
 	ps.ops = env.Ops
 	ps.execLims, ps.nExecLims = env.ExecLimits, env.NExecLimits
 	ps.caught = caughtMask
+	if env.Caught != 0 {
+		ps.caught = env.Caught
+	}
 	ps.spin, ps.spun = spin, false
 	ps.capDrop = 0
 }
@@ -347,6 +355,12 @@ func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 		return e
 	}
 	ps.polls = [3]pollFd{{fd: FdCtl, events: unix.POLLIN}, {fd: FdLifeline, events: unix.POLLIN}, {fd: int32(sfd), events: unix.POLLIN}}
+	ps.root = s.Root
+	if s.Root {
+		ps.polls[1].fd = -1 // no lifeline: ppoll skips it
+		syscall.RawSyscall6(unix.SYS_SETSID, 0, 0, 0, 0, 0, 0)
+		syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0, 0)
+	}
 	if _, _, e := syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_PDEATHSIG, s.Pdeathsig, 0, 0, 0, 0); e != 0 {
 		return e
 	}
@@ -430,6 +444,9 @@ func protoWait(ps *State) int {
 		switch {
 		case e == syscall.EINTR || e == syscall.EAGAIN:
 		case e != 0 || m == 0:
+			if protoRootHasDescendants(ps) {
+				return -1 // its node ends them (protoRootHasDescendants)
+			}
 			rawExit(0)
 		case m > protoMsgMax:
 			return -1
@@ -437,6 +454,23 @@ func protoWait(ps *State) int {
 			return int(m)
 		}
 	}
+}
+
+// protoRootHasDescendants: the root, its control socket closed, must
+// end its subtree first, as its node would (signaloneof to the tree's
+// session, a grace, then SIGKILL, endSubtree): with any child left (a
+// subreaper's children are all its descendants), it boots for its node
+// to do that; else it may just exit. WNOWAIT: nothing is reaped here.
+//
+//go:norace
+//go:nosplit
+func protoRootHasDescendants(ps *State) bool {
+	if !ps.root {
+		return false
+	}
+	_, _, e := syscall.RawSyscall6(unix.SYS_WAITID, unix.P_ALL, 0, uintptr(unsafe.Pointer(&ps.siginfo[0])),
+		unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|unix.WALL, 0, 0)
+	return e != syscall.ECHILD
 }
 
 // waitReap: protoWait returns for protoMain to reap (protoReapOrBoot).

@@ -161,7 +161,7 @@ var cloneKid = cloneVM
 //go:noinline
 func protoBecomeKid(ps *State) {
 	ps.nkids = 0
-	ps.spun = false
+	ps.spun, ps.root = false, false
 	putDigits(ps.depth, digitsValue(ps.depth)+1)
 }
 
@@ -267,13 +267,18 @@ func protoReap(ps *State) {
 			protoSendChildRec(ps, uint32(pid), &ps.stopRec, (ps.wstatus>>8)&0xff)
 			continue
 		}
+		known := false
 		for i := 0; i < ps.nkids; i++ {
 			if ps.kids[i].pid == int32(pid) {
+				known = true
 				closeFd(ps.kids[i].lifeW)
 				ps.nkids--
 				ps.kids[i] = ps.kids[ps.nkids]
 				break
 			}
+		}
+		if !known && ps.root {
+			continue // an orphan the root adopted as subreaper: not a process of the tree's (as the node)
 		}
 		if sig := ps.wstatus & 0x7f; sig != 0 {
 			if ps.termsigOpt {

@@ -51,6 +51,10 @@ type SpawnArgs struct {
 	Rlimits       []SpawnRlimit
 	Chroot, Chdir *byte
 	DropGroups    bool
+	// Root: the proto-node is the tree's root, which the driver starts
+	// (no lifeline: its control socket is one): a session of its own,
+	// the subreaper of its descendants.
+	Root bool
 }
 
 // placeFds moves s.Fds into fds 0 to NSpawnFds-1 in a child between clone
