@@ -79,8 +79,12 @@ type State struct {
 	kidSpawn      SpawnArgs // a child's fds (set by its parent proto-node, read in the child's copy)
 	fdMsg         fdReply
 	wstatus       uint32
-	root          bool   // the tree's root (SpawnArgs.Root)
-	reapDue       bool   // a SIGCHLD came
+	root          bool // the tree's root (SpawnArgs.Root)
+	reapDue       bool // a SIGCHLD came
+	forkDue       bool // a fork served, to make (protoFork)
+	forkID        uint32
+	forkFlags     int64
+	maps          idMaps // a clone\'s user namespace maps (protofork_linux.go)
 	depth         []byte // the digits of nodeArgv's depth= word
 	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
 	maxForkDepth  int64
@@ -414,7 +418,7 @@ func protoTakeIDs(s *SpawnArgs) syscall.Errno {
 //go:norace
 //go:nosplit
 func protoWait(ps *State) int {
-	if ps.reapDue {
+	if ps.reapDue || ps.forkDue {
 		return waitReap
 	}
 	if m := protoSpin(ps); m > 0 {
@@ -458,9 +462,10 @@ func protoWait(ps *State) int {
 
 // protoRootHasDescendants: the root, its control socket closed, must
 // end its subtree first, as its node would (signaloneof to the tree's
-// session, a grace, then SIGKILL, endSubtree): with any child left (a
-// subreaper's children are all its descendants), it boots for its node
-// to do that; else it may just exit. WNOWAIT: nothing is reaped here.
+// session, a grace, then SIGKILL: endSubtree). It lets its child nodes
+// go (their lifelines), which end at once, and reaps for a few ms; with
+// a process still left (a subreaper's children are all its
+// descendants: a program, say), it boots for its node to end them.
 //
 //go:norace
 //go:nosplit
@@ -468,10 +473,31 @@ func protoRootHasDescendants(ps *State) bool {
 	if !ps.root {
 		return false
 	}
-	_, _, e := syscall.RawSyscall6(unix.SYS_WAITID, unix.P_ALL, 0, uintptr(unsafe.Pointer(&ps.siginfo[0])),
-		unix.WEXITED|unix.WNOHANG|unix.WNOWAIT|unix.WALL, 0, 0)
-	return e != syscall.ECHILD
+	for i := 0; i < ps.nkids; i++ {
+		closeFd(ps.kids[i].lifeW)
+	}
+	ps.nkids = 0 // its node, if it boots, reaps them as the subreaper's
+	ps.ts = unix.Timespec{Nsec: 50_000}
+	for waited := int64(0); ; {
+		r, _, e := syscall.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.wstatus)),
+			unix.WNOHANG|unix.WALL, 0, 0, 0)
+		switch {
+		case e == syscall.ECHILD:
+			return false
+		case e == syscall.EINTR || e == 0 && r > 0:
+			continue
+		case e != 0 || waited >= rootEndWait:
+			return true
+		}
+		syscall.RawSyscall6(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0, 0)
+		waited += ps.ts.Nsec
+		ps.ts.Nsec = min(2*ps.ts.Nsec, 1_000_000)
+	}
 }
+
+// rootEndWait bounds the root proto-node's wait for its children to end
+// (ns): what is left after it, programs, its node ends.
+const rootEndWait = 5_000_000
 
 // waitReap: protoWait returns for protoMain to reap (protoReapOrBoot).
 const waitReap = -2
@@ -483,6 +509,11 @@ const waitReap = -2
 //go:norace
 //go:nosplit
 func protoReapOrBoot(ps *State) {
+	if ps.forkDue {
+		ps.forkDue = false
+		protoForkNow(ps, ps.forkID, ps.forkFlags)
+		return
+	}
 	if ps.reapDue {
 		ps.reapDue = false
 		protoReap(ps)
@@ -595,7 +626,8 @@ func protoServe(ps *State, m int) bool {
 	case opExit:
 		return protoExit(d)
 	case opFork, opClone:
-		return protoFork(ps, d, id, op == opClone)
+		flags, ok := protoForkArgs(ps, d, op == opClone)
+		return ok && protoFork(ps, id, flags)
 	}
 	return false
 }
@@ -736,6 +768,23 @@ func (d *protoDec) key(want string) {
 		}
 	}
 	d.off += 4 + len(want)
+}
+
+// keyIs reads a record key if it is want (else leaves d where it was).
+//
+//go:norace
+//go:nosplit
+func (d *protoDec) keyIs(want string) bool {
+	if d.off+4+len(want) > len(d.b) || int(le32(d.b[d.off:])) != len(want) {
+		return false
+	}
+	for i := 0; i < len(want); i++ {
+		if d.b[d.off+4+i] != want[i] {
+			return false
+		}
+	}
+	d.off += 4 + len(want)
+	return true
 }
 
 // end: the arguments were as expected and filled the message; else the

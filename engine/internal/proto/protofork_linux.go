@@ -81,39 +81,100 @@ type fdReply struct {
 	cmsg [unix.SizeofCmsghdr + 8*4]byte
 }
 
-// protoFork serves fork ([]) and clone ([flags]). false: boot.
+// protoFork serves fork ([]) and clone ([flags], [flags maps]) whose
+// arguments protoForkArgs read. false: boot. (protoServe calls the two
+// apart: nosplit frames stay small.)
 //
 //go:norace
 //go:nosplit
-func protoFork(ps *State, d *protoDec, id uint32, clone bool) bool {
-	var flags int64
-	if clone {
-		d.list(1)
-		flags = d.int64()
-	} else {
-		d.list(0)
-	}
-	if !haveCloneVM || ps.depth == nil || ps.caught&(1<<(unix.SIGCHLD-1)) == 0 || !d.end() || flags&^int64(CloneFlags&^(unix.CLONE_CLEAR_SIGHAND|unix.CLONE_NEWTIME)) != 0 ||
-		!protoCanFork(ps) || !protoPlumb(&ps.plumb) {
+//go:noinline
+func protoFork(ps *State, id uint32, flags int64) bool {
+	if !protoForkReady(ps) {
 		return false
 	}
 	protoConsume()
+	ps.forkDue, ps.forkID, ps.forkFlags = true, id, flags // made by protoMain (protoReapOrBoot): the stack is short here
+	return true
+}
+
+// protoForkArgs reads fork's or clone's arguments: what the proto-node
+// serves, else false.
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoForkArgs(ps *State, d *protoDec, clone bool) (int64, bool) {
+	var flags int64
+	ps.maps.given = false
+	if clone {
+		n := d.list(-1)
+		flags = d.int64()
+		if n == 2 {
+			protoMapsArg(d, &ps.maps)
+		} else if n != 1 {
+			d.ok = false
+		}
+	} else {
+		d.list(0)
+	}
+	allowed := int64(CloneFlags&^(unix.CLONE_CLEAR_SIGHAND|unix.CLONE_NEWTIME)) | unix.CLONE_NEWUSER
+	return flags, haveCloneVM && ps.depth != nil && ps.caught&(1<<(unix.SIGCHLD-1)) != 0 && d.end() &&
+		flags&^allowed == 0 && (!ps.maps.given || flags&unix.CLONE_NEWUSER != 0)
+}
+
+// protoForkReady: room for a child, and its fds made (and, with maps,
+// the pipe the child waits on while they are written).
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoForkReady(ps *State) bool {
+	if !protoCanFork(ps) || !protoPlumb(&ps.plumb) {
+		return false
+	}
+	if ps.maps.given {
+		if _, _, e := syscall.RawSyscall6(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&ps.maps.sync[0])), unix.O_CLOEXEC, 0, 0, 0, 0); e != 0 {
+			protoUnplumb(&ps.plumb)
+			return false
+		}
+	}
+	return true
+}
+
+// protoForkNow forks with the plumbing made, and answers.
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoForkNow(ps *State, id uint32, flags int64) {
 	pid, e := protoClone(ps, flags)
 	pl := &ps.plumb
 	for i := 1; i < len(pl.fd); i += 2 {
 		closeFd(pl.fd[i])
+	}
+	if e != 0 && ps.maps.given {
+		closeFd(ps.maps.sync[0])
+		closeFd(ps.maps.sync[1])
+	}
+	if e == 0 && ps.maps.given {
+		if me, op, n := protoWriteMaps(ps, int(pid)); me != 0 {
+			protoReplyErr(ps, id, me, op, &ps.cand[0], n)
+			e = syscall.ECHILD // answered: only the fds to close
+		}
 	}
 	if e != 0 {
 		for i := 0; i < len(pl.fd); i += 2 {
 			closeFd(pl.fd[i])
 		}
 		closeFd(pl.bell)
-		op := "fork"
-		if flags != 0 {
-			op = "clone"
+		if e != syscall.ECHILD {
+			op := "fork"
+			if flags != 0 {
+				op = "clone"
+			}
+			protoReplyErr(ps, id, e, op, nil, 0)
 		}
-		protoReplyErr(ps, id, e, op, nil, 0)
-		return true
+		return
 	}
 	ps.kids[ps.nkids] = protoKid{pid: int32(pid), lifeW: pl.fd[plumbLife]}
 	ps.nkids++
@@ -122,7 +183,6 @@ func protoFork(ps *State, d *protoDec, id uint32, clone bool) bool {
 		closeFd(pl.fd[i])
 	}
 	closeFd(pl.bell)
-	return true
 }
 
 // protoClone starts the child (cloneVM without CLONE_VM: a copy, on the
@@ -135,7 +195,10 @@ func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
 	s := &ps.kidSpawn
 	s.Fds = [NSpawnFds]int{int(pl.fd[plumbStdin+1]), int(pl.fd[plumbStdout+1]), int(pl.fd[plumbStderr+1]),
 		int(pl.fd[plumbCtl+1]), int(pl.fd[plumbLife+1]), FdExe, int(pl.bell)}
-	s.ErrPipe, s.SyncR, s.SyncW = -1, -1, -1
+	s.ErrPipe, s.SyncR, s.SyncW, s.Uid, s.Gid = -1, -1, -1, -1, -1
+	if ps.maps.given {
+		s.SyncR, s.SyncW, s.Uid, s.Gid = int(ps.maps.sync[0]), int(ps.maps.sync[1]), ps.maps.firstUid, ps.maps.firstGid
+	}
 	s.Flags, s.Pdeathsig = uintptr(flags), uintptr(unix.SIGKILL)
 	cl3 := &ps.cl3
 	*cl3 = cloneArgs{flags: uint64(flags), exitSignal: uint64(syscall.SIGCHLD),
@@ -161,7 +224,7 @@ var cloneKid = cloneVM
 //go:noinline
 func protoBecomeKid(ps *State) {
 	ps.nkids = 0
-	ps.spun, ps.root = false, false
+	ps.spun, ps.root, ps.reapDue = false, false, false
 	putDigits(ps.depth, digitsValue(ps.depth)+1)
 }
 
@@ -170,6 +233,7 @@ func protoBecomeKid(ps *State) {
 //
 //go:norace
 //go:nosplit
+//go:noinline
 func protoCanFork(ps *State) bool {
 	return ps.nkids < maxProtoKids && int64(digitsValue(ps.depth)) < ps.maxForkDepth && int64(ps.nkids) < ps.maxChild
 }
@@ -180,6 +244,7 @@ func protoCanFork(ps *State) bool {
 //
 //go:norace
 //go:nosplit
+//go:noinline
 func protoPlumb(pl *forkPlumbing) bool {
 	for i := range pl.fd {
 		pl.fd[i] = -1
@@ -205,12 +270,21 @@ func protoPlumb(pl *forkPlumbing) bool {
 		}
 	}
 	if e != 0 {
-		for i := range pl.fd {
-			closeFd(pl.fd[i])
-		}
+		protoUnplumb(pl)
 		return false
 	}
 	return true
+}
+
+// protoUnplumb closes a fork's fds.
+//
+//go:norace
+//go:nosplit
+func protoUnplumb(pl *forkPlumbing) {
+	for i := range pl.fd {
+		closeFd(pl.fd[i])
+	}
+	closeFd(pl.bell)
 }
 
 // closeFd closes fd unless it is -1.
@@ -356,4 +430,139 @@ func digitsValue(b []byte) uint64 {
 		v = v*10 + uint64(b[i]-'0')
 	}
 	return v
+}
+
+// idMaps is clone's maps argument (uid, gid, setgroups: strings in the
+// message), as the node's writeIDMaps takes it, and the sync pipe the
+// child waits on while its parent writes them (protoTakeIDs).
+type idMaps struct {
+	given              bool
+	val                [3]struct{ off, n int } // uid, setgroups, gid (the order they are written in); n -1: absent
+	firstUid, firstGid int
+	sync               [2]int32
+}
+
+// The maps' files, in the order writeIDMaps writes them.
+var mapFiles = [3]string{"/uid_map", "/setgroups", "/gid_map"}
+
+// protoMapsArg reads the maps record: only the fields uid, gid and
+// setgroups, strings (else d fails: the node words the error).
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoMapsArg(d *protoDec, m *idMaps) {
+	m.given = true
+	for i := range m.val {
+		m.val[i].n = -1
+	}
+	if d.off+5 > len(d.b) || d.b[d.off] != wire.TagRecord {
+		d.ok = false
+		return
+	}
+	n := int(le32(d.b[d.off+1:]))
+	d.off += 5
+	for i := 0; i < n && d.ok; i++ {
+		k := -1
+		switch {
+		case d.keyIs("uid"):
+			k = 0
+		case d.keyIs("setgroups"):
+			k = 1
+		case d.keyIs("gid"):
+			k = 2
+		}
+		if k < 0 {
+			d.ok = false
+			return
+		}
+		off, l, nul := d.str()
+		if nul {
+			d.ok = false
+		}
+		m.val[k].off, m.val[k].n = off, l
+	}
+	if m.val[2].n >= 0 && m.val[1].n < 0 {
+		m.val[1].n = 0 // "deny", as writeIDMaps
+	}
+	m.firstUid, m.firstGid = firstID(d.b, m.val[0].off, m.val[0].n), firstID(d.b, m.val[2].off, m.val[2].n)
+}
+
+// firstID is the number a map's first line starts with, or -1
+// (firstInsideID).
+//
+//go:norace
+//go:nosplit
+func firstID(b []byte, off, n int) int {
+	v, digits := 0, 0
+	for i := off; i < off+n && b[i] >= '0' && b[i] <= '9'; i++ {
+		v, digits = v*10+int(b[i]-'0'), digits+1
+		if digits > 9 {
+			return -1
+		}
+	}
+	if n <= 0 || digits == 0 || (off+digits < off+n && b[off+digits] != ' ' && b[off+digits] != '\t') {
+		return -1
+	}
+	return v
+}
+
+// protoWriteMaps writes the child's maps through /proc/PID, as the
+// node's writeIDMaps, then lets the child go on (closes the sync pipe).
+// On a failure it kills and reaps the child, and says what failed: the
+// errno, the system call, and the path (ps.cand, its length).
+//
+//go:norace
+//go:nosplit
+func protoWriteMaps(ps *State, pid int) (syscall.Errno, string, int) {
+	m := &ps.maps
+	closeFd(m.sync[0])
+	for k := 0; k < len(m.val); k++ {
+		if m.val[k].n < 0 {
+			continue
+		}
+		n := protoProcPath(ps, pid, mapFiles[k])
+		fd, _, e := syscall.RawSyscall6(unix.SYS_OPENAT, atFdcwd, uintptr(unsafe.Pointer(&ps.cand[0])), unix.O_WRONLY|unix.O_CLOEXEC, 0, 0, 0)
+		op := "open"
+		if e == 0 {
+			val, l := uintptr(unsafe.Pointer(&denyWord[0])), uintptr(len(denyWord))
+			if m.val[k].n > 0 || k != 1 {
+				val, l = uintptr(unsafe.Pointer(&ps.buf[m.val[k].off])), uintptr(m.val[k].n)
+			}
+			_, _, e = syscall.RawSyscall6(unix.SYS_WRITE, fd, val, l, 0, 0, 0)
+			op = "write"
+			closeFd(int32(fd))
+		}
+		if e != 0 {
+			closeFd(m.sync[1])
+			syscall.RawSyscall6(unix.SYS_KILL, uintptr(pid), uintptr(unix.SIGKILL), 0, 0, 0, 0)
+			syscall.RawSyscall6(unix.SYS_WAIT4, uintptr(pid), uintptr(unsafe.Pointer(&ps.wstatus)), unix.WALL, 0, 0, 0)
+			return e, op, n
+		}
+	}
+	closeFd(m.sync[1])
+	return 0, "", 0
+}
+
+var denyWord = [4]byte{'d', 'e', 'n', 'y'}
+
+// protoProcPath writes "/proc/PID" and file into ps.cand, NUL-ended: its
+// length.
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoProcPath(ps *State, pid int, file string) int {
+	n := copy(ps.cand[:], "/proc/")
+	w := 1
+	for v := pid; v >= 10; v /= 10 {
+		w++
+	}
+	for i, v := n+w-1, pid; i >= n; i, v = i-1, v/10 {
+		ps.cand[i] = byte('0' + v%10)
+	}
+	n += w
+	n += copy(ps.cand[n:], file)
+	ps.cand[n] = 0
+	return n
 }
