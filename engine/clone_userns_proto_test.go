@@ -107,6 +107,7 @@ func TestCloneNewuserIsProtoNode(t *testing.T) {
 			seenInside{uid: "0\t0\t0\t0", gid: "0\t0\t0\t0", uidMap: "0 100000 1000", gidMap: "0 100000 1000", eff: full, prm: full}},
 	} {
 		e, ctx := start(t)
+		bootNode(t, e, ctx, nil) // the clone of a node (a proto-node's own: protofork_test.go)
 		root := e.hostPid(t, nil)
 		for _, boot := range []bool{false, true} {
 			pl := cloneUserns(t, e, ctx, c.flags, c.maps)

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -46,6 +47,20 @@ func TestProtoNodeForksWithoutBooting(t *testing.T) {
 	call(t, e, ctx, p, "kill", int64(leaf(d)), builtins.Const("sigkill"))
 	if ev := builtins.Format(event(t, e, ctx, d)); ev != `{termsig: "sigkill"}` {
 		t.Fatalf("event %s, want {termsig: \"sigkill\"}", ev)
+	}
+	if !isProto(t, e, p) {
+		t.Fatal("the parent booted")
+	}
+	// A user namespace, its maps written by the proto-node.
+	u := append(append([]int(nil), p...), int(call(t, e, ctx, p, "clone", []any{builtins.Const("clone_newuser")},
+		builtins.Record{"uid": "0 65534 1", "gid": "0 65534 1"}).(int64)))
+	call(t, e, ctx, u, "execvp", "/bin/sh", []any{"sh", "-c", "id -u; id -g; cat /proc/self/uid_map /proc/self/setgroups"})
+	if out := outputOf(t, e, u); strings.Join(strings.Fields(out), " ") != "0 0 0 65534 1 deny" {
+		t.Fatalf("in the user namespace the program saw %q", out)
+	}
+	if _, err := e.Call(ctx, p, "clone", []any{[]any{builtins.Const("clone_newuser")}, builtins.Record{"uid": "0 0 0"}}); !errors.Is(err, unix.EINVAL) ||
+		!strings.Contains(err.Error(), "uid_map") {
+		t.Fatalf("clone with a map the kernel refuses: %v, want einval naming uid_map", err)
 	}
 	if !isProto(t, e, p) {
 		t.Fatal("the parent booted")
