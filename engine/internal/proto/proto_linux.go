@@ -509,7 +509,7 @@ const waitReap = -2
 //go:norace
 //go:nosplit
 func protoReapOrBoot(ps *State) {
-	if ps.forkDue {
+	if haveCloneVM && ps.forkDue {
 		ps.forkDue = false
 		protoForkNow(ps, ps.forkID, ps.forkFlags)
 		return
@@ -626,6 +626,9 @@ func protoServe(ps *State, m int) bool {
 	case opExit:
 		return protoExit(d)
 	case opFork, opClone:
+		if !haveCloneVM { // constant: the fork code is left out where it cannot run
+			return false
+		}
 		flags, ok := protoForkArgs(ps, d, op == opClone)
 		return ok && protoFork(ps, id, flags)
 	}
