@@ -709,7 +709,7 @@ func (c *channel) readLoop() {
 			return
 		}
 		n, fds, err := c.readOne(buf, oob)
-		if err != nil || n == 0 && len(fds) == 0 {
+		if err != nil || n == 0 && len(fds) == 0 && c.ended() {
 			closeAll(fds)
 			c.hangUp()
 			return
@@ -721,6 +721,40 @@ func (c *channel) readLoop() {
 		c.credit -= n
 		c.mu.Unlock()
 	}
+}
+
+// ended tells the fd's end from an empty message, after a read of 0
+// bytes: a node's program may write "" to its control socket (write [$c]
+// 3 ""), which a packet socket takes as a message of 0 bytes. The end
+// is a peer that shut down with no bytes left queued: then any empty
+// messages left are its last words, and nothing else follows. (The
+// engine's own reader peeks instead; this also tells several empty
+// messages in a row from the end.)
+func (c *channel) ended() bool {
+	if c.kind != KindPacket {
+		return true
+	}
+	var ended bool
+	cerr := c.rc.Control(func(fd uintptr) { ended = packetsEnded(int(fd)) })
+	return cerr != nil || ended
+}
+
+func packetsEnded(fd int) bool {
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+	for {
+		_, err := unix.Poll(p, 0)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return true
+		}
+	}
+	if p[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) == 0 {
+		return false // the peer is there: the 0 bytes were a message
+	}
+	queued, err := unix.IoctlGetInt(fd, unix.SIOCINQ)
+	return err != nil || queued == 0
 }
 
 func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
