@@ -76,8 +76,9 @@ type channel struct {
 	writing  bool // a writeLoop runs
 	closing  bool // close once the queue is written
 	closed   bool
-	granted  int        // bytes written since the last TCredit
-	bell     *os.File   // driver side, packet: the stand-in of the node's bell
+	granted  int      // bytes written since the last TCredit
+	bell     *os.File // driver side, packet: the stand-in of the node's bell
+	bellRC   syscall.RawConn
 	children []*channel // hub side, packet: the sources passed in its messages
 	readMu   sync.Mutex // hub side, source: its reader against drain
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
@@ -115,7 +116,7 @@ type pending struct {
 var ErrClosed = errors.New("relay closed")
 
 func newMux(hub bool, in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
-	m := &Mux{hub: hub, in: bufio.NewReaderSize(in, 256<<10), out: out, chans: map[uint32]*channel{},
+	m := &Mux{hub: hub, in: bufio.NewReaderSize(rawReader(in), 256<<10), out: rawWriter(out), chans: map[uint32]*channel{},
 		done: make(chan struct{}), wdone: make(chan struct{}), root: make(chan []int, 1), exit: make(chan uint32, 1), onEnd: onEnd}
 	m.wake = sync.NewCond(&m.mu)
 	go m.writeLoop()
@@ -311,11 +312,12 @@ func (m *Mux) writeBatch(batch []outFrame, buf []byte) ([]byte, error) {
 
 // writev writes all of iov, as many writev calls as the stream takes.
 func (m *Mux) writev(rc syscall.RawConn, iov [][]byte) error {
+	var vecs []unix.Iovec
 	for len(iov) > 0 {
 		var n int
 		var err error
 		cerr := rc.Write(func(fd uintptr) bool {
-			n, err = unix.Writev(int(fd), iov[:min(len(iov), 1024)])
+			n, vecs, err = rawWritev(int(fd), iov, vecs)
 			return !errors.Is(err, unix.EAGAIN)
 		})
 		if cerr != nil {
@@ -487,11 +489,16 @@ func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 			bell.Close()
 			return fds, fmt.Errorf("%w: a bell without its node", ErrProtocol)
 		}
+		rc, err := bell.SyscallConn()
+		if err != nil {
+			bell.Close()
+			return fds, err
+		}
 		owner.mu.Lock()
 		if owner.bell != nil {
 			owner.bell.Close()
 		}
-		owner.bell = bell
+		owner.bell, owner.bellRC = bell, rc
 		owner.mu.Unlock()
 	}
 	return fds, nil
@@ -589,14 +596,13 @@ func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
 			if len(fds) > 0 {
 				oob = unix.UnixRights(fds...)
 			}
-			err = unix.Sendmsg(int(fd), data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			err = rawSendmsg(int(fd), data, oob)
 			if err == nil {
 				n = len(data)
 				closeAll(fds)
 			}
 		} else {
-			n, err = unix.Write(int(fd), data)
-			n = max(n, 0)
+			n, err = rawWrite(int(fd), data)
 		}
 		return true
 	})
@@ -617,7 +623,7 @@ func (c *channel) written(n int, ring bool) {
 	if ring && c.bell != nil {
 		var one [8]byte
 		one[0] = 1
-		c.bell.Write(one[:])
+		c.bellRC.Control(func(fd uintptr) { rawWrite(int(fd), one[:]) })
 	}
 }
 
@@ -669,14 +675,13 @@ func (c *channel) waitWrite(p pending) (int, error) {
 			if len(p.fds) > 0 {
 				oob = unix.UnixRights(p.fds...)
 			}
-			err = unix.Sendmsg(int(fd), p.data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			err = rawSendmsg(int(fd), p.data, oob)
 			if err == nil {
 				k = len(p.data)
 				closeAll(p.fds)
 			}
 		} else {
-			k, err = unix.Write(int(fd), p.data[n:])
-			k = max(k, 0)
+			k, err = rawWrite(int(fd), p.data[n:])
 		}
 		n += k
 		if errors.Is(err, unix.EAGAIN) || err == nil && n < len(p.data) {
@@ -698,6 +703,7 @@ func (c *channel) readLoop() {
 		buf = make([]byte, wire.MaxMsg+1)
 	}
 	oob := make([]byte, unix.CmsgSpace(4*maxAnnounce)+unix.CmsgSpace(unix.SizeofUcred))
+	rh := new(wire.RecvHdr)
 	for {
 		c.mu.Lock()
 		for c.credit <= 0 && !c.closed {
@@ -708,7 +714,7 @@ func (c *channel) readLoop() {
 		if closed {
 			return
 		}
-		n, fds, err := c.readOne(buf, oob)
+		n, fds, err := c.readOne(rh, buf, oob)
 		if err != nil || n == 0 && len(fds) == 0 && c.ended() {
 			closeAll(fds)
 			c.hangUp()
@@ -757,13 +763,13 @@ func packetsEnded(fd int) bool {
 	return err != nil || queued == 0
 }
 
-func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
+func (c *channel) readOne(rh *wire.RecvHdr, buf, oob []byte) (n int, fds []int, err error) {
 	cerr := c.rc.Read(func(fd uintptr) bool {
 		if c.kind == KindPacket {
-			var oobn int
-			n, oobn, _, _, err = unix.Recvmsg(int(fd), buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC)
-			if err == nil && oobn > 0 {
-				fds, _ = wire.ParseCmsgs(oob[:oobn])
+			var errno syscall.Errno
+			n, errno = rh.Recv(int(fd), buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC, true)
+			if err = errnoErr(errno); err == nil && rh.Msg.Controllen > 0 {
+				fds, _ = wire.ParseCmsgs(oob[:rh.Msg.Controllen])
 			}
 		} else {
 			c.readMu.Lock() // sent under it: drain's bytes must not pass these
@@ -785,7 +791,7 @@ func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
 func (c *channel) readData(fd int) (int, error) {
 	p := dataFrames.Get().(*[]byte)
 	f := *p
-	n, err := unix.Read(fd, f[frameHeader:])
+	n, err := rawRead(fd, f[frameHeader:])
 	if err != nil || n <= 0 {
 		dataFrames.Put(p)
 		return max(n, 0), err
