@@ -227,6 +227,37 @@ func (m *Mux) sendNowFrame(f outFrame) {
 	m.wrote(1, err)
 }
 
+// sendSmall sends a small frame (a credit) in the calling goroutine, if
+// the stream is free and takes it at once, else queues it: it never
+// waits, so the stream's reader may use it, and the writer is not woken
+// for a few bytes (in bulk transfers, a credit goes back for every
+// other data frame).
+func (m *Mux) sendSmall(frame []byte) {
+	out, ok := m.out.(*rawFile)
+	m.mu.Lock()
+	if !ok || m.err != nil || m.busy || len(m.q) > 0 {
+		m.mu.Unlock()
+		m.send(frame)
+		return
+	}
+	m.busy = true
+	m.mu.Unlock()
+	var n int
+	var err error
+	if cerr := out.rc.Control(func(fd uintptr) { n, err = rawWrite(int(fd), frame) }); cerr != nil {
+		err = cerr
+	}
+	if n == len(frame) || err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+		m.wrote(1, err)
+		return
+	}
+	m.mu.Lock() // not taken (a pipe takes so few bytes whole or not at all)
+	m.q = append([]outFrame{{b: frame[n:]}}, m.q...)
+	m.busy = false
+	m.wake.Signal()
+	m.mu.Unlock()
+}
+
 // wrote ends a frame's write of the stream (in so many writes): the
 // stream is free for the queue, or lost.
 func (m *Mux) wrote(writes uint64, err error) {
@@ -617,7 +648,7 @@ func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
 func (c *channel) written(n int, ring bool) {
 	c.granted += n
 	if c.granted >= Window/4 {
-		c.m.send(creditFrame(c.id, c.granted))
+		c.m.sendSmall(creditFrame(c.id, c.granted))
 		c.granted = 0
 	}
 	if ring && c.bell != nil {
