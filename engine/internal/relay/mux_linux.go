@@ -231,7 +231,7 @@ func (m *Mux) sendNowFrame(f outFrame) {
 // the stream is free and takes it at once, else queues it: it never
 // waits, so the stream's reader may use it, and the writer is not woken
 // for a few bytes (in bulk transfers, a credit goes back for every
-// other data frame).
+// data frame: a quarter of the window, one chunk).
 func (m *Mux) sendSmall(frame []byte) {
 	out, ok := m.out.(*rawFile)
 	m.mu.Lock()
