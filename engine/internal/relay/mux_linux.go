@@ -344,7 +344,13 @@ func (m *Mux) writeBatch(batch []outFrame, buf []byte) ([]byte, error) {
 // writev writes all of iov, as many writev calls as the stream takes.
 func (m *Mux) writev(rc syscall.RawConn, iov [][]byte) error {
 	var vecs []unix.Iovec
-	for len(iov) > 0 {
+	for {
+		for len(iov) > 0 && len(iov[0]) == 0 {
+			iov = iov[1:]
+		}
+		if len(iov) == 0 {
+			return nil
+		}
 		var n int
 		var err error
 		cerr := rc.Write(func(fd uintptr) bool {
@@ -366,7 +372,6 @@ func (m *Mux) writev(rc syscall.RawConn, iov [][]byte) error {
 			}
 		}
 	}
-	return nil
 }
 
 // readLoop takes frames from the stream until it ends or lies.
