@@ -235,14 +235,21 @@ func (p *parser) check() error {
 
 // box assembles the steps in the order bwrap performs them: the mounts as
 // given, the pivot, then the process's own set-up, then the seccomp
-// filter last. When the program should not be pid 1 (or runs in a nested
-// user namespace) its process is made first, a child sharing the mount
-// namespace that the pivots move too, and entered after them; a terminal
-// is opened then, while the host's /dev is there.
+// filter last. When the program should not be pid 1 it runs in a child of
+// pid 1. That child is forked, as by bwrap, once pid 1 has pivoted and
+// taken the environment and working directory, which the child inherits:
+// what is left for it (capabilities, no_new_privs, filters, the exec) is
+// runtime-free calls, which a proto-node makes without booting a node.
+// When the child must exist before the mounts (a nested user namespace,
+// whose maps are written through the host's /proc, or a terminal to open
+// in it while the host's /dev is there: a fork passes no fd of its
+// parent's) it is made first, a child sharing the mount namespace that
+// the pivots move too, and entered after them.
 func (p *parser) box(argv []string) *Box {
 	b := &Box{Clone: p.cloneFlags(), Maps: p.maps(), Argv: argv, Step: p.step}
 	inner := p.innerUserns()
 	child := inner != nil || p.ns["pid"] && !p.asPid1
+	early := child && (inner != nil || p.opts.TTY != "")
 	if len(p.cgroup) > 0 { // first: every process of the sandbox starts in it
 		b.Cgroup = p.opts.Cgroup
 		b.Steps = append(b.Steps, []any{"cgroup", p.opts.Cgroup, p.cgroup})
@@ -250,7 +257,7 @@ func (p *parser) box(argv []string) *Box {
 	switch {
 	case inner != nil:
 		b.Steps = append(b.Steps, inner)
-	case child:
+	case early:
 		b.Steps = append(b.Steps, []any{"child"})
 	}
 	if p.opts.TTY != "" {
@@ -265,11 +272,14 @@ func (p *parser) box(argv []string) *Box {
 	}
 	b.Steps = append(b.Steps, p.ops...)
 	b.Steps = append(b.Steps, []any{"pivot"})
-	if child {
+	if early {
 		b.Steps = append(b.Steps, []any{"enter"})
 	}
 	b.Steps = append(b.Steps, p.env...)
 	b.Steps = append(b.Steps, p.chdirStep())
+	if child && !early {
+		b.Steps = append(b.Steps, []any{"fork"})
+	}
 	if p.newSession {
 		b.Steps = append(b.Steps, []any{"setsid"})
 	}

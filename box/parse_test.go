@@ -76,12 +76,32 @@ func TestParseNamespaces(t *testing.T) {
 	if s := steps(t, "--unshare-net", "true"); !hasStep(s, "loopback") {
 		t.Errorf("--unshare-net: no loopback step in %v", s)
 	}
-	if s := steps(t, "--unshare-pid", "true"); !hasStep(s, "child") || !hasStep(s, "enter") {
-		t.Errorf("--unshare-pid: no child and enter steps in %v", s)
+	if s := steps(t, "--unshare-pid", "--as-pid-1", "true"); hasStep(s, "child") || hasStep(s, "fork") {
+		t.Errorf("--as-pid-1: a child or fork step in %v", s)
 	}
-	if s := steps(t, "--unshare-pid", "--as-pid-1", "true"); hasStep(s, "child") {
-		t.Errorf("--as-pid-1: a child step in %v", s)
+}
+
+// TestParseForkAfterSetup: without a terminal or a nested user namespace,
+// the program's process is forked by pid 1 once the pivot, the
+// environment and the working directory are done, so that it inherits
+// them and has only runtime-free calls left before its exec.
+func TestParseForkAfterSetup(t *testing.T) {
+	b, err := Parse([]string{"--unshare-pid", "--setenv", "A", "b", "--new-session", "true"}, rootOpts)
+	if err != nil {
+		t.Fatal(err)
 	}
+	want := []string{"newroot", "pivot", "setenv", "chdir_first", "fork", "setsid", "no_new_privs"}
+	if got := stepNames(b.Steps); !slices.Equal(got, want) {
+		t.Errorf("steps %v, want %v", got, want)
+	}
+}
+
+func stepNames(steps []any) []string {
+	names := make([]string, len(steps))
+	for i, s := range steps {
+		names[i] = s.([]any)[0].(string)
+	}
+	return names
 }
 
 func hasStep(steps []any, name string) bool {
@@ -253,10 +273,7 @@ func TestParseTTY(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := make([]string, len(b.Steps))
-	for i, s := range b.Steps {
-		names[i] = s.([]any)[0].(string)
-	}
+	names := stepNames(b.Steps)
 	want := []string{"child", "tty_open", "newroot", "pivot", "enter", "chdir_first", "stdio", "no_new_privs"}
 	if !slices.Equal(names, want) {
 		t.Errorf("steps %v, want %v", names, want)

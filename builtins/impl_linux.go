@@ -18,10 +18,7 @@ var impls = map[string]Impl{
 	"exit":         sysExit,
 	"getopt":       sysGetopt,
 	"setopt":       sysSetopt,
-	"getcwd":       sysGetcwd,
-	"getrlimit":    sysGetrlimit,
 	"setrlimit":    sysSetrlimit,
-	"gethostname":  sysGethostname,
 	"getpgrp":      sysGetpgrp,
 	"getsid":       sysGetsid,
 	"waitpid":      sysWaitpid,
@@ -30,18 +27,12 @@ var impls = map[string]Impl{
 	"setproctitle": sysSetproctitle,
 	"version":      sysVersion,
 	"fexecve":      sysFexecve,
-	"getresuid":    sysGetresuid,
-	"getresgid":    sysGetresgid,
-	"getgroups":    sysGetgroups,
 	"environ":      sysEnviron,
 	"getenv":       sysGetenv,
 	"setenv":       sysSetenv,
 	"unsetenv":     sysUnsetenv,
 	"clearenv":     sysClearenv,
 	"readdir":      sysReaddir,
-	"read":         sysRead,
-	"write":        sysWrite,
-	"lseek":        sysLseek,
 	"fcntl":        sysFcntl,
 	"select":       sysSelect,
 	"socket":       sysSocket,
@@ -115,23 +106,6 @@ func pathErr(op, path string, err error) error {
 
 // ok is the result of a call that returns nothing but success.
 func ok(err error) (any, error) { return nil, err }
-
-func sysGetcwd(Node, Args) (any, error) {
-	buf := make([]byte, unix.PathMax)
-	n, err := unix.Getcwd(buf)
-	if err != nil {
-		return nil, sysErr("getcwd", err)
-	}
-	return string(buf[:n-1]), nil // n counts the trailing NUL
-}
-
-func sysGethostname(Node, Args) (any, error) {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return nil, sysErr("uname", err)
-	}
-	return unix.ByteSliceToString(u.Nodename[:]), nil
-}
 
 func sysGetopt(n Node, a Args) (any, error) { return n.Option(int(a.Int(0))) }
 

@@ -22,8 +22,6 @@ type Node interface {
 	// setting it on the node (RLIMIT_AS, RLIMIT_DATA: a node's Go runtime
 	// does not run under them); false for other resources.
 	SetExecRlimit(resource int, cur, max uint64) (bool, error)
-	// ExecRlimit is a limit kept for programs, if one was set.
-	ExecRlimit(resource int) (cur, max uint64, ok bool)
 	// Filter adds calls (by name) to the node's deny list and to the deny
 	// list its later children start with. Filters only grow.
 	Filter(self, children []string) error

@@ -81,17 +81,6 @@ func sysExit(_ Node, a Args) (any, error) {
 	return nil, nil
 }
 
-func sysGetrlimit(n Node, a Args) (any, error) {
-	if cur, max, ok := n.ExecRlimit(int(a.Int(0))); ok {
-		return Record{"cur": rlimOut(cur), "max": rlimOut(max)}, nil
-	}
-	var r unix.Rlimit
-	if err := unix.Getrlimit(int(a.Int(0)), &r); err != nil {
-		return nil, sysErr("getrlimit", err)
-	}
-	return Record{"cur": rlimOut(r.Cur), "max": rlimOut(r.Max)}, nil
-}
-
 // setrlimit goes through package syscall so that Go forgets the
 // RLIMIT_NOFILE it raised at start and uses the user's.
 //
@@ -105,6 +94,3 @@ func sysSetrlimit(n Node, a Args) (any, error) {
 	}
 	return ok(sysErr("setrlimit", syscall.Setrlimit(int(a.Int(0)), &r)))
 }
-
-// rlimOut shows RLIM_INFINITY as -1, which setrlimit accepts back.
-func rlimOut(v uint64) int64 { return int64(v) }

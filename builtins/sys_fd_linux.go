@@ -6,36 +6,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// maxRead bounds one read call's reply, as alcove's reply budget does.
-const maxRead = 64 << 10
-
-// sysRead reads once, at most maxRead bytes; "" is end of file.
-func sysRead(_ Node, a Args) (any, error) {
-	count := a.Int(1)
-	if count < 0 {
-		return nil, &ArgError{Call: "read", N: 2, Name: "count", Msg: "must not be negative"}
-	}
-	buf := make([]byte, min(count, maxRead))
-	var n int
-	err := retry(func() (err error) { n, err = unix.Read(int(a.Int(0)), buf); return err })
-	if err != nil {
-		return nil, sysErr("read", err)
-	}
-	return string(buf[:n]), nil
-}
-
-func sysWrite(_ Node, a Args) (any, error) {
-	var n int
-	err := retry(func() (err error) { n, err = unix.Write(int(a.Int(0)), []byte(a.Str(1))); return err })
-	return intResult(int64(n), sysErr("write", err))
-}
-
-// sysLseek returns the new offset (alcove drops it).
-func sysLseek(_ Node, a Args) (any, error) {
-	off, err := unix.Seek(int(a.Int(0)), a.Int(1), int(a.Int(2)))
-	return intResult(off, sysErr("lseek", err))
-}
-
+// read, write and lseek are runtime-free (engine/internal/proto), and
+// fcntl with an int argument: this is fcntl with a pointer (f_getlk…),
+// which gets the int as its address.
 func sysFcntl(_ Node, a Args) (any, error) {
 	var arg int
 	if a.Has(2) {

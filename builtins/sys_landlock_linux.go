@@ -130,7 +130,36 @@ func sysLandlockAddPort(_ Node, a Args) (any, error) {
 	return ok(addPortRule(int(a.Int(0)), uint64(a.Int(1)), uint64(a.Int(2))))
 }
 
+// ImageFd is the fd of the alsh binary's image that a node boots from
+// and starts its children with (the engine's FdExe), or -1. A Landlock
+// domain keeps it executable, as it kept a memfd copy, which Landlock
+// does not govern: else a node under a domain that handles
+// landlock_fs_execute could start no child. The node sets it at its
+// start; the runtime-free landlock does the same (package proto).
+var ImageFd = -1
+
+// keepImageExecutable adds the image to the ruleset with the rights an
+// exec needs (execute, and read_file: the exec opens it for reading),
+// those of them the ruleset handles: a rule's rights must be handled
+// ones, and the ruleset's are not known here, so each set is tried. It
+// fails, harmlessly, when the ruleset handles neither (nothing to keep)
+// or the image is a memfd (nothing to govern).
+func keepImageExecutable(ruleset int) {
+	if ImageFd < 0 {
+		return
+	}
+	for _, rights := range []uint64{unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_READ_FILE,
+		unix.LANDLOCK_ACCESS_FS_EXECUTE, unix.LANDLOCK_ACCESS_FS_READ_FILE} {
+		attr := pathBeneathAttr{allowed: rights, fd: int32(ImageFd)}
+		_, _, e := unix.Syscall6(unix.SYS_LANDLOCK_ADD_RULE, uintptr(ruleset), unix.LANDLOCK_RULE_PATH_BENEATH, uintptr(unsafe.Pointer(&attr)), 0, 0, 0)
+		if e != unix.EINVAL {
+			return
+		}
+	}
+}
+
 func restrictSelf(ruleset int) error {
+	keepImageExecutable(ruleset)
 	_, _, e := unix.Syscall(unix.SYS_LANDLOCK_RESTRICT_SELF, uintptr(ruleset), 0, 0)
 	if e == unix.EPERM {
 		return fmt.Errorf("landlock_restrict_self: the node has neither no_new_privs nor cap_sys_admin: %w", e)

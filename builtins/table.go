@@ -75,6 +75,7 @@ var runtimeFree = []string{
 	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs", "open", "mount_setattr",
 	"capbset_drop", "capbset_keep", "ambient_raise", "ambient_lower", "ambient_clear", "securebits_set",
 	"seccomp", "seccomp_load", "landlock",
+	"lseek", "fcntl", "write", "setns", "getcwd", "gethostname", "read", "getrlimit", "getresuid", "getresgid", "getgroups",
 }
 
 func init() {

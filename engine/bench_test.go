@@ -38,7 +38,7 @@ func BenchmarkRoundTrip(b *testing.B) {
 func benchCall(b *testing.B, depth int) {
 	e, ctx := start(b)
 	pl := chain(b, e, ctx, depth)
-	call(b, e, ctx, pl, "getcwd") // a booted node, not a proto-node
+	bootNode(b, e, ctx, pl) // a booted node, not a proto-node
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if _, err := e.Call(ctx, pl, "getpid", nil); err != nil {
@@ -275,7 +275,7 @@ func BenchmarkIdleNode(b *testing.B) {
 	var pids []int
 	for i := 0; i < n; i++ {
 		c := fork(b, e, ctx, nil)
-		call(b, e, ctx, c, "getcwd") // a booted node (a proto-node shares its parent's memory)
+		bootNode(b, e, ctx, c) // a booted node (a proto-node shares its parent's memory)
 		pids = append(pids, leaf(c))
 	}
 	b.ResetTimer()

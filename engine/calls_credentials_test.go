@@ -82,7 +82,7 @@ func TestAlcoveSetuid(t *testing.T) {
 	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
-	s.call(c, "getcwd") // a booted node, several threads (a proto-node would set one)
+	s.boot(c) // a booted node, several threads (a proto-node would set one)
 	s.call(c, "setuid", int64(65534))
 	if got := s.int(c, "getuid"); got != 65534 {
 		t.Fatalf("getuid = %d", got)
@@ -95,7 +95,7 @@ func TestAlcoveSetgid(t *testing.T) {
 	testutil.RequirePrivileged(t)
 	s := startSC(t)
 	c := s.fork(nil)
-	s.call(c, "getcwd") // a booted node, several threads (a proto-node would set one)
+	s.boot(c) // a booted node, several threads (a proto-node would set one)
 	s.call(c, "setgid", int64(65534))
 	if got := s.int(c, "getgid"); got != 65534 {
 		t.Fatalf("getgid = %d", got)

@@ -81,7 +81,7 @@ func TestRuntimeSettingsStayOurs(t *testing.T) {
 		for _, booted := range []bool{false, true} {
 			c := s.fork(nil)
 			if booted {
-				s.call(c, "getcwd") // not a proto-node's call: the child boots
+				s.boot(c) // not a proto-node's call: the child boots
 				if env := bootEnviron(t, s, c); !strings.Contains(env, "asyncpreemptoff=1") {
 					t.Errorf("a booted node's runtime started with %q, want asyncpreemptoff=1 in it", env)
 				}

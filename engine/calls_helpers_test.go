@@ -25,6 +25,10 @@ type sc struct {
 	ctx context.Context
 }
 
+// boot makes pl's proto-node boot, with a call no proto-node serves (the
+// node's own option).
+func (s *sc) boot(pl []int) { s.call(pl, "getopt", builtins.Const("maxchild")) }
+
 // startSC starts an engine that the test closes when it ends.
 func startSC(t *testing.T) *sc {
 	t.Helper()

@@ -106,7 +106,7 @@ func (e *Engine) nodeCallCompiled(ctx context.Context, deadline time.Time, pl []
 // bootBeforeFilter: a proto-node would load seccomp's program itself,
 // and one that refuses the execveat of its boot would kill it at its next
 // call that needs a node, where a node that loaded it goes on. So a call
-// it does not serve (getcwd, whose result does not matter) makes it boot
+// it does not serve (getopt, whose result does not matter) makes it boot
 // first; a node just answers it.
 func (e *Engine) bootBeforeFilter(ctx context.Context, deadline time.Time, pl []int, args []any) {
 	if e.remote != nil || len(args) < 3 {
@@ -117,7 +117,7 @@ func (e *Engine) bootBeforeFilter(ctx context.Context, deadline time.Time, pl []
 	if op != unix.SECCOMP_SET_MODE_FILTER || !ok || !builtins.SeccompRefusesBoot(prog) {
 		return
 	}
-	if c, ok := builtins.Lookup("getcwd"); ok {
-		e.nodeCall(ctx, deadline, pl, c, nil)
+	if c, ok := builtins.Lookup("getopt"); ok {
+		e.nodeCall(ctx, deadline, pl, c, []any{int64(builtins.OptMaxChild)})
 	}
 }

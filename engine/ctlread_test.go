@@ -322,7 +322,7 @@ func TestNodeEndsWithUnreadCallKeepsEvent(t *testing.T) {
 func TestCallFullSocketEndsWithDeadline(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd")
+	bootNode(t, e, ctx, c)
 	pid := e.hostPid(t, c)
 	unix.Kill(pid, unix.SIGSTOP)
 	waitStopped(t, pid)
@@ -422,7 +422,7 @@ func TestCloseRacingFork(t *testing.T) {
 func TestCallToDeadUnreadNodeIsExited(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd")
+	bootNode(t, e, ctx, c)
 	pid := e.hostPid(t, c)
 	p := e.proc(t, c)
 	mustTake(t, p.ctl)
@@ -558,7 +558,7 @@ func TestCloseWhileCallerOwns(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := fork(t, e, ctx, nil)
-	call(t, e, ctx, c, "getcwd")
+	bootNode(t, e, ctx, c)
 	pid := e.hostPid(t, c)
 	unix.Kill(pid, unix.SIGSTOP)
 	waitStopped(t, pid)

@@ -39,7 +39,7 @@ func TestDynamicBuildSaysWhyNodeDied(t *testing.T) {
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "chroot", t.TempDir())
-	_, err := e.Call(ctx, c, "getcwd", nil) // boots
+	_, err := e.Call(ctx, c, bootCall[0].(string), bootCall[1:]) // boots
 	if !errors.Is(err, builtins.ErrNodeExited) || !strings.Contains(err.Error(), interp) ||
 		!strings.Contains(err.Error(), "CGO_ENABLED=0") {
 		t.Fatalf("booting in an empty jail: %v, want node_exited naming %s and CGO_ENABLED=0", err, interp)

@@ -30,7 +30,7 @@ func TestExecvpWithSlashReportsExecveErrno(t *testing.T) {
 	for _, boot := range []bool{false, true} {
 		c := s.fork(nil)
 		if boot {
-			s.call(c, "getcwd")
+			s.boot(c)
 		}
 		s.call(c, "setgid", int64(65534))
 		s.call(c, "setuid", int64(65534))

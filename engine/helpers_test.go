@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/testutil"
 )
 
@@ -59,6 +60,16 @@ func call(t testing.TB, e *Engine, ctx context.Context, pl []int, name string, a
 		t.Fatalf("%s %v: %v", name, pl, err)
 	}
 	return v
+}
+
+// bootCall is a call no proto-node serves (the node's own option), with
+// its arguments: made to a fork child, it boots it into a node.
+var bootCall = []any{"getopt", builtins.Const("maxchild")}
+
+// bootNode makes pl's proto-node boot (nothing, to a node).
+func bootNode(t testing.TB, e *Engine, ctx context.Context, pl []int) {
+	t.Helper()
+	call(t, e, ctx, pl, bootCall[0].(string), bootCall[1:]...)
 }
 
 // fork forks a child of pl and returns the child's pipeline.

@@ -52,7 +52,7 @@ func TestThousandBootedNodes(t *testing.T) {
 	nodes := make([][]int, n)
 	for i := range nodes {
 		nodes[i] = fork(t, e, ctx, nil)
-		call(t, e, ctx, nodes[i], "getcwd") // not a proto-node call: it boots
+		bootNode(t, e, ctx, nodes[i]) // not a proto-node call: it boots
 	}
 	t.Logf("%d nodes booted in %v", n, time.Since(began).Round(time.Millisecond))
 	if got := len(e.Processes()); got != n+1 {
@@ -142,7 +142,7 @@ func loadNodes(t *testing.T, e *Engine, ctx context.Context, n int) ([][]int, []
 	pids := make([]int, n)
 	for i := range nodes {
 		nodes[i] = fork(t, e, ctx, nil)
-		call(t, e, ctx, nodes[i], "getcwd")
+		bootNode(t, e, ctx, nodes[i])
 		pids[i] = e.hostPid(t, nodes[i])
 	}
 	return nodes, pids

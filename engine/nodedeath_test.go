@@ -65,7 +65,7 @@ func TestEmptyMessageIsNotTheEnd(t *testing.T) {
 	c := fork(t, e, ctx, nil)
 	for _, booted := range []bool{false, true} {
 		if booted {
-			call(t, e, ctx, c, "getcwd")
+			bootNode(t, e, ctx, c)
 		}
 		if n := call(t, e, ctx, c, "write", int64(3), ""); n != int64(0) {
 			t.Fatalf("write [c] 3 \"\" (booted %v) = %v", booted, n)

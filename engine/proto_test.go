@@ -76,8 +76,12 @@ func TestProtoNodeServesThenBoots(t *testing.T) {
 	if cwd := call(t, e, ctx, c, "getcwd"); cwd != "/tmp" {
 		t.Fatalf("getcwd after chdir = %v", cwd)
 	}
+	bootNode(t, e, ctx, c)
 	if isProto(t, e, c) {
-		t.Fatal("getcwd did not boot the node")
+		t.Fatalf("%v did not boot the node", bootCall)
+	}
+	if cwd := call(t, e, ctx, c, "getcwd"); cwd != "/tmp" {
+		t.Fatalf("getcwd after chdir and the boot = %v", cwd)
 	}
 	for res, want := range map[string]string{"rlimit_fsize": "{cur: 1000, max: 2000}", "rlimit_nofile": "{cur: 100, max: 200}"} {
 		if got := builtins.Format(call(t, e, ctx, c, "getrlimit", builtins.Const(res))); got != want {
@@ -92,7 +96,7 @@ func TestProtoNodeErrorsAsNode(t *testing.T) {
 	e, ctx := start(t)
 	proto := fork(t, e, ctx, nil)
 	node := fork(t, e, ctx, nil)
-	call(t, e, ctx, node, "getcwd")
+	bootNode(t, e, ctx, node)
 	calls := []struct {
 		name string
 		args []any
@@ -134,7 +138,7 @@ func TestProtoNodeBootsBeforeLowLimits(t *testing.T) {
 		if isProto(t, e, c) {
 			t.Fatalf("setrlimit %s 8 left a proto-node", res)
 		}
-		call(t, e, ctx, c, "getcwd")
+		bootNode(t, e, ctx, c)
 	}
 }
 
@@ -145,7 +149,7 @@ func TestProtoNodeFds(t *testing.T) {
 	needProto(t)
 	e, ctx := start(t)
 	sibling := fork(t, e, ctx, nil)
-	call(t, e, ctx, sibling, "getcwd")
+	bootNode(t, e, ctx, sibling)
 	c := fork(t, e, ctx, nil)
 	if n := testutil.FdCount(t, e.hostPid(t, c)); n != proto.NSpawnFds+1 {
 		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(e.hostPid(t, c)) + "/fd")
@@ -219,11 +223,11 @@ func progOutput(t *testing.T, e *Engine, ctx context.Context, pl []int) (ev, out
 	return ev, v.(string)
 }
 
-// booted forks a child and boots it (getcwd is no proto-node call).
+// booted forks a child and boots it (bootCall is no proto-node call).
 func booted(t testing.TB, e *Engine, ctx context.Context, pl []int) []int {
 	t.Helper()
 	c := fork(t, e, ctx, pl)
-	call(t, e, ctx, c, "getcwd")
+	bootNode(t, e, ctx, c)
 	return c
 }
 
@@ -251,10 +255,14 @@ func TestProtoNodeNamespaces(t *testing.T) {
 		t.Fatal("sethostname or getpid booted the proto-node")
 	}
 	if got := call(t, e, ctx, c, "gethostname"); got != "proto-uts" {
-		t.Errorf("gethostname after the boot = %v, want proto-uts", got)
+		t.Errorf("gethostname = %v, want proto-uts", got)
 	}
+	bootNode(t, e, ctx, c)
 	if isProto(t, e, c) {
-		t.Fatal("gethostname did not boot the node")
+		t.Fatalf("%v did not boot the node", bootCall)
+	}
+	if got := call(t, e, ctx, c, "gethostname"); got != "proto-uts" {
+		t.Errorf("gethostname after the boot = %v, want proto-uts", got)
 	}
 	if got := call(t, e, ctx, c, "getpid"); got != int64(1) {
 		t.Errorf("getpid of the booted node = %v, want 1", got)
@@ -275,7 +283,7 @@ func TestProtoNodeExecveExact(t *testing.T) {
 		t.Helper()
 		c := fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, c, "getcwd")
+			bootNode(t, e, ctx, c)
 		}
 		call(t, e, ctx, c, "execve", path, argv, env)
 		ev, out := progOutput(t, e, ctx, c)
@@ -328,7 +336,7 @@ func TestProtoNodeExecvpPath(t *testing.T) {
 	for _, boot := range []bool{false, true} {
 		c := fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, c, "getcwd")
+			bootNode(t, e, ctx, c)
 		} else if !isProto(t, e, c) {
 			t.Fatal("no proto-node")
 		}
@@ -497,7 +505,7 @@ func TestProtoNodeSignalsAfterFork(t *testing.T) {
 		c := fork(t, e, ctx, nil)
 		call(t, e, ctx, c, "getpid")
 		call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigterm"))
-		call(t, e, ctx, c, "getcwd")
+		bootNode(t, e, ctx, c)
 		if ev := builtins.Format(event(t, e, ctx, c)); ev != `{signal: "sigterm"}` {
 			t.Fatalf("round %d: event = %s", i, ev)
 		}
@@ -597,6 +605,11 @@ func TestProtoNodeMalformed(t *testing.T) {
 		"chdir an int":               enc("chdir", int64(1)),
 		"getpid an argument":         enc("getpid", int64(1)),
 		"getpid no list":             msg("getpid"),
+		"getcwd an argument":         enc("getcwd", "/"),
+		"read count -1":              enc("read", int64(0), int64(-1)),
+		"write an int":               enc("write", int64(1), int64(1)),
+		"setns 3 arguments":          enc("setns", int64(0), int64(0), int64(0)),
+		"getrlimit a string":         enc("getrlimit", "rlimit_core"),
 		"exit a string":              enc("exit", "3"),
 		"setuid -1":                  enc("setuid", int64(-1)),
 		"setrlimit 3 fields":         enc("setrlimit", int64(unix.RLIMIT_CORE), builtins.Record{"cur": int64(1), "max": int64(1), "x": int64(1)}),
@@ -647,7 +660,7 @@ func TestProtoNodeTimeNamespace(t *testing.T) {
 	if pending == root {
 		t.Fatalf("the proto-node's next time namespace is its parent's %s", pending)
 	}
-	call(t, e, ctx, pl, "getcwd") // boots the node
+	bootNode(t, e, ctx, pl) // boots the node
 	if ns := nsLink(e.hostPid(t, pl), "time"); ns != pending {
 		t.Fatalf("the booted node is in time namespace %s, want %s", ns, pending)
 	}
@@ -683,7 +696,33 @@ func protoComparisons() map[string]protoComparison {
 		"execve":    {args: []any{"/bin/true", []any{"true"}, []any{}}, observe: exitEvent},
 		"execvp":    {args: []any{"true", []any{"true"}}, observe: exitEvent},
 		"exit":      {args: []any{int64(3)}, observe: exitEvent},
+		"fork":      {same: bothPids, observe: forkedChild},
+		"clone":     {args: []any{builtins.Const("clone_newuts")}, same: bothPids, observe: forkedChild},
 	}
+}
+
+// bothPids: fork and clone answer a pid each, not the same.
+func bothPids(p, n any, _, _ []int) bool {
+	pp, ok1 := p.(int64)
+	np, ok2 := n.(int64)
+	return ok1 && ok2 && pp > 0 && np > 0 && pp != np
+}
+
+// forkedChild is what the child that pl forked says of itself: whether
+// its parent is pl, and the exit event of a program it runs.
+func forkedChild(t *testing.T, e *Engine, ctx context.Context, pl []int) string {
+	var kid []int
+	for _, p := range e.Processes() {
+		if len(p.Pipeline) == len(pl)+1 && slices.Equal(p.Pipeline[:len(pl)], pl) {
+			kid = p.Pipeline
+		}
+	}
+	if kid == nil {
+		return "no child"
+	}
+	parent := call(t, e, ctx, kid, "getppid") == call(t, e, ctx, pl, "getpid")
+	call(t, e, ctx, kid, "execvp", "/bin/sh", []any{"sh", "-c", "exit 5"})
+	return fmt.Sprintf("parent %v, %s", parent, builtins.Format(event(t, e, ctx, kid)))
 }
 
 // Each call the proto-node serves itself (the one list, proto.Calls)
@@ -713,7 +752,7 @@ func TestProtoNodeServesAsNode(t *testing.T) {
 		}
 		pp := child()
 		np := child()
-		call(t, e, ctx, np, "getcwd") // boots it
+		bootNode(t, e, ctx, np) // boots it
 		pv, perr := e.Call(ctx, pp, name, c.args)
 		nv, nerr := e.Call(ctx, np, name, c.args)
 		if fmt.Sprint(perr) != fmt.Sprint(nerr) {

@@ -56,7 +56,7 @@ func TestRuntimeFreeCapabilityEffects(t *testing.T) {
 		// The program a proto-node or a node execs.
 		pl := fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		before := capBits(t, e, pl, "CapBnd")
 		call(t, e, ctx, pl, "capbset_drop", drop)
@@ -73,7 +73,7 @@ func TestRuntimeFreeCapabilityEffects(t *testing.T) {
 		// The node itself, booted after the calls.
 		pl = fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		perm := capBits(t, e, pl, "CapPrm")
 		call(t, e, ctx, pl, "capbset_keep", keep)
@@ -147,7 +147,7 @@ func TestRuntimeFreeCapabilityErrors(t *testing.T) {
 		for _, boot := range []bool{false, true} {
 			pl := fork(t, e, ctx, nil)
 			if boot {
-				call(t, e, ctx, pl, "getcwd")
+				bootNode(t, e, ctx, pl)
 			}
 			if c.setup != nil {
 				c.setup(pl)

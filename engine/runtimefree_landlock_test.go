@@ -31,7 +31,7 @@ func TestRuntimeFreeLandlock(t *testing.T) {
 	for _, boot := range []bool{false, true} {
 		pl := fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		results = append(results, builtins.Format(call(t, e, ctx, pl, "landlock", paths)))
 		if _, err := e.Call(ctx, pl, "mkdir", []any{dir + "/d", int64(0o700)}); !errors.Is(err, unix.EACCES) {
@@ -40,7 +40,7 @@ func TestRuntimeFreeLandlock(t *testing.T) {
 		if !boot && staticBinary() && !isProto(t, e, pl) { // a dynamic build leaves it to the node
 			t.Error("landlock booted the proto-node")
 		}
-		call(t, e, ctx, pl, "getcwd") // a proto-node boots under its domain
+		bootNode(t, e, ctx, pl) // a proto-node boots under its domain
 		if _, err := e.Call(ctx, pl, "mkdir", []any{dir + "/d", int64(0o700)}); !errors.Is(err, unix.EACCES) {
 			t.Errorf("booted %v, then a call: mkdir under landlock: %v, want eacces", boot, err)
 		}
@@ -69,7 +69,7 @@ func TestRuntimeFreeLandlockErrors(t *testing.T) {
 		for _, boot := range []bool{false, true} {
 			pl := fork(t, e, ctx, nil)
 			if boot {
-				call(t, e, ctx, pl, "getcwd")
+				bootNode(t, e, ctx, pl)
 			}
 			_, err := e.Call(ctx, pl, "landlock", []any{paths})
 			if err == nil {

@@ -20,12 +20,12 @@ func TestSeccompLoadDenyingExecveatThenNodeCall(t *testing.T) {
 	for _, boot := range []bool{true, false} {
 		pl := fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		call(t, e, ctx, pl, "no_new_privs")
 		call(t, e, ctx, pl, "seccomp_load", deny)
-		if _, err := e.Call(ctx, pl, "getcwd", nil); err != nil {
-			t.Errorf("node %v: getcwd after the filter: %v", boot, err)
+		if _, err := e.Call(ctx, pl, bootCall[0].(string), bootCall[1:]); err != nil {
+			t.Errorf("node %v: %v after the filter: %v", boot, bootCall, err)
 		}
 	}
 }

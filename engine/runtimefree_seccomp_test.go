@@ -29,7 +29,7 @@ func TestRuntimeFreeSeccompLoad(t *testing.T) {
 	for _, boot := range []bool{false, true} {
 		pl := []int{int(call(t, e, ctx, nil, "clone", flags).(int64))}
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		call(t, e, ctx, pl, "no_new_privs")
 		results = append(results, builtins.Format(call(t, e, ctx, pl, "seccomp_load", policy)))
@@ -62,7 +62,7 @@ func TestRuntimeFreeSeccompLoadErrors(t *testing.T) {
 	for _, boot := range []bool{false, true} {
 		pl := fork(t, e, ctx, nil)
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		call(t, e, ctx, pl, "setuid", int64(65534)) // no cap_sys_admin, no no_new_privs
 		_, err := e.Call(ctx, pl, "seccomp_load", []any{policy})

@@ -19,11 +19,11 @@ func TestRuntimeFreeNorootThenBootKeepsCapabilities(t *testing.T) {
 	for i, boot := range []bool{false, true} {
 		pl := fork(t, e, ctx, nil)
 		if !boot {
-			call(t, e, ctx, pl, "getcwd") // a node makes securebits_set
+			bootNode(t, e, ctx, pl) // a node makes securebits_set
 		}
 		call(t, e, ctx, pl, "securebits_set", []any{builtins.Const("secbit_noroot")})
 		if boot {
-			call(t, e, ctx, pl, "getcwd") // the proto-node boots after it
+			bootNode(t, e, ctx, pl) // the proto-node boots after it
 		}
 		eff[i] = capBits(t, e, pl, "CapEff")
 	}

@@ -52,7 +52,7 @@ func TestRuntimeFreeErrnosAsKernel(t *testing.T) {
 	e, ctx := start(t)
 	p := fork(t, e, ctx, nil)
 	n := fork(t, e, ctx, nil)
-	call(t, e, ctx, n, "getcwd") // boots it
+	bootNode(t, e, ctx, n) // boots it
 	for _, c := range []struct {
 		name   string
 		args   []any
@@ -85,6 +85,12 @@ func TestRuntimeFreeErrnosAsKernel(t *testing.T) {
 			}},
 		{"seccomp", []any{int64(unix.SECCOMP_SET_MODE_FILTER), int64(0), badFilter}, func() error { return seccompKernel(badFilter) }},
 		{"seccomp_load", []any{builtins.SeccompPlanMagic + "\x00\x00\x00\x00\x00\x00\x00\x00" + "\x01\x00\x00\x00\x00\x00\x00\x00" + badFilter}, func() error { return seccompKernel(badFilter) }},
+		{"lseek", []any{int64(-1), int64(0), int64(0)}, func() error { _, err := unix.Seek(-1, 0, 0); return err }},
+		{"fcntl", []any{int64(-1), int64(unix.F_GETFD)}, func() error { _, err := unix.FcntlInt(^uintptr(0), unix.F_GETFD, 0); return err }},
+		{"write", []any{int64(-1), "x"}, func() error { _, err := unix.Write(-1, []byte("x")); return err }},
+		{"read", []any{int64(-1), int64(10)}, func() error { _, err := unix.Read(-1, make([]byte, 10)); return err }},
+		{"setns", []any{int64(-1), int64(0)}, func() error { return unix.Setns(-1, 0) }},
+		{"getrlimit", []any{int64(99)}, func() error { var l unix.Rlimit; return unix.Getrlimit(99, &l) }},
 		{"mount_setattr", []any{"/", int64(0), int64(0x40000000), int64(0)}, // an unknown attribute
 			func() error { return unix.MountSetattr(unix.AT_FDCWD, "/", 0, &unix.MountAttr{Attr_set: 0x40000000}) }},
 	} {
@@ -114,7 +120,7 @@ func TestRuntimeFreeEffects(t *testing.T) {
 	for _, boot := range []bool{false, true} {
 		pl := []int{int(call(t, e, ctx, nil, "clone", flags).(int64))}
 		if boot {
-			call(t, e, ctx, pl, "getcwd")
+			bootNode(t, e, ctx, pl)
 		}
 		got := sandboxSteps(t, e, ctx, pl, !boot)
 		if want := "d:drwx--x--x f:prw------- s:/etc h:box nnp:1 g:3 3 3 3 u:4 4 4 4 gs:1 2"; got != want {

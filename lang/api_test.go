@@ -171,3 +171,45 @@ func TestBuiltinArity(t *testing.T) {
 		}
 	}
 }
+
+// TestCallRunsCommandsWithoutParsing: Interp.Call runs a table call, a
+// builtin, a script's procedure and a module's, with Go values for
+// arguments, as the statement would.
+func TestCallRunsCommandsWithoutParsing(t *testing.T) {
+	in := lang.New(langtest.New(), lang.Options{})
+	ctx := context.Background()
+	if err := run(t, in, ctx, "proc add $a $b { return $a + $b }"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		args []any
+		want any
+	}{
+		{"fork", []any{[]any{}}, int64(langtest.FirstPid)},
+		{"len", []any{[]string{"a", "b"}}, int64(2)},
+		{"add", []any{2, 3}, int64(5)},
+		{"use", []any{"sandbox"}, nil},
+		{"sandbox.octal", []any{0o1777}, "1777"},
+	} {
+		got, err := in.Call(ctx, c.name, c.args...)
+		if err != nil || !reflect.DeepEqual(got, c.want) {
+			t.Errorf("Call(%s %v) = %#v, %v; want %#v", c.name, c.args, got, err, c.want)
+		}
+	}
+	for _, c := range []struct {
+		name string
+		args []any
+		want string
+	}{
+		{"add", []any{1}, "add: want 2 arguments, got 1"},
+		{"nosuch", nil, "unknown command nosuch"},
+		{"fork", nil, "fork: missing pipeline"},
+		{"kill", []any{[]any{}, "x", "sigterm"}, "kill: "},
+	} {
+		_, err := in.Call(ctx, c.name, c.args...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("Call(%s %v): err = %v, want %q", c.name, c.args, err, c.want)
+		}
+	}
+}

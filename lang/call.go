@@ -35,6 +35,31 @@ func (r *run) call(c *Call) (any, error) {
 	return nil, r.unknownCommand(c)
 }
 
+// Call runs the command NAME with ARGS, values as Var returns them, as
+// the statement `NAME ARGS…` would at the top level of a program: a
+// procedure (a module's once use loaded it), a builtin of the language
+// or a call of the table (its first argument the pipeline). Nothing is
+// parsed, so a Go program that only drives modules never builds the
+// parser. Its errors are Run's, without a position of their own.
+func (in *Interp) Call(ctx context.Context, name string, args ...any) (any, error) {
+	r := &run{in: in, ctx: ctx}
+	c := &Call{Name: name}
+	args = mapList(len(args), func(i int) any { return normalize(args[i]) })
+	if def, ok := in.procs[name]; ok {
+		return r.callProcArgs(c, def, args)
+	}
+	if b, ok := builtinFuncs[name]; ok {
+		return r.callBuiltinArgs(c, b, args)
+	}
+	if tc, ok := builtins.Lookup(name); ok {
+		if len(args) == 0 {
+			return nil, failure(c.Pos, "badarg", "%s: missing pipeline: %s", name, tc.Signature())
+		}
+		return r.callTableArgs(c, tc, args)
+	}
+	return nil, r.unknownCommand(c)
+}
+
 // unknownCommand is the mistake of calling a name that is no command.
 func (r *run) unknownCommand(c *Call) error {
 	if msg := r.in.missingProc(c.Name); msg != "" {
@@ -70,6 +95,11 @@ func (r *run) callBuiltin(c *Call, b *builtin) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.callBuiltinArgs(c, b, args)
+}
+
+// callBuiltinArgs runs a builtin with its evaluated arguments.
+func (r *run) callBuiltinArgs(c *Call, b *builtin, args []any) (any, error) {
 	v, err := b.fn(r, c, args)
 	var exit ExitStatus
 	var perr *ParseError
@@ -239,11 +269,16 @@ func mapList(n int, f func(int) any) []any {
 }
 
 func (r *run) callProc(c *Call, def procDef) (any, error) {
-	p := def.proc
 	args, err := r.args(c)
 	if err != nil {
 		return nil, err
 	}
+	return r.callProcArgs(c, def, args)
+}
+
+// callProcArgs runs a procedure with its evaluated arguments.
+func (r *run) callProcArgs(c *Call, def procDef, args []any) (any, error) {
+	p := def.proc
 	if len(args) != len(p.Params) {
 		return nil, mistake(c.Pos, "%s: want %d arguments, got %d", p.Name, len(p.Params), len(args))
 	}
@@ -254,7 +289,7 @@ func (r *run) callProc(c *Call, def procDef) (any, error) {
 	for i, param := range p.Params {
 		inner.locals[param.Name] = args[i]
 	}
-	err = inner.stmts(p.Body.Stmts)
+	err := inner.stmts(p.Body.Stmts)
 	var ret returnSignal
 	if errors.As(err, &ret) {
 		return ret.value, nil

@@ -30,20 +30,10 @@ func Format(filename, src string) (string, error) {
 	return out, nil
 }
 
-var (
-	tokComment = alshLexer.Symbols()["Comment"]
-	tokString  = alshLexer.Symbols()["String"]
-	tokRaw     = alshLexer.Symbols()["RawString"]
-	tokVar     = alshLexer.Symbols()["Var"]
-	tokSel     = alshLexer.Symbols()["Sel"]
-	tokInt     = alshLexer.Symbols()["Int"]
-	tokKeyword = alshLexer.Symbols()["Keyword"]
-)
-
 // lexAll returns the tokens without white space, keeping newlines,
 // comments and backslash continuations.
 func lexAll(filename, src string) ([]lexer.Token, error) {
-	lex, err := alshLexer.LexString(filename, src)
+	lex, err := alshLexer().LexString(filename, src)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +46,7 @@ func lexAll(filename, src string) ([]lexer.Token, error) {
 		if tok.EOF() {
 			return toks, nil
 		}
-		if tok.Type != tokWhitespace {
+		if tok.Type != tokenType().whitespace {
 			toks = append(toks, tok)
 		}
 	}
@@ -77,9 +67,9 @@ func layout(toks []lexer.Token) string {
 	f := &formatter{}
 	for i, tok := range toks {
 		switch tok.Type {
-		case tokNL:
+		case tokenType().nl:
 			f.newline()
-		case tokContinuation:
+		case tokenType().continuation:
 			f.b.WriteString(" \\")
 			f.newline()
 			f.cont = true
@@ -97,7 +87,7 @@ func layout(toks []lexer.Token) string {
 func (f *formatter) newline() {
 	if len(f.lineTok) > 0 {
 		last := f.lineTok[len(f.lineTok)-1]
-		f.cont = f.cont || isBinaryOp(last.Value) && last.Type != tokComment || last.Value == "="
+		f.cont = f.cont || isBinaryOp(last.Value) && last.Type != tokenType().comment || last.Value == "="
 		f.b.WriteByte('\n')
 		f.lineTok = nil
 		f.blank = 0
@@ -157,16 +147,16 @@ func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 	}
 }
 
-func tokOp() lexer.TokenType { return alshLexer.Symbols()["Op"] }
+func tokOp() lexer.TokenType { return alshLexer().Symbols()["Op"] }
 
 // isRecordBrace says whether a { opens a record: a field follows, as the
 // grammar decides it (an empty {} counts as a block).
 func isRecordBrace(rest []lexer.Token) bool {
 	i := 0
-	for i < len(rest) && rest[i].Type == tokNL {
+	for i < len(rest) && rest[i].Type == tokenType().nl {
 		i++
 	}
-	return i+1 < len(rest) && (rest[i].Type == tokIdent || rest[i].Type == tokKeyword) && rest[i+1].Value == ":"
+	return i+1 < len(rest) && (rest[i].Type == tokenType().ident || rest[i].Type == tokenType().keyword) && rest[i+1].Value == ":"
 }
 
 func isClosing(v string) bool { return v == ")" || v == "]" || v == "}" }
@@ -185,9 +175,9 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 	}
 	op := tok.Type == tokOp()
 	switch {
-	case tok.Type == tokComment:
+	case tok.Type == tokenType().comment:
 		return true
-	case tok.Type == tokSel || op && (tok.Value == ".(" || tok.Value == ".["):
+	case tok.Type == tokenType().sel || op && (tok.Value == ".(" || tok.Value == ".["):
 		return false // selectors stick to what they select from
 	case op && (tok.Value == "," || tok.Value == ";"):
 		return false
@@ -204,7 +194,7 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 	case prev.Type == tokOp() && prev.Value == ":":
 		return inner != ".["
 	case prev.Type == tokOp() && (prev.Value == "-" || prev.Value == "~") && f.unaryAt(len(f.lineTok)-1):
-		return prev.Value == "-" && tok.Type == tokInt // - 3 stays apart, or it would lex as the number -3
+		return prev.Value == "-" && tok.Type == tokenType().integer // - 3 stays apart, or it would lex as the number -3
 	}
 	return true
 }
@@ -220,9 +210,9 @@ func (f *formatter) unaryAt(i int) bool {
 	}
 	p := f.lineTok[i-1]
 	switch p.Type {
-	case tokInt, tokString, tokRaw, tokVar, tokSel, tokIdent:
+	case tokenType().integer, tokenType().str, tokenType().raw, tokenType().variable, tokenType().sel, tokenType().ident:
 		return false
-	case tokKeyword:
+	case tokenType().keyword:
 		return p.Value != "true" && p.Value != "false" && p.Value != "ok"
 	}
 	return !isClosing(p.Value)
@@ -258,7 +248,7 @@ func joined(toks []lexer.Token) string {
 func significant(toks []lexer.Token) []lexer.Token {
 	var out []lexer.Token
 	for _, t := range toks {
-		if t.Type != tokNL && t.Type != tokContinuation {
+		if t.Type != tokenType().nl && t.Type != tokenType().continuation {
 			out = append(out, t)
 		}
 	}

@@ -129,13 +129,12 @@ func parseModule(file, src string) (*Program, error) {
 	return pm.prog, pm.err
 }
 
-// Preload parses modules of the built-in library in the background, so
+// Preload loads modules of the built-in library in the background, so
 // that a use of them later (after the engine started, say) finds them
-// parsed, and builds the parser meanwhile (1.5–2 ms), which the first
-// Parse would otherwise wait for. An unknown name is left for use to
-// report.
+// ready. It does not build the parser, which their stored trees spare
+// (a stale tree is parsed, building it). An unknown name is left for use
+// to report.
 func Preload(names ...string) {
-	go parser()
 	for _, name := range names {
 		data, err := fs.ReadFile(lib.FS, name+".alsh")
 		if err == nil {

@@ -12,30 +12,23 @@ import (
 	"github.com/alsh/alsh/builtins"
 )
 
-// The token types that parse errors are told apart by.
-var (
-	tokNL           = alshLexer.Symbols()["NL"]
-	tokWhitespace   = alshLexer.Symbols()["Whitespace"]
-	tokContinuation = alshLexer.Symbols()["Continuation"]
-	tokUnterminated = alshLexer.Symbols()["Unterminated"]
-	tokIdent        = alshLexer.Symbols()["Ident"]
-)
-
 // parser is built at its first use, not at start: building it takes
 // about 1.7 ms and 750 kB, which every node (the same binary) and every
 // run that parses nothing would pay.
-var parser = sync.OnceValue(func() *participle.Parser[Program] { return participle.MustBuild[Program](grammarOptions...) })
+var parser = sync.OnceValue(func() *participle.Parser[Program] { return participle.MustBuild[Program](grammarOptions()...) })
 
-var grammarOptions = []participle.Option{
-	participle.Lexer(alshLexer),
-	participle.Elide("Comment", "Continuation", "Whitespace"),
-	participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
-		&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
-	participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-		&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}, &TimeLit{}),
-	participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-		&VarLit{}, &ListLit{}, &Paren{}, &TimeLit{}),
-	participle.UseLookahead(participle.MaxLookahead),
+func grammarOptions() []participle.Option {
+	return []participle.Option{
+		participle.Lexer(alshLexer()),
+		participle.Elide("Comment", "Continuation", "Whitespace"),
+		participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
+			&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
+		participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
+			&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}, &TimeLit{}),
+		participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
+			&VarLit{}, &ListLit{}, &Paren{}, &TimeLit{}),
+		participle.UseLookahead(participle.MaxLookahead),
+	}
 }
 
 // Grammar returns the language's grammar in EBNF, as docs/grammar.ebnf
@@ -102,7 +95,7 @@ func parseError(err error, src string) *ParseError {
 	var unexpected *participle.UnexpectedTokenError
 	if errors.As(err, &unexpected) {
 		pe.Msg, pe.incomplete = describeUnexpected(unexpected.Unexpected, pe.Msg)
-		pe.unterminated = unexpected.Unexpected.Type == tokUnterminated
+		pe.unterminated = unexpected.Unexpected.Type == tokenType().unterminated
 		if pe.unterminated {
 			pe.quote = unexpected.Unexpected.Value[:1]
 		}
@@ -116,9 +109,9 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 	switch {
 	case tok.EOF():
 		return "unexpected end of input" + expected(msg), true
-	case tok.Type == tokUnterminated:
+	case tok.Type == tokenType().unterminated:
 		return "unterminated string", true
-	case tok.Type == tokNL:
+	case tok.Type == tokenType().nl:
 		return "unexpected newline" + expected(msg), false
 	}
 	return fmt.Sprintf("unexpected %q%s", tok.Value, expected(msg)), false
@@ -148,7 +141,7 @@ func expected(msg string) string {
 // command where a word is a constant (in a list or a record): the call
 // needs parentheses.
 func callHint(filename, src string, at lexer.Position) string {
-	lex, err := alshLexer.LexString(filename, src)
+	lex, err := alshLexer().LexString(filename, src)
 	if err != nil {
 		return ""
 	}
@@ -158,11 +151,11 @@ func callHint(filename, src string, at lexer.Position) string {
 		if err != nil || tok.EOF() || tok.Pos.Offset >= at.Offset {
 			break
 		}
-		if tok.Type != tokWhitespace {
+		if tok.Type != tokenType().whitespace {
 			before, prev = prev, tok
 		}
 	}
-	if prev.Type != tokIdent || before.Value != ":" && before.Value != "[" && before.Value != "," {
+	if prev.Type != tokenType().ident || before.Value != ":" && before.Value != "[" && before.Value != "," {
 		return ""
 	}
 	if _, ok := builtinFuncs[prev.Value]; !ok {
@@ -176,7 +169,7 @@ func callHint(filename, src string, at lexer.Position) string {
 // trailingContinuation finds a backslash-newline at the very end of the
 // input, which asks for another line.
 func trailingContinuation(filename, src string) (lexer.Position, bool) {
-	lex, err := alshLexer.LexString(filename, src)
+	lex, err := alshLexer().LexString(filename, src)
 	if err != nil {
 		return lexer.Position{}, false
 	}
@@ -186,11 +179,11 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 		if err != nil || tok.EOF() {
 			break
 		}
-		if tok.Type != tokWhitespace {
+		if tok.Type != tokenType().whitespace {
 			last = tok
 		}
 	}
-	return last.Pos, last.Type == tokContinuation && last.Value != ""
+	return last.Pos, last.Type == tokenType().continuation && last.Value != ""
 }
 
 // closedByBracket says whether an input the parser refused is a valid

@@ -1,11 +1,9 @@
 // Package lib holds the alsh library: modules written in alsh
 // (NAME.alsh), embedded in the binary so that `use NAME` finds them
-// wherever alsh runs, and their syntax trees parsed ahead of time
-// (zparsed.gob, made by go generate: see lang/libcache.go). It holds no
-// code of its own: lang reads the files.
+// wherever alsh runs (their syntax trees, parsed ahead of time, are
+// lang/zlibtrees.go, made by go generate: see lang/libcache.go). It holds
+// no code of its own: lang reads the files.
 package lib
-
-//go:generate go run gen_parsed.go
 
 import "embed"
 
@@ -13,9 +11,3 @@ import "embed"
 //
 //go:embed *.alsh
 var FS embed.FS
-
-// Parsed is the modules' syntax trees, as lang.CompileLibrary encodes
-// them.
-//
-//go:embed zparsed.gob
-var Parsed []byte

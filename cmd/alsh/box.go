@@ -26,13 +26,36 @@ stops before the program runs, or at the first failed step, and opens
 the REPL with the sandbox's process as $box.
 `
 
-// boxBuild starts the sandbox's first process with the clone flags of
-// $spec and applies $spec to it; $box is the pipeline the program runs
-// in, and stays defined (half built) when a step fails.
-const boxBuild = `use sandbox
-$box = [(clone [] $spec.clone $spec.maps)]
-$box = sandbox.apply $box $spec
-`
+// buildBox starts the sandbox's first process with the clone flags and
+// maps of $spec, and applies $spec to it with sandbox.apply: $box is the
+// pipeline the program runs in, and stays defined (half built) when a
+// step fails. It is the program
+//
+//	$box = [(clone [] $spec.clone $spec.maps)]
+//	use sandbox
+//	$box = sandbox.apply $box $spec
+//
+// made through Interp.Call: nothing is parsed, so alsh box never builds
+// the parser (1.5–2 ms of CPU) unless --step opens the REPL. The clone
+// comes first: the module loads (lang.Preload) while it is made.
+func buildBox(ctx context.Context, in *lang.Interp, spec builtins.Record) error {
+	in.SetVar("spec", spec)
+	first, err := in.Call(ctx, "clone", []any{}, spec["clone"], spec["maps"])
+	if err != nil {
+		return err
+	}
+	box := []any{first}
+	in.SetVar("box", box)
+	if _, err := in.Call(ctx, "use", "sandbox"); err != nil {
+		return err
+	}
+	built, err := in.Call(ctx, "sandbox.apply", box, spec)
+	if err != nil {
+		return err
+	}
+	in.SetVar("box", built)
+	return nil
+}
 
 // runBox is alsh box: the exit status is the program's, as with bwrap (1
 // when the sandbox cannot be built).
@@ -49,7 +72,9 @@ func runBox(stdio [3]*os.File, args []string) int {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
 		return 1
 	}
-	lang.Preload("sandbox") // while the engine starts
+	// The options are read first: the root node, started later, must not
+	// inherit the fds that --file and --seccomp name (reading closes them).
+	lang.Preload("sandbox")
 	c := &config{}
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
 		return boxRun(ctx, stdio, eng, b)
@@ -111,9 +136,7 @@ func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.B
 		defer removeCgroup(ctx, stdio, eng, b.Cgroup)
 	}
 	in := lang.New(eng, lang.Options{Stdout: stdio[2], Stderr: stdio[2]})
-	in.SetVar("spec", b.Spec())
-	err := runSource(ctx, in, "box", boxBuild)
-	if err != nil {
+	if err := buildBox(ctx, in, b.Spec()); err != nil {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		if b.Step {
 			return stepREPL(ctx, stdio, eng, in)
@@ -150,14 +173,6 @@ func hasTerminal(b *box.Box) bool {
 		}
 	}
 	return false
-}
-
-func runSource(ctx context.Context, in *lang.Interp, name, src string) error {
-	prog, err := lang.Parse(name, src)
-	if err != nil {
-		return err
-	}
-	return in.Run(ctx, prog)
 }
 
 // stepREPL opens the REPL on the half-built sandbox: $box is its process.

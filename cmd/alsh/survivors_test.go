@@ -20,7 +20,7 @@ import (
 const stubborn = `trap '' TERM HUP; (trap '' TERM HUP; exec sleep 999) & exec sleep 998`
 
 // survivorsScript makes 100 live nodes: ten exec the stubborn program,
-// the others stay nodes, half of them booted (getcwd is not a proto-node
+// the others stay nodes, half of them booted (getopt is not a proto-node
 // call), half proto-nodes. It prints ready once every program has started
 // its grandchild; tail follows.
 func survivorsScript(tail string) string {
@@ -30,7 +30,7 @@ for $i in range 100 {
 	if $i % 10 == 0 {
 		execvp [$c] "/bin/sh" ["sh" "-c" "` + stubborn + `"]
 	} else if $i % 2 == 0 {
-		getcwd [$c]
+		getopt [$c] maxchild
 	}
 }
 print "ready"

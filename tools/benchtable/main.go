@@ -126,7 +126,7 @@ func rows(r map[string]result, order []string) []row {
 	}
 	if res, ok := r["ThousandNodes"]; ok {
 		ms := res.metrics["ms/1000-nodes"]
-		out = append(out, row{"1000 nodes forked, one getcwd each", fmt.Sprintf("%.2f s", ms/1e3), "< 1 s", ms < 1000})
+		out = append(out, row{"1000 proto-nodes forked, one getcwd each", fmt.Sprintf("%.2f s", ms/1e3), "< 1 s", ms < 1000})
 	}
 	if one, ok := r["ManyCallers/callers=1"]; ok {
 		base := one.metrics["calls/s"]

@@ -62,7 +62,8 @@ type node struct {
 	filter     callFilter   // calls denied here and to later children
 	sigs       sigState     // signal actions sigaction changed
 	// exeOpen: FdExe is still the root's plain fd of its binary, to be
-	// copied into the sealed memfd before the first child (ensureExe).
+	// copied into the sealed memfd before the first child (ensureExe):
+	// the root could not open it through a read-only mount (readOnlyImage).
 	exeOpen bool
 }
 
@@ -123,11 +124,13 @@ func (n *node) boot(args []string) error {
 		return err
 	}
 	lowerCarried(kv["carried"])
+	n.adopt(kv["adopt"]) // the children its proto-node forked
 	if path, ok := kv["connect"]; ok {
-		if err := bootRoot(path); err != nil {
+		imaged, err := bootRoot(path)
+		if err != nil {
 			return err
 		}
-		n.lifeline, n.exeOpen = -1, true
+		n.lifeline, n.exeOpen = -1, !imaged
 	}
 	if _, ok := kv["root"]; ok { // the root, re-executed in place
 		n.lifeline = -1
@@ -137,6 +140,7 @@ func (n *node) boot(args []string) error {
 			unix.CloseOnExec(fd)
 		}
 	}
+	builtins.ImageFd = proto.FdExe // a Landlock domain keeps it executable
 	if n.lifeline < 0 {
 		n.becomeSubreaper()
 	}
@@ -189,35 +193,42 @@ func (n *node) optsArg() string {
 }
 
 // bootRoot connects the root node to the driver's socket, and opens its
-// binary at FdExe; ensureExe copies it into the sealed memfd that every
-// later fork executes, at the first fork (a root that forks nothing, as
-// `alsh -c 'getpid []'`, spares the copy of several MB).
-func bootRoot(path string) error {
+// binary at FdExe, which every later fork executes: through a read-only
+// bind mount of its own when the root may make one (readOnlyImage), else
+// as a plain fd that ensureExe copies into a sealed memfd at the first
+// fork (a root that forks nothing, as `alsh -c 'getpid []'`, spares the
+// copy of several MB). It reports whether FdExe is the read-only image.
+func bootRoot(path string) (imaged bool, err error) {
 	// Whatever the driver's own parent left open without close-on-exec
 	// (a shell's or a test runner's fds) must not reach the programs.
 	unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
 	s, err := unix.Socket(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return os.NewSyscallError("socket", err)
+		return false, os.NewSyscallError("socket", err)
 	}
 	if err := retryEINTR(func() error { return unix.Connect(s, &unix.SockaddrUnix{Name: path}) }); err != nil {
-		return &os.PathError{Op: "connect", Path: path, Err: err}
+		return false, &os.PathError{Op: "connect", Path: path, Err: err}
 	}
 	if err := moveFd(s, proto.FdCtl); err != nil {
-		return err
+		return false, err
 	}
 	exe, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
+		return false, &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
+	}
+	if img, err := readOnlyImage(exe); err == nil {
+		unix.Close(exe)
+		exe, imaged = img, true
+		errExeUnhooked = errors.New("the binary's hooked copy is made at the first unshare clone_newuser in place")
 	}
 	if err := moveFd(exe, proto.FdExe); err != nil {
-		return err
+		return false, err
 	}
 	bell, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
 	if err != nil {
-		return os.NewSyscallError("eventfd", err)
+		return false, os.NewSyscallError("eventfd", err)
 	}
-	return moveFd(bell, proto.FdBell) // to the driver with ready
+	return imaged, moveFd(bell, proto.FdBell) // to the driver with ready
 }
 
 func moveFd(from, to int) error {

@@ -2,7 +2,6 @@ package node
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -229,6 +228,11 @@ func (n *node) call(nr int, args []any) (any, error) {
 	}
 	if rawOK {
 		if w, keep := rawWords(raw, args); raw.Accepts(&w) {
+			if res, ok := raw.LimitAsked(&w); ok {
+				if cur, max, kept := n.ExecRlimit(int(res)); kept {
+					w.SetKept(cur, max)
+				}
+			}
 			return rawCall(raw, &w, args, keep)
 		}
 	}
@@ -387,61 +391,6 @@ func (n *node) SetOption(opt int, v int64) error {
 	}
 	n.opts[opt] = v
 	return nil
-}
-
-// ensureExe replaces the root's fd of its binary (FdExe) with a sealed
-// memfd copy before the root makes its first child, so that forks keep
-// working after chroot (no /proc, no binary) or setuid (binary
-// unreadable), and no node can change the binary every node executes.
-// The copy reads the fd opened at boot, so it works after such calls too.
-// Where the host forbids executing memfds (vm.memfd_noexec=2), the fd of
-// the binary stays: it works after setuid while the binary stays
-// executable for the new ids.
-func (n *node) ensureExe() {
-	if !n.exeOpen {
-		return
-	}
-	n.exeOpen = false
-	mem, err := unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING|unix.MFD_EXEC)
-	if errors.Is(err, unix.EINVAL) { // kernels before 6.3 know no MFD_EXEC
-		mem, err = unix.MemfdCreate("alsh", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-	}
-	if err != nil {
-		errExeUnhooked = fmt.Errorf("the binary's copy could not be made (memfd_create: %v)", err)
-		return
-	}
-	if err := copyAndSeal(mem, proto.FdExe); err != nil {
-		exeHooked, errExeUnhooked = false, fmt.Errorf("the binary's copy could not be made (%v)", err)
-	} else if err := moveFd(mem, proto.FdExe); err != nil {
-		exeHooked, errExeUnhooked = false, fmt.Errorf("the binary's copy could not take its fd (%v)", err)
-	}
-	unix.Close(mem)
-}
-
-// copyAndSeal fills the memfd with raw syscalls only (an os.File would
-// start the Go netpoller, whose fds must not take the node's fixed
-// numbers), from the start of src whatever its offset.
-func copyAndSeal(mem, src int) error {
-	var off int64
-	for {
-		n, err := unix.Sendfile(mem, src, &off, 1<<30)
-		if errors.Is(err, unix.EINTR) {
-			continue
-		}
-		if err != nil {
-			return os.NewSyscallError("sendfile", err)
-		}
-		if n == 0 {
-			break
-		}
-	}
-	exeHooked, errExeUnhooked = proto.HookCopy(mem)
-	if proto.EntryHooked() { // linked with -E: the copy is hooked as it is
-		exeHooked, errExeUnhooked = true, nil
-	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	_, err := unix.FcntlInt(uintptr(mem), unix.F_ADD_SEALS, seals)
-	return os.NewSyscallError("fcntl F_ADD_SEALS", err)
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }

@@ -16,8 +16,9 @@ import (
 	"github.com/alsh/alsh/engine/internal/proto"
 )
 
-// Spawn implements builtins.Node: fork and clone. The child re-executes the
-// alsh binary from the memfd; its parent-side fds go to the driver.
+// Spawn implements builtins.Node: fork and clone. The child is a
+// proto-node (forkProto), or, in a race build, executes the binary's
+// image at once (spawn); its parent-side fds go to the driver.
 func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, error) {
 	if !n.canFork() {
 		return nil, os.NewSyscallError("fork", unix.EAGAIN)
@@ -38,17 +39,29 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 		return nil, err
 	}
 	userns := flags&unix.CLONE_NEWUSER != 0
-	asProto := !userns && proto.Supported
-	p, err := n.plumbing.take(userns, !asProto)
+	asProto := proto.Supported && !(userns && protoUsernsRefused)
+	// A sync pipe when the parent writes maps; the full node's child
+	// always waits on one.
+	p, err := n.plumbing.take(userns && (len(maps) > 0 || !asProto), !asProto)
 	if err != nil {
 		return nil, err
 	}
 	var pid int
 	var ps *proto.State
+	if asProto {
+		pid, ps, err = n.forkProto(p, uintptr(flags), maps)
+		if userns && errors.Is(err, unix.EINVAL) {
+			// The kernel refuses clone_newuser with CLONE_VM (none known
+			// does): full nodes, as before proto-nodes took it.
+			protoUsernsRefused, asProto = true, false
+			p.closeAll()
+			if p, err = n.plumbing.take(true, true); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if !asProto {
 		pid, err = n.spawn(p, uintptr(flags), maps)
-	} else {
-		pid, ps, err = n.forkProto(p, uintptr(flags))
 	}
 	p.closeChildEnds()
 	if err != nil {
@@ -59,6 +72,11 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	n.plumbing.forked(asProto)
 	return &builtins.Spawned{Pid: pid, Fds: p.nodeFds()}, nil
 }
+
+// protoUsernsRefused: the kernel refused a proto-node in a new user
+// namespace (clone3 with CLONE_NEWUSER and CLONE_VM) with einval; such
+// clones start full nodes.
+var protoUsernsRefused bool
 
 // nodeFds are the fds of a new child node that go to the driver, in the
 // order attach takes them.
@@ -196,15 +214,23 @@ func (n *node) spawn(p *spawnPipes, flags uintptr, maps builtins.Record) (int, e
 
 // childArgv is a child node's argv; word argNofile is nofileArg.
 func (n *node) childArgv() []string {
-	argv := []string{os.Args[0], Flag, "depth=" + itoa(n.depth+1), nofileArg(), carriedArg, "opts=" + n.optsArg()}
+	argv := []string{os.Args[0], Flag, depthArg(n.depth + 1), nofileArg(), carriedArg, "opts=" + n.optsArg()}
 	argv = append(argv, RuntimeArgs()...)
 	return append(argv, n.inheritArgs()...)
 }
 
 const (
+	argDepth   = 2
 	argNofile  = 3
 	argCarried = 4
 )
+
+// depthArg is the depth= word, proto.DepthDigits wide: a proto-node's
+// own child raises it in place.
+func depthArg(depth int) string {
+	s := strings.Repeat("0", proto.DepthDigits) + itoa(depth)
+	return "depth=" + s[len(s)-proto.DepthDigits:]
+}
 
 // carriedArg is the word a proto-node fills, at its boot, with the
 // capabilities it carried across (proto.protoCarryCaps): 40 digits, and

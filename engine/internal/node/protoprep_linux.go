@@ -2,6 +2,8 @@ package node
 
 import (
 	"os"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -41,8 +43,10 @@ func (n *node) prepareProto() *proto.State {
 // anyway). Building it for every fork took 14 of the node's 101 µs in a
 // fork (perf, one CPU), a getrlimit included.
 func (n *node) newProtoEnv() *proto.Env {
-	env := &proto.Env{Argv: append(n.childArgv(), protoWord), NofileArg: argNofile, CarriedArg: argCarried, NodeEnv: proto.CStrings(ChildEnv()), UserEnv: proto.CStrings(os.Environ()),
-		Path: proto.AbsolutePath(os.Getenv("PATH"))}
+	argv := append(n.childArgv(), protoWord, proto.AdoptWord)
+	env := &proto.Env{Argv: argv, NofileArg: argNofile, CarriedArg: argCarried, NodeEnv: proto.CStrings(ChildEnv()), UserEnv: proto.CStrings(os.Environ()),
+		Path: proto.AbsolutePath(os.Getenv("PATH")), DepthArg: argDepth, AdoptArg: len(argv) - 1}
+	n.protoForkEnv(env)
 	n.protoExecLimits(env)
 	for name, op := range proto.Calls {
 		c, _ := builtins.Lookup(name)
@@ -62,6 +66,37 @@ func (n *node) newProtoEnv() *proto.Env {
 		env.SigEvent[sig] = [2]uint16{uint16(off), uint16(len(env.SigEvents) - off)}
 	}
 	return env
+}
+
+// protoForkEnv gives a proto-node what its own forks need (protofork_linux.go
+// in package proto): the options they follow, and the termsig
+// and stopsig events' records, as the node's childExited words them.
+func (n *node) protoForkEnv(env *proto.Env) {
+	env.MaxForkDepth, env.MaxChild = n.opts[builtins.OptMaxForkDepth], n.opts[builtins.OptMaxChild]
+	env.ExitStatus, env.Termsig = n.opts[builtins.OptExitStatus] != 0, n.opts[builtins.OptTermsig] != 0
+	for sig := 1; sig <= 64; sig++ {
+		off := len(env.ChildRecs)
+		env.ChildRecs, _ = wire.EncodeValue(env.ChildRecs, builtins.Record{"termsig": builtins.SignalName(sig)})
+		env.TermRec[sig] = [2]uint16{uint16(off), uint16(len(env.ChildRecs) - off)}
+		off = len(env.ChildRecs)
+		env.ChildRecs, _ = wire.EncodeValue(env.ChildRecs, builtins.Record{"stopsig": builtins.SignalName(sig)})
+		env.StopRec[sig] = [2]uint16{uint16(off), uint16(len(env.ChildRecs) - off)}
+	}
+}
+
+// adopt takes as its children those its proto-node forked (the adopt=
+// word: pid:lifeline fd slots, 0 for none), as if it had forked them.
+func (n *node) adopt(word string) {
+	for _, slot := range strings.Split(word, ",") {
+		p, f, _ := strings.Cut(slot, ":")
+		pid, _ := strconv.Atoi(p)
+		fd, err := strconv.Atoi(f)
+		if pid <= 0 || err != nil {
+			continue
+		}
+		unix.CloseOnExec(fd)
+		n.children[pid] = &child{lifeW: fd}
+	}
 }
 
 // recycleProto takes back the state of a reaped proto-node child.
@@ -84,8 +119,12 @@ func nofileArg() string {
 
 // forkProto forks a proto-node child with the pipes in p. With cloneVM,
 // the child shares the parent's memory until it execs and uses ps in
-// place: the parent keeps ps (returned) until the child is reaped.
-func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *proto.State, error) {
+// place: the parent keeps ps (returned) until the child is reaped. With
+// clone_newuser and maps (p's sync pipe), the child waits while the parent
+// writes them, then takes the first inside ids (proto's protoTakeIDs); a
+// map the kernel refuses kills it, and the clone fails with the write's
+// error.
+func (n *node) forkProto(p *spawnPipes, flags uintptr, maps builtins.Record) (int, *proto.State, error) {
 	n.ensureExe()
 	ps := n.prepareProto()
 	pid, errno := ps.Fork(proto.SpawnArgs{
@@ -93,9 +132,26 @@ func (n *node) forkProto(p *spawnPipes, flags uintptr) (int, *proto.State, error
 		ErrPipe:   -1,
 		Flags:     flags,
 		Pdeathsig: uintptr(unix.SIGKILL),
+		SyncR:     p.syncR,
+		SyncW:     p.syncW,
+		Uid:       firstInsideID(maps, "uid"),
+		Gid:       firstInsideID(maps, "gid"),
 	})
 	if errno != 0 {
+		n.freeProtos = append(n.freeProtos, ps)
 		return 0, nil, os.NewSyscallError(cloneName(flags), errno)
 	}
+	if p.syncW < 0 {
+		return pid, ps, nil
+	}
+	err := writeIDMaps(pid, maps)
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL) // before the child goes on
+		reapNow(pid)
+		closeFds(&p.syncW)
+		n.freeProtos = append(n.freeProtos, ps)
+		return 0, nil, err
+	}
+	closeFds(&p.syncW) // the child goes on
 	return pid, ps, nil
 }

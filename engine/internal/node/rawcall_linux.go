@@ -10,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/engine/internal/proto"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // The node makes a runtime-free call (builtins.Call.RuntimeFree) with the
@@ -62,9 +63,19 @@ func rawCall(d *proto.RawDesc, w *proto.Words, args []any, keep [][]byte) (any, 
 	if d.Steps() {
 		return stepCall(d, w)
 	}
+	if n := d.BufSize(w); n > 0 { // room for its bytes or ids
+		b := make([]byte, n)
+		keep = append(keep, b)
+		w.Buf, w.BufN = uintptr(unsafe.Pointer(&b[0])), n
+	}
+	if d.NeedsOwnFs(w) {
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			return nil, os.NewSyscallError("unshare CLONE_FS", err)
+		}
+	}
 	trap, a, e := d.Plan(w)
 	var r uintptr
-	for e == 0 {
+	for e == 0 && trap != proto.NoSyscall {
 		if d.AllThreads() {
 			r, e = allThreads(trap, a, args)
 		} else if d.MayBlock() {
@@ -77,16 +88,35 @@ func rawCall(d *proto.RawDesc, w *proto.Words, args []any, keep [][]byte) (any, 
 		}
 		e = 0
 	}
+	var val any
+	if e == 0 && d.ReturnsValue() {
+		val, e = rawValue(d, w, r)
+	}
 	runtime.KeepAlive(keep)
 	switch {
 	case e != 0 && d.PathArg() >= 0:
 		return nil, &os.PathError{Op: d.Name, Path: args[d.PathArg()].(string), Err: e}
 	case e != 0:
-		return nil, os.NewSyscallError(d.Name, e)
+		return nil, os.NewSyscallError(d.ErrOp(), e)
 	case d.ReturnsInt():
 		return int64(r), nil
 	}
-	return nil, nil
+	return val, nil
+}
+
+// rawValue is the call's result as the proto-node encodes it (the one
+// code that makes it), decoded.
+func rawValue(d *proto.RawDesc, w *proto.Words, r uintptr) (any, syscall.Errno) {
+	out := make([]byte, d.EncodedLen(w, r))
+	n := d.Encode(w, r, out)
+	if n < 0 {
+		return nil, syscall.EMSGSIZE
+	}
+	v, err := wire.DecodeValue(out[:n])
+	if err != nil {
+		return nil, syscall.EBADMSG
+	}
+	return v, 0
 }
 
 // allThreads changes credentials on every thread of the node (a thread

@@ -32,10 +32,11 @@ import (
 //	                                         reply N (ok or the errno)
 //
 
-// Whether the root's copy of the binary, which every node executes,
-// enters through alshEntry (proto.HookCopy), and why not. Only the root
-// sets them; every other node was started from that copy, and so knows
-// it from proto.EntryHooked.
+// Whether this node's copy of the binary (FdExe) enters through
+// alshEntry (proto.HookCopy), and why not. The root sets them when it
+// copies its binary, any node when it makes the hooked copy for an
+// in-place unshare (ensureHookedExe); a node started from a hooked copy
+// knows it from proto.EntryHooked.
 var (
 	exeHooked      bool
 	errExeUnhooked error = errors.New("the binary's copy was not made")
@@ -48,7 +49,7 @@ const (
 
 // UnshareUser implements builtins.Node.
 func (n *node) UnshareUser(flags int64, maps builtins.Record) error {
-	n.ensureExe() // the root's copy, made before its first child, may not exist yet
+	n.ensureHookedExe()
 	if !proto.EntryHooked() && !exeHooked {
 		return fmt.Errorf("%w: unshare clone_newuser in place needs the node binary to enter through alsh's entry hook, and %v (linking with -ldflags=-E=%s gives the binary that entry); clone with clone_newuser works without it",
 			builtins.ErrUnsupported, errExeUnhooked, proto.EntrySymbol)

@@ -64,6 +64,7 @@ func TestLimitSafe(t *testing.T) {
 		{unix.RLIMIT_NOFILE, 64, true}, {unix.RLIMIT_NOFILE, 63, false},
 		{unix.RLIMIT_NPROC, inf, true}, {unix.RLIMIT_NPROC, 4096, false},
 		{unix.RLIMIT_AS, 1 << 30, false}, {unix.RLIMIT_DATA, 1 << 30, false}, {unix.RLIMIT_STACK, 1 << 20, false},
+		{unix.RLIMIT_AS, inf, false}, {unix.RLIMIT_DATA, inf, false}, {unix.RLIMIT_STACK, inf, true}, // the node keeps AS and DATA
 		{unix.RLIMIT_FSIZE, 0, true},
 		{-1, 0, false}, {rlimNlimits, 0, false},
 	}

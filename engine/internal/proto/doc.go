@@ -1,8 +1,10 @@
 // Package proto is the code of alsh that runs without a Go runtime, in
 // the node's process or in a child that shares its memory: the
-// proto-node (a fork child that serves the calls of Calls itself until
-// one needs a node), the child half of every clone and vfork (RawSpawn,
-// Fork), the node's signal handler, and the nodes' ELF entry (alshEntry,
+// proto-node (a fork or clone child, in a new user namespace too, where
+// it first waits for its parent to write the maps: protoTakeIDs; it
+// serves the calls of Calls itself until one needs a node), the child
+// half of every clone and vfork (RawSpawn, Fork), the node's signal
+// handler, and the nodes' ELF entry (alshEntry,
 // which HookCopy makes the entry of the root's copy of the binary).
 // It imports wire for the protocol's constants, and nothing of the node or
 // the driver.

@@ -71,8 +71,25 @@ type State struct {
 	oldLim    [MaxExecLimits]unix.Rlimit
 	nApplied  int // how many of execLims protoExecLimits applied
 	spawn     SpawnArgs
-	capDrop   uint64           // bounding-set drops held back until an exec, an id change or the boot (rawcaps_linux.go)
-	stack     [protoStack]byte // with cloneVM, the child's stack
+	capDrop   uint64 // bounding-set drops held back until an exec, an id change or the boot (rawcaps_linux.go)
+	// Forks of its own (protofork_linux.go).
+	kids          [maxProtoKids]protoKid
+	nkids         int
+	plumb         forkPlumbing
+	kidSpawn      SpawnArgs // a child's fds (set by its parent proto-node, read in the child's copy)
+	fdMsg         fdReply
+	wstatus       uint32
+	reapDue       bool   // a SIGCHLD came
+	depth         []byte // the digits of nodeArgv's depth= word
+	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
+	maxForkDepth  int64
+	maxChild      int64
+	exitStatusOpt bool
+	termsigOpt    bool
+	childRecs     []byte        // termsig and stopsig events' records (Env.ChildRecs)
+	termRec       [65][2]uint16 // by signal: offset and length in childRecs
+	stopRec       [65][2]uint16
+	stack         [protoStack]byte // with cloneVM, the child's stack
 }
 
 type pollFd struct {
@@ -102,6 +119,8 @@ const (
 	opExecve
 	opExecvp
 	opExit
+	opFork
+	opClone
 	protoOps = 256 // room for the call table to grow: TestCallTableFitsProtoOps
 )
 
@@ -111,7 +130,8 @@ const (
 // exec, exit). This is the one list: the node fills a child's ops from it
 // (less what the child's filter denies), and the engine's tests check each.
 var Calls = func() map[string]uint16 {
-	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit}
+	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
+		"fork": opFork, "clone": opClone}
 	for name := range rawImpls {
 		m[name] = opRaw
 	}
@@ -162,6 +182,18 @@ type Env struct {
 	// before a boot: a Go runtime does not start under them.
 	ExecLimits  [MaxExecLimits]SpawnRlimit
 	NExecLimits int
+	// DepthArg and AdoptArg are the indexes in Argv of the depth= word
+	// (DepthDigits wide: a child of the proto-node raises it in place)
+	// and of AdoptWord (filled at the boot with the children it forked).
+	DepthArg, AdoptArg int
+	// The node's options a proto-node's own forks and exit events follow.
+	MaxForkDepth, MaxChild int64
+	ExitStatus, Termsig    bool
+	// ChildRecs holds the records of a child's termsig and stopsig
+	// events ({termsig: NAME}, {stopsig: NAME}); TermRec and StopRec
+	// their offset and length by signal.
+	ChildRecs        []byte
+	TermRec, StopRec [65][2]uint16
 }
 
 // MaxExecLimits is how many limits a node keeps for its programs.
@@ -177,6 +209,17 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
 	copy(ps.carried, env.Argv[env.CarriedArg][len("carried="):])
+	ps.depth, ps.adopt = nil, nil
+	if env.DepthArg > 0 && env.AdoptArg > 0 {
+		ps.depth = unsafe.Slice(ps.nodeArgv[env.DepthArg], len(env.Argv[env.DepthArg]))[len("depth="):]
+		ps.adopt = unsafe.Slice(ps.nodeArgv[env.AdoptArg], len(env.Argv[env.AdoptArg]))[len("adopt="):]
+		copy(ps.depth, env.Argv[env.DepthArg][len("depth="):])
+		copy(ps.adopt, env.Argv[env.AdoptArg][len("adopt="):])
+	}
+	ps.nkids = 0
+	ps.maxForkDepth, ps.maxChild = env.MaxForkDepth, env.MaxChild
+	ps.exitStatusOpt, ps.termsigOpt = env.ExitStatus, env.Termsig
+	ps.childRecs, ps.termRec, ps.stopRec = env.ChildRecs, env.TermRec, env.StopRec
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
 	ps.sigEvents, ps.sigEvent = env.SigEvents, env.SigEvent
 	ps.ops = env.Ops
@@ -193,10 +236,10 @@ func (ps *State) Fork(s SpawnArgs) (int, syscall.Errno) {
 	return rawForkProto(&ps.spawn, ps)
 }
 
-// CloneFlags are the clone flags a fork child takes (with
-// clone_newuser, which makes a full node): namespaces and flags that share
-// nothing with the parent. Others (clone_files, clone_fs,
-// clone_vfork, clone_parent, clone_settls…) would let the child close its
+// CloneFlags are the clone flags a fork child takes besides
+// clone_newuser (whose child waits for its maps, protoTakeIDs): namespaces
+// and flags that share nothing with the parent. Others (clone_files,
+// clone_fs, clone_vfork, clone_parent, clone_settls…) would let the child close its
 // parent's fds, move its root, stop it until an exec, or run without a
 // parent to reap it: refused with einval.
 const CloneFlags = unix.CLONE_NEWNS | unix.CLONE_NEWCGROUP | unix.CLONE_NEWUTS | unix.CLONE_NEWIPC |
@@ -254,6 +297,9 @@ func rawForkProto(s *SpawnArgs, ps *State) (pid int, err syscall.Errno) {
 //go:norace
 //go:nosplit
 func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
+	if s == &ps.kidSpawn { // a proto-node's own child (protofork_linux.go)
+		protoBecomeKid(ps)
+	}
 	if protoSetup(s, ps, ppid) != 0 {
 		rawExit(111)
 	}
@@ -262,19 +308,22 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	protoSend(hdr)
 	for {
 		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
-			protoBoot(ps)
+			protoReapOrBoot(ps)
 		}
 	}
 }
 
-// protoSetup puts the fds in place, closes every other fd of the parent,
-// blocks the signals the node would catch (a signalfd wakes the loop,
-// which reports them), and arms the parent-death
-// signal.
+// protoSetup takes the child's ids in a new user namespace
+// (protoTakeIDs), puts the fds in place, closes every other fd of the
+// parent, blocks the signals the node would catch (a signalfd wakes the
+// loop, which reports them), and arms the parent-death signal.
 //
 //go:norace
 //go:nosplit
 func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
+	if e := protoTakeIDs(s); e != 0 {
+		return e
+	}
 	if e := placeFds(s); e != 0 {
 		return e
 	}
@@ -307,14 +356,53 @@ func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 	return 0
 }
 
+// protoTakeIDs: a child in a new user namespace whose parent writes its
+// maps (clone_newuser with maps) waits for them, EOF on s.SyncR, then
+// takes the first inside id of each map (s.Gid, s.Uid; -1 keeps its
+// own), as RawSpawn's child does before its exec. It holds every
+// capability in the namespace, whatever its ids (root with "0 …"). The
+// parent kills it if a map cannot be written. The ids come before the
+// parent-death signal, which a change of ids clears.
+//
+//go:norace
+//go:nosplit
+func protoTakeIDs(s *SpawnArgs) syscall.Errno {
+	if s.SyncR < 0 {
+		return 0
+	}
+	var b [1]byte
+	syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.SyncW), 0, 0)
+	for {
+		_, _, e := syscall.RawSyscall(unix.SYS_READ, uintptr(s.SyncR), uintptr(unsafe.Pointer(&b[0])), 1)
+		if e != syscall.EINTR {
+			break
+		}
+	}
+	syscall.RawSyscall(unix.SYS_CLOSE, uintptr(s.SyncR), 0, 0)
+	if s.Gid >= 0 {
+		if _, _, e := syscall.RawSyscall(unix.SYS_SETRESGID, uintptr(s.Gid), uintptr(s.Gid), uintptr(s.Gid)); e != 0 {
+			return e
+		}
+	}
+	if s.Uid >= 0 {
+		if _, _, e := syscall.RawSyscall(unix.SYS_SETRESUID, uintptr(s.Uid), uintptr(s.Uid), uintptr(s.Uid)); e != 0 {
+			return e
+		}
+	}
+	return 0
+}
+
 // protoWait waits for a call and peeks at it: its length, or -1 when the
 // proto-node must boot (a caught signal, a message too large, a failed
-// ppoll). The end of the control socket or the lifeline ends the
+// ppoll), or waitReap when a child ended. The end of the control socket or the lifeline ends the
 // proto-node, as a node.
 //
 //go:norace
 //go:nosplit
 func protoWait(ps *State) int {
+	if ps.reapDue {
+		return waitReap
+	}
 	if m := protoSpin(ps); m > 0 {
 		protoReportSignals(ps) // a signal that came meanwhile goes first, as from a node
 		return m
@@ -329,6 +417,9 @@ func protoWait(ps *State) int {
 		}
 		if ps.polls[2].revent != 0 {
 			protoReportSignals(ps)
+			if ps.reapDue {
+				return waitReap
+			}
 			continue
 		}
 		if ps.polls[1].revent != 0 {
@@ -346,6 +437,24 @@ func protoWait(ps *State) int {
 			return int(m)
 		}
 	}
+}
+
+// waitReap: protoWait returns for protoMain to reap (protoReapOrBoot).
+const waitReap = -2
+
+// protoReapOrBoot reaps the children that ended, if a SIGCHLD came; else
+// boots. (A call that needs the boot is still in the socket: the next
+// wait finds it again.)
+//
+//go:norace
+//go:nosplit
+func protoReapOrBoot(ps *State) {
+	if ps.reapDue {
+		ps.reapDue = false
+		protoReap(ps)
+		return
+	}
+	protoBoot(ps)
 }
 
 // protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
@@ -407,6 +516,9 @@ func protoReportSignals(ps *State) {
 				protoSend(ps.sigEvents[ev[0] : ev[0]+ev[1]])
 				syscall.RawSyscall6(unix.SYS_WRITE, FdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
 			}
+			if sig == uint32(unix.SIGCHLD) {
+				ps.reapDue = true // its children's exits (protofork_linux.go), reaped by protoMain: the stack is short here
+			}
 		}
 	}
 }
@@ -428,7 +540,11 @@ func protoServe(ps *State, m int) bool {
 		return false
 	}
 	d := &protoDec{b: b, off: wire.HeaderLen + 2, ok: true} // on the stack: see protoDec
-	switch ps.ops[nr] {
+	op := ps.ops[nr]
+	if ps.nkids > 0 && (op == opExecve || op == opExecvp || op == opExit) {
+		return false // with children: its node ends them as it does (releaseChildren)
+	}
+	switch op {
 	case opRaw:
 		return protoRaw(ps, d, id, &rawDescs[nr])
 	case opSetrlimit:
@@ -444,6 +560,8 @@ func protoServe(ps *State, m int) bool {
 		return ok && (path == nil || protoExec(ps, id, path, n, "execve"))
 	case opExit:
 		return protoExit(d)
+	case opFork, opClone:
+		return protoFork(ps, d, id, op == opClone)
 	}
 	return false
 }
@@ -627,7 +745,8 @@ func protoSetrlimit(ps *State, d *protoDec, id uint32) bool {
 // protoLimitSafe: after this limit the Go runtime would still start, so
 // the proto-node may boot later. (The node needs a few fds of its own;
 // threads count against RLIMIT_NPROC; the heap and stacks against AS,
-// DATA and STACK.)
+// DATA and STACK.) AS and DATA never: the node keeps them for its
+// programs (Env.ExecLimits, which getrlimit answers), so it sets them.
 //
 //go:norace
 //go:nosplit
@@ -635,8 +754,10 @@ func protoLimitSafe(res int64, cur uint64) bool {
 	switch res {
 	case unix.RLIMIT_NOFILE:
 		return cur >= 64
-	case unix.RLIMIT_NPROC, unix.RLIMIT_AS, unix.RLIMIT_DATA, unix.RLIMIT_STACK:
+	case unix.RLIMIT_NPROC, unix.RLIMIT_STACK:
 		return cur == unix.RLIM_INFINITY
+	case unix.RLIMIT_AS, unix.RLIMIT_DATA:
+		return false
 	}
 	return res >= 0 && res < rlimNlimits
 }
@@ -879,11 +1000,16 @@ func protoCarryCaps(ps *State) {
 //go:nosplit
 func protoBoot(ps *State) {
 	protoReportSignals(ps)
+	if ps.reapDue { // before the hand-over: the node would never learn of them
+		ps.reapDue = false
+		protoReap(ps)
+	}
 	var lim [2]uint64
 	syscall.RawSyscall6(unix.SYS_PRLIMIT64, 0, unix.RLIMIT_NOFILE, 0, uintptr(unsafe.Pointer(&lim[0])), 0, 0)
 	putDigits(ps.nofile, lim[0])
 	protoCarryDrop(ps)
 	protoCarryCaps(ps)
+	protoHandOver(ps)
 	syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(ps.polls[2].fd), 0, 0, 0, 0, 0)
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, 0, 0, 0, 0)

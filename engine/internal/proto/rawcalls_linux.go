@@ -7,6 +7,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // The runtime-free calls: each call of the table marked RuntimeFree is
@@ -25,6 +26,12 @@ type Words struct {
 	Fprog sockFprog           // seccomp's, which Plan fills
 	LL    llScratch           // landlock's structs (rawlandlock_linux.go)
 	Unfit bool                // an argument is not of the kind the runtime-free code takes (seccomp's prog as a list)
+	// A call with a result other than an int (rawresults_linux.go):
+	Buf  uintptr   // where the kernel puts its bytes or ids: a node's slice of BufSize, a proto-node's reply buffer
+	BufN int       // Buf's room
+	Lim  [2]uint64 // getrlimit's {cur, max}
+	Kept bool      // Lim holds a limit the node keeps for its programs (SetKept): no syscall
+	Ids  [3]uint32 // getresuid's and getresgid's {real, effective, saved}
 }
 
 const (
@@ -44,13 +51,17 @@ const (
 // pathArg names the argument an error reports as its path (-1: none);
 // cstrs are the arguments passed as C strings; allThreads calls change
 // credentials, which a node changes on each of its threads; uidChange
-// calls may leave a later boot without room under RLIMIT_NPROC; result
-// says whether the call returns its syscall's value.
+// calls may leave a later boot without room under RLIMIT_NPROC; returnsInt
+// says whether the call returns its syscall's value, result what else it
+// returns (rawresults_linux.go); fdArg: its first argument is an fd.
 type rawImpl struct {
 	id                                uint8
 	pathArg                           int8
 	cstrs                             uint8
 	allThreads, uidChange, returnsInt bool
+	result                            uint8
+	fdArg                             bool
+	op                                string // the name its errors give, when not the call's (gethostname's uname)
 	// mayBlock: the call can wait long (open of a FIFO): a node makes it
 	// as a Syscall, so that its runtime (a collection's stop) does not
 	// wait for it.
@@ -95,6 +106,17 @@ const (
 	rawNoNewPrivs
 	rawOpen
 	rawMountSetattr
+	rawLseek
+	rawFcntl
+	rawWrite
+	rawSetns
+	rawGetcwd
+	rawGethostname
+	rawRead
+	rawGetrlimit
+	rawGetresuid
+	rawGetresgid
+	rawGetgroups
 )
 
 // rawImpls are the runtime-free implementations by call name: the one
@@ -130,10 +152,22 @@ var rawImpls = map[string]rawImpl{
 	"pivot_root":    {id: rawPivotRoot, cstrs: 3},
 	"sethostname":   {id: rawSethostname, pathArg: -1},
 	"unshare":       {id: rawUnshare, pathArg: -1},
-	"close":         {id: rawClose, pathArg: -1},
+	"close":         {id: rawClose, pathArg: -1, fdArg: true},
 	"no_new_privs":  {id: rawNoNewPrivs, pathArg: -1},
 	"open":          {id: rawOpen, cstrs: 1, returnsInt: true, mayBlock: true},
 	"mount_setattr": {id: rawMountSetattr, cstrs: 1},
+	"lseek":         {id: rawLseek, pathArg: -1, returnsInt: true, fdArg: true},
+	"fcntl":         {id: rawFcntl, pathArg: -1, returnsInt: true, fdArg: true}, // of an int argument (fcntlIntArg)
+	"write":         {id: rawWrite, pathArg: -1, returnsInt: true, fdArg: true, mayBlock: true},
+	"setns":         {id: rawSetns, pathArg: -1, fdArg: true},
+	// calls with other results (rawresults_linux.go)
+	"getcwd":      {id: rawGetcwd, pathArg: -1, result: resBytes},
+	"gethostname": {id: rawGethostname, pathArg: -1, result: resBytes, op: "uname"},
+	"read":        {id: rawRead, pathArg: -1, result: resBytes, fdArg: true, mayBlock: true},
+	"getrlimit":   {id: rawGetrlimit, pathArg: -1, result: resRlimit},
+	"getresuid":   {id: rawGetresuid, pathArg: -1, result: resIds},
+	"getresgid":   {id: rawGetresgid, pathArg: -1, result: resIds},
+	"getgroups":   {id: rawGetgroups, pathArg: -1, result: resInts},
 	// capabilities (rawcaps_linux.go)
 	"capbset_drop":   {id: rawCapbsetDrop, pathArg: -1},
 	"capbset_keep":   {id: rawCapbsetKeep, pathArg: -1},
@@ -169,6 +203,20 @@ func (d *RawDesc) MayBlock() bool { return d.mayBlock }
 
 // ReturnsInt: the call's result is its syscall's return value.
 func (d *RawDesc) ReturnsInt() bool { return d.returnsInt }
+
+// ReturnsValue: the call's result is Encode's (bytes, ids, a record).
+func (d *RawDesc) ReturnsValue() bool { return d.result != 0 }
+
+// ErrOp is the name the call's errors give.
+//
+//go:norace
+//go:nosplit
+func (d *RawDesc) ErrOp() string {
+	if d.op != "" {
+		return d.op
+	}
+	return d.Name
+}
 
 // rawDescs holds, by call number, the runtime-free calls (id 0: not one).
 var rawDescs = buildRawDescs()
@@ -244,6 +292,12 @@ func (d *RawDesc) Accepts(w *Words) bool {
 	}
 	if d.id == rawLandlock {
 		return landlockFits(w)
+	}
+	if d.id == rawSetns { // a user namespace: the node's refusal (a Go node is multithreaded)
+		return setnsType(w)&unix.CLONE_NEWUSER == 0
+	}
+	if d.id == rawFcntl {
+		return fcntlIntArg(w.W[1])
 	}
 	if d.id == rawSeccompLoad {
 		return seccompPlanFits(w)
@@ -342,6 +396,17 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 	case rawMountSetattr:
 		w.Attr = unix.MountAttr{Attr_set: uint64(x[2]), Attr_clr: uint64(x[3])}
 		return unix.SYS_MOUNT_SETATTR, [6]uintptr{atFdcwd, x[0], x[1], uintptr(unsafe.Pointer(&w.Attr)), unsafe.Sizeof(w.Attr)}, 0
+	case rawLseek:
+		return unix.SYS_LSEEK, [6]uintptr{x[0], x[1], x[2]}, 0
+	case rawFcntl: // arg 0 when not given
+		return unix.SYS_FCNTL, [6]uintptr{x[0], x[1], optWord(w, 2)}, 0
+	case rawWrite:
+		return unix.SYS_WRITE, [6]uintptr{x[0], x[1], uintptr(w.N[1])}, 0
+	case rawSetns:
+		return unix.SYS_SETNS, [6]uintptr{x[0], optWord(w, 1)}, 0
+	}
+	if d.result != 0 {
+		return d.resultPlan(w)
 	}
 	return 0, a, syscall.ENOSYS
 }
@@ -352,6 +417,17 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 //go:nosplit
 func orNull(w *Words, i int) uintptr {
 	if i >= w.Given || w.N[i] == 0 {
+		return 0
+	}
+	return w.W[i]
+}
+
+// optWord is integer argument i, or 0 when it is not given.
+//
+//go:norace
+//go:nosplit
+func optWord(w *Words, i int) uintptr {
+	if i >= w.Given || i >= maxRawArgs {
 		return 0
 	}
 	return w.W[i]
@@ -371,7 +447,7 @@ func (d *RawDesc) Retries() bool { return d.id != rawClose }
 //go:nosplit
 func (d *RawDesc) Make(w *Words) (uintptr, syscall.Errno) {
 	trap, a, e := d.Plan(w)
-	if e != 0 {
+	if e != 0 || trap == NoSyscall {
 		return 0, e
 	}
 	for {
@@ -392,7 +468,7 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	if !protoRawArgs(ps, d, desc) || !desc.Accepts(&ps.words) {
 		return false
 	}
-	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) {
+	if !protoBootKeeps(desc, &ps.words) || desc.uidChange && !protoNprocRoomy(ps) || !protoResultRoom(ps, desc) {
 		return false
 	}
 	if desc.id == rawLandlock { // not through protoStepsDone: its stack is deep
@@ -402,7 +478,7 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	} else if desc.Steps() && !protoStepsDone(ps, desc) {
 		return false
 	}
-	if desc.id == rawClose && ps.words.W[0] == uintptr(ps.polls[2].fd) {
+	if desc.fdArg && ps.words.W[0] == uintptr(ps.polls[2].fd) {
 		return false // its own signalfd, which the node does not have
 	}
 	protoConsume()
@@ -417,12 +493,14 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 	switch {
 	case e == 0 && desc.returnsInt:
 		protoReplyInt(ps, id, int64(r))
+	case e == 0 && desc.result != 0:
+		protoReplyValue(ps, id, desc.Encode(&ps.words, r, ps.out[wire.HeaderLen:]))
 	case e != 0 && desc.pathArg >= 0:
 		i := int(desc.pathArg)
 		off, n := ps.words.Off[i], ps.words.N[i]
 		protoReplyErr(ps, id, e, desc.Name, &ps.buf[off], n)
 	default:
-		protoReplyErr(ps, id, e, desc.Name, nil, 0)
+		protoReplyErr(ps, id, e, desc.ErrOp(), nil, 0)
 	}
 	return true
 }
@@ -433,7 +511,8 @@ func protoRaw(ps *State, d *protoDec, id uint32, desc *RawDesc) bool {
 // effective ones, so setresuid and setresgid are served here only with
 // saved equal to effective; and after unshare clone_newpid the node's
 // first child must be pid 1 of the namespace, which the node's start
-// could spend; a file opened close-on-exec would not survive the boot.
+// could spend (setns of a pid namespace is left to the node alike); a
+// file opened or made close-on-exec would not survive the boot.
 //
 //go:norace
 //go:nosplit
@@ -445,6 +524,10 @@ func protoBootKeeps(desc *RawDesc, w *Words) bool {
 		return w.W[0]&unix.CLONE_NEWPID == 0
 	case rawOpen: // the boot's exec would close it
 		return w.W[1]&unix.O_CLOEXEC == 0
+	case rawFcntl:
+		return w.W[1] != unix.F_DUPFD_CLOEXEC && (w.W[1] != unix.F_SETFD || optWord(w, 2)&unix.FD_CLOEXEC == 0)
+	case rawSetns:
+		return setnsType(w)&unix.CLONE_NEWPID == 0
 	}
 	return true
 }

@@ -125,6 +125,15 @@ func landlockRun(w *Words) StepResult {
 		_, _, e = syscall.RawSyscall6(unix.SYS_LANDLOCK_ADD_RULE, s.rs, llRuleNetPort, uintptr(unsafe.Pointer(&s.port)), 0, 0, 0)
 		s.off += 16
 	}
+	if img := s.ruleset[0] & (unix.LANDLOCK_ACCESS_FS_EXECUTE | unix.LANDLOCK_ACCESS_FS_READ_FILE); e == 0 && img != 0 {
+		// The binary's image stays executable (execute and read_file:
+		// an exec opens it for reading), for the boot and the node's
+		// children (builtins.ImageFd); a memfd copy refuses the rule,
+		// and Landlock does not govern it.
+		*(*int32)(unsafe.Pointer(&s.beneath[8])) = FdExe
+		*(*uint64)(unsafe.Pointer(&s.beneath[0])) = img
+		syscall.RawSyscall6(unix.SYS_LANDLOCK_ADD_RULE, s.rs, unix.LANDLOCK_RULE_PATH_BENEATH, uintptr(unsafe.Pointer(&s.beneath[0])), 0, 0, 0)
+	}
 	if e == 0 {
 		_, _, e = syscall.RawSyscall6(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0)
 	}

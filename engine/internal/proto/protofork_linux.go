@@ -1,0 +1,354 @@
+package proto
+
+import (
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/engine/internal/wire"
+)
+
+// A proto-node forks (fork, and clone with namespace flags but no user
+// namespace) without booting: its child is a copy of it (clone without
+// CLONE_VM: the proto-node shares its own parent node's memory, which
+// no second proto-node may use as its own), which puts its fds in place
+// and serves as a new proto-node, from the copy of the state at the same
+// address. So a sandbox's pid 1 (alsh box) starts the program's process
+// with no Go runtime started on the way. The proto-node reaps its
+// children and sends their exit events, as a node; at its boot it hands
+// them to its node (the adopt= word of its argv: pid and lifeline fd).
+// More than maxProtoKids children, a clone with maps, or a plumbing
+// failure make it boot, the node then making the fork (and wording the
+// error).
+
+// maxProtoKids is how many live children a proto-node keeps itself.
+const maxProtoKids = 8
+
+// adoptSlot is one child in the adopt= word: "PPPPPPPPPP:FFFFFFFFFF,"
+// (pid and lifeline fd, 10 digits each).
+const adoptSlot = 22
+
+// AdoptWord is the argv word a proto-node fills at its boot with the
+// children it forked.
+var AdoptWord = func() string {
+	b := []byte("adopt=")
+	for i := 0; i < maxProtoKids; i++ {
+		b = append(b, "0000000000:0000000000,"...)
+	}
+	return string(b)
+}()
+
+// DepthDigits is the width of the depth= word's number, which a
+// proto-node's child raises by one in place.
+const DepthDigits = 10
+
+type protoKid struct{ pid, lifeW int32 }
+
+// forkPlumbing is one fork's fds: pairs of the parent's end (even
+// index) and the child's (odd) of the control socket, stdin, stdout,
+// stderr and lifeline, and the bell both hold. (pipe2 gives the read end
+// first: protoPlumb swaps stdin's and the lifeline's, whose child reads.)
+type forkPlumbing struct {
+	fd   [2 * plumbPairs]int32
+	bell int32
+}
+
+const (
+	plumbCtl = 2 * iota
+	plumbStdin
+	plumbStdout
+	plumbStderr
+	plumbLife
+	plumbPairs = iota
+)
+
+// fdReply is a reply message with fds (SCM_RIGHTS), in the kernel's
+// layout, its addresses kept as uintptr (the child writes no pointers).
+type fdReply struct {
+	hdr struct {
+		name       uintptr
+		namelen    uint32
+		_          uint32
+		iov        uintptr
+		iovlen     uint64
+		control    uintptr
+		controllen uint64
+		flags      int32
+		_          int32
+	}
+	iov  struct{ base, len uint64 }
+	cmsg [unix.SizeofCmsghdr + 8*4]byte
+}
+
+// protoFork serves fork ([]) and clone ([flags]). false: boot.
+//
+//go:norace
+//go:nosplit
+func protoFork(ps *State, d *protoDec, id uint32, clone bool) bool {
+	var flags int64
+	if clone {
+		d.list(1)
+		flags = d.int64()
+	} else {
+		d.list(0)
+	}
+	if !haveCloneVM || ps.depth == nil || ps.caught&(1<<(unix.SIGCHLD-1)) == 0 || !d.end() || flags&^int64(CloneFlags&^(unix.CLONE_CLEAR_SIGHAND|unix.CLONE_NEWTIME)) != 0 ||
+		!protoCanFork(ps) || !protoPlumb(&ps.plumb) {
+		return false
+	}
+	protoConsume()
+	pid, e := protoClone(ps, flags)
+	pl := &ps.plumb
+	for i := 1; i < len(pl.fd); i += 2 {
+		closeFd(pl.fd[i])
+	}
+	if e != 0 {
+		for i := 0; i < len(pl.fd); i += 2 {
+			closeFd(pl.fd[i])
+		}
+		closeFd(pl.bell)
+		op := "fork"
+		if flags != 0 {
+			op = "clone"
+		}
+		protoReplyErr(ps, id, e, op, nil, 0)
+		return true
+	}
+	ps.kids[ps.nkids] = protoKid{pid: int32(pid), lifeW: pl.fd[plumbLife]}
+	ps.nkids++
+	protoReplyFds(ps, id, int64(pid))
+	for i := 0; i < plumbLife; i += 2 {
+		closeFd(pl.fd[i])
+	}
+	closeFd(pl.bell)
+	return true
+}
+
+// protoClone starts the child (cloneVM without CLONE_VM: a copy, on the
+// copy of ps.stack, which it starts from the top, at protoMain).
+//
+//go:norace
+//go:nosplit
+func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
+	pl := &ps.plumb
+	s := &ps.kidSpawn
+	s.Fds = [NSpawnFds]int{int(pl.fd[plumbStdin+1]), int(pl.fd[plumbStdout+1]), int(pl.fd[plumbStderr+1]),
+		int(pl.fd[plumbCtl+1]), int(pl.fd[plumbLife+1]), FdExe, int(pl.bell)}
+	s.ErrPipe, s.SyncR, s.SyncW = -1, -1, -1
+	s.Flags, s.Pdeathsig = uintptr(flags), uintptr(unix.SIGKILL)
+	cl3 := &ps.cl3
+	*cl3 = cloneArgs{flags: uint64(flags), exitSignal: uint64(syscall.SIGCHLD),
+		stack: uint64(uintptr(unsafe.Pointer(&ps.stack[0]))), stackSize: uint64(len(ps.stack))}
+	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
+	pid, e := cloneKid(cl3, unsafe.Sizeof(*cl3), s, ps, ppid)
+	return pid, syscall.Errno(e)
+}
+
+// cloneKid is cloneVM, called through a variable so that the linker's
+// nosplit check does not follow it into protoMain again: the child
+// starts protoMain at the top of a stack of its own, which is no
+// recursion of its parent's.
+var cloneKid = cloneVM
+
+// protoBecomeKid is the child's start: a new proto-node, one level
+// deeper, with no children, in its copy of the state. Not inlined: its
+// locals would grow protoMain's frame, at the bottom of every nosplit
+// chain.
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoBecomeKid(ps *State) {
+	ps.nkids = 0
+	ps.spun = false
+	putDigits(ps.depth, digitsValue(ps.depth)+1)
+}
+
+// protoCanFork is the node's canFork: depth and children under the
+// limits of its options, and room here.
+//
+//go:norace
+//go:nosplit
+func protoCanFork(ps *State) bool {
+	return ps.nkids < maxProtoKids && int64(digitsValue(ps.depth)) < ps.maxForkDepth && int64(ps.nkids) < ps.maxChild
+}
+
+// protoPlumb makes one fork's fds as the node's spawnPipes do (all
+// close-on-exec; the driver's end of the control socket passes
+// credentials). false: none is left open.
+//
+//go:norace
+//go:nosplit
+func protoPlumb(pl *forkPlumbing) bool {
+	for i := range pl.fd {
+		pl.fd[i] = -1
+	}
+	pl.bell = -1
+	_, _, e := syscall.RawSyscall6(unix.SYS_SOCKETPAIR, unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0,
+		uintptr(unsafe.Pointer(&pl.fd[plumbCtl])), 0, 0)
+	if e == 0 {
+		one := int32(1)
+		syscall.RawSyscall6(unix.SYS_SETSOCKOPT, uintptr(pl.fd[plumbCtl]), unix.SOL_SOCKET, unix.SO_PASSCRED,
+			uintptr(unsafe.Pointer(&one)), 4, 0)
+	}
+	for i := plumbStdin; i < len(pl.fd) && e == 0; i += 2 {
+		_, _, e = syscall.RawSyscall6(unix.SYS_PIPE2, uintptr(unsafe.Pointer(&pl.fd[i])), unix.O_CLOEXEC, 0, 0, 0, 0)
+	}
+	pl.fd[plumbStdin], pl.fd[plumbStdin+1] = pl.fd[plumbStdin+1], pl.fd[plumbStdin]
+	pl.fd[plumbLife], pl.fd[plumbLife+1] = pl.fd[plumbLife+1], pl.fd[plumbLife]
+	if e == 0 {
+		var fd uintptr
+		fd, _, e = syscall.RawSyscall6(unix.SYS_EVENTFD2, 0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK, 0, 0, 0, 0)
+		if e == 0 {
+			pl.bell = int32(fd)
+		}
+	}
+	if e != 0 {
+		for i := range pl.fd {
+			closeFd(pl.fd[i])
+		}
+		return false
+	}
+	return true
+}
+
+// closeFd closes fd unless it is -1.
+//
+//go:norace
+//go:nosplit
+func closeFd(fd int32) {
+	if fd >= 0 {
+		syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(fd), 0, 0, 0, 0, 0)
+	}
+}
+
+// protoReplyFds replies v with the driver's five fds of the plumbing
+// (control socket, stdin, stdout, stderr, bell), as the node's reply of
+// a Spawned does.
+//
+//go:norace
+//go:nosplit
+func protoReplyFds(ps *State, id uint32, v int64) {
+	pl := &ps.plumb
+	out := ps.out[:wire.HeaderLen+9]
+	out[0], out[1], out[2], out[3] = wire.MsgReply, 0, 0, 0
+	putLE32(out[4:], id)
+	out[8] = wire.TagInt
+	putLE32(out[9:], uint32(v))
+	putLE32(out[13:], uint32(uint64(v)>>32))
+	m := &ps.fdMsg
+	m.iov.base, m.iov.len = uint64(uintptr(unsafe.Pointer(&ps.out[0]))), uint64(len(out))
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&m.cmsg[0]))
+	h.Len, h.Level, h.Type = uint64(unix.SizeofCmsghdr+5*4), unix.SOL_SOCKET, unix.SCM_RIGHTS
+	fds := (*[5]int32)(unsafe.Pointer(&m.cmsg[unix.SizeofCmsghdr]))
+	fds[0], fds[1], fds[2], fds[3], fds[4] = pl.fd[plumbCtl], pl.fd[plumbStdin], pl.fd[plumbStdout], pl.fd[plumbStderr], pl.bell
+	m.hdr.iov, m.hdr.iovlen = uintptr(unsafe.Pointer(&m.iov)), 1
+	m.hdr.control, m.hdr.controllen = uintptr(unsafe.Pointer(&m.cmsg[0])), uint64(len(m.cmsg))
+	syscall.RawSyscall6(unix.SYS_SENDMSG, FdCtl, uintptr(unsafe.Pointer(&m.hdr)), unix.MSG_NOSIGNAL, 0, 0, 0)
+}
+
+// protoReap reaps every child that ended and sends its event, as the
+// node's childExited: a child of its own lets go of its lifeline.
+//
+//go:norace
+//go:nosplit
+func protoReap(ps *State) {
+	for {
+		pid, _, e := syscall.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.wstatus)),
+			unix.WNOHANG|unix.WALL, 0, 0, 0)
+		if e == syscall.EINTR {
+			continue
+		}
+		if e != 0 || pid == 0 {
+			return
+		}
+		if ps.wstatus&0xff == 0x7f { // a ptrace stop: the child lives on
+			protoSendChildRec(ps, uint32(pid), &ps.stopRec, (ps.wstatus>>8)&0xff)
+			continue
+		}
+		for i := 0; i < ps.nkids; i++ {
+			if ps.kids[i].pid == int32(pid) {
+				closeFd(ps.kids[i].lifeW)
+				ps.nkids--
+				ps.kids[i] = ps.kids[ps.nkids]
+				break
+			}
+		}
+		if sig := ps.wstatus & 0x7f; sig != 0 {
+			if ps.termsigOpt {
+				protoSendChildRec(ps, uint32(pid), &ps.termRec, sig)
+			}
+		} else if ps.exitStatusOpt {
+			protoSendExit(ps, uint32(pid), (ps.wstatus>>8)&0xff)
+		}
+	}
+}
+
+// protoSendExit sends a child's exit_status event, and rings the bell.
+//
+//go:norace
+//go:nosplit
+func protoSendExit(ps *State, pid uint32, code uint32) {
+	const key = "exit_status"
+	b := ps.out[:wire.HeaderLen+9+len(key)+9]
+	b[0], b[1], b[2], b[3] = wire.MsgEvent, 0, 0, 0
+	putLE32(b[4:], pid)
+	b[8] = wire.TagRecord
+	putLE32(b[9:], 1)
+	putLE32(b[13:], uint32(len(key)))
+	copy(b[17:], key)
+	b[17+len(key)] = wire.TagInt
+	putLE32(b[18+len(key):], code)
+	putLE32(b[22+len(key):], 0)
+	protoSend(b)
+	syscall.RawSyscall6(unix.SYS_WRITE, FdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
+}
+
+// protoSendChildRec sends the event of one of the records the node made
+// (termsig, stopsig) for signal sig, and rings the bell.
+//
+//go:norace
+//go:nosplit
+func protoSendChildRec(ps *State, pid uint32, recs *[65][2]uint16, sig uint32) {
+	if sig > 64 {
+		return
+	}
+	r := recs[sig]
+	if r[1] == 0 || int(r[0])+int(r[1]) > len(ps.childRecs) {
+		return
+	}
+	b := ps.out[:]
+	b[0], b[1], b[2], b[3] = wire.MsgEvent, 0, 0, 0
+	putLE32(b[4:], pid)
+	copy(b[wire.HeaderLen:], ps.childRecs[r[0]:r[0]+r[1]])
+	protoSend(b[:wire.HeaderLen+int(r[1])])
+	syscall.RawSyscall6(unix.SYS_WRITE, FdBell, uintptr(unsafe.Pointer(&wire.BellRing[0])), 8, 0, 0, 0)
+}
+
+// protoHandOver readies the children for the node the proto-node boots
+// into: their lifelines kept across the exec, and named in the adopt=
+// word.
+//
+//go:norace
+//go:nosplit
+func protoHandOver(ps *State) {
+	for i := 0; i < ps.nkids && (i+1)*adoptSlot <= len(ps.adopt); i++ {
+		syscall.RawSyscall6(unix.SYS_FCNTL, uintptr(ps.kids[i].lifeW), unix.F_SETFD, 0, 0, 0, 0)
+		slot := ps.adopt[i*adoptSlot : (i+1)*adoptSlot]
+		putDigits(slot[:10], uint64(ps.kids[i].pid))
+		putDigits(slot[11:21], uint64(ps.kids[i].lifeW))
+	}
+}
+
+// digitsValue reads a number of ASCII digits.
+//
+//go:norace
+//go:nosplit
+func digitsValue(b []byte) uint64 {
+	var v uint64
+	for i := 0; i < len(b); i++ {
+		v = v*10 + uint64(b[i]-'0')
+	}
+	return v
+}

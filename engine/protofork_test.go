@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"errors"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
+)
+
+// A proto-node forks without booting: its child is a proto-node of its
+// own (one thread, not a node), whose parent it is, which runs a program
+// whose output and exit event come as from any child; the parent stays a
+// proto-node throughout.
+func TestProtoNodeForksWithoutBooting(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	p := fork(t, e, ctx, nil)
+	c := fork(t, e, ctx, p)
+	if !isProto(t, e, p) || !isProto(t, e, c) {
+		t.Fatalf("threads: parent %d, child %d, want 1 each", threads(t, e, p), threads(t, e, c))
+	}
+	if call(t, e, ctx, c, "getppid") != call(t, e, ctx, p, "getpid") {
+		t.Fatal("the child's parent is not the proto-node that forked it")
+	}
+	call(t, e, ctx, c, "execvp", "/bin/sh", []any{"sh", "-c", "echo from $$; exit 7"})
+	if ev := builtins.Format(event(t, e, ctx, c)); ev != "{exit_status: 7}" {
+		t.Fatalf("exit event %s, want {exit_status: 7}", ev)
+	}
+	if out := call(t, e, ctx, c, "stdout", int64(0)); out != "from "+strconv.Itoa(leaf(c))+"\n" {
+		t.Fatalf("the program wrote %q", out)
+	}
+	if !isProto(t, e, p) {
+		t.Fatal("the parent booted")
+	}
+	// A signal's end, and a child in new namespaces.
+	d := append(append([]int(nil), p...), int(call(t, e, ctx, p, "clone", []any{builtins.Const("clone_newpid"), builtins.Const("clone_newuts")}).(int64)))
+	if pid := call(t, e, ctx, d, "getpid"); pid != int64(1) {
+		t.Fatalf("the cloned child is pid %v in its namespace, want 1", pid)
+	}
+	call(t, e, ctx, d, "execvp", "/bin/sleep", []any{"sleep", "60"})
+	call(t, e, ctx, p, "kill", int64(leaf(d)), builtins.Const("sigkill"))
+	if ev := builtins.Format(event(t, e, ctx, d)); ev != `{termsig: "sigkill"}` {
+		t.Fatalf("event %s, want {termsig: \"sigkill\"}", ev)
+	}
+	if !isProto(t, e, p) {
+		t.Fatal("the parent booted")
+	}
+}
+
+// A proto-node that boots hands its children to its node: their output,
+// exit events and lifelines go on as before.
+func TestProtoNodeBootKeepsItsChildren(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	p := fork(t, e, ctx, nil)
+	c := fork(t, e, ctx, p)
+	call(t, e, ctx, c, "execvp", "/bin/cat", []any{"cat"})
+	d := fork(t, e, ctx, p) // stays a proto-node
+	bootNode(t, e, ctx, p)
+	if isProto(t, e, p) {
+		t.Fatal("the parent did not boot")
+	}
+	call(t, e, ctx, c, "stdin", "after the boot\n")
+	if out := call(t, e, ctx, c, "stdout", int64(5000)); out != "after the boot\n" {
+		t.Fatalf("cat echoed %q", out)
+	}
+	call(t, e, ctx, c, "eof")
+	if ev := builtins.Format(event(t, e, ctx, c)); ev != "{exit_status: 0}" {
+		t.Fatalf("exit event %s from the booted parent, want {exit_status: 0}", ev)
+	}
+	// The node holds d's lifeline: its end ends d.
+	dpid := e.hostPid(t, d)
+	call(t, e, ctx, nil, "kill", int64(leaf(p)), builtins.Const("sigkill"))
+	deadline := time.Now().Add(5 * time.Second)
+	for testutil.Alive(dpid) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if testutil.Alive(dpid) {
+		t.Fatalf("the child %d outlived its parent", dpid)
+	}
+}
+
+// maxchild holds for a proto-node's forks (the one past it is the node's
+// eagain), and what it forked is counted.
+func TestProtoNodeForkLimits(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	call(t, e, ctx, nil, "setopt", builtins.Const("maxchild"), int64(1))
+	p := fork(t, e, ctx, nil)
+	fork(t, e, ctx, p)
+	if _, err := e.Call(ctx, p, "fork", nil); !errors.Is(err, unix.EAGAIN) {
+		t.Fatalf("a second fork under maxchild 1: %v, want eagain", err)
+	}
+}
