@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +50,8 @@ func BenchmarkHostCall(b *testing.B) {
 	}
 	echo()
 	var alsh, raw time.Duration
+	calls, echoes := make([]time.Duration, b.N), make([]time.Duration, b.N)
+	hub0 := hubCPU(b, e, ctx)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
@@ -56,11 +60,58 @@ func BenchmarkHostCall(b *testing.B) {
 		}
 		t1 := time.Now()
 		echo()
-		alsh, raw = alsh+t1.Sub(t0), raw+time.Since(t1)
+		calls[i], echoes[i] = t1.Sub(t0), time.Since(t1)
+		alsh, raw = alsh+calls[i], raw+echoes[i]
 	}
 	b.ReportMetric(float64(alsh.Microseconds())/float64(b.N), "call-µs")
 	b.ReportMetric(float64(raw.Microseconds())/float64(b.N), "ssh-cat-µs")
 	b.ReportMetric(float64(alsh)/float64(raw), "ratio")
+	// The medians, which the other load of a shared machine moves less
+	// than the means (a few calls that waited for a CPU weigh on those).
+	mc, me := median(calls), median(echoes)
+	b.ReportMetric(float64(mc.Microseconds()), "call-p50-µs")
+	b.ReportMetric(float64(me.Microseconds()), "ssh-cat-p50-µs")
+	b.ReportMetric(float64(mc)/float64(me), "ratio-p50")
+	b.StopTimer()
+	b.ReportMetric(float64((hubCPU(b, e, ctx)-hub0).Microseconds())/float64(b.N), "hub-cpu-µs/call")
+}
+
+// hubCPU is the processor time that the hub of e's host has used so far,
+// read there (/proc/PPID/stat of the root node; in ticks of 10 ms).
+func hubCPU(b *testing.B, e *Engine, ctx context.Context) time.Duration {
+	ppid := call(b, e, ctx, nil, "getppid").(int64)
+	return statCPU(run(b, e, ctx, fmt.Sprintf("cat /proc/%d/stat", ppid)))
+}
+
+// statCPU is the user and system time of a /proc/PID/stat line.
+func statCPU(stat string) time.Duration {
+	i := strings.LastIndexByte(stat, ')')
+	if i < 0 || i+2 > len(stat) {
+		return 0
+	}
+	f := strings.Fields(stat[i+2:]) // f[0] is field 3, state
+	if len(f) < 13 {
+		return 0
+	}
+	var ticks int64
+	for _, s := range f[11:13] { // utime stime
+		n, _ := strconv.ParseInt(s, 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// selfCPU is the processor time this process (the driver) has used.
+func selfCPU() time.Duration {
+	var u unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &u)
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
+// median is the middle of ds, which it sorts.
+func median(ds []time.Duration) time.Duration {
+	slices.Sort(ds)
+	return ds[len(ds)/2]
 }
 
 // BenchmarkHostBulk: 1 GiB from a remote program's stdout, taken with
@@ -69,8 +120,10 @@ func BenchmarkHostBulk(b *testing.B) {
 	const size = 1 << 30
 	ssh := sshtest.Hosts(b, "box1")
 	e, ctx := startRemote(b, ssh, "box1")
-	var alsh, raw time.Duration
+	var alsh, raw, driver, reader, hub time.Duration
 	for i := 0; i < b.N; i++ {
+		h0 := hubCPU(b, e, ctx)
+		c0 := selfCPU()
 		t0 := time.Now()
 		c := fork(b, e, ctx, nil)
 		call(b, e, ctx, c, "execvp", "head", []any{"head", "-c", "1G", "/dev/zero"})
@@ -86,12 +139,15 @@ func BenchmarkHostBulk(b *testing.B) {
 			n += len(out.(string))
 		}
 		t1 := time.Now()
+		c1 := selfCPU()
 		cmd := sshCmd(ssh, "box1", "head -c 1G /dev/zero")
 		out, _ := cmd.StdoutPipe()
 		cmd.Start()
 		m, _ := io.Copy(io.Discard, out)
 		cmd.Wait()
 		alsh, raw = alsh+t1.Sub(t0), raw+time.Since(t1)
+		driver, reader = driver+c1-c0, reader+selfCPU()-c1
+		hub += hubCPU(b, e, ctx) - h0
 		if m != size {
 			b.Fatalf("ssh gave %d bytes", m)
 		}
@@ -100,6 +156,12 @@ func BenchmarkHostBulk(b *testing.B) {
 	b.ReportMetric(mbs(alsh), "alsh-MB/s")
 	b.ReportMetric(mbs(raw), "ssh-MB/s")
 	b.ReportMetric(mbs(alsh)/mbs(raw), "ratio")
+	// Processor time per GiB: this process while alsh's bytes came (the
+	// relay and the engine) and while ssh's did (io.Copy), and the hub.
+	perGiB := func(d time.Duration) float64 { return float64(d.Milliseconds()) / float64(b.N) }
+	b.ReportMetric(perGiB(driver), "driver-cpu-ms/GiB")
+	b.ReportMetric(perGiB(reader), "ssh-reader-cpu-ms/GiB")
+	b.ReportMetric(perGiB(hub), "hub-cpu-ms/GiB")
 }
 
 // BenchmarkHostFirstCall: start and a first call, the binary cached,

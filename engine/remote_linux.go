@@ -214,7 +214,7 @@ func (e *Engine) startRemoteRoot(ctx context.Context) error {
 	}
 	e.cmd, e.remote, r.stdout = cmd, r, stdout
 	go e.waitRoot()
-	in := bufio.NewReaderSize(stdout, 256<<10)
+	in := bufio.NewReaderSize(relay.Reader(stdout), 256<<10)
 	if err := e.bootstrap(ctx, r, in, stdin, bin); err != nil {
 		e.killSSH()
 		stdin.Close()

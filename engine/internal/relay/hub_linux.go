@@ -22,11 +22,13 @@ const HubHello = "ALSH-HUB 1\n"
 // NewHub starts the hub's end of the stream.
 func NewHub(in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
 	m := newMux(true, in, out, onEnd)
-	if f, ok := out.(*os.File); ok {
+	if f, ok := m.out.(*rawFile); ok { // not f.f.Fd(), which makes it blocking
 		var st unix.Stat_t
-		if unix.Fstat(int(f.Fd()), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
-			m.pipeOut, _ = f.SyscallConn()
-		}
+		f.rc.Control(func(fd uintptr) {
+			if unix.Fstat(int(fd), &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+				m.pipeOut = f.rc
+			}
+		})
 	}
 	go m.readLoop()
 	return m
@@ -44,7 +46,7 @@ func (c *channel) spliceData(fd int) (int, bool, error) {
 	if m.pipeOut == nil {
 		return 0, false, nil
 	}
-	n, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
+	n, err := rawInq(fd)
 	if err != nil || n <= 0 {
 		return 0, false, nil
 	}
@@ -61,12 +63,11 @@ func (c *channel) spliceData(fd int) (int, bool, error) {
 	h[0] = TData
 	binary.LittleEndian.PutUint32(h[1:5], c.id)
 	binary.LittleEndian.PutUint32(h[5:9], uint32(n))
-	err = m.writeOut(func(out int) (int, error) { return unix.Write(out, h[:]) }, len(h))
+	err = m.writeOut(func(out int) (int, error) { return rawWrite(out, h[:]) }, len(h))
 	if err == nil {
 		// Only this goroutine reads fd (readMu), which holds n bytes.
 		err = m.writeOut(func(out int) (int, error) {
-			k, err := unix.Splice(fd, nil, out, nil, n, unix.SPLICE_F_MOVE|unix.SPLICE_F_NONBLOCK)
-			return int(k), err
+			return rawSplice(fd, out, n)
 		}, n)
 	}
 	m.wrote(2, err)

@@ -76,8 +76,9 @@ type channel struct {
 	writing  bool // a writeLoop runs
 	closing  bool // close once the queue is written
 	closed   bool
-	granted  int        // bytes written since the last TCredit
-	bell     *os.File   // driver side, packet: the stand-in of the node's bell
+	granted  int      // bytes written since the last TCredit
+	bell     *os.File // driver side, packet: the stand-in of the node's bell
+	bellRC   syscall.RawConn
 	children []*channel // hub side, packet: the sources passed in its messages
 	readMu   sync.Mutex // hub side, source: its reader against drain
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
@@ -115,7 +116,7 @@ type pending struct {
 var ErrClosed = errors.New("relay closed")
 
 func newMux(hub bool, in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
-	m := &Mux{hub: hub, in: bufio.NewReaderSize(in, 256<<10), out: out, chans: map[uint32]*channel{},
+	m := &Mux{hub: hub, in: bufio.NewReaderSize(rawReader(in), 256<<10), out: rawWriter(out), chans: map[uint32]*channel{},
 		done: make(chan struct{}), wdone: make(chan struct{}), root: make(chan []int, 1), exit: make(chan uint32, 1), onEnd: onEnd}
 	m.wake = sync.NewCond(&m.mu)
 	go m.writeLoop()
@@ -226,6 +227,37 @@ func (m *Mux) sendNowFrame(f outFrame) {
 	m.wrote(1, err)
 }
 
+// sendSmall sends a small frame (a credit) in the calling goroutine, if
+// the stream is free and takes it at once, else queues it: it never
+// waits, so the stream's reader may use it, and the writer is not woken
+// for a few bytes (in bulk transfers, a credit goes back for every
+// data frame: a quarter of the window, one chunk).
+func (m *Mux) sendSmall(frame []byte) {
+	out, ok := m.out.(*rawFile)
+	m.mu.Lock()
+	if !ok || m.err != nil || m.busy || len(m.q) > 0 {
+		m.mu.Unlock()
+		m.send(frame)
+		return
+	}
+	m.busy = true
+	m.mu.Unlock()
+	var n int
+	var err error
+	if cerr := out.rc.Control(func(fd uintptr) { n, err = rawWrite(int(fd), frame) }); cerr != nil {
+		err = cerr
+	}
+	if n == len(frame) || err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
+		m.wrote(1, err)
+		return
+	}
+	m.mu.Lock() // not taken (a pipe takes so few bytes whole or not at all)
+	m.q = append([]outFrame{{b: frame[n:]}}, m.q...)
+	m.busy = false
+	m.wake.Signal()
+	m.mu.Unlock()
+}
+
 // wrote ends a frame's write of the stream (in so many writes): the
 // stream is free for the queue, or lost.
 func (m *Mux) wrote(writes uint64, err error) {
@@ -311,11 +343,18 @@ func (m *Mux) writeBatch(batch []outFrame, buf []byte) ([]byte, error) {
 
 // writev writes all of iov, as many writev calls as the stream takes.
 func (m *Mux) writev(rc syscall.RawConn, iov [][]byte) error {
-	for len(iov) > 0 {
+	var vecs []unix.Iovec
+	for {
+		for len(iov) > 0 && len(iov[0]) == 0 {
+			iov = iov[1:]
+		}
+		if len(iov) == 0 {
+			return nil
+		}
 		var n int
 		var err error
 		cerr := rc.Write(func(fd uintptr) bool {
-			n, err = unix.Writev(int(fd), iov[:min(len(iov), 1024)])
+			n, vecs, err = rawWritev(int(fd), iov, vecs)
 			return !errors.Is(err, unix.EAGAIN)
 		})
 		if cerr != nil {
@@ -333,7 +372,6 @@ func (m *Mux) writev(rc syscall.RawConn, iov [][]byte) error {
 			}
 		}
 	}
-	return nil
 }
 
 // readLoop takes frames from the stream until it ends or lies.
@@ -487,11 +525,16 @@ func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 			bell.Close()
 			return fds, fmt.Errorf("%w: a bell without its node", ErrProtocol)
 		}
+		rc, err := bell.SyscallConn()
+		if err != nil {
+			bell.Close()
+			return fds, err
+		}
 		owner.mu.Lock()
 		if owner.bell != nil {
 			owner.bell.Close()
 		}
-		owner.bell = bell
+		owner.bell, owner.bellRC = bell, rc
 		owner.mu.Unlock()
 	}
 	return fds, nil
@@ -589,14 +632,13 @@ func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
 			if len(fds) > 0 {
 				oob = unix.UnixRights(fds...)
 			}
-			err = unix.Sendmsg(int(fd), data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			err = rawSendmsg(int(fd), data, oob)
 			if err == nil {
 				n = len(data)
 				closeAll(fds)
 			}
 		} else {
-			n, err = unix.Write(int(fd), data)
-			n = max(n, 0)
+			n, err = rawWrite(int(fd), data)
 		}
 		return true
 	})
@@ -611,13 +653,13 @@ func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
 func (c *channel) written(n int, ring bool) {
 	c.granted += n
 	if c.granted >= Window/4 {
-		c.m.send(creditFrame(c.id, c.granted))
+		c.m.sendSmall(creditFrame(c.id, c.granted))
 		c.granted = 0
 	}
 	if ring && c.bell != nil {
 		var one [8]byte
 		one[0] = 1
-		c.bell.Write(one[:])
+		c.bellRC.Control(func(fd uintptr) { rawWrite(int(fd), one[:]) })
 	}
 }
 
@@ -669,14 +711,13 @@ func (c *channel) waitWrite(p pending) (int, error) {
 			if len(p.fds) > 0 {
 				oob = unix.UnixRights(p.fds...)
 			}
-			err = unix.Sendmsg(int(fd), p.data, oob, nil, unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL)
+			err = rawSendmsg(int(fd), p.data, oob)
 			if err == nil {
 				k = len(p.data)
 				closeAll(p.fds)
 			}
 		} else {
-			k, err = unix.Write(int(fd), p.data[n:])
-			k = max(k, 0)
+			k, err = rawWrite(int(fd), p.data[n:])
 		}
 		n += k
 		if errors.Is(err, unix.EAGAIN) || err == nil && n < len(p.data) {
@@ -698,6 +739,7 @@ func (c *channel) readLoop() {
 		buf = make([]byte, wire.MaxMsg+1)
 	}
 	oob := make([]byte, unix.CmsgSpace(4*maxAnnounce)+unix.CmsgSpace(unix.SizeofUcred))
+	rh := new(wire.RecvHdr)
 	for {
 		c.mu.Lock()
 		for c.credit <= 0 && !c.closed {
@@ -708,8 +750,8 @@ func (c *channel) readLoop() {
 		if closed {
 			return
 		}
-		n, fds, err := c.readOne(buf, oob)
-		if err != nil || n == 0 && len(fds) == 0 {
+		n, fds, err := c.readOne(rh, buf, oob)
+		if err != nil || n == 0 && len(fds) == 0 && c.ended() {
 			closeAll(fds)
 			c.hangUp()
 			return
@@ -723,13 +765,47 @@ func (c *channel) readLoop() {
 	}
 }
 
-func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
+// ended tells the fd's end from an empty message, after a read of 0
+// bytes: a node's program may write "" to its control socket (write [$c]
+// 3 ""), which a packet socket takes as a message of 0 bytes. The end
+// is a peer that shut down with no bytes left queued: then any empty
+// messages left are its last words, and nothing else follows. (The
+// engine's own reader peeks instead; this also tells several empty
+// messages in a row from the end.)
+func (c *channel) ended() bool {
+	if c.kind != KindPacket {
+		return true
+	}
+	var ended bool
+	cerr := c.rc.Control(func(fd uintptr) { ended = packetsEnded(int(fd)) })
+	return cerr != nil || ended
+}
+
+func packetsEnded(fd int) bool {
+	p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+	for {
+		_, err := unix.Poll(p, 0)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EINTR) {
+			return true
+		}
+	}
+	if p[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) == 0 {
+		return false // the peer is there: the 0 bytes were a message
+	}
+	queued, err := unix.IoctlGetInt(fd, unix.SIOCINQ)
+	return err != nil || queued == 0
+}
+
+func (c *channel) readOne(rh *wire.RecvHdr, buf, oob []byte) (n int, fds []int, err error) {
 	cerr := c.rc.Read(func(fd uintptr) bool {
 		if c.kind == KindPacket {
-			var oobn int
-			n, oobn, _, _, err = unix.Recvmsg(int(fd), buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC)
-			if err == nil && oobn > 0 {
-				fds, _ = wire.ParseCmsgs(oob[:oobn])
+			var errno syscall.Errno
+			n, errno = rh.Recv(int(fd), buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC, true)
+			if err = errnoErr(errno); err == nil && rh.Msg.Controllen > 0 {
+				fds, _ = wire.ParseCmsgs(oob[:rh.Msg.Controllen])
 			}
 		} else {
 			c.readMu.Lock() // sent under it: drain's bytes must not pass these
@@ -751,7 +827,7 @@ func (c *channel) readOne(buf, oob []byte) (n int, fds []int, err error) {
 func (c *channel) readData(fd int) (int, error) {
 	p := dataFrames.Get().(*[]byte)
 	f := *p
-	n, err := unix.Read(fd, f[frameHeader:])
+	n, err := rawRead(fd, f[frameHeader:])
 	if err != nil || n <= 0 {
 		dataFrames.Put(p)
 		return max(n, 0), err
