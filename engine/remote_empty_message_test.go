@@ -23,7 +23,7 @@ func TestRemoteEmptyMessageIsNotTheEnd(t *testing.T) {
 	}{{"root", root, rootPid}, {"child", c, nil}} {
 		for _, booted := range []bool{false, true} {
 			if booted {
-				call(t, e, ctx, n.pl, "getcwd")
+				bootNode(t, e, ctx, n.pl)
 			}
 			pid := call(t, e, ctx, n.pl, "getpid")
 			for range 3 { // several in a row: each one is a message

@@ -111,7 +111,7 @@ func startHubRoot(wrapper []string) (int, []int, func(), error) {
 	if err != nil {
 		return 0, nil, cleanup, err
 	}
-	argv := append(append([]string(nil), wrapper...), exe, node.Flag, "connect="+path)
+	argv := append(append([]string(nil), wrapper...), exe, node.Flag, "connect="+path, node.NoSpinWord)
 	env := os.Environ()
 	if len(wrapper) == 0 {
 		argv = append(argv, node.RuntimeArgs()...)

@@ -54,6 +54,9 @@ func (n *node) inheritArgs() []string {
 	if s := n.sigs.arg(); s != "" {
 		args = append(args, "sigs="+s)
 	}
+	if n.noSpin {
+		args = append(args, NoSpinWord)
+	}
 	return append(args, n.execLimitsArg()...)
 }
 

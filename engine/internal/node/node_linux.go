@@ -51,6 +51,7 @@ type node struct {
 	spareFlags int64               // clone flags of the last fork without maps; -1 before any
 	callID     uint32              // the call being served (an in-place re-execution answers it)
 	spin       bool                // spin for the next call before sleeping (spinWorthIt)
+	noSpin     bool                // never: its tree is a remote host's (NoSpinWord)
 	await      bool                // else wait for it in recvmsg (awaitCalls)
 	callWait   time.Duration       // that wait's bound
 	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
@@ -154,7 +155,8 @@ func (n *node) boot(args []string) error {
 	if err := n.openEpoll(); err != nil {
 		return err
 	}
-	n.spin = spinWorthIt()
+	_, n.noSpin = kv[NoSpinWord]
+	n.spin = spinWorthIt() && !n.noSpin
 	n.applyInherited(kv)
 	n.parseExecLimits(kv["execlimits"])
 	unblockSignals()
@@ -275,6 +277,13 @@ func currentNofile() uint64 {
 	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r)
 	return r.Cur
 }
+
+// NoSpinWord, in a node's argv, tells it and its children not to spin
+// for their next call: the hub of a remote host gives it to its root.
+// Over ssh a call's round trip is a hundred µs, a node's spin (50 µs)
+// never catches the next call, and it held the CPU the hub needed to
+// relay the reply (the hub waited 75–85 µs behind it; docs/remote.md).
+const NoSpinWord = "nospin"
 
 // caughtSignals are the signals a node reports as events from its start:
 // those whose default action would end it, that a user sends on purpose,
