@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -157,7 +158,13 @@ func (e *Engine) startProtoRoot(ctx context.Context) (err error, ok bool) {
 		return err, true
 	}
 	ps := new(proto.State)
-	ps.Load(node.RootEnv(), node.SpinWorthIt())
+	env := node.RootEnv()
+	// The root proto-node's child is a copy of the memory it runs in, the
+	// driver's: an embedding program with a large heap would pay for its
+	// page tables at each fork, which the root's node (its own small
+	// memory, shared with its children) does not.
+	env.NoForks = residentBytes() > rootForkMaxRSS
+	ps.Load(env, node.SpinWorthIt())
 	syscall.ForkLock.Lock()
 	pid, errno := ps.Fork(proto.SpawnArgs{
 		Fds:     [proto.NSpawnFds]int{pl.child[1], pl.child[2], pl.child[3], pl.child[0], -1, img, pl.bell},
@@ -182,6 +189,25 @@ func (e *Engine) startProtoRoot(ctx context.Context) (err error, ok bool) {
 		return err, true
 	}
 	return e.waitReady(ctx, e.deadline(ctx), e.root), true
+}
+
+// rootForkMaxRSS: above this resident size of the driver, the root
+// proto-node boots at its first fork rather than copy the driver's
+// memory (startProtoRoot).
+const rootForkMaxRSS = 64 << 20
+
+// residentBytes is this process's resident memory, from /proc/self/statm.
+func residentBytes() int64 {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0
+	}
+	pages, _ := strconv.ParseInt(f[1], 10, 64)
+	return pages * int64(os.Getpagesize())
 }
 
 // rootPlumbing is a root proto-node's fds: for the driver (parent) and

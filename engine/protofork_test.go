@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,5 +111,31 @@ func TestProtoNodeForkLimits(t *testing.T) {
 	fork(t, e, ctx, p)
 	if _, err := e.Call(ctx, p, "fork", nil); !errors.Is(err, unix.EAGAIN) {
 		t.Fatalf("a second fork under maxchild 1: %v, want eagain", err)
+	}
+}
+
+// The root proto-node of a driver with a large memory boots to fork (its
+// child would copy the driver's page tables); a small driver's does not.
+func TestRootProtoNodeForksUnlessTheDriverIsLarge(t *testing.T) {
+	needProto(t)
+	testutil.RequirePrivileged(t) // the root proto-node needs the binary's read-only image
+	for _, large := range []bool{false, true} {
+		var ballast []byte
+		if large {
+			ballast = make([]byte, rootForkMaxRSS+(16<<20))
+			for i := 0; i < len(ballast); i += 4096 {
+				ballast[i] = 1
+			}
+		}
+		e, ctx := start(t)
+		if !isProto(t, e, nil) {
+			t.Fatalf("large %v: the root is not a proto-node", large)
+		}
+		fork(t, e, ctx, nil)
+		if isProto(t, e, nil) == large {
+			t.Errorf("large %v: after a fork the root is a proto-node: %v", large, !large)
+		}
+		runtime.KeepAlive(ballast)
+		e.Close()
 	}
 }

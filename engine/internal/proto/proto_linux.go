@@ -196,7 +196,10 @@ type Env struct {
 	// and of AdoptWord (filled at the boot with the children it forked).
 	DepthArg, AdoptArg int
 	// The node's options a proto-node's own forks and exit events follow.
+	// NoForks: its forks are its node's (the root of a driver whose
+	// memory, which its child would copy, is large).
 	MaxForkDepth, MaxChild int64
+	NoForks                bool
 	ExitStatus, Termsig    bool
 	// ChildRecs holds the records of a child's termsig and stopsig
 	// events ({termsig: NAME}, {stopsig: NAME}); TermRec and StopRec
@@ -227,6 +230,9 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	ps.nkids = 0
 	ps.maxForkDepth, ps.maxChild = env.MaxForkDepth, env.MaxChild
+	if env.NoForks {
+		ps.maxChild = 0
+	}
 	ps.exitStatusOpt, ps.termsigOpt = env.ExitStatus, env.Termsig
 	ps.childRecs, ps.termRec, ps.stopRec = env.ChildRecs, env.TermRec, env.StopRec
 	ps.nodeEnv, ps.userEnv, ps.path = env.NodeEnv, env.UserEnv, env.Path
