@@ -115,7 +115,8 @@ func TestProtoNodeForkLimits(t *testing.T) {
 }
 
 // The root proto-node of a driver with a large memory boots to fork (its
-// child would copy the driver's page tables); a small driver's does not.
+// child would copy the driver's page tables); a small driver's makes its
+// first fork itself, and boots at its second.
 func TestRootProtoNodeForksUnlessTheDriverIsLarge(t *testing.T) {
 	needProto(t)
 	testutil.RequirePrivileged(t) // the root proto-node needs the binary's read-only image
@@ -134,6 +135,10 @@ func TestRootProtoNodeForksUnlessTheDriverIsLarge(t *testing.T) {
 		fork(t, e, ctx, nil)
 		if isProto(t, e, nil) == large {
 			t.Errorf("large %v: after a fork the root is a proto-node: %v", large, !large)
+		}
+		fork(t, e, ctx, nil)
+		if isProto(t, e, nil) {
+			t.Errorf("large %v: after a second fork the root is still a proto-node", large)
 		}
 		runtime.KeepAlive(ballast)
 		e.Close()

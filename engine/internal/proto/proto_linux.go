@@ -73,13 +73,19 @@ type State struct {
 	spawn     SpawnArgs
 	capDrop   uint64 // bounding-set drops held back until an exec, an id change or the boot (rawcaps_linux.go)
 	// Forks of its own (protofork_linux.go).
-	kids          [maxProtoKids]protoKid
-	nkids         int
-	plumb         forkPlumbing
-	kidSpawn      SpawnArgs // a child's fds (set by its parent proto-node, read in the child's copy)
-	fdMsg         fdReply
-	wstatus       uint32
-	root          bool // the tree's root (SpawnArgs.Root)
+	kids     [maxProtoKids]protoKid
+	nkids    int
+	plumb    forkPlumbing
+	kidSpawn SpawnArgs // a child's fds (set by its parent proto-node, read in the child's copy)
+	fdMsg    fdReply
+	wstatus  uint32
+	root     bool // the tree's root (SpawnArgs.Root)
+	// rootForked: the root made its one fork. Its child is a copy of the
+	// driver's memory, which costs more than a node's child (0.3–0.8 ms
+	// against 0.1): one fork saves the boot of a one-shot run (alsh box,
+	// a script with one sandbox); at the second it boots, and its node's
+	// children share its small memory.
+	rootForked    bool
 	reapDue       bool // a SIGCHLD came
 	forkDue       bool // a fork served, to make (protoFork)
 	forkID        uint32

@@ -178,6 +178,7 @@ func protoForkNow(ps *State, id uint32, flags int64) {
 	}
 	ps.kids[ps.nkids] = protoKid{pid: int32(pid), lifeW: pl.fd[plumbLife]}
 	ps.nkids++
+	ps.rootForked = ps.root
 	protoReplyFds(ps, id, int64(pid))
 	for i := 0; i < plumbLife; i += 2 {
 		closeFd(pl.fd[i])
@@ -235,6 +236,9 @@ func protoBecomeKid(ps *State) {
 //go:nosplit
 //go:noinline
 func protoCanFork(ps *State) bool {
+	if ps.root && ps.rootForked {
+		return false // rootForked
+	}
 	return ps.nkids < maxProtoKids && int64(digitsValue(ps.depth)) < ps.maxForkDepth && int64(ps.nkids) < ps.maxChild
 }
 
