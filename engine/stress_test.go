@@ -20,6 +20,7 @@ func TestStressCallsAndForkCycles(t *testing.T) {
 		t.Skip("stress")
 	}
 	e, ctx := start(t)
+	bootNode(t, e, ctx, nil) // the root node's fds (a root proto-node boots at its second fork)
 	before := testutil.FdCount(t, "self")
 	rootFds := fdLinks(t, e.root.hostPid)
 	for i := 0; i < 3000; i++ {
