@@ -106,7 +106,7 @@ func Start(ctx context.Context, opts Options) (*Engine, error) {
 
 func (e *Engine) startRoot(ctx context.Context) error {
 	if len(e.opts.Exec) == 0 && proto.Supported && os.Getenv("ALSH_EXEC_ROOT") == "" {
-		if err, ok := e.startProtoRoot(ctx); ok {
+		if started, err := e.startProtoRoot(ctx); started {
 			return err
 		}
 	}
@@ -140,23 +140,48 @@ func (e *Engine) startRoot(ctx context.Context) error {
 
 // startProtoRoot starts the root as a proto-node of the driver's
 // (node.RootEnv): no Go runtime starts until the root needs one. It needs
-// the binary's read-only image (the driver may mount); ok is false when
+// the binary's read-only image (the driver may mount); started is false when
 // it cannot start the root this way and nothing was started: the root is
 // then executed. ALSH_EXEC_ROOT=1 asks for that too.
-func (e *Engine) startProtoRoot(ctx context.Context) (err error, ok bool) {
+func (e *Engine) startProtoRoot(ctx context.Context) (started bool, err error) {
 	exe, err := os.Executable()
 	if err != nil {
-		return nil, false
+		return false, nil
 	}
 	img, err := node.OpenImage()
 	if err != nil {
-		return nil, false
+		return false, nil
 	}
 	defer unix.Close(img)
 	pl, err := newRootPlumbing()
 	if err != nil {
-		return err, true
+		return true, err
 	}
+	pid, ps, err := forkRootProto(img, pl)
+	if err != nil {
+		return true, err
+	}
+	e.rootState = ps
+	proc, err := os.FindProcess(pid)
+	if err != nil {
+		unix.Kill(pid, unix.SIGKILL)
+		unix.Wait4(pid, nil, 0, nil)
+		closeInts(append(pl.parent[:], pl.bell))
+		return true, err
+	}
+	e.cmd = &exec.Cmd{Path: exe, Process: proc}
+	go e.waitRoot()
+	e.root = newProc(nil, pid)
+	if err := e.attach(e.root, append(pl.parent[:], pl.bell), nil); err != nil {
+		return true, err
+	}
+	return true, e.waitReady(ctx, e.deadline(ctx), e.root)
+}
+
+// forkRootProto forks the root proto-node with the image at FdExe and the
+// child's ends of pl, which it closes. The driver keeps the state it runs
+// on as long as the root lives.
+func forkRootProto(img int, pl *rootPlumbing) (int, *proto.State, error) {
 	ps := new(proto.State)
 	env := node.RootEnv()
 	// The root proto-node's child is a copy of the memory it runs in, the
@@ -174,21 +199,9 @@ func (e *Engine) startProtoRoot(ctx context.Context) (err error, ok bool) {
 	closeInts(pl.child[:])
 	if errno != 0 {
 		closeInts(append(pl.parent[:], pl.bell))
-		return os.NewSyscallError("clone3", errno), true
+		return 0, nil, os.NewSyscallError("clone3", errno)
 	}
-	e.rootState = ps
-	proc, err := os.FindProcess(pid)
-	if err != nil {
-		unix.Kill(pid, unix.SIGKILL)
-		return err, true
-	}
-	e.cmd = &exec.Cmd{Path: exe, Process: proc}
-	go e.waitRoot()
-	e.root = newProc(nil, pid)
-	if err := e.attach(e.root, append(pl.parent[:], pl.bell), nil); err != nil {
-		return err, true
-	}
-	return e.waitReady(ctx, e.deadline(ctx), e.root), true
+	return pid, ps, nil
 }
 
 // rootForkMaxRSS: above this resident size of the driver, the root
