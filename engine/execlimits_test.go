@@ -27,6 +27,7 @@ func asLimit(limits string) string {
 // it runs does, whether exec'd by a forked child, by a booted grandchild
 // or spawned. Twenty runlet-style cycles each time, and the node lives.
 func TestRlimitASIsForPrograms(t *testing.T) {
+	noRaceBuild(t, "execs under the RLIMIT_AS of 1 GiB set just before: ThreadSanitizer, which may map more then, ran out of memory there (exit 66)")
 	e, ctx := start(t)
 	c := booted(t, e, ctx, nil)
 	lim := builtins.Record{"cur": int64(gib), "max": int64(gib)}
