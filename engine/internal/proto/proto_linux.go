@@ -1150,13 +1150,21 @@ func putLE32(b []byte, v uint32) {
 //go:norace
 //go:nosplit
 func protoReplyInt(ps *State, id uint32, v int64) {
+	protoSend(replyInt(ps, id, v))
+}
+
+// replyInt writes the reply of v into ps.out.
+//
+//go:norace
+//go:nosplit
+func replyInt(ps *State, id uint32, v int64) []byte {
 	b := ps.out[:wire.HeaderLen+9]
 	b[0], b[1], b[2], b[3] = wire.MsgReply, 0, 0, 0
 	putLE32(b[4:], id)
 	b[8] = wire.TagInt
 	putLE32(b[9:], uint32(v))
 	putLE32(b[13:], uint32(uint64(v)>>32))
-	protoSend(b)
+	return b
 }
 
 // protoReplyErr replies nil on success, else an errno error as the node's

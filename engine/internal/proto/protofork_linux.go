@@ -309,12 +309,7 @@ func closeFd(fd int32) {
 //go:nosplit
 func protoReplyFds(ps *State, id uint32, v int64) {
 	pl := &ps.plumb
-	out := ps.out[:wire.HeaderLen+9]
-	out[0], out[1], out[2], out[3] = wire.MsgReply, 0, 0, 0
-	putLE32(out[4:], id)
-	out[8] = wire.TagInt
-	putLE32(out[9:], uint32(v))
-	putLE32(out[13:], uint32(uint64(v)>>32))
+	out := replyInt(ps, id, v)
 	m := &ps.fdMsg
 	m.iov.base, m.iov.len = uint64(uintptr(unsafe.Pointer(&ps.out[0]))), uint64(len(out))
 	h := (*unix.Cmsghdr)(unsafe.Pointer(&m.cmsg[0]))
