@@ -9,18 +9,19 @@ import (
 	"github.com/alsh/alsh/engine/internal/wire"
 )
 
-// A proto-node forks (fork, and clone with namespace flags but no user
-// namespace) without booting: its child is a copy of it (clone without
-// CLONE_VM: the proto-node shares its own parent node's memory, which
-// no second proto-node may use as its own), which puts its fds in place
-// and serves as a new proto-node, from the copy of the state at the same
-// address. So a sandbox's pid 1 (alsh box) starts the program's process
-// with no Go runtime started on the way. The proto-node reaps its
-// children and sends their exit events, as a node; at its boot it hands
-// them to its node (the adopt= word of its argv: pid and lifeline fd).
-// More than maxProtoKids children, a clone with maps, or a plumbing
-// failure make it boot, the node then making the fork (and wording the
-// error).
+// A proto-node forks (fork, and clone with namespace flags, a user
+// namespace and its maps included) without booting: its child is a copy
+// of it (clone3 without CLONE_VM: the proto-node shares its own parent's
+// memory, which no second proto-node may use as its own), which starts
+// as a new proto-node at the top of its copy of the stack. So a
+// sandbox's pid 1 (alsh box) starts the program's process, and the root
+// proto-node the sandbox, with no Go runtime started on the way. The
+// proto-node writes a user namespace's maps as the node does
+// (writeIDMaps), reaps its children and sends their events, as a node;
+// at its boot it hands them to its node (the adopt= word of its argv:
+// pid and lifeline fd). More than maxProtoKids children, clone_newtime,
+// a plumbing failure, or the root's second fork (rootForked) make it
+// boot, the node then making the fork (and wording the error).
 
 // maxProtoKids is how many live children a proto-node keeps itself.
 const maxProtoKids = 8
