@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -25,17 +26,8 @@ func TestRemoteNodesDoNotSpin(t *testing.T) {
 		p := fork(t, e, ctx, d)
 		call(t, e, ctx, p, "execvp", "/bin/sh", []any{"sh", "-c", `tr '\0' ' ' </proc/$PPID/cmdline`})
 		argv := strings.Fields(outputOf(t, e, p))
-		if got := contains(argv, "nospin"); got != remote || !contains(argv, "-alsh-node") {
+		if got := slices.Contains(argv, "nospin"); got != remote || !slices.Contains(argv, "-alsh-node") {
 			t.Errorf("remote %v: the booted node's argv %q, want nospin in it: %v", remote, argv, remote)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -56,8 +57,8 @@ func (n *node) newProtoEnv(caught uint64) *proto.Env {
 		}
 	}
 	// The events a proto-node sends for the signals it catches, as the
-	// node would (SIGCHLD only under sigaction sigchld sig_info: a
-	// proto-node has no children to reap).
+	// node would (SIGCHLD only under sigaction sigchld sig_info: the
+	// reaping of its children is protoReap's, which needs no event).
 	for sig := 1; sig <= 64; sig++ {
 		if caught&(1<<(sig-1)) == 0 || (syscall.Signal(sig) == unix.SIGCHLD && !n.sigs.sigchldInfo()) {
 			continue
@@ -75,15 +76,33 @@ func (n *node) newProtoEnv(caught uint64) *proto.Env {
 func (n *node) protoForkEnv(env *proto.Env) {
 	env.MaxForkDepth, env.MaxChild = n.opts[builtins.OptMaxForkDepth], n.opts[builtins.OptMaxChild]
 	env.ExitStatus, env.Termsig = n.opts[builtins.OptExitStatus] != 0, n.opts[builtins.OptTermsig] != 0
-	for sig := 1; sig <= 64; sig++ {
-		off := len(env.ChildRecs)
-		env.ChildRecs, _ = wire.EncodeValue(env.ChildRecs, builtins.Record{"termsig": builtins.SignalName(sig)})
-		env.TermRec[sig] = [2]uint16{uint16(off), uint16(len(env.ChildRecs) - off)}
-		off = len(env.ChildRecs)
-		env.ChildRecs, _ = wire.EncodeValue(env.ChildRecs, builtins.Record{"stopsig": builtins.SignalName(sig)})
-		env.StopRec[sig] = [2]uint16{uint16(off), uint16(len(env.ChildRecs) - off)}
-	}
+	r := childRecords()
+	env.ChildRecs, env.TermRec, env.StopRec = r.recs, r.term, r.stop
 }
+
+// childRecs are the records of a child's termsig and stopsig events by
+// signal, which depend on nothing a node changes: made once, at the
+// first proto.Env, not at each (a call that changes what a child
+// inherits makes the next).
+type childRecs struct {
+	recs       []byte
+	term, stop [65][2]uint16
+}
+
+var childRecords = sync.OnceValue(func() *childRecs {
+	r := &childRecs{}
+	for sig := 1; sig <= 64; sig++ {
+		for _, k := range []struct {
+			key string
+			at  *[65][2]uint16
+		}{{"termsig", &r.term}, {"stopsig", &r.stop}} {
+			off := len(r.recs)
+			r.recs, _ = wire.EncodeValue(r.recs, builtins.Record{k.key: builtins.SignalName(sig)})
+			k.at[sig] = [2]uint16{uint16(off), uint16(len(r.recs) - off)}
+		}
+	}
+	return r
+})
 
 // adopt takes as its children those its proto-node forked (the adopt=
 // word: pid:lifeline fd slots, 0 for none), as if it had forked them.

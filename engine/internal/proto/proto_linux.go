@@ -90,7 +90,7 @@ type State struct {
 	forkDue       bool // a fork served, to make (protoFork)
 	forkID        uint32
 	forkFlags     int64
-	maps          idMaps // a clone\'s user namespace maps (protofork_linux.go)
+	maps          idMaps // a clone's user namespace maps (protofork_linux.go)
 	depth         []byte // the digits of nodeArgv's depth= word
 	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
 	maxForkDepth  int64
@@ -514,8 +514,9 @@ const rootEndWait = 5_000_000
 // waitReap: protoWait returns for protoMain to reap (protoReapOrBoot).
 const waitReap = -2
 
-// protoReapOrBoot reaps the children that ended, if a SIGCHLD came; else
-// boots. (A call that needs the boot is still in the socket: the next
+// protoReapOrBoot makes what a wait left due: a fork served (protoFork),
+// else the reaping of the children that ended, if a SIGCHLD came; else
+// it boots. (A call that needs the boot is still in the socket: the next
 // wait finds it again.)
 //
 //go:norace
@@ -772,17 +773,9 @@ func (d *protoDec) strs(out []uintptr) {
 //go:norace
 //go:nosplit
 func (d *protoDec) key(want string) {
-	if d.off+4+len(want) > len(d.b) || int(le32(d.b[d.off:])) != len(want) {
+	if !d.keyIs(want) {
 		d.ok = false
-		return
 	}
-	for i := 0; i < len(want); i++ {
-		if d.b[d.off+4+i] != want[i] {
-			d.ok = false
-			return
-		}
-	}
-	d.off += 4 + len(want)
 }
 
 // keyIs reads a record key if it is want (else leaves d where it was).

@@ -79,7 +79,7 @@ type fdReply struct {
 		_          int32
 	}
 	iov  struct{ base, len uint64 }
-	cmsg [unix.SizeofCmsghdr + 8*4]byte
+	cmsg [unix.SizeofCmsghdr + 24]byte // CMSG_SPACE of five fds
 }
 
 // protoFork serves fork ([]) and clone ([flags], [flags maps]) whose
@@ -238,7 +238,7 @@ func protoBecomeKid(ps *State) {
 //go:noinline
 func protoCanFork(ps *State) bool {
 	if ps.root && ps.rootForked {
-		return false // rootForked
+		return false
 	}
 	return ps.nkids < maxProtoKids && int64(digitsValue(ps.depth)) < ps.maxForkDepth && int64(ps.nkids) < ps.maxChild
 }
