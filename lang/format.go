@@ -147,7 +147,6 @@ func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 	}
 }
 
-
 // isRecordBrace says whether a { opens a record: a field follows, as the
 // grammar decides it (an empty {} counts as a block).
 func isRecordBrace(rest []lexer.Token) bool {
