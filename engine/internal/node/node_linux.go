@@ -133,7 +133,7 @@ func (n *node) boot(args []string) error {
 		}
 		n.lifeline, n.exeOpen = -1, !imaged
 	}
-	if _, ok := kv["root"]; ok { // the root, re-executed in place
+	if root, ok := kv["root"]; ok && root != "0" { // the root, re-executed in place or booted; "0": a child of the root proto-node
 		n.lifeline = -1
 	}
 	for _, fd := range []int{proto.FdCtl, proto.FdLifeline, proto.FdExe, proto.FdBell} {

@@ -92,6 +92,7 @@ type State struct {
 	forkFlags     int64
 	maps          idMaps // a clone's user namespace maps (protofork_linux.go)
 	depth         []byte // the digits of nodeArgv's depth= word
+	rootFlag      []byte // the last byte of nodeArgv's RootWord, in the root's argv
 	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
 	maxForkDepth  int64
 	maxChild      int64
@@ -201,6 +202,10 @@ type Env struct {
 	// (DepthDigits wide: a child of the proto-node raises it in place)
 	// and of AdoptWord (filled at the boot with the children it forked).
 	DepthArg, AdoptArg int
+	// RootArg is the index in Argv of the root's RootWord (0: none), whose
+	// last byte a child of the root proto-node turns to '0' in its copy:
+	// booted, that child is a node like any other, not the tree's root.
+	RootArg int
 	// The node's options a proto-node's own forks and exit events follow.
 	// NoForks: its forks are its node's (the root of a driver whose
 	// memory, which its child would copy, is large).
@@ -213,6 +218,11 @@ type Env struct {
 	ChildRecs        []byte
 	TermRec, StopRec [65][2]uint16
 }
+
+// RootWord tells a node that it is the tree's root (no lifeline: its
+// control socket is one; the tree's subreaper): the root proto-node's
+// argv holds it, which its children turn to "root=0" (Env.RootArg).
+const RootWord = "root=1"
 
 // MaxExecLimits is how many limits a node keeps for its programs.
 const MaxExecLimits = 2
@@ -227,7 +237,11 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
 	copy(ps.carried, env.Argv[env.CarriedArg][len("carried="):])
-	ps.depth, ps.adopt = nil, nil
+	ps.depth, ps.adopt, ps.rootFlag = nil, nil, nil
+	if env.RootArg > 0 && env.Argv[env.RootArg] == RootWord {
+		ps.rootFlag = unsafe.Slice(ps.nodeArgv[env.RootArg], len(RootWord))[len(RootWord)-1:]
+		ps.rootFlag[0] = '1'
+	}
 	if env.DepthArg > 0 && env.AdoptArg > 0 {
 		ps.depth = unsafe.Slice(ps.nodeArgv[env.DepthArg], len(env.Argv[env.DepthArg]))[len("depth="):]
 		ps.adopt = unsafe.Slice(ps.nodeArgv[env.AdoptArg], len(env.Argv[env.AdoptArg]))[len("adopt="):]
