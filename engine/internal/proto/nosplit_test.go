@@ -105,9 +105,12 @@ var (
 	basicTypes    = map[string]bool{"uintptr": true, "int": true, "int8": true, "int16": true, "int32": true,
 		"int64": true, "uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true,
 		"byte": true, "bool": true}
-	// allowedQualified: the raw syscalls, and conversions.
+	// allowedQualified: the raw syscalls, conversions, and builtins'
+	// rule for environment names (EnvNameOK, nosplit: a proto-node's rule
+	// too, TestEnvNameOKIsNosplit).
 	allowedQualified = map[string]bool{"syscall.RawSyscall6": true, "syscall.RawSyscall": true,
-		"syscall.Errno": true, "syscall.Signal": true, "unsafe.Pointer": true, "unsafe.Slice": true, "unsafe.Add": true, "unsafe.Sizeof": true}
+		"syscall.Errno": true, "syscall.Signal": true, "unsafe.Pointer": true, "unsafe.Slice": true, "unsafe.Add": true, "unsafe.Sizeof": true,
+		"unsafe.String": true, "builtins.EnvNameOK": true}
 )
 
 // callNotAllowed says why a call from a nosplit function could reach the
