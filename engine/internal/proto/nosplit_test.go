@@ -150,3 +150,30 @@ func callNotAllowed(fun ast.Expr, nosplit, types map[string]bool) string {
 	}
 	return "an indirect call"
 }
+
+// builtins.EnvNameOK, which the proto-node calls (allowedQualified), is
+// nosplit and calls nothing.
+func TestEnvNameOKIsNosplit(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../../../builtins/sys_env_linux.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "EnvNameOK" {
+			if !isNosplit(fd) {
+				t.Error("builtins.EnvNameOK is not nosplit")
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok {
+					if why := callNotAllowed(c.Fun, nil, nil); why != "" {
+						t.Errorf("builtins.EnvNameOK %s", why)
+					}
+				}
+				return true
+			})
+			return
+		}
+	}
+	t.Error("no builtins.EnvNameOK")
+}

@@ -489,7 +489,7 @@ func CleanPath(out, path []byte) int {
 		if i == start || path[start] != '/' || i-start > 2048 {
 			return -1
 		}
-		if w > 0 {
+		if start > 0 { // not the first entry
 			if w >= len(out) {
 				return -1
 			}
