@@ -14,7 +14,8 @@ import (
 // sandbox.chdir sets PWD in the sandbox's pid 1): from its first such
 // call, the list State.env of "NAME=value" C strings, those of its node's
 // environment (Env.UserEnv) where they are, those it sets in State.envText.
-// Its programs (execvp) get that list, its own children a copy, and its
+// Its programs (execvp, which searches a PATH it set as the node's would:
+// CleanPath) get that list, its own children a copy, and its
 // boot the list with the runtime settings (Env.NodeEnv's RuntimeVars), so
 // that its node's os.Environ is what the proto-node had. It changes the
 // list as Go's syscall.Setenv, Unsetenv and Clearenv do (a value replaced
