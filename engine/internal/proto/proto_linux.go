@@ -156,9 +156,10 @@ const (
 // Calls are the calls a proto-node serves itself, by name, with the op
 // protoServe dispatches each by: the runtime-free calls (rawImpls), the
 // calls whose node side does more than a proto-node needs (setrlimit,
-// exec, exit), and the environment calls, whose node side is the Go
-// runtime's environment (protoenv_linux.go). This is the one list: the node fills a child's ops from it
-// (less what the child's filter denies), and the engine's tests check each.
+// exec, exit, fork, clone), and the environment calls, whose node side is
+// the Go runtime's environment (protoenv_linux.go). This is the one list:
+// the node fills a child's ops from it (less what the child's filter
+// denies), and the engine's tests check each.
 var Calls = func() map[string]uint16 {
 	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
 		"fork": opFork, "clone": opClone,
