@@ -247,7 +247,7 @@ func moveFd(from, to int) error {
 // (runtimeSettings): unset, or the user's own values.
 func restoreEnv(args []string) {
 	for _, a := range args {
-		for _, name := range []string{"GOMAXPROCS", "GODEBUG", "GORACE"} {
+		for _, name := range proto.RuntimeVars {
 			key := strings.ToLower(name)
 			if a == key {
 				os.Unsetenv(name)

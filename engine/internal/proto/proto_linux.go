@@ -1,8 +1,6 @@
 package proto
 
 import (
-	"path/filepath"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -50,7 +48,22 @@ type State struct {
 	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
 	siginfo   [8 * 128]byte
 	userEnv   []*byte // the node's environment, for execvp
-	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see absolutePath)
+	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see CleanPath)
+	// The proto-node's own environment, once an environment call made it
+	// (protoenv_linux.go): the list, the strings it set, and PATH cleaned
+	// once it changed it (pathOwn; pathN 0: execvp's search is the node's).
+	envOwn    bool
+	env       [maxEnvVars + 1]uintptr
+	envN      int
+	envText   [envTextSize]byte
+	envUsed   int
+	pathOwn   bool
+	pathBuf   [pathMax]byte
+	pathN     int
+	pathDue   bool // a PATH set, to clean (protoCleanPath): at pathAt in envText, pathLen long
+	pathAt    int
+	pathLen   int
+	envArgs   envArgs
 	ops       [protoOps]uint16
 	caught    uint64 // the signals the parent catches (bit sig-1)
 	polls     [3]pollFd
@@ -133,17 +146,25 @@ const (
 	opExit
 	opFork
 	opClone
+	opSetenv // to opEnviron: the environment calls (protoEnv)
+	opUnsetenv
+	opClearenv
+	opGetenv
+	opEnviron
 	protoOps = 256 // room for the call table to grow: TestCallTableFitsProtoOps
 )
 
 // Calls are the calls a proto-node serves itself, by name, with the op
-// protoServe dispatches each by: the runtime-free calls (rawImpls), and
-// the calls whose node side does more than a proto-node needs (setrlimit,
-// exec, exit). This is the one list: the node fills a child's ops from it
-// (less what the child's filter denies), and the engine's tests check each.
+// protoServe dispatches each by: the runtime-free calls (rawImpls), the
+// calls whose node side does more than a proto-node needs (setrlimit,
+// exec, exit, fork, clone), and the environment calls, whose node side is
+// the Go runtime's environment (protoenv_linux.go). This is the one list:
+// the node fills a child's ops from it (less what the child's filter
+// denies), and the engine's tests check each.
 var Calls = func() map[string]uint16 {
 	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
-		"fork": opFork, "clone": opClone}
+		"fork": opFork, "clone": opClone,
+		"setenv": opSetenv, "unsetenv": opUnsetenv, "clearenv": opClearenv, "getenv": opGetenv, "environ": opEnviron}
 	for name := range rawImpls {
 		m[name] = opRaw
 	}
@@ -154,25 +175,15 @@ var Calls = func() map[string]uint16 {
 // and no race detector.
 var Supported = len(builtins.Table) <= protoOps && !RaceEnabled
 
-// AbsolutePath returns PATH as a NUL-terminated list when each entry is an
-// absolute directory; exec.LookPath refuses relative finds, and the
-// proto-node leaves those cases to the node. Each entry is cleaned, "/" as
-// "", so that dir+"/"+file is exec.LookPath's filepath.Join(dir, file):
-// the path execve gets, which a script's interpreter sees as its $0.
+// AbsolutePath returns PATH cleaned for a proto-node's execvp (CleanPath,
+// which a proto-node applies to a PATH it sets), or nil.
 func AbsolutePath(path string) []byte {
-	var b []byte
-	for i, dir := range strings.Split(path, ":") {
-		if !strings.HasPrefix(dir, "/") || len(dir) > 2048 {
-			return nil
-		}
-		if i > 0 {
-			b = append(b, ':')
-		}
-		if dir = filepath.Clean(dir); dir != "/" {
-			b = append(b, dir...)
-		}
+	b := make([]byte, len(path)+1) // cleaning shortens
+	n := CleanPath(b, []byte(path))
+	if n < 0 {
+		return nil
 	}
-	return append(b, 0)
+	return b[:n]
 }
 
 // Env is what proto-node children read and never write, and the
@@ -265,6 +276,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	ps.spin, ps.spun = spin, false
 	ps.capDrop = 0
+	ps.envOwn, ps.pathOwn, ps.pathDue = false, false, false
 }
 
 // Fork forks a proto-node child with the fds and flags of s (see
@@ -345,6 +357,9 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = wire.MsgReady, 0, 0, 0, 0, 0, 0, 0
 	protoSend(hdr)
 	for {
+		if ps.pathDue {
+			protoCleanPath(ps)
+		}
 		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
 			protoReapOrBoot(ps)
 		}
@@ -658,6 +673,8 @@ func protoServe(ps *State, m int) bool {
 		}
 		flags, ok := protoForkArgs(ps, d, op == opClone)
 		return ok && protoFork(ps, id, flags)
+	case opSetenv, opUnsetenv, opClearenv, opGetenv, opEnviron:
+		return protoEnv(ps, d, id, op)
 	}
 	return false
 }
@@ -905,10 +922,10 @@ func protoExecvp(ps *State, d *protoDec, id uint32) (path *byte, n int, ok bool)
 	d.list(2)
 	file, fn := d.cstr(wire.TagString)
 	d.strs(ps.argv[:])
-	if !d.end() || ps.path == nil {
+	if !d.end() || len(execPath(ps)) == 0 {
 		return nil, 0, false
 	}
-	ps.execEnv = uintptr(unsafe.Pointer(&ps.userEnv[0]))
+	ps.execEnv = execEnv(ps)
 	path, n = file, fn
 	if !hasSlash(file, fn) { // with a slash, no search: execve's own errno
 		path, n = lookPath(ps, file, fn)
@@ -938,14 +955,15 @@ func hasSlash(p *byte, n int) bool {
 //go:nosplit
 func lookPath(ps *State, file *byte, n int) (*byte, int) {
 	f := unsafe.Slice(file, n)
+	path := execPath(ps)
 	dir := 0
-	for i := 0; i < len(ps.path); i++ {
-		if ps.path[i] != ':' && ps.path[i] != 0 {
+	for i := 0; i < len(path); i++ {
+		if path[i] != ':' && path[i] != 0 {
 			continue
 		}
 		l := i - dir
 		if l+1+n+1 <= len(ps.cand) {
-			copy(ps.cand[:], ps.path[dir:i])
+			copy(ps.cand[:], path[dir:i])
 			ps.cand[l] = '/'
 			copy(ps.cand[l+1:], f)
 			ps.cand[l+1+n] = 0
@@ -1121,7 +1139,7 @@ func protoBoot(ps *State) {
 	}
 	empty := [1]byte{}
 	syscall.RawSyscall6(unix.SYS_EXECVEAT, FdExe, uintptr(unsafe.Pointer(&empty[0])),
-		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), uintptr(unsafe.Pointer(&ps.nodeEnv[0])), unix.AT_EMPTY_PATH, 0)
+		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), protoBootEnv(ps), unix.AT_EMPTY_PATH, 0)
 	rawExit(111)
 }
 
