@@ -186,7 +186,7 @@ func badLinkName(call, name string) error {
 	if err := checkIfname(call, 1, "name", name); err != nil {
 		return err
 	}
-	return fmt.Errorf("%s %q: %w (the runtime-free code makes it)", call, name, ErrUnsupported)
+	return ErrUnsupported // a good name's call is the runtime-free code's
 }
 
 // LinkCallError words the failure of link_up or link_down, which the
