@@ -194,7 +194,7 @@ func badLinkName(call, name string) error {
 // interfaces and suggests the nearest, as every call naming one does;
 // any other errno is the call's.
 func LinkCallError(call, name string, err error) error {
-	if err == unix.ENODEV {
+	if errors.Is(err, unix.ENODEV) {
 		_, lerr := withRtnl(func(r *rtnl) (any, error) { _, err := linkIndex(r, call, 1, name); return nil, err })
 		var argErr *ArgError
 		if errors.As(lerr, &argErr) {
