@@ -69,6 +69,7 @@ type State struct {
 	polls     [3]pollFd
 	sigset    uint64 // the caught signals, blocked
 	noSigs    uint64
+	chldSet   uint64 // SIGCHLD alone, which the ending root waits for
 	stat      unix.Statx_t
 	lim       [2]uint64
 	words     Words              // a runtime-free call's arguments
@@ -504,9 +505,11 @@ func protoWait(ps *State) int {
 // protoRootHasDescendants: the root, its control socket closed, must
 // end its subtree first, as its node would (signaloneof to the tree's
 // session, a grace, then SIGKILL: endSubtree). It lets its child nodes
-// go (their lifelines), which end at once, and reaps for a few ms; with
-// a process still left (a subreaper's children are all its
-// descendants: a program, say), it boots for its node to end them.
+// go (their lifelines), which end at once, and reaps for a few ms,
+// woken by each SIGCHLD (blocked, so rt_sigtimedwait takes it) rather
+// than polling; with a process still left (a subreaper's children are
+// all its descendants: a program, say), it boots for its node to end
+// them.
 //
 //go:norace
 //go:nosplit
@@ -518,8 +521,10 @@ func protoRootHasDescendants(ps *State) bool {
 		closeFd(ps.kids[i].lifeW)
 	}
 	ps.nkids = 0 // its node, if it boots, reaps them as the subreaper's
-	ps.ts = unix.Timespec{Nsec: 50_000}
-	for waited := int64(0); ; {
+	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+	deadline := nanos(&ps.ts) + rootEndWait
+	ps.chldSet = 1 << (unix.SIGCHLD - 1)
+	for {
 		r, _, e := syscall.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.wstatus)),
 			unix.WNOHANG|unix.WALL, 0, 0, 0)
 		switch {
@@ -527,12 +532,17 @@ func protoRootHasDescendants(ps *State) bool {
 			return false
 		case e == syscall.EINTR || e == 0 && r > 0:
 			continue
-		case e != 0 || waited >= rootEndWait:
+		case e != 0:
 			return true
 		}
-		syscall.RawSyscall6(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0, 0)
-		waited += ps.ts.Nsec
-		ps.ts.Nsec = min(2*ps.ts.Nsec, 1_000_000)
+		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+		left := deadline - nanos(&ps.ts)
+		if left <= 0 {
+			return true
+		}
+		ps.ts = unix.Timespec{Sec: left / 1e9, Nsec: left % 1e9}
+		syscall.RawSyscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&ps.chldSet)),
+			uintptr(unsafe.Pointer(&ps.siginfo[0])), uintptr(unsafe.Pointer(&ps.ts)), 8, 0, 0)
 	}
 }
 
