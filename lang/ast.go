@@ -5,6 +5,12 @@ import "github.com/alecthomas/participle/v2/lexer"
 // The syntax tree. The grammar lives in the struct tags; docs/grammar.ebnf
 // is generated from them. Every node records where it starts (Pos) and,
 // where messages quote the source, where it ends (EndPos).
+//
+// Participle tries alternatives in order, and each one tried costs
+// allocations even when its first token does not match, so the common
+// alternatives come first. Only alternatives that no token can begin
+// alike are reordered: a parse, and each error, stays what it was
+// (TestGrammarMatchesReference holds the grammar to the one before).
 
 // Program is a parsed script or REPL entry.
 type Program struct {
@@ -141,8 +147,8 @@ type AndExpr struct {
 // NotExpr is a negation or a comparison.
 type NotExpr struct {
 	Pos lexer.Position
-	Not *NotExpr `parser:"  'not' @@"`
-	Cmp *CmpExpr `parser:"| @@"`
+	Cmp *CmpExpr `parser:"  @@"`
+	Not *NotExpr `parser:"| 'not' @@"`
 }
 
 // CmpExpr compares two arithmetic expressions, or is just one.
@@ -174,20 +180,22 @@ type BinOp struct {
 // Unary is a negation or bitwise complement, a call, or a value.
 type Unary struct {
 	Pos   lexer.Position
-	Op    string `parser:"  ( @( '-' | '~' )"`
-	X     *Unary `parser:"    @@ )"`
-	Call  *Call  `parser:"| @@"`
+	Call  *Call  `parser:"  @@"`
 	Value Value  `parser:"| @@"`
+	Op    string `parser:"| ( @( '-' | '~' )"`
+	X     *Unary `parser:"    @@ )"`
 }
 
 // Call is a command with its arguments: setuid [$c] 0. For calls of the
 // table the first argument is the pipeline. A word alone that names no
-// command is a constant.
+// command is a constant. The arguments usually end at a newline, where
+// trying an Arg would try every ArgValue; (?! NL) fails there at once,
+// with the error Arg's record lookahead would give.
 type Call struct {
 	Pos    lexer.Position
 	EndPos lexer.Position
 	Name   string `parser:"@Ident"`
-	Args   []*Arg `parser:"@@*"`
+	Args   []*Arg `parser:"( (?! NL ) @@ )*"`
 }
 
 // Arg is one argument of a call: a word (a constant), a value, or a record.
@@ -222,10 +230,10 @@ type ElemOp struct {
 // constant), or a value.
 type ElemUnary struct {
 	Pos   lexer.Position
-	Op    string     `parser:"  ( @( '-' | '~' )"`
-	X     *ElemUnary `parser:"    @@ )"`
-	Word  string     `parser:"| @Ident"`
+	Word  string     `parser:"  @Ident"`
 	Value Value      `parser:"| @@"`
+	Op    string     `parser:"| ( @( '-' | '~' )"`
+	X     *ElemUnary `parser:"    @@ )"`
 }
 
 // Value is a literal, a variable, or a parenthesised expression.

@@ -17,16 +17,19 @@ import (
 // run that parses nothing would pay.
 var parser = sync.OnceValue(func() *participle.Parser[Program] { return participle.MustBuild[Program](grammarOptions()...) })
 
+// grammarOptions: each union lists its common members first (see ast.go).
+// UseLookahead(MaxLookahead) costs nothing on valid input; a smaller one
+// would change the errors of invalid input.
 func grammarOptions() []participle.Option {
 	return []participle.Option{
 		participle.Lexer(alshLexer()),
 		participle.Elide("Comment", "Continuation", "Whitespace"),
-		participle.Union[Stmt](&Assign{}, &If{}, &For{}, &While{}, &Proc{}, &Return{},
-			&Break{}, &Continue{}, &Try{}, &Expect{}, &ExprStmt{}),
-		participle.Union[Value](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-			&VarLit{}, &ListLit{}, &RecordLit{}, &Paren{}, &TimeLit{}),
-		participle.Union[ArgValue](&IntLit{}, &StrLit{}, &RawLit{}, &BoolLit{}, &OkLit{},
-			&VarLit{}, &ListLit{}, &Paren{}, &TimeLit{}),
+		participle.Union[Stmt](&Assign{}, &If{}, &Return{}, &Proc{}, &For{}, &Try{}, &Expect{},
+			&ExprStmt{}, &While{}, &Break{}, &Continue{}),
+		participle.Union[Value](&VarLit{}, &StrLit{}, &ListLit{}, &IntLit{}, &Paren{}, &RecordLit{},
+			&BoolLit{}, &OkLit{}, &RawLit{}, &TimeLit{}),
+		participle.Union[ArgValue](&VarLit{}, &StrLit{}, &ListLit{}, &IntLit{}, &Paren{},
+			&BoolLit{}, &OkLit{}, &RawLit{}, &TimeLit{}),
 		participle.UseLookahead(participle.MaxLookahead),
 	}
 }
@@ -63,17 +66,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 	}()
 	prog, err = parser().ParseString(filename, src)
 	if err != nil {
-		pe := parseError(err, src)
-		pe.Msg += callHint(filename, src, pe.Pos)
-		switch {
-		case pe.unterminated:
-			pe.incomplete = closable(filename, src, pe.quote)
-		case pe.incomplete:
-			pe.incomplete = continuable(filename, src)
-		default:
-			pe.incomplete = closedByBracket(filename, src)
-		}
-		return nil, pe
+		return nil, syntaxError(filename, src, err, syntax)
 	}
 	if pos, ok := trailingContinuation(filename, src); ok {
 		return nil, &ParseError{Pos: pos, Msg: "backslash at end of input continues onto a line that is missing", incomplete: true}
@@ -83,6 +76,29 @@ func Parse(filename, src string) (prog *Program, err error) {
 		return nil, err
 	}
 	return prog, nil
+}
+
+// syntax is what the grammar says of src: nil if it takes it.
+func syntax(filename, src string) error {
+	_, err := parser().ParseString(filename, src)
+	return err
+}
+
+// syntaxError is the *ParseError for err, the grammar's error for src;
+// grammar (syntax, or in tests the reference grammar) tells whether
+// inputs grown from src would parse, which makes src incomplete.
+func syntaxError(filename, src string, err error, grammar func(filename, src string) error) *ParseError {
+	pe := parseError(err, src)
+	pe.Msg += callHint(filename, src, pe.Pos)
+	switch {
+	case pe.unterminated:
+		pe.incomplete = closable(filename, src, pe.quote, grammar)
+	case pe.incomplete:
+		pe.incomplete = continuable(filename, src, grammar)
+	default:
+		pe.incomplete = closedByBracket(filename, src, grammar)
+	}
+	return pe
 }
 
 // parseError turns participle's error into a *ParseError.
@@ -190,9 +206,9 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 // beginning all the same: the parser sometimes blames a token before the
 // end of an open block (if x {(print 1), try{A%[]) rather than the end of
 // input. It is, when a closing bracket after it gives a program.
-func closedByBracket(filename, src string) bool {
+func closedByBracket(filename, src string, grammar func(filename, src string) error) bool {
 	for _, closer := range []string{"}", ")", "]", "\n}"} {
-		if _, err := parser().ParseString(filename, src+closer); err == nil {
+		if grammar(filename, src+closer) == nil {
 			return true
 		}
 	}
@@ -203,8 +219,8 @@ func closedByBracket(filename, src string) bool {
 // the next line comes after a newline, so the input with a newline added
 // must still be only incomplete. (After a comment, or where a newline may
 // not come, such as right after if, it is not.)
-func continuable(filename, src string) bool {
-	_, err := parser().ParseString(filename, src+"\n")
+func continuable(filename, src string, grammar func(filename, src string) error) bool {
+	err := grammar(filename, src+"\n")
 	if err == nil {
 		return true
 	}
@@ -216,9 +232,9 @@ func continuable(filename, src string) bool {
 // completed: closing the string (after finishing a \x escape or a ${…}
 // if need be) must give a program, or one that is incomplete for another
 // reason.
-func closable(filename, src, quote string) bool {
+func closable(filename, src, quote string, grammar func(filename, src string) error) bool {
 	for _, tail := range []string{"", "0", "00", "}", "a}"} {
-		_, err := parser().ParseString(filename, src+tail+quote)
+		err := grammar(filename, src+tail+quote)
 		if err == nil {
 			return true
 		}
