@@ -155,7 +155,7 @@ type NotExpr struct {
 type CmpExpr struct {
 	Pos   lexer.Position
 	Left  *Arith `parser:"@@"`
-	Op    string `parser:"( @( '==' | '!=' | '<=' | '>=' | '<' | '>' )"`
+	Op    string `parser:"( @CmpOp"`
 	Right *Arith `parser:"  NL* @@ )?"`
 }
 
@@ -173,7 +173,7 @@ type Arith struct {
 // BinOp is one operator and its right operand.
 type BinOp struct {
 	Pos   lexer.Position
-	Op    string `parser:"@( '|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%' )"`
+	Op    string `parser:"@ArithOp"`
 	Right *Unary `parser:"NL* @@"`
 }
 
@@ -222,7 +222,7 @@ type Elem struct {
 // ElemOp is one operator and its right operand inside an Elem.
 type ElemOp struct {
 	Pos   lexer.Position
-	Op    string     `parser:"@( '|' | '^' | '&' | '<<' | '>>' | '+' | '-' | '*' | '/' | '%' )"`
+	Op    string     `parser:"@ArithOp"`
 	Right *ElemUnary `parser:"NL* @@"`
 }
 

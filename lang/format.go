@@ -131,7 +131,7 @@ func (f *formatter) startLine(tok lexer.Token) {
 func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 	switch tok.Value {
 	case "(", "[", ".(", ".[":
-		if tok.Type == tokOp {
+		if isOp(tok.Type) {
 			f.open = append(f.open, tok.Value)
 		}
 	case "{":
@@ -141,7 +141,7 @@ func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 			f.open = append(f.open, "b")
 		}
 	case ")", "]", "}":
-		if len(f.open) > 0 && tok.Type == tokOp {
+		if len(f.open) > 0 && isOp(tok.Type) {
 			f.open = f.open[:len(f.open)-1]
 		}
 	}
@@ -171,7 +171,7 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 	if len(f.open) > 0 {
 		inner = f.open[len(f.open)-1]
 	}
-	op := tok.Type == tokOp
+	op := isOp(tok.Type)
 	switch {
 	case tok.Type == tokenType().comment:
 		return true
@@ -181,17 +181,17 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 		return false
 	case op && tok.Value == ":":
 		return false
-	case prev.Type == tokOp && (prev.Value == "(" || prev.Value == "[" || prev.Value == ".(" || prev.Value == ".["):
+	case isOp(prev.Type) && (prev.Value == "(" || prev.Value == "[" || prev.Value == ".(" || prev.Value == ".["):
 		return false
 	case op && (tok.Value == ")" || tok.Value == "]"):
 		return false
-	case prev.Type == tokOp && prev.Value == "{":
+	case isOp(prev.Type) && prev.Value == "{":
 		return inner == "b" // a block's brace has a space inside, a record's none
 	case op && tok.Value == "}":
 		return inner == "b"
-	case prev.Type == tokOp && prev.Value == ":":
+	case isOp(prev.Type) && prev.Value == ":":
 		return inner != ".["
-	case prev.Type == tokOp && (prev.Value == "-" || prev.Value == "~") && f.unaryAt(len(f.lineTok)-1):
+	case isOp(prev.Type) && (prev.Value == "-" || prev.Value == "~") && f.unaryAt(len(f.lineTok)-1):
 		return prev.Value == "-" && tok.Type == tokenType().integer // - 3 stays apart, or it would lex as the number -3
 	}
 	return true

@@ -39,8 +39,10 @@ const (
 	tokInt
 	tokKeyword // one of keywords, whole
 	tokIdent   // a dotted name is a procedure of a module: sandbox.ro_bind
-	tokOp
-	tokChar // anything else is one unexpected character, reported by the parser
+	tokArithOp // an operator of Arith (BinOp): a token kind of its own lets the grammar match the ten in one step
+	tokCmpOp   // a comparison operator, likewise
+	tokOp      // any other operator or bracket
+	tokChar    // anything else is one unexpected character, reported by the parser
 )
 
 type lexDef struct{ symbols map[string]lexer.TokenType }
@@ -48,7 +50,7 @@ type lexDef struct{ symbols map[string]lexer.TokenType }
 var theLexer = lexDef{symbols: map[string]lexer.TokenType{"EOF": lexer.EOF,
 	"Comment": tokComment, "Continuation": tokContinuation, "Whitespace": tokWhitespace, "NL": tokNL,
 	"String": tokString, "RawString": tokRawString, "Unterminated": tokUnterminated, "Var": tokVar,
-	"Sel": tokSel, "Int": tokInt, "Keyword": tokKeyword, "Ident": tokIdent, "Op": tokOp, "Char": tokChar}}
+	"Sel": tokSel, "Int": tokInt, "Keyword": tokKeyword, "Ident": tokIdent, "ArithOp": tokArithOp, "CmpOp": tokCmpOp, "Op": tokOp, "Char": tokChar}}
 
 func (d *lexDef) Symbols() map[string]lexer.TokenType { return d.symbols }
 
@@ -121,7 +123,7 @@ func nextToken(rest string) (lexer.TokenType, int) {
 		return tokIdent, dottedEnd(rest)
 	}
 	if n := opEnd(rest); n > 0 {
-		return tokOp, n
+		return opKind(rest[:n]), n
 	}
 	_, n := utf8.DecodeRuneInString(rest)
 	return tokChar, n
@@ -216,6 +218,26 @@ func opEnd(rest string) int {
 	}
 	return 0
 }
+
+// The operators of the token kinds ArithOp and CmpOp.
+var (
+	arithOps = []string{"|", "^", "&", "<<", ">>", "+", "-", "*", "/", "%"}
+	cmpOps   = []string{"==", "!=", "<=", ">=", "<", ">"}
+)
+
+// opKind is the kind of the operator op.
+func opKind(op string) lexer.TokenType {
+	switch {
+	case slices.Contains(arithOps, op):
+		return tokArithOp
+	case slices.Contains(cmpOps, op):
+		return tokCmpOp
+	}
+	return tokOp
+}
+
+// isOp says whether a token of kind t is an operator or a bracket.
+func isOp(t lexer.TokenType) bool { return t == tokOp || t == tokArithOp || t == tokCmpOp }
 
 // tokenTypes are the token types that parse errors and fmt tell apart.
 type tokenTypes struct {

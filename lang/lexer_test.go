@@ -25,7 +25,9 @@ var lexerRules = []lexer.SimpleRule{
 	{Name: "Int", Pattern: `-?[0-9][0-9A-Za-z_]*`},
 	{Name: "Keyword", Pattern: `(` + strings.Join(keywords, "|") + `)\b`},
 	{Name: "Ident", Pattern: `[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*`},
-	{Name: "Op", Pattern: `<<|>>|==|!=|<=|>=|\.\[|\.\(|[-+*/%<>=:;,\[\]{}()|&^~]`},
+	{Name: "ArithOp", Pattern: `<<|>>|[-+*/%|&^]`},
+	{Name: "CmpOp", Pattern: `==|!=|<=|>=|[<>]`},
+	{Name: "Op", Pattern: `\.\[|\.\(|[=:;,\[\]{}()~]`},
 	{Name: "Char", Pattern: `[\s\S]`},
 }
 

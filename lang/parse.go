@@ -35,8 +35,11 @@ func grammarOptions() []participle.Option {
 }
 
 // Grammar returns the language's grammar in EBNF, as docs/grammar.ebnf
-// holds it.
-func Grammar() string { return parser().String() }
+// holds it, after the operators its token kinds <arithop> and <cmpop> stand for.
+func Grammar() string {
+	return fmt.Sprintf("# <arithop> is one of %s\n# <cmpop> is one of %s\n\n%s",
+		strings.Join(arithOps, " "), strings.Join(cmpOps, " "), parser().String())
+}
 
 // ParseError is a syntax error, with the position it was found at.
 type ParseError struct {
