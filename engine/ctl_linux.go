@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,11 @@ type ctlConn struct {
 	tok     chan struct{} // holds the read token while nobody reads
 	missed  atomic.Bool   // the poller found the token taken (see readAll)
 	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
+	// parkedCalls counts the callers that wait, parked, for the poller
+	// to read their replies (crowded); armedIn: the socket's registration
+	// is armed for a message and has not fired.
+	parkedCalls atomic.Int32
+	armedIn     atomic.Bool
 	late    lateReplies   // messages due that nobody waits for, which nobody else would read
 	handle  func(ctlMsg)  // dispatches one message (called with the token held)
 	pid     atomic.Int32  // the node's pid as the driver sees it, once ready
@@ -228,6 +234,8 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, msg, oob []byte, noReturn bool, onFds func(*result)) result {
 	w := waiters.Get().(*waiter)
 	w.onFds = onFds
+	under := calling.Add(1)
+	defer calling.Add(-1)
 	defer func() {
 		w.onFds = nil
 		waiters.Put(w)
@@ -239,6 +247,16 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 	}
 	c.pending[id] = w
 	c.mu.Unlock()
+	crowded := under > parkAbove()
+	if crowded {
+		wire.MarkCrowded(msg)
+	}
+	park := crowded && !noReturn && c.poller != nil
+	if park {
+		c.parkedCalls.Add(1)
+		defer c.parkedCalls.Add(-1)
+		c.armForReply()
+	}
 	if err := c.sendWith(ctx, deadline, msg, oob); err != nil {
 		if !c.forget(id) {
 			<-w.ch // closeAll's, sent or on its way: w is empty again
@@ -254,6 +272,9 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 			}
 		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
+	}
+	if park {
+		return c.awaitParked(ctx, deadline, id, w.ch)
 	}
 	spinFor := spin.Reply
 	if noReturn {
@@ -703,4 +724,39 @@ func fromWireError(w wire.Error) error {
 		return &builtins.FilteredError{Call: w.Path}
 	}
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)
+}
+
+// calling counts the calls under way, in every engine of the process: the
+// CPUs they share decide whether a caller may wait for its reply on one.
+var calling atomic.Int32
+
+// parkAbove is how many calls may be under way before the next is
+// crowded: its caller parks until the poller hands it its reply, rather
+// than read the socket itself, and its node does not spin after it
+// (wire.FlagCrowded). A caller that reads waits in recvmsg on a thread of
+// its own, and a spin takes a CPU: with more calls under way than half
+// the CPUs (a caller and its node each need one), those threads, their
+// hand-offs of the Ps (sysmon, exitsyscall) and the spins cost more than
+// the poller, which reads the replies of many nodes per wake-up and
+// wakes only goroutines.
+var parkAboveEnv = func() int32 {
+	v, _ := strconv.Atoi(os.Getenv("ALSH_EXP_PARK"))
+	return int32(v)
+}()
+
+func parkAbove() int32 {
+	if parkAboveEnv != 0 {
+		return parkAboveEnv
+	}
+	return int32(max(1, runtime.GOMAXPROCS(0)/2))
+}
+
+// armForReply has the poller watch the socket for messages, unless its
+// registration is armed for them already (parkedCalls was counted first:
+// a registration that fires meanwhile is armed again by its reader,
+// ctlConn.readAll, which sees the count).
+func (c *ctlConn) armForReply() {
+	if !c.armedIn.Load() {
+		c.poller.watch(c)
+	}
 }

@@ -186,9 +186,11 @@ func (p *ctlPoller) watch(c *ctlConn) {
 		return
 	}
 	events := uint32(hangupEvents)
-	if c.late.due() {
+	in := c.late.due() || c.parkedCalls.Load() > 0
+	if in {
 		events |= unix.EPOLLIN
 	}
+	c.armedIn.Store(in)
 	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
 	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
 }
@@ -245,6 +247,7 @@ func (p *ctlPoller) run() {
 				if ent.bell {
 					ent.c.bell.drain()
 				} else {
+					ent.c.armedIn.Store(false)
 					ent.c.fired.Store(true)
 				}
 				ent.c.readAll()

@@ -53,6 +53,7 @@ type node struct {
 	spin       bool                // spin for the next call before sleeping (spinWorthIt)
 	noSpin     bool                // never: its tree is a remote host's (NoSpinWord)
 	await      bool                // else wait for it in recvmsg (awaitCalls)
+	crowded    bool                // the last call had wire.FlagCrowded: no spin after it
 	callWait   time.Duration       // that wait's bound
 	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
 	discarded  map[int]bool        // spares let go of, reaped without an event
@@ -402,7 +403,7 @@ func (n *node) loop() {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
 		unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 	}
-	if n.await = !n.spin && n.setCallWait(); n.await {
+	if n.await = n.setCallWait(); n.await {
 		n.handleSignals() // those caught since boot, counted for awaitCalls
 	}
 	events := make([]unix.EpollEvent, len(watch))

@@ -51,10 +51,11 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 // spinCtl serves calls that follow quickly (a script's next line) before
 // the node goes back to its loop: on a VM, a wake-up costs more than the
 // call. With several CPUs it spins for spin.Node after the last call,
-// yielding the CPU between tries, so an idle node uses none; with one, it
-// waits in recvmsg instead (awaitCalls).
+// yielding the CPU between tries, so an idle node uses none; with one, or
+// after a call the driver marked crowded (wire.FlagCrowded: other nodes
+// and callers want the CPUs), it waits in recvmsg instead (awaitCalls).
 func (n *node) spinCtl() bool {
-	if !n.spin {
+	if !n.spin || n.crowded {
 		return n.awaitCalls()
 	}
 	for s := spin.Start(spin.Node); ; {
@@ -62,6 +63,8 @@ func (n *node) spinCtl() bool {
 		switch {
 		case !alive:
 			return false
+		case served && n.crowded:
+			return n.awaitCalls()
 		case served:
 			s.Extend()
 		case !s.Again():
@@ -173,6 +176,7 @@ func spinWorthIt() bool {
 }
 
 func (n *node) serveMsg(m, flags int) {
+	n.crowded = wire.Crowded(n.buf[:m])
 	typ, id, body, err := wire.ParseHeader(n.buf[:m])
 	switch {
 	case flags&unix.MSG_TRUNC != 0:

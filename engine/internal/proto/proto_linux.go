@@ -63,8 +63,10 @@ type State struct {
 	cl3       cloneArgs
 	spin      bool // the parent node's spinWorthIt
 	spun      bool // the first spin (after ready) is over
+	crowded   bool // the last call had wire.FlagCrowded: no spin after it
 	copied    bool // the child is a copy made by clone (clone3 refused), not one sharing the memory
 	ts        unix.Timespec
+	ru        unix.Rusage // protoSpin's look at its switches
 	execEnv   uintptr // the environment protoExec passes
 	execLims  [MaxExecLimits]SpawnRlimit
 	nExecLims int
@@ -249,7 +251,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	if env.Caught != 0 {
 		ps.caught = env.Caught
 	}
-	ps.spin, ps.spun = spin, false
+	ps.spin, ps.spun, ps.crowded = spin, false, false
 	ps.capDrop = 0
 }
 
@@ -536,12 +538,13 @@ func protoReapOrBoot(ps *State) {
 }
 
 // protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
-// first time), as a node does after a call (spinWorthIt).
+// first time), as a node does after a call (spinWorthIt), unless the
+// driver marked the last call crowded.
 //
 //go:norace
 //go:nosplit
 func protoSpin(ps *State) int {
-	if !ps.spin {
+	if !ps.spin || ps.crowded {
 		return 0
 	}
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
@@ -550,6 +553,7 @@ func protoSpin(ps *State) int {
 		ps.spun, d = true, int64(spin.ProtoFirst)
 	}
 	deadline := nanos(&ps.ts) + d
+	switches := protoSwitches(ps)
 	for nanos(&ps.ts) < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
@@ -559,14 +563,22 @@ func protoSpin(ps *State) int {
 		if e != syscall.EAGAIN && e != syscall.EINTR {
 			return 0
 		}
-		before := nanos(&ps.ts)
 		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
-		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
-		if nanos(&ps.ts)-before >= int64(spin.Crowded) { // others need the CPU (spin.Spin.Again)
+		if protoSwitches(ps) != switches { // others need the CPU (spin.Spin.Again)
 			return 0
 		}
+		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
 	}
 	return 0
+}
+
+// protoSwitches is the thread's involuntary context switches (spin.Switches).
+//
+//go:norace
+//go:nosplit
+func protoSwitches(ps *State) int64 {
+	syscall.RawSyscall6(unix.SYS_GETRUSAGE, unix.RUSAGE_THREAD, uintptr(unsafe.Pointer(&ps.ru)), 0, 0, 0, 0)
+	return ps.ru.Nivcsw
 }
 
 //go:norace
@@ -612,6 +624,7 @@ func protoServe(ps *State, m int) bool {
 	if m < wire.HeaderLen+2 || b[0] != wire.MsgCall {
 		return false
 	}
+	ps.crowded = b[1]&wire.FlagCrowded != 0
 	id := le32(b[4:])
 	nr := int(b[8]) | int(b[9])<<8
 	if nr >= protoOps {

@@ -20,6 +20,7 @@ package spin
 import (
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,13 +46,6 @@ const (
 	// fork 239 -> 193 µs and the exec call 274 -> 215 µs (8 interleaved
 	// rounds).
 	ProtoFirst = 300 * time.Microsecond
-	// Crowded: a yield that gave the CPU away for this long found another
-	// thread that needed it (another node, another caller): the spin
-	// stops there, and the waiter sleeps until its message wakes it. With
-	// more callers and nodes than CPUs, spinning took the CPUs the nodes
-	// needed to answer (32 callers into 32 nodes on 2 CPUs: 0.4× the
-	// calls/s of one).
-	Crowded = 20 * time.Microsecond
 )
 
 // A Spin is one bounded busy wait: try, then Again, until the try
@@ -59,27 +53,48 @@ const (
 type Spin struct {
 	d        time.Duration
 	deadline time.Time
-	// Crowded: the spin ended early, at a yield that kept the CPU away
-	// for Crowded or more.
+	switches int64 // the thread's involuntary switches at the last look
+	// Crowded: the spin ended early, at a yield that gave the CPU to
+	// another thread (Switches).
 	Crowded bool
 }
 
 // Start starts a spin of d.
-func Start(d time.Duration) Spin { return Spin{d: d, deadline: time.Now().Add(d)} }
+func Start(d time.Duration) Spin {
+	return Spin{d: d, deadline: time.Now().Add(d), switches: Switches()}
+}
 
 // Again says whether there is time for another try; if so it first
-// yields the CPU, which the other end may need. A yield that kept the
-// CPU away for Crowded or more ends the spin: others wait for the CPU.
+// yields the CPU, which the other end may need. A yield that gave the CPU
+// to another thread, or a preemption since the last look, ends the spin:
+// another thread (a node, a caller, another program) waits for this CPU,
+// and the spin would only delay it.
+//
+// The kernel says so (the thread's involuntary context switches), where a
+// yield's length did not: with more spinners than CPUs (32 callers into
+// 32 nodes on 2 CPUs), each yield handed the CPU to another spinner that
+// yielded it back within a few µs, so no yield looked long and every
+// node spun its whole time after each call (perf: nearly half of the CPU
+// time in the nodes' spins and yields).
 func (s *Spin) Again() bool {
-	before := time.Now()
-	if !before.Before(s.deadline) {
+	if !time.Now().Before(s.deadline) {
 		return false
 	}
-	syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-	s.Crowded = time.Since(before) >= Crowded
+	syscall.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	n := Switches()
+	s.Crowded, s.switches = n != s.switches, n
 	return !s.Crowded
 }
 
 // Extend gives the spin its whole time again, from now (a node served a
 // call: the next may follow as fast).
 func (s *Spin) Extend() { s.deadline = time.Now().Add(s.d) }
+
+// Switches is the calling thread's count of involuntary context switches:
+// a sched_yield that ran another thread, or a preemption, adds one. A
+// RawSyscall: getrusage never blocks.
+func Switches() int64 {
+	var ru syscall.Rusage
+	syscall.RawSyscall(unix.SYS_GETRUSAGE, unix.RUSAGE_THREAD, uintptr(unsafe.Pointer(&ru)), 0)
+	return ru.Nivcsw
+}
