@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,15 +40,15 @@ type ctlConn struct {
 	tok     chan struct{} // holds the read token while nobody reads
 	missed  atomic.Bool   // the poller found the token taken (see readAll)
 	fired   atomic.Bool   // the socket's one-shot registration fired: the next read arms it again
-	// parkedCalls counts the callers that wait, parked, for the poller
-	// to read their replies (crowded); armedIn: the socket's registration
-	// is armed for a message and has not fired.
-	parkedCalls atomic.Int32
-	armedIn     atomic.Bool
 	late    lateReplies   // messages due that nobody waits for, which nobody else would read
 	handle  func(ctlMsg)  // dispatches one message (called with the token held)
 	pid     atomic.Int32  // the node's pid as the driver sees it, once ready
 	finish  sync.Once
+	// parkedCalls counts the callers that wait, parked, for the poller
+	// to read their replies (ctlConn.crowd); armedIn: the socket's
+	// registration is armed for a message and has not fired.
+	parkedCalls atomic.Int32
+	armedIn     atomic.Bool
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
 	rh   wire.RecvHdr
@@ -234,8 +233,8 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, msg, oob []byte, noReturn bool, onFds func(*result)) result {
 	w := waiters.Get().(*waiter)
 	w.onFds = onFds
-	under := calling.Add(1)
-	defer calling.Add(-1)
+	under := callsUnderWay.Add(1)
+	defer callsUnderWay.Add(-1)
 	defer func() {
 		w.onFds = nil
 		waiters.Put(w)
@@ -247,15 +246,9 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 	}
 	c.pending[id] = w
 	c.mu.Unlock()
-	crowded := under > parkAbove()
-	if crowded {
-		wire.MarkCrowded(msg)
-	}
-	park := crowded && !noReturn && c.poller != nil
+	park := c.crowd(msg, under, noReturn)
 	if park {
-		c.parkedCalls.Add(1)
 		defer c.parkedCalls.Add(-1)
-		c.armForReply()
 	}
 	if err := c.sendWith(ctx, deadline, msg, oob); err != nil {
 		if !c.forget(id) {
@@ -292,7 +285,8 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 // Go netpoller and then a reader goroutine (each wake-up costs more than
 // the call on a VM). With several CPUs it first spins (the node runs
 // meanwhile on another). While another caller reads, it waits for that
-// one to hand the reply over or to let go of the token.
+// one to hand the reply over or to let go of the token. (The caller of a
+// crowded call parks instead: ctlConn.crowd.)
 func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch chan result, spinFor time.Duration) result {
 	var r result
 	got := false
@@ -485,30 +479,11 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 // yielding the CPU between tries (the node may need it); false if it
 // gave up or someone else reads.
 func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
-	if !enterSpin() {
-		return false
-	}
-	defer spinners.Add(-1)
 	if !c.take() {
 		return false
 	}
 	defer c.release()
 	return c.spinHeld(done, spinFor) && done()
-}
-
-// spinners counts the callers spinning for their replies. A spin pays
-// only while a CPU is free for the node to answer on: with one CPU kept
-// for the nodes, at most GOMAXPROCS-1 callers spin at once, the others
-// wait in recvmsg (many callers into many nodes on 2 CPUs took 0.4× the
-// calls/s of one caller before).
-var spinners atomic.Int32
-
-func enterSpin() bool {
-	if spinners.Add(1) <= int32(max(1, runtime.GOMAXPROCS(0)-1)) {
-		return true
-	}
-	spinners.Add(-1)
-	return false
 }
 
 // spinHeld is spin with the token taken; false once the socket closed.
@@ -726,37 +701,40 @@ func fromWireError(w wire.Error) error {
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)
 }
 
-// calling counts the calls under way, in every engine of the process: the
-// CPUs they share decide whether a caller may wait for its reply on one.
-var calling atomic.Int32
+// callsUnderWay counts the calls sent or about to be, whose replies are
+// not in yet, in every engine of the process: they share its CPUs.
+var callsUnderWay atomic.Int32
 
-// parkAbove is how many calls may be under way before the next is
-// crowded: its caller parks until the poller hands it its reply, rather
-// than read the socket itself, and its node does not spin after it
-// (wire.FlagCrowded). A caller that reads waits in recvmsg on a thread of
-// its own, and a spin takes a CPU: with more calls under way than half
-// the CPUs (a caller and its node each need one), those threads, their
-// hand-offs of the Ps (sysmon, exitsyscall) and the spins cost more than
-// the poller, which reads the replies of many nodes per wake-up and
-// wakes only goroutines.
-var parkAboveEnv = func() int32 {
-	v, _ := strconv.Atoi(os.Getenv("ALSH_EXP_PARK"))
-	return int32(v)
-}()
-
-func parkAbove() int32 {
-	if parkAboveEnv != 0 {
-		return parkAboveEnv
-	}
-	return int32(max(1, runtime.GOMAXPROCS(0)/2))
+// crowded says whether the under'th call under way is crowded: a caller
+// and its node each want a CPU to spin on, so beyond half of them
+// (GOMAXPROCS, asked only when calls overlap), spins only take the CPUs
+// that the other nodes and callers need to answer and to read.
+func crowded(under int32) bool {
+	return under > 1 && under > int32(runtime.GOMAXPROCS(0)/2) || allCrowded.Load()
 }
 
-// armForReply has the poller watch the socket for messages, unless its
-// registration is armed for them already (parkedCalls was counted first:
-// a registration that fires meanwhile is armed again by its reader,
-// ctlConn.readAll, which sees the count).
-func (c *ctlConn) armForReply() {
-	if !c.armedIn.Load() {
+// allCrowded makes every call crowded (tests).
+var allCrowded atomic.Bool
+
+// crowd marks the under'th call under way if it is crowded: its node
+// will not spin after it (wire.FlagCrowded), and its caller, unless the
+// call ends the node, parks until the poller hands it its reply (park:
+// parkedCalls counts it, the caller counts it off). A caller that reads
+// its own reply waits in recvmsg on a thread of its own; with 32 callers
+// on 2 CPUs those threads and the hand-offs of the Ps between them
+// (sysmon, exitsyscall) cost more than the poller, which reads the
+// replies of many nodes at each wake-up and readies only goroutines.
+func (c *ctlConn) crowd(msg []byte, under int32, noReturn bool) (park bool) {
+	if !crowded(under) {
+		return false
+	}
+	wire.MarkCrowded(msg)
+	if noReturn || c.parked || c.poller == nil { // an exec's end is the socket's, which the poller sees anyway
+		return false
+	}
+	c.parkedCalls.Add(1)
+	if !c.armedIn.Load() { // else armed already; one that fires meanwhile is armed again by its reader, who sees parkedCalls
 		c.poller.watch(c)
 	}
+	return true
 }

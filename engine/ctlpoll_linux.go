@@ -14,7 +14,8 @@ import (
 // and the end of their sockets. It watches, in an epoll instance of its
 // own rather than Go's netpoller, each node's bell and the hang-up of
 // each control socket; the arrival of a message only while a reply is
-// due that its caller gave up waiting for (ctlPoller.watch).
+// due that its caller gave up waiting for, or that a crowded caller
+// waits for parked (ctlPoller.watch, ctlConn.crowd).
 //
 // The reason is the round trip. A caller reads its own reply (ctlConn.
 // readUntil); had the socket been registered with Go's netpoller, every
@@ -170,7 +171,8 @@ func (p *ctlPoller) muteBell(c *ctlConn, on bool) {
 }
 
 // watch arms c's socket again: for its hang-up, and, while replies are
-// due to callers that gave up (ctlConn.late), for any message. One-shot:
+// due to callers that gave up (ctlConn.late) or that wait parked
+// (ctlConn.crowd), for any message. One-shot:
 // whoever reads after it fired arms it again (ctlConn.readAll), once the
 // socket is read, so that a message left to a token holder does not wake
 // the poller over and over.

@@ -67,7 +67,7 @@ type State struct {
 	copied    bool // the child is a copy made by clone (clone3 refused), not one sharing the memory
 	ts        unix.Timespec
 	ru        unix.Rusage // protoSpin's look at its switches
-	execEnv   uintptr // the environment protoExec passes
+	execEnv   uintptr     // the environment protoExec passes
 	execLims  [MaxExecLimits]SpawnRlimit
 	nExecLims int
 	oldLim    [MaxExecLimits]unix.Rlimit
