@@ -54,7 +54,7 @@ func TestCrowdedCallersParkForThePoller(t *testing.T) {
 
 // A crowded call to a node that stays silent fails at its deadline, the
 // late reply is dropped, and the node answers the next call; a crowded
-// call to a node that exits fails with ErrExited.
+// call waiting for a node that is killed fails with ErrExited.
 func TestCrowdedCallEnds(t *testing.T) {
 	crowdAll(t)
 	e, ctx := start(t)
@@ -73,15 +73,21 @@ func TestCrowdedCallEnds(t *testing.T) {
 	if pid := call(t, e, ctx, c, "getpid"); pid != int64(leaf(c)) {
 		t.Fatalf("getpid after the timeout = %v", pid)
 	}
-	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigkill"))
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigstop"))
+	failed := make(chan error)
+	go func() {
 		_, err := e.Call(ctx, c, "getpid", nil)
-		if errors.Is(err, builtins.ErrExited) {
-			break
-		}
-		if err != nil || time.Now().After(deadline) {
+		failed <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // the call is sent, its caller parked
+	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigkill"))
+	select {
+	case err := <-failed:
+		if !errors.Is(err, builtins.ErrExited) {
 			t.Fatalf("a call to the killed node: %v", err)
 		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a call to the killed node still waits")
 	}
 }
 
