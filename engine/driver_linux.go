@@ -148,11 +148,13 @@ func (e *Engine) startProtoRoot(ctx context.Context) (started bool, err error) {
 	if err != nil {
 		return false, nil
 	}
-	img, err := node.OpenImage()
+	img, tree, err := node.OpenImage()
 	if err != nil {
 		return false, nil
 	}
 	defer unix.Close(img)
+	dissolved := closeInBackground(tree)
+	defer func() { <-dissolved }() // before any call: no node runs before the mount is in no namespace
 	pl, err := newRootPlumbing()
 	if err != nil {
 		return true, err
@@ -176,6 +178,20 @@ func (e *Engine) startProtoRoot(ctx context.Context) (started bool, err error) {
 		return true, err
 	}
 	return true, e.waitReady(ctx, e.deadline(ctx), e.root)
+}
+
+// closeInBackground closes fd on a goroutine of its own, and says when
+// it is closed. The last close of the image's mount clone waits for the
+// kernel's RCU grace period, which the root's start overlaps. (The root
+// closes its own copy at its start; whichever close comes last dissolves
+// the mount.)
+func closeInBackground(fd int) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		unix.Close(fd)
+		close(done)
+	}()
+	return done
 }
 
 // forkRootProto forks the root proto-node with the image at FdExe and the

@@ -541,7 +541,7 @@ func TestJoinChunks(t *testing.T) {
 	var sl slab
 	var chunks []string
 	for i := 0; i < 3; i++ {
-		b := sl.free()
+		b := sl.free(pipeSize)
 		for j := range bigRead {
 			b[j] = byte('a' + i)
 		}
@@ -562,11 +562,25 @@ func TestJoinChunks(t *testing.T) {
 	if j := joinChunks(apart); unsafe.StringData(j) == unsafe.StringData(chunks[0]) || len(j) != 2*bigRead {
 		t.Fatal("chunks that are not end to end were not copied")
 	}
-	for range 200 { // through several slabs
-		n := len(sl.free())
-		if left := len(sl.buf) - n; left < 1 {
-			t.Fatalf("a read could fill the slab to its last byte (%d left)", left)
+	for _, want := range []int{defaultPipe, pipeSize} { // small slabs, then big ones
+		for range 200 { // through several slabs
+			n := len(sl.free(want))
+			if left := len(sl.buf) - n; left < 1 {
+				t.Fatalf("a read of %d could fill the slab to its last byte (%d left)", want, left)
+			}
+			sl.keep(n)
 		}
-		sl.keep(n)
+	}
+}
+
+// A stream's first reads, before its pipe is widened, take a small slab:
+// a 4 MiB one made every run that printed a line collect once.
+func TestStreamStartsWithASmallSlab(t *testing.T) {
+	var sl slab
+	if n := len(sl.free(defaultPipe)); n != defaultPipe || cap(sl.buf) != smallSlabSize {
+		t.Fatalf("a read of the default pipe got %d bytes of a %d-byte slab, want %d of %d", n, cap(sl.buf), defaultPipe, smallSlabSize)
+	}
+	if n := len(sl.free(pipeSize)); n != pipeSize || cap(sl.buf) != slabSize {
+		t.Fatalf("a read of a widened pipe got %d bytes of a %d-byte slab, want %d of %d", n, cap(sl.buf), pipeSize, slabSize)
 	}
 }

@@ -19,19 +19,36 @@ type slab struct {
 
 const (
 	slabSize = 4 << 20
-	bigRead  = 64 << 10 // from this size on, a read is kept without a copy
+	// smallSlabSize: a stream's slabs until its pipe is widened, when no
+	// read can pass the default pipe. A 4 MiB slab at the first read made
+	// every run that printed a line collect once (the heap's first goal
+	// is 4 MB).
+	smallSlabSize = 4 * defaultPipe
+	bigRead       = 64 << 10 // from this size on, a read is kept without a copy
 )
 
-var slabs = sync.Pool{New: func() any { b := make([]byte, slabSize); return &b }}
+var (
+	slabs      = sync.Pool{New: func() any { b := make([]byte, slabSize); return &b }}
+	smallSlabs = sync.Pool{New: func() any { b := make([]byte, smallSlabSize); return &b }}
+)
 
-// free is where the next read goes: up to a whole pipe. A slab's last
-// byte is never read into, so that chunks of two slabs are never end to
-// end (joinChunks relies on it).
-func (s *slab) free() []byte {
-	if len(s.buf) <= pipeSize {
-		s.buf, s.taken = *slabs.Get().(*[]byte), false
+// free is where the next read goes: up to want bytes (a whole pipe). A
+// slab's last byte is never read into, so that chunks of two slabs are
+// never end to end (joinChunks relies on it).
+func (s *slab) free(want int) []byte {
+	if len(s.buf) <= want {
+		s.idle() // a small slab, too small once the pipe is widened, goes back
+		s.buf, s.taken = *slabPool(want).Get().(*[]byte), false
 	}
-	return s.buf[:pipeSize]
+	return s.buf[:want]
+}
+
+// slabPool is the pool of slabs that hold reads of want bytes.
+func slabPool(want int) *sync.Pool {
+	if want < smallSlabSize {
+		return &smallSlabs
+	}
+	return &slabs
 }
 
 // keep turns the n bytes just read into the string to queue.
@@ -49,7 +66,11 @@ func (s *slab) keep(n int) string {
 func (s *slab) idle() {
 	if s.buf != nil && !s.taken {
 		b := s.buf
-		slabs.Put(&b)
+		if cap(b) == smallSlabSize {
+			smallSlabs.Put(&b)
+		} else {
+			slabs.Put(&b)
+		}
 		s.buf = nil
 	}
 }

@@ -80,7 +80,11 @@ func (s *stream) readOnce(fd int) bool {
 	if s.eof.Load() {
 		return false
 	}
-	n, err := unix.Read(fd, s.slab.free())
+	want := defaultPipe
+	if s.widened {
+		want = pipeSize
+	}
+	n, err := unix.Read(fd, s.slab.free(want))
 	s.lastErr = err
 	if s.passed += n; s.passed > defaultPipe && !s.widened {
 		s.widened = true

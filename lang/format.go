@@ -131,7 +131,7 @@ func (f *formatter) startLine(tok lexer.Token) {
 func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 	switch tok.Value {
 	case "(", "[", ".(", ".[":
-		if tok.Type == tokOp() {
+		if tok.Type == tokOp {
 			f.open = append(f.open, tok.Value)
 		}
 	case "{":
@@ -141,13 +141,11 @@ func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 			f.open = append(f.open, "b")
 		}
 	case ")", "]", "}":
-		if len(f.open) > 0 && tok.Type == tokOp() {
+		if len(f.open) > 0 && tok.Type == tokOp {
 			f.open = f.open[:len(f.open)-1]
 		}
 	}
 }
-
-func tokOp() lexer.TokenType { return alshLexer().Symbols()["Op"] }
 
 // isRecordBrace says whether a { opens a record: a field follows, as the
 // grammar decides it (an empty {} counts as a block).
@@ -173,7 +171,7 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 	if len(f.open) > 0 {
 		inner = f.open[len(f.open)-1]
 	}
-	op := tok.Type == tokOp()
+	op := tok.Type == tokOp
 	switch {
 	case tok.Type == tokenType().comment:
 		return true
@@ -183,17 +181,17 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 		return false
 	case op && tok.Value == ":":
 		return false
-	case prev.Type == tokOp() && (prev.Value == "(" || prev.Value == "[" || prev.Value == ".(" || prev.Value == ".["):
+	case prev.Type == tokOp && (prev.Value == "(" || prev.Value == "[" || prev.Value == ".(" || prev.Value == ".["):
 		return false
 	case op && (tok.Value == ")" || tok.Value == "]"):
 		return false
-	case prev.Type == tokOp() && prev.Value == "{":
+	case prev.Type == tokOp && prev.Value == "{":
 		return inner == "b" // a block's brace has a space inside, a record's none
 	case op && tok.Value == "}":
 		return inner == "b"
-	case prev.Type == tokOp() && prev.Value == ":":
+	case prev.Type == tokOp && prev.Value == ":":
 		return inner != ".["
-	case prev.Type == tokOp() && (prev.Value == "-" || prev.Value == "~") && f.unaryAt(len(f.lineTok)-1):
+	case prev.Type == tokOp && (prev.Value == "-" || prev.Value == "~") && f.unaryAt(len(f.lineTok)-1):
 		return prev.Value == "-" && tok.Type == tokenType().integer // - 3 stays apart, or it would lex as the number -3
 	}
 	return true

@@ -37,15 +37,17 @@ func RootEnv() *proto.Env {
 const rootWord = "root"
 
 // OpenImage opens the alsh binary as the nodes execute it (image_linux.go):
-// through a read-only mount in no namespace. An error where the driver
-// may not mount: the root is then executed, and makes its sealed copy.
-func OpenImage() (int, error) {
+// through a read-only mount, whose clone's fd (tree) the caller closes
+// before any node runs, which puts the mount in no namespace. An error
+// where the driver may not mount: the root is then executed, and makes
+// its sealed copy.
+func OpenImage() (img, tree int, err error) {
 	exe, err := unix.Open("/proc/self/exe", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return -1, &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
+		return -1, -1, &os.PathError{Op: "open", Path: "/proc/self/exe", Err: err}
 	}
 	defer unix.Close(exe)
-	return readOnlyImage(exe)
+	return imageAndTree(exe)
 }
 
 // SpinWorthIt says whether a node, and so the root proto-node, spins for
