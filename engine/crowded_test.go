@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,36 +19,6 @@ import (
 func crowdAll(t *testing.T) {
 	allCrowded.Store(true)
 	t.Cleanup(func() { allCrowded.Store(false) })
-}
-
-// The callers of crowded calls park, and the poller reads their replies:
-// it is woken for each, and every caller gets its own reply, from nodes
-// of their own and from one they share.
-func TestCrowdedCallersParkForThePoller(t *testing.T) {
-	crowdAll(t)
-	e, ctx := start(t)
-	shared := booted(t, e, ctx, nil)
-	before := e.poller.wakes.Load()
-	var wg sync.WaitGroup
-	for g := range 4 {
-		own := booted(t, e, ctx, nil)
-		wg.Go(func() {
-			for i := range 100 {
-				pl := own
-				if i%2 == 1 {
-					pl = shared
-				}
-				if v, err := e.Call(ctx, pl, "getpid", nil); err != nil || v != int64(leaf(pl)) {
-					t.Errorf("caller %d: getpid of %v = %v, %v", g, pl, v, err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if n := e.poller.wakes.Load() - before; n < 100 {
-		t.Fatalf("400 crowded calls woke the poller %d times", n)
-	}
 }
 
 // A crowded call to a node that stays silent fails at its deadline, the
@@ -79,7 +48,7 @@ func TestCrowdedCallEnds(t *testing.T) {
 		_, err := e.Call(ctx, c, "getpid", nil)
 		failed <- err
 	}()
-	time.Sleep(20 * time.Millisecond) // the call is sent, its caller parked
+	time.Sleep(20 * time.Millisecond) // the call is sent, its caller waits
 	call(t, e, ctx, nil, "kill", int64(leaf(c)), builtins.Const("sigkill"))
 	select {
 	case err := <-failed:

@@ -44,11 +44,6 @@ type ctlConn struct {
 	handle  func(ctlMsg)  // dispatches one message (called with the token held)
 	pid     atomic.Int32  // the node's pid as the driver sees it, once ready
 	finish  sync.Once
-	// parkedCalls counts the callers that wait, parked, for the poller
-	// to read their replies (ctlConn.crowd); armedIn: the socket's
-	// registration is armed for a message and has not fired.
-	parkedCalls atomic.Int32
-	armedIn     atomic.Bool
 	// The token holder's read: header and control data (fds,
 	// credentials), kept here so that a read allocates nothing.
 	rh   wire.RecvHdr
@@ -246,9 +241,13 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 	}
 	c.pending[id] = w
 	c.mu.Unlock()
-	park := c.crowd(msg, under, noReturn)
-	if park {
-		defer c.parkedCalls.Add(-1)
+	spinFor := spin.Reply
+	if noReturn {
+		spinFor = spin.Exec
+	}
+	if crowded(under) {
+		wire.MarkCrowded(msg)
+		spinFor = 0
 	}
 	if err := c.sendWith(ctx, deadline, msg, oob); err != nil {
 		if !c.forget(id) {
@@ -266,13 +265,6 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
-	if park {
-		return c.awaitParked(ctx, deadline, id, w.ch)
-	}
-	spinFor := spin.Reply
-	if noReturn {
-		spinFor = spin.Exec
-	}
 	r := c.await(ctx, deadline, id, w.ch, spinFor)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
@@ -285,8 +277,8 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 // Go netpoller and then a reader goroutine (each wake-up costs more than
 // the call on a VM). With several CPUs it first spins (the node runs
 // meanwhile on another). While another caller reads, it waits for that
-// one to hand the reply over or to let go of the token. (The caller of a
-// crowded call parks instead: ctlConn.crowd.)
+// one to hand the reply over or to let go of the token. A crowded call
+// (spinFor 0) does not spin: see crowded.
 func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch chan result, spinFor time.Duration) result {
 	var r result
 	got := false
@@ -301,7 +293,7 @@ func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch c
 	if c.parked {
 		return c.awaitParked(ctx, deadline, id, ch)
 	}
-	if runtime.GOMAXPROCS(0) > 1 && c.spin(have, spinFor) && got {
+	if spinFor > 0 && runtime.GOMAXPROCS(0) > 1 && c.spin(have, spinFor) && got {
 		return r
 	}
 	var t *time.Timer
@@ -705,19 +697,24 @@ func fromWireError(w wire.Error) error {
 // not in yet, in every engine of the process: they share its CPUs.
 var callsUnderWay atomic.Int32
 
-// crowded says whether the under'th call under way is crowded: beyond
-// one call per P (GOMAXPROCS, asked only when calls overlap), spins only
-// take the CPUs that the other nodes and callers need to answer and to
-// read. Up to there each caller may spin, and its spin, as its node's,
-// ends at a yield that finds another thread wanting the CPU. (Crowded
-// beyond half the Ps, 2 callers into 2 nodes on 2 CPUs made 35k calls/s
-// where they make 61k, medians of 5 alternated runs; 4 and more alike.)
+// crowded says whether the under'th call under way is crowded: more calls
+// are under way than Ps (GOMAXPROCS, asked only when calls overlap), so a
+// spin would only take a CPU that other nodes and callers need to answer
+// and to read. Neither its caller nor, told by wire.FlagCrowded, its node
+// spins: the caller waits in its blocking recvmsg (readUntil), the node
+// in its own (awaitCalls), each woken by the other's message. With 32
+// callers into 32 nodes on 2 CPUs the nodes' spins, which yielded to each
+// other within a few µs and so never looked crowded, had held nearly half
+// of the CPU time; docs/engine.md ("Crowded calls") has the figures, and
+// the ways of waiting that cost more (callers parked for the poller, or
+// holding their Ps).
 //
-// With one P nothing is crowded: nobody spins there, and a caller's wait
-// holds the P (a RawSyscall, waitReply) while its node answers on the
-// one CPU, so calls go one after the other without the scheduler; the
-// poller's wake-ups cost more (32 callers into 32 nodes under taskset -c
-// 0: 65k calls/s parked against 95–99k).
+// Up to one call per P each caller may spin, and its spin, as its
+// node's, ends at a yield that finds another thread wanting the CPU.
+// With one P nothing is crowded: nobody
+// spins there anyway, and a caller's wait holds the P (a RawSyscall,
+// waitReply) while its node answers on the one CPU, so calls go one after
+// the other without the scheduler.
 func crowded(under int32) bool {
 	if allCrowded.Load() {
 		return true
@@ -731,26 +728,3 @@ func crowded(under int32) bool {
 
 // allCrowded makes every call crowded (tests).
 var allCrowded atomic.Bool
-
-// crowd marks the under'th call under way if it is crowded: its node
-// will not spin after it (wire.FlagCrowded), and its caller, unless the
-// call ends the node, parks until the poller hands it its reply (park:
-// parkedCalls counts it, the caller counts it off). A caller that reads
-// its own reply waits in recvmsg on a thread of its own; with 32 callers
-// on 2 CPUs those threads and the hand-offs of the Ps between them
-// (sysmon, exitsyscall) cost more than the poller, which reads the
-// replies of many nodes at each wake-up and readies only goroutines.
-func (c *ctlConn) crowd(msg []byte, under int32, noReturn bool) (park bool) {
-	if !crowded(under) {
-		return false
-	}
-	wire.MarkCrowded(msg)
-	if noReturn || c.parked || c.poller == nil { // an exec's end is the socket's, which the poller sees anyway
-		return false
-	}
-	c.parkedCalls.Add(1)
-	if !c.armedIn.Load() { // else armed already; one that fires meanwhile is armed again by its reader, who sees parkedCalls
-		c.poller.watch(c)
-	}
-	return true
-}

@@ -14,8 +14,7 @@ import (
 // and the end of their sockets. It watches, in an epoll instance of its
 // own rather than Go's netpoller, each node's bell and the hang-up of
 // each control socket; the arrival of a message only while a reply is
-// due that its caller gave up waiting for, or that a crowded caller
-// waits for parked (ctlPoller.watch, ctlConn.crowd).
+// due that its caller gave up waiting for (ctlPoller.watch).
 //
 // The reason is the round trip. A caller reads its own reply (ctlConn.
 // readUntil); had the socket been registered with Go's netpoller, every
@@ -171,8 +170,7 @@ func (p *ctlPoller) muteBell(c *ctlConn, on bool) {
 }
 
 // watch arms c's socket again: for its hang-up, and, while replies are
-// due to callers that gave up (ctlConn.late) or that wait parked
-// (ctlConn.crowd), for any message. One-shot:
+// due to callers that gave up (ctlConn.late), for any message. One-shot:
 // whoever reads after it fired arms it again (ctlConn.readAll), once the
 // socket is read, so that a message left to a token holder does not wake
 // the poller over and over.
@@ -188,11 +186,9 @@ func (p *ctlPoller) watch(c *ctlConn) {
 		return
 	}
 	events := uint32(hangupEvents)
-	in := c.late.due() || c.parkedCalls.Load() > 0
-	if in {
+	if c.late.due() {
 		events |= unix.EPOLLIN
 	}
-	c.armedIn.Store(in)
 	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
 	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
 }
@@ -249,7 +245,6 @@ func (p *ctlPoller) run() {
 				if ent.bell {
 					ent.c.bell.drain()
 				} else {
-					ent.c.armedIn.Store(false)
 					ent.c.fired.Store(true)
 				}
 				ent.c.readAll()
