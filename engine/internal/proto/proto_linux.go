@@ -553,7 +553,7 @@ func protoSpin(ps *State) int {
 		ps.spun, d = true, int64(spin.ProtoFirst)
 	}
 	deadline := nanos(&ps.ts) + d
-	switches := protoSwitches(ps)
+	switches, switched := protoSwitches(ps), false
 	for nanos(&ps.ts) < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
@@ -563,11 +563,14 @@ func protoSpin(ps *State) int {
 		if e != syscall.EAGAIN && e != syscall.EINTR {
 			return 0
 		}
+		before := nanos(&ps.ts)
 		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
-		if protoSwitches(ps) != switches { // others need the CPU (spin.Spin.Again)
+		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+		n := protoSwitches(ps)
+		if n != switches && (switched || nanos(&ps.ts)-before >= int64(spin.Long)) { // others need the CPU (spin.Spin.Again)
 			return 0
 		}
-		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+		switches, switched = n, n != switches
 	}
 	return 0
 }
