@@ -55,8 +55,11 @@ func (n *node) readCtlRaw(recvFlags int, raw bool) (alive, served, interrupted b
 // after a call the driver marked crowded (wire.FlagCrowded: other nodes
 // and callers want the CPUs), it waits in recvmsg instead (awaitCalls).
 func (n *node) spinCtl() bool {
-	if !n.spin || n.crowded {
+	if !n.spin {
 		return n.awaitCalls()
+	}
+	if n.crowded {
+		return n.awaitCrowded()
 	}
 	for s := spin.Start(spin.Node); ; {
 		alive, served := n.readCtl(unix.MSG_DONTWAIT)
@@ -64,7 +67,7 @@ func (n *node) spinCtl() bool {
 		case !alive:
 			return false
 		case served && n.crowded:
-			return n.awaitCalls()
+			return n.awaitCrowded()
 		case served:
 			s.Extend()
 		case !s.Again():
@@ -139,6 +142,23 @@ func (n *node) awaitCalls() bool {
 		}
 	}
 	return true
+}
+
+// awaitCrowded waits as awaitCalls after a crowded call; a node that
+// spins sets up that wait at its first (a node that never sees one keeps
+// its control socket as it was).
+func (n *node) awaitCrowded() bool {
+	if !n.await {
+		n.startAwait()
+	}
+	return n.awaitCalls()
+}
+
+// startAwait sets up awaitCalls' wait, if signals can interrupt it.
+func (n *node) startAwait() {
+	if n.await = n.setCallWait(); n.await {
+		n.handleSignals() // those caught so far, counted for awaitCalls
+	}
 }
 
 const (
