@@ -714,10 +714,9 @@ var callsUnderWay atomic.Int32
 // a yield that finds another thread wanting the CPU (crowded only beyond
 // one call per P, 2 callers into 2 nodes on 2 CPUs took 18–22 µs of CPU
 // time per call against 12–14, all four spinning). With one P nothing is
-// crowded: nobody
-// spins there anyway, and a caller's wait holds the P (a RawSyscall,
-// waitReply) while its node answers on the one CPU, so calls go one after
-// the other without the scheduler.
+// crowded: nobody spins there anyway, and a caller's wait holds the P (a
+// RawSyscall, waitReply) while its node answers on the one CPU, so calls
+// go one after the other without the scheduler.
 func crowded(under int32) bool {
 	if allCrowded.Load() {
 		return true
