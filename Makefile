@@ -77,7 +77,7 @@ bench-start: build
 # alsh box against bwrap, alternated, and sandbox.apply on a running
 # engine (docs/library.md); needs root and bwrap.
 bench-box: build
-	$(GO) test -run '^$$' -count 1 -bench 'BoxVsBwrap|BoxApply' -benchtime 200x ./cmd/alsh/
+	$(GO) test -run '^$$' -count 1 -bench 'BoxVsBwrap|BoxNoNetVsBwrap|BoxApply' -benchtime 200x ./cmd/alsh/
 
 gen:
 	$(GO) generate ./...

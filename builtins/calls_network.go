@@ -1,18 +1,20 @@
 package builtins
 
 // networkCalls: interfaces and addresses of the node's network namespace,
-// over rtnetlink (rtnetlink(7)), as ip(8) does them.
+// over rtnetlink (rtnetlink(7)), as ip(8) does them; link_up and
+// link_down through the ioctls of netdevice(7), which a proto-node makes
+// without booting.
 var networkCalls = []Call{
 	{Name: "link_list", Pure: true, Group: "network", Result: List, Man: "rtnetlink(7)",
 		Summary: "the interfaces of the node's network namespace: [{index, name, flags: [iff_up iff_loopback …], mtu, addrs: [\"127.0.0.1/8\" …]}]",
 		Example: "link_list [$c]"},
 	{Name: "link_up", Group: "network", Args: []Arg{{"name", Str, ""}},
-		Result: Nothing, Man: "rtnetlink(7)",
-		Summary: "bring an interface up (ip link set NAME up); lo first in a new network namespace",
+		Result: Nothing, Man: "netdevice(7)",
+		Summary: "bring an interface up (ip link set NAME up: its IFF_UP flag set, ioctl SIOCSIFFLAGS); lo first in a new network namespace",
 		Example: "link_up [$c] \"lo\""},
 	{Name: "link_down", Group: "network", Args: []Arg{{"name", Str, ""}},
-		Result: Nothing, Man: "rtnetlink(7)",
-		Summary: "bring an interface down (ip link set NAME down)",
+		Result: Nothing, Man: "netdevice(7)",
+		Summary: "bring an interface down (ip link set NAME down: its IFF_UP flag cleared, ioctl SIOCSIFFLAGS)",
 		Example: "link_down [$c] \"lo\""},
 	{Name: "addr_add", Group: "network", Args: []Arg{{"name", Str, ""}, {"address", Str, ""}},
 		Result: Nothing, Man: "rtnetlink(7)",

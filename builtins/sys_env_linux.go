@@ -2,7 +2,6 @@ package builtins
 
 import (
 	"os"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -10,6 +9,12 @@ import (
 // The node's environment is its Go environment (os.Environ), which execvp
 // passes to the program. The kernel's copy, /proc/PID/environ, shows the
 // environment the node started with and does not change.
+//
+// A proto-node, which has no Go runtime, serves these calls with an
+// environment of its own (engine/internal/proto/protoenv_linux.go), which
+// becomes its node's at the boot. A booted node keeps this code: its
+// environment must be the Go runtime's, which os/exec and exec.LookPath
+// read. The two share the rule for names (EnvNameOK).
 
 func sysEnviron(Node, Args) (any, error) {
 	env := os.Environ()
@@ -55,11 +60,25 @@ func sysClearenv(Node, Args) (any, error) {
 	return nil, nil
 }
 
-// checkEnvName refuses what setenv(3) refuses with EINVAL: an empty name
-// or one containing '=' (or NUL).
+// checkEnvName refuses what setenv(3) refuses with EINVAL (EnvNameOK).
 func checkEnvName(op, name string) error {
-	if name == "" || strings.ContainsAny(name, "=\x00") {
+	if !EnvNameOK(name) {
 		return sysErr(op, unix.EINVAL)
 	}
 	return nil
+}
+
+// EnvNameOK is setenv(3)'s rule for a name: not empty, and no '=' or NUL
+// in it. A proto-node applies it too, where no Go runtime runs: so it is
+// plain code, nosplit.
+//
+//go:norace
+//go:nosplit
+func EnvNameOK(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] == '=' || name[i] == 0 {
+			return false
+		}
+	}
+	return name != ""
 }

@@ -2,6 +2,7 @@ package builtins
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -175,22 +176,33 @@ func linkIndex(r *rtnl, call string, argN int, name string) (int32, error) {
 		Msg: fmt.Sprintf("no interface %q in this network namespace (it has %s)%s", name, strings.Join(names, ", "), suggest(name, names))}
 }
 
-func setLinkUp(call, name string, up bool) (any, error) {
-	return withRtnl(func(r *rtnl) (any, error) {
-		idx, err := linkIndex(r, call, 1, name)
-		if err != nil {
-			return nil, err
-		}
-		var flags uint32
-		if up {
-			flags = unix.IFF_UP
-		}
-		return nil, sysErr(call, r.do(unix.RTM_NEWLINK, 0, ifinfomsg(idx, flags, unix.IFF_UP)))
-	})
+// link_up and link_down are runtime-free (engine/internal/proto,
+// rawlink_linux.go) for every name the kernel could hold; the node's Go
+// code gets the others, and refuses them before any system call.
+func sysLinkUp(_ Node, a Args) (any, error)   { return nil, badLinkName("link_up", a.Str(0)) }
+func sysLinkDown(_ Node, a Args) (any, error) { return nil, badLinkName("link_down", a.Str(0)) }
+
+func badLinkName(call, name string) error {
+	if err := checkIfname(call, 1, "name", name); err != nil {
+		return err
+	}
+	return ErrUnsupported // a good name's call is the runtime-free code's
 }
 
-func sysLinkUp(_ Node, a Args) (any, error)   { return setLinkUp("link_up", a.Str(0), true) }
-func sysLinkDown(_ Node, a Args) (any, error) { return setLinkUp("link_down", a.Str(0), false) }
+// LinkCallError words the failure of link_up or link_down, which the
+// runtime-free code made: an unknown name (ENODEV) lists the namespace's
+// interfaces and suggests the nearest, as every call naming one does;
+// any other errno is the call's.
+func LinkCallError(call, name string, err error) error {
+	if errors.Is(err, unix.ENODEV) {
+		_, lerr := withRtnl(func(r *rtnl) (any, error) { _, err := linkIndex(r, call, 1, name); return nil, err })
+		var argErr *ArgError
+		if errors.As(lerr, &argErr) {
+			return lerr
+		}
+	}
+	return sysErr(call, err)
+}
 
 func sysAddrAdd(_ Node, a Args) (any, error) {
 	p, err := netip.ParsePrefix(a.Str(1))
@@ -213,12 +225,17 @@ func sysAddrAdd(_ Node, a Args) (any, error) {
 	})
 }
 
+// IfnameBad are the bytes no interface name holds: those the kernel
+// refuses, and NUL, which would end the name early in the ifreq that
+// the runtime-free link_up fills.
+const IfnameBad = "/: \t\n\x00"
+
 // checkIfname refuses what the kernel would: empty, over IFNAMSIZ-1
-// bytes, or holding '/', ':' or white space.
+// bytes, or holding '/', ':', white space or NUL.
 func checkIfname(call string, n int, argName, name string) error {
-	if name == "" || len(name) >= unix.IFNAMSIZ || strings.ContainsAny(name, "/: \t\n") {
+	if name == "" || len(name) >= unix.IFNAMSIZ || strings.ContainsAny(name, IfnameBad) {
 		return &ArgError{Call: call, N: n, Name: argName,
-			Msg: fmt.Sprintf("bad interface name %q: want 1 to %d bytes, no '/', ':' or space", name, unix.IFNAMSIZ-1)}
+			Msg: fmt.Sprintf("bad interface name %q: want 1 to %d bytes, no '/', ':', space or NUL", name, unix.IFNAMSIZ-1)}
 	}
 	return nil
 }

@@ -74,7 +74,7 @@ var runtimeFree = []string{
 	"chroot", "chdir", "mkdir", "rmdir", "unlink", "link", "symlink", "chmod", "chown", "mkfifo",
 	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs", "open", "mount_setattr",
 	"capbset_drop", "capbset_keep", "ambient_raise", "ambient_lower", "ambient_clear", "securebits_set",
-	"seccomp", "seccomp_load", "landlock",
+	"seccomp", "seccomp_load", "landlock", "link_up", "link_down",
 	"lseek", "fcntl", "write", "setns", "getcwd", "gethostname", "read", "getrlimit", "getresuid", "getresgid", "getgroups",
 }
 

@@ -108,6 +108,11 @@ func TestProtoNodeErrorsAsNode(t *testing.T) {
 		{"execve", []any{"/etc/passwd", []any{"x"}, []any{}}},
 		{"sethostname", []any{strings.Repeat("x", 100)}}, // einval: too long
 		{"setrlimit", []any{builtins.Const("rlimit_fsize"), builtins.Record{"cur": int64(2), "max": int64(1)}}},
+		{"setenv", []any{"", "x"}},
+		{"setenv", []any{"A=B", "x", int64(0)}},
+		{"setenv", []any{"A\x00B", "x"}},
+		{"unsetenv", []any{"A=B"}},
+		{"unsetenv", []any{""}},
 	}
 	if os.Geteuid() == 0 {
 		calls = append(calls, struct {
@@ -698,6 +703,11 @@ func protoComparisons() map[string]protoComparison {
 		"exit":      {args: []any{int64(3)}, observe: exitEvent},
 		"fork":      {same: bothPids, observe: forkedChild},
 		"clone":     {args: []any{builtins.Const("clone_newuts")}, same: bothPids, observe: forkedChild},
+		"setenv":    {args: []any{"ALSH_CMP", "v"}, observe: callOf("environ")},
+		"unsetenv":  {args: []any{"PATH"}, observe: callOf("environ")},
+		"clearenv":  {observe: callOf("environ")},
+		"getenv":    {args: []any{"PATH"}},
+		"environ":   {},
 	}
 }
 

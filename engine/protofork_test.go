@@ -2,6 +2,8 @@ package engine
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
@@ -140,5 +142,43 @@ func TestRootProtoNodeForksUnlessTheDriverIsLarge(t *testing.T) {
 		}
 		runtime.KeepAlive(ballast)
 		e.Close()
+	}
+}
+
+// The root proto-node's own child, booted, is a node like any other: not
+// a second subreaper of the tree that ignores its lifeline (its argv's
+// root word, copied from the root's, says "root=0").
+func TestRootProtoNodeChildBootsAsAChild(t *testing.T) {
+	needProto(t)
+	testutil.RequirePrivileged(t)
+	debug.FreeOSMemory() // a small driver: its root proto-node forks itself
+	e, ctx := start(t)
+	if !isProto(t, e, nil) {
+		t.Fatal("the root is not a proto-node")
+	}
+	c := fork(t, e, ctx, nil)
+	if !isProto(t, e, nil) {
+		t.Fatal("the root booted to fork: its node made the child")
+	}
+	bootNode(t, e, ctx, c)
+	if isProto(t, e, c) {
+		t.Fatal("the child did not boot")
+	}
+	subreaper := func(pl []int) string {
+		r := call(t, e, ctx, pl, "prctl", builtins.Const("pr_get_child_subreaper"), builtins.Record{"ptr": int64(4)}).(builtins.Record)
+		return r["args"].([]any)[0].(builtins.Record)["ptr"].(string)
+	}
+	if got := subreaper(c); got != "\x00\x00\x00\x00" {
+		t.Errorf("the root's booted child is a subreaper (%q), as only the root is", got)
+	}
+	if got := subreaper(nil); got != "\x01\x00\x00\x00" {
+		t.Errorf("the root is not a subreaper (%q)", got)
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", leaf(c)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(cmdline), "\x00root=0\x00") {
+		t.Errorf("the booted child's argv does not hold root=0: %q", cmdline)
 	}
 }

@@ -661,13 +661,13 @@ func (e *Engine) LinkList(ctx context.Context, pl []int) ([]any, error) {
 	return resultList(e.Call(ctx, pl, "link_list", nil))
 }
 
-// LinkUp: bring an interface up (ip link set NAME up); lo first in a new network namespace. See rtnetlink(7).
+// LinkUp: bring an interface up (ip link set NAME up: its IFF_UP flag set, ioctl SIOCSIFFLAGS); lo first in a new network namespace. See netdevice(7).
 func (e *Engine) LinkUp(ctx context.Context, pl []int, name string) error {
 	_, err := e.Call(ctx, pl, "link_up", []any{name})
 	return err
 }
 
-// LinkDown: bring an interface down (ip link set NAME down). See rtnetlink(7).
+// LinkDown: bring an interface down (ip link set NAME down: its IFF_UP flag cleared, ioctl SIOCSIFFLAGS). See netdevice(7).
 func (e *Engine) LinkDown(ctx context.Context, pl []int, name string) error {
 	_, err := e.Call(ctx, pl, "link_down", []any{name})
 	return err

@@ -683,13 +683,13 @@ func (p *Process) LinkList(ctx context.Context) ([]any, error) {
 	return resultList(p.call(ctx, "link_list", "", nil))
 }
 
-// LinkUp calls link_up in the process: bring an interface up (ip link set NAME up); lo first in a new network namespace. See rtnetlink(7).
+// LinkUp calls link_up in the process: bring an interface up (ip link set NAME up: its IFF_UP flag set, ioctl SIOCSIFFLAGS); lo first in a new network namespace. See netdevice(7).
 func (p *Process) LinkUp(ctx context.Context, name string) error {
 	_, err := p.call(ctx, "link_up", "", []any{name})
 	return err
 }
 
-// LinkDown calls link_down in the process: bring an interface down (ip link set NAME down). See rtnetlink(7).
+// LinkDown calls link_down in the process: bring an interface down (ip link set NAME down: its IFF_UP flag cleared, ioctl SIOCSIFFLAGS). See netdevice(7).
 func (p *Process) LinkDown(ctx context.Context, name string) error {
 	_, err := p.call(ctx, "link_down", "", []any{name})
 	return err

@@ -62,6 +62,15 @@ func BenchmarkBoxVsBwrap(b *testing.B) {
 	alternateWithBwrap(b, append([]string{"box"}, benchBoxArgs...), benchBoxArgs)
 }
 
+// BenchmarkBoxNoNetVsBwrap is BenchmarkBoxVsBwrap without a network
+// namespace, whose loopback's socket boots the sandbox's pid 1: here no
+// Go runtime starts beside the driver's.
+func BenchmarkBoxNoNetVsBwrap(b *testing.B) {
+	args := []string{"--ro-bind", "/", "/", "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+		"--unshare-cgroup", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", "/bin/true"}
+	alternateWithBwrap(b, append([]string{"box"}, args...), args)
+}
+
 // BenchmarkStartVsBwrap: alsh's own start-up, `alsh -c 'getpid []'` (a
 // driver, a root node, one call, the engine closed), against `bwrap
 // --ro-bind / / /bin/true`, alternately, as BenchmarkBoxVsBwrap.

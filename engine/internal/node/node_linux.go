@@ -134,7 +134,7 @@ func (n *node) boot(args []string) error {
 		}
 		n.lifeline, n.exeOpen = -1, !imaged
 	}
-	if _, ok := kv["root"]; ok { // the root, re-executed in place
+	if root, ok := kv["root"]; ok && root != "0" { // the root, re-executed in place or booted; "0": a child of the root proto-node
 		n.lifeline = -1
 	}
 	for _, fd := range []int{proto.FdCtl, proto.FdLifeline, proto.FdExe, proto.FdBell} {
@@ -248,7 +248,7 @@ func moveFd(from, to int) error {
 // (runtimeSettings): unset, or the user's own values.
 func restoreEnv(args []string) {
 	for _, a := range args {
-		for _, name := range []string{"GOMAXPROCS", "GODEBUG", "GORACE"} {
+		for _, name := range proto.RuntimeVars {
 			key := strings.ToLower(name)
 			if a == key {
 				os.Unsetenv(name)

@@ -27,14 +27,11 @@ func RootEnv() *proto.Env {
 		caught |= 1 << (sig - 1)
 	}
 	env := n.newProtoEnv(caught)
-	env.Argv = slices.Insert(env.Argv, len(env.Argv)-2, rootWord) // before proto and adopt
+	env.RootArg = len(env.Argv) - 2
+	env.Argv = slices.Insert(env.Argv, env.RootArg, proto.RootWord) // before proto and adopt
 	env.AdoptArg = len(env.Argv) - 1
 	return env
 }
-
-// rootWord tells a node that it is the root (no lifeline: its control
-// socket is one; the tree's subreaper).
-const rootWord = "root"
 
 // OpenImage opens the alsh binary as the nodes execute it (image_linux.go):
 // through a read-only mount, whose clone's fd (tree) the caller closes

@@ -61,7 +61,9 @@ func rawWords(d *proto.RawDesc, args []any) (w proto.Words, keep [][]byte) {
 // does.
 func rawCall(d *proto.RawDesc, w *proto.Words, args []any, keep [][]byte) (any, error) {
 	if d.Steps() {
-		return stepCall(d, w)
+		res, err := stepCall(d, w, args)
+		runtime.KeepAlive(keep) // the words point into it (landlock's plan, link_up's name)
+		return res, err
 	}
 	if n := d.BufSize(w); n > 0 { // room for its bytes or ids
 		b := make([]byte, n)

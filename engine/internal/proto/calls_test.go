@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"path/filepath"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -49,6 +50,20 @@ func TestAbsolutePath(t *testing.T) {
 		if got := string(AbsolutePath(path)); got != want {
 			t.Errorf("AbsolutePath(%q) = %q, want %q", path, got, want)
 		}
+	}
+	// Each entry as filepath.Clean makes it (exec.LookPath joins with it).
+	for _, dir := range []string{"/", "//", "/..", "/../a", "/a/./b/", "/a/b/../..", "/a/b/../../..", "/...", "/a/..b",
+		"/a//b//", "/./", "/a/.", "/.a/b/..", "/a/b/c/../../d/./e/.."} {
+		want := filepath.Clean(dir)
+		if want == "/" {
+			want = ""
+		}
+		if got := string(AbsolutePath(dir + ":" + dir)); got != want+":"+want+"\x00" {
+			t.Errorf("AbsolutePath(%q) = %q, want %q twice", dir+":"+dir, got, want)
+		}
+	}
+	if out := make([]byte, 4); CleanPath(out, []byte("/usr/bin")) != -1 {
+		t.Error("CleanPath wrote past its room")
 	}
 }
 

@@ -105,9 +105,12 @@ var (
 	basicTypes    = map[string]bool{"uintptr": true, "int": true, "int8": true, "int16": true, "int32": true,
 		"int64": true, "uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true,
 		"byte": true, "bool": true}
-	// allowedQualified: the raw syscalls, and conversions.
+	// allowedQualified: the raw syscalls, conversions, and builtins'
+	// rule for environment names (EnvNameOK, nosplit: a proto-node's rule
+	// too, TestEnvNameOKIsNosplit).
 	allowedQualified = map[string]bool{"syscall.RawSyscall6": true, "syscall.RawSyscall": true,
-		"syscall.Errno": true, "syscall.Signal": true, "unsafe.Pointer": true, "unsafe.Slice": true, "unsafe.Add": true, "unsafe.Sizeof": true}
+		"syscall.Errno": true, "syscall.Signal": true, "unsafe.Pointer": true, "unsafe.Slice": true, "unsafe.Add": true, "unsafe.Sizeof": true,
+		"unsafe.String": true, "builtins.EnvNameOK": true}
 )
 
 // callNotAllowed says why a call from a nosplit function could reach the
@@ -146,4 +149,31 @@ func callNotAllowed(fun ast.Expr, nosplit, types map[string]bool) string {
 		return "calls method " + f.Sel.Name + ", which is not nosplit"
 	}
 	return "an indirect call"
+}
+
+// builtins.EnvNameOK, which the proto-node calls (allowedQualified), is
+// nosplit and calls nothing.
+func TestEnvNameOKIsNosplit(t *testing.T) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "../../../builtins/sys_env_linux.go", nil, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "EnvNameOK" {
+			if !isNosplit(fd) {
+				t.Error("builtins.EnvNameOK is not nosplit")
+			}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if c, ok := n.(*ast.CallExpr); ok {
+					if why := callNotAllowed(c.Fun, nil, nil); why != "" {
+						t.Errorf("builtins.EnvNameOK %s", why)
+					}
+				}
+				return true
+			})
+			return
+		}
+	}
+	t.Error("no builtins.EnvNameOK")
 }

@@ -1,8 +1,6 @@
 package proto
 
 import (
-	"path/filepath"
-	"strings"
 	"syscall"
 	"unsafe"
 
@@ -50,12 +48,28 @@ type State struct {
 	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
 	siginfo   [8 * 128]byte
 	userEnv   []*byte // the node's environment, for execvp
-	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see absolutePath)
+	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see CleanPath)
+	// The proto-node's own environment, once an environment call made it
+	// (protoenv_linux.go): the list, the strings it set, and PATH cleaned
+	// once it changed it (pathOwn; pathN 0: execvp's search is the node's).
+	envOwn    bool
+	env       [maxEnvVars + 1]uintptr
+	envN      int
+	envText   [envTextSize]byte
+	envUsed   int
+	pathOwn   bool
+	pathBuf   [pathMax]byte
+	pathN     int
+	pathDue   bool // a PATH set, to clean (protoCleanPath): at pathAt in envText, pathLen long
+	pathAt    int
+	pathLen   int
+	envArgs   envArgs
 	ops       [protoOps]uint16
 	caught    uint64 // the signals the parent catches (bit sig-1)
 	polls     [3]pollFd
 	sigset    uint64 // the caught signals, blocked
 	noSigs    uint64
+	chldSet   uint64 // SIGCHLD alone, which the ending root waits for
 	stat      unix.Statx_t
 	lim       [2]uint64
 	words     Words              // a runtime-free call's arguments
@@ -94,6 +108,7 @@ type State struct {
 	forkFlags     int64
 	maps          idMaps // a clone's user namespace maps (protofork_linux.go)
 	depth         []byte // the digits of nodeArgv's depth= word
+	rootFlag      []byte // the last byte of nodeArgv's RootWord, in the root's argv
 	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
 	maxForkDepth  int64
 	maxChild      int64
@@ -134,17 +149,25 @@ const (
 	opExit
 	opFork
 	opClone
+	opSetenv // to opEnviron: the environment calls (protoEnv)
+	opUnsetenv
+	opClearenv
+	opGetenv
+	opEnviron
 	protoOps = 256 // room for the call table to grow: TestCallTableFitsProtoOps
 )
 
 // Calls are the calls a proto-node serves itself, by name, with the op
-// protoServe dispatches each by: the runtime-free calls (rawImpls), and
-// the calls whose node side does more than a proto-node needs (setrlimit,
-// exec, exit). This is the one list: the node fills a child's ops from it
-// (less what the child's filter denies), and the engine's tests check each.
+// protoServe dispatches each by: the runtime-free calls (rawImpls), the
+// calls whose node side does more than a proto-node needs (setrlimit,
+// exec, exit, fork, clone), and the environment calls, whose node side is
+// the Go runtime's environment (protoenv_linux.go). This is the one list:
+// the node fills a child's ops from it (less what the child's filter
+// denies), and the engine's tests check each.
 var Calls = func() map[string]uint16 {
 	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
-		"fork": opFork, "clone": opClone}
+		"fork": opFork, "clone": opClone,
+		"setenv": opSetenv, "unsetenv": opUnsetenv, "clearenv": opClearenv, "getenv": opGetenv, "environ": opEnviron}
 	for name := range rawImpls {
 		m[name] = opRaw
 	}
@@ -155,25 +178,15 @@ var Calls = func() map[string]uint16 {
 // and no race detector.
 var Supported = len(builtins.Table) <= protoOps && !RaceEnabled
 
-// AbsolutePath returns PATH as a NUL-terminated list when each entry is an
-// absolute directory; exec.LookPath refuses relative finds, and the
-// proto-node leaves those cases to the node. Each entry is cleaned, "/" as
-// "", so that dir+"/"+file is exec.LookPath's filepath.Join(dir, file):
-// the path execve gets, which a script's interpreter sees as its $0.
+// AbsolutePath returns PATH cleaned for a proto-node's execvp (CleanPath,
+// which a proto-node applies to a PATH it sets), or nil.
 func AbsolutePath(path string) []byte {
-	var b []byte
-	for i, dir := range strings.Split(path, ":") {
-		if !strings.HasPrefix(dir, "/") || len(dir) > 2048 {
-			return nil
-		}
-		if i > 0 {
-			b = append(b, ':')
-		}
-		if dir = filepath.Clean(dir); dir != "/" {
-			b = append(b, dir...)
-		}
+	b := make([]byte, len(path)+1) // cleaning shortens
+	n := CleanPath(b, []byte(path))
+	if n < 0 {
+		return nil
 	}
-	return append(b, 0)
+	return b[:n]
 }
 
 // Env is what proto-node children read and never write, and the
@@ -203,6 +216,10 @@ type Env struct {
 	// (DepthDigits wide: a child of the proto-node raises it in place)
 	// and of AdoptWord (filled at the boot with the children it forked).
 	DepthArg, AdoptArg int
+	// RootArg is the index in Argv of the root's RootWord (0: none), whose
+	// last byte a child of the root proto-node turns to '0' in its copy:
+	// booted, that child is a node like any other, not the tree's root.
+	RootArg int
 	// The node's options a proto-node's own forks and exit events follow.
 	// NoForks: its forks are its node's (the root of a driver whose
 	// memory, which its child would copy, is large).
@@ -215,6 +232,11 @@ type Env struct {
 	ChildRecs        []byte
 	TermRec, StopRec [65][2]uint16
 }
+
+// RootWord tells a node that it is the tree's root (no lifeline: its
+// control socket is one; the tree's subreaper): the root proto-node's
+// argv holds it, which its children turn to "root=0" (Env.RootArg).
+const RootWord = "root=1"
 
 // MaxExecLimits is how many limits a node keeps for its programs.
 const MaxExecLimits = 2
@@ -229,7 +251,11 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	copy(ps.nofile, env.Argv[env.NofileArg][len("nofile="):]) // a proto-node that booted wrote its own
 	copy(ps.carried, env.Argv[env.CarriedArg][len("carried="):])
-	ps.depth, ps.adopt = nil, nil
+	ps.depth, ps.adopt, ps.rootFlag = nil, nil, nil
+	if env.RootArg > 0 && env.Argv[env.RootArg] == RootWord {
+		ps.rootFlag = unsafe.Slice(ps.nodeArgv[env.RootArg], len(RootWord))[len(RootWord)-1:]
+		ps.rootFlag[0] = '1'
+	}
 	if env.DepthArg > 0 && env.AdoptArg > 0 {
 		ps.depth = unsafe.Slice(ps.nodeArgv[env.DepthArg], len(env.Argv[env.DepthArg]))[len("depth="):]
 		ps.adopt = unsafe.Slice(ps.nodeArgv[env.AdoptArg], len(env.Argv[env.AdoptArg]))[len("adopt="):]
@@ -253,6 +279,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	}
 	ps.spin, ps.spun, ps.crowded = spin, false, false
 	ps.capDrop = 0
+	ps.envOwn, ps.pathOwn, ps.pathDue = false, false, false
 }
 
 // Fork forks a proto-node child with the fds and flags of s (see
@@ -333,6 +360,9 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	hdr[0], hdr[1], hdr[2], hdr[3], hdr[4], hdr[5], hdr[6], hdr[7] = wire.MsgReady, 0, 0, 0, 0, 0, 0, 0
 	protoSend(hdr)
 	for {
+		if ps.pathDue {
+			protoCleanPath(ps)
+		}
 		if m := protoWait(ps); m < 0 || !protoServe(ps, m) {
 			protoReapOrBoot(ps)
 		}
@@ -477,9 +507,11 @@ func protoWait(ps *State) int {
 // protoRootHasDescendants: the root, its control socket closed, must
 // end its subtree first, as its node would (signaloneof to the tree's
 // session, a grace, then SIGKILL: endSubtree). It lets its child nodes
-// go (their lifelines), which end at once, and reaps for a few ms; with
-// a process still left (a subreaper's children are all its
-// descendants: a program, say), it boots for its node to end them.
+// go (their lifelines), which end at once, and reaps for a few ms,
+// woken by each SIGCHLD (blocked, so rt_sigtimedwait takes it) rather
+// than polling; with a process still left (a subreaper's children are
+// all its descendants: a program, say), it boots for its node to end
+// them.
 //
 //go:norace
 //go:nosplit
@@ -491,8 +523,10 @@ func protoRootHasDescendants(ps *State) bool {
 		closeFd(ps.kids[i].lifeW)
 	}
 	ps.nkids = 0 // its node, if it boots, reaps them as the subreaper's
-	ps.ts = unix.Timespec{Nsec: 50_000}
-	for waited := int64(0); ; {
+	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+	deadline := nanos(&ps.ts) + rootEndWait
+	ps.chldSet = 1 << (unix.SIGCHLD - 1)
+	for {
 		r, _, e := syscall.RawSyscall6(unix.SYS_WAIT4, ^uintptr(0), uintptr(unsafe.Pointer(&ps.wstatus)),
 			unix.WNOHANG|unix.WALL, 0, 0, 0)
 		switch {
@@ -500,12 +534,17 @@ func protoRootHasDescendants(ps *State) bool {
 			return false
 		case e == syscall.EINTR || e == 0 && r > 0:
 			continue
-		case e != 0 || waited >= rootEndWait:
+		case e != 0:
 			return true
 		}
-		syscall.RawSyscall6(unix.SYS_NANOSLEEP, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0, 0)
-		waited += ps.ts.Nsec
-		ps.ts.Nsec = min(2*ps.ts.Nsec, 1_000_000)
+		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+		left := deadline - nanos(&ps.ts)
+		if left <= 0 {
+			return true
+		}
+		ps.ts = unix.Timespec{Sec: left / 1e9, Nsec: left % 1e9}
+		syscall.RawSyscall6(unix.SYS_RT_SIGTIMEDWAIT, uintptr(unsafe.Pointer(&ps.chldSet)),
+			uintptr(unsafe.Pointer(&ps.siginfo[0])), uintptr(unsafe.Pointer(&ps.ts)), 8, 0, 0)
 	}
 }
 
@@ -660,6 +699,8 @@ func protoServe(ps *State, m int) bool {
 		}
 		flags, ok := protoForkArgs(ps, d, op == opClone)
 		return ok && protoFork(ps, id, flags)
+	case opSetenv, opUnsetenv, opClearenv, opGetenv, opEnviron:
+		return protoEnv(ps, d, id, op)
 	}
 	return false
 }
@@ -907,10 +948,10 @@ func protoExecvp(ps *State, d *protoDec, id uint32) (path *byte, n int, ok bool)
 	d.list(2)
 	file, fn := d.cstr(wire.TagString)
 	d.strs(ps.argv[:])
-	if !d.end() || ps.path == nil {
+	if !d.end() || len(execPath(ps)) == 0 {
 		return nil, 0, false
 	}
-	ps.execEnv = uintptr(unsafe.Pointer(&ps.userEnv[0]))
+	ps.execEnv = execEnv(ps)
 	path, n = file, fn
 	if !hasSlash(file, fn) { // with a slash, no search: execve's own errno
 		path, n = lookPath(ps, file, fn)
@@ -940,14 +981,15 @@ func hasSlash(p *byte, n int) bool {
 //go:nosplit
 func lookPath(ps *State, file *byte, n int) (*byte, int) {
 	f := unsafe.Slice(file, n)
+	path := execPath(ps)
 	dir := 0
-	for i := 0; i < len(ps.path); i++ {
-		if ps.path[i] != ':' && ps.path[i] != 0 {
+	for i := 0; i < len(path); i++ {
+		if path[i] != ':' && path[i] != 0 {
 			continue
 		}
 		l := i - dir
 		if l+1+n+1 <= len(ps.cand) {
-			copy(ps.cand[:], ps.path[dir:i])
+			copy(ps.cand[:], path[dir:i])
 			ps.cand[l] = '/'
 			copy(ps.cand[l+1:], f)
 			ps.cand[l+1+n] = 0
@@ -1123,7 +1165,7 @@ func protoBoot(ps *State) {
 	}
 	empty := [1]byte{}
 	syscall.RawSyscall6(unix.SYS_EXECVEAT, FdExe, uintptr(unsafe.Pointer(&empty[0])),
-		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), uintptr(unsafe.Pointer(&ps.nodeEnv[0])), unix.AT_EMPTY_PATH, 0)
+		uintptr(unsafe.Pointer(&ps.nodeArgv[0])), protoBootEnv(ps), unix.AT_EMPTY_PATH, 0)
 	rawExit(111)
 }
 

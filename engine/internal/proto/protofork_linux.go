@@ -227,6 +227,9 @@ var cloneKid = cloneVM
 func protoBecomeKid(ps *State) {
 	ps.nkids = 0
 	ps.spun, ps.root, ps.reapDue = false, false, false
+	if len(ps.rootFlag) > 0 { // its boot is a node's, not the root's
+		ps.rootFlag[0] = '0'
+	}
 	putDigits(ps.depth, digitsValue(ps.depth)+1)
 }
 

@@ -25,6 +25,7 @@ type Words struct {
 	Attr  unix.MountAttr      // mount_setattr's, which Plan fills
 	Fprog sockFprog           // seccomp's, which Plan fills
 	LL    llScratch           // landlock's structs (rawlandlock_linux.go)
+	Link  linkScratch         // link_up's and link_down's ifreq (rawlink_linux.go)
 	Unfit bool                // an argument is not of the kind the runtime-free code takes (seccomp's prog as a list)
 	// A call with a result other than an int (rawresults_linux.go):
 	Buf  uintptr   // where the kernel puts its bytes or ids: a node's slice of BufSize, a proto-node's reply buffer
@@ -180,6 +181,9 @@ var rawImpls = map[string]rawImpl{
 	"seccomp_load": {id: rawSeccompLoad, pathArg: -1, anyStr: 1},
 	// landlock of a plan the engine settled (rawlandlock_linux.go)
 	"landlock": {id: rawLandlock, pathArg: -1, anyStr: 1},
+	// an interface's IFF_UP (rawlink_linux.go)
+	"link_up":   {id: rawLinkUp, pathArg: -1},
+	"link_down": {id: rawLinkDown, pathArg: -1},
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -301,6 +305,9 @@ func (d *RawDesc) Accepts(w *Words) bool {
 	}
 	if d.id == rawSeccompLoad {
 		return seccompPlanFits(w)
+	}
+	if d.id == rawLinkUp || d.id == rawLinkDown {
+		return linkNameFits(w)
 	}
 	return true
 }

@@ -67,7 +67,7 @@ type StepResult struct {
 //go:norace
 //go:nosplit
 func (d *RawDesc) Steps() bool {
-	return d.id >= rawCapbsetDrop && d.id <= rawSecurebitsSet || d.id == rawLandlock
+	return d.id >= rawCapbsetDrop && d.id <= rawSecurebitsSet || d.id == rawLandlock || d.id == rawLinkUp || d.id == rawLinkDown
 }
 
 // RunSteps makes a step call on the calling thread.
@@ -91,6 +91,8 @@ func (d *RawDesc) RunSteps(w *Words) StepResult {
 		return onePrctl(unix.PR_SET_SECUREBITS, uintptr(m))
 	case rawLandlock:
 		return landlockRun(w)
+	case rawLinkUp, rawLinkDown:
+		return linkRun(w, d.id == rawLinkUp)
 	}
 	return StepResult{Errno: syscall.ENOSYS, Failed: -1}
 }
