@@ -58,6 +58,7 @@ type node struct {
 	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
 	discarded  map[int]bool        // spares let go of, reaped without an event
 	buf        []byte
+	out        []byte       // the last reply's encoding, reused (reply)
 	rh         wire.RecvHdr // readCtlRaw's
 	oob        []byte       // readCtlRaw's control data: fds that come with a call
 	callFds    []int        // the fds that came with the call being served
