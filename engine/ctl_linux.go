@@ -228,6 +228,8 @@ func (c *ctlConn) call(ctx context.Context, deadline time.Time, id uint32, msg [
 func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, msg, oob []byte, noReturn bool, onFds func(*result)) result {
 	w := waiters.Get().(*waiter)
 	w.onFds = onFds
+	under := callsUnderWay.Add(1)
+	defer callsUnderWay.Add(-1)
 	defer func() {
 		w.onFds = nil
 		waiters.Put(w)
@@ -239,6 +241,14 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 	}
 	c.pending[id] = w
 	c.mu.Unlock()
+	spinFor := spin.Reply
+	if noReturn {
+		spinFor = spin.Exec
+	}
+	if crowded(under) {
+		wire.MarkCrowded(msg)
+		spinFor = 0
+	}
 	if err := c.sendWith(ctx, deadline, msg, oob); err != nil {
 		if !c.forget(id) {
 			<-w.ch // closeAll's, sent or on its way: w is empty again
@@ -255,10 +265,6 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 		}
 		return result{err: fmt.Errorf("sending call: %w", err)}
 	}
-	spinFor := spin.Reply
-	if noReturn {
-		spinFor = spin.Exec
-	}
 	r := c.await(ctx, deadline, id, w.ch, spinFor)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
@@ -271,7 +277,8 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 // Go netpoller and then a reader goroutine (each wake-up costs more than
 // the call on a VM). With several CPUs it first spins (the node runs
 // meanwhile on another). While another caller reads, it waits for that
-// one to hand the reply over or to let go of the token.
+// one to hand the reply over or to let go of the token. A crowded call
+// (spinFor 0) does not spin: see crowded.
 func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch chan result, spinFor time.Duration) result {
 	var r result
 	got := false
@@ -286,7 +293,7 @@ func (c *ctlConn) await(ctx context.Context, deadline time.Time, id uint32, ch c
 	if c.parked {
 		return c.awaitParked(ctx, deadline, id, ch)
 	}
-	if runtime.GOMAXPROCS(0) > 1 && c.spin(have, spinFor) && got {
+	if spinFor > 0 && runtime.GOMAXPROCS(0) > 1 && c.spin(have, spinFor) && got {
 		return r
 	}
 	var t *time.Timer
@@ -464,30 +471,11 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 // yielding the CPU between tries (the node may need it); false if it
 // gave up or someone else reads.
 func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
-	if !enterSpin() {
-		return false
-	}
-	defer spinners.Add(-1)
 	if !c.take() {
 		return false
 	}
 	defer c.release()
 	return c.spinHeld(done, spinFor) && done()
-}
-
-// spinners counts the callers spinning for their replies. A spin pays
-// only while a CPU is free for the node to answer on: with one CPU kept
-// for the nodes, at most GOMAXPROCS-1 callers spin at once, the others
-// wait in recvmsg (many callers into many nodes on 2 CPUs took 0.4× the
-// calls/s of one caller before).
-var spinners atomic.Int32
-
-func enterSpin() bool {
-	if spinners.Add(1) <= int32(max(1, runtime.GOMAXPROCS(0)-1)) {
-		return true
-	}
-	spinners.Add(-1)
-	return false
 }
 
 // spinHeld is spin with the token taken; false once the socket closed.
@@ -704,3 +692,41 @@ func fromWireError(w wire.Error) error {
 	}
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)
 }
+
+// callsUnderWay counts the calls sent or about to be, whose replies are
+// not in yet, in every engine of the process: they share its CPUs.
+var callsUnderWay atomic.Int32
+
+// crowded says whether the under'th call under way is crowded: more calls
+// are under way than half the Ps (GOMAXPROCS, asked only when calls
+// overlap; a caller and its node each want a CPU to spin on), so a spin
+// would only take a CPU that other nodes and callers need to answer and
+// to read. Neither its caller nor, told by wire.FlagCrowded, its node
+// spins: the caller waits in its blocking recvmsg (readUntil), the node
+// in its own (awaitCalls), each woken by the other's message. With 32
+// callers into 32 nodes on 2 CPUs the nodes' spins, which yielded to each
+// other within a few µs and so never looked crowded, had held nearly half
+// of the CPU time; docs/engine.md ("Crowded calls") has the figures, and
+// the ways of waiting that cost more (callers parked for the poller, or
+// holding their Ps).
+//
+// Below that each caller may spin, and its spin, as its node's, ends at
+// a yield that finds another thread wanting the CPU (crowded only beyond
+// one call per P, 2 callers into 2 nodes on 2 CPUs took 18–22 µs of CPU
+// time per call against 12–14, all four spinning). With one P nothing is
+// crowded: nobody spins there anyway, and a caller's wait holds the P (a
+// RawSyscall, waitReply) while its node answers on the one CPU, so calls
+// go one after the other without the scheduler.
+func crowded(under int32) bool {
+	if allCrowded.Load() {
+		return true
+	}
+	if under <= 1 {
+		return false
+	}
+	procs := int32(runtime.GOMAXPROCS(0))
+	return procs > 1 && under > procs/2
+}
+
+// allCrowded makes every call crowded (tests).
+var allCrowded atomic.Bool

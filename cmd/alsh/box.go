@@ -74,8 +74,10 @@ func runBox(stdio [3]*os.File, args []string) int {
 	}
 	// The options are read first: the root node, started later, must not
 	// inherit the fds that --file and --seccomp name (reading closes them).
-	lang.Preload("sandbox")
+	// The engine starts while the module loads and the signals are set up.
 	c := &config{}
+	c.early = c.startEarly()
+	lang.Preload("sandbox")
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
 		return boxRun(ctx, stdio, eng, b)
 	})

@@ -52,11 +52,13 @@ type node struct {
 	callID     uint32              // the call being served (an in-place re-execution answers it)
 	spin       bool                // spin for the next call before sleeping (spinWorthIt)
 	noSpin     bool                // never: its tree is a remote host's (NoSpinWord)
-	await      bool                // else wait for it in recvmsg (awaitCalls)
+	await      bool                // else, or after a crowded call, wait for it in recvmsg (awaitCalls, startAwait)
+	crowded    bool                // the last call had wire.FlagCrowded: no spin after it
 	callWait   time.Duration       // that wait's bound
 	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
 	discarded  map[int]bool        // spares let go of, reaped without an event
 	buf        []byte
+	out        []byte       // the last reply's encoding, reused (reply)
 	rh         wire.RecvHdr // readCtlRaw's
 	oob        []byte       // readCtlRaw's control data: fds that come with a call
 	callFds    []int        // the fds that came with the call being served
@@ -402,8 +404,8 @@ func (n *node) loop() {
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(fd)}
 		unix.EpollCtl(n.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
 	}
-	if n.await = !n.spin && n.setCallWait(); n.await {
-		n.handleSignals() // those caught since boot, counted for awaitCalls
+	if !n.spin {
+		n.startAwait()
 	}
 	events := make([]unix.EpollEvent, len(watch))
 	for n.waitAndServe(events) {

@@ -77,9 +77,11 @@ type State struct {
 	cl3       cloneArgs
 	spin      bool // the parent node's spinWorthIt
 	spun      bool // the first spin (after ready) is over
+	crowded   bool // the last call had wire.FlagCrowded: no spin after it
 	copied    bool // the child is a copy made by clone (clone3 refused), not one sharing the memory
 	ts        unix.Timespec
-	execEnv   uintptr // the environment protoExec passes
+	ru        unix.Rusage // protoSpin's look at its switches
+	execEnv   uintptr     // the environment protoExec passes
 	execLims  [MaxExecLimits]SpawnRlimit
 	nExecLims int
 	oldLim    [MaxExecLimits]unix.Rlimit
@@ -275,7 +277,7 @@ func (ps *State) Load(env *Env, spin bool) {
 	if env.Caught != 0 {
 		ps.caught = env.Caught
 	}
-	ps.spin, ps.spun = spin, false
+	ps.spin, ps.spun, ps.crowded = spin, false, false
 	ps.capDrop = 0
 	ps.envOwn, ps.pathOwn, ps.pathDue = false, false, false
 }
@@ -575,12 +577,13 @@ func protoReapOrBoot(ps *State) {
 }
 
 // protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
-// first time), as a node does after a call (spinWorthIt).
+// first time), as a node does after a call (spinWorthIt), unless the
+// driver marked the last call crowded.
 //
 //go:norace
 //go:nosplit
 func protoSpin(ps *State) int {
-	if !ps.spin {
+	if !ps.spin || ps.crowded {
 		return 0
 	}
 	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
@@ -589,6 +592,7 @@ func protoSpin(ps *State) int {
 		ps.spun, d = true, int64(spin.ProtoFirst)
 	}
 	deadline := nanos(&ps.ts) + d
+	switches, switched := protoSwitches(ps), false
 	for nanos(&ps.ts) < deadline {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
@@ -601,11 +605,22 @@ func protoSpin(ps *State) int {
 		before := nanos(&ps.ts)
 		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
 		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
-		if nanos(&ps.ts)-before >= int64(spin.Crowded) { // others need the CPU (spin.Spin.Again)
+		n := protoSwitches(ps)
+		if n != switches && (switched || nanos(&ps.ts)-before >= int64(spin.Long)) { // others need the CPU (spin.Spin.Again)
 			return 0
 		}
+		switches, switched = n, n != switches
 	}
 	return 0
+}
+
+// protoSwitches is the thread's involuntary context switches (spin.Switches).
+//
+//go:norace
+//go:nosplit
+func protoSwitches(ps *State) int64 {
+	syscall.RawSyscall6(unix.SYS_GETRUSAGE, unix.RUSAGE_THREAD, uintptr(unsafe.Pointer(&ps.ru)), 0, 0, 0, 0)
+	return ps.ru.Nivcsw
 }
 
 //go:norace
@@ -651,6 +666,7 @@ func protoServe(ps *State, m int) bool {
 	if m < wire.HeaderLen+2 || b[0] != wire.MsgCall {
 		return false
 	}
+	ps.crowded = b[1]&wire.FlagCrowded != 0
 	id := le32(b[4:])
 	nr := int(b[8]) | int(b[9])<<8
 	if nr >= protoOps {

@@ -13,6 +13,11 @@
 // 971 -> 917 µs over 8 interleaved rounds (the fork 140 -> 113 µs, the
 // exec call 207 -> 164 µs).
 //
+// A spin gives way to others: it ends when its yields show another
+// thread wanting the CPU (Again), and with more calls under way than half
+// the CPUs the driver marks them crowded (wire.FlagCrowded): then neither
+// the callers nor the nodes spin at all (engine's crowded).
+//
 // The durations are constants so that the proto-node, which runs no Go
 // runtime, spins for the same times with raw syscalls of its own.
 package spin
@@ -20,6 +25,7 @@ package spin
 import (
 	"syscall"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,13 +51,6 @@ const (
 	// fork 239 -> 193 µs and the exec call 274 -> 215 µs (8 interleaved
 	// rounds).
 	ProtoFirst = 300 * time.Microsecond
-	// Crowded: a yield that gave the CPU away for this long found another
-	// thread that needed it (another node, another caller): the spin
-	// stops there, and the waiter sleeps until its message wakes it. With
-	// more callers and nodes than CPUs, spinning took the CPUs the nodes
-	// needed to answer (32 callers into 32 nodes on 2 CPUs: 0.4× the
-	// calls/s of one).
-	Crowded = 20 * time.Microsecond
 )
 
 // A Spin is one bounded busy wait: try, then Again, until the try
@@ -59,27 +58,61 @@ const (
 type Spin struct {
 	d        time.Duration
 	deadline time.Time
+	switches int64 // the thread's involuntary switches at the last look
+	switched bool  // the last yield gave the CPU to another thread
 	// Crowded: the spin ended early, at a yield that kept the CPU away
-	// for Crowded or more.
+	// for Long or more, or at the second yield in a row that gave it to
+	// another thread (Switches).
 	Crowded bool
 }
 
+// Long: a yield that gave the CPU away this long found another thread
+// that needed it (another program, or a node or caller with work).
+const Long = 20 * time.Microsecond
+
 // Start starts a spin of d.
-func Start(d time.Duration) Spin { return Spin{d: d, deadline: time.Now().Add(d)} }
+func Start(d time.Duration) Spin {
+	return Spin{d: d, deadline: time.Now().Add(d), switches: Switches()}
+}
 
 // Again says whether there is time for another try; if so it first
-// yields the CPU, which the other end may need. A yield that kept the
-// CPU away for Crowded or more ends the spin: others wait for the CPU.
+// yields the CPU, which the other end may need. Another thread wants
+// this CPU, and the spin would only delay it, when a yield kept the CPU
+// away for Long or more, or when two yields in a row, with a try between
+// that found nothing, gave it to another thread: then the spin ends.
+//
+// One switch alone does not end it: the thread it went to may be the
+// other end, on the same CPU, which answers during the yield, and the
+// next try finds its message. Two do: with more spinners than CPUs, each
+// yield handed the CPU to another spinner that yielded it back within a
+// few µs, so no yield was long, and the spins went on (32 callers into
+// 32 nodes on 2 CPUs: 19 sched_yield per call, perf stat). The kernel
+// counts the switches (the thread's involuntary context switches).
 func (s *Spin) Again() bool {
 	before := time.Now()
 	if !before.Before(s.deadline) {
 		return false
 	}
-	syscall.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
-	s.Crowded = time.Since(before) >= Crowded
+	syscall.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
+	n := Switches()
+	switched := n != s.switches
+	s.Crowded = switched && (s.switched || time.Since(before) >= Long)
+	s.switches, s.switched = n, switched
 	return !s.Crowded
 }
 
 // Extend gives the spin its whole time again, from now (a node served a
 // call: the next may follow as fast).
-func (s *Spin) Extend() { s.deadline = time.Now().Add(s.d) }
+func (s *Spin) Extend() {
+	s.deadline = time.Now().Add(s.d)
+	s.switched = false
+}
+
+// Switches is the calling thread's count of involuntary context switches:
+// a sched_yield that ran another thread, or a preemption, adds one. A
+// RawSyscall: getrusage never blocks.
+func Switches() int64 {
+	var ru syscall.Rusage
+	syscall.RawSyscall(unix.SYS_GETRUSAGE, unix.RUSAGE_THREAD, uintptr(unsafe.Pointer(&ru)), 0)
+	return ru.Nivcsw
+}

@@ -21,8 +21,9 @@ import (
 //	  |  <------------------ event pid,rec --  |   a child's exit, or a signal (pid 0)
 //	  |          (EOF)                        |   the node exec'd or exited
 //
-// Every message starts with an 8-byte header: type u8, 3 bytes zero, id u32
-// (little-endian). Values are encoded by EncodeValue.
+// Every message starts with an 8-byte header: type u8, flags u8 (a call's:
+// FlagCrowded; else zero), 2 bytes zero, id u32 (little-endian). Values are
+// encoded by EncodeValue.
 const (
 	MsgReady byte = iota + 1
 	MsgCall
@@ -47,7 +48,19 @@ const (
 	ErrKindFiltered
 )
 
+// FlagCrowded, in a call's flags, says that the driver has more calls
+// under way than its CPUs can wait for spinning: the node does not spin
+// for its next call after this one, since its CPU is wanted elsewhere (by
+// other nodes and their callers).
+const FlagCrowded byte = 1
+
 var ErrMalformed = errors.New("malformed message")
+
+// MarkCrowded sets FlagCrowded in the header of message b.
+func MarkCrowded(b []byte) { b[1] |= FlagCrowded }
+
+// Crowded says whether message b's header has FlagCrowded.
+func Crowded(b []byte) bool { return len(b) >= HeaderLen && b[1]&FlagCrowded != 0 }
 
 func PutHeader(b []byte, typ byte, id uint32) []byte {
 	b = append(b, typ, 0, 0, 0)
