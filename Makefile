@@ -34,7 +34,7 @@ race:
 # FuzzCallArgs builds bin/alsh-style helper itself (engine/internal/callfuzz).
 FUZZTIME ?= 1m
 FUZZFLAGS ?=
-FUZZ_TARGETS := ./lang/:FuzzParse ./lang/:FuzzIncomplete ./lang/:FuzzEval ./lang/:FuzzRoundTrip \
+FUZZ_TARGETS := ./lang/:FuzzParse ./lang/:FuzzIncomplete ./lang/:FuzzEval ./lang/:FuzzRoundTrip ./lang/:FuzzGrammarMatchesReference \
 	./engine/internal/wire/:FuzzDecode ./engine/internal/wire/:FuzzRoundTrip \
 	./engine/internal/callfuzz/:FuzzCallArgs ./engine/internal/relay/:FuzzReadFrame
 fuzz:
