@@ -87,6 +87,10 @@ func TestSpinEndsWhenCrowded(t *testing.T) {
 // yield went on for hundreds: a yield of 20 µs or more came about once
 // in 260 on the loaded VM, and never on a quiet one).
 func TestSpinEndsWhenSpinnersShareCPU(t *testing.T) {
+	// Two Ps, so that both spinners' threads want the CPU at once, as two
+	// processes' do, also where the test runs on one CPU (taskset -c 0
+	// gives it one P, and a goroutine without one never asks the kernel).
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
 	var one unix.CPUSet
 	one.Set(0)
 	const fewTries = 50
