@@ -99,7 +99,7 @@ func TestSpinEndsWhenSpinnersShareCPU(t *testing.T) {
 		crowded, alone bool
 	}
 	ends := make(chan end, 2)
-	var pinned atomic.Int32
+	var pinned, stopped atomic.Int32
 	for range 2 {
 		go func() {
 			runtime.LockOSThread()
@@ -116,6 +116,11 @@ func TestSpinEndsWhenSpinnersShareCPU(t *testing.T) {
 			tries := 0
 			for s.Again() {
 				tries++
+			}
+			// Still want the CPU until the other spin ends too: a spin
+			// left alone on it rightly goes on.
+			for stopped.Add(1); stopped.Load() < 2; {
+				unix.Syscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 			}
 			ends <- end{tries: tries, crowded: s.Crowded}
 		}()
