@@ -105,12 +105,12 @@ var (
 	basicTypes    = map[string]bool{"uintptr": true, "int": true, "int8": true, "int16": true, "int32": true,
 		"int64": true, "uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true,
 		"byte": true, "bool": true}
-	// allowedQualified: the raw syscalls, conversions, and builtins'
-	// rule for environment names (EnvNameOK, nosplit: a proto-node's rule
-	// too, TestEnvNameOKIsNosplit).
+	// allowedQualified: the raw syscalls, conversions, and the rules the
+	// proto-node shares with other packages (nosplit:
+	// TestSharedRulesAreNosplit).
 	allowedQualified = map[string]bool{"syscall.RawSyscall6": true, "syscall.RawSyscall": true,
 		"syscall.Errno": true, "syscall.Signal": true, "unsafe.Pointer": true, "unsafe.Slice": true, "unsafe.Add": true, "unsafe.Sizeof": true,
-		"unsafe.String": true, "builtins.EnvNameOK": true}
+		"unsafe.String": true, "builtins.EnvNameOK": true, "spin.GiveWay": true}
 )
 
 // callNotAllowed says why a call from a nosplit function could reach the
@@ -151,29 +151,43 @@ func callNotAllowed(fun ast.Expr, nosplit, types map[string]bool) string {
 	return "an indirect call"
 }
 
-// builtins.EnvNameOK, which the proto-node calls (allowedQualified), is
-// nosplit and calls nothing.
-func TestEnvNameOKIsNosplit(t *testing.T) {
-	fset := token.NewFileSet()
-	f, err := parser.ParseFile(fset, "../../../builtins/sys_env_linux.go", nil, parser.ParseComments)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "EnvNameOK" {
-			if !isNosplit(fd) {
-				t.Error("builtins.EnvNameOK is not nosplit")
-			}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				if c, ok := n.(*ast.CallExpr); ok {
-					if why := callNotAllowed(c.Fun, nil, nil); why != "" {
-						t.Errorf("builtins.EnvNameOK %s", why)
-					}
+// sharedRules are the functions of other packages that the proto-node
+// calls (allowedQualified), by file: builtins' rule for environment
+// names, and spin's rule for ending a spin.
+var sharedRules = map[string]string{
+	"builtins.EnvNameOK": "../../../builtins/sys_env_linux.go",
+	"spin.GiveWay":       "../spin/spin.go",
+}
+
+// Each function the proto-node shares with another package is nosplit
+// and calls nothing that could reach the runtime.
+func TestSharedRulesAreNosplit(t *testing.T) {
+	for name, file := range sharedRules {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, file, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, fn, _ := strings.Cut(name, ".")
+		found := false
+		for _, d := range f.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == fn {
+				found = true
+				if !isNosplit(fd) {
+					t.Errorf("%s is not nosplit", name)
 				}
-				return true
-			})
-			return
+				ast.Inspect(fd.Body, func(n ast.Node) bool {
+					if c, ok := n.(*ast.CallExpr); ok {
+						if why := callNotAllowed(c.Fun, nil, nil); why != "" {
+							t.Errorf("%s %s", name, why)
+						}
+					}
+					return true
+				})
+			}
+		}
+		if !found {
+			t.Errorf("no %s in %s", name, file)
 		}
 	}
-	t.Error("no builtins.EnvNameOK")
 }

@@ -606,7 +606,7 @@ func protoSpin(ps *State) int {
 		syscall.RawSyscall6(unix.SYS_SCHED_YIELD, 0, 0, 0, 0, 0, 0)
 		syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
 		n := protoSwitches(ps)
-		if n != switches && (switched || nanos(&ps.ts)-before >= int64(spin.Long)) { // others need the CPU (spin.Spin.Again)
+		if spin.GiveWay(n != switches, switched, nanos(&ps.ts)-before) { // others need the CPU
 			return 0
 		}
 		switches, switched = n, n != switches

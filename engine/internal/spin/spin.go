@@ -96,9 +96,19 @@ func (s *Spin) Again() bool {
 	syscall.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	n := Switches()
 	switched := n != s.switches
-	s.Crowded = switched && (s.switched || time.Since(before) >= Long)
+	s.Crowded = GiveWay(switched, s.switched, int64(time.Since(before)))
 	s.switches, s.switched = n, switched
 	return !s.Crowded
+}
+
+// GiveWay is Again's rule, which the proto-node's spin follows too: a
+// spin ends at a yield that switched to another thread, if the yield
+// before it switched as well or this one kept the CPU away (yieldNs) for
+// Long.
+//
+//go:nosplit
+func GiveWay(switched, switchedBefore bool, yieldNs int64) bool {
+	return switched && (switchedBefore || yieldNs >= int64(Long))
 }
 
 // Extend gives the spin its whole time again, from now (a node served a
