@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/alsh/alsh/engine"
 )
 
 // The environment calls change the node's environment, which execvp
@@ -58,22 +60,7 @@ func TestRuntimeSettingsStayOurs(t *testing.T) {
 		{"", "", "", "unset/unset/unset\n"},
 		{"3", "madvdontneed=1", "history_size=1", "3/madvdontneed=1/history_size=1\n"},
 	} {
-		for _, name := range []string{"GOMAXPROCS", "GODEBUG", "GORACE"} {
-			old, had := os.LookupEnv(name)
-			v := map[string]string{"GOMAXPROCS": tc.gomaxprocs, "GODEBUG": tc.godebug, "GORACE": tc.gorace}[name]
-			if v == "" {
-				os.Unsetenv(name)
-			} else {
-				os.Setenv(name, v)
-			}
-			t.Cleanup(func() {
-				if had {
-					os.Setenv(name, old)
-				} else {
-					os.Unsetenv(name)
-				}
-			})
-		}
+		engine.UserEnv(t, map[string]string{"GOMAXPROCS": tc.gomaxprocs, "GODEBUG": tc.godebug, "GORACE": tc.gorace})
 		s := startSC(t)
 		s.boot(nil) // a root started as a proto-node has the driver's environment until then
 		if env := bootEnviron(t, s, nil); !strings.Contains(env, "asyncpreemptoff=1") {

@@ -16,26 +16,6 @@ import (
 // need no boot, and /usr/bin/env (the oracle) sees what they made, in the
 // proto-node's programs, its children's, and its node's after a boot.
 
-// userEnv sets (or, given "", unsets) the test's variables before the
-// engine starts, as the user's environment; the test puts them back.
-func userEnv(t *testing.T, vars map[string]string) {
-	for name, v := range vars {
-		old, had := os.LookupEnv(name)
-		if v == "" {
-			os.Unsetenv(name)
-		} else {
-			os.Setenv(name, v)
-		}
-		t.Cleanup(func() {
-			if had {
-				os.Setenv(name, old)
-			} else {
-				os.Unsetenv(name)
-			}
-		})
-	}
-}
-
 func needEnvProgram(t *testing.T) {
 	needProto(t)
 	if _, err := os.Stat("/usr/bin/env"); err != nil {
@@ -65,7 +45,7 @@ func stillProto(t *testing.T, e *Engine, pl []int, after string) {
 
 func TestProtoNodeEnvironmentReachesPrograms(t *testing.T) {
 	needEnvProgram(t)
-	userEnv(t, map[string]string{"ALSH_GONE": "1", "ALSH_KEPT": "old"})
+	UserEnv(t, map[string]string{"ALSH_GONE": "1", "ALSH_KEPT": "old"})
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "setenv", "ALSH_NEW", "a b=c")
@@ -93,7 +73,7 @@ func TestProtoNodeEnvironmentReachesPrograms(t *testing.T) {
 // the proto-node clears its environment itself.
 func TestProtoNodeClearenvReachesPrograms(t *testing.T) {
 	needEnvProgram(t)
-	userEnv(t, map[string]string{"GOMAXPROCS": "", "GODEBUG": "", "GORACE": ""})
+	UserEnv(t, map[string]string{"GOMAXPROCS": "", "GODEBUG": "", "GORACE": ""})
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "clearenv")
@@ -109,7 +89,7 @@ func TestProtoNodeClearenvReachesPrograms(t *testing.T) {
 // started with its own settings.
 func TestProtoNodeEnvironmentAfterBoot(t *testing.T) {
 	needEnvProgram(t)
-	userEnv(t, map[string]string{"GOMAXPROCS": "3", "GODEBUG": "madvdontneed=1", "ALSH_GONE": "1"})
+	UserEnv(t, map[string]string{"GOMAXPROCS": "3", "GODEBUG": "madvdontneed=1", "ALSH_GONE": "1"})
 	e, ctx := start(t)
 	c := fork(t, e, ctx, nil)
 	call(t, e, ctx, c, "setenv", "ALSH_NEW", "x")
@@ -141,7 +121,7 @@ func TestProtoNodeEnvironmentAfterBoot(t *testing.T) {
 func TestProtoNodeClearenvThenBoot(t *testing.T) {
 	needEnvProgram(t)
 	for _, user := range []string{"", "3"} {
-		userEnv(t, map[string]string{"GOMAXPROCS": user, "GODEBUG": "", "GORACE": ""})
+		UserEnv(t, map[string]string{"GOMAXPROCS": user, "GODEBUG": "", "GORACE": ""})
 		e, ctx := start(t)
 		c := fork(t, e, ctx, nil)
 		call(t, e, ctx, c, "clearenv")
@@ -170,7 +150,7 @@ func TestProtoNodeClearenvThenBoot(t *testing.T) {
 // the proto-node boots, and the program sees the user's change.
 func TestProtoNodeRuntimeVarsBoot(t *testing.T) {
 	needEnvProgram(t)
-	userEnv(t, map[string]string{"GOMAXPROCS": "", "GODEBUG": "madvdontneed=1"})
+	UserEnv(t, map[string]string{"GOMAXPROCS": "", "GODEBUG": "madvdontneed=1"})
 	e, ctx := start(t)
 	for _, change := range [][]any{{"setenv", "GOMAXPROCS", "2"}, {"unsetenv", "GODEBUG"}} {
 		c := fork(t, e, ctx, nil)
