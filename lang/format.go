@@ -46,7 +46,7 @@ func lexAll(filename, src string) ([]lexer.Token, error) {
 		if tok.EOF() {
 			return toks, nil
 		}
-		if tok.Type != tokenType().whitespace {
+		if tok.Type != tokWhitespace {
 			toks = append(toks, tok)
 		}
 	}
@@ -67,9 +67,9 @@ func layout(toks []lexer.Token) string {
 	f := &formatter{}
 	for i, tok := range toks {
 		switch tok.Type {
-		case tokenType().nl:
+		case tokNL:
 			f.newline()
-		case tokenType().continuation:
+		case tokContinuation:
 			f.b.WriteString(" \\")
 			f.newline()
 			f.cont = true
@@ -87,7 +87,7 @@ func layout(toks []lexer.Token) string {
 func (f *formatter) newline() {
 	if len(f.lineTok) > 0 {
 		last := f.lineTok[len(f.lineTok)-1]
-		f.cont = f.cont || isBinaryOp(last.Value) && last.Type != tokenType().comment || last.Value == "="
+		f.cont = f.cont || isBinaryOp(last.Value) && last.Type != tokComment || last.Value == "="
 		f.b.WriteByte('\n')
 		f.lineTok = nil
 		f.blank = 0
@@ -151,10 +151,10 @@ func (f *formatter) track(tok lexer.Token, rest []lexer.Token) {
 // grammar decides it (an empty {} counts as a block).
 func isRecordBrace(rest []lexer.Token) bool {
 	i := 0
-	for i < len(rest) && rest[i].Type == tokenType().nl {
+	for i < len(rest) && rest[i].Type == tokNL {
 		i++
 	}
-	return i+1 < len(rest) && (rest[i].Type == tokenType().ident || rest[i].Type == tokenType().keyword) && rest[i+1].Value == ":"
+	return i+1 < len(rest) && (rest[i].Type == tokIdent || rest[i].Type == tokKeyword) && rest[i+1].Value == ":"
 }
 
 func isClosing(v string) bool { return v == ")" || v == "]" || v == "}" }
@@ -173,9 +173,9 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 	}
 	op := isOp(tok.Type)
 	switch {
-	case tok.Type == tokenType().comment:
+	case tok.Type == tokComment:
 		return true
-	case tok.Type == tokenType().sel || op && (tok.Value == ".(" || tok.Value == ".["):
+	case tok.Type == tokSel || op && (tok.Value == ".(" || tok.Value == ".["):
 		return false // selectors stick to what they select from
 	case op && (tok.Value == "," || tok.Value == ";"):
 		return false
@@ -192,7 +192,7 @@ func (f *formatter) spaceBefore(tok lexer.Token) bool {
 	case isOp(prev.Type) && prev.Value == ":":
 		return inner != ".["
 	case isOp(prev.Type) && (prev.Value == "-" || prev.Value == "~") && f.unaryAt(len(f.lineTok)-1):
-		return prev.Value == "-" && tok.Type == tokenType().integer // - 3 stays apart, or it would lex as the number -3
+		return prev.Value == "-" && tok.Type == tokInt // - 3 stays apart, or it would lex as the number -3
 	}
 	return true
 }
@@ -208,9 +208,9 @@ func (f *formatter) unaryAt(i int) bool {
 	}
 	p := f.lineTok[i-1]
 	switch p.Type {
-	case tokenType().integer, tokenType().str, tokenType().raw, tokenType().variable, tokenType().sel, tokenType().ident:
+	case tokInt, tokString, tokRawString, tokVar, tokSel, tokIdent:
 		return false
-	case tokenType().keyword:
+	case tokKeyword:
 		return p.Value != "true" && p.Value != "false" && p.Value != "ok"
 	}
 	return !isClosing(p.Value)
@@ -246,7 +246,7 @@ func joined(toks []lexer.Token) string {
 func significant(toks []lexer.Token) []lexer.Token {
 	var out []lexer.Token
 	for _, t := range toks {
-		if t.Type != tokenType().nl && t.Type != tokenType().continuation {
+		if t.Type != tokNL && t.Type != tokContinuation {
 			out = append(out, t)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
 	"github.com/alecthomas/participle/v2/lexer"
@@ -238,15 +237,3 @@ func opKind(op string) lexer.TokenType {
 
 // isOp says whether a token of kind t is an operator or a bracket.
 func isOp(t lexer.TokenType) bool { return t == tokOp || t == tokArithOp || t == tokCmpOp }
-
-// tokenTypes are the token types that parse errors and fmt tell apart.
-type tokenTypes struct {
-	nl, whitespace, continuation, unterminated, ident  lexer.TokenType
-	comment, str, raw, variable, sel, integer, keyword lexer.TokenType
-}
-
-var tokenType = sync.OnceValue(func() tokenTypes {
-	return tokenTypes{nl: tokNL, whitespace: tokWhitespace, continuation: tokContinuation,
-		unterminated: tokUnterminated, ident: tokIdent, comment: tokComment, str: tokString,
-		raw: tokRawString, variable: tokVar, sel: tokSel, integer: tokInt, keyword: tokKeyword}
-})

@@ -114,7 +114,7 @@ func parseError(err error, src string) *ParseError {
 	var unexpected *participle.UnexpectedTokenError
 	if errors.As(err, &unexpected) {
 		pe.Msg, pe.incomplete = describeUnexpected(unexpected.Unexpected, pe.Msg)
-		pe.unterminated = unexpected.Unexpected.Type == tokenType().unterminated
+		pe.unterminated = unexpected.Unexpected.Type == tokUnterminated
 		if pe.unterminated {
 			pe.quote = unexpected.Unexpected.Value[:1]
 		}
@@ -128,9 +128,9 @@ func describeUnexpected(tok lexer.Token, msg string) (string, bool) {
 	switch {
 	case tok.EOF():
 		return "unexpected end of input" + expected(msg), true
-	case tok.Type == tokenType().unterminated:
+	case tok.Type == tokUnterminated:
 		return "unterminated string", true
-	case tok.Type == tokenType().nl:
+	case tok.Type == tokNL:
 		return "unexpected newline" + expected(msg), false
 	}
 	return fmt.Sprintf("unexpected %q%s", tok.Value, expected(msg)), false
@@ -170,11 +170,11 @@ func callHint(filename, src string, at lexer.Position) string {
 		if err != nil || tok.EOF() || tok.Pos.Offset >= at.Offset {
 			break
 		}
-		if tok.Type != tokenType().whitespace {
+		if tok.Type != tokWhitespace {
 			before, prev = prev, tok
 		}
 	}
-	if prev.Type != tokenType().ident || before.Value != ":" && before.Value != "[" && before.Value != "," {
+	if prev.Type != tokIdent || before.Value != ":" && before.Value != "[" && before.Value != "," {
 		return ""
 	}
 	if _, ok := builtinFuncs[prev.Value]; !ok {
@@ -198,11 +198,11 @@ func trailingContinuation(filename, src string) (lexer.Position, bool) {
 		if err != nil || tok.EOF() {
 			break
 		}
-		if tok.Type != tokenType().whitespace {
+		if tok.Type != tokWhitespace {
 			last = tok
 		}
 	}
-	return last.Pos, last.Type == tokenType().continuation && last.Value != ""
+	return last.Pos, last.Type == tokContinuation && last.Value != ""
 }
 
 // closedByBracket says whether an input the parser refused is a valid

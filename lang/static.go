@@ -125,7 +125,7 @@ func usesSource(p *Program) bool {
 		return true
 	}
 	for _, t := range toks {
-		if t.Type == tokenType().ident && t.Value == "source" {
+		if t.Type == tokIdent && t.Value == "source" {
 			return true
 		}
 	}
