@@ -87,6 +87,46 @@ func TestCrowdedCallsLeaveNodesAsleep(t *testing.T) {
 	}
 }
 
+// After a crowded call a proto-node does not spin for the next either: it
+// goes to ppoll at once. /proc shows it: read just after each reply, a
+// proto-node that spins for spin.Node is still running (R), one that
+// does not is asleep (S) or about to be.
+func TestCrowdedCallsLeaveProtoNodesIdle(t *testing.T) {
+	needProto(t)
+	var set unix.CPUSet
+	if unix.SchedGetaffinity(0, &set) != nil || set.Count() < 2 {
+		t.Skip("on one CPU nodes never spin")
+	}
+	e, ctx := start(t)
+	c := fork(t, e, ctx, nil)
+	pid := e.hostPid(t, c)
+	const calls = 100
+	running := func() int {
+		n := 0
+		for range calls {
+			call(t, e, ctx, c, "getpid")
+			if procState(pid) == 'R' {
+				n++
+			}
+			time.Sleep(time.Millisecond) // its spin, if any, ends
+		}
+		return n
+	}
+	spinning := running()
+	if spinning < calls/4 {
+		t.Skipf("the proto-node was running just after %d of %d replies only: the CPUs are too busy for its spins to show", spinning, calls)
+	}
+	crowdAll(t)
+	crowded := running()
+	if !isProto(t, e, c) {
+		t.Fatal("the child booted")
+	}
+	t.Logf("running just after the reply: %d of %d calls, %d of %d crowded", spinning, calls, crowded, calls)
+	if crowded > spinning/2 {
+		t.Fatalf("after %d of %d crowded calls the proto-node was still running (%d of %d calls not crowded): it spun", crowded, calls, spinning, calls)
+	}
+}
+
 // firstSleep is where the process of wchan sleeps first from now: the
 // kernel function /proc shows ("" if it did not within 100 ms).
 func firstSleep(t *testing.T, wchan string) string {
