@@ -1,0 +1,170 @@
+package engine
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
+	"github.com/alsh/alsh/engine/internal/testutil"
+)
+
+func batchCall(name string, args ...any) builtins.BatchCall {
+	return builtins.BatchCall{Name: name, Args: args}
+}
+
+// A batch's calls are made in order by a proto-node (which stays one)
+// and by a node alike: the directory made, then entered, is the working
+// directory the last call reports.
+func TestBatchMakesCallsInOrder(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	for _, booted := range []bool{false, true} {
+		pl := fork(t, e, ctx, nil)
+		if booted {
+			bootNode(t, e, ctx, pl)
+		}
+		dir := filepath.Join(t.TempDir(), "made")
+		vals, err := e.Batch(ctx, pl, []builtins.BatchCall{
+			batchCall("mkdir", dir, int64(0o755)), batchCall("chdir", dir), batchCall("getcwd")})
+		if err != nil {
+			t.Fatalf("booted %v: %v", booted, err)
+		}
+		if len(vals) != 3 || vals[2] != dir {
+			t.Errorf("booted %v: results %v, want the cwd %s last", booted, vals, dir)
+		}
+		if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+			t.Errorf("booted %v: %s not made: %v", booted, dir, err)
+		}
+		if !booted && !isProto(t, e, pl) {
+			t.Error("the proto-node booted for calls it serves")
+		}
+	}
+}
+
+// The first call that fails ends the batch: its error names it and keeps
+// its errno, and the node makes none of the calls after it (the
+// directory after it is not made), in a proto-node, in a node, and in a
+// proto-node that boots during the batch (readdir is the node's). A
+// call made alone afterwards is made as usual.
+func TestBatchStopsAtFirstFailure(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	for _, how := range []string{"proto", "booted", "boots midway"} {
+		pl := fork(t, e, ctx, nil)
+		if how == "booted" {
+			bootNode(t, e, ctx, pl)
+		}
+		dir := t.TempDir()
+		calls := []builtins.BatchCall{batchCall("mkdir", dir+"/a", int64(0o755))}
+		if how == "boots midway" {
+			calls = append(calls, batchCall("readdir", dir))
+		}
+		calls = append(calls, batchCall("chdir", dir+"/missing"), batchCall("mkdir", dir+"/b", int64(0o755)))
+		vals, err := e.Batch(ctx, pl, calls)
+		var be *BatchError
+		if !errors.As(err, &be) || be.Index != len(calls)-2 || be.Call != "chdir" || !errors.Is(err, unix.ENOENT) {
+			t.Fatalf("%s: err %v, want chdir's enoent as call %d", how, err, len(calls)-1)
+		}
+		if len(vals) != len(calls)-2 {
+			t.Errorf("%s: results %v: want those of the %d calls before chdir", how, vals, len(calls)-2)
+		}
+		if _, err := os.Stat(dir + "/a"); err != nil {
+			t.Errorf("%s: the call before the failure was not made: %v", how, err)
+		}
+		if _, err := os.Stat(dir + "/b"); !os.IsNotExist(err) {
+			t.Errorf("%s: the call after the failure was made (%v)", how, err)
+		}
+		call(t, e, ctx, pl, "mkdir", dir+"/c", int64(0o755))
+		if _, err := os.Stat(dir + "/c"); err != nil {
+			t.Errorf("%s: a call after the failed batch: %v", how, err)
+		}
+		if how == "boots midway" && isProto(t, e, pl) {
+			t.Error("readdir did not boot the proto-node: the test does not test a boot")
+		}
+	}
+}
+
+// A failure with an errno the call tolerates does not end the batch: its
+// result is the errno, and the calls after it are made.
+func TestBatchGoesPastToleratedErrno(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	pl := fork(t, e, ctx, nil)
+	dir := t.TempDir()
+	vals, err := e.Batch(ctx, pl, []builtins.BatchCall{
+		{Name: "mkdir", Args: []any{dir, int64(0o755)}, Tolerate: []syscall.Errno{unix.EPERM, unix.EEXIST}},
+		batchCall("mkdir", dir+"/after", int64(0o755))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vals) != 2 || vals[0] != unix.EEXIST {
+		t.Errorf("results %v, want eexist first", vals)
+	}
+	if _, err := os.Stat(dir + "/after"); err != nil {
+		t.Errorf("the call after the tolerated failure was not made: %v", err)
+	}
+	// A tolerated errno does not excuse another: EACCES ends it.
+	_, err = e.Batch(ctx, pl, []builtins.BatchCall{
+		{Name: "chdir", Args: []any{dir + "/none"}, Tolerate: []syscall.Errno{unix.EEXIST}},
+		batchCall("mkdir", dir+"/never", int64(0o755))})
+	if !errors.Is(err, unix.ENOENT) {
+		t.Errorf("err %v, want enoent", err)
+	}
+	if _, err := os.Stat(dir + "/never"); !os.IsNotExist(err) {
+		t.Errorf("made after an errno not tolerated (%v)", err)
+	}
+}
+
+// Calls a batch cannot hold, unknown calls, bad arguments and bad
+// tolerated errnos are refused before anything is sent: the calls before
+// them are not made either.
+func TestBatchRefusesBeforeSending(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	pl := fork(t, e, ctx, nil)
+	dir := t.TempDir()
+	mk := batchCall("mkdir", dir+"/x", int64(0o755))
+	for name, bad := range map[string]builtins.BatchCall{
+		"fork":         batchCall("fork"),
+		"execvp":       batchCall("execvp", "true", []any{"true"}),
+		"stdin":        batchCall("stdin", "x"),
+		"landlock":     batchCall("landlock", builtins.Record{}),
+		"unknown":      batchCall("no_such_call"),
+		"bad argument": batchCall("mkdir", int64(1), int64(2)),
+		"errno 0":      {Name: "getpid", Tolerate: []syscall.Errno{0}},
+		"errno 300":    {Name: "getpid", Tolerate: []syscall.Errno{300}},
+		"three errnos": {Name: "getpid", Tolerate: []syscall.Errno{1, 2, 3}},
+	} {
+		_, err := e.Batch(ctx, pl, []builtins.BatchCall{mk, bad})
+		var be *BatchError
+		if !errors.As(err, &be) || be.Index != 1 {
+			t.Errorf("%s: err %v, want a *BatchError of call 2", name, err)
+		}
+		if _, err := os.Stat(dir + "/x"); !os.IsNotExist(err) {
+			t.Fatalf("%s: the call before the refused one was made", name)
+		}
+	}
+}
+
+// A batch to a process that runs a program, or to a pid that is not a
+// child, fails as a call does; an empty batch makes nothing.
+func TestBatchToBadProcess(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	if vals, err := e.Batch(ctx, []int{1 << 30}, []builtins.BatchCall{batchCall("getpid")}); err == nil {
+		t.Errorf("a pid that is not a child: %v", vals)
+	}
+	pl := fork(t, e, ctx, nil)
+	call(t, e, ctx, pl, "execvp", "sleep", []any{"sleep", "10"})
+	if _, err := e.Batch(ctx, pl, []builtins.BatchCall{batchCall("getpid")}); !errors.Is(err, builtins.ErrNotNode) {
+		t.Errorf("to a program: %v, want notnode", err)
+	}
+	if vals, err := e.Batch(ctx, nil, nil); err != nil || len(vals) != 0 {
+		t.Errorf("empty batch: %v %v", vals, err)
+	}
+}
