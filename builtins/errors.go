@@ -55,4 +55,3 @@ func (e *ArgError) Error() string {
 	}
 	return fmt.Sprintf("%s: argument %d (%s): %s", e.Call, e.N, e.Name, e.Msg)
 }
-
