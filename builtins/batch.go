@@ -1,6 +1,9 @@
 package builtins
 
-import "syscall"
+import (
+	"fmt"
+	"syscall"
+)
 
 // BatchCall is one call of a batch (the engine's Batch, the language's
 // batch): a call of Table by name, its arguments, and the errnos (at most
@@ -26,3 +29,16 @@ func NotBatchable(c *Call) string {
 	}
 	return ""
 }
+
+// BatchError is the failure of one call of a batch, which ended it.
+type BatchError struct {
+	Index int    // the call's place in the batch, from 0
+	Call  string // its name
+	Err   error
+}
+
+func (e *BatchError) Error() string {
+	return fmt.Sprintf("batch call %d (%s): %v", e.Index+1, e.Call, e.Err)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }

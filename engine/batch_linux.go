@@ -21,7 +21,7 @@ import (
 //
 // The result has one value per call made, as Call returns it, or, for a
 // failure the call tolerated, its syscall.Errno. The error of the call
-// that ended the batch is a *BatchError naming it; errors.Is sees
+// that ended the batch is a *builtins.BatchError naming it; errors.Is sees
 // through it to the call's error (its errno). Calls that make or replace
 // processes (fork, clone, execvp, exit…), pty, and the calls the driver
 // settles or answers (seccomp, seccomp_load, landlock, stdin, getopt…)
@@ -49,7 +49,7 @@ func (e *Engine) Batch(ctx context.Context, pipeline []int, calls []builtins.Bat
 	for i, pc := range planned {
 		ids[i] = e.nextID.Add(1)
 		if msgs[i], err = wire.EncodeCall(nil, ids[i], pc.call.Number(), pc.args); err != nil {
-			return nil, &BatchError{Index: i, Call: pc.call.Name, Err: err}
+			return nil, &builtins.BatchError{Index: i, Call: pc.call.Name, Err: err}
 		}
 		wire.SetTolerated(msgs[i], pc.tolerated)
 		if i > 0 {
@@ -59,19 +59,6 @@ func (e *Engine) Batch(ctx context.Context, pipeline []int, calls []builtins.Bat
 	results := p.ctl.callBatch(ctx, e.deadline(ctx), ids, msgs)
 	return e.batchResults(p, planned, results)
 }
-
-// BatchError is the failure of one call of a batch, which ended it.
-type BatchError struct {
-	Index int    // the call's, from 0
-	Call  string // its name
-	Err   error
-}
-
-func (e *BatchError) Error() string {
-	return fmt.Sprintf("batch call %d (%s): %v", e.Index+1, e.Call, e.Err)
-}
-
-func (e *BatchError) Unwrap() error { return e.Err }
 
 // plannedCall is a batch's call checked and converted, before sending.
 type plannedCall struct {
@@ -87,18 +74,18 @@ func planBatch(calls []builtins.BatchCall) ([]plannedCall, error) {
 	for i, bc := range calls {
 		c, ok := builtins.Lookup(bc.Name)
 		if !ok {
-			return nil, &BatchError{Index: i, Call: bc.Name, Err: fmt.Errorf("unknown call %s", bc.Name)}
+			return nil, &builtins.BatchError{Index: i, Call: bc.Name, Err: fmt.Errorf("unknown call %s", bc.Name)}
 		}
 		if why := builtins.NotBatchable(c); why != "" {
-			return nil, &BatchError{Index: i, Call: c.Name, Err: &builtins.ArgError{Call: c.Name, Msg: "cannot be in a batch: " + why}}
+			return nil, &builtins.BatchError{Index: i, Call: c.Name, Err: &builtins.ArgError{Call: c.Name, Msg: "cannot be in a batch: " + why}}
 		}
 		args, err := builtins.Convert(c, bc.Args)
 		if err != nil {
-			return nil, &BatchError{Index: i, Call: c.Name, Err: err}
+			return nil, &builtins.BatchError{Index: i, Call: c.Name, Err: err}
 		}
 		tol, err := toleratedErrnos(bc.Tolerate)
 		if err != nil {
-			return nil, &BatchError{Index: i, Call: c.Name, Err: err}
+			return nil, &builtins.BatchError{Index: i, Call: c.Name, Err: err}
 		}
 		out[i] = plannedCall{call: c, args: args, tolerated: tol}
 	}
@@ -132,7 +119,7 @@ func (e *Engine) batchResults(p *proc, planned []plannedCall, results []result) 
 				vals = append(vals, errno)
 				continue
 			}
-			return vals, &BatchError{Index: i, Call: c.Name, Err: e.callFailed(p, c, r.err)}
+			return vals, &builtins.BatchError{Index: i, Call: c.Name, Err: e.callFailed(p, c, r.err)}
 		}
 		e.noteCall(p, c, planned[i].args)
 		vals = append(vals, r.val)

@@ -66,7 +66,7 @@ func TestBatchStopsAtFirstFailure(t *testing.T) {
 		}
 		calls = append(calls, batchCall("chdir", dir+"/missing"), batchCall("mkdir", dir+"/b", int64(0o755)))
 		vals, err := e.Batch(ctx, pl, calls)
-		var be *BatchError
+		var be *builtins.BatchError
 		if !errors.As(err, &be) || be.Index != len(calls)-2 || be.Call != "chdir" || !errors.Is(err, unix.ENOENT) {
 			t.Fatalf("%s: err %v, want chdir's enoent as call %d", how, err, len(calls)-1)
 		}
@@ -141,9 +141,9 @@ func TestBatchRefusesBeforeSending(t *testing.T) {
 		"three errnos": {Name: "getpid", Tolerate: []syscall.Errno{1, 2, 3}},
 	} {
 		_, err := e.Batch(ctx, pl, []builtins.BatchCall{mk, bad})
-		var be *BatchError
+		var be *builtins.BatchError
 		if !errors.As(err, &be) || be.Index != 1 {
-			t.Errorf("%s: err %v, want a *BatchError of call 2", name, err)
+			t.Errorf("%s: err %v, want a *builtins.BatchError of call 2", name, err)
 		}
 		if _, err := os.Stat(dir + "/x"); !os.IsNotExist(err) {
 			t.Fatalf("%s: the call before the refused one was made", name)

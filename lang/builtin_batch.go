@@ -140,7 +140,7 @@ func batchOneByOne(ctx context.Context, h Host, pipeline []int, calls []builtins
 			vals = append(vals, errno)
 			continue
 		}
-		return vals, fmt.Errorf("batch call %d (%s): %w", i+1, bc.Name, err)
+		return vals, &builtins.BatchError{Index: i, Call: bc.Name, Err: err}
 	}
 	return vals, nil
 }
