@@ -50,7 +50,7 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 		vals, err = batchOneByOne(ctx, r.in.host, pipeline, calls)
 	}
 	if err != nil {
-		return nil, err
+		return nil, batchError(c, err)
 	}
 	out := make([]any, len(vals))
 	for i, v := range vals {
@@ -61,6 +61,19 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 		out[i] = normalize(v)
 	}
 	return out, nil
+}
+
+// batchError words the failure of a batch's call as the call's own, with
+// its place in the batch ($e.index in a catch): "chdir: enoent: no such
+// file or directory (chdir /x) (call 2 of the batch)".
+func batchError(c *Call, err error) error {
+	be, ok := errors.AsType[*builtins.BatchError](err)
+	if !ok {
+		return err
+	}
+	kind, msg := classify(be.Call, be.Err)
+	return &Error{Pos: c.Pos, Name: kind, Msg: fmt.Sprintf("%s (call %d of the batch)", msg, be.Index+1),
+		Err: err, callFailed: kind != "interrupted"}
 }
 
 // batchCall reads one call of a batch: [NAME ARG…], or a record with it
