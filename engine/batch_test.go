@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/testutil"
+	"github.com/alsh/alsh/internal/sshtest"
 )
 
 func batchCall(name string, args ...any) builtins.BatchCall {
@@ -166,5 +168,34 @@ func TestBatchToBadProcess(t *testing.T) {
 	}
 	if vals, err := e.Batch(ctx, nil, nil); err != nil || len(vals) != 0 {
 		t.Errorf("empty batch: %v %v", vals, err)
+	}
+}
+
+// A batch to a remote host's process goes to its engine: the same
+// results and the same stop at the first failure, named from [-id …].
+func TestBatchOnAHost(t *testing.T) {
+	ssh := sshtest.Hosts(t, "box1")
+	e, ctx := start(t)
+	id, err := e.ConnectHost(ctx, "box1", builtins.Record{"ssh": ssh})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := fork(t, e, ctx, []int{-id})
+	vals, err := e.Batch(ctx, c, []builtins.BatchCall{batchCall("chdir", "/"), batchCall("gethostname"), batchCall("getcwd")})
+	if err != nil || len(vals) != 3 || vals[1] != "box1" || vals[2] != "/" {
+		t.Fatalf("batch on box1: %v %v", vals, err)
+	}
+	dir := t.TempDir() // the test host shares this machine's filesystem
+	_, err = e.Batch(ctx, c, []builtins.BatchCall{batchCall("chdir", dir+"/missing"), batchCall("mkdir", dir+"/never", int64(0o755))})
+	var be *builtins.BatchError
+	if !errors.As(err, &be) || be.Index != 0 || !errors.Is(err, unix.ENOENT) {
+		t.Fatalf("err %v, want chdir's enoent as call 1", err)
+	}
+	if _, err := os.Stat(dir + "/never"); !os.IsNotExist(err) {
+		t.Errorf("the call after the failure was made on box1 (%v)", err)
+	}
+	_, err = e.Batch(ctx, []int{-id, 999999999}, []builtins.BatchCall{batchCall("getpid")})
+	if !errors.Is(err, builtins.ErrBadPid) || !strings.Contains(err.Error(), "[-") {
+		t.Errorf("a pid box1's root has not: %v, want badpid named from [-%d]", err, id)
 	}
 }
