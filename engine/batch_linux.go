@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine/internal/spin"
@@ -127,10 +130,14 @@ func (e *Engine) batchResults(p *proc, planned []plannedCall, results []result) 
 	return vals, nil
 }
 
-// callBatch sends a batch's calls, then waits for their replies in turn.
-// A call that could not be sent, and those after it, fail with the
-// send's error; a wait that runs out gives up on the calls still due, as
-// await does for one.
+// callBatch sends a batch's calls and waits for their replies in turn.
+// It sends ahead of the replies, up to batchWindow calls under way, but
+// never waits for room in the socket while a reply is due: the node,
+// blocked on a reply nobody reads, would not read the calls that fill the
+// socket the other way (a full socket then waits for the replies it
+// frees). A call that could not be sent, and those after it, fail with
+// the send's error; a wait that runs out gives up on the calls still
+// due, as await does for one.
 func (c *ctlConn) callBatch(ctx context.Context, deadline time.Time, ids []uint32, msgs [][]byte) []result {
 	results := make([]result, len(ids))
 	ws := make([]*waiter, len(ids))
@@ -158,21 +165,70 @@ func (c *ctlConn) callBatch(ctx context.Context, deadline time.Time, ids []uint3
 	if crowded(under) {
 		spinFor = 0
 	}
-	sent := len(msgs)
-	for i, msg := range msgs {
-		if spinFor == 0 {
-			wire.MarkCrowded(msg)
-		}
-		if err := c.sendWith(ctx, deadline, msg, nil); err != nil {
-			sent = i
-			c.unsent(ids[i:], ws[i:], results[i:], err)
-			break
-		}
-	}
-	for i := range sent {
+	b := batchSend{c: c, ctx: ctx, deadline: deadline, ids: ids, ws: ws, msgs: msgs, results: results, crowded: spinFor == 0}
+	b.send(0)
+	for i := 0; i < b.sent; i++ {
 		results[i] = c.await(ctx, deadline, ids[i], ws[i].ch, spinFor)
+		b.send(i + 1)
 	}
 	return results
+}
+
+// batchSend is callBatch's sending: sent calls of msgs are sent;
+// stopped, a send failed, and the calls from it on have their results.
+type batchSend struct {
+	c          *ctlConn
+	ctx        context.Context
+	deadline   time.Time
+	ids        []uint32
+	ws         []*waiter
+	msgs       [][]byte
+	results    []result
+	crowded    bool
+	sent, stop int
+	stopped    bool
+}
+
+// batchWindow bounds the calls of a batch under way at once.
+const batchWindow = 16
+
+// send sends the calls due once `done` replies are in: up to batchWindow
+// beyond them, and no further than the socket takes without waiting
+// unless no reply is due.
+func (b *batchSend) send(done int) {
+	for !b.stopped && b.sent < min(done+batchWindow, len(b.msgs)) {
+		msg := b.msgs[b.sent]
+		if b.crowded {
+			wire.MarkCrowded(msg)
+		}
+		ok, err := b.c.trySend(msg)
+		if err == nil && !ok {
+			if b.sent > done {
+				return // a reply is due: read it first, which makes room
+			}
+			err = b.c.sendWith(b.ctx, b.deadline, msg, nil)
+		}
+		if err != nil {
+			b.c.unsent(b.ids[b.sent:], b.ws[b.sent:], b.results[b.sent:], err)
+			b.stopped = true
+			return
+		}
+		b.sent++
+	}
+}
+
+// trySend sends b if the socket has room now; false if it has none.
+func (c *ctlConn) trySend(b []byte) (bool, error) {
+	fd, ok := c.sock.acquire()
+	if !ok {
+		return false, os.ErrClosed
+	}
+	defer c.sock.done()
+	err := sendNow(fd, b)
+	if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // unsent fails the calls of a batch from the one whose send failed.

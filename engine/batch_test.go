@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -197,5 +199,60 @@ func TestBatchOnAHost(t *testing.T) {
 	_, err = e.Batch(ctx, []int{-id, 999999999}, []builtins.BatchCall{batchCall("getpid")})
 	if !errors.Is(err, builtins.ErrBadPid) || !strings.Contains(err.Error(), "[-") {
 		t.Errorf("a pid box1's root has not: %v, want badpid named from [-%d]", err, id)
+	}
+}
+
+// A batch longer than the socket holds, and one of large replies, end
+// without waiting for the deadline: the driver reads replies before it
+// sends more than the node can take.
+func TestBatchLargerThanTheSocket(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	pl := fork(t, e, ctx, nil)
+	many := make([]builtins.BatchCall, 5000)
+	for i := range many {
+		many[i] = batchCall("getpid")
+	}
+	vals, err := e.Batch(ctx, pl, many)
+	if err != nil || len(vals) != len(many) || vals[len(vals)-1] != int64(leaf(pl)) {
+		t.Fatalf("5000 getpid: %d results, err %v", len(vals), err)
+	}
+	fd := call(t, e, ctx, pl, "open", "/dev/zero", builtins.Const("o_rdonly"))
+	reads := make([]builtins.BatchCall, 60)
+	for i := range reads {
+		reads[i] = batchCall("read", fd, int64(1<<20))
+	}
+	vals, err = e.Batch(ctx, pl, reads)
+	if err != nil || len(vals) != len(reads) {
+		t.Fatalf("60 large reads: %d results, err %v", len(vals), err)
+	}
+	if s, _ := vals[59].(string); len(s) < 16<<10 {
+		t.Errorf("the last read returned %d bytes", len(s))
+	}
+}
+
+// A node killed during a batch ends it at once: the call under way and
+// those after it fail as calls to an ended node do, and nothing hangs.
+func TestBatchNodeKilledMidway(t *testing.T) {
+	testutil.RequirePrivileged(t)
+	e, ctx := start(t)
+	pl := fork(t, e, ctx, nil)
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	call(t, e, ctx, pl, "mkfifo", fifo, int64(0o600))
+	pid := e.hostPid(t, pl)
+	go func() {
+		time.Sleep(100 * time.Millisecond)
+		unix.Kill(pid, unix.SIGKILL)
+	}()
+	start := time.Now()
+	vals, err := e.Batch(ctx, pl, []builtins.BatchCall{batchCall("getpid"),
+		batchCall("open", fifo, builtins.Const("o_rdonly")), batchCall("getpid")})
+	if !errors.Is(err, builtins.ErrExited) || len(vals) != 1 {
+		t.Errorf("results %v, err %v: want getpid's, then the node's end", vals, err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the batch ended %v after the kill", d)
 	}
 }
