@@ -60,7 +60,11 @@ func (e *Engine) Batch(ctx context.Context, pipeline []int, calls []builtins.Bat
 		}
 	}
 	results := p.ctl.callBatch(ctx, e.deadline(ctx), ids, msgs)
-	return e.batchResults(p, planned, results)
+	vals, err := e.batchResults(p, planned, results)
+	if be, ok := err.(*builtins.BatchError); ok && e.remote != nil {
+		be.Err = e.remote.explain(be.Err) // as Call's
+	}
+	return vals, err
 }
 
 // plannedCall is a batch's call checked and converted, before sending.
