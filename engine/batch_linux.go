@@ -37,15 +37,9 @@ func (e *Engine) Batch(ctx context.Context, pipeline []int, calls []builtins.Bat
 	if err != nil || len(planned) == 0 {
 		return nil, err
 	}
-	e.mu.Lock()
-	p, err := e.resolve(pipeline)
-	e.mu.Unlock()
+	p, err := e.nodeOf(pipeline)
 	if err != nil {
 		return nil, err
-	}
-	if p.ctl == nil || p.argv != nil {
-		return nil, fmt.Errorf("%w: %s runs %s: calls go to nodes, and stdin to the program",
-			builtins.ErrNotNode, p, programName(p.argv))
 	}
 	msgs := make([][]byte, len(planned))
 	ids := make([]uint32, len(planned))
