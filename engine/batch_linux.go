@@ -175,16 +175,16 @@ func (c *ctlConn) callBatch(ctx context.Context, deadline time.Time, ids []uint3
 // batchSend is callBatch's sending: sent calls of msgs are sent;
 // stopped, a send failed, and the calls from it on have their results.
 type batchSend struct {
-	c          *ctlConn
-	ctx        context.Context
-	deadline   time.Time
-	ids        []uint32
-	ws         []*waiter
-	msgs       [][]byte
-	results    []result
-	crowded    bool
-	sent, stop int
-	stopped    bool
+	c        *ctlConn
+	ctx      context.Context
+	deadline time.Time
+	ids      []uint32
+	ws       []*waiter
+	msgs     [][]byte
+	results  []result
+	crowded  bool
+	sent     int
+	stopped  bool
 }
 
 // batchWindow bounds the calls of a batch under way at once. A full
