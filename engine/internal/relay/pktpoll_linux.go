@@ -255,8 +255,9 @@ func Pump(fd int) {
 }
 
 // maxPump bounds the messages one Pump forwards: the caller's own, and
-// those it finds queued (a batch's calls, up to its window of 16).
-const maxPump = 16
+// those it finds queued (a batch's calls: up to 256 under way). The
+// channel's credit bounds them too.
+const maxPump = 256
 
 // recvPacket receives one message without waiting.
 func (c *channel) recvPacket(rh *wire.RecvHdr, buf, oob []byte) (n int, fds []int, err error) {
