@@ -142,17 +142,21 @@ func errnoList(v any) ([]syscall.Errno, error) {
 	}
 	out := make([]syscall.Errno, len(l))
 	for i, e := range l {
-		name := fmt.Sprint(e)
-		errno, ok := builtins.ErrnoByName(name)
-		if _, isStr := e.(string); !ok || !isStr && !isConst(e) {
+		var errno syscall.Errno
+		ok := false
+		switch name := e.(type) {
+		case string:
+			errno, ok = builtins.ErrnoByName(name)
+		case builtins.Const:
+			errno, ok = builtins.ErrnoByName(string(name))
+		}
+		if !ok {
 			return nil, fmt.Errorf("tolerate: %s is not an errno name", describe(e))
 		}
 		out[i] = errno
 	}
 	return out, nil
 }
-
-func isConst(v any) bool { _, ok := v.(builtins.Const); return ok }
 
 // batchOneByOne is a batch on a host that cannot send one at once: the
 // same calls, results and error, one call at a time.
