@@ -72,14 +72,16 @@ func capMaskTable(tables map[string]map[string]int64) map[string]map[string]int6
 // allTables is every table by name: alsh's own, the generated kernel
 // tables, and extraTables.
 var allTables = sync.OnceValue(func() map[string]map[string]int64 {
-	return mergeTables(ownTables, kernelTables(), nodeTables, capMaskTable(nodeTables), extraTables)
+	nt := nodeTables()
+	return mergeTables(ownTables, kernelTables(), nt, capMaskTable(nt), extraTables)
 })
 
 // smallTables are the tables a lookup finds without building allTables
 // (about half a millisecond): a node's calls look names up in these.
 // Each is whole here: no other source adds to it.
 var smallTables = sync.OnceValue(func() map[string]map[string]int64 {
-	return mergeTables(ownTables, nodeTables, capMaskTable(nodeTables),
+	nt := nodeTables()
+	return mergeTables(ownTables, nt, capMaskTable(nt),
 		map[string]map[string]int64{"secbit": extraTables["secbit"]})
 })
 
@@ -154,11 +156,9 @@ func Constant(tableName, name string) (int64, error) {
 func ConstantName(tableName string, v int64) (string, bool) {
 	switch tableName {
 	case "signal":
-		n, ok := signalNames[int(v)]
-		return n, ok
+		return nameAt(signalNames[:], v)
 	case "errno":
-		n, ok := errnoNames[syscall.Errno(v)]
-		return n, ok
+		return nameAt(errnoNames[:], v)
 	}
 	t := table(tableName)
 	for _, n := range ConstantNames(tableName) {
@@ -228,7 +228,7 @@ func LookupAny(tables []string, name string) (int64, string, error) {
 
 // SignalName is the lowercase name of a signal (sigterm), or its number.
 func SignalName(sig int) string {
-	if n, ok := signalNames[sig]; ok {
+	if n, ok := nameAt(signalNames[:], int64(sig)); ok {
 		return n
 	}
 	return fmt.Sprint(sig)
@@ -236,10 +236,19 @@ func SignalName(sig int) string {
 
 // ErrnoName is the lowercase symbolic name of an errno (eperm).
 func ErrnoName(e syscall.Errno) string {
-	if n, ok := errnoNames[e]; ok {
+	if n, ok := nameAt(errnoNames[:], int64(e)); ok {
 		return n
 	}
 	return fmt.Sprintf("errno%d", int(e))
+}
+
+// nameAt is the name of value v in names, a table of names indexed by
+// value (signalNames, errnoNames, capNames), and whether it has one.
+func nameAt(names []string, v int64) (string, bool) {
+	if v < 0 || v >= int64(len(names)) || names[v] == "" {
+		return "", false
+	}
+	return names[v], true
 }
 
 // maxSuggestions bounds UnknownConstError.Nearest; maxDistance is the
