@@ -1,6 +1,10 @@
 package builtins
 
-import "strings"
+import (
+	"slices"
+	"strings"
+	"sync"
+)
 
 // Kind says what an argument accepts, or what a call returns.
 type Kind int
@@ -79,8 +83,8 @@ var runtimeFree = []string{
 }
 
 func init() {
-	for _, name := range runtimeFree {
-		Table[index[name]].RuntimeFree = true
+	for i := range Table {
+		Table[i].RuntimeFree = slices.Contains(runtimeFree, Table[i].Name)
 	}
 }
 
@@ -114,18 +118,19 @@ func (c *Call) Signature() string {
 }
 
 // index maps each call's name to its row in Table; Lookup and Number both
-// read it.
-var index = func() map[string]int {
+// read it. Built at its first use: a node, whose start runs every
+// package's initialisers, serves calls by number.
+var index = sync.OnceValue(func() map[string]int {
 	m := make(map[string]int, len(Table))
 	for i := range Table {
 		m[Table[i].Name] = i
 	}
 	return m
-}()
+})
 
 // Lookup finds a call by name.
 func Lookup(name string) (*Call, bool) {
-	i, ok := index[name]
+	i, ok := index()[name]
 	if !ok {
 		return nil, false
 	}
@@ -133,4 +138,4 @@ func Lookup(name string) (*Call, bool) {
 }
 
 // Number is a call's index in Table; nodes receive calls by number.
-func (c *Call) Number() int { return index[c.Name] }
+func (c *Call) Number() int { return index()[c.Name] }
