@@ -33,6 +33,11 @@ func init() {
 	os.Exit(runNode(os.Args[2:]))
 }
 
+// theNode is the node's state: a variable of the binary's, where an
+// allocation of its size would have had a span of its own, whose pages
+// a node's heap is mostly made of (docs/engine.md, a node's memory).
+var theNode node
+
 // node is the state of one event-loop process.
 type node struct {
 	lifeline   int // read end of the lifeline pipe; -1 for the root
@@ -106,7 +111,8 @@ func DefaultOpts() [builtins.NumOpts]int64 {
 // signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
-	n := &node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
+	n := &theNode
+	*n = node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
 		buf: make([]byte, wire.MaxMsg+1), oob: make([]byte, unix.CmsgSpace(4*maxCallFds))}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
