@@ -1,7 +1,6 @@
 package builtins
 
 import (
-	"slices"
 	"strings"
 	"sync"
 )
@@ -70,8 +69,9 @@ type Call struct {
 	RuntimeFree bool
 }
 
-// runtimeFree are the calls marked RuntimeFree. The engine's tests check
-// that this list and the runtime-free implementations agree.
+// runtimeFree are the calls marked RuntimeFree (gen_table sets the mark
+// in Table's rows). The engine's tests check that this list and the
+// runtime-free implementations agree.
 var runtimeFree = []string{
 	"getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "setsid", "setpgid", "kill",
 	"setuid", "setgid", "setresuid", "setresgid", "setgroups",
@@ -80,12 +80,6 @@ var runtimeFree = []string{
 	"capbset_drop", "capbset_keep", "ambient_raise", "ambient_lower", "ambient_clear", "securebits_set",
 	"seccomp", "seccomp_load", "landlock", "link_up", "link_down",
 	"lseek", "fcntl", "write", "setns", "getcwd", "gethostname", "read", "getrlimit", "getresuid", "getresgid", "getgroups",
-}
-
-func init() {
-	for i := range Table {
-		Table[i].RuntimeFree = slices.Contains(runtimeFree, Table[i].Name)
-	}
 }
 
 // Signature renders the call as the user types it: name [pipeline] args.
