@@ -50,7 +50,7 @@ func (n *node) newProtoEnv(caught uint64) *proto.Env {
 	n.protoForkEnv(env)
 	env.Caught = caught
 	n.protoExecLimits(env)
-	for name, op := range proto.Calls {
+	for name, op := range proto.Calls() {
 		c, _ := builtins.Lookup(name)
 		if !n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours
 			env.Ops[c.Number()] = op
