@@ -47,12 +47,13 @@ fuzz:
 # targets (tools/benchtable: round trips, fork, fork+exec, sandbox cycle,
 # the realistic cycle against bwrap and fork+exec against C posix_spawn
 # (alternated in one run), fork+boot, 1000 nodes, many callers,
-# streams, idle node). Round trips run 20000 times (a hiccup of the
-# VM moves the mean of 2000 of them), the rest 2000 times.
+# streams, idle node, a batch against the same calls one by one). Round
+# trips run 20000 times (a hiccup of the VM moves the mean of 2000 of
+# them), the rest 2000 times.
 BENCH := $(GO) test -run '^$$' -count 1 ./engine/
 bench:
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
-		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|^Stream$$|IdleNode|HandleVsPipeline' -benchtime 2000x && \
+		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|^Stream$$|IdleNode|HandleVsPipeline|BatchVsCalls' -benchtime 2000x && \
 		$(BENCH) -bench 'HandleStream' -benchtime 40x && \
 		$(BENCH) -bench 'RealisticCycle|ForkExecVsPosixSpawn|ForkBoot' -benchtime 200x && \
 		$(BENCH) -bench 'ThousandNodes|ManyCallers' -benchtime 1x; } | $(GO) run ./tools/benchtable
@@ -65,6 +66,7 @@ bench-remote:
 	$(BENCH) -bench 'HostBulk' -benchtime 1x
 	$(BENCH) -bench 'HostsParallel' -benchtime 3x
 	$(BENCH) -bench 'HostOverSlowLink' -benchtime 5x
+	$(BENCH) -bench 'BatchOverSlowLink' -benchtime 5x
 
 # alsh's start-up (alsh -c 'getpid []') against bwrap --ro-bind / /
 # /bin/true: alternated in one run (BenchmarkStartVsBwrap), then through

@@ -376,6 +376,16 @@ var errCauses = sync.OnceValue(func() map[string]map[string]string {
 			"enotdir": "a component of the path is not a directory",
 			"eperm":   "the filesystem does not do fifos",
 		},
+		"mknod": {
+			"eexist":  "the path exists already",
+			"enoent":  "a directory on the path does not exist",
+			"eacces":  "the parent may not be written, or a directory on the path searched",
+			"eperm":   "a device without cap_mknod (or in a user namespace), or a type the filesystem does not make",
+			"einval":  "the mode's type is not one mknod makes (a directory, say: use mkdir)",
+			"enospc":  "the filesystem has no room for the file",
+			"erofs":   "the parent is on a read-only mount",
+			"enotdir": "a component of the path is not a directory",
+		},
 		"readdir": {
 			"eacces":  "the directory may not be read",
 			"emfile":  "the node has rlimit_nofile files open, and opening the directory needs one more",

@@ -31,6 +31,9 @@ var (
 	// ErrWrapperFailed: the exec wrapper (such as sudo -n) that was to
 	// start the root node ended before the root connected.
 	ErrWrapperFailed = errors.New("wrapper_failed")
+	// ErrSkipped: a call of a batch that was not made, since a call
+	// before it failed.
+	ErrSkipped = errors.New("skipped")
 )
 
 type nodeExited struct{}

@@ -75,7 +75,7 @@ type Call struct {
 var runtimeFree = []string{
 	"getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "setsid", "setpgid", "kill",
 	"setuid", "setgid", "setresuid", "setresgid", "setgroups",
-	"chroot", "chdir", "mkdir", "rmdir", "unlink", "link", "symlink", "chmod", "chown", "mkfifo",
+	"chroot", "chdir", "mkdir", "rmdir", "unlink", "link", "symlink", "chmod", "chown", "mkfifo", "mknod",
 	"mount", "umount", "umount2", "pivot_root", "sethostname", "unshare", "close", "no_new_privs", "open", "mount_setattr",
 	"capbset_drop", "capbset_keep", "ambient_raise", "ambient_lower", "ambient_clear", "securebits_set",
 	"seccomp", "seccomp_load", "landlock", "link_up", "link_down",

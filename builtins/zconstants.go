@@ -4,11 +4,16 @@
 
 package builtins
 
-// kernelTables is built on first use: a node, which never looks a
-// constant up, does not pay for it at start.
-func kernelTables() map[string]map[string]int64 {
-	return map[string]map[string]int64{
-		"clone": {
+import "sync"
+
+// kernelTable builds the generated table name (nil if there is none)
+// at each call: each is built on first use, alone (table caches it), so
+// that a node, which never looks a constant up, does not pay for them at
+// start, nor a driver for the tables it does not use.
+func kernelTable(name string) map[string]int64 {
+	switch name {
+	case "clone":
+		return map[string]int64{
 			"clone_autoreap":       0x400000000,
 			"clone_child_cleartid": 0x200000,
 			"clone_child_settid":   0x1000000,
@@ -40,8 +45,9 @@ func kernelTables() map[string]map[string]int64 {
 			"clone_untraced":       0x800000,
 			"clone_vfork":          0x4000,
 			"clone_vm":             0x100,
-		},
-		"fcntl": {
+		}
+	case "fcntl":
+		return map[string]int64{
 			"f_add_seals":         0x409,
 			"f_created_query":     0x404,
 			"f_dupfd":             0x0,
@@ -90,8 +96,9 @@ func kernelTables() map[string]map[string]int64 {
 			"f_unlck":             0x2,
 			"f_wrlck":             0x1,
 			"fd_cloexec":          0x1,
-		},
-		"file": {
+		}
+	case "file":
+		return map[string]int64{
 			"o_accmode":   0x3,
 			"o_append":    0x400,
 			"o_async":     0x2000,
@@ -142,8 +149,9 @@ func kernelTables() map[string]map[string]int64 {
 			"s_ixgrp":     0x8,
 			"s_ixoth":     0x1,
 			"s_ixusr":     0x40,
-		},
-		"iff": {
+		}
+	case "iff":
+		return map[string]int64{
 			"iff_allmulti":     0x200,
 			"iff_attach_queue": 0x200,
 			"iff_automedia":    0x4000,
@@ -178,8 +186,9 @@ func kernelTables() map[string]map[string]int64 {
 			"iff_up":           0x1,
 			"iff_vnet_hdr":     0x4000,
 			"iff_volatile":     0x70c5a,
-		},
-		"ioctl": {
+		}
+	case "ioctl":
+		return map[string]int64{
 			"seccomp_ioctl_notif_addfd":     0x40182103,
 			"seccomp_ioctl_notif_id_valid":  0x40082102,
 			"seccomp_ioctl_notif_recv":      0xc0502100,
@@ -412,8 +421,9 @@ func kernelTables() map[string]map[string]int64 {
 			"tunsetvnetbe":                  0x400454de,
 			"tunsetvnethdrsz":               0x400454d8,
 			"tunsetvnetle":                  0x400454dc,
-		},
-		"mount": {
+		}
+	case "mount":
+		return map[string]int64{
 			"at_recursive":           0x8000,
 			"mnt_detach":             0x2,
 			"mnt_expire":             0x4,
@@ -470,8 +480,9 @@ func kernelTables() map[string]map[string]int64 {
 			"nosuid":                 0x2,
 			"rdonly":                 0x1,
 			"umount_nofollow":        0x8,
-		},
-		"prctl": {
+		}
+	case "prctl":
+		return map[string]int64{
 			"pr_cap_ambient":                         0x2f,
 			"pr_cap_ambient_clear_all":               0x4,
 			"pr_cap_ambient_is_set":                  0x1,
@@ -705,18 +716,21 @@ func kernelTables() map[string]map[string]int64 {
 			"seccomp_ret_trace":                      0x7ff00000,
 			"seccomp_ret_trap":                       0x30000,
 			"seccomp_ret_user_notif":                 0x7fc00000,
-		},
-		"pidfd_signal": {
+		}
+	case "pidfd_signal":
+		return map[string]int64{
 			"pidfd_signal_process_group": 0x4,
 			"pidfd_signal_thread":        0x1,
 			"pidfd_signal_thread_group":  0x2,
-		},
-		"prio": {
+		}
+	case "prio":
+		return map[string]int64{
 			"prio_pgrp":    1,
 			"prio_process": 0,
 			"prio_user":    2,
-		},
-		"ptrace": {
+		}
+	case "ptrace":
+		return map[string]int64{
 			"ptrace_arch_prctl":                       0x1e,
 			"ptrace_attach":                           0x10,
 			"ptrace_cont":                             0x7,
@@ -788,8 +802,9 @@ func kernelTables() map[string]map[string]int64 {
 			"ptrace_sysemu":                           0x1f,
 			"ptrace_sysemu_singlestep":                0x20,
 			"ptrace_traceme":                          0x0,
-		},
-		"rlimit": {
+		}
+	case "rlimit":
+		return map[string]int64{
 			"rlim_infinity":     -1,
 			"rlimit_as":         9,
 			"rlimit_core":       4,
@@ -807,8 +822,9 @@ func kernelTables() map[string]map[string]int64 {
 			"rlimit_rttime":     15,
 			"rlimit_sigpending": 11,
 			"rlimit_stack":      3,
-		},
-		"seccomp": {
+		}
+	case "seccomp":
+		return map[string]int64{
 			"seccomp_addfd_flag_send":                0x2,
 			"seccomp_addfd_flag_setfd":               0x1,
 			"seccomp_filter_flag_log":                0x2,
@@ -838,8 +854,9 @@ func kernelTables() map[string]map[string]int64 {
 			"seccomp_set_mode_strict":                0x0,
 			"seccomp_user_notif_fd_sync_wake_up":     0x1,
 			"seccomp_user_notif_flag_continue":       0x1,
-		},
-		"signal": {
+		}
+	case "signal":
+		return map[string]int64{
 			"sigabrt":   6,
 			"sigalrm":   14,
 			"sigbus":    7,
@@ -874,8 +891,9 @@ func kernelTables() map[string]map[string]int64 {
 			"sigwinch":  28,
 			"sigxcpu":   24,
 			"sigxfsz":   25,
-		},
-		"socket": {
+		}
+	case "socket":
+		return map[string]int64{
 			"af_alg":         0x26,
 			"af_appletalk":   0x5,
 			"af_ash":         0x12,
@@ -985,8 +1003,9 @@ func kernelTables() map[string]map[string]int64 {
 			"sock_rdm":       0x4,
 			"sock_seqpacket": 0x5,
 			"sock_stream":    0x1,
-		},
-		"syscall": {
+		}
+	case "syscall":
+		return map[string]int64{
 			"audit_arch_aarch64":          0xc00000b7,
 			"audit_arch_alpha":            0xc0009026,
 			"audit_arch_arcompact":        0x4000005d,
@@ -1425,8 +1444,9 @@ func kernelTables() map[string]map[string]int64 {
 			"sys_waitid":                  247,
 			"sys_write":                   1,
 			"sys_writev":                  20,
-		},
-		"wait": {
+		}
+	case "wait":
+		return map[string]int64{
 			"__wall":      0x40000000,
 			"__wclone":    0x80000000,
 			"__wnothread": 0x20000000,
@@ -1443,14 +1463,18 @@ func kernelTables() map[string]map[string]int64 {
 			"wnowait":     0x1000000,
 			"wstopped":    0x2,
 			"wuntraced":   0x2,
-		},
+		}
 	}
+	return nil
 }
+
+// kernelTableNames are the tables kernelTable builds.
+var kernelTableNames = []string{"clone", "fcntl", "file", "iff", "ioctl", "mount", "prctl", "pidfd_signal", "prio", "ptrace", "rlimit", "seccomp", "signal", "socket", "syscall", "wait"}
 
 // nodeTables are the small tables that a node's own calls look names up
 // in (capabilities, errnos, Landlock rights), apart so that such a
-// lookup does not build every table; built when asked, as kernelTables.
-func nodeTables() map[string]map[string]int64 {
+// lookup does not build every table; built at the first, once.
+var nodeTables = sync.OnceValue(func() map[string]map[string]int64 {
 	return map[string]map[string]int64{
 		"cap": {
 			"cap_audit_control":      30,
@@ -1658,7 +1682,7 @@ func nodeTables() map[string]map[string]int64 {
 			"connect_tcp": 0x2,
 		},
 	}
-}
+})
 
 // The names of signals, errnos and capabilities, indexed by value (nameAt):
 // arrays the linker lays out, which a node's start does not build.

@@ -689,6 +689,8 @@ func fromWireError(w wire.Error) error {
 		return builtins.ErrUnsupported
 	case wire.ErrKindFiltered:
 		return &builtins.FilteredError{Call: w.Path}
+	case wire.ErrKindSkipped:
+		return fmt.Errorf("%w: an earlier call of its batch failed", builtins.ErrSkipped)
 	}
 	return fmt.Errorf("%w: %s", builtins.ErrBadArg, w.Op)
 }

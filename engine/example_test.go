@@ -8,9 +8,11 @@ import (
 	"log"
 	"os"
 	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/engine"
 )
 
@@ -173,4 +175,47 @@ func ExampleCallError() {
 	}
 	// Output:
 	// chroot /tmp true
+}
+
+// A batch sends a process's set-up calls at once and waits once for all
+// the replies; the first call that fails ends it (a call may go on past
+// the errnos it tolerates), and none after it is made.
+func ExampleProcess_Batch() {
+	ctx := context.Background()
+	e, err := engine.Start(ctx, engine.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer e.Close()
+
+	c, err := e.Root().Clone(ctx, engine.CloneNewNS|engine.CloneNewUTS)
+	if err != nil {
+		log.Fatal(err)
+	}
+	results, err := c.Batch(ctx,
+		builtins.BatchCall{Name: "mount", Args: []any{"", "/", "", []any{builtins.Const("ms_rec"), builtins.Const("ms_private")}}},
+		builtins.BatchCall{Name: "mount", Args: []any{"tmpfs", "/mnt", "tmpfs", int64(0)}},
+		builtins.BatchCall{Name: "mkdir", Args: []any{"/mnt/a", int64(0o755)}},
+		builtins.BatchCall{Name: "mkdir", Args: []any{"/mnt/a", int64(0o755)}, Tolerate: []syscall.Errno{unix.EEXIST}},
+		builtins.BatchCall{Name: "chdir", Args: []any{"/mnt/a"}},
+		builtins.BatchCall{Name: "sethostname", Args: []any{"box"}},
+		builtins.BatchCall{Name: "gethostname"},
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(results[3], results[6])
+
+	_, err = c.Batch(ctx,
+		builtins.BatchCall{Name: "chdir", Args: []any{"/mnt/missing"}},
+		builtins.BatchCall{Name: "sethostname", Args: []any{"never"}},
+	)
+	var be *builtins.BatchError
+	fmt.Println(errors.As(err, &be), be.Index, errors.Is(err, unix.ENOENT))
+	name, _ := c.Gethostname(ctx)
+	fmt.Println(name)
+	// Output:
+	// file exists box
+	// true 0 true
+	// box
 }

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+
+	"github.com/alsh/alsh/builtins"
 )
 
 // Process is a handle on one process of the tree: the root node, a node
@@ -54,6 +56,11 @@ func (p *Process) HostPid() int {
 // Pipeline is the process's pipeline, the pids from the root's child down
 // to it: what the pipeline API (Engine.Call) takes.
 func (p *Process) Pipeline() []int { return append([]int(nil), p.pl...) }
+
+// Batch makes calls on the process in order, sent at once: Engine.Batch.
+func (p *Process) Batch(ctx context.Context, calls ...builtins.BatchCall) ([]any, error) {
+	return p.e.Batch(ctx, p.pl, calls)
+}
 
 // String is the pipeline as alsh prints it, such as "[812 813]".
 func (p *Process) String() string { return formatPipeline(p.pl) }

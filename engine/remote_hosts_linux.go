@@ -135,6 +135,26 @@ func (hs *hostSet) connect(c *hostConn, o Options) {
 // hostCall sends a call whose pipeline starts with -id to that host,
 // once it is ready.
 func (e *Engine) hostCall(ctx context.Context, pl []int, name string, args []any) (any, error) {
+	sub, err := e.hostEngine(ctx, pl)
+	if err != nil {
+		return nil, err
+	}
+	v, err := sub.Call(ctx, pl[1:], name, args)
+	return v, hostPidError(pl, err)
+}
+
+// hostBatch is Batch on a remote host's tree: its engine's.
+func (e *Engine) hostBatch(ctx context.Context, pl []int, calls []builtins.BatchCall) ([]any, error) {
+	sub, err := e.hostEngine(ctx, pl)
+	if err != nil {
+		return nil, err
+	}
+	v, err := sub.Batch(ctx, pl[1:], calls)
+	return v, hostPidError(pl, err)
+}
+
+// hostEngine is the engine of the remote root pl[0] names, once it is up.
+func (e *Engine) hostEngine(ctx context.Context, pl []int) (*Engine, error) {
 	e.mu.Lock()
 	hs := e.hosts
 	e.mu.Unlock()
@@ -149,15 +169,16 @@ func (e *Engine) hostCall(ctx context.Context, pl []int, name string, args []any
 	if c == nil {
 		return nil, &BadPidError{Pipeline: pl, Index: 0}
 	}
-	sub, err := c.await(ctx, e.deadline(ctx))
-	if err != nil {
-		return nil, err
-	}
-	v, err := sub.Call(ctx, pl[1:], name, args)
+	return c.await(ctx, e.deadline(ctx))
+}
+
+// hostPidError names a bad pid of a host's pipeline from [-id], as the
+// caller wrote it.
+func hostPidError(pl []int, err error) error {
 	if bp, ok := err.(*BadPidError); ok && bp.Index+1 < len(pl) {
-		err = &BadPidError{Pipeline: pl, Index: bp.Index + 1} // named from [-id], as the caller wrote it
+		return &BadPidError{Pipeline: pl, Index: bp.Index + 1}
 	}
-	return v, err
+	return err
 }
 
 // await waits until the host is ready, or the caller's deadline.

@@ -69,6 +69,8 @@ func TestRuntimeFreeErrnosAsKernel(t *testing.T) {
 		{"chmod", []any{"/nonexistent", int64(0o644)}, func() error { return unix.Chmod("/nonexistent", 0o644) }},
 		{"chown", []any{"/nonexistent", int64(0), int64(0)}, func() error { return unix.Chown("/nonexistent", 0, 0) }},
 		{"mkfifo", []any{"/nonexistent/f", int64(0o600)}, func() error { return unix.Mkfifo("/nonexistent/f", 0o600) }},
+		{"mknod", []any{"/nonexistent/n", int64(0o100600), int64(0)}, func() error { return unix.Mknod("/nonexistent/n", 0o100600, 0) }},
+		{"mknod", []any{"/tmp", int64(0o040755), int64(0)}, func() error { return unix.Mknod("/tmp", 0o040755, 0) }},
 		{"mount", []any{"none", "/nonexistent", "tmpfs", int64(0)}, func() error { return unix.Mount("none", "/nonexistent", "tmpfs", 0, "") }},
 		{"umount", []any{"/nonexistent"}, func() error { return unix.Unmount("/nonexistent", 0) }},
 		{"umount2", []any{"/nonexistent", int64(0)}, func() error { return unix.Unmount("/nonexistent", 0) }},
@@ -123,7 +125,7 @@ func TestRuntimeFreeEffects(t *testing.T) {
 			bootNode(t, e, ctx, pl)
 		}
 		got := sandboxSteps(t, e, ctx, pl, !boot)
-		if want := "d:drwx--x--x f:prw------- s:/etc h:box nnp:1 g:3 3 3 3 u:4 4 4 4 gs:1 2"; got != want {
+		if want := "d:drwx--x--x f:prw------- r:-rw-r----- s:/etc h:box nnp:1 g:3 3 3 3 u:4 4 4 4 gs:1 2"; got != want {
 			t.Errorf("booted %v: %s\nwant %s", boot, got, want)
 		}
 	}
@@ -139,6 +141,7 @@ func sandboxSteps(t *testing.T, e *Engine, ctx context.Context, pl []int, wantPr
 	call(t, e, ctx, pl, "mkdir", "/tmp/d", int64(0o700))
 	call(t, e, ctx, pl, "chmod", "/tmp/d", int64(0o711))
 	call(t, e, ctx, pl, "mkfifo", "/tmp/f", int64(0o600))
+	call(t, e, ctx, pl, "mknod", "/tmp/r", int64(0o100640), int64(0))
 	call(t, e, ctx, pl, "symlink", "/etc", "/tmp/s")
 	call(t, e, ctx, pl, "mkdir", "/tmp/gone", int64(0o700))
 	call(t, e, ctx, pl, "rmdir", "/tmp/gone")
@@ -191,7 +194,7 @@ func sandboxSteps(t *testing.T, e *Engine, ctx context.Context, pl []int, wantPr
 		t.Error("rmdir left its directory")
 	}
 	var b strings.Builder
-	b.WriteString("d:" + mode("d") + " f:" + mode("f") + " s:" + link)
+	b.WriteString("d:" + mode("d") + " f:" + mode("f") + " r:" + mode("r") + " s:" + link)
 	status := procStatus(t, e.hostPid(t, pl))
 	b.WriteString(" h:" + call(t, e, ctx, pl, "gethostname").(string))
 	for _, f := range [][2]string{{"nnp", "NoNewPrivs"}, {"g", "Gid"}, {"u", "Uid"}, {"gs", "Groups"}} {

@@ -286,6 +286,12 @@ func (e *Engine) Mkfifo(ctx context.Context, pl []int, path string, mode int64) 
 	return err
 }
 
+// Mknod: make a file of the type in mode's high bits: 0o100000 a regular file (empty: a file to bind-mount on, without an fd), 0o10000 a fifo, 0o20000 and 0o60000 a character and a block device (cap_mknod) whose number dev is major<<8|minor (for numbers below 256); the permissions are masked by the umask. See mknod(2).
+func (e *Engine) Mknod(ctx context.Context, pl []int, path string, mode int64, dev int64) error {
+	_, err := e.Call(ctx, pl, "mknod", []any{path, mode, dev})
+	return err
+}
+
 // Readdir: the names in a directory, . and .. included, in the kernel's order. See getdents64(2).
 func (e *Engine) Readdir(ctx context.Context, pl []int, path string) ([]any, error) {
 	return resultList(e.Call(ctx, pl, "readdir", []any{path}))

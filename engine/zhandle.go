@@ -351,6 +351,12 @@ func (p *Process) Mkfifo(ctx context.Context, path string, mode uint32) error {
 	return err
 }
 
+// Mknod calls mknod in the process: make a file of the type in mode's high bits: 0o100000 a regular file (empty: a file to bind-mount on, without an fd), 0o10000 a fifo, 0o20000 and 0o60000 a character and a block device (cap_mknod) whose number dev is major<<8|minor (for numbers below 256); the permissions are masked by the umask. See mknod(2).
+func (p *Process) Mknod(ctx context.Context, path string, mode uint32, dev int) error {
+	_, err := p.call(ctx, "mknod", path, []any{path, int64(mode), int64(dev)})
+	return err
+}
+
 // Readdir calls readdir in the process: the names in a directory, . and .. included, in the kernel's order. See getdents64(2).
 func (p *Process) Readdir(ctx context.Context, path string) ([]string, error) {
 	return toStrings(p.call(ctx, "readdir", path, []any{path}))

@@ -42,6 +42,7 @@ func init() {
 		"exit":     {"exit ?STATUS | exit [pipeline] STATUS", "end the script with STATUS (default 0); with a pipeline, the exit call of that process", "exit 0", true, doExit},
 		"trim":     {"trim STRING", "the string without leading and trailing white space", `trim " hi\n"`, false, doTrim},
 		"timeout":  {"timeout MS | timeout MS CALL [pipeline] ARG…", "bound every later call by MS milliseconds, or only the call given; a call past it fails with timeout", "timeout 500 getpid []", false, doTimeout},
+		"batch":    {batchUsage, "make the calls of a list on one process at once, in order, up to the first that fails (unless with an errno it tolerates): one wait for all their replies; their results", `batch [] [["getpid"] ["getcwd"] {call: ["rmdir" "/nonexistent"], tolerate: [enoent]}]`, false, doBatch},
 		"fail":     {"fail MESSAGE", "fail with MESSAGE, like a failed call: try catches it", `fail "no jail given"`, false, doFail},
 	}
 	for _, more := range []map[string]*builtin{textBuiltins(), dataBuiltins(), hostBuiltins()} {
@@ -60,7 +61,7 @@ const many = -1
 var builtinArity = map[string][2]int{
 	"print": {0, many}, "echo": {0, many}, "sleep": {1, 1}, "rand": {1, 1}, "len": {1, 1},
 	"range": {1, 2}, "contains": {2, 2}, "wait": {2, 4}, "help": {0, 1}, "ps": {0, 0},
-	"source": {1, 1}, "exit": {0, 2}, "trim": {1, 1}, "fail": {1, 1}, "timeout": {1, many},
+	"source": {1, 1}, "exit": {0, 2}, "trim": {1, 1}, "fail": {1, 1}, "timeout": {1, many}, "batch": {2, 2},
 	"split": {1, 2}, "join": {1, 2}, "lines": {1, 1}, "replace": {3, 3}, "find": {2, 2},
 	"starts": {2, 2}, "ends": {2, 2}, "upper": {1, 1}, "lower": {1, 1}, "int": {1, 2},
 	"str": {1, 1}, "hex": {1, 1}, "format": {1, many},

@@ -46,9 +46,14 @@ func (e *Error) Error() string {
 func (e *Error) Unwrap() error { return e.Err }
 
 // Value is the error as the language shows it to catch:
-// {error: eperm, message: "setuid: eperm: operation not permitted"}.
+// {error: eperm, message: "setuid: eperm: operation not permitted"}, and
+// for a batch, which of its calls failed: {…, index: 3} (from 1).
 func (e *Error) Value() builtins.Record {
-	return builtins.Record{"error": builtins.Const(e.Name), "message": e.Msg}
+	v := builtins.Record{"error": builtins.Const(e.Name), "message": e.Msg}
+	if be, ok := errors.AsType[*builtins.BatchError](e.Err); ok {
+		v["index"] = int64(be.Index + 1)
+	}
+	return v
 }
 
 // mistake is an error in the program itself, at pos.

@@ -149,6 +149,10 @@ func rows(r map[string]result, order []string) []row {
 	if ratio, ok := r["HandleStream"].metrics["io-copy/stdout-call"]; ok {
 		out = append(out, row{"io.Copy via sandboxed cat / stdout calls", fmt.Sprintf("%.2f×", ratio), "≥ 1×", ratio >= 1})
 	}
+	if res, ok := r["BatchVsCalls"]; ok {
+		out = append(out, row{"48 calls as a batch / one by one", fmt.Sprintf("%.2f× (%.1f against %.1f µs a call)",
+			res.metrics["batch/calls"], res.metrics["batch-ns/call"]/1e3, res.metrics["single-ns/call"]/1e3), "(reported)", true})
+	}
 	if res, ok := r["IdleNode"]; ok {
 		pss := res.metrics["Pss-KiB/node"]
 		out = append(out, row{"idle node Pss", fmt.Sprintf("%.2f MiB (private %.2f)", pss/1024, res.metrics["private-KiB/node"]/1024),

@@ -59,6 +59,7 @@ type node struct {
 	noSpin     bool                // never: its tree is a remote host's (NoSpinWord)
 	await      bool                // else, or after a crowded call, wait for it in recvmsg (awaitCalls, startAwait)
 	crowded    bool                // the last call had wire.FlagCrowded: no spin after it
+	last       lastCall            // how the last call ended, for a batch's next (wire.FlagChained)
 	callWait   time.Duration       // that wait's bound
 	sigSeen    int64               // bytes read from the signal pipe (see proto.SignalsWritten)
 	discarded  map[int]bool        // spares let go of, reaped without an event

@@ -202,8 +202,14 @@ func spinWorthIt() bool {
 }
 
 func (n *node) serveMsg(m, flags int) {
-	n.crowded = wire.Crowded(n.buf[:m])
-	typ, id, body, err := wire.ParseHeader(n.buf[:m])
+	msg := n.buf[:m]
+	n.crowded = wire.Crowded(msg)
+	typ, id, body, err := wire.ParseHeader(msg)
+	if err == nil && typ == wire.MsgCall && wire.Chained(msg) && n.last.endedBatch() {
+		n.replySkipped(id) // n.last stays: the batch stays ended
+		return
+	}
+	n.last = lastCall{tolerated: wire.Tolerated(msg)}
 	switch {
 	case flags&unix.MSG_TRUNC != 0:
 		n.replyErr(id, errTooLarge)
@@ -300,7 +306,29 @@ func (n *node) reply(id uint32, res any) {
 const maxKeptReply = 4 << 10
 
 func (n *node) replyErr(id uint32, err error) {
-	n.send(wire.EncodeError(id, toWireError(err)), nil)
+	w := toWireError(err)
+	n.last.failed, n.last.errno = true, w.Errno
+	n.send(wire.EncodeError(id, w), nil)
+}
+
+// replySkipped answers a chained call that was not made: an earlier call
+// of its batch failed.
+func (n *node) replySkipped(id uint32) {
+	n.send(wire.EncodeError(id, wire.Error{Kind: wire.ErrKindSkipped}), nil)
+}
+
+// lastCall is how a node's last call ended, which decides whether a
+// chained call after it is made (the proto-node's protoSkipped).
+type lastCall struct {
+	failed    bool
+	errno     uint32  // its errno if it failed with one, else 0
+	tolerated [2]byte // the errnos its batch goes on past (wire.Tolerated)
+}
+
+// endedBatch: the call failed, with an errno it did not tolerate or
+// with an error that is not an errno.
+func (l lastCall) endedBatch() bool {
+	return l.failed && wire.BreaksChain(l.errno, l.tolerated)
 }
 
 // toWireError flattens an error, keeping its errno, syscall name and path.

@@ -110,7 +110,8 @@ var (
 	// TestSharedRulesAreNosplit).
 	allowedQualified = map[string]bool{"syscall.RawSyscall6": true, "syscall.RawSyscall": true,
 		"syscall.Errno": true, "syscall.Signal": true, "unsafe.Pointer": true, "unsafe.Slice": true, "unsafe.Add": true, "unsafe.Sizeof": true,
-		"unsafe.String": true, "builtins.EnvNameOK": true, "spin.GiveWay": true}
+		"unsafe.String": true, "builtins.EnvNameOK": true, "spin.GiveWay": true,
+		"wire.BreaksChain": true}
 )
 
 // callNotAllowed says why a call from a nosplit function could reach the
@@ -153,10 +154,11 @@ func callNotAllowed(fun ast.Expr, nosplit, types map[string]bool) string {
 
 // sharedRules are the functions of other packages that the proto-node
 // calls (allowedQualified), by file: builtins' rule for environment
-// names, and spin's rule for ending a spin.
+// names, spin's rule for ending a spin, and wire's for ending a batch.
 var sharedRules = map[string]string{
 	"builtins.EnvNameOK": "../../../builtins/sys_env_linux.go",
 	"spin.GiveWay":       "../spin/spin.go",
+	"wire.BreaksChain":   "../wire/wire.go",
 }
 
 // Each function the proto-node shares with another package is nosplit

@@ -76,10 +76,12 @@ type State struct {
 	words     Words              // a runtime-free call's arguments
 	ints      [maxRawInts]uint32 // and its list of ids
 	cl3       cloneArgs
-	spin      bool // the parent node's spinWorthIt
-	spun      bool // the first spin (after ready) is over
-	crowded   bool // the last call had wire.FlagCrowded: no spin after it
-	copied    bool // the child is a copy made by clone (clone3 refused), not one sharing the memory
+	spin      bool          // the parent node's spinWorthIt
+	spun      bool          // the first spin (after ready) is over
+	crowded   bool          // the last call had wire.FlagCrowded: no spin after it
+	tolerated [2]byte       // in a batch (wire.FlagChained): the errnos the last call tolerates,
+	failed    syscall.Errno // and its errno if it failed (protoReplyErr), for protoSkipped
+	copied    bool          // the child is a copy made by clone (clone3 refused), not one sharing the memory
 	ts        unix.Timespec
 	ru        unix.Rusage // protoSpin's look at its switches
 	execEnv   uintptr     // the environment protoExec passes
@@ -281,6 +283,7 @@ func (ps *State) Load(env *Env, spin bool) {
 		ps.caught = env.Caught
 	}
 	ps.spin, ps.spun, ps.crowded = spin, false, false
+	ps.failed = 0
 	ps.capDrop = 0
 	ps.envOwn, ps.pathOwn, ps.pathDue = false, false, false
 }
@@ -372,6 +375,27 @@ func protoMain(s *SpawnArgs, ps *State, ppid uintptr) {
 	}
 }
 
+// protoSkipped skips a chained call (wire.FlagChained) when the call
+// before it ended its batch: it failed (ps.failed, which protoReplyErr
+// sets) with an errno it did not tolerate. Else it notes what this call
+// tolerates. (On the wait's stack, not protoServe's, the deepest.)
+//
+//go:norace
+//go:nosplit
+func protoSkipped(ps *State, m int) bool {
+	b := ps.buf[:m]
+	if m < wire.HeaderLen || b[0] != wire.MsgCall {
+		return false
+	}
+	if b[1]&wire.FlagChained != 0 && ps.failed != 0 && wire.BreaksChain(uint32(ps.failed), ps.tolerated) {
+		protoConsume()
+		protoReplySkipped(ps, le32(b[4:]))
+		return true // ps.failed stays: the batch stays ended
+	}
+	ps.tolerated[0], ps.tolerated[1], ps.failed = b[2], b[3], 0
+	return false
+}
+
 // protoSetup takes the child's ids in a new user namespace
 // (protoTakeIDs), puts the fds in place, closes every other fd of the
 // parent, blocks the signals the node would catch (a signalfd wakes the
@@ -460,11 +484,25 @@ func protoTakeIDs(s *SpawnArgs) syscall.Errno {
 // protoWait waits for a call and peeks at it: its length, or -1 when the
 // proto-node must boot (a caught signal, a message too large, a failed
 // ppoll), or waitReap when a child ended. The end of the control socket or the lifeline ends the
-// proto-node, as a node.
+// proto-node, as a node. A chained call that its batch's failure skips
+// is answered here (protoSkipped), and the wait goes on.
 //
 //go:norace
 //go:nosplit
 func protoWait(ps *State) int {
+	for {
+		m := protoWaitMsg(ps)
+		if m <= 0 || !protoSkipped(ps, m) {
+			return m
+		}
+	}
+}
+
+// protoWaitMsg is protoWait's wait for one message.
+//
+//go:norace
+//go:nosplit
+func protoWaitMsg(ps *State) int {
 	if ps.reapDue || ps.forkDue {
 		return waitReap
 	}
@@ -1189,6 +1227,22 @@ func rawExit(status uintptr) {
 	}
 }
 
+// protoReplySkipped replies that a chained call was not made, as a node's
+// replySkipped.
+//
+//go:norace
+//go:nosplit
+func protoReplySkipped(ps *State, id uint32) {
+	b := ps.out[:wire.HeaderLen+13]
+	b[0], b[1], b[2], b[3] = wire.MsgError, 0, 0, 0
+	putLE32(b[4:], id)
+	putLE32(b[8:], 0)
+	b[12] = wire.ErrKindSkipped
+	putLE32(b[13:], 0)
+	putLE32(b[17:], 0)
+	protoSend(b)
+}
+
 //go:norace
 //go:nosplit
 func protoSend(b []byte) {
@@ -1235,6 +1289,7 @@ func protoReplyErr(ps *State, id uint32, e syscall.Errno, op string, path *byte,
 		protoSend(b[:wire.HeaderLen+1])
 		return
 	}
+	ps.failed = e
 	b[0] = wire.MsgError
 	putLE32(b[8:], uint32(e))
 	b[12] = wire.ErrKindErrno

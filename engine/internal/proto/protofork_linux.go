@@ -226,6 +226,7 @@ var cloneKid = cloneVM
 func protoBecomeKid(ps *State) {
 	ps.nkids = 0
 	ps.spun, ps.root, ps.reapDue = false, false, false
+	ps.failed = 0             // a batch is its parent's
 	if len(ps.rootFlag) > 0 { // its boot is a node's, not the root's
 		ps.rootFlag[0] = '0'
 	}

@@ -97,6 +97,7 @@ const (
 	rawChmod
 	rawChown
 	rawMkfifo
+	rawMknod
 	rawMount
 	rawUmount
 	rawUmount2
@@ -147,6 +148,7 @@ var rawImpls = map[string]rawImpl{
 	"chmod":         {id: rawChmod, cstrs: 1},
 	"chown":         {id: rawChown, cstrs: 1},
 	"mkfifo":        {id: rawMkfifo, cstrs: 1},
+	"mknod":         {id: rawMknod, cstrs: 1},
 	"mount":         {id: rawMount, pathArg: 1, cstrs: 1<<0 | 1<<1 | 1<<2 | 1<<4},
 	"umount":        {id: rawUmount, cstrs: 1},
 	"umount2":       {id: rawUmount2, cstrs: 1},
@@ -372,6 +374,8 @@ func (d *RawDesc) Plan(w *Words) (trap uintptr, a [6]uintptr, e syscall.Errno) {
 		return unix.SYS_FCHOWNAT, [6]uintptr{atFdcwd, x[0], x[1], x[2], 0}, 0
 	case rawMkfifo:
 		return unix.SYS_MKNODAT, [6]uintptr{atFdcwd, x[0], x[1] | unix.S_IFIFO, 0}, 0
+	case rawMknod:
+		return unix.SYS_MKNODAT, [6]uintptr{atFdcwd, x[0], x[1], x[2]}, 0
 	case rawMount: // NULL for an empty source, fstype or data, as alcove does
 		return unix.SYS_MOUNT, [6]uintptr{orNull(w, 0), x[1], orNull(w, 2), x[3], orNull(w, 4)}, 0
 	case rawUmount:

@@ -22,8 +22,9 @@ import (
 //	  |          (EOF)                        |   the node exec'd or exited
 //
 // Every message starts with an 8-byte header: type u8, flags u8 (a call's:
-// FlagCrowded; else zero), 2 bytes zero, id u32 (little-endian). Values are
-// encoded by EncodeValue.
+// FlagCrowded, FlagChained; else zero), 2 bytes (a chained call's
+// tolerated errnos, one per byte; else zero), id u32 (little-endian).
+// Values are encoded by EncodeValue.
 const (
 	MsgReady byte = iota + 1
 	MsgCall
@@ -46,6 +47,9 @@ const (
 	ErrKindBadArg
 	ErrKindUnsupported
 	ErrKindFiltered
+	// ErrKindSkipped: a chained call that was not made, an earlier call
+	// of its batch having failed.
+	ErrKindSkipped
 )
 
 // FlagCrowded, in a call's flags, says that the driver has more calls
@@ -54,7 +58,40 @@ const (
 // other nodes and their callers).
 const FlagCrowded byte = 1
 
+// FlagChained, in a call's flags, makes the call part of a batch (the
+// driver sends a batch's calls at once, without waiting for replies): the
+// node makes it only if its previous call did not fail, and else replies
+// ErrKindSkipped. A failure with one of the errnos in header bytes 2 and
+// 3 (0: none) does not count as one: the batch goes on past it.
+const FlagChained byte = 2
+
 var ErrMalformed = errors.New("malformed message")
+
+// MarkChained sets FlagChained in the header of call b.
+func MarkChained(b []byte) { b[1] |= FlagChained }
+
+// SetTolerated puts in the header of call b the errnos (below 256, or 0)
+// whose failure does not end its batch.
+func SetTolerated(b []byte, tolerated [2]byte) { b[2], b[3] = tolerated[0], tolerated[1] }
+
+// Chained says whether message b's header has FlagChained.
+func Chained(b []byte) bool { return len(b) >= HeaderLen && b[1]&FlagChained != 0 }
+
+// Tolerated is the errnos of call b's header that do not end its batch.
+func Tolerated(b []byte) [2]byte {
+	if len(b) < HeaderLen {
+		return [2]byte{}
+	}
+	return [2]byte{b[2], b[3]}
+}
+
+// BreaksChain says whether a call that failed with errno (0: an error
+// that is not an errno) ends its batch, given the errnos it tolerates.
+//
+//go:nosplit
+func BreaksChain(errno uint32, tolerated [2]byte) bool {
+	return errno == 0 || errno > 255 || (byte(errno) != tolerated[0] && byte(errno) != tolerated[1])
+}
 
 // MarkCrowded sets FlagCrowded in the header of message b.
 func MarkCrowded(b []byte) { b[1] |= FlagCrowded }
