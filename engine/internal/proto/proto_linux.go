@@ -178,7 +178,6 @@ var Calls = sync.OnceValue(func() map[string]uint16 {
 	return m
 })
 
-
 // Supported: the proto-node needs a call table that fits ops,
 // and no race detector.
 var Supported = len(builtins.Table) <= protoOps && !RaceEnabled
