@@ -719,7 +719,7 @@ func protoServe(ps *State, m int) bool {
 	}
 	switch op {
 	case opRaw:
-		return protoRaw(ps, d, id, &rawDescs[nr])
+		return protoRaw(ps, d, id, rawDescOf(nr))
 	case opSetrlimit:
 		return protoSetrlimit(ps, d, id)
 	case opExecve:
