@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -26,16 +27,9 @@ func setUpCalls(n int) []builtins.BatchCall {
 	return calls
 }
 
-// BenchmarkBatchVsCalls makes 48 calls on a proto-node, as one batch and
-// one by one, alternated, and reports each one's time per call and their
-// ratio (batch/calls):
-//
-//	go test ./engine -run '^$' -bench BatchVsCalls -benchtime 2000x
-func BenchmarkBatchVsCalls(b *testing.B) {
-	e, ctx := start(b)
-	pl := fork(b, e, ctx, nil)
-	calls := setUpCalls(48)
-	var inBatch, oneByOne time.Duration
+// batchThenOneByOne makes calls on pl as a batch, then one by one, b.N
+// times, and returns the time each way took in all.
+func batchThenOneByOne(b *testing.B, e *Engine, ctx context.Context, pl []int, calls []builtins.BatchCall) (inBatch, oneByOne time.Duration) {
 	for b.Loop() {
 		t0 := time.Now()
 		if _, err := e.Batch(ctx, pl, calls); err != nil {
@@ -49,6 +43,19 @@ func BenchmarkBatchVsCalls(b *testing.B) {
 		}
 		inBatch, oneByOne = inBatch+t1.Sub(t0), oneByOne+time.Since(t1)
 	}
+	return inBatch, oneByOne
+}
+
+// BenchmarkBatchVsCalls makes 48 calls on a proto-node, as one batch and
+// one by one, alternated, and reports each one's time per call and their
+// ratio (batch/calls):
+//
+//	go test ./engine -run '^$' -bench BatchVsCalls -benchtime 2000x
+func BenchmarkBatchVsCalls(b *testing.B) {
+	e, ctx := start(b)
+	pl := fork(b, e, ctx, nil)
+	calls := setUpCalls(48)
+	inBatch, oneByOne := batchThenOneByOne(b, e, ctx, pl, calls)
 	n := float64(b.N * len(calls))
 	b.ReportMetric(float64(inBatch.Nanoseconds())/n, "batch-ns/call")
 	b.ReportMetric(float64(oneByOne.Nanoseconds())/n, "single-ns/call")
@@ -68,20 +75,7 @@ func BenchmarkBatchOverSlowLink(b *testing.B) {
 	e, ctx := startRemote(b, ssh, "far2")
 	pl := fork(b, e, ctx, nil)
 	calls := setUpCalls(20)
-	var inBatch, oneByOne time.Duration
-	for b.Loop() {
-		t0 := time.Now()
-		if _, err := e.Batch(ctx, pl, calls); err != nil {
-			b.Fatal(err)
-		}
-		t1 := time.Now()
-		for _, c := range calls {
-			if _, err := e.Call(ctx, pl, c.Name, c.Args); err != nil {
-				b.Fatal(err)
-			}
-		}
-		inBatch, oneByOne = inBatch+t1.Sub(t0), oneByOne+time.Since(t1)
-	}
+	inBatch, oneByOne := batchThenOneByOne(b, e, ctx, pl, calls)
 	b.ReportMetric(float64(inBatch)/float64(b.N)/float64(rtt), "batch-rtts")
 	b.ReportMetric(float64(oneByOne)/float64(b.N)/float64(rtt), "single-rtts")
 	b.ReportMetric(float64(inBatch.Milliseconds())/float64(b.N), "batch-ms")

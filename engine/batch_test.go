@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -255,4 +257,79 @@ func TestBatchNodeKilledMidway(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("the batch ended %v after the kill", d)
 	}
+}
+
+// A proto-node and a node make the same batches alike: random batches of
+// mkdir, rmdir, chdir and getcwd in two like trees, some calls
+// tolerating errnos, give the same results, stop at the same call with
+// the same errno, and leave the same directories.
+func TestBatchProtoAndNodeAgree(t *testing.T) {
+	needProto(t)
+	e, ctx := start(t)
+	proto := fork(t, e, ctx, nil)
+	node := fork(t, e, ctx, nil)
+	bootNode(t, e, ctx, node)
+	roots := [2]string{t.TempDir(), t.TempDir()}
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := []string{"a", "b", "a/c", "b/d", "missing/e"}
+	errnos := []syscall.Errno{unix.EEXIST, unix.ENOENT, unix.ENOTEMPTY}
+	for round := range 200 {
+		var calls [2][]builtins.BatchCall
+		for range 1 + rng.IntN(8) {
+			name := names[rng.IntN(len(names))]
+			var tol []syscall.Errno
+			if rng.IntN(3) == 0 {
+				tol = []syscall.Errno{errnos[rng.IntN(len(errnos))]}
+			}
+			op := []string{"mkdir", "rmdir", "chdir", "getcwd"}[rng.IntN(4)]
+			for i, root := range roots {
+				c := builtins.BatchCall{Name: op, Args: []any{filepath.Join(root, name)}, Tolerate: tol}
+				switch op {
+				case "mkdir":
+					c.Args = append(c.Args, int64(0o755))
+				case "getcwd":
+					c.Args = nil
+				}
+				calls[i] = append(calls[i], c)
+			}
+		}
+		pv, perr := e.Batch(ctx, proto, calls[0])
+		nv, nerr := e.Batch(ctx, node, calls[1])
+		if got, want := batchOutcome(pv, perr, roots[0]), batchOutcome(nv, nerr, roots[1]); got != want {
+			t.Fatalf("round %d: proto-node %s, node %s", round, got, want)
+		}
+		if got, want := treeOf(t, roots[0]), treeOf(t, roots[1]); got != want {
+			t.Fatalf("round %d: proto-node left %s, node %s", round, got, want)
+		}
+	}
+	if !isProto(t, e, proto) {
+		t.Error("the proto-node booted: the test compared two nodes")
+	}
+}
+
+// batchOutcome words a batch's results and error, with its tree's root
+// left out of paths, for comparing two trees' batches.
+func batchOutcome(vals []any, err error, root string) string {
+	s := fmt.Sprint(vals)
+	var be *builtins.BatchError
+	if errors.As(err, &be) {
+		var errno syscall.Errno
+		errors.As(err, &errno)
+		s += fmt.Sprintf(" failed at %d (%s): %v", be.Index, be.Call, errno)
+	} else if err != nil {
+		s += " " + err.Error()
+	}
+	return strings.ReplaceAll(s, root, "ROOT")
+}
+
+// treeOf lists the directories under root.
+func treeOf(t *testing.T, root string) string {
+	var dirs []string
+	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err == nil && path != root {
+			dirs = append(dirs, strings.TrimPrefix(path, root))
+		}
+		return nil
+	})
+	return strings.Join(dirs, " ")
 }

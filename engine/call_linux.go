@@ -65,15 +65,9 @@ func (e *Engine) nodeCall(ctx context.Context, deadline time.Time, pl []int, c *
 // nodeCallWith is nodeCall with fds passed: fp.send go with the call, and
 // the fds of the reply are kept in fp.got (fdpass_linux.go); fp may be nil.
 func (e *Engine) nodeCallWith(ctx context.Context, deadline time.Time, pl []int, c *builtins.Call, args []any, fp *fdPassing) (any, error) {
-	e.mu.Lock()
-	p, err := e.resolve(pl)
-	e.mu.Unlock()
+	p, err := e.nodeOf(pl)
 	if err != nil {
 		return nil, err
-	}
-	if p.ctl == nil || p.argv != nil {
-		return nil, fmt.Errorf("%w: %s runs %s: calls go to nodes, and stdin to the program",
-			builtins.ErrNotNode, p, programName(p.argv))
 	}
 	id := e.nextID.Add(1)
 	buf := callBufs.Get().(*[]byte)
@@ -110,6 +104,21 @@ func (e *Engine) nodeCallWith(ctx context.Context, deadline time.Time, pl []int,
 		return e.adopt(ctx, deadline, r.child)
 	}
 	return r.val, nil
+}
+
+// nodeOf is the node the pipeline names, which calls go to.
+func (e *Engine) nodeOf(pl []int) (*proc, error) {
+	e.mu.Lock()
+	p, err := e.resolve(pl)
+	e.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	if p.ctl == nil || p.argv != nil {
+		return nil, fmt.Errorf("%w: %s runs %s: calls go to nodes, and stdin to the program",
+			builtins.ErrNotNode, p, programName(p.argv))
+	}
+	return p, nil
 }
 
 // errFdsLost: a reply's fds did not reach the driver, whose

@@ -136,11 +136,28 @@ func parseModule(file, src string) (*Program, error) {
 // to report.
 func Preload(names ...string) {
 	for _, name := range names {
-		data, err := fs.ReadFile(lib.FS, name+".alsh")
-		if err == nil {
-			go parseModule("lib/"+name+".alsh", string(data))
+		if src, ok := libSource(name + ".alsh"); ok {
+			go parseModule("lib/"+name+".alsh", src)
 		}
 	}
+}
+
+// libSources holds the built-in library's files read so far, by base
+// name: read once per process (a read of an embedded file copies it, 20
+// KiB for sandbox.alsh, and Preload and use each read it).
+var libSources sync.Map
+
+// libSource is the source of the built-in library's file base.
+func libSource(base string) (string, bool) {
+	if v, ok := libSources.Load(base); ok {
+		return v.(string), true
+	}
+	data, err := fs.ReadFile(lib.FS, base)
+	if err != nil {
+		return "", false
+	}
+	v, _ := libSources.LoadOrStore(base, string(data))
+	return v.(string), true
 }
 
 // moduleOnly checks that a module holds only procedures and use: loading
@@ -167,8 +184,8 @@ func moduleOnly(name string, p *Program) error {
 // path, else beside the script.
 func (in *Interp) findModule(name string) (file, src string, err error) {
 	base := name + ".alsh"
-	if data, err := fs.ReadFile(lib.FS, base); err == nil {
-		return "lib/" + base, string(data), nil
+	if src, ok := libSource(base); ok {
+		return "lib/" + base, src, nil
 	}
 	places := []string{"the built-in library"}
 	var files []string
