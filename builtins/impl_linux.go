@@ -3,6 +3,8 @@ package builtins
 import (
 	"errors"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -81,25 +83,31 @@ type namedImpl struct {
 	impl Impl
 }
 
-var implByName = sync.OnceValue(func() map[string]Impl {
+// implsSorted is every list's implementations in one, sorted by name for
+// ImplOf's binary search: a map of them took a size class of its own
+// in every node (3.4 KiB, 4 KiB resident), the slice shares one.
+var implsSorted = sync.OnceValue(func() []namedImpl {
 	lists := [][]namedImpl{impls, cgroupImpls, networkImpls, pidfdImpls, terminalImpls}
 	n := 0
 	for _, l := range lists {
 		n += len(l)
 	}
-	m := make(map[string]Impl, n)
+	all := make([]namedImpl, 0, n)
 	for _, l := range lists {
-		for _, e := range l {
-			m[e.name] = e.impl
-		}
+		all = append(all, l...)
 	}
-	return m
+	slices.SortFunc(all, func(a, b namedImpl) int { return strings.Compare(a.name, b.name) })
+	return all
 })
 
 // ImplOf returns the implementation of a node-side call.
 func ImplOf(name string) (Impl, bool) {
-	f, ok := implByName()[name]
-	return f, ok
+	all := implsSorted()
+	i, ok := slices.BinarySearchFunc(all, name, func(e namedImpl, name string) int { return strings.Compare(e.name, name) })
+	if !ok {
+		return nil, false
+	}
+	return all[i].impl, true
 }
 
 // retry runs a syscall until it does not fail with EINTR (the Go runtime's
