@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -65,15 +66,43 @@ func execve(n Node, path string, argv, env []string) (any, error) {
 	return execveAs(n, "execve", path, argv, env)
 }
 
-// execveAs is execve whose errors name the call op.
+// execveAs is execve whose errors name the call op. Its arguments are
+// made C strings before BeforeExec, which applies the limits a node keeps
+// for its programs (RLIMIT_AS): an allocation under them that grew the Go
+// heap killed the node before its exec (syscall.Exec allocates them).
+// A node has given Go's raise of RLIMIT_NOFILE back already (its start's
+// setrlimit), so syscall.Exec would restore nothing more.
 func execveAs(n Node, op, path string, argv, env []string) (any, error) {
 	if err := unix.Access(path, unix.X_OK); err != nil {
 		return nil, pathErr(op, path, err)
 	}
+	pathp, err := syscall.BytePtrFromString(path)
+	if err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	argvp, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return nil, pathErr(op, path, err)
+	}
+	envp, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return nil, pathErr(op, path, err)
+	}
 	undo := n.BeforeExec()
-	err := retry(func() error { return syscall.Exec(path, argv, env) })
+	err = rawExecve(pathp, argvp, envp)
 	undo()
 	return nil, pathErr(op, path, err)
+}
+
+// rawExecve is execve(2), made again on EINTR, allocating nothing.
+func rawExecve(path *byte, argv, env []*byte) error {
+	for {
+		_, _, e := syscall.RawSyscall(unix.SYS_EXECVE, uintptr(unsafe.Pointer(path)),
+			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&env[0])))
+		if e != unix.EINTR {
+			return errnoErr(e)
+		}
+	}
 }
 
 func sysExit(_ Node, a Args) (any, error) {

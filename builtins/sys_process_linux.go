@@ -173,14 +173,20 @@ func sysFexecve(n Node, a Args) (any, error) {
 		return nil, sysErr("fexecve", err)
 	}
 	n.BeforeExec()
-	return nil, sysErr("fexecve", retry(func() error { return execveat(fd, argv, env) }))
+	return nil, sysErr("fexecve", execveat(fd, argv, env))
 }
 
+// execveat is fexecve's execveat(2), made again on EINTR, allocating
+// nothing (as rawExecve: BeforeExec has applied the programs' limits).
 func execveat(fd int64, argv, env []*byte) error {
 	empty := [1]byte{}
-	_, _, e := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])),
-		uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&env[0])), unix.AT_EMPTY_PATH, 0)
-	return errnoErr(e)
+	for {
+		_, _, e := unix.Syscall6(unix.SYS_EXECVEAT, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])),
+			uintptr(unsafe.Pointer(&argv[0])), uintptr(unsafe.Pointer(&env[0])), unix.AT_EMPTY_PATH, 0)
+		if e != unix.EINTR {
+			return errnoErr(e)
+		}
+	}
 }
 
 func errorsIsAny(err error, errnos ...syscall.Errno) bool {

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -77,4 +78,27 @@ func outputOf(t *testing.T, e *Engine, pl []int) string {
 		t.Fatalf("%v ended with %v", pl, ev)
 	}
 	return call(t, e, ctx, pl, "stdout", int64(0)).(string)
+}
+
+// The node's own exec under an RLIMIT_AS kept for programs: its argument
+// and environment arrays are made before the limit is set. With 6 MB of
+// environment, whose C strings grew the Go heap once the limit was set,
+// the node died there (exit status 2, "runtime: cannot allocate memory")
+// instead of running the program.
+func TestRlimitASExecWithLargeEnvironment(t *testing.T) {
+	noRaceBuild(t, "execs under the RLIMIT_AS of 1 GiB set just before: ThreadSanitizer, which may map more then, ran out of memory there (exit 66)")
+	e, ctx := start(t)
+	c := booted(t, e, ctx, nil)
+	// room for it in the exec (the kernel takes a quarter of the stack's limit)
+	stack := builtins.Record{"cur": int64(64 << 20), "max": int64(64 << 20)}
+	call(t, e, ctx, c, "setrlimit", builtins.Const("rlimit_stack"), stack)
+	for i := range 60 {
+		call(t, e, ctx, c, "setenv", fmt.Sprintf("BIG%d", i), strings.Repeat("x", 100_000), int64(1))
+	}
+	lim := builtins.Record{"cur": int64(gib), "max": int64(gib)}
+	call(t, e, ctx, c, "setrlimit", builtins.Const("rlimit_as"), lim)
+	call(t, e, ctx, c, "execvp", "/bin/sh", []any{"sh", "-c", "env | grep -c ^BIG"})
+	if got := outputOf(t, e, c); got != "60\n" {
+		t.Fatalf("the program printed %q", got)
+	}
 }

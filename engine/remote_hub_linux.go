@@ -50,7 +50,12 @@ func runHub(wrapper []string) int {
 	}
 	relay.Widen(1) // if sshd gave a pipe: the hub runs ahead of sshd
 	ended := make(chan error, 1)
-	m := relay.NewHub(polled(0, "stdin"), polled(1, "stdout"), func(err error) { ended <- err })
+	m, err := relay.NewHub(polled(0, "stdin"), polled(1, "stdout"), func(err error) { ended <- err })
+	if err != nil { // after the hello: the driver sees the stream end
+		fmt.Fprintf(os.Stderr, "alsh hub: %v\n", err)
+		hubKillAll()
+		return 1
+	}
 	if err := m.AnnounceRoot(fds); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh hub: %v\n", err)
 		m.Close()

@@ -214,14 +214,22 @@ func (e *Engine) startRemoteRoot(ctx context.Context) error {
 	}
 	e.cmd, e.remote, r.stdout = cmd, r, stdout
 	go e.waitRoot()
-	in := bufio.NewReaderSize(relay.Reader(stdout), 256<<10)
+	src := relay.Reader(stdout)
+	in := bufio.NewReaderSize(src, 256<<10)
 	if err := e.bootstrap(ctx, r, in, stdin, bin); err != nil {
 		e.killSSH()
 		stdin.Close()
 		stdout.Close()
 		return err
 	}
-	r.mux = relay.NewDriver(in, stdin, func(err error) { e.remoteEnded(r, err) })
+	mux, err := relay.NewDriver(in, src, stdin, func(err error) { e.remoteEnded(r, err) })
+	if err != nil {
+		e.killSSH()
+		stdin.Close()
+		stdout.Close()
+		return fmt.Errorf("host %s: %w", host, err)
+	}
+	r.mux = mux
 	fds, err := r.mux.Root(ctx.Done())
 	if err != nil {
 		return r.failure(e, err)
@@ -411,6 +419,10 @@ func (r *remote) explain(err error) error {
 // reply to come at all, then waited for sysmon to retake it: 10 ms per
 // call after an idle moment.
 func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32, ch chan result) result {
+	if fd, ok := c.sock.acquire(); ok { // the call, sent: on to the host now (relay.Pump)
+		relay.Pump(fd)
+		c.sock.done()
+	}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {

@@ -65,20 +65,31 @@ func (n *node) rlimitFor(res int) unix.Rlimit {
 }
 
 // applyExecLimits sets the limits for programs on the node just before
-// its exec; undo puts the old ones back if the exec failed.
+// its exec; undo puts the old ones back if the exec failed. It allocates
+// nothing once the first limit is set: under RLIMIT_AS, an allocation
+// that grew the Go heap would kill the node ("fatal error: runtime:
+// cannot allocate memory", exit status 2) before its exec.
 func (n *node) applyExecLimits() (undo func()) {
-	var olds []func()
+	type set struct {
+		res      int
+		lim, old unix.Rlimit
+		done     bool
+	}
+	sets := make([]set, 0, len(n.execLimits))
 	for _, res := range slices.Sorted(mapsKeys(n.execLimits)) {
-		l, old := n.execLimits[res], unix.Rlimit{}
-		if unix.Prlimit(0, res, &l, &old) == nil {
-			olds = append(olds, func() { unix.Prlimit(0, res, &old, nil) })
+		sets = append(sets, set{res: res, lim: n.execLimits[res]})
+	}
+	undo = func() {
+		for i := range sets {
+			if sets[i].done {
+				unix.Prlimit(0, sets[i].res, &sets[i].old, nil)
+			}
 		}
 	}
-	return func() {
-		for _, f := range olds {
-			f()
-		}
+	for i := range sets {
+		sets[i].done = unix.Prlimit(0, sets[i].res, &sets[i].lim, &sets[i].old) == nil
 	}
+	return undo
 }
 
 // protoExecLimits are the limits a forked proto-node applies at its exec.

@@ -1,6 +1,7 @@
 package relay
 
 import (
+	"bufio"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -20,8 +21,12 @@ const HubFlag = "-alsh-hub"
 const HubHello = "ALSH-HUB 1\n"
 
 // NewHub starts the hub's end of the stream.
-func NewHub(in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
-	m := newMux(true, in, out, onEnd)
+func NewHub(in io.Reader, out io.WriteCloser, onEnd func(error)) (*Mux, error) {
+	src := rawReader(in)
+	m, err := newMux(true, bufio.NewReaderSize(src, 256<<10), src, out, onEnd)
+	if err != nil {
+		return nil, err
+	}
 	if f, ok := m.out.(*rawFile); ok { // not f.f.Fd(), which makes it blocking
 		var st unix.Stat_t
 		f.rc.Control(func(fd uintptr) {
@@ -31,7 +36,7 @@ func NewHub(in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
 		})
 	}
 	go m.readLoop()
-	return m
+	return m, nil
 }
 
 // spliceData moves what a node's pipe holds to the stream with splice,
@@ -162,7 +167,7 @@ func (m *Mux) forward(c *channel, msg []byte, fds []int) {
 	} else {
 		closeAll(fds) // the driver passes no fds to a remote node
 	}
-	m.sendNow(AppendFrame(nil, TMsg, c.id, anns, msg))
+	m.sendNoWait(AppendFrame(nil, TMsg, c.id, anns, msg))
 	start(adopted)
 }
 

@@ -12,8 +12,6 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
-
-	"github.com/alsh/alsh/engine/internal/wire"
 )
 
 // maxChannels bounds the channels one stream may hold open, so that a
@@ -34,7 +32,7 @@ type Mux struct {
 	nextID uint32
 	q      []outFrame
 	err    error // why the stream ended; set once
-	busy   bool  // a goroutine writes to out (sendNow or writeLoop)
+	busy   bool  // a goroutine writes to out (sendNowFrame, sendNoWait or writeLoop)
 	done   chan struct{}
 	wdone  chan struct{} // the writer stopped
 
@@ -45,6 +43,7 @@ type Mux struct {
 	framesOut, writesOut, framesIn atomic.Uint64 // Stats
 
 	pipeOut syscall.RawConn // hub: out, if a pipe (spliceData)
+	pkts    *pktPoll        // reads the packet channels
 }
 
 // Stats counts the frames one end of the stream sent and received, and
@@ -76,9 +75,11 @@ type channel struct {
 	writing  bool // a writeLoop runs
 	closing  bool // close once the queue is written
 	closed   bool
-	granted  int      // bytes written since the last TCredit
-	bell     *os.File // driver side, packet: the stand-in of the node's bell
-	bellRC   syscall.RawConn
+	granted  int        // bytes written since the last TCredit
+	bell     int        // driver side, packet: the stand-in of the node's bell; -1 if none
+	live     bool       // packet: announced, so pktPoll may read it
+	watched  bool       // packet: in pktPoll's epoll
+	end      int        // driver side, packet: the engine's end of the stand-in (Pump); -1 if none
 	children []*channel // hub side, packet: the sources passed in its messages
 	readMu   sync.Mutex // hub side, source: its reader against drain
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
@@ -115,21 +116,41 @@ type pending struct {
 // ErrClosed is the end of a Mux that was closed on purpose.
 var ErrClosed = errors.New("relay closed")
 
-func newMux(hub bool, in io.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
-	m := &Mux{hub: hub, in: bufio.NewReaderSize(rawReader(in), 256<<10), out: rawWriter(out), chans: map[uint32]*channel{},
+// newMux makes a Mux that reads the stream from in, a buffer over src:
+// if src is a file of Go's poller, the stream's reader serves the packet
+// channels while it waits (pktPoll), else a goroutine of their own does.
+func newMux(hub bool, in *bufio.Reader, src io.Reader, out io.WriteCloser, onEnd func(error)) (*Mux, error) {
+	m := &Mux{hub: hub, in: in, out: rawWriter(out), chans: map[uint32]*channel{},
 		done: make(chan struct{}), wdone: make(chan struct{}), root: make(chan []int, 1), exit: make(chan uint32, 1), onEnd: onEnd}
+	raw, _ := src.(*rawFile)
+	streamFd := -1
+	if raw != nil {
+		raw.rc.Control(func(fd uintptr) { streamFd = int(fd) })
+	}
+	var err error
+	if m.pkts, err = newPktPoll(m, streamFd); err != nil {
+		return nil, err
+	}
+	if raw != nil {
+		raw.pkts = m.pkts
+	} else {
+		go m.pkts.run()
+	}
 	m.wake = sync.NewCond(&m.mu)
 	go m.writeLoop()
-	return m
+	return m, nil
 }
 
 // NewDriver starts the driver's end over in (a reader that may already
-// hold some of the stream) and out. onEnd runs once when the stream ends.
-func NewDriver(in *bufio.Reader, out io.WriteCloser, onEnd func(error)) *Mux {
-	m := newMux(false, nil, out, onEnd)
-	m.in = in
+// hold some of the stream), a buffer over src (Reader's), and out.
+// onEnd runs once when the stream ends.
+func NewDriver(in *bufio.Reader, src io.Reader, out io.WriteCloser, onEnd func(error)) (*Mux, error) {
+	m, err := newMux(false, in, src, out, onEnd)
+	if err != nil {
+		return nil, err
+	}
 	go m.readLoop()
-	return m
+	return m, nil
 }
 
 // Root waits for the hub's root announcement: the driver's ends of the
@@ -185,6 +206,7 @@ func (m *Mux) fail(err error) {
 	for _, c := range chans {
 		c.close()
 	}
+	m.pkts.stop()
 	<-m.wdone
 	m.out.Close()
 	close(m.done)
@@ -206,13 +228,11 @@ func (m *Mux) queue(f outFrame) {
 	m.mu.Unlock()
 }
 
-// sendNow writes frame in the calling goroutine when nothing else is
-// being written or queued: a reply then reaches the stream without
+// sendNowFrame writes f in the calling goroutine when nothing else is
+// being written or queued: a pipe's bytes then reach the stream without
 // waking the writer (a goroutine's wake-up on a loaded VM costs tens of
-// µs). Only channel readers use it; the stream's reader queues, since
-// it must never wait for the stream's other direction.
-func (m *Mux) sendNow(frame []byte) { m.sendNowFrame(outFrame{b: frame}) }
-
+// µs). Only pipe readers use it; the stream's reader uses sendNoWait,
+// since it must never wait for the stream's other direction.
 func (m *Mux) sendNowFrame(f outFrame) {
 	m.mu.Lock()
 	if m.err != nil || m.busy || len(m.q) > 0 {
@@ -227,12 +247,14 @@ func (m *Mux) sendNowFrame(f outFrame) {
 	m.wrote(1, err)
 }
 
-// sendSmall sends a small frame (a credit) in the calling goroutine, if
-// the stream is free and takes it at once, else queues it: it never
-// waits, so the stream's reader may use it, and the writer is not woken
-// for a few bytes (in bulk transfers, a credit goes back for every
-// data frame: a quarter of the window, one chunk).
-func (m *Mux) sendSmall(frame []byte) {
+// sendNoWait sends a frame in the calling goroutine, if the stream is
+// free, as much of it as the stream takes at once; what is left, or all
+// of it if the stream is busy, is queued for the writer. It never waits,
+// so the stream's reader uses it (for credit and, serving the packet
+// channels, for messages), and the writer is not woken for a frame the
+// stream takes (in bulk transfers, a credit goes back for every data
+// frame: a quarter of the window, one chunk).
+func (m *Mux) sendNoWait(frame []byte) {
 	out, ok := m.out.(*rawFile)
 	m.mu.Lock()
 	if !ok || m.err != nil || m.busy || len(m.q) > 0 {
@@ -251,7 +273,7 @@ func (m *Mux) sendSmall(frame []byte) {
 		m.wrote(1, err)
 		return
 	}
-	m.mu.Lock() // not taken (a pipe takes so few bytes whole or not at all)
+	m.mu.Lock() // not taken whole: the rest goes first
 	m.q = append([]outFrame{{b: frame[n:]}}, m.q...)
 	m.busy = false
 	m.wake.Signal()
@@ -456,7 +478,11 @@ func (m *Mux) handle(f Frame) error {
 			c.mu.Lock()
 			c.credit += int(min(f.Credit, 4*Window))
 			c.cond.Broadcast()
+			resume := c.kind == KindPacket && !c.watched
 			c.mu.Unlock()
+			if resume {
+				m.pkts.watch(c)
+			}
 		}
 	}
 	return nil
@@ -468,11 +494,14 @@ func (m *Mux) handle(f Frame) error {
 // message passed it (the root's ready message).
 func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 	var pkt *channel
-	var bell *os.File
+	bell := -1 // not an os.File: Go's poller would wake for its writes
 	defer func() {
 		if err != nil {
 			closeAll(fds)
 			fds = nil
+			if bell >= 0 {
+				unix.Close(bell)
+			}
 		}
 	}()
 	for _, a := range anns {
@@ -489,6 +518,7 @@ func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 			if pkt, err = m.add(a.Chan, a.Kind, sp[0], true, true); err != nil {
 				return fds, err
 			}
+			setEnd(sp[1], pkt)
 		case KindSource, KindSink:
 			var p [2]int
 			if err := unix.Pipe2(p[:], unix.O_CLOEXEC); err != nil {
@@ -513,37 +543,41 @@ func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 				return fds, os.NewSyscallError("dup", err)
 			}
 			fds = append(fds, d)
-			bell = os.NewFile(uintptr(efd), "bell")
+			if bell >= 0 {
+				unix.Close(bell) // a second bell in one announcement
+			}
+			bell = efd
 		}
 	}
-	if bell != nil {
+	if bell >= 0 {
 		owner := pkt
 		if owner == nil {
 			owner = on
 		}
 		if owner == nil {
-			bell.Close()
 			return fds, fmt.Errorf("%w: a bell without its node", ErrProtocol)
 		}
-		rc, err := bell.SyscallConn()
-		if err != nil {
-			bell.Close()
-			return fds, err
-		}
 		owner.mu.Lock()
-		if owner.bell != nil {
-			owner.bell.Close()
+		old := owner.bell
+		if owner.closed {
+			old = bell
+		} else {
+			owner.bell = bell
 		}
-		owner.bell, owner.bellRC = bell, rc
 		owner.mu.Unlock()
+		if old >= 0 {
+			unix.Close(old)
+		}
 	}
 	return fds, nil
 }
 
-// add registers fd as channel id and starts its reader. The fd is made
-// non-blocking and goes to Go's poller.
+// add registers fd as channel id; on the driver, it starts its reader.
+// A pipe is made non-blocking and goes to Go's poller; a socket is made
+// blocking, which keeps it out of it (pktPoll reads it, and every
+// syscall on it says MSG_DONTWAIT).
 func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, error) {
-	if err := unix.SetNonblock(fd, true); err != nil {
+	if err := unix.SetNonblock(fd, kind != KindPacket); err != nil {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("fcntl", err)
 	}
@@ -553,7 +587,7 @@ func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, err
 		f.Close()
 		return nil, err
 	}
-	c := &channel{m: m, id: id, kind: kind, f: f, rc: rc, read: read, write: write, credit: Window, drainFd: -1}
+	c := &channel{m: m, id: id, kind: kind, f: f, rc: rc, read: read, write: write, credit: Window, drainFd: -1, bell: -1, end: -1}
 	c.cond = sync.NewCond(&c.mu)
 	m.mu.Lock()
 	if m.err != nil || len(m.chans) >= maxChannels {
@@ -568,16 +602,23 @@ func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, err
 	m.chans[id] = c
 	m.mu.Unlock()
 	if read && !m.hub {
-		go c.readLoop()
+		start([]*channel{c})
 	}
 	return c, nil
 }
 
-// start starts the readers of channels the hub adopted, once the frame
-// that announces them is queued: what they read must not overtake it.
+// start starts reading channels, on the hub once the frame that
+// announces them is queued: what they read must not overtake it.
 func start(cs []*channel) {
 	for _, c := range cs {
-		if c.read {
+		switch {
+		case !c.read:
+		case c.kind == KindPacket:
+			c.mu.Lock()
+			c.live = true
+			c.mu.Unlock()
+			c.m.pkts.watch(c)
+		default:
 			go c.readLoop()
 		}
 	}
@@ -653,13 +694,13 @@ func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
 func (c *channel) written(n int, ring bool) {
 	c.granted += n
 	if c.granted >= Window/4 {
-		c.m.sendSmall(creditFrame(c.id, c.granted))
+		c.m.sendNoWait(creditFrame(c.id, c.granted))
 		c.granted = 0
 	}
-	if ring && c.bell != nil {
+	if ring && c.bell >= 0 { // c.mu keeps it open
 		var one [8]byte
 		one[0] = 1
-		c.bellRC.Control(func(fd uintptr) { rawWrite(int(fd), one[:]) })
+		rawWrite(c.bell, one[:])
 	}
 }
 
@@ -702,23 +743,14 @@ func (c *channel) writeLoop() {
 
 // waitWrite writes p, or as much of it as the fd takes before an error.
 func (c *channel) waitWrite(p pending) (int, error) {
+	if c.kind == KindPacket {
+		return c.waitSendmsg(p)
+	}
 	var n int
 	var err error
 	cerr := c.rc.Write(func(fd uintptr) bool {
 		var k int
-		if c.kind == KindPacket {
-			var oob []byte
-			if len(p.fds) > 0 {
-				oob = unix.UnixRights(p.fds...)
-			}
-			err = rawSendmsg(int(fd), p.data, oob)
-			if err == nil {
-				k = len(p.data)
-				closeAll(p.fds)
-			}
-		} else {
-			k, err = rawWrite(int(fd), p.data[n:])
-		}
+		k, err = rawWrite(int(fd), p.data[n:])
 		n += k
 		if errors.Is(err, unix.EAGAIN) || err == nil && n < len(p.data) {
 			return false
@@ -731,15 +763,36 @@ func (c *channel) waitWrite(p pending) (int, error) {
 	return n, err
 }
 
-// readLoop sends what the fd gives, within the channel's credit, until
-// it ends; then the other side closes its stand-in.
-func (c *channel) readLoop() {
-	var buf []byte // a pipe's bytes go to pooled frames (readData)
-	if c.kind == KindPacket {
-		buf = make([]byte, wire.MaxMsg+1)
+// waitSendmsg sends one message, whole, waiting for room as long as the
+// socket is full.
+func (c *channel) waitSendmsg(p pending) (int, error) {
+	var oob []byte
+	if len(p.fds) > 0 {
+		oob = unix.UnixRights(p.fds...)
 	}
-	oob := make([]byte, unix.CmsgSpace(4*maxAnnounce)+unix.CmsgSpace(unix.SizeofUcred))
-	rh := new(wire.RecvHdr)
+	for {
+		var err error
+		if cerr := c.rc.Control(func(fd uintptr) { err = rawSendmsg(int(fd), p.data, oob) }); cerr != nil {
+			return 0, cerr
+		}
+		switch {
+		case err == nil:
+			closeAll(p.fds)
+			return len(p.data), nil
+		case errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR):
+			if err := c.waitPacketWrite(); err != nil {
+				return 0, err
+			}
+		default:
+			return 0, err
+		}
+	}
+}
+
+// readLoop sends what a pipe gives, within the channel's credit, until
+// it ends; then the other side closes its stand-in. (pktPoll reads the
+// packet channels.)
+func (c *channel) readLoop() {
 	for {
 		c.mu.Lock()
 		for c.credit <= 0 && !c.closed {
@@ -750,14 +803,10 @@ func (c *channel) readLoop() {
 		if closed {
 			return
 		}
-		n, fds, err := c.readOne(rh, buf, oob)
-		if err != nil || n == 0 && len(fds) == 0 && c.ended() {
-			closeAll(fds)
+		n, err := c.readPipe()
+		if err != nil || n == 0 {
 			c.hangUp()
 			return
-		}
-		if c.kind == KindPacket {
-			c.m.forward(c, buf[:n], fds)
 		}
 		c.mu.Lock()
 		c.credit -= n
@@ -799,28 +848,21 @@ func packetsEnded(fd int) bool {
 	return err != nil || queued == 0
 }
 
-func (c *channel) readOne(rh *wire.RecvHdr, buf, oob []byte) (n int, fds []int, err error) {
+// readPipe sends what the pipe holds, waiting for it; 0 bytes is its end.
+func (c *channel) readPipe() (n int, err error) {
 	cerr := c.rc.Read(func(fd uintptr) bool {
-		if c.kind == KindPacket {
-			var errno syscall.Errno
-			n, errno = rh.Recv(int(fd), buf, oob, unix.MSG_DONTWAIT|unix.MSG_CMSG_CLOEXEC, true)
-			if err = errnoErr(errno); err == nil && rh.Msg.Controllen > 0 {
-				fds, _ = wire.ParseCmsgs(oob[:rh.Msg.Controllen])
-			}
-		} else {
-			c.readMu.Lock() // sent under it: drain's bytes must not pass these
-			var spliced bool
-			if n, spliced, err = c.spliceData(int(fd)); !spliced {
-				n, err = c.readData(int(fd))
-			}
-			c.readMu.Unlock()
+		c.readMu.Lock() // sent under it: drain's bytes must not pass these
+		var spliced bool
+		if n, spliced, err = c.spliceData(int(fd)); !spliced {
+			n, err = c.readData(int(fd))
 		}
+		c.readMu.Unlock()
 		return !errors.Is(err, unix.EAGAIN)
 	})
 	if cerr != nil {
-		return 0, nil, cerr
+		return 0, cerr
 	}
-	return n, fds, err
+	return n, err
 }
 
 // readData reads a pipe into a pooled frame and sends it (c.readMu held).
@@ -887,12 +929,17 @@ func (c *channel) close() {
 		return
 	}
 	c.closed = true
+	c.m.pkts.unwatch(c)
+	if c.end >= 0 {
+		dropEnd(c)
+	}
 	c.cond.Broadcast()
 	for _, p := range c.queue {
 		closeAll(p.fds)
 	}
 	c.queue = nil
 	bell := c.bell
+	c.bell = -1
 	c.mu.Unlock()
 	c.readMu.Lock()
 	if c.drainFd >= 0 {
@@ -901,8 +948,8 @@ func (c *channel) close() {
 	}
 	c.readMu.Unlock()
 	c.f.Close()
-	if bell != nil {
-		bell.Close()
+	if bell >= 0 {
+		unix.Close(bell)
 	}
 	c.m.mu.Lock()
 	if c.m.chans[c.id] == c {

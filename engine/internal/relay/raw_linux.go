@@ -104,8 +104,9 @@ func rawInq(fd int) (int, error) {
 // rawFile reads and writes a non-blocking file of Go's poller with
 // RawSyscalls, waiting in the poller: the stream's two ends.
 type rawFile struct {
-	f  *os.File
-	rc syscall.RawConn
+	f    *os.File
+	rc   syscall.RawConn
+	pkts *pktPoll // the stream's reader serves it while it waits; set once, before the Mux reads
 }
 
 // newRawFile fails for a file in blocking mode, which a RawSyscall
@@ -129,6 +130,9 @@ func (r *rawFile) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
+	if r.pkts != nil {
+		return r.readServing(p)
+	}
 	var n int
 	var err error
 	cerr := r.rc.Read(func(fd uintptr) bool {
@@ -148,6 +152,33 @@ func (r *rawFile) Read(p []byte) (int, error) {
 		return 0, io.EOF
 	}
 	return n, nil
+}
+
+// readServing reads the stream, serving the packet channels while it
+// waits for it (pktPoll), and now and then while it does not.
+func (r *rawFile) readServing(p []byte) (int, error) {
+	for {
+		var n int
+		var err error
+		if cerr := r.rc.Control(func(fd uintptr) { n, err = rawRead(int(fd), p) }); cerr != nil {
+			return 0, cerr
+		}
+		switch {
+		case errors.Is(err, unix.EAGAIN):
+			if werr := r.pkts.wait(); werr != nil {
+				return 0, werr
+			}
+			continue
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return 0, &os.PathError{Op: "read", Path: r.f.Name(), Err: err}
+		case n == 0:
+			return 0, io.EOF
+		}
+		r.pkts.servePending()
+		return n, nil
+	}
 }
 
 func (r *rawFile) Write(p []byte) (int, error) {

@@ -21,7 +21,10 @@ func TestSendSmallNeverWaitsForAFullStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	m := newMux(true, nil, w, nil)
+	m, err := newMux(true, nil, nil, w, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer m.Close()
 	out := m.out.(*rawFile)
 	filled := 0
@@ -41,13 +44,13 @@ func TestSendSmallNeverWaitsForAFullStream(t *testing.T) {
 	credit := creditFrame(7, 12345)
 	done := make(chan struct{})
 	go func() {
-		m.sendSmall(credit)
+		m.sendNoWait(credit)
 		close(done)
 	}()
 	select {
 	case <-done:
 	case <-time.After(5 * time.Second):
-		t.Fatal("sendSmall waited for a full stream")
+		t.Fatal("sendNoWait waited for a full stream")
 	}
 	r.SetReadDeadline(time.Now().Add(5 * time.Second)) // a frame lost is an error, not a hang
 	got := make([]byte, filled+len(credit))
