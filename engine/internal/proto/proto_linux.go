@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -165,8 +166,9 @@ const (
 // exec, exit, fork, clone), and the environment calls, whose node side is
 // the Go runtime's environment (protoenv_linux.go). This is the one list:
 // the node fills a child's ops from it (less what the child's filter
-// denies), and the engine's tests check each.
-var Calls = func() map[string]uint16 {
+// denies), and the engine's tests check each. Built at its first use (a
+// node's first fork), not at every node's start.
+var Calls = sync.OnceValue(func() map[string]uint16 {
 	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
 		"fork": opFork, "clone": opClone,
 		"setenv": opSetenv, "unsetenv": opUnsetenv, "clearenv": opClearenv, "getenv": opGetenv, "environ": opEnviron}
@@ -174,7 +176,7 @@ var Calls = func() map[string]uint16 {
 		m[name] = opRaw
 	}
 	return m
-}()
+})
 
 // Supported: the proto-node needs a call table that fits ops,
 // and no race detector.
@@ -724,7 +726,7 @@ func protoServe(ps *State, m int) bool {
 	}
 	switch op {
 	case opRaw:
-		return protoRaw(ps, d, id, &rawDescs[nr])
+		return protoRaw(ps, d, id, rawDescOf(nr))
 	case opSetrlimit:
 		return protoSetrlimit(ps, d, id)
 	case opExecve:
