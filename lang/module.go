@@ -287,7 +287,9 @@ func (in *Interp) procDoc(name string) string {
 // leadingComment is a module's first comment block (after a #! line).
 func leadingComment(src string) string {
 	var doc []string
-	for _, line := range strings.Split(src, "\n") {
+	for rest := src; rest != ""; { // line by line: no split of the whole source (20 KiB)
+		var line string
+		line, rest, _ = strings.Cut(rest, "\n")
 		line = strings.TrimSpace(line)
 		if strings.HasPrefix(line, "#!") {
 			continue
