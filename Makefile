@@ -47,16 +47,18 @@ fuzz:
 # targets (tools/benchtable: round trips, fork, fork+exec, sandbox cycle,
 # the realistic cycle against bwrap and fork+exec against C posix_spawn
 # (alternated in one run), fork+boot, 1000 nodes, many callers,
-# streams, idle node, a batch against the same calls one by one). Round
+# streams, idle node, a batch against the same calls one by one, and the
+# booted node of bin/alsh, which it builds first). Round
 # trips run 20000 times (a hiccup of the VM moves the mean of 2000 of
 # them), the rest 2000 times.
 BENCH := $(GO) test -run '^$$' -count 1 ./engine/
-bench:
+bench: build
 	set -o pipefail; { $(BENCH) -bench RoundTrip -benchtime 20000x && \
 		$(BENCH) -bench 'Fork|Clone|Sandbox|Spawn|^Stream$$|IdleNode|HandleVsPipeline|BatchVsCalls' -benchtime 2000x && \
 		$(BENCH) -bench 'HandleStream' -benchtime 40x && \
 		$(BENCH) -bench 'RealisticCycle|ForkExecVsPosixSpawn|ForkBoot' -benchtime 200x && \
-		$(BENCH) -bench 'ThousandNodes|ManyCallers' -benchtime 1x; } | $(GO) run ./tools/benchtable
+		$(BENCH) -bench 'ThousandNodes|ManyCallers' -benchtime 1x && \
+		$(GO) test -run '^$$' -count 1 -bench 'AlshNodePss' -benchtime 3x ./cmd/alsh/; } | $(GO) run ./tools/benchtable
 
 # Remote hosts over ssh against ssh itself, in the same run, on loopback
 # sshd test hosts (docs/remote.md); needs root and openssh-server.

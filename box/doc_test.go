@@ -42,17 +42,17 @@ func TestLibraryDocOptions(t *testing.T) {
 		t.Fatal("no Not there list in docs/library.md's alsh box section")
 	}
 	for _, name := range documented {
-		if _, ok := options[name]; !ok {
+		if _, ok := options()[name]; !ok {
 			t.Errorf("docs/library.md documents %s, which alsh box does not take", name)
 		}
 	}
-	for name := range options {
+	for name := range options() {
 		if !slices.Contains(documented, name) {
 			t.Errorf("alsh box takes %s, which docs/library.md's tables do not document", name)
 		}
 	}
 	for _, name := range absent {
-		if _, ok := options[name]; ok {
+		if _, ok := options()[name]; ok {
 			t.Errorf("docs/library.md lists %s as not there, but alsh box takes it", name)
 		}
 		if _, err := Parse([]string{name, "x", "--", "true"}, rootOpts); err == nil || !strings.Contains(err.Error(), "unknown option "+name) {

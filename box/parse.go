@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/alsh/alsh/builtins"
 )
@@ -107,57 +108,61 @@ type option struct {
 	do func(p *parser, a []string) error
 }
 
-// options are the options alsh box knows, bubblewrap's names and meaning.
-var options = map[string]option{
-	"--unshare-user":       {0, nsOpt("user")},
-	"--unshare-user-try":   {0, nsOpt("user")},
-	"--unshare-ipc":        {0, nsOpt("ipc")},
-	"--unshare-pid":        {0, nsOpt("pid")},
-	"--unshare-net":        {0, nsOpt("net")},
-	"--unshare-uts":        {0, nsOpt("uts")},
-	"--unshare-cgroup":     {0, nsOpt("cgroup")},
-	"--unshare-cgroup-try": {0, nsOpt("cgroup")},
-	"--unshare-all":        {0, nsOpt("user", "ipc", "pid", "net", "uts", "cgroup")},
-	"--share-net":          {0, func(p *parser, _ []string) error { delete(p.ns, "net"); return nil }},
-	"--uid":                {1, idOpt(func(p *parser) **int { return &p.uid })},
-	"--gid":                {1, idOpt(func(p *parser) **int { return &p.gid })},
-	"--hostname":           {1, func(p *parser, a []string) error { p.hostname = a[0]; return nil }},
-	"--chdir":              {1, func(p *parser, a []string) error { p.chdir = &a[0]; return nil }},
-	"--setenv":             {2, func(p *parser, a []string) error { return p.addEnv("setenv", a[0], a[1]) }},
-	"--unsetenv":           {1, func(p *parser, a []string) error { return p.addEnv("unsetenv", a[0]) }},
-	"--clearenv":           {0, func(p *parser, _ []string) error { return p.addEnv("clearenv") }},
-	"--bind":               {2, bindOpt("bind")},
-	"--bind-try":           {2, bindOpt("bind_try")},
-	"--ro-bind":            {2, bindOpt("ro_bind")},
-	"--ro-bind-try":        {2, bindOpt("ro_bind_try")},
-	"--dev-bind":           {2, bindOpt("dev_bind")},
-	"--dev-bind-try":       {2, bindOpt("dev_bind_try")},
-	"--remount-ro":         {1, func(p *parser, a []string) error { return p.op("remount_ro", a[0]) }},
-	"--tmpfs":              {1, (*parser).tmpfs},
-	"--proc":               {1, func(p *parser, a []string) error { return p.op("proc", a[0]) }},
-	"--dev":                {1, func(p *parser, a []string) error { return p.op("dev", a[0]) }},
-	"--dir":                {1, func(p *parser, a []string) error { return p.op("dir", a[0], p.takePerms(0o755)) }},
-	"--symlink":            {2, func(p *parser, a []string) error { return p.op("symlink", a[0], a[1]) }},
-	"--file":               {2, (*parser).file},
-	"--chmod":              {2, (*parser).chmod},
-	"--perms":              {1, (*parser).setPerms},
-	"--size":               {1, (*parser).setSize},
-	"--die-with-parent":    {0, func(p *parser, _ []string) error { p.dieWithParent = true; return nil }},
-	"--new-session":        {0, func(p *parser, _ []string) error { p.newSession = true; return nil }},
-	"--as-pid-1":           {0, func(p *parser, _ []string) error { p.asPid1 = true; return nil }},
-	"--cap-add":            {1, (*parser).capAdd},
-	"--cap-drop":           {1, (*parser).capDrop},
-	"--seccomp":            {1, (*parser).seccompFD},
-	"--landlock-ro":        {1, landlockOpt("ro")},
-	"--landlock-rw":        {1, landlockOpt("rw")},
-	"--landlock-exec":      {1, landlockOpt("exec")},
-	"--seccomp-deny":       {1, (*parser).seccompDenyOpt},
-	"--seccomp-policy":     {1, (*parser).seccompPolicyOpt},
-	"--memory-max":         {1, cgroupOpt("memory.max", sizeValue)},
-	"--pids-max":           {1, cgroupOpt("pids.max", countValue)},
-	"--cpu-max":            {1, cgroupOpt("cpu.max", cpuMaxValue)},
-	"--step":               {0, func(p *parser, _ []string) error { p.step = true; return nil }},
-}
+// options are the options alsh box knows, bubblewrap's names and meaning;
+// built at the first parse, not in every node's start (a node is this
+// binary, and runs every package's initialisers).
+var options = sync.OnceValue(func() map[string]option {
+	return map[string]option{
+		"--unshare-user":       {0, nsOpt("user")},
+		"--unshare-user-try":   {0, nsOpt("user")},
+		"--unshare-ipc":        {0, nsOpt("ipc")},
+		"--unshare-pid":        {0, nsOpt("pid")},
+		"--unshare-net":        {0, nsOpt("net")},
+		"--unshare-uts":        {0, nsOpt("uts")},
+		"--unshare-cgroup":     {0, nsOpt("cgroup")},
+		"--unshare-cgroup-try": {0, nsOpt("cgroup")},
+		"--unshare-all":        {0, nsOpt("user", "ipc", "pid", "net", "uts", "cgroup")},
+		"--share-net":          {0, func(p *parser, _ []string) error { delete(p.ns, "net"); return nil }},
+		"--uid":                {1, idOpt(func(p *parser) **int { return &p.uid })},
+		"--gid":                {1, idOpt(func(p *parser) **int { return &p.gid })},
+		"--hostname":           {1, func(p *parser, a []string) error { p.hostname = a[0]; return nil }},
+		"--chdir":              {1, func(p *parser, a []string) error { p.chdir = &a[0]; return nil }},
+		"--setenv":             {2, func(p *parser, a []string) error { return p.addEnv("setenv", a[0], a[1]) }},
+		"--unsetenv":           {1, func(p *parser, a []string) error { return p.addEnv("unsetenv", a[0]) }},
+		"--clearenv":           {0, func(p *parser, _ []string) error { return p.addEnv("clearenv") }},
+		"--bind":               {2, bindOpt("bind")},
+		"--bind-try":           {2, bindOpt("bind_try")},
+		"--ro-bind":            {2, bindOpt("ro_bind")},
+		"--ro-bind-try":        {2, bindOpt("ro_bind_try")},
+		"--dev-bind":           {2, bindOpt("dev_bind")},
+		"--dev-bind-try":       {2, bindOpt("dev_bind_try")},
+		"--remount-ro":         {1, func(p *parser, a []string) error { return p.op("remount_ro", a[0]) }},
+		"--tmpfs":              {1, (*parser).tmpfs},
+		"--proc":               {1, func(p *parser, a []string) error { return p.op("proc", a[0]) }},
+		"--dev":                {1, func(p *parser, a []string) error { return p.op("dev", a[0]) }},
+		"--dir":                {1, func(p *parser, a []string) error { return p.op("dir", a[0], p.takePerms(0o755)) }},
+		"--symlink":            {2, func(p *parser, a []string) error { return p.op("symlink", a[0], a[1]) }},
+		"--file":               {2, (*parser).file},
+		"--chmod":              {2, (*parser).chmod},
+		"--perms":              {1, (*parser).setPerms},
+		"--size":               {1, (*parser).setSize},
+		"--die-with-parent":    {0, func(p *parser, _ []string) error { p.dieWithParent = true; return nil }},
+		"--new-session":        {0, func(p *parser, _ []string) error { p.newSession = true; return nil }},
+		"--as-pid-1":           {0, func(p *parser, _ []string) error { p.asPid1 = true; return nil }},
+		"--cap-add":            {1, (*parser).capAdd},
+		"--cap-drop":           {1, (*parser).capDrop},
+		"--seccomp":            {1, (*parser).seccompFD},
+		"--landlock-ro":        {1, landlockOpt("ro")},
+		"--landlock-rw":        {1, landlockOpt("rw")},
+		"--landlock-exec":      {1, landlockOpt("exec")},
+		"--seccomp-deny":       {1, (*parser).seccompDenyOpt},
+		"--seccomp-policy":     {1, (*parser).seccompPolicyOpt},
+		"--memory-max":         {1, cgroupOpt("memory.max", sizeValue)},
+		"--pids-max":           {1, cgroupOpt("pids.max", countValue)},
+		"--cpu-max":            {1, cgroupOpt("cpu.max", cpuMaxValue)},
+		"--step":               {0, func(p *parser, _ []string) error { p.step = true; return nil }},
+	}
+})
 
 // Parse parses bwrap-style options and the program: OPTIONS… [--] PROGRAM ARGS….
 func Parse(args []string, opts Options) (*Box, error) {
@@ -196,7 +201,7 @@ func (p *parser) parseOptions() ([]string, error) {
 		if !strings.HasPrefix(name, "--") {
 			return a, nil
 		}
-		opt, ok := options[name]
+		opt, ok := options()[name]
 		if !ok {
 			return nil, fmt.Errorf("%w: unknown option %s", ErrUsage, name)
 		}

@@ -1,14 +1,11 @@
 package builtins
 
+//go:generate go run gen_table.go
 //go:generate go run gen_calls.go
 
-import "slices"
-
-// Table is every call alsh knows: the one place a call is declared. Rows
-// live in calls_<group>.go files, one slice per group; help lists them in
-// this order. Nodes receive calls by their index here, so the driver and the
-// nodes must come from the same build (they do: a node is the alsh binary).
-var Table = slices.Concat(
+// tableGroups are the groups of calls in Table's order, which help lists
+// them in: gen_table copies their rows into Table (ztable.go).
+var tableGroups = [][]Call{
 	processCalls,
 	credentialCalls,
 	environmentCalls,
@@ -23,4 +20,4 @@ var Table = slices.Concat(
 	capabilityCalls, seccompCalls, landlockCalls,
 	cgroupCalls, networkCalls, pidfdCalls,
 	terminalCalls,
-)
+}

@@ -106,7 +106,7 @@ func capList(m uint64) []any {
 	for m != 0 {
 		n := bits.TrailingZeros64(m)
 		m &^= 1 << n
-		if name, ok := capNames[n]; ok {
+		if name, ok := nameAt(capNames[:], int64(n)); ok {
 			out = append(out, Const(name))
 		} else {
 			out = append(out, int64(n))

@@ -25,6 +25,13 @@ func TestGeneratedFresh(t *testing.T) {
 		runGenerator(t, gobin, "gen_calls.go", "-root", dir)
 		compareGenerated(t, dir, "docs/calls.md", "engine/zcalls.go", "engine/zhandle.go")
 	})
+	t.Run("gen_table", func(t *testing.T) {
+		if err := os.MkdirAll(filepath.Join(dir, "builtins"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		runGenerator(t, gobin, "gen_table.go", "-o", filepath.Join(dir, "builtins", "ztable.go"))
+		compareGenerated(t, dir, "builtins/ztable.go")
+	})
 	t.Run("gen_constants", func(t *testing.T) {
 		if testing.Short() {
 			t.Skip("type-checks x/sys from source; skipped in -short mode")

@@ -72,7 +72,8 @@ func capMaskTable(tables map[string]map[string]int64) map[string]map[string]int6
 // allTables is every table by name: alsh's own, the generated kernel
 // tables, and extraTables.
 var allTables = sync.OnceValue(func() map[string]map[string]int64 {
-	return mergeTables(ownTables, kernelTables(), nodeTables, capMaskTable(nodeTables), extraTables)
+	nt := nodeTables()
+	return mergeTables(ownTables, kernelTables(), nt, capMaskTable(nt), extraTables)
 })
 
 // kernelTables are the generated tables, all of them.
@@ -95,10 +96,10 @@ func oneTable(name string) map[string]int64 {
 	}
 	caps := map[string]map[string]int64{}
 	if name == "caps" {
-		caps = capMaskTable(nodeTables)
+		caps = capMaskTable(nodeTables())
 	}
 	// in allTables' order: a later table's value of a name wins
-	return mergeTables(only(ownTables, name), kernel, only(nodeTables, name), caps, only(extraTables, name))[name]
+	return mergeTables(only(ownTables, name), kernel, only(nodeTables(), name), caps, only(extraTables, name))[name]
 }
 
 // only is the table name of m, alone (none if m has not it).
@@ -187,11 +188,9 @@ func Constant(tableName, name string) (int64, error) {
 func ConstantName(tableName string, v int64) (string, bool) {
 	switch tableName {
 	case "signal":
-		n, ok := signalNames[int(v)]
-		return n, ok
+		return nameAt(signalNames[:], v)
 	case "errno":
-		n, ok := errnoNames[syscall.Errno(v)]
-		return n, ok
+		return nameAt(errnoNames[:], v)
 	}
 	t := table(tableName)
 	for _, n := range ConstantNames(tableName) {
@@ -261,7 +260,7 @@ func LookupAny(tables []string, name string) (int64, string, error) {
 
 // SignalName is the lowercase name of a signal (sigterm), or its number.
 func SignalName(sig int) string {
-	if n, ok := signalNames[sig]; ok {
+	if n, ok := nameAt(signalNames[:], int64(sig)); ok {
 		return n
 	}
 	return fmt.Sprint(sig)
@@ -269,10 +268,19 @@ func SignalName(sig int) string {
 
 // ErrnoName is the lowercase symbolic name of an errno (eperm).
 func ErrnoName(e syscall.Errno) string {
-	if n, ok := errnoNames[e]; ok {
+	if n, ok := nameAt(errnoNames[:], int64(e)); ok {
 		return n
 	}
 	return fmt.Sprintf("errno%d", int(e))
+}
+
+// nameAt is the name of value v in names, a table of names indexed by
+// value (signalNames, errnoNames, capNames), and whether it has one.
+func nameAt(names []string, v int64) (string, bool) {
+	if v < 0 || v >= int64(len(names)) || names[v] == "" {
+		return "", false
+	}
+	return names[v], true
 }
 
 // maxSuggestions bounds UnknownConstError.Nearest; maxDistance is the

@@ -14,49 +14,74 @@ type cType struct {
 }
 
 // cTypes are the C types named in Arg.Table by Int and Ints arguments, and
-// by flagTypes for constant tables.
-var cTypes = map[string]cType{
-	"int":            {math.MinInt32, math.MaxInt32},
-	"pid_t":          {math.MinInt32, math.MaxInt32},
-	"unsigned int":   {0, math.MaxUint32},
-	"unsigned short": {0, math.MaxUint16},
-	"mode_t":         {0, math.MaxUint32},
-	"id_t":           {0, math.MaxUint32},
+// by flagTypes for constant tables. Lists, which the linker lays out: a
+// node's start checks its runtime-free calls' ranges (CRange), and maps
+// would be built for it.
+var cTypes = []struct {
+	name string
+	cType
+}{
+	{"int", cType{math.MinInt32, math.MaxInt32}},
+	{"pid_t", cType{math.MinInt32, math.MaxInt32}},
+	{"unsigned int", cType{0, math.MaxUint32}},
+	{"unsigned short", cType{0, math.MaxUint16}},
+	{"mode_t", cType{0, math.MaxUint32}},
+	{"id_t", cType{0, math.MaxUint32}},
 	// uid_t and gid_t are unsigned, but -1 is how C spells (uid_t)-1,
 	// "leave unchanged" for setresuid and chown.
-	"uid_t":         {-1, math.MaxUint32},
-	"gid_t":         {-1, math.MaxUint32},
-	"size_t":        {0, math.MaxInt64},
-	"off_t":         {math.MinInt64, math.MaxInt64},
-	"long":          {math.MinInt64, math.MaxInt64},
-	"unsigned long": {math.MinInt64, math.MaxInt64}, // all 64 bits, as an int64 holds them
+	{"uid_t", cType{-1, math.MaxUint32}},
+	{"gid_t", cType{-1, math.MaxUint32}},
+	{"size_t", cType{0, math.MaxInt64}},
+	{"off_t", cType{math.MinInt64, math.MaxInt64}},
+	{"long", cType{math.MinInt64, math.MaxInt64}},
+	{"unsigned long", cType{math.MinInt64, math.MaxInt64}}, // all 64 bits, as an int64 holds them
+}
+
+// cTypeNamed is the C type of cTypes named name.
+func cTypeNamed(name string) (cType, bool) {
+	for _, t := range cTypes {
+		if t.name == name {
+			return t.cType, true
+		}
+	}
+	return cType{}, false
 }
 
 // flagTypes: the C type of the parameter each constant table's values go
-// to, where it is wider than int.
-var flagTypes = map[string]string{
-	"clone":   "unsigned long",
-	"mount":   "unsigned long",
-	"ioctl":   "unsigned long",
-	"seccomp": "unsigned int",
+// to, where it is wider than int (table, type).
+var flagTypes = [][2]string{
+	{"clone", "unsigned long"},
+	{"mount", "unsigned long"},
+	{"ioctl", "unsigned long"},
+	{"seccomp", "unsigned int"},
 	// masks of 64 bits: a capability set, landlock's access rights
-	"caps":         "unsigned long",
-	"landlock_fs":  "unsigned long",
-	"landlock_net": "unsigned long",
-	"pidfd":        "unsigned int",
-	"pidfd_signal": "unsigned int",
-	"secbit":       "unsigned long",
+	{"caps", "unsigned long"},
+	{"landlock_fs", "unsigned long"},
+	{"landlock_net", "unsigned long"},
+	{"pidfd", "unsigned int"},
+	{"pidfd_signal", "unsigned int"},
+	{"secbit", "unsigned long"},
 	// __wclone is bit 31 of waitid's int options
-	"wait": "unsigned int",
+	{"wait", "unsigned int"},
 	// the table also holds values for prctl's unsigned long arguments
-	"prctl": "unsigned long",
+	{"prctl", "unsigned long"},
+}
+
+// flagType is the C type of table's values in flagTypes, or "".
+func flagType(table string) string {
+	for _, f := range flagTypes {
+		if f[0] == table {
+			return f[1]
+		}
+	}
+	return ""
 }
 
 // argCType is the C type an Int, Ints or Flags argument must fit.
 func argCType(a Arg) string {
 	switch {
-	case a.Kind == Flags && flagTypes[a.Table] != "":
-		return flagTypes[a.Table]
+	case a.Kind == Flags && flagType(a.Table) != "":
+		return flagType(a.Table)
 	case a.Kind == Flags, a.Table == "":
 		return "int"
 	}
@@ -66,7 +91,7 @@ func argCType(a Arg) string {
 // fitCType refuses an integer that the argument's C type cannot hold.
 func fitCType(a Arg, n int64) error {
 	name := argCType(a)
-	t, ok := cTypes[name]
+	t, ok := cTypeNamed(name)
 	if !ok { // a row of the table names no known type: TestIntArgsNameCTypes
 		return fmt.Errorf("argument type %s is unknown", name)
 	}
@@ -79,6 +104,6 @@ func fitCType(a Arg, n int64) error {
 // CRange is the range of integers an Int or Flags argument accepts (its
 // C type's), for code that checks arguments without the table's errors.
 func CRange(a Arg) (lo, hi int64) {
-	t := cTypes[argCType(a)]
+	t, _ := cTypeNamed(argCType(a))
 	return t.min, t.max
 }

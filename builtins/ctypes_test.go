@@ -14,7 +14,7 @@ func TestIntArgsNameCTypes(t *testing.T) {
 			if a.Kind != Int && a.Kind != Ints && a.Kind != Flags {
 				continue
 			}
-			if _, ok := cTypes[argCType(a)]; !ok {
+			if _, ok := cTypeNamed(argCType(a)); !ok {
 				t.Errorf("%s: argument %s: unknown C type %q", c.Name, a.Name, argCType(a))
 			}
 		}

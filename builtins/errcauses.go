@@ -99,8 +99,8 @@ var errCauses = sync.OnceValue(func() map[string]map[string]string {
 			"eperm":  "a new namespace other than a user namespace needs CAP_SYS_ADMIN in the node's user namespace, or the uid/gid map names ids the node may not map",
 			"eusers": "the user namespace limit is reached (older kernels say eusers for what newer ones call enospc)",
 		},
-		"execvp": execCauses,
-		"execve": execCauses,
+		"execvp": execCauses(),
+		"execve": execCauses(),
 		"kill": {
 			"einval": "the signal number is not a valid signal",
 			"eperm":  "the node may not signal that process: its real or effective uid matches neither the target's real nor saved uid, and it lacks CAP_KILL in the target's user namespace",
@@ -309,8 +309,8 @@ var errCauses = sync.OnceValue(func() map[string]map[string]string {
 			"eperm":        "the node lacks CAP_SYS_ADMIN in the user namespace owning its mount namespace, or it would unlock a mount locked by a less privileged namespace",
 			"erofs":        "a read-write mount of a read-only device",
 		},
-		"umount":  umountCauses,
-		"umount2": umountCauses,
+		"umount":  umountCauses(),
+		"umount2": umountCauses(),
 		"spawn": {
 			"eagain": "the node hit a limit on processes: rlimit_nproc, a pids cgroup's pids.max, threads-max or pid_max",
 			"enomem": "the kernel found no memory for the new process",
@@ -740,50 +740,59 @@ var errCauses = sync.OnceValue(func() map[string]map[string]string {
 	}
 })
 
-var execCauses = map[string]string{
-	"e2big":        "argv and the environment are larger than the kernel allows (a quarter of the stack rlimit)",
-	"eacces":       "the file is not a regular file, has no execute bit for the node's ids, is on a noexec mount, or a directory on the path may not be searched",
-	"einval":       "the ELF file names more than one interpreter",
-	"eio":          "an I/O error reading the file",
-	"eisdir":       "the ELF interpreter is a directory",
-	"elibbad":      "the ELF interpreter is not in a format the kernel knows",
-	"eloop":        "too many symbolic links on the path, or the #! interpreters nest too deep",
-	"emfile":       "the node has rlimit_nofile files open",
-	"enametoolong": "the path is too long",
-	"enfile":       "the system has as many open files as it allows",
-	"enoent":       "the file, or its ELF interpreter (the dynamic loader) or #! interpreter, does not exist, as the node sees the filesystem (in a chroot, a dynamic program finds no /lib)",
-	"enoexec":      "the file is not an executable the kernel knows (no ELF header, no #! line)",
-	"enomem":       "no kernel memory",
-	"enotdir":      "a component of the path (or the interpreter's) is not a directory",
-	"eperm":        "the file is set-user-id on a nosuid mount, the node is traced, or an LSM forbids it",
-	"etxtbsy":      "the file is open for writing by some process",
+// execCauses and umountCauses are functions, called by errCauses only,
+// so that a node's start builds neither.
+func execCauses() map[string]string {
+	return map[string]string{
+		"e2big":        "argv and the environment are larger than the kernel allows (a quarter of the stack rlimit)",
+		"eacces":       "the file is not a regular file, has no execute bit for the node's ids, is on a noexec mount, or a directory on the path may not be searched",
+		"einval":       "the ELF file names more than one interpreter",
+		"eio":          "an I/O error reading the file",
+		"eisdir":       "the ELF interpreter is a directory",
+		"elibbad":      "the ELF interpreter is not in a format the kernel knows",
+		"eloop":        "too many symbolic links on the path, or the #! interpreters nest too deep",
+		"emfile":       "the node has rlimit_nofile files open",
+		"enametoolong": "the path is too long",
+		"enfile":       "the system has as many open files as it allows",
+		"enoent":       "the file, or its ELF interpreter (the dynamic loader) or #! interpreter, does not exist, as the node sees the filesystem (in a chroot, a dynamic program finds no /lib)",
+		"enoexec":      "the file is not an executable the kernel knows (no ELF header, no #! line)",
+		"enomem":       "no kernel memory",
+		"enotdir":      "a component of the path (or the interpreter's) is not a directory",
+		"eperm":        "the file is set-user-id on a nosuid mount, the node is traced, or an LSM forbids it",
+		"etxtbsy":      "the file is open for writing by some process",
+	}
 }
 
-var umountCauses = map[string]string{
-	"eagain":       "mnt_expire marked the mount for expiry; call again to unmount it",
-	"ebusy":        "the mount is in use: files open on it, a process's cwd or root in it, or mounts below it",
-	"einval":       "the target is not a mount point, the mount is locked (mounted by a more privileged namespace), or the flags are wrong",
-	"enametoolong": "the path is too long",
-	"enoent":       "the target does not exist",
-	"enomem":       "no kernel memory",
-	"eperm":        "the node lacks CAP_SYS_ADMIN in the user namespace owning its mount namespace",
+func umountCauses() map[string]string {
+	return map[string]string{
+		"eagain":       "mnt_expire marked the mount for expiry; call again to unmount it",
+		"ebusy":        "the mount is in use: files open on it, a process's cwd or root in it, or mounts below it",
+		"einval":       "the target is not a mount point, the mount is locked (mounted by a more privileged namespace), or the flags are wrong",
+		"enametoolong": "the path is too long",
+		"enoent":       "the target does not exist",
+		"enomem":       "no kernel memory",
+		"eperm":        "the node lacks CAP_SYS_ADMIN in the user namespace owning its mount namespace",
+	}
 }
 
 // neverFail are calls that fail with no errno: their manual page lists
-// none, or the node answers them itself with alsh's own errors.
-var neverFail = map[string]bool{
-	"getpid": true, "getppid": true, "getuid": true, "geteuid": true,
-	"getgid": true, "getegid": true, "getresuid": true, "getresgid": true,
-	"getpgrp": true, "exit": true, "constant": true, "errno": true,
-	// answered by the node itself, with alsh's own errors, not errnos
-	"getopt": true, "setopt": true, "version": true, "filter": true, "alloc": true,
-	"environ": true, "getenv": true, "clearenv": true,
-	// prctl(2) lists no error for PR_GET_SECUREBITS
-	"securebits": true,
-	// compile without a syscall that can fail: the bounding set a Docker
-	// profile reads is asked only of capabilities the kernel has
-	"seccomp_compile": true, "seccomp_disasm": true, "seccomp_groups": true,
-}
+// none, or the node answers them itself with alsh's own errors. Built at
+// its first use, as errCauses.
+var neverFail = sync.OnceValue(func() map[string]bool {
+	return map[string]bool{
+		"getpid": true, "getppid": true, "getuid": true, "geteuid": true,
+		"getgid": true, "getegid": true, "getresuid": true, "getresgid": true,
+		"getpgrp": true, "exit": true, "constant": true, "errno": true,
+		// answered by the node itself, with alsh's own errors, not errnos
+		"getopt": true, "setopt": true, "version": true, "filter": true, "alloc": true,
+		"environ": true, "getenv": true, "clearenv": true,
+		// prctl(2) lists no error for PR_GET_SECUREBITS
+		"securebits": true,
+		// compile without a syscall that can fail: the bounding set a Docker
+		// profile reads is asked only of capabilities the kernel has
+		"seccomp_compile": true, "seccomp_disasm": true, "seccomp_groups": true,
+	}
+})
 
 // ErrnoCause is one error a call may fail with, and why.
 type ErrnoCause struct {
@@ -796,7 +805,7 @@ type ErrnoCause struct {
 func ErrnoCauses(call string) (causes []ErrnoCause, ok bool) {
 	m, ok := errCauses()[call]
 	if !ok {
-		return nil, neverFail[call]
+		return nil, neverFail()[call]
 	}
 	for _, e := range slices.Sorted(maps.Keys(m)) {
 		causes = append(causes, ErrnoCause{e, m[e]})

@@ -27,7 +27,7 @@ func TestErrnoCausesNameRealThings(t *testing.T) {
 			t.Errorf("meaning for %s, which is not an errno name", name)
 		}
 	}
-	for call := range neverFail {
+	for call := range neverFail() {
 		if _, ok := Lookup(call); !ok {
 			t.Errorf("neverFail lists %s, which is not a call", call)
 		}

@@ -3,7 +3,6 @@ package builtins
 import (
 	"encoding/binary"
 	"errors"
-	"maps"
 	"strconv"
 	"time"
 
@@ -12,16 +11,14 @@ import (
 	"github.com/alsh/alsh/builtins/cgroupfs"
 )
 
-func init() { maps.Copy(impls, cgroupImpls) }
-
-var cgroupImpls = map[string]Impl{
-	"cgroup_layout": sysCgroupLayout,
-	"cgroup_create": sysCgroupCreate,
-	"cgroup_set":    sysCgroupSet,
-	"cgroup_get":    sysCgroupGet,
-	"cgroup_add":    sysCgroupAdd,
-	"cgroup_procs":  sysCgroupProcs,
-	"cgroup_delete": sysCgroupDelete,
+var cgroupImpls = []namedImpl{
+	{"cgroup_layout", sysCgroupLayout},
+	{"cgroup_create", sysCgroupCreate},
+	{"cgroup_set", sysCgroupSet},
+	{"cgroup_get", sysCgroupGet},
+	{"cgroup_add", sysCgroupAdd},
+	{"cgroup_procs", sysCgroupProcs},
+	{"cgroup_delete", sysCgroupDelete},
 }
 
 // kernelCgroupfs is cgroupfs.System over the real filesystem and kernel,

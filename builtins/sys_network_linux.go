@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -13,15 +12,13 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-func init() { maps.Copy(impls, networkImpls) }
-
-var networkImpls = map[string]Impl{
-	"link_list":  sysLinkList,
-	"link_up":    sysLinkUp,
-	"link_down":  sysLinkDown,
-	"addr_add":   sysAddrAdd,
-	"veth_add":   sysVethAdd,
-	"link_netns": sysLinkNetns,
+var networkImpls = []namedImpl{
+	{"link_list", sysLinkList},
+	{"link_up", sysLinkUp},
+	{"link_down", sysLinkDown},
+	{"addr_add", sysAddrAdd},
+	{"veth_add", sysVethAdd},
+	{"link_netns", sysLinkNetns},
 }
 
 // link is one interface of the node's network namespace.

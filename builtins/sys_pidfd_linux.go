@@ -1,18 +1,15 @@
 package builtins
 
 import (
-	"maps"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-func init() { maps.Copy(impls, pidfdImpls) }
-
-var pidfdImpls = map[string]Impl{
-	"pidfd_open":        sysPidfdOpen,
-	"pidfd_send_signal": sysPidfdSendSignal,
-	"pidfd_getfd":       sysPidfdGetfd,
+var pidfdImpls = []namedImpl{
+	{"pidfd_open", sysPidfdOpen},
+	{"pidfd_send_signal", sysPidfdSendSignal},
+	{"pidfd_getfd", sysPidfdGetfd},
 }
 
 func optFlags(a Args, i int) int {

@@ -2,17 +2,14 @@ package builtins
 
 import (
 	"fmt"
-	"maps"
 
 	"golang.org/x/sys/unix"
 )
 
-func init() { maps.Copy(impls, terminalImpls) }
-
-var terminalImpls = map[string]Impl{
-	"fd_send": sysFdSend,
-	"fd_recv": sysFdRecv,
-	"pty":     sysPty,
+var terminalImpls = []namedImpl{
+	{"fd_send", sysFdSend},
+	{"fd_recv", sysFdRecv},
+	{"pty", sysPty},
 }
 
 // fdInheritable is fd_pass's flag: the received fd stays open across exec.

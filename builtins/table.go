@@ -1,6 +1,9 @@
 package builtins
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // Kind says what an argument accepts, or what a call returns.
 type Kind int
@@ -66,8 +69,9 @@ type Call struct {
 	RuntimeFree bool
 }
 
-// runtimeFree are the calls marked RuntimeFree. The engine's tests check
-// that this list and the runtime-free implementations agree.
+// runtimeFree are the calls marked RuntimeFree (gen_table sets the mark
+// in Table's rows). The engine's tests check that this list and the
+// runtime-free implementations agree.
 var runtimeFree = []string{
 	"getpid", "getppid", "getuid", "geteuid", "getgid", "getegid", "setsid", "setpgid", "kill",
 	"setuid", "setgid", "setresuid", "setresgid", "setgroups",
@@ -76,12 +80,6 @@ var runtimeFree = []string{
 	"capbset_drop", "capbset_keep", "ambient_raise", "ambient_lower", "ambient_clear", "securebits_set",
 	"seccomp", "seccomp_load", "landlock", "link_up", "link_down",
 	"lseek", "fcntl", "write", "setns", "getcwd", "gethostname", "read", "getrlimit", "getresuid", "getresgid", "getgroups",
-}
-
-func init() {
-	for _, name := range runtimeFree {
-		Table[index[name]].RuntimeFree = true
-	}
 }
 
 // Signature renders the call as the user types it: name [pipeline] args.
@@ -114,18 +112,19 @@ func (c *Call) Signature() string {
 }
 
 // index maps each call's name to its row in Table; Lookup and Number both
-// read it.
-var index = func() map[string]int {
+// read it. Built at its first use: a node, whose start runs every
+// package's initialisers, serves calls by number.
+var index = sync.OnceValue(func() map[string]int {
 	m := make(map[string]int, len(Table))
 	for i := range Table {
 		m[Table[i].Name] = i
 	}
 	return m
-}()
+})
 
 // Lookup finds a call by name.
 func Lookup(name string) (*Call, bool) {
-	i, ok := index[name]
+	i, ok := index()[name]
 	if !ok {
 		return nil, false
 	}
@@ -133,4 +132,4 @@ func Lookup(name string) (*Call, bool) {
 }
 
 // Number is a call's index in Table; nodes receive calls by number.
-func (c *Call) Number() int { return index[c.Name] }
+func (c *Call) Number() int { return index()[c.Name] }

@@ -268,12 +268,13 @@ func benchStream(b *testing.B, depth int, watch bool) {
 }
 
 // BenchmarkIdleNode reports the memory of idle nodes (from smaps_rollup):
-// Pss (shared pages split among the nodes that map them) and private.
+// Pss (shared pages split among the nodes that map them) and private, the
+// mean of pssNodes booted nodes.
 func BenchmarkIdleNode(b *testing.B) {
 	e, ctx := start(b)
-	const n = 8
+	call(b, e, ctx, nil, "setopt", builtins.Const("maxchild"), int64(2*pssNodes))
 	var pids []int
-	for i := 0; i < n; i++ {
+	for i := 0; i < pssNodes; i++ {
 		c := fork(b, e, ctx, nil)
 		bootNode(b, e, ctx, c) // a booted node (a proto-node shares its parent's memory)
 		pids = append(pids, leaf(c))
@@ -287,8 +288,8 @@ func BenchmarkIdleNode(b *testing.B) {
 			pss, private = pss+p, private+q
 		}
 	}
-	b.ReportMetric(float64(pss)/n, "Pss-KiB/node")
-	b.ReportMetric(float64(private)/n, "private-KiB/node")
+	b.ReportMetric(float64(pss)/pssNodes, "Pss-KiB/node")
+	b.ReportMetric(float64(private)/pssNodes, "private-KiB/node")
 }
 
 func smapsRollup(b *testing.B, pid int) (pss, private int) {

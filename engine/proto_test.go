@@ -742,7 +742,7 @@ func TestProtoNodeServesAsNode(t *testing.T) {
 	needProto(t)
 	e, ctx := start(t)
 	cmp := protoComparisons()
-	for name := range proto.Calls {
+	for name := range proto.Calls() {
 		if rf, _ := builtins.Lookup(name); rf.RuntimeFree {
 			continue // one implementation: TestRuntimeFreeErrnosAsKernel, TestRuntimeFreeEffects
 		}

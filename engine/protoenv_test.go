@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/engine/internal/node"
 )
 
 // A proto-node keeps its own environment: setenv, unsetenv and clearenv
@@ -130,7 +132,7 @@ func TestProtoNodeClearenvThenBoot(t *testing.T) {
 		}
 		call(t, e, ctx, c, "setenv", "FOO", "bar")
 		bootNode(t, e, ctx, c)
-		if got := execEnvVar(t, e, c, "GODEBUG"); got != "asyncpreemptoff=1" {
+		if got := execEnvVar(t, e, c, "GODEBUG"); got != node.NodeGODEBUG {
 			t.Errorf("GOMAXPROCS %q: the node's runtime started with GODEBUG %q", user, got)
 		}
 		if got := execEnvVar(t, e, c, "GOMAXPROCS"); got != "1" {

@@ -34,7 +34,7 @@ func TestRuntimeFreeMarksMatchImplementations(t *testing.T) {
 		t.Fatalf("marked RuntimeFree: %v\nimplemented runtime-free: %v", marked, impls)
 	}
 	for _, name := range marked {
-		if _, ok := proto.Calls[name]; !ok {
+		if _, ok := proto.Calls()[name]; !ok {
 			t.Errorf("%s is runtime-free but a proto-node does not serve it", name)
 		}
 		c, _ := builtins.Lookup(name)

@@ -31,15 +31,9 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 	if err != nil {
 		return nil, usageError(c, "pipeline: %v", err)
 	}
-	list, ok := args[1].([]any)
-	if !ok {
-		return nil, usageError(c, "want a list of calls, got %s", describe(args[1]))
-	}
-	calls := make([]builtins.BatchCall, len(list))
-	for i, v := range list {
-		if calls[i], err = batchCall(v); err != nil {
-			return nil, usageError(c, "call %d: %v", i+1, err)
-		}
+	calls, err := batchCalls(c, args[1])
+	if err != nil {
+		return nil, err
 	}
 	ctx, cancel := r.callContext()
 	defer cancel()
@@ -52,6 +46,28 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 	if err != nil {
 		return nil, batchError(c, err)
 	}
+	return batchValues(vals), nil
+}
+
+// batchCalls reads batch's list of calls.
+func batchCalls(c *Call, v any) ([]builtins.BatchCall, error) {
+	list, ok := v.([]any)
+	if !ok {
+		return nil, usageError(c, "want a list of calls, got %s", describe(v))
+	}
+	calls := make([]builtins.BatchCall, len(list))
+	for i, v := range list {
+		var err error
+		if calls[i], err = batchCall(v); err != nil {
+			return nil, usageError(c, "call %d: %v", i+1, err)
+		}
+	}
+	return calls, nil
+}
+
+// batchValues are a batch's results as the language holds them, a
+// tolerated failure as its errno's name.
+func batchValues(vals []any) []any {
 	out := make([]any, len(vals))
 	for i, v := range vals {
 		if errno, ok := v.(syscall.Errno); ok {
@@ -60,7 +76,7 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 		}
 		out[i] = normalize(v)
 	}
-	return out, nil
+	return out
 }
 
 // batchError words the failure of a batch's call as the call's own, with
@@ -126,17 +142,21 @@ func errnoList(v any) ([]syscall.Errno, error) {
 	}
 	out := make([]syscall.Errno, len(l))
 	for i, e := range l {
-		name := fmt.Sprint(e)
-		errno, ok := builtins.ErrnoByName(name)
-		if _, isStr := e.(string); !ok || !isStr && !isConst(e) {
+		var errno syscall.Errno
+		ok := false
+		switch name := e.(type) {
+		case string:
+			errno, ok = builtins.ErrnoByName(name)
+		case builtins.Const:
+			errno, ok = builtins.ErrnoByName(string(name))
+		}
+		if !ok {
 			return nil, fmt.Errorf("tolerate: %s is not an errno name", describe(e))
 		}
 		out[i] = errno
 	}
 	return out, nil
 }
-
-func isConst(v any) bool { _, ok := v.(builtins.Const); return ok }
 
 // batchOneByOne is a batch on a host that cannot send one at once: the
 // same calls, results and error, one call at a time.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -18,21 +19,29 @@ type access struct {
 
 // onV1 says how to use a v2 name where the controller is on v1; onV2, a
 // v1 name where it is on v2. pids.max, cpuset.cpus and cpuset.mems have
-// the same name and syntax in both and need no entry.
-var (
-	onV1 = map[string]access{
-		"memory.max":    translated("memory.limit_in_bytes", memoryToV1, memoryToV2),
-		"cpu.max":       {getCPUMaxV1, setCPUMaxV1},
-		"cgroup.freeze": translated("freezer.state", freezeToV1, freezeToV2),
+// the same name and syntax in both and need no entry. Built at their
+// first use (twins), which a node's start is not.
+type twinMaps struct{ onV1, onV2 map[string]access }
+
+var twins = sync.OnceValue(func() twinMaps {
+	return twinMaps{
+		onV1: map[string]access{
+			"memory.max":    translated("memory.limit_in_bytes", memoryToV1, memoryToV2),
+			"cpu.max":       {getCPUMaxV1, setCPUMaxV1},
+			"cgroup.freeze": translated("freezer.state", freezeToV1, freezeToV2),
+		},
+		onV2: map[string]access{
+			"memory.limit_in_bytes": translated("memory.max", memoryToV2, memoryToV1),
+			"cpu.cfs_quota_us":      cpuMaxField(0),
+			"cpu.cfs_period_us":     cpuMaxField(1),
+			"freezer.state":         translated("cgroup.freeze", freezeToV2, freezeToV1),
+		},
 	}
-	onV2 = map[string]access{
-		"memory.limit_in_bytes": translated("memory.max", memoryToV2, memoryToV1),
-		"cpu.cfs_quota_us":      cpuMaxField(0),
-		"cpu.cfs_period_us":     cpuMaxField(1),
-		"freezer.state":         translated("cgroup.freeze", freezeToV2, freezeToV1),
-	}
-	// unmappable says why a name has no twin in the other version.
-	unmappable = map[string]string{
+})
+
+// unmappable says why a name has no twin in the other version.
+func unmappable() map[string]string {
+	return map[string]string{
 		"memory.swap.max":             "cgroup v1 limits memory and swap together (memory.memsw.limit_in_bytes), not swap alone",
 		"memory.memsw.limit_in_bytes": "cgroup v2 limits swap alone (memory.swap.max), not memory and swap together",
 		"memory.high":                 "cgroup v1 has no throttling limit",
@@ -47,7 +56,7 @@ var (
 		"cgroup.subtree_control":      "cgroup v1 binds controllers at mount time",
 		"tasks":                       "cgroup v2 lists processes in cgroup.procs, threads in cgroup.threads",
 	}
-)
+}
 
 // translated uses file other in place of the name asked for, converting
 // values written (to) and read (from).
@@ -270,10 +279,10 @@ func (c *Cgroups) resolve(name, file string, enable bool) (target, error) {
 
 func twinOn(version int, file string) (access, bool) {
 	if version == 1 {
-		a, ok := onV1[file]
+		a, ok := twins().onV1[file]
 		return a, ok
 	}
-	a, ok := onV2[file]
+	a, ok := twins().onV2[file]
 	return a, ok
 }
 
@@ -334,7 +343,7 @@ func (c *Cgroups) enableV2(h *Hierarchy, name, ctrl string) error {
 
 // missing builds the error for a file absent from dir.
 func (c *Cgroups) missing(h *Hierarchy, dir, file string) error {
-	if why, ok := unmappable[file]; ok {
+	if why, ok := unmappable()[file]; ok {
 		return &UnmappableError{File: file, Reason: why, Layout: c.Layout.String()}
 	}
 	entries, _ := c.Sys.ReadDir(dir)
@@ -344,11 +353,11 @@ func (c *Cgroups) missing(h *Hierarchy, dir, file string) error {
 			known = append(known, e.Name)
 		}
 	}
-	twins := onV2
+	names := twins().onV2
 	if h.Version == 1 {
-		twins = onV1
+		names = twins().onV1
 	}
-	for n := range twins {
+	for n := range names {
 		known = append(known, n)
 	}
 	slices.Sort(known)

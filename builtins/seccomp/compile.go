@@ -228,7 +228,7 @@ func (pl *plan) numbers(names []string, ignoreUnknown bool) ([]uint32, error) {
 				return nil, err
 			}
 			for _, m := range members {
-				nrs = append(nrs, syscallNumbers[m])
+				nrs = append(nrs, syscallNumbers()[m])
 			}
 			continue
 		}

@@ -206,7 +206,7 @@ func TestGroupsAndNames(t *testing.T) {
 		}
 	}
 	seen := map[uint32]string{}
-	for n, v := range syscallNumbers {
+	for n, v := range syscallNumbers() {
 		if other, dup := seen[v]; dup {
 			t.Errorf("syscall %d is both %s and %s", v, n, other)
 		}

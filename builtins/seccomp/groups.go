@@ -111,14 +111,14 @@ func expandGroup(name string, out, visited map[string]bool) {
 	}
 	visited[name] = true
 	if name == known {
-		for m := range syscallNumbers {
+		for m := range syscallNumbers() {
 			out[m] = true
 		}
 	}
 	for _, m := range strings.Fields(groups[name]) {
 		if strings.HasPrefix(m, "@") {
 			expandGroup(m, out, visited)
-		} else if _, ok := syscallNumbers[m]; ok {
+		} else if _, ok := syscallNumbers()[m]; ok {
 			out[m] = true
 		}
 	}

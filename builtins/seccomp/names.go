@@ -41,10 +41,10 @@ func Number(name string) (uint32, error) {
 
 func lookup(name string) (uint32, bool) {
 	n := strings.ToLower(name)
-	if nr, ok := syscallNumbers[n]; ok {
+	if nr, ok := syscallNumbers()[n]; ok {
 		return nr, true
 	}
-	nr, ok := syscallNumbers[strings.TrimPrefix(n, "sys_")]
+	nr, ok := syscallNumbers()[strings.TrimPrefix(n, "sys_")]
 	return nr, ok
 }
 
@@ -53,16 +53,16 @@ func lookup(name string) (uint32, bool) {
 func Name(nr uint32) string { return syscallByNumber()[nr] }
 
 var syscallByNumber = sync.OnceValue(func() map[uint32]string {
-	m := make(map[uint32]string, len(syscallNumbers))
-	for n, v := range syscallNumbers {
+	m := make(map[uint32]string, len(syscallNumbers()))
+	for n, v := range syscallNumbers() {
 		m[v] = n
 	}
 	return m
 })
 
 func syscallNames() []string {
-	names := make([]string, 0, len(syscallNumbers))
-	for n := range syscallNumbers {
+	names := make([]string, 0, len(syscallNumbers()))
+	for n := range syscallNumbers() {
 		names = append(names, n)
 	}
 	return names

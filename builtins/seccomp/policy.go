@@ -58,23 +58,26 @@ func (a Action) String() string {
 	return fmt.Sprintf("errno %d", a.Errno)
 }
 
-// refusedActions are the actions a policy may not use, and why.
-var refusedActions = map[string]string{
-	"trap":       "a node's Go runtime treats a seccomp SIGSYS as fatal, so trap would kill the node rather than let it handle the signal; use errno or kill_process",
-	"trace":      "it needs a ptrace tracer attached with PTRACE_O_TRACESECCOMP, which a sandbox does not have; without one the kernel fails the syscall with enosys",
-	"notify":     "it needs a supervisor listening on the filter's notification fd, which alsh does not provide",
-	"user_notif": "it needs a supervisor listening on the filter's notification fd, which alsh does not provide",
+// refusedActions are the actions a policy may not use, and why; a
+// function, which a node's start does not call.
+func refusedActions() map[string]string {
+	return map[string]string{
+		"trap":       "a node's Go runtime treats a seccomp SIGSYS as fatal, so trap would kill the node rather than let it handle the signal; use errno or kill_process",
+		"trace":      "it needs a ptrace tracer attached with PTRACE_O_TRACESECCOMP, which a sandbox does not have; without one the kernel fails the syscall with enosys",
+		"notify":     "it needs a supervisor listening on the filter's notification fd, which alsh does not provide",
+		"user_notif": "it needs a supervisor listening on the filter's notification fd, which alsh does not provide",
+	}
 }
 
 // RefusedAction says why an action is refused, or "" if it is not.
-func RefusedAction(name string) string { return refusedActions[name] }
+func RefusedAction(name string) string { return refusedActions()[name] }
 
 // ActionNames are the actions a policy may use.
 func ActionNames() []string { return []string{"allow", "errno", "kill_process", "kill_thread", "log"} }
 
 // ParseActionKind reads an action's name.
 func ParseActionKind(name string) (ActionKind, error) {
-	if why := refusedActions[name]; why != "" {
+	if why := refusedActions()[name]; why != "" {
 		return 0, fmt.Errorf("action %s is refused: %s", name, why)
 	}
 	for k, n := range actionNames {

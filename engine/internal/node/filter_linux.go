@@ -61,12 +61,12 @@ func (n *node) inheritArgs() []string {
 }
 
 // applyInherited sets up what inheritArgs passed, once signals are set up.
-func (n *node) applyInherited(kv map[string]string) {
-	if s := kv["filter"]; s != "" {
+func (n *node) applyInherited(kv bootWords) {
+	if s := kv.value("filter"); s != "" {
 		names := strings.Split(s, ",")
 		n.Filter(names, names)
 	}
-	for _, f := range strings.Split(kv["sigs"], ",") {
+	for _, f := range strings.Split(kv.value("sigs"), ",") {
 		num, action, ok := strings.Cut(f, ":")
 		sig, err := strconv.Atoi(num)
 		if ok && err == nil {

@@ -33,6 +33,11 @@ func init() {
 	os.Exit(runNode(os.Args[2:]))
 }
 
+// theNode is the node's state: a variable of the binary's, where an
+// allocation of its size would have had a span of its own, whose pages
+// a node's heap is mostly made of (docs/engine.md, a node's memory).
+var theNode node
+
 // node is the state of one event-loop process.
 type node struct {
 	lifeline   int // read end of the lifeline pipe; -1 for the root
@@ -107,7 +112,8 @@ func DefaultOpts() [builtins.NumOpts]int64 {
 // signal its thread.
 func runNode(args []string) int {
 	runtime.GOMAXPROCS(2)
-	n := &node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
+	n := &theNode
+	*n = node{lifeline: proto.FdLifeline, procfd: -1, children: map[int]*child{}, discarded: map[int]bool{}, spareFlags: -1, opts: DefaultOpts(),
 		buf: make([]byte, wire.MaxMsg+1), oob: make([]byte, unix.CmsgSpace(4*maxCallFds))}
 	if err := n.boot(args); err != nil {
 		fmt.Fprintf(os.Stderr, "alsh node: %v\n", err)
@@ -117,26 +123,44 @@ func runNode(args []string) int {
 	return 0
 }
 
+// bootWords are a node's arguments, key=value words (or a key alone). A
+// lookup scans the dozen of them: a map of them took pages of its own in
+// every node (docs/engine.md, a node's memory).
+type bootWords []string
+
+// get is the value of key's last word ("" for a key alone), and whether
+// there is one.
+func (w bootWords) get(key string) (string, bool) {
+	for i := len(w) - 1; i >= 0; i-- {
+		if k, v, _ := strings.Cut(w[i], "="); k == key {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// value is key's value, "" if there is none.
+func (w bootWords) value(key string) string {
+	v, _ := w.get(key)
+	return v
+}
+
 // boot reads the node's arguments (key=value words) and sets up its fds.
 func (n *node) boot(args []string) error {
-	kv := map[string]string{}
-	for _, a := range args {
-		k, v, _ := strings.Cut(a, "=")
-		kv[k] = v
-	}
+	kv := bootWords(args)
 	if err := n.parseOpts(kv); err != nil {
 		return err
 	}
-	lowerCarried(kv["carried"])
-	n.adopt(kv["adopt"]) // the children its proto-node forked
-	if path, ok := kv["connect"]; ok {
+	lowerCarried(kv.value("carried"))
+	n.adopt(kv.value("adopt")) // the children its proto-node forked
+	if path, ok := kv.get("connect"); ok {
 		imaged, err := bootRoot(path)
 		if err != nil {
 			return err
 		}
 		n.lifeline, n.exeOpen = -1, !imaged
 	}
-	if root, ok := kv["root"]; ok && root != "0" { // the root, re-executed in place or booted; "0": a child of the root proto-node
+	if root, ok := kv.get("root"); ok && root != "0" { // the root, re-executed in place or booted; "0": a child of the root proto-node
 		n.lifeline = -1
 	}
 	for _, fd := range []int{proto.FdCtl, proto.FdLifeline, proto.FdExe, proto.FdBell} {
@@ -148,7 +172,7 @@ func (n *node) boot(args []string) error {
 	if n.lifeline < 0 {
 		n.becomeSubreaper()
 	}
-	if s, ok := kv["nofile"]; ok {
+	if s, ok := kv.get("nofile"); ok {
 		restoreNofile(s)
 	}
 	restoreEnv(args)
@@ -158,23 +182,23 @@ func (n *node) boot(args []string) error {
 	if err := n.openEpoll(); err != nil {
 		return err
 	}
-	_, n.noSpin = kv[NoSpinWord]
+	_, n.noSpin = kv.get(NoSpinWord)
 	n.spin = spinWorthIt() && !n.noSpin
 	n.applyInherited(kv)
-	n.parseExecLimits(kv["execlimits"])
+	n.parseExecLimits(kv.value("execlimits"))
 	unblockSignals()
-	if id, ok := kv["reexec"]; ok {
+	if id, ok := kv.get("reexec"); ok {
 		return n.finishReexec(id, kv)
 	}
-	if _, ok := kv["proto"]; ok { // a proto-node said ready
+	if _, ok := kv.get("proto"); ok { // a proto-node said ready
 		return nil
 	}
 	return n.sendReady()
 }
 
-func (n *node) parseOpts(kv map[string]string) error {
-	n.depth, _ = strconv.Atoi(kv["depth"])
-	if s := kv["opts"]; s != "" {
+func (n *node) parseOpts(kv bootWords) error {
+	n.depth, _ = strconv.Atoi(kv.value("depth"))
+	if s := kv.value("opts"); s != "" {
 		for i, f := range strings.Split(s, ",") {
 			v, err := strconv.ParseInt(f, 10, 64)
 			if err != nil || i+1 >= builtins.NumOpts {

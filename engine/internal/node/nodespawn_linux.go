@@ -237,6 +237,21 @@ func depthArg(depth int) string {
 // the bounding-set drops it held back (proto's capDrop): 20 more.
 var carriedArg = "carried=" + strings.Repeat("0", 60)
 
+// NodeGODEBUG is what a node's Go runtime starts with in GODEBUG, after
+// the user's own settings (the last one wins). The runtime reads these
+// only at its start, so restoring the user's GODEBUG keeps them.
+//   - asyncpreemptoff=1 keeps the runtime from signalling the node's
+//     thread (SIGURG) to preempt it, which a node's GC did with two Ps
+//     (runNode) and which stops a node traced after ptrace_traceme
+//     before its exec (TestPtraceStopIsAnEvent failed 1 run in 3 under
+//     load). The node's one goroutine reaches a safe point at its next
+//     call of a function, or is in a syscall.
+//   - profstackdepth=0: no stacks kept for profiles, which a node never
+//     takes: two 1152-byte buffers less for each of its threads.
+//   - updatemaxprocs=0: no goroutine, nor check by sysmon each second,
+//     for a GOMAXPROCS that runNode sets itself.
+const NodeGODEBUG = "asyncpreemptoff=1,profstackdepth=0,updatemaxprocs=0"
+
 // ChildEnv is the node's environment for a child node's Go runtime, with
 // the settings of runtimeSettings, which the child's argv undoes
 // (RuntimeArgs, restoreEnv) before anything can see or exec with them.
@@ -259,17 +274,11 @@ func ChildEnv() []string {
 // (name, value):
 //   - GOMAXPROCS=1 spares the runtime reading the cgroup CPU limits at
 //     start;
-//   - GODEBUG asyncpreemptoff=1 keeps the runtime from signalling the
-//     node's thread (SIGURG) to preempt it, which a node's GC did with
-//     two Ps (runNode) and which stops a node traced after
-//     ptrace_traceme before its exec (TestPtraceStopIsAnEvent failed 1
-//     run in 3 under load). The node's one goroutine reaches a safe point
-//     at its next call of a function, or is in a syscall. The runtime reads
-//     the setting only at its start, so restoring GODEBUG keeps it.
+//   - GODEBUG NodeGODEBUG;
 //   - in a race build, GORACE atexit_sleep_ms=0: the race runtime slept
 //     1 s in every node's exit.
 func runtimeSettings() [][2]string {
-	debug := "asyncpreemptoff=1"
+	debug := NodeGODEBUG
 	if v := os.Getenv("GODEBUG"); v != "" {
 		debug = v + "," + debug // the last setting wins
 	}

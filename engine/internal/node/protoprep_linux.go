@@ -50,7 +50,7 @@ func (n *node) newProtoEnv(caught uint64) *proto.Env {
 	n.protoForkEnv(env)
 	env.Caught = caught
 	n.protoExecLimits(env)
-	for name, op := range proto.Calls {
+	for name, op := range proto.Calls() {
 		c, _ := builtins.Lookup(name)
 		if !n.filter.childDeny[name] { // the child's filter (inheritArgs), not ours
 			env.Ops[c.Number()] = op
@@ -107,7 +107,9 @@ var childRecords = sync.OnceValue(func() *childRecs {
 // adopt takes as its children those its proto-node forked (the adopt=
 // word: pid:lifeline fd slots, 0 for none), as if it had forked them.
 func (n *node) adopt(word string) {
-	for _, slot := range strings.Split(word, ",") {
+	for rest := word; rest != ""; { // no strings.Split: its slice alone took a span (a node's memory)
+		var slot string
+		slot, rest, _ = strings.Cut(rest, ",")
 		p, f, _ := strings.Cut(slot, ":")
 		pid, _ := strconv.Atoi(p)
 		fd, err := strconv.Atoi(f)

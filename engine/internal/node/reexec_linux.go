@@ -144,7 +144,7 @@ func checkOwnMaps(maps builtins.Record) error {
 }
 
 // finishReexec answers the unshare call that re-executed the node.
-func (n *node) finishReexec(id string, kv map[string]string) error {
+func (n *node) finishReexec(id string, kv bootWords) error {
 	callID, err := strconv.ParseUint(id, 10, 32)
 	if err != nil {
 		return fmt.Errorf("bad reexec id %q", id)
@@ -160,13 +160,13 @@ func (n *node) finishReexec(id string, kv map[string]string) error {
 	return nil
 }
 
-func (n *node) unshareResult(kv map[string]string) error {
+func (n *node) unshareResult(kv bootWords) error {
 	if proto.EntryUnshareResult() != 0 {
 		return os.NewSyscallError("unshare", syscall.Errno(-proto.EntryUnshareResult()))
 	}
 	maps := builtins.Record{}
 	for _, k := range []string{"uid", "gid", "setgroups"} {
-		if v, ok := kv["map"+k]; ok {
+		if v, ok := kv.get("map" + k); ok {
 			maps[k] = v
 		}
 	}

@@ -15,7 +15,7 @@ import (
 // of its own.
 func TestCallsAreTableCallsWithOwnOps(t *testing.T) {
 	seen := map[uint16]string{}
-	for name, op := range Calls {
+	for name, op := range Calls() {
 		if _, ok := builtins.Lookup(name); !ok {
 			t.Errorf("%s is not a call of the table", name)
 		}

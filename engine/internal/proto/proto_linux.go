@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"sync"
 	"syscall"
 	"unsafe"
 
@@ -165,8 +166,9 @@ const (
 // exec, exit, fork, clone), and the environment calls, whose node side is
 // the Go runtime's environment (protoenv_linux.go). This is the one list:
 // the node fills a child's ops from it (less what the child's filter
-// denies), and the engine's tests check each.
-var Calls = func() map[string]uint16 {
+// denies), and the engine's tests check each. Built at its first use (a
+// node's first fork), not at every node's start.
+var Calls = sync.OnceValue(func() map[string]uint16 {
 	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
 		"fork": opFork, "clone": opClone,
 		"setenv": opSetenv, "unsetenv": opUnsetenv, "clearenv": opClearenv, "getenv": opGetenv, "environ": opEnviron}
@@ -174,7 +176,7 @@ var Calls = func() map[string]uint16 {
 		m[name] = opRaw
 	}
 	return m
-}()
+})
 
 // Supported: the proto-node needs a call table that fits ops,
 // and no race detector.
@@ -616,7 +618,9 @@ func protoReapOrBoot(ps *State) {
 
 // protoSpin looks for the next call for spin.Node (spin.ProtoFirst the
 // first time), as a node does after a call (spinWorthIt), unless the
-// driver marked the last call crowded.
+// driver marked the last call crowded. It looks before it reads the clock
+// and its switches: a batch's next call is there already, and those two
+// system calls were a third of a proto-node's time per call of a batch.
 //
 //go:norace
 //go:nosplit
@@ -624,20 +628,26 @@ func protoSpin(ps *State) int {
 	if !ps.spin || ps.crowded {
 		return 0
 	}
-	syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
 	d := int64(spin.Node)
 	if !ps.spun {
 		ps.spun, d = true, int64(spin.ProtoFirst)
 	}
-	deadline := nanos(&ps.ts) + d
-	switches, switched := protoSwitches(ps), false
-	for nanos(&ps.ts) < deadline {
+	var deadline, switches int64
+	started, switched := false, false
+	for {
 		m, _, e := syscall.RawSyscall6(unix.SYS_RECVFROM, FdCtl, uintptr(unsafe.Pointer(&ps.buf[0])), uintptr(len(ps.buf)),
 			unix.MSG_PEEK|unix.MSG_TRUNC|unix.MSG_DONTWAIT, 0, 0)
 		if e == 0 && m > 0 && m <= protoMsgMax {
 			return int(m)
 		}
 		if e != syscall.EAGAIN && e != syscall.EINTR {
+			return 0
+		}
+		if !started {
+			started = true
+			syscall.RawSyscall6(unix.SYS_CLOCK_GETTIME, unix.CLOCK_MONOTONIC, uintptr(unsafe.Pointer(&ps.ts)), 0, 0, 0, 0)
+			deadline, switches = nanos(&ps.ts)+d, protoSwitches(ps)
+		} else if nanos(&ps.ts) >= deadline {
 			return 0
 		}
 		before := nanos(&ps.ts)
@@ -649,7 +659,6 @@ func protoSpin(ps *State) int {
 		}
 		switches, switched = n, n != switches
 	}
-	return 0
 }
 
 // protoSwitches is the thread's involuntary context switches (spin.Switches).
@@ -717,7 +726,7 @@ func protoServe(ps *State, m int) bool {
 	}
 	switch op {
 	case opRaw:
-		return protoRaw(ps, d, id, &rawDescs[nr])
+		return protoRaw(ps, d, id, rawDescOf(nr))
 	case opSetrlimit:
 		return protoSetrlimit(ps, d, id)
 	case opExecve:

@@ -31,14 +31,13 @@ const maxProtoKids = 8
 const adoptSlot = 22
 
 // AdoptWord is the argv word a proto-node fills at its boot with the
-// children it forked.
-var AdoptWord = func() string {
-	b := []byte("adopt=")
-	for i := 0; i < maxProtoKids; i++ {
-		b = append(b, "0000000000:0000000000,"...)
-	}
-	return string(b)
-}()
+// children it forked: a slot of adoptSlot zeros for each of
+// maxProtoKids (TestAdoptWordHasASlotPerKid). A constant, which a node's
+// start does not build.
+const AdoptWord = "adopt=" + adoptZeros + adoptZeros + adoptZeros + adoptZeros +
+	adoptZeros + adoptZeros + adoptZeros + adoptZeros
+
+const adoptZeros = "0000000000:0000000000,"
 
 // DepthDigits is the width of the depth= word's number, which a
 // proto-node's child raises by one in place.

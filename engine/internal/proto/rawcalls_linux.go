@@ -224,11 +224,23 @@ func (d *RawDesc) ErrOp() string {
 	return d.Name
 }
 
-// rawDescs holds, by call number, the runtime-free calls (id 0: not one).
-var rawDescs = buildRawDescs()
+// rawDescs holds the runtime-free calls' descriptions, and rawSlot where
+// each call number's is (0: rawDescs[0], empty, id 0: not one). Compact,
+// and the binary's zeroed data: by call number, they were a heap array
+// of 48 KiB, 20 KiB of it written, in every node.
+var (
+	rawDescs [maxRawCalls]RawDesc
+	rawSlot  [protoOps]uint8
+)
 
-func buildRawDescs() *[protoOps]RawDesc {
-	var ds [protoOps]RawDesc
+// maxRawCalls bounds the runtime-free calls, slot 0 included: a power of
+// two, so that rawDescOf's index needs no bounds check.
+const maxRawCalls = 128
+
+func init() { buildRawDescs() }
+
+func buildRawDescs() {
+	next := 1
 	for nr := range builtins.Table {
 		c := &builtins.Table[nr]
 		impl, ok := rawImpls[c.Name]
@@ -252,17 +264,29 @@ func buildRawDescs() *[protoOps]RawDesc {
 				}
 			} // else 0: an argument that, given, leaves the call to the node (unshare's maps)
 		}
-		ds[nr] = d
+		if next == maxRawCalls {
+			panic("proto: more runtime-free calls than maxRawCalls holds")
+		}
+		rawDescs[next], rawSlot[nr] = d, uint8(next)
+		next++
 	}
-	return &ds
+}
+
+// rawDescOf is the description of call number nr (empty, id 0, for a call
+// that is not runtime-free).
+//
+//go:norace
+//go:nosplit
+func rawDescOf(nr int) *RawDesc {
+	return &rawDescs[rawSlot[nr&(protoOps-1)]&(maxRawCalls-1)]
 }
 
 // Raw returns the runtime-free description of call number nr.
 func Raw(nr int) (*RawDesc, bool) {
-	if nr < 0 || nr >= protoOps || rawDescs[nr].id == 0 {
+	if nr < 0 || nr >= protoOps || rawDescOf(nr).id == 0 {
 		return nil, false
 	}
-	return &rawDescs[nr], true
+	return rawDescOf(nr), true
 }
 
 // RawNames are the calls implemented runtime-free, for the tests that
