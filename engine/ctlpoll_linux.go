@@ -45,6 +45,7 @@ type ctlPoller struct {
 	epfd    int
 	mu      sync.Mutex
 	conns   map[int32]pollEntry // by the fd registered: a socket or a bell
+	tags    uint32              // the last stream registration's tag (pollEntry.tag)
 	stopped bool                // epfd is closed (its number may be another file's now)
 	done    chan struct{}
 	wakes   atomic.Int64 // sockets it was woken for (tests count them)
@@ -52,10 +53,19 @@ type ctlPoller struct {
 
 // pollEntry is what one registered fd stands for: a conn's socket or
 // bell, or a dormant stream's pipe (stream.wake).
+//
+// A stream's registration has a tag of its own, which its events carry
+// (EpollEvent.Pad): an event the poller took from epoll before the fd was
+// closed (a drain ended the stream) may be handled after its number went
+// to the next child's pipe, and would start that silent child's reader
+// (its hang-up read nothing, the writer being alive). Conns keep tag 0:
+// a stale event only makes one read its socket, and their registrations
+// change with no lock (muteBell) that could keep a tag.
 type pollEntry struct {
 	c    *ctlConn
 	bell bool
 	s    *stream
+	tag  uint32 // a stream's registration; 0 for a conn
 }
 
 func newCtlPoller() (*ctlPoller, error) {
@@ -143,7 +153,13 @@ func (p *ctlPoller) register(fd int, ent pollEntry, events uint32) error {
 	if p.stopped {
 		return os.ErrClosed
 	}
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	if ent.s != nil {
+		if p.tags++; p.tags == 0 {
+			p.tags++ // 0 is a conn's
+		}
+		ent.tag = p.tags
+	}
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd), Pad: int32(ent.tag)}
 	if err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
 		return os.NewSyscallError("epoll_ctl", err)
 	}
@@ -230,27 +246,32 @@ func (p *ctlPoller) run() {
 				return err != nil
 			}
 			for _, ev := range events[:n] {
-				p.mu.Lock()
-				ent, ok := p.conns[ev.Fd]
-				p.mu.Unlock()
-				if !ok {
-					continue
-				}
-				if ent.s != nil {
-					p.forgetStream(ent.s, int(ev.Fd))
-					ent.s.woken(ev.Events)
-					continue
-				}
-				p.wakes.Add(1)
-				if ent.bell {
-					ent.c.bell.drain()
-				} else {
-					ent.c.fired.Store(true)
-				}
-				ent.c.readAll()
+				p.dispatch(ev)
 			}
 		}
 	})
+}
+
+// dispatch hands one event to what its fd stands for, if it still does.
+func (p *ctlPoller) dispatch(ev unix.EpollEvent) {
+	p.mu.Lock()
+	ent, ok := p.conns[ev.Fd]
+	p.mu.Unlock()
+	if !ok || ent.tag != uint32(ev.Pad) {
+		return // gone, or its number is another registration's now
+	}
+	if ent.s != nil {
+		p.forgetStream(ent.s, int(ev.Fd))
+		ent.s.woken(ev.Events)
+		return
+	}
+	p.wakes.Add(1)
+	if ent.bell {
+		ent.c.bell.drain()
+	} else {
+		ent.c.fired.Store(true)
+	}
+	ent.c.readAll()
 }
 
 // stop ends the poller. The engine closed its conns before; any still

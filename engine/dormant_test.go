@@ -49,8 +49,12 @@ func TestStreamsStartWhenWritten(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The exit event's drain or, when a pipe's hang-up comes after
-		// it, the poller ends each stream.
+		// it, the poller ends each stream, with no reader (a started
+		// reader would never end it: said at once).
 		for deadline := time.Now().Add(2 * time.Second); !ended(p.out) || !ended(p.err); time.Sleep(time.Millisecond) {
+			if started(p.out) || started(p.err) {
+				t.Fatalf("cycle %d: a child that wrote nothing got a reader", i)
+			}
 			if time.Now().After(deadline) {
 				t.Fatalf("cycle %d: a silent child's pipes stayed open 2 s after its exit event", i)
 			}

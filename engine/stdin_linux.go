@@ -117,11 +117,21 @@ func (q *stdinQueue) waitRoom(ctx context.Context, deadline time.Time) error {
 	case <-room:
 		return nil
 	case <-ctx.Done():
+		// A ctx's deadline is the call's (Engine.deadline): its timer
+		// and t fire together, and either may win the select.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return noRoom(pending)
+		}
 		return ctx.Err()
 	case <-t.C:
-		return fmt.Errorf("stdin: %w: %d bytes still wait for the program to read them (the queue holds %d at most); nothing of this call was queued: %w",
-			builtins.ErrTimeout, pending, maxStdinQueue, context.DeadlineExceeded)
+		return noRoom(pending)
 	}
+}
+
+// noRoom is a stdin call's timeout: the queue had no room for it in time.
+func noRoom(pending int) error {
+	return fmt.Errorf("stdin: %w: %d bytes still wait for the program to read them (the queue holds %d at most); nothing of this call was queued: %w",
+		builtins.ErrTimeout, pending, maxStdinQueue, context.DeadlineExceeded)
 }
 
 // freed wakes the writers waiting for room (mu held).
