@@ -192,6 +192,8 @@ var evalSeeds = []string{
 	"from_json \"[1.5]\"", "has {a: 1} a; values {b: 2, a: 1}", "time { sleep 1 }; now",
 	"if getenv [] \"X\" { 1 } else { 2 }", "sigkill == \"SIGKILL\"", "{cur: 1 + 1, max: ~0}", "[fork [$c]]",
 	"write_file \"f\" \"x\"; read_file \"f\"", "$c = fork []; kill [] $c \"sigterm\"",
+	"$c = fork []; batch [$c] [[\"getpid\"] {call: [mkdir \"/a\" 0o755], tolerate: [eexist]} [chdir \"/a\"]]",
+	"try { batch [] [[\"chroot\" 1] [fork]] } catch $e { $e.index }; batch [] 1; batch [] [{call: 2, tolerate: [x]}]",
 }
 
 // FuzzEval runs programs on the fake host: whatever the input, the
