@@ -60,8 +60,8 @@ func TestRootStepsSkippedWithoutRoot(t *testing.T) {
 // TestLearnListsEveryLesson checks that the list holds the whole tour,
 // every lesson written, and that a number past it is refused.
 func TestLearnListsEveryLesson(t *testing.T) {
-	stdout, stderr := runFake(t, langtest.New(), "learn", "learn 15\n")
-	for _, want := range []string{"10  cgroups", "11  capabilities", "13  landlock", "14  the seed's sandbox"} {
+	stdout, stderr := runFake(t, langtest.New(), "learn", "learn 16\n")
+	for _, want := range []string{"10  cgroups", "11  capabilities", "13  landlock", "14  the seed's sandbox", "15  batches"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("no %q in the list:\n%s", want, stdout)
 		}
@@ -69,7 +69,7 @@ func TestLearnListsEveryLesson(t *testing.T) {
 	if strings.Contains(stdout, "not yet available") {
 		t.Errorf("a lesson is listed as not yet available:\n%s", stdout)
 	}
-	if !strings.Contains(stderr, "no lesson 15: there are lessons 1 to 14") {
-		t.Errorf("learn 15:\n%s", stderr)
+	if !strings.Contains(stderr, "no lesson 16: there are lessons 1 to 15") {
+		t.Errorf("learn 16:\n%s", stderr)
 	}
 }
