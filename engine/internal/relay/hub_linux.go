@@ -68,11 +68,11 @@ func (c *channel) spliceData(fd int) (int, bool, error) {
 	h[0] = TData
 	binary.LittleEndian.PutUint32(h[1:5], c.id)
 	binary.LittleEndian.PutUint32(h[5:9], uint32(n))
-	err = m.writeOut(func(out int) (int, error) { return rawWrite(out, h[:]) }, len(h))
+	err = m.writeOut(func(out, left int) (int, error) { return rawWrite(out, h[len(h)-left:]) }, len(h))
 	if err == nil {
 		// Only this goroutine reads fd (readMu), which holds n bytes.
-		err = m.writeOut(func(out int) (int, error) {
-			return rawSplice(fd, out, n)
+		err = m.writeOut(func(out, left int) (int, error) {
+			return rawSplice(fd, out, left)
 		}, n)
 	}
 	m.wrote(2, err)
@@ -80,13 +80,16 @@ func (c *channel) spliceData(fd int) (int, bool, error) {
 }
 
 // writeOut moves size bytes to the stream with op, as many times as it
-// takes, waiting for room between.
-func (m *Mux) writeOut(op func(out int) (int, error), size int) error {
+// takes, waiting for room between. op is given how many bytes are left:
+// after a partial move, asking for all size again moved the bytes of the
+// next frame too (a splice of a pipe that held more), past the frame's
+// length, and the driver read them as frames ("sent past its credit").
+func (m *Mux) writeOut(op func(out, left int) (int, error), size int) error {
 	for size > 0 {
 		var k int
 		var err error
 		cerr := m.pipeOut.Write(func(fd uintptr) bool {
-			k, err = op(int(fd))
+			k, err = op(int(fd), size)
 			return !errors.Is(err, unix.EAGAIN)
 		})
 		if cerr != nil {

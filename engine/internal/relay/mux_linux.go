@@ -624,6 +624,16 @@ func start(cs []*channel) {
 	}
 }
 
+// maxQueued bounds what a channel may have queued: its credit (a window,
+// and a read past it), and a drain at its node's exit, which the hub
+// sends past the credit so that the output comes before the exit event
+// (drain): what a widened pipe holds. The bound was two windows and a
+// frame, and a drain of a full widened pipe (the hub read it slower than
+// the program wrote: 4.7 MB of seq) went past it, failing the host with
+// a protocol error (TestRemoteBulkOutputArrivesIntact, 1 in 10 to 20
+// runs of a race build under load).
+const maxQueued = 2*Window + pipeSize + MaxFrame
+
 // deliver writes a frame's contents to the fd, at once if it takes them,
 // else queued for writeLoop. Credit goes back as bytes are written.
 func (c *channel) deliver(data []byte, fds []int, ring bool) error {
@@ -649,7 +659,7 @@ func (c *channel) deliver(data []byte, fds []int, ring bool) error {
 			data, fds = data[n:], nil
 		}
 	}
-	if c.queued+len(data) > 2*Window+MaxFrame {
+	if c.queued+len(data) > maxQueued {
 		closeAll(fds)
 		return fmt.Errorf("%w: channel %d sent past its credit", ErrProtocol, c.id)
 	}
