@@ -235,15 +235,13 @@ func (c *ctlConn) trySend(b []byte) (bool, error) {
 
 // unsent fails the calls of a batch from the one whose send failed.
 func (c *ctlConn) unsent(ids []uint32, ws []*waiter, results []result, err error) {
-	select {
-	case <-c.done:
-		err = builtins.ErrExited
-	default:
-	}
 	for i, id := range ids {
 		if !c.forget(id) {
 			<-ws[i].ch // closeAll's, sent or on its way
 		}
-		results[i] = result{err: fmt.Errorf("sending call: %w", err)}
+	}
+	err = c.sendError(err) // as a call's
+	for i := range results {
+		results[i] = result{err: err}
 	}
 }

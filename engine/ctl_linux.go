@@ -253,23 +253,28 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 		if !c.forget(id) {
 			<-w.ch // closeAll's, sent or on its way: w is empty again
 		}
-		select {
-		case <-c.done: // closed since the check above ("use of closed file")
-			err = builtins.ErrExited
-		default:
-			if errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET) {
-				// The node ended before the reader saw it: the same as
-				// finding the conn closed, not an error of the send.
-				err = builtins.ErrExited
-			}
-		}
-		return result{err: fmt.Errorf("sending call: %w", err)}
+		return result{err: c.sendError(err)}
 	}
 	r := c.await(ctx, deadline, id, w.ch, spinFor)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
 	}
 	return r
+}
+
+// sendError words a call's failed send (the call forgotten): a conn
+// closed since it was sent to, or a node that ended before the reader
+// saw it, is the node's end, not an error of the send.
+func (c *ctlConn) sendError(err error) error {
+	select {
+	case <-c.done: // closed meanwhile ("use of closed file")
+		err = builtins.ErrExited
+	default:
+		if errors.Is(err, unix.EPIPE) || errors.Is(err, unix.ECONNRESET) {
+			err = builtins.ErrExited
+		}
+	}
+	return fmt.Errorf("sending call: %w", err)
 }
 
 // await waits for the reply to call id, reading the socket itself

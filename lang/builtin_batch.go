@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"syscall"
 
 	"github.com/alsh/alsh/builtins"
@@ -169,20 +170,11 @@ func batchOneByOne(ctx context.Context, h Host, pipeline []int, calls []builtins
 			continue
 		}
 		var errno syscall.Errno
-		if errors.As(err, &errno) && tolerates(bc.Tolerate, errno) {
+		if errors.As(err, &errno) && slices.Contains(bc.Tolerate, errno) {
 			vals = append(vals, errno)
 			continue
 		}
 		return vals, &builtins.BatchError{Index: i, Call: bc.Name, Err: err}
 	}
 	return vals, nil
-}
-
-func tolerates(errnos []syscall.Errno, errno syscall.Errno) bool {
-	for _, e := range errnos {
-		if e == errno {
-			return true
-		}
-	}
-	return false
 }

@@ -78,6 +78,18 @@ func BenchmarkStartVsBwrap(b *testing.B) {
 	alternateWithBwrap(b, []string{"-c", "getpid []"}, []string{"--ro-bind", "/", "/", "/bin/true"})
 }
 
+// alshBinary is bin/alsh when make build made it (a stale one is
+// measured as it is), else alsh from $PATH.
+func alshBinary(b *testing.B) string {
+	alsh := "../../bin/alsh"
+	if _, err := os.Stat(alsh); err != nil {
+		if alsh, err = exec.LookPath("alsh"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return alsh
+}
+
 // alternateWithBwrap runs alsh and bwrap with their arguments in turn and
 // reports each one's mean time and their ratio (alsh/bwrap): whatever
 // else loads the machine weighs on both alike. It runs bin/alsh when make
@@ -88,12 +100,7 @@ func alternateWithBwrap(b *testing.B, alshArgs, bwrapArgs []string) {
 	if err != nil {
 		b.Skip("needs bwrap")
 	}
-	alsh := "../../bin/alsh"
-	if _, err := os.Stat(alsh); err != nil {
-		if alsh, err = exec.LookPath("alsh"); err != nil {
-			b.Fatal(err)
-		}
-	}
+	alsh := alshBinary(b)
 	var tAlsh, tBwrap time.Duration
 	for b.Loop() {
 		tAlsh += timeRun(b, alsh, alshArgs)

@@ -35,12 +35,7 @@ const pssNodes = 128
 //
 //	make build && go test ./cmd/alsh -run '^$' -bench AlshNodePss -benchtime 1x
 func BenchmarkAlshNodePss(b *testing.B) {
-	alsh := "../../bin/alsh"
-	if _, err := os.Stat(alsh); err != nil {
-		if alsh, err = exec.LookPath("alsh"); err != nil {
-			b.Fatal(err)
-		}
-	}
+	alsh := alshBinary(b)
 	script := filepath.Join(b.TempDir(), "boot.alsh")
 	if err := os.WriteFile(script, fmt.Appendf(nil, nodePssScript, pssNodes), 0o644); err != nil {
 		b.Fatal(err)
