@@ -588,6 +588,12 @@ func rootExitRecord(ps *os.ProcessState) builtins.Record {
 // the last: Close returns after that. Should the root not end in time,
 // the driver kills what it knows of the tree and the root's session.
 func (e *Engine) Close() error {
+	return e.close(true)
+}
+
+// close is Close; without wait (End, which killed the tree), it does not
+// wait for the tree's processes to finish their exits.
+func (e *Engine) close(wait bool) error {
 	e.closeHosts()
 	e.mu.Lock()
 	if e.closed {
@@ -611,12 +617,14 @@ func (e *Engine) Close() error {
 	if e.remote != nil {
 		e.remote.close()
 	}
-	e.stopRoot()
-	if !waitGone(pids, 3*time.Second) {
-		for _, pid := range pids {
-			unix.Kill(pid, unix.SIGKILL)
+	if wait {
+		e.stopRoot()
+		if !waitGone(pids, 3*time.Second) {
+			for _, pid := range pids {
+				unix.Kill(pid, unix.SIGKILL)
+			}
+			waitGone(pids, 2*time.Second)
 		}
-		waitGone(pids, 2*time.Second)
 	}
 	e.sweepGroup()
 	for _, p := range procs {

@@ -154,7 +154,11 @@ func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.B
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		return 1
 	}
-	return execRelayed(ctx, stdio, eng, pl, b.Argv, !hasTerminal(b))
+	status, exited := execRelayed(ctx, stdio, eng, pl, b.Argv, !hasTerminal(b))
+	if exited && b.Cgroup == "" { // the cgroup's removal needs the engine
+		eng.End() // its status known, alsh exits: the tree need not finish its exit (as with bwrap)
+	}
+	return status
 }
 
 // removeCgroup removes the sandbox's cgroup, killing what is left in it
@@ -212,24 +216,24 @@ func pipeline(v any) ([]int, error) {
 // execRelayed runs the program in the sandbox's process and passes
 // stdin, stdout and stderr through until it exits (feeding stdin unless
 // the program has the terminal); its exit status is ours (128+N when
-// signal N killed it).
-func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl []int, argv []string, feed bool) int {
+// signal N killed it). exited says whether the program's exit was seen.
+func execRelayed(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, pl []int, argv []string, feed bool) (status int, exited bool) {
 	r := newRelay(pl, stdio[1], stdio[2])
 	defer close(r.wake) // after Watch(nil): no take runs then
 	eng.Watch(r.take)
 	defer eng.Watch(nil)
 	if _, err := eng.Call(ctx, pl, "execvp", []any{argv[0], anyStrings(argv)}); err != nil {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
-		return 1
+		return 1, false
 	}
 	if feed {
 		go feedStdin(ctx, eng, pl, stdio[0])
 	}
 	select {
 	case status := <-r.exited:
-		return status
+		return status, true
 	case <-ctx.Done():
-		return 1
+		return 1, false
 	}
 }
 
