@@ -189,10 +189,12 @@ func status(err error, stderr io.Writer) int {
 
 // withEngine starts the engine, runs f, and closes the engine whatever
 // happens. SIGINT, SIGTERM and SIGHUP cancel f and end alsh with 128+N.
+// The signals stay caught (and ignored) after it returns: Run's caller
+// exits, and signal.Stop would wait for the runtime's signal loop to go
+// idle (0.04 to 0.12 ms at the end of alsh box).
 func (c *config) withEngine(stdio [3]*os.File, f func(context.Context, *engine.Engine) int) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
-	defer signal.Stop(sigs)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	eng, err := c.early.wait()
