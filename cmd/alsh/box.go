@@ -27,27 +27,24 @@ the REPL with the sandbox's process as $box.
 `
 
 // buildBox starts the sandbox's first process with the clone flags and
-// maps of $spec, and applies $spec to it with the steps' calls planned
-// already (planBox): $box is the pipeline the program runs in, and stays
-// defined (half built) when a step fails. It is the program
+// maps of $spec, and applies $spec to it with the steps' calls that
+// planBox planned in the same interpreter: $box is the pipeline the
+// program runs in, and stays defined (half built) when a step fails. It
+// is the program
 //
+//	use sandbox; $planned = sandbox.plans $spec   (planBox)
 //	$box = [(clone [] $spec.clone $spec.maps)]
-//	use sandbox
 //	$box = sandbox.apply_planned $box $spec $planned
 //
 // made through Interp.Call: nothing is parsed, so alsh box never builds
 // the parser unless --step opens the REPL.
 func buildBox(ctx context.Context, in *lang.Interp, spec builtins.Record, planned any) error {
-	in.SetVar("spec", spec)
 	first, err := in.Call(ctx, "clone", []any{}, spec["clone"], spec["maps"])
 	if err != nil {
 		return err
 	}
 	box := []any{first}
 	in.SetVar("box", box)
-	if _, err := in.Call(ctx, "use", "sandbox"); err != nil {
-		return err
-	}
 	built, err := in.Call(ctx, "sandbox.apply_planned", box, spec, planned)
 	if err != nil {
 		return err
@@ -56,25 +53,45 @@ func buildBox(ctx context.Context, in *lang.Interp, spec builtins.Record, planne
 	return nil
 }
 
-// planBox is sandbox.plans $spec: the calls of the steps, which depend on
-// nothing but the steps, planned by an interpreter of its own while the
-// engine starts (0.2-0.4 ms of the interpreter's, on the way otherwise).
-func planBox(ctx context.Context, spec builtins.Record) (any, error) {
-	in := lang.New(noEngine{}, lang.Options{})
+// planBox loads the sandbox module into in and plans the steps' calls
+// (sandbox.plans $spec), which depend on nothing but the steps: alsh box
+// does it while the engine starts (the interpreter's 0.2-0.4 ms, on the
+// way otherwise).
+func planBox(ctx context.Context, in *lang.Interp, spec builtins.Record) (any, error) {
+	in.SetVar("spec", spec)
 	if _, err := in.Call(ctx, "use", "sandbox"); err != nil {
 		return nil, err
 	}
 	return in.Call(ctx, "sandbox.plans", spec)
 }
 
-// noEngine is the host of planBox's interpreter: planning makes no calls.
-type noEngine struct{}
+// laterEngine is the host of alsh box's interpreter, which plans (making
+// no calls) before the engine is ready; eng is set once it is.
+type laterEngine struct{ eng *engine.Engine }
 
-func (noEngine) Call(context.Context, []int, string, []any) (any, error) {
-	return nil, errors.New("no engine: planning a sandbox makes no calls")
+var errNoEngineYet = errors.New("no engine yet: planning a sandbox makes no calls")
+
+func (h *laterEngine) Call(ctx context.Context, pl []int, name string, args []any) (any, error) {
+	if h.eng == nil {
+		return nil, errNoEngineYet
+	}
+	return h.eng.Call(ctx, pl, name, args)
 }
 
-func (noEngine) Processes() []builtins.ProcInfo { return nil }
+// Batch makes the interpreter's batch one (lang.Batcher), as the engine's.
+func (h *laterEngine) Batch(ctx context.Context, pl []int, calls []builtins.BatchCall) ([]any, error) {
+	if h.eng == nil {
+		return nil, errNoEngineYet
+	}
+	return h.eng.Batch(ctx, pl, calls)
+}
+
+func (h *laterEngine) Processes() []builtins.ProcInfo {
+	if h.eng == nil {
+		return nil
+	}
+	return h.eng.Processes()
+}
 
 // runBox is alsh box: the exit status is the program's, as with bwrap (1
 // when the sandbox cannot be built).
@@ -97,16 +114,24 @@ func runBox(stdio [3]*os.File, args []string) int {
 	// set up.
 	c := &config{}
 	c.early = c.startEarly()
-	spec := b.Spec()
-	planned, err := planBox(context.Background(), spec)
-	if err != nil {
+	host := &laterEngine{}
+	p := &plannedBox{in: lang.New(host, lang.Options{Stdout: stdio[2], Stderr: stdio[2]}), spec: b.Spec()}
+	if p.calls, err = planBox(context.Background(), p.in, p.spec); err != nil {
 		c.early.discard()
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		return 1
 	}
 	return c.withEngine(stdio, func(ctx context.Context, eng *engine.Engine) int {
-		return boxRun(ctx, stdio, eng, b, spec, planned)
+		host.eng = eng
+		return boxRun(ctx, stdio, eng, b, p)
 	})
+}
+
+// plannedBox is a sandbox planned (planBox) in its interpreter.
+type plannedBox struct {
+	in    *lang.Interp
+	spec  builtins.Record
+	calls any // sandbox.plans $spec
 }
 
 // terminal is the path of the terminal that stdin, stdout and stderr all
@@ -159,12 +184,12 @@ func readFD(fd int) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
-func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.Box, spec builtins.Record, planned any) int {
+func boxRun(ctx context.Context, stdio [3]*os.File, eng *engine.Engine, b *box.Box, p *plannedBox) int {
 	if b.Cgroup != "" {
 		defer removeCgroup(ctx, stdio, eng, b.Cgroup)
 	}
-	in := lang.New(eng, lang.Options{Stdout: stdio[2], Stderr: stdio[2]})
-	if err := buildBox(ctx, in, spec, planned); err != nil {
+	in := p.in
+	if err := buildBox(ctx, in, p.spec, p.calls); err != nil {
 		fmt.Fprintf(stdio[2], "alsh box: %v\n", err)
 		if b.Step {
 			return stepREPL(ctx, stdio, eng, in)

@@ -45,7 +45,7 @@ wait exit [$box.0] 5000
 	}
 	b.ResetTimer()
 	for b.Loop() {
-		planned, err := planBox(ctx, bx.Spec())
+		planned, err := planBox(ctx, in, bx.Spec())
 		if err != nil {
 			b.Fatal(err)
 		}
