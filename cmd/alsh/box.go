@@ -110,10 +110,11 @@ func runBox(stdio [3]*os.File, args []string) int {
 	}
 	// The options are read first: the root node, started later, must not
 	// inherit the fds that --file and --seccomp name (reading closes them).
-	// The engine starts while the steps are planned and the signals are
-	// set up.
+	// The engine starts while the signals are set up and the steps are
+	// planned.
 	c := &config{}
 	c.early = c.startEarly()
+	c.catchSignals()
 	host := &laterEngine{}
 	p := &plannedBox{in: lang.New(host, lang.Options{Stdout: stdio[2], Stderr: stdio[2]}), spec: b.Spec()}
 	if p.calls, err = planBox(context.Background(), p.in, p.spec); err != nil {
