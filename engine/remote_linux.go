@@ -423,6 +423,14 @@ func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32
 		relay.Pump(fd)
 		c.sock.done()
 	}
+	if d, ok := ctx.Deadline(); ok && !deadline.Before(d) {
+		select { // ctx's own timer bounds the wait
+		case r := <-ch:
+			return r
+		case <-ctx.Done():
+			return c.giveUp(id, ch, ctx.Err())
+		}
+	}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
