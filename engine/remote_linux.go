@@ -431,6 +431,9 @@ func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32
 			return c.giveUp(id, ch, ctx.Err())
 		}
 	}
+	if time.Until(deadline) >= farDeadline {
+		return c.awaitTicks(ctx, deadline, id, ch)
+	}
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
@@ -440,5 +443,83 @@ func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32
 		return c.giveUp(id, ch, ctx.Err())
 	case <-t.C:
 		return c.giveUp(id, ch, context.DeadlineExceeded)
+	}
+}
+
+// A parked caller blocked on a timer of its own made the runtime wake an
+// idle thread at every call to watch the new timer (wakeNetPoller): a
+// call bounded by its context's deadline waits on the context alone, and
+// one bounded by a far deadline (CallTimeout, 30 s unless set) on
+// parkedClock, whose one timer ticks while callers wait, so that its
+// deadline is kept within a tick.
+const (
+	farDeadline = time.Second
+	clockTick   = 50 * time.Millisecond
+)
+
+var parkedClock callClock
+
+// callClock closes its tick channel every clockTick while anyone waits.
+type callClock struct {
+	mu      sync.Mutex
+	waiters int
+	tick    chan struct{}
+	timer   *time.Timer
+	armed   bool
+}
+
+// join counts a waiter in and gives the channel that the next tick closes.
+func (k *callClock) join() <-chan struct{} {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.waiters++
+	if k.tick == nil {
+		k.tick = make(chan struct{})
+	}
+	if !k.armed {
+		k.armed = true
+		if k.timer == nil {
+			k.timer = time.AfterFunc(clockTick, k.fire)
+		} else {
+			k.timer.Reset(clockTick)
+		}
+	}
+	return k.tick
+}
+
+func (k *callClock) leave() {
+	k.mu.Lock()
+	k.waiters--
+	k.mu.Unlock()
+}
+
+func (k *callClock) fire() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	close(k.tick)
+	k.tick = make(chan struct{})
+	if k.armed = k.waiters > 0; k.armed {
+		k.timer.Reset(clockTick)
+	}
+}
+
+// awaitTicks waits for a parked call's reply, checking its far deadline
+// at parkedClock's ticks.
+func (c *ctlConn) awaitTicks(ctx context.Context, deadline time.Time, id uint32, ch chan result) result {
+	for {
+		tick := parkedClock.join()
+		select {
+		case r := <-ch:
+			parkedClock.leave()
+			return r
+		case <-ctx.Done():
+			parkedClock.leave()
+			return c.giveUp(id, ch, ctx.Err())
+		case <-tick:
+			parkedClock.leave()
+			if !time.Now().Before(deadline) {
+				return c.giveUp(id, ch, context.DeadlineExceeded)
+			}
+		}
 	}
 }
