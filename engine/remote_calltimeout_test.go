@@ -11,9 +11,9 @@ import (
 )
 
 // TestRemoteCallTimeoutWithoutDeadline: a call to a remote node whose
-// context has no deadline ends at CallTimeout, which the shared clock of
-// parked calls keeps within its ticks (no timer of the call's own), and
-// the next call still gets its own reply.
+// context has no deadline ends at CallTimeout: it waits on the shared
+// clock's ticks while the deadline is far and on a timer of its own for
+// the last second (farWait), and the next call still gets its own reply.
 func TestRemoteCallTimeoutWithoutDeadline(t *testing.T) {
 	const callTimeout = 1200 * time.Millisecond
 	ssh := sshtest.Hosts(t, "box1")
@@ -32,8 +32,8 @@ func TestRemoteCallTimeoutWithoutDeadline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no reply") {
 		t.Fatalf("call to a stopped remote node: %v, want a timeout", err)
 	}
-	if took < callTimeout || took > callTimeout+4*clockTick+time.Second {
-		t.Fatalf("the call gave up after %v, want %v and at most a few ticks of %v", took, callTimeout, clockTick)
+	if took < callTimeout || took > callTimeout+time.Second {
+		t.Fatalf("the call gave up after %v, want %v", took, callTimeout)
 	}
 	call(t, e, ctx, nil, "kill", int64(c[0]), builtins.Const("sigcont"))
 	if pid := call(t, e, ctx, c, "getpid"); pid != int64(c[0]) {

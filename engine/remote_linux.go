@@ -431,18 +431,22 @@ func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32
 			return c.giveUp(id, ch, ctx.Err())
 		}
 	}
-	if time.Until(deadline) >= farDeadline {
-		return c.awaitTicks(ctx, deadline, id, ch)
-	}
-	t := time.NewTimer(time.Until(deadline))
-	defer t.Stop()
-	select {
-	case r := <-ch:
-		return r
-	case <-ctx.Done():
-		return c.giveUp(id, ch, ctx.Err())
-	case <-t.C:
-		return c.giveUp(id, ch, context.DeadlineExceeded)
+	w := farWait{end: deadline}
+	defer w.stop()
+	for {
+		tick, timer := w.next()
+		select {
+		case r := <-ch:
+			w.left(tick)
+			return r
+		case <-ctx.Done():
+			w.left(tick)
+			return c.giveUp(id, ch, ctx.Err())
+		case <-timer:
+			return c.giveUp(id, ch, context.DeadlineExceeded)
+		case <-tick:
+			w.left(tick)
+		}
 	}
 }
 
@@ -450,14 +454,15 @@ func (c *ctlConn) awaitParked(ctx context.Context, deadline time.Time, id uint32
 // idle thread at every call to watch the new timer (wakeNetPoller): a
 // call bounded by its context's deadline waits on the context alone, and
 // one bounded by a far deadline (CallTimeout, 30 s unless set) on
-// parkedClock, whose one timer ticks while callers wait, so that its
-// deadline is kept within a tick.
+// waitClock, whose one timer ticks while callers wait, until its
+// deadline is near (farWait). A stdout, stderr or event call waits so
+// too (waitFor).
 const (
 	farDeadline = time.Second
 	clockTick   = 50 * time.Millisecond
 )
 
-var parkedClock callClock
+var waitClock callClock
 
 // callClock closes its tick channel every clockTick while anyone waits.
 type callClock struct {
@@ -503,23 +508,35 @@ func (k *callClock) fire() {
 	}
 }
 
-// awaitTicks waits for a parked call's reply, checking its far deadline
-// at parkedClock's ticks.
-func (c *ctlConn) awaitTicks(ctx context.Context, deadline time.Time, id uint32, ch chan result) result {
-	for {
-		tick := parkedClock.join()
-		select {
-		case r := <-ch:
-			parkedClock.leave()
-			return r
-		case <-ctx.Done():
-			parkedClock.leave()
-			return c.giveUp(id, ch, ctx.Err())
-		case <-tick:
-			parkedClock.leave()
-			if !time.Now().Before(deadline) {
-				return c.giveUp(id, ch, context.DeadlineExceeded)
-			}
-		}
+// farWait waits for a deadline on waitClock's ticks while it is far,
+// and on a timer of its own for the last stretch, so that it is kept
+// exactly.
+type farWait struct {
+	end   time.Time
+	timer *time.Timer
+}
+
+// next is what to wait on until the next look: a tick (then left must
+// follow the wait) or the timer.
+func (w *farWait) next() (<-chan struct{}, <-chan time.Time) {
+	if w.timer == nil && time.Until(w.end) >= farDeadline {
+		return waitClock.join(), nil
+	}
+	if w.timer == nil {
+		w.timer = time.NewTimer(time.Until(w.end))
+	}
+	return nil, w.timer.C
+}
+
+// left ends a wait that next began on a tick.
+func (w *farWait) left(tick <-chan struct{}) {
+	if tick != nil {
+		waitClock.leave()
+	}
+}
+
+func (w *farWait) stop() {
+	if w.timer != nil {
+		w.timer.Stop()
 	}
 }
