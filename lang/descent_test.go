@@ -68,4 +68,3 @@ func compareDescent(src string) (diff string, ok bool) {
 	}
 	return "", true
 }
-
