@@ -114,7 +114,7 @@ func runBox(stdio [3]*os.File, args []string) int {
 	// planned.
 	c := &config{}
 	c.early = c.startEarly()
-	c.catchSignals()
+	c.catchSignals(true)
 	host := &laterEngine{}
 	p := &plannedBox{in: lang.New(host, lang.Options{Stdout: stdio[2], Stderr: stdio[2]}), spec: b.Spec()}
 	if p.calls, err = planBox(context.Background(), p.in, p.spec); err != nil {

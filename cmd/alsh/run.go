@@ -195,7 +195,7 @@ func status(err error, stderr io.Writer) int {
 // idle (0.04 to 0.12 ms at the end of alsh box).
 func (c *config) withEngine(stdio [3]*os.File, f func(context.Context, *engine.Engine) int) int {
 	if c.sigs == nil {
-		c.catchSignals()
+		c.catchSignals(false)
 	}
 	sigs := c.sigs
 	ctx, cancel := context.WithCancel(context.Background())
@@ -223,12 +223,20 @@ func (c *config) withEngine(stdio [3]*os.File, f func(context.Context, *engine.E
 }
 
 // catchSignals starts catching SIGINT, SIGTERM and SIGHUP for
-// withEngine. Its first call waits for the runtime to start a thread of
-// its own for the signal mask (0.1-0.8 ms while the engine starts on
-// the other CPU): alsh box makes it first, before it plans the steps.
-func (c *config) catchSignals() {
+// withEngine. signal.Notify's first call waits for the runtime's
+// goroutine that keeps the signal mask on a thread of its own (0.1-0.8
+// ms while the engine starts on the other CPU): with soon, it is made on
+// a goroutine of its own, so that alsh box plans meanwhile (a signal
+// that comes before it takes its default action, as one before
+// withEngine's did).
+func (c *config) catchSignals(soon bool) {
 	c.sigs = make(chan os.Signal, 1)
-	signal.Notify(c.sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	catch := func() { signal.Notify(c.sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP) }
+	if soon {
+		go catch()
+		return
+	}
+	catch()
 }
 
 // engineOptions are the engine's options from the command line.
