@@ -36,6 +36,7 @@ type stream struct {
 	passed  int        // bytes read, up to the widening (mu held)
 	widened bool       // widen done (mu held)
 	fed     *relay.Fed // the relay feeds it (stream_feed_linux.go): no fd, no reader (mu held)
+	fedSlab fedSlab    // where a fed stream's large chunks go (mu held)
 }
 
 // run reads until EOF or until the file is closed, then closes it.
