@@ -74,21 +74,3 @@ func (s *slab) idle() {
 		s.buf = nil
 	}
 }
-
-// hold copies data (less than a small slab) into the slab and keeps it
-// there; big says the stream's reads are a widened pipe's, which the
-// large slabs hold.
-func (s *slab) hold(data []byte, big bool) string {
-	if len(s.buf) <= len(data) {
-		s.idle()
-		pool := &smallSlabs
-		if big {
-			pool = &slabs
-		}
-		s.buf, s.taken = *pool.Get().(*[]byte), false
-	}
-	n := copy(s.buf, data)
-	str := unsafe.String(&s.buf[0], n)
-	s.buf, s.taken = s.buf[n:], true
-	return str
-}
