@@ -35,13 +35,13 @@ type Fed struct{ c *channel }
 // output channel, or if the pipe holds bytes or the channel has any
 // queued: those would come out of order.
 func (m *Mux) FeedFrom(fd int, f Feed) (*Fed, bool) {
-	var st unix.Stat_t
-	if m.hub || unix.Fstat(fd, &st) != nil {
+	id, ok := fileOf(fd)
+	if m.hub || !ok {
 		return nil, false
 	}
 	m.mu.Lock()
-	c := m.pipes[st.Ino]
-	delete(m.pipes, st.Ino)
+	c := m.pipes[id]
+	delete(m.pipes, id)
 	m.mu.Unlock()
 	if c == nil {
 		return nil, false
@@ -54,6 +54,17 @@ func (m *Mux) FeedFrom(fd int, f Feed) (*Fed, bool) {
 	c.feed = f
 	c.f.Close() // only Put writes now
 	return &Fed{c}, true
+}
+
+// fileID names an open file: the two ends of a pipe have the same.
+type fileID struct{ dev, ino uint64 }
+
+func fileOf(fd int) (fileID, bool) {
+	var st unix.Stat_t
+	if unix.Fstat(fd, &st) != nil {
+		return fileID{}, false
+	}
+	return fileID{uint64(st.Dev), st.Ino}, true
 }
 
 // pipeEmpty: the stand-in pipe holds no bytes (c.mu held: nothing else

@@ -29,7 +29,7 @@ type Mux struct {
 	mu     sync.Mutex
 	wake   *sync.Cond // the writer: frames queued, or the end
 	chans  map[uint32]*channel
-	pipes  map[uint64]*channel // driver side: output channels by their stand-in pipe's inode, until fed (FeedFrom)
+	pipes  map[fileID]*channel // driver side: output channels by their stand-in pipe, until fed (FeedFrom)
 	nextID uint32
 	q      []outFrame
 	err    error // why the stream ended; set once
@@ -86,7 +86,7 @@ type channel struct {
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
 	passed   int        // bytes read from the fd, until it is widened
 	feed     Feed       // driver side, output: takes the bytes in place of the stand-in pipe (FeedFrom)
-	ino      uint64     // driver side, output: the stand-in pipe's inode, while in m.pipes
+	pipe     fileID     // driver side, output: the stand-in pipe, while in m.pipes
 }
 
 // outFrame is a frame waiting for the stream; pooled, if set, is the
@@ -123,7 +123,7 @@ var ErrClosed = errors.New("relay closed")
 // if src is a file of Go's poller, the stream's reader serves the packet
 // channels while it waits (pktPoll), else a goroutine of their own does.
 func newMux(hub bool, in *bufio.Reader, src io.Reader, out io.WriteCloser, onEnd func(error)) (*Mux, error) {
-	m := &Mux{hub: hub, in: in, out: rawWriter(out), chans: map[uint32]*channel{}, pipes: map[uint64]*channel{},
+	m := &Mux{hub: hub, in: in, out: rawWriter(out), chans: map[uint32]*channel{}, pipes: map[fileID]*channel{},
 		done: make(chan struct{}), wdone: make(chan struct{}), root: make(chan []int, 1), exit: make(chan uint32, 1), onEnd: onEnd}
 	raw, _ := src.(*rawFile)
 	streamFd := -1
@@ -617,14 +617,14 @@ func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, err
 // feedable lets the engine take an output channel's bytes from the
 // relay rather than from its stand-in pipe, end (FeedFrom).
 func (m *Mux) feedable(c *channel, end int) {
-	var st unix.Stat_t
-	if unix.Fstat(end, &st) != nil {
+	id, ok := fileOf(end)
+	if !ok {
 		return
 	}
 	m.mu.Lock()
 	if m.chans[c.id] == c {
-		c.ino = st.Ino
-		m.pipes[st.Ino] = c
+		c.pipe = id
+		m.pipes[id] = c
 	}
 	m.mu.Unlock()
 }
@@ -1006,8 +1006,8 @@ func (c *channel) close() {
 	if c.m.chans[c.id] == c {
 		delete(c.m.chans, c.id)
 	}
-	if c.m.pipes[c.ino] == c {
-		delete(c.m.pipes, c.ino)
+	if c.m.pipes[c.pipe] == c {
+		delete(c.m.pipes, c.pipe)
 	}
 	c.m.mu.Unlock()
 }
