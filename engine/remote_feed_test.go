@@ -39,8 +39,9 @@ func TestRemoteOutputHasNoStandInPipe(t *testing.T) {
 	for range children {
 		fork(t, e, ctx, nil)
 	}
-	if added := pipeFds(t) - before; added != 2*children {
-		t.Fatalf("%d remote children added %d pipe fds, want %d (their stdin's two ends each)", children, added, 2*children)
+	// At most: a pipe a test before this one left to close may close meanwhile.
+	if added := pipeFds(t) - before; added > 2*children {
+		t.Fatalf("%d remote children added %d pipe fds, want at most %d (their stdin's two ends each)", children, added, 2*children)
 	}
 }
 
