@@ -463,7 +463,7 @@ const (
 
 // readOne handles one message if one is there, or, with wait, comes
 // within recvTimeout (token held), waiting in a RawSyscall if raw (see
-// waitReply): got says it did; alive is false once
+// waitReply; a read without wait is always one): got says it did; alive is false once
 // the socket closed (then the conn is finished: pending calls fail, the
 // fd is closed). Waiting is a blocking recvmsg, which SO_RCVTIMEO bounds:
 // one syscall, where poll and a read would be two.
@@ -476,6 +476,12 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	flags := unix.MSG_DONTWAIT
 	if wait {
 		flags = 0
+	} else {
+		// A read that cannot block is a RawSyscall whatever the Ps: a
+		// spin makes hundreds, and a Syscall's entry wakes the
+		// runtime's sysmon whenever it sleeps (all Ps idle a moment),
+		// a thread woken on a CPU that the node or its child wanted.
+		raw = true
 	}
 	buf := msgBufs.Get().(*[]byte)
 	m, err := c.recvOnce(fd, *buf, flags, raw)
