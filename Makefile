@@ -34,7 +34,7 @@ race:
 # FuzzCallArgs builds bin/alsh-style helper itself (engine/internal/callfuzz).
 FUZZTIME ?= 1m
 FUZZFLAGS ?=
-FUZZ_TARGETS := ./lang/:FuzzParse ./lang/:FuzzIncomplete ./lang/:FuzzEval ./lang/:FuzzRoundTrip ./lang/:FuzzGrammarMatchesReference \
+FUZZ_TARGETS := ./lang/:FuzzParse ./lang/:FuzzIncomplete ./lang/:FuzzEval ./lang/:FuzzRoundTrip ./lang/:FuzzGrammarMatchesReference ./lang/:FuzzDescentMatchesParticiple \
 	./engine/internal/wire/:FuzzDecode ./engine/internal/wire/:FuzzRoundTrip \
 	./engine/internal/callfuzz/:FuzzCallArgs ./engine/internal/relay/:FuzzReadFrame
 fuzz:

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Values that cross between the language, the driver and the nodes are
@@ -88,33 +90,48 @@ func formatRecord(b *strings.Builder, r Record) {
 	b.WriteByte('}')
 }
 
-// Quote renders s as a double-quoted string literal. Printable ASCII stays
-// as is; everything else becomes an escape, so any byte string round-trips.
+// Quote renders s as a double-quoted string literal. Printable ASCII and
+// printable UTF-8 (é, ✓) stay as they are; everything else, invalid
+// UTF-8 included, becomes an escape, so any byte string round-trips.
 func Quote(s string) string {
 	var b strings.Builder
 	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		c := s[i]
-		switch c {
-		case '"', '\\', '$':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\t':
-			b.WriteString(`\t`)
-		case '\r':
-			b.WriteString(`\r`)
-		case 0:
-			b.WriteString(`\0`)
-		default:
-			if c < 0x20 || c >= 0x7f {
-				fmt.Fprintf(&b, `\x%02x`, c)
-			} else {
-				b.WriteByte(c)
+		if c >= utf8.RuneSelf {
+			r, n := utf8.DecodeRuneInString(s[i:])
+			if r != utf8.RuneError && unicode.IsPrint(r) {
+				b.WriteString(s[i : i+n])
+				i += n
+				continue
 			}
 		}
+		quoteByte(&b, c)
+		i++
 	}
 	b.WriteByte('"')
 	return b.String()
+}
+
+// quoteByte writes one byte of a string literal, escaped if need be.
+func quoteByte(b *strings.Builder, c byte) {
+	switch c {
+	case '"', '\\', '$':
+		b.WriteByte('\\')
+		b.WriteByte(c)
+	case '\n':
+		b.WriteString(`\n`)
+	case '\t':
+		b.WriteString(`\t`)
+	case '\r':
+		b.WriteString(`\r`)
+	case 0:
+		b.WriteString(`\0`)
+	default:
+		if c < 0x20 || c >= 0x7f {
+			fmt.Fprintf(b, `\x%02x`, c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
 }

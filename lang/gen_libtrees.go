@@ -6,6 +6,7 @@
 package main
 
 import (
+	"go/format"
 	"log"
 	"os"
 
@@ -14,7 +15,11 @@ import (
 )
 
 func main() {
-	data, err := lang.CompileLibrary(lib.FS)
+	src, err := lang.CompileLibrary(lib.FS)
+	if err != nil {
+		log.Fatal(err)
+	}
+	data, err := format.Source(src)
 	if err != nil {
 		log.Fatal(err)
 	}

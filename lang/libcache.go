@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
-	gofmt "go/format"
 	"io/fs"
 	"reflect"
 	"slices"
@@ -31,7 +30,9 @@ type compiledModule struct {
 }
 
 // CompileLibrary parses every NAME.alsh of fsys and writes their trees
-// as the Go source of zlibtrees.go.
+// as the Go source of zlibtrees.go, unformatted: gen_libtrees.go runs
+// gofmt on it, so that the binary does not carry go/format and its
+// parser (their initialisers ran in every start, every node's included).
 func CompileLibrary(fsys fs.FS) ([]byte, error) {
 	names, err := fs.Glob(fsys, "*.alsh")
 	if err != nil {
@@ -59,7 +60,7 @@ func CompileLibrary(fsys fs.FS) ([]byte, error) {
 		b.WriteString("},\n")
 	}
 	b.WriteString("}\n")
-	return gofmt.Source(b.Bytes())
+	return b.Bytes(), nil
 }
 
 // writeLiteral writes v as a Go expression of package lang: the exported

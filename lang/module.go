@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -39,15 +38,27 @@ func init() {
 	builtinArity["parents"] = [2]int{1, 1}
 }
 
-// moduleName is what use accepts: a module is named like a variable.
-var moduleName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// isModuleName says whether use accepts name: a module is named like a
+// variable. (Not a regular expression: compiling one at start cost every
+// run, every node's included.)
+func isModuleName(name string) bool {
+	if name == "" || !isNameStart(name[0]) {
+		return false
+	}
+	for i := range len(name) {
+		if !isWord(name[i]) {
+			return false
+		}
+	}
+	return true
+}
 
 func doUse(r *run, c *Call, args []any) (any, error) {
 	if err := arity(c, args, 1, 1); err != nil {
 		return nil, err
 	}
 	name, ok := wordOrString(args[0])
-	if !ok || !moduleName.MatchString(name) {
+	if !ok || !isModuleName(name) {
 		return nil, usageError(c, "want a module name such as sandbox, got %s", describe(args[0]))
 	}
 	return nil, r.in.use(r.ctx, name)

@@ -13,8 +13,9 @@ import (
 )
 
 // parser is built at its first use, not at start: building it takes
-// about 1.7 ms and 750 kB, which every node (the same binary) and every
-// run that parses nothing would pay.
+// 0.7–1.2 ms and 650 kB, which every node (the same binary) and every
+// run that parses nothing would pay. A valid program never builds it:
+// descent (descent.go) parses it; participle words the errors.
 var parser = sync.OnceValue(func() *participle.Parser[Program] { return participle.MustBuild[Program](grammarOptions()...) })
 
 // grammarOptions: each union lists its common members first (see ast.go).
@@ -67,9 +68,11 @@ func Parse(filename, src string) (prog *Program, err error) {
 			prog, err = nil, &ParseError{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprintf("internal parser error: %v", r)}
 		}
 	}()
-	prog, err = parser().ParseString(filename, src)
-	if err != nil {
-		return nil, syntaxError(filename, src, err, syntax)
+	prog, ok := parseDescent(filename, src)
+	if !ok { // participle finds the error and words it
+		if prog, err = parser().ParseString(filename, src); err != nil {
+			return nil, syntaxError(filename, src, err, syntax)
+		}
 	}
 	if pos, ok := trailingContinuation(filename, src); ok {
 		return nil, &ParseError{Pos: pos, Msg: "backslash at end of input continues onto a line that is missing", incomplete: true}

@@ -8,7 +8,7 @@ import (
 )
 
 // The parser's speed beside the reference grammar's
-// (grammar_reference_test.go), in the same run:
+// (grammar_reference_test.go) and descent's (descent.go), in the same run:
 //
 //	go test ./lang -run '^$' -bench 'ParseSandboxModule|BuildParser' -benchmem
 
@@ -19,6 +19,13 @@ func BenchmarkParseSandboxModule(b *testing.B) {
 	}
 	b.Run("grammar=reference", func(b *testing.B) { benchmarkParse(b, refParser(), string(src)) })
 	b.Run("grammar=current", func(b *testing.B) { benchmarkParse(b, parser(), string(src)) })
+	b.Run("descent", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok := parseDescent("sandbox.alsh", string(src)); !ok {
+				b.Fatal("descent refused the sandbox module")
+			}
+		}
+	})
 }
 
 func benchmarkParse[G any](b *testing.B, p *participle.Parser[G], src string) {

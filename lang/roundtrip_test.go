@@ -13,6 +13,7 @@ import (
 // the text back must give the same value.
 var roundValues = []any{
 	int64(0), int64(-1), int64(1 << 62), int64(-1 << 63), "", "hello\n", "\x00\x01\x7f\x80\xff",
+	"héllo ✓", "\u00a0\u200b\ufffd", "é\xc3", "\xe2\x9c",
 	"quote \" backslash \\ dollar $x ${y}", "tab\tcr\r", true, false, nil,
 	builtins.Const("clone_newpid"), builtins.Const("stdout"),
 	[]any{}, []any{int64(1), "two", builtins.Const("three"), []any{nil}},
@@ -45,6 +46,7 @@ func TestRoundTrip(t *testing.T) {
 
 func FuzzRoundTrip(f *testing.F) {
 	f.Add("hello\n\x00\xff$x\"\\")
+	f.Add("héllo ✓\u2028\xc3")
 	f.Fuzz(func(t *testing.T, s string) {
 		text := builtins.Format([]any{s, builtins.Record{"k": s}})
 		if got := builtins.Format(readBack(t, text)); got != text {

@@ -168,7 +168,7 @@ func ends(st Stmt) string {
 // lib/sandbox.alsh.
 func moduleOfFile(file string) string {
 	base := filepath.Base(file)
-	if !strings.HasSuffix(base, ".alsh") || !moduleName.MatchString(strings.TrimSuffix(base, ".alsh")) {
+	if !strings.HasSuffix(base, ".alsh") || !isModuleName(strings.TrimSuffix(base, ".alsh")) {
 		return ""
 	}
 	return strings.TrimSuffix(base, ".alsh")

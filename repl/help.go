@@ -4,12 +4,16 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/alsh/alsh/builtins"
 )
 
-// helpEntry matches an entry that asks for help on one name.
-var helpEntry = regexp.MustCompile(`^\s*help\s+([A-Za-z_][A-Za-z0-9_]*)\s*$`)
+// helpEntry matches an entry that asks for help on one name; compiled at
+// its first use, not in every start of the binary.
+var helpEntry = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^\s*help\s+([A-Za-z_][A-Za-z0-9_]*)\s*$`)
+})
 
 // maxConstantsShown bounds the constants listed per argument.
 const maxConstantsShown = 24
@@ -17,7 +21,7 @@ const maxConstantsShown = 24
 // helpConstants adds, after the language's help for a call, the
 // constants each of its flag arguments accepts (from the call table).
 func helpConstants(src string) string {
-	m := helpEntry.FindStringSubmatch(src)
+	m := helpEntry().FindStringSubmatch(src)
 	if m == nil {
 		return ""
 	}
