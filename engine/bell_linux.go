@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"syscall"
+	"unsafe"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/engine/internal/wire"
@@ -43,7 +46,7 @@ func (b *bell) ring() {
 func (b *bell) drain() {
 	if fd, ok := b.acquire(); ok {
 		var buf [8]byte
-		unix.Read(fd, buf[:])
+		syscall.RawSyscall(unix.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), 8)
 		b.done()
 	}
 }

@@ -193,7 +193,7 @@ func (c *ctlConn) readAll() {
 		c.missed.Store(false)
 		n := 0
 		for ; n < readBatch; n++ {
-			if alive, got := c.readOne(false, false); !alive || !got {
+			if alive, got := c.readOne(false, true); !alive || !got {
 				break
 			}
 		}

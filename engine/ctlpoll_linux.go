@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -294,7 +295,7 @@ func (p *ctlPoller) run() {
 	events := make([]unix.EpollEvent, 32)
 	p.rc.Read(func(fd uintptr) bool {
 		for {
-			n, err := unix.EpollWait(int(fd), events, 0)
+			n, err := rawEpollWaitNow(int(fd), events)
 			if errors.Is(err, unix.EINTR) {
 				continue
 			}
@@ -348,4 +349,13 @@ func (p *ctlPoller) stop() {
 	}
 	p.f.Close()
 	<-p.done
+}
+
+// rawEpollWaitNow takes the events ready now, without waiting.
+func rawEpollWaitNow(epfd int, evs []unix.EpollEvent) (int, error) {
+	n, _, e := syscall.RawSyscall6(unix.SYS_EPOLL_PWAIT, uintptr(epfd), uintptr(unsafe.Pointer(&evs[0])), uintptr(len(evs)), 0, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
 }

@@ -149,8 +149,8 @@ func eventIndex(p *proc) int {
 // waitFor runs take (with mu held) until it succeeds, the timeout passes
 // or ctx ends. Running out of time is not an error: the result is empty.
 func (e *Engine) waitFor(ctx context.Context, p *proc, timeout time.Duration, take func() bool) error {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
+	w := farWait{end: time.Now().Add(timeout)} // no timer of its own while the end is far
+	defer w.stop()
 	for {
 		e.mu.Lock()
 		done := take()
@@ -159,11 +159,16 @@ func (e *Engine) waitFor(ctx context.Context, p *proc, timeout time.Duration, ta
 		if done {
 			return nil
 		}
+		tick, timer := w.next()
 		select {
 		case <-changed:
-		case <-deadline.C:
+			w.left(tick)
+		case <-tick:
+			w.left(tick)
+		case <-timer:
 			return nil
 		case <-ctx.Done():
+			w.left(tick)
 			return ctx.Err()
 		}
 	}
