@@ -88,9 +88,11 @@ func TestCrowdedCallsLeaveNodesAsleep(t *testing.T) {
 }
 
 // After a crowded call a proto-node does not spin for the next either: it
-// goes to ppoll at once. /proc shows it: read just after each reply, a
-// proto-node that spins for spin.Node is still running (R), one that
-// does not is asleep (S) or about to be.
+// goes to ppoll at once. Its time on a CPU shows it (/proc's schedstat,
+// in ns): a proto-node that spins for spin.Node after each reply spends
+// up to 50 µs more a call than one that does not. (Its state just after
+// a reply, R or S, told the same until the VM was loaded: a runnable
+// process is R too.)
 func TestCrowdedCallsLeaveProtoNodesIdle(t *testing.T) {
 	needProto(t)
 	var set unix.CPUSet
@@ -101,30 +103,40 @@ func TestCrowdedCallsLeaveProtoNodesIdle(t *testing.T) {
 	c := fork(t, e, ctx, nil)
 	pid := e.hostPid(t, c)
 	const calls = 100
-	running := func() int {
-		n := 0
+	cpuPerCall := func() time.Duration {
+		before := onCPU(t, pid)
 		for range calls {
 			call(t, e, ctx, c, "getpid")
-			if procState(pid) == 'R' {
-				n++
-			}
 			time.Sleep(time.Millisecond) // its spin, if any, ends
 		}
-		return n
+		return (onCPU(t, pid) - before) / calls
 	}
-	spinning := running()
-	if spinning < calls/4 {
-		t.Skipf("the proto-node was running just after %d of %d replies only: the CPUs are too busy for its spins to show", spinning, calls)
+	spinning := cpuPerCall()
+	if spinning < 15*time.Microsecond {
+		t.Skipf("the proto-node spent %v a call only: the CPUs are too busy for its spins to show", spinning)
 	}
 	crowdAll(t)
-	crowded := running()
+	crowded := cpuPerCall()
 	if !isProto(t, e, c) {
 		t.Fatal("the child booted")
 	}
-	t.Logf("running just after the reply: %d of %d calls, %d of %d crowded", spinning, calls, crowded, calls)
+	t.Logf("time on a CPU a call: %v, %v crowded", spinning, crowded)
 	if crowded > spinning/2 {
-		t.Fatalf("after %d of %d crowded calls the proto-node was still running (%d of %d calls not crowded): it spun", crowded, calls, spinning, calls)
+		t.Fatalf("a crowded call cost the proto-node %v on a CPU, a call not crowded %v: it spun", crowded, spinning)
 	}
+}
+
+// onCPU is the time pid's main thread has run on a CPU.
+func onCPU(t *testing.T, pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ns int64
+	if _, err := fmt.Sscan(string(b), &ns); err != nil {
+		t.Fatalf("schedstat %q: %v", b, err)
+	}
+	return time.Duration(ns)
 }
 
 // firstSleep is where the process of wchan sleeps first from now: the

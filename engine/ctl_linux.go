@@ -244,6 +244,7 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 	spinFor := spin.Reply
 	if noReturn {
 		spinFor = spin.Exec
+		c.awaitEnd()
 	}
 	if crowded(under) {
 		wire.MarkCrowded(msg)
@@ -253,13 +254,31 @@ func (c *ctlConn) callWith(ctx context.Context, deadline time.Time, id uint32, m
 		if !c.forget(id) {
 			<-w.ch // closeAll's, sent or on its way: w is empty again
 		}
+		c.endNotAwaited(noReturn)
 		return result{err: c.sendError(err)}
 	}
 	r := c.await(ctx, deadline, id, w.ch, spinFor)
 	if noReturn && errors.Is(r.err, errClosedOK) {
 		return result{}
 	}
+	c.endNotAwaited(noReturn)
 	return r
+}
+
+// awaitEnd: the caller of an exec or exit reads the socket to its end
+// itself, so the poller need not watch it meanwhile (ctlPoller.unwatch).
+func (c *ctlConn) awaitEnd() {
+	if c.poller != nil && !c.parked {
+		c.poller.unwatch(c)
+	}
+}
+
+// endNotAwaited undoes awaitEnd when the socket did not end with the
+// call (the exec failed, or the caller gave up first).
+func (c *ctlConn) endNotAwaited(noReturn bool) {
+	if noReturn && c.poller != nil && !c.parked {
+		c.poller.rewatch(c)
+	}
 }
 
 // sendError words a call's failed send (the call forgotten): a conn
@@ -357,10 +376,16 @@ const (
 // deadline passes (checked between reads, each of which waits up to
 // recvTimeout).
 func (c *ctlConn) readUntil(deadline time.Time, done func() bool, kind waitKind) bool {
+	return c.readUntilOf(deadline, done, kind, nil)
+}
+
+// readUntilOf is readUntil for an event of process of (nil: any), whose
+// dormant output the spin watches itself (quietOut).
+func (c *ctlConn) readUntilOf(deadline time.Time, done func() bool, kind waitKind, of *proc) bool {
 	if !c.take() {
 		return false
 	}
-	c.readHeld(deadline, done, kind)
+	c.readHeldOf(deadline, done, kind, of)
 	return true
 }
 
@@ -369,6 +394,10 @@ func (c *ctlConn) readUntil(deadline time.Time, done func() bool, kind waitKind)
 // at once let the waiters pass it round among themselves, none reading
 // (seen in TestConcurrentCallsOneNode).
 func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) {
+	c.readHeldOf(deadline, done, kind, nil)
+}
+
+func (c *ctlConn) readHeldOf(deadline time.Time, done func() bool, kind waitKind, of *proc) {
 	quiet := kind == waitEvent && c.bell != nil
 	if quiet {
 		c.poller.muteBell(c, false)
@@ -376,7 +405,12 @@ func (c *ctlConn) readHeld(deadline time.Time, done func() bool, kind waitKind) 
 	raw := runtime.GOMAXPROCS(0) == 1 // see waitKind
 	open := true                      // the socket, as the spin left it
 	if kind == waitEvent && !raw {
-		open = c.spinHeld(done, min(spin.Event, time.Until(deadline)))
+		var out quietOut
+		if of != nil {
+			out.quiet(of)
+		}
+		open = c.spinHeld(done, min(spin.Event, time.Until(deadline)), &out)
+		out.end()
 	}
 	var look time.Time // when to look at the node's main thread (guardAfter)
 	for open && !done() {
@@ -429,7 +463,7 @@ const (
 
 // readOne handles one message if one is there, or, with wait, comes
 // within recvTimeout (token held), waiting in a RawSyscall if raw (see
-// waitReply): got says it did; alive is false once
+// waitReply; a read without wait is always one): got says it did; alive is false once
 // the socket closed (then the conn is finished: pending calls fail, the
 // fd is closed). Waiting is a blocking recvmsg, which SO_RCVTIMEO bounds:
 // one syscall, where poll and a read would be two.
@@ -442,6 +476,12 @@ func (c *ctlConn) readOne(wait, raw bool) (alive, got bool) {
 	flags := unix.MSG_DONTWAIT
 	if wait {
 		flags = 0
+	} else {
+		// A read that cannot block is a RawSyscall whatever the Ps: a
+		// spin makes hundreds, and a Syscall's entry wakes the
+		// runtime's sysmon whenever it sleeps (all Ps idle a moment),
+		// a thread woken on a CPU that the node or its child wanted.
+		raw = true
 	}
 	buf := msgBufs.Get().(*[]byte)
 	m, err := c.recvOnce(fd, *buf, flags, raw)
@@ -480,15 +520,19 @@ func (c *ctlConn) spin(done func() bool, spinFor time.Duration) bool {
 		return false
 	}
 	defer c.release()
-	return c.spinHeld(done, spinFor) && done()
+	return c.spinHeld(done, spinFor, nil) && done()
 }
 
 // spinHeld is spin with the token taken; false once the socket closed.
-func (c *ctlConn) spinHeld(done func() bool, spinFor time.Duration) bool {
+// Between tries it looks at out's pipes, if any (quietOut).
+func (c *ctlConn) spinHeld(done func() bool, spinFor time.Duration, out *quietOut) bool {
 	for s := spin.Start(spinFor); !done(); {
 		alive, _ := c.readOne(false, false)
 		if !alive {
 			return false
+		}
+		if out != nil {
+			out.look()
 		}
 		if !s.Again() {
 			break

@@ -67,6 +67,9 @@ type pollEntry struct {
 	bell bool
 	s    *stream
 	tag  uint32 // a stream's registration; 0 for a conn
+	// unwatched: a conn's socket is out of the epoll while a caller waits
+	// for its end (unwatch).
+	unwatched bool
 }
 
 func newCtlPoller() (*ctlPoller, error) {
@@ -96,6 +99,11 @@ const (
 func (p *ctlPoller) addStream(s *stream) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return p.addStreamLocked(s)
+}
+
+// addStreamLocked is addStream with s.mu held.
+func (p *ctlPoller) addStreamLocked(s *stream) error {
 	if s.ended || s.f != nil {
 		return nil
 	}
@@ -104,17 +112,18 @@ func (p *ctlPoller) addStream(s *stream) error {
 }
 
 // forgetStream drops s's registration of fd, if fd is still s's (a fd
-// number is reused as soon as it is closed).
-func (p *ctlPoller) forgetStream(s *stream, fd int) {
+// number is reused as soon as it is closed); false if it was not.
+func (p *ctlPoller) forgetStream(s *stream, fd int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.conns[int32(fd)].s != s {
-		return
+		return false
 	}
 	delete(p.conns, int32(fd))
 	if !p.stopped {
 		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
 	}
+	return true
 }
 
 // add registers c's socket and, if c has one yet, its bell. It fails once
@@ -199,15 +208,61 @@ func (p *ctlPoller) watch(c *ctlConn) {
 	defer c.sock.done()
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.stopped || p.conns[int32(fd)].c != c {
+	if ent := p.conns[int32(fd)]; p.stopped || ent.c != c || ent.unwatched {
 		return
 	}
+	ev := unix.EpollEvent{Events: c.sockEvents(), Fd: int32(fd)}
+	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+}
+
+// sockEvents is what c's socket is watched for: its hang-up, and any
+// message while replies are due that nobody waits for (watch).
+func (c *ctlConn) sockEvents() uint32 {
 	events := uint32(hangupEvents)
 	if c.late.due() {
 		events |= unix.EPOLLIN
 	}
-	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
-	unix.EpollCtl(p.epfd, unix.EPOLL_CTL_MOD, fd, &ev)
+	return events
+}
+
+// unwatch takes c's socket out of the epoll while its caller waits for
+// the socket's end (an exec or exit: ctlConn.callWith), and reads it to
+// that end itself. Registered, the hang-up at a proto-node's exec woke
+// the poller too, whose thread, the caller spinning on the other CPU,
+// ran on the new program's CPU ahead of it. With the exec done, the conn
+// closes and forget skips the socket (no syscall: the DEL moved from
+// after the exec to before it); else rewatch puts it back.
+func (p *ctlPoller) unwatch(c *ctlConn) {
+	p.setWatched(c, false)
+}
+
+// rewatch registers c's socket again after unwatch (the exec failed, or
+// its caller gave up before the end).
+func (p *ctlPoller) rewatch(c *ctlConn) {
+	p.setWatched(c, true)
+}
+
+func (p *ctlPoller) setWatched(c *ctlConn, on bool) {
+	fd, ok := c.sock.acquire()
+	if !ok {
+		return
+	}
+	defer c.sock.done()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ent := p.conns[int32(fd)]
+	if p.stopped || ent.c != c || ent.bell || ent.unwatched != on {
+		return
+	}
+	ev := unix.EpollEvent{Events: c.sockEvents(), Fd: int32(fd)}
+	op := unix.EPOLL_CTL_ADD
+	if !on {
+		op = unix.EPOLL_CTL_DEL
+	}
+	if unix.EpollCtl(p.epfd, op, fd, &ev) == nil {
+		ent.unwatched = !on
+		p.conns[int32(fd)] = ent
+	}
 }
 
 // remove forgets c before its socket and bell are closed.
@@ -226,10 +281,11 @@ func (p *ctlPoller) remove(c *ctlConn) {
 func (p *ctlPoller) forget(c *ctlConn, fd int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if ent := p.conns[int32(fd)]; ent.c == c && ent.s == nil {
+	ent := p.conns[int32(fd)]
+	if ent.c == c && ent.s == nil {
 		delete(p.conns, int32(fd))
 	}
-	if !p.stopped {
+	if !p.stopped && !(ent.c == c && ent.unwatched) {
 		unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, nil)
 	}
 }

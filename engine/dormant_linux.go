@@ -35,7 +35,7 @@ func newStream(fd int, name string, emit func(string)) (*stream, error) {
 func (s *stream) wake() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.f != nil || s.ended {
+	if s.f != nil || s.ended || s.fed != nil {
 		return
 	}
 	if s.eof.Load() { // drained to its end already

@@ -462,6 +462,9 @@ func (e *Engine) attach(p *proc, fds []int, link func()) error {
 	p.out.release, p.err.release = e.wg.Done, e.wg.Done
 	e.mu.Unlock()
 	for _, s := range []*stream{p.out, p.err} {
+		if e.feedFromRelay(s) {
+			continue
+		}
 		if err := e.poller.addStream(s); err != nil {
 			s.wake() // the poller stopped (Close runs): read it at once
 		}

@@ -121,7 +121,7 @@ func endToEnd(chunks []string) (string, bool) {
 // (about 15 µs of the 55 from reaping to the event here).
 func (e *Engine) takeEvent(ctx context.Context, p *proc, timeout time.Duration) (any, error) {
 	if parent := p.parent; parent != nil && parent.ctl != nil && !parent.ctl.parked && timeout > 0 {
-		parent.ctl.readUntil(time.Now().Add(min(timeout, ownWait)), func() bool { return e.hasEvent(p) || ctx.Err() != nil }, waitEvent)
+		parent.ctl.readUntilOf(time.Now().Add(min(timeout, ownWait)), func() bool { return e.hasEvent(p) || ctx.Err() != nil }, waitEvent, p)
 	}
 	var ev any
 	err := e.waitFor(ctx, p, timeout, func() bool {

@@ -112,6 +112,14 @@ func selfCPU() time.Duration {
 	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
+// selfSwitches is this process's context switches so far, voluntary
+// and not, all its threads (those gone too).
+func selfSwitches() int64 {
+	var u unix.Rusage
+	unix.Getrusage(unix.RUSAGE_SELF, &u)
+	return u.Nvcsw + u.Nivcsw
+}
+
 // median is the middle of ds, which it sorts.
 func median(ds []time.Duration) time.Duration {
 	slices.Sort(ds)
@@ -125,9 +133,10 @@ func BenchmarkHostBulk(b *testing.B) {
 	ssh := sshtest.Hosts(b, "box1")
 	e, ctx := startRemote(b, ssh, "box1")
 	var alsh, raw, driver, reader, hub time.Duration
+	var driverCS, readerCS int64
 	for i := 0; i < b.N; i++ {
 		h0 := hubCPU(b, e, ctx)
-		c0 := selfCPU()
+		c0, s0 := selfCPU(), selfSwitches()
 		t0 := time.Now()
 		c := fork(b, e, ctx, nil)
 		call(b, e, ctx, c, "execvp", "head", []any{"head", "-c", "1G", "/dev/zero"})
@@ -143,7 +152,7 @@ func BenchmarkHostBulk(b *testing.B) {
 			n += len(out.(string))
 		}
 		t1 := time.Now()
-		c1 := selfCPU()
+		c1, s1 := selfCPU(), selfSwitches()
 		cmd := sshCmd(ssh, "box1", "head -c 1G /dev/zero")
 		out, _ := cmd.StdoutPipe()
 		cmd.Start()
@@ -151,6 +160,7 @@ func BenchmarkHostBulk(b *testing.B) {
 		cmd.Wait()
 		alsh, raw = alsh+t1.Sub(t0), raw+time.Since(t1)
 		driver, reader = driver+c1-c0, reader+selfCPU()-c1
+		driverCS, readerCS = driverCS+s1-s0, readerCS+selfSwitches()-s1
 		hub += hubCPU(b, e, ctx) - h0
 		if m != size {
 			b.Fatalf("ssh gave %d bytes", m)
@@ -166,6 +176,11 @@ func BenchmarkHostBulk(b *testing.B) {
 	b.ReportMetric(perGiB(driver), "driver-cpu-ms/GiB")
 	b.ReportMetric(perGiB(reader), "ssh-reader-cpu-ms/GiB")
 	b.ReportMetric(perGiB(hub), "hub-cpu-ms/GiB")
+	// Context switches per MiB: each is a thread that went to sleep (a
+	// wake-up to come) or was put off the CPU.
+	perMiB := func(n int64) float64 { return float64(n) / float64(b.N) / 1024 }
+	b.ReportMetric(perMiB(driverCS), "driver-cs/MiB")
+	b.ReportMetric(perMiB(readerCS), "ssh-reader-cs/MiB")
 }
 
 // BenchmarkHostFirstCall: start and a first call, the binary cached,

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"unsafe"
 
+	"github.com/alsh/alsh/engine/internal/relay"
 	"golang.org/x/sys/unix"
 )
 
@@ -34,6 +35,8 @@ type stream struct {
 	poller  *ctlPoller // watches the dormant fd
 	passed  int        // bytes read, up to the widening (mu held)
 	widened bool       // widen done (mu held)
+	fed     *relay.Fed // the relay feeds it (stream_feed_linux.go): no fd, no reader (mu held)
+	fedSlab fedSlab    // where a fed stream's large chunks go (mu held)
 }
 
 // run reads until EOF or until the file is closed, then closes it.
@@ -110,6 +113,11 @@ func (s *stream) readOnce(fd int) bool {
 // stream read to its end ends there, its reader never started.
 func (s *stream) drain() {
 	s.mu.Lock()
+	if fed := s.fed; fed != nil {
+		s.mu.Unlock()
+		fed.Drain() // what the relay holds back while paused: the output comes before the exit
+		return
+	}
 	if s.f == nil {
 		defer s.mu.Unlock()
 		if !s.ended {
@@ -140,6 +148,11 @@ func (s *stream) readAll(fd int) {
 func (s *stream) close() {
 	s.gate.release()
 	s.mu.Lock()
+	if s.fed != nil {
+		s.endFed()
+		s.mu.Unlock()
+		return
+	}
 	if s.f == nil {
 		if !s.ended {
 			s.endDormant()

@@ -68,6 +68,7 @@ type node struct {
 	rh         wire.RecvHdr // readCtlRaw's
 	oob        []byte       // readCtlRaw's control data: fds that come with a call
 	callFds    []int        // the fds that came with the call being served
+	afterReply []int        // fds to close once the call's reply is sent (closeAfterReply)
 	filter     callFilter   // calls denied here and to later children
 	sigs       sigState     // signal actions sigaction changed
 	// exeOpen: FdExe is still the root's plain fd of its binary, to be

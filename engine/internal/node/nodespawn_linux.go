@@ -63,11 +63,12 @@ func (n *node) Spawn(flags int64, maps builtins.Record) (*builtins.Spawned, erro
 	if !asProto {
 		pid, err = n.spawn(p, uintptr(flags), maps)
 	}
-	p.closeChildEnds()
 	if err != nil {
+		p.closeChildEnds()
 		p.closeParentEnds()
 		return nil, err
 	}
+	n.keepChildEnds(p)
 	n.children[pid] = &child{lifeW: p.lifeW, proto: ps}
 	n.plumbing.forked(asProto)
 	return &builtins.Spawned{Pid: pid, Fds: p.nodeFds()}, nil
@@ -165,6 +166,17 @@ func closeFds(fds ...*int) {
 }
 
 func (p *spawnPipes) closeAll() { closeFds(p.opened...) }
+
+// keepChildEnds leaves a new child's ends of its pipes open until after
+// the fork's reply (closeAfterReply).
+func (n *node) keepChildEnds(p *spawnPipes) {
+	for _, fd := range []*int{&p.ctlChild, &p.stdinR, &p.stdoutW, &p.stderrW, &p.lifeR, &p.errR, &p.errW, &p.syncR, &p.syncW} {
+		if *fd >= 0 {
+			n.afterReply = append(n.afterReply, *fd)
+			*fd = -1
+		}
+	}
+}
 
 func (p *spawnPipes) closeChildEnds() {
 	closeFds(&p.ctlChild, &p.stdinR, &p.stdoutW, &p.stderrW, &p.lifeR, &p.errR, &p.errW, &p.syncR, &p.syncW)

@@ -29,6 +29,7 @@ type Mux struct {
 	mu     sync.Mutex
 	wake   *sync.Cond // the writer: frames queued, or the end
 	chans  map[uint32]*channel
+	pipes  map[fileID]*channel // driver side: output channels by their stand-in pipe, until fed (FeedFrom)
 	nextID uint32
 	q      []outFrame
 	err    error // why the stream ended; set once
@@ -84,6 +85,8 @@ type channel struct {
 	readMu   sync.Mutex // hub side, source: its reader against drain
 	drainFd  int        // hub side, source: a dup of the fd for drain; -1 if none
 	passed   int        // bytes read from the fd, until it is widened
+	feed     Feed       // driver side, output: takes the bytes in place of the stand-in pipe (FeedFrom)
+	pipe     fileID     // driver side, output: the stand-in pipe, while in m.pipes
 }
 
 // outFrame is a frame waiting for the stream; pooled, if set, is the
@@ -120,7 +123,7 @@ var ErrClosed = errors.New("relay closed")
 // if src is a file of Go's poller, the stream's reader serves the packet
 // channels while it waits (pktPoll), else a goroutine of their own does.
 func newMux(hub bool, in *bufio.Reader, src io.Reader, out io.WriteCloser, onEnd func(error)) (*Mux, error) {
-	m := &Mux{hub: hub, in: in, out: rawWriter(out), chans: map[uint32]*channel{},
+	m := &Mux{hub: hub, in: in, out: rawWriter(out), chans: map[uint32]*channel{}, pipes: map[fileID]*channel{},
 		done: make(chan struct{}), wdone: make(chan struct{}), root: make(chan []int, 1), exit: make(chan uint32, 1), onEnd: onEnd}
 	raw, _ := src.(*rawFile)
 	streamFd := -1
@@ -529,8 +532,12 @@ func (m *Mux) standIns(anns []Announce, on *channel) (fds []int, err error) {
 				mine, theirs = p[0], p[1]
 			}
 			fds = append(fds, theirs)
-			if _, err := m.add(a.Chan, a.Kind, mine, a.Kind == KindSink, a.Kind == KindSource); err != nil {
+			c, err := m.add(a.Chan, a.Kind, mine, a.Kind == KindSink, a.Kind == KindSource)
+			if err != nil {
 				return fds, err
+			}
+			if a.Kind == KindSource {
+				m.feedable(c, theirs)
 			}
 		case KindBell:
 			efd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
@@ -607,6 +614,21 @@ func (m *Mux) add(id uint32, kind byte, fd int, read, write bool) (*channel, err
 	return c, nil
 }
 
+// feedable lets the engine take an output channel's bytes from the
+// relay rather than from its stand-in pipe, end (FeedFrom).
+func (m *Mux) feedable(c *channel, end int) {
+	id, ok := fileOf(end)
+	if !ok {
+		return
+	}
+	m.mu.Lock()
+	if m.chans[c.id] == c {
+		c.pipe = id
+		m.pipes[id] = c
+	}
+	m.mu.Unlock()
+}
+
 // start starts reading channels, on the hub once the frame that
 // announces them is queued: what they read must not overtake it.
 func start(cs []*channel) {
@@ -649,7 +671,7 @@ func (c *channel) deliver(data []byte, fds []int, ring bool) error {
 			c.written(n, ring)
 			return nil
 		}
-		if err != nil && !errors.Is(err, unix.EAGAIN) {
+		if err != nil && !errors.Is(err, unix.EAGAIN) && !errors.Is(err, errFeedRefused) {
 			closeAll(fds)
 			go c.hangUp()
 			return nil
@@ -667,7 +689,11 @@ func (c *channel) deliver(data []byte, fds []int, ring bool) error {
 	c.queued += len(data)
 	if !c.writing {
 		c.writing = true
-		go c.writeLoop()
+		if c.feed != nil {
+			go c.feedLoop()
+		} else {
+			go c.writeLoop()
+		}
 	}
 	return nil
 }
@@ -675,6 +701,9 @@ func (c *channel) deliver(data []byte, fds []int, ring bool) error {
 // tryWrite writes without waiting (c.mu held). A packet goes whole or
 // not at all; the fds it passes are closed once sent.
 func (c *channel) tryWrite(data []byte, fds []int) (int, error) {
+	if c.feed != nil {
+		return c.putFeed(data)
+	}
 	var n int
 	var err error
 	cerr := c.rc.Write(func(fd uintptr) bool {
@@ -958,7 +987,11 @@ func (c *channel) close() {
 	c.queue = nil
 	bell := c.bell
 	c.bell = -1
+	feed := c.feed
 	c.mu.Unlock()
+	if feed != nil {
+		feed.End()
+	}
 	c.readMu.Lock()
 	if c.drainFd >= 0 {
 		unix.Close(c.drainFd)
@@ -972,6 +1005,9 @@ func (c *channel) close() {
 	c.m.mu.Lock()
 	if c.m.chans[c.id] == c {
 		delete(c.m.chans, c.id)
+	}
+	if c.m.pipes[c.pipe] == c {
+		delete(c.m.pipes, c.pipe)
 	}
 	c.m.mu.Unlock()
 }
