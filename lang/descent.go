@@ -401,23 +401,8 @@ func (d *descent) keywordStmt(kw string) *Break {
 // Expr = AndExpr ("or" <nl>* AndExpr)* .
 func (d *descent) expr() *Expr {
 	e := &Expr{Pos: d.pos()}
-	first := d.andExpr()
-	if first == nil {
+	if e.Terms = joinedBy(d, "or", d.andExpr); e.Terms == nil {
 		return nil
-	}
-	e.Terms = append(e.Terms, first)
-	for {
-		start := d.raw
-		if !d.lit("or") {
-			break
-		}
-		d.nls()
-		next := d.andExpr()
-		if next == nil {
-			d.raw = start
-			break
-		}
-		e.Terms = append(e.Terms, next)
 	}
 	e.EndPos = d.endPos()
 	return e
@@ -426,25 +411,32 @@ func (d *descent) expr() *Expr {
 // AndExpr = NotExpr ("and" <nl>* NotExpr)* .
 func (d *descent) andExpr() *AndExpr {
 	a := &AndExpr{Pos: d.pos()}
-	first := d.notExpr()
+	if a.Terms = joinedBy(d, "and", d.notExpr); a.Terms == nil {
+		return nil
+	}
+	return a
+}
+
+// joinedBy takes T (kw <nl>* T)*; nil if no T comes.
+func joinedBy[T any](d *descent, kw string, term func() *T) []*T {
+	first := term()
 	if first == nil {
 		return nil
 	}
-	a.Terms = append(a.Terms, first)
+	terms := []*T{first}
 	for {
 		start := d.raw
-		if !d.lit("and") {
-			break
+		if !d.lit(kw) {
+			return terms
 		}
 		d.nls()
-		next := d.notExpr()
+		next := term()
 		if next == nil {
 			d.raw = start
-			break
+			return terms
 		}
-		a.Terms = append(a.Terms, next)
+		terms = append(terms, next)
 	}
-	return a
 }
 
 // NotExpr = CmpExpr | ("not" NotExpr) .
@@ -489,19 +481,29 @@ func (d *descent) arith() *Arith {
 	if a.Left = d.unary(); a.Left == nil {
 		return nil
 	}
+	operators(d, d.unary, func(pos lexer.Position, op string, right *Unary) {
+		a.Rest = append(a.Rest, &BinOp{Pos: pos, Op: op, Right: right})
+	})
+	return a
+}
+
+// operators takes (<arithop> <nl>* X)*, handing each operator, with its
+// position, and its right operand to add.
+func operators[X any](d *descent, operand func() *X, add func(pos lexer.Position, op string, right *X)) {
 	for {
 		start := d.raw
-		op := &BinOp{Pos: d.pos()}
-		var ok bool
-		if op.Op, ok = d.kind(tokArithOp); !ok {
-			return a
+		pos := d.pos()
+		op, ok := d.kind(tokArithOp)
+		if !ok {
+			return
 		}
 		d.nls()
-		if op.Right = d.unary(); op.Right == nil {
+		right := operand()
+		if right == nil {
 			d.raw = start
-			return a
+			return
 		}
-		a.Rest = append(a.Rest, op)
+		add(pos, op, right)
 	}
 }
 
@@ -588,20 +590,26 @@ func (d *descent) recordLit() *RecordLit {
 	if !d.lit("{") {
 		return nil
 	}
-	for {
-		if _, ok := d.kind(tokNL); ok || d.lit(",") {
-			continue
-		}
-		f := d.field()
-		if f == nil {
-			break
-		}
-		r.Fields = append(r.Fields, f)
-	}
+	r.Fields = items(d, d.field)
 	if !d.lit("}") {
 		return back[RecordLit](d, start)
 	}
 	return r
+}
+
+// items takes (<nl> | "," | X)*: a list's elements, a record's fields.
+func items[X any](d *descent, item func() *X) []*X {
+	var xs []*X
+	for {
+		if _, ok := d.kind(tokNL); ok || d.lit(",") {
+			continue
+		}
+		x := item()
+		if x == nil {
+			return xs
+		}
+		xs = append(xs, x)
+	}
 }
 
 // Field = (<ident> | <keyword>) ":" <nl>* Elem .
@@ -631,20 +639,10 @@ func (d *descent) elem() *Elem {
 	if e.Left = d.elemUnary(); e.Left == nil {
 		return nil
 	}
-	for {
-		start := d.raw
-		op := &ElemOp{Pos: d.pos()}
-		var ok bool
-		if op.Op, ok = d.kind(tokArithOp); !ok {
-			return e
-		}
-		d.nls()
-		if op.Right = d.elemUnary(); op.Right == nil {
-			d.raw = start
-			return e
-		}
-		e.Rest = append(e.Rest, op)
-	}
+	operators(d, d.elemUnary, func(pos lexer.Position, op string, right *ElemUnary) {
+		e.Rest = append(e.Rest, &ElemOp{Pos: pos, Op: op, Right: right})
+	})
+	return e
 }
 
 // ElemUnary = <ident> | Value | (("-" | "~") ElemUnary) .
@@ -791,16 +789,7 @@ func (d *descent) listLit() *ListLit {
 	if !d.lit("[") {
 		return nil
 	}
-	for {
-		if _, ok := d.kind(tokNL); ok || d.lit(",") {
-			continue
-		}
-		e := d.elem()
-		if e == nil {
-			break
-		}
-		l.Elems = append(l.Elems, e)
-	}
+	l.Elems = items(d, d.elem)
 	if !d.lit("]") {
 		return back[ListLit](d, start)
 	}
