@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"os"
 	"strconv"
 	"strings"
 
@@ -58,7 +59,7 @@ func killBelow(pid int) bool {
 		for queue := []int{pid}; len(queue) > 0; queue = queue[1:] {
 			for _, child := range kernelChildren(queue[0]) {
 				if !killed[child] {
-					unix.Kill(child, unix.SIGKILL) // before its children are read: it forks no more
+					killChild(queue[0], child) // before its children are read: it forks no more
 					killed[child], found = true, true
 				}
 				queue = append(queue, child)
@@ -68,6 +69,42 @@ func killBelow(pid int) bool {
 			return true
 		}
 	}
+}
+
+// killChild kills child, listed as parent's, through a pidfd: a child
+// that ended and was reaped since the list was read may have left its
+// pid to another process, which must not get the signal. The pidfd holds
+// on to one process; if /proc's pid is still parent's child once it is
+// open, that process is the one listed (or the pidfd's has ended, and
+// the signal goes nowhere).
+func killChild(parent, child int) {
+	fd, err := unix.PidfdOpen(child, 0)
+	if err != nil {
+		return // ended and reaped
+	}
+	defer unix.Close(fd)
+	if parentOf(child) == parent {
+		unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
+	}
+}
+
+// parentOf is pid's parent from /proc/PID/stat (its fourth field), or 0.
+func parentOf(pid int) int {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')') // the name may hold spaces and parentheses
+	if i < 0 {
+		return 0
+	}
+	fields := strings.Fields(s[i+1:])
+	if len(fields) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(fields[1])
+	return ppid
 }
 
 // kernelChildren lists the children of every thread of pid (a node's
