@@ -27,7 +27,12 @@ type descent struct {
 // parseDescent is the tree of a valid program, or false when src is not
 // one (or is too long for participle's lookahead to match ours).
 func parseDescent(filename, src string) (*Program, bool) {
-	d := &descent{toks: lexTokens(filename, src)}
+	return descend(lexTokens(filename, src))
+}
+
+// descend is parseDescent of src's tokens.
+func descend(toks []lexer.Token) (*Program, bool) {
+	d := &descent{toks: toks}
 	if len(d.toks) > participle.MaxLookahead {
 		return nil, false
 	}

@@ -13,11 +13,11 @@ import (
 // a fatal error that no recover catches. No script nests so deep.
 const maxNesting = 1000
 
-// nestingError is the error of a src that nests deeper than maxNesting,
-// at the token that goes one level too deep; nil for any other src.
-func nestingError(filename, src string) *ParseError {
+// nestingError is the error of tokens that nest deeper than maxNesting,
+// at the token that goes one level too deep; nil for any others.
+func nestingError(toks []lexer.Token) *ParseError {
 	n := nesting{chains: []int{0}}
-	for _, t := range lexTokens(filename, src) {
+	for _, t := range toks {
 		if !elided(t.Type) && n.take(t) > maxNesting {
 			return &ParseError{Pos: t.Pos, Msg: fmt.Sprintf("nested more than %d levels deep", maxNesting)}
 		}

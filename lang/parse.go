@@ -68,10 +68,11 @@ func Parse(filename, src string) (prog *Program, err error) {
 			prog, err = nil, &ParseError{Pos: lexer.Position{Filename: filename, Line: 1, Column: 1}, Msg: fmt.Sprintf("internal parser error: %v", r)}
 		}
 	}()
-	if err := nestingError(filename, src); err != nil {
+	toks := lexTokens(filename, src)
+	if err := nestingError(toks); err != nil {
 		return nil, err
 	}
-	prog, ok := parseDescent(filename, src)
+	prog, ok := descend(toks)
 	if !ok { // participle finds the error and words it
 		if prog, err = parser().ParseString(filename, src); err != nil {
 			return nil, syntaxError(filename, src, err, syntax)
