@@ -78,7 +78,7 @@ func Parse(filename, src string) (prog *Program, err error) {
 			return nil, syntaxError(filename, src, err, syntax)
 		}
 	}
-	if pos, ok := trailingContinuation(filename, src); ok {
+	if pos, ok := trailingContinuation(toks); ok {
 		return nil, &ParseError{Pos: pos, Msg: "backslash at end of input continues onto a line that is missing", incomplete: true}
 	}
 	prog.src = src
@@ -193,19 +193,11 @@ func callHint(filename, src string, at lexer.Position) string {
 }
 
 // trailingContinuation finds a backslash-newline at the very end of the
-// input, which asks for another line.
-func trailingContinuation(filename, src string) (lexer.Position, bool) {
-	lex, err := alshLexer().LexString(filename, src)
-	if err != nil {
-		return lexer.Position{}, false
-	}
+// input (its tokens), which asks for another line.
+func trailingContinuation(toks []lexer.Token) (lexer.Position, bool) {
 	var last lexer.Token
-	for {
-		tok, err := lex.Next()
-		if err != nil || tok.EOF() {
-			break
-		}
-		if tok.Type != tokWhitespace {
+	for _, tok := range toks {
+		if !tok.EOF() && tok.Type != tokWhitespace {
 			last = tok
 		}
 	}
