@@ -101,10 +101,24 @@ var closers = []string{"]", "}", ")", ": 1", " 1", "\"", "'", "\n1", " {}", " $x
 // short sequences of closers, following only those that stay incomplete,
 // the closer the error message expects first.
 func complete(src string) (string, bool) {
-	if cand, ok := followHints(src); ok {
-		return cand, true
+	starts := []string{src}
+	if lastLine := src[strings.LastIndexByte(src, '\n')+1:]; strings.Contains(lastLine, "#") {
+		// A comment may end src: what follows on its line is comment too,
+		// so the search starts from the next line first (the frontier is
+		// bounded, and closers that the comment swallows would fill it).
+		starts = []string{src + "\n", src}
 	}
-	frontier := []string{src}
+	var frontier []string
+	for _, start := range starts {
+		followed, ok := followHints(start)
+		if ok {
+			return followed, true
+		}
+		if followed != start { // as far as the hints went: the search goes on from there too, first
+			frontier = append(frontier, followed)
+		}
+	}
+	frontier = append(frontier, starts...)
 	for depth := 0; depth < 8 && len(frontier) > 0; depth++ {
 		var next []string
 		for _, s := range frontier {
@@ -125,17 +139,32 @@ func complete(src string) (string, bool) {
 
 // followHints appends, again and again, the closer each parse error says
 // it expects: deep nesting ((((… wants more closers than the search's
-// depth.
+// depth. It returns how far it went, and whether that parses.
 func followHints(src string) (string, bool) {
 	for i := 0; i < 256; i++ {
 		if lang.ParsesAsSyntax(src) {
 			return src, true
 		}
-		h := hinted(src)
-		if len(h) == 0 {
-			return "", false
+		next, ok := takeHint(src)
+		if !ok {
+			return src, false
 		}
-		src += h[0]
+		src = next
+	}
+	return src, false
+}
+
+// takeHint is src with the first hinted closer that moves the parse on
+// (an unterminated string's hint is either quote: the other one is
+// inside the string); false if none does.
+func takeHint(src string) (string, bool) {
+	_, before := lang.Parse("", src)
+	for _, c := range hinted(src) {
+		cand := src + c
+		_, err := lang.Parse("", cand)
+		if lang.ParsesAsSyntax(cand) || err != nil && err.Error() != before.Error() {
+			return cand, true
+		}
 	}
 	return "", false
 }
@@ -147,8 +176,11 @@ func hinted(src string) []string {
 		return nil
 	}
 	msg := err.Error()
-	if strings.HasSuffix(msg, "unterminated string") {
+	if strings.Contains(msg, ": unterminated string") {
 		return []string{`"`, `'`}
+	}
+	if strings.Contains(msg, "(expected a value)") {
+		return []string{" 1"}
 	}
 	i := strings.Index(msg, `(expected "`)
 	if i < 0 {
