@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"os"
 	"strconv"
 	"strings"
 
@@ -73,38 +72,11 @@ func killBelow(pid int) bool {
 
 // killChild kills child, listed as parent's, through a pidfd: a child
 // that ended and was reaped since the list was read may have left its
-// pid to another process, which must not get the signal. The pidfd holds
-// on to one process; if /proc's pid is still parent's child once it is
-// open, that process is the one listed (or the pidfd's has ended, and
-// the signal goes nowhere).
+// pid to another process, which must not get the signal. Once the pidfd
+// is open, a pid still parent's child is the process listed (or the
+// pidfd's has ended, and the signal goes nowhere).
 func killChild(parent, child int) {
-	fd, err := unix.PidfdOpen(child, 0)
-	if err != nil {
-		return // ended and reaped
-	}
-	defer unix.Close(fd)
-	if parentOf(child) == parent {
-		unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
-	}
-}
-
-// parentOf is pid's parent from /proc/PID/stat (its fourth field), or 0.
-func parentOf(pid int) int {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')') // the name may hold spaces and parentheses
-	if i < 0 {
-		return 0
-	}
-	fields := strings.Fields(s[i+1:])
-	if len(fields) < 2 {
-		return 0
-	}
-	ppid, _ := strconv.Atoi(fields[1])
-	return ppid
+	pidfdKill(child, func() bool { return parentOf(child) == parent })
 }
 
 // kernelChildren lists the children of every thread of pid (a node's

@@ -42,26 +42,54 @@ func (c *ctlConn) checkMainThread() {
 // threadState is the state letter of /proc/PID/stat (that of the main
 // thread), or 0.
 func threadState(pid int) byte {
+	if f := procStat(pid); len(f) > 0 {
+		return f[0][0]
+	}
+	return 0
+}
+
+// parentOf is pid's parent, from /proc/PID/stat, or 0.
+func parentOf(pid int) int {
+	if f := procStat(pid); len(f) > 1 {
+		ppid, _ := strconv.Atoi(f[1])
+		return ppid
+	}
+	return 0
+}
+
+// procStat is the fields of /proc/PID/stat after the command's name (the
+// state first, then the parent), or none.
+func procStat(pid int) []string {
 	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return 0
+		return nil
 	}
-	i := strings.LastIndexByte(string(stat), ')')
-	if i < 0 || i+2 >= len(stat) {
-		return 0
+	s := string(stat)
+	i := strings.LastIndexByte(s, ')') // the name may hold spaces and parentheses
+	if i < 0 {
+		return nil
 	}
-	return stat[i+2]
+	return strings.Fields(s[i+1:])
 }
 
 // killRemains kills pid through a pidfd: the process is not reaped while
 // its socket is open here (its parent reaps it only once it is gone), so
 // the pid is still its.
-func killRemains(pid int) bool {
+func killRemains(pid int) bool { return pidfdKill(pid, nil) }
+
+// pidfdKill kills pid with SIGKILL through a pidfd, if meant (nil: always)
+// says, once the pidfd is open, that pid is still the process meant: the
+// pidfd holds on to one process, which cannot leave its pid to another
+// meanwhile.
+func pidfdKill(pid int, meant func() bool) bool {
 	fd, err := unix.PidfdOpen(pid, 0)
 	if err != nil {
 		return false
 	}
 	defer unix.Close(fd)
+	if meant != nil && !meant() {
+		return false
+	}
 	return unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0) == nil
 }
 

@@ -230,24 +230,11 @@ func hubKillAll() {
 
 // hubDescendants lists pid's descendants from /proc, zombies excluded.
 func hubDescendants(pid int, out []int) []int {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
-	for _, t := range tasks {
-		b, _ := os.ReadFile(t)
-		for _, f := range strings.Fields(string(b)) {
-			c, err := strconv.Atoi(f)
-			if err != nil {
-				continue
-			}
-			if st, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c)); statZombie(st) {
-				continue
-			}
-			out = append(hubDescendants(c, out), c)
+	for _, c := range kernelChildren(pid) {
+		if st := threadState(c); st == 0 || st == 'Z' { // gone, or a zombie
+			continue
 		}
+		out = append(hubDescendants(c, out), c)
 	}
 	return out
-}
-
-func statZombie(stat []byte) bool {
-	i := strings.LastIndexByte(string(stat), ')')
-	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z'
 }
