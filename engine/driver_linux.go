@@ -66,10 +66,10 @@ type Engine struct {
 	dead      map[string]*proc // recently exited processes, for their output and events
 	deadOrder []*proc          // the same, oldest first
 	watch     func(builtins.Message)
-	cmd       *exec.Cmd
+	rootProc  *rootProcess
 	rootState *proto.State  // a root proto-node's (startProtoRoot): it runs on it
 	rootDone  chan struct{} // closed when the root process exited
-	rootErr   error         // its cmd.Wait result
+	rootErr   error         // how it ended (rootProcess.wait)
 	nextID    atomic.Uint32
 	closed    bool
 	wg        sync.WaitGroup // reader goroutines
@@ -131,7 +131,7 @@ func (e *Engine) startRoot(ctx context.Context) error {
 		closeInts(stdio[:])
 		return e.rootFailed(err, printed)
 	}
-	e.root = newProc(nil, e.cmd.Process.Pid)
+	e.root = newProc(nil, e.rootProc.pid)
 	if err := e.attach(e.root, append([]int{ctl}, stdio[:]...), nil); err != nil {
 		return err
 	}
@@ -164,14 +164,13 @@ func (e *Engine) startProtoRoot(ctx context.Context) (started bool, err error) {
 		return true, err
 	}
 	e.rootState = ps
-	proc, err := os.FindProcess(pid)
+	e.rootProc, err = clonedRoot(exe, pid)
 	if err != nil {
 		unix.Kill(pid, unix.SIGKILL)
 		unix.Wait4(pid, nil, 0, nil)
 		closeInts(append(pl.parent[:], pl.bell))
 		return true, err
 	}
-	e.cmd = &exec.Cmd{Path: exe, Process: proc}
 	go e.waitRoot()
 	e.root = newProc(nil, pid)
 	if err := e.attach(e.root, append(pl.parent[:], pl.bell), nil); err != nil {
@@ -339,7 +338,7 @@ func (e *Engine) launchRoot(path string) ([3]int, error) {
 		closeInts(fds[:])
 		return [3]int{}, err
 	}
-	e.cmd = cmd
+	e.rootProc = startedRoot(cmd)
 	go e.waitRoot()
 	return fds, nil
 }
@@ -357,9 +356,9 @@ func (e *Engine) acceptRoot(ctx context.Context, ln int) (int, error) {
 		}
 		select {
 		case <-e.rootDone:
-			return -1, fmt.Errorf("%s exited before connecting: %v", e.cmd.Path, e.rootErr)
+			return -1, fmt.Errorf("%s exited before connecting: %v", e.rootProc.path, e.rootErr)
 		case <-ctx.Done():
-			return -1, fmt.Errorf("waiting for %s: %w", e.cmd.Path, ctx.Err())
+			return -1, fmt.Errorf("waiting for %s: %w", e.rootProc.path, ctx.Err())
 		default:
 		}
 	}
@@ -554,7 +553,8 @@ var _ io.Closer = (*Engine)(nil)
 // waitRoot reaps the root process (the driver's only child) and reports
 // its end as the event of pipeline [].
 func (e *Engine) waitRoot() {
-	e.rootErr = e.cmd.Wait()
+	ws, err := e.rootProc.wait()
+	e.rootErr = err
 	close(e.rootDone)
 	e.mu.Lock()
 	root, closed := e.root, e.closed
@@ -562,18 +562,15 @@ func (e *Engine) waitRoot() {
 	if root == nil || closed {
 		return
 	}
-	rec := rootExitRecord(e.cmd.ProcessState)
+	rec := rootExitRecord(ws)
 	if e.remote != nil { // the ssh client's end: the root's, or the connection's loss
-		ws, _ := e.cmd.ProcessState.Sys().(syscall.WaitStatus)
 		rec = e.remote.endRecord(e, unix.WaitStatus(ws))
 	}
 	e.childExited(root, rec)
 }
 
-// rootExitRecord is the root's exit event. ProcessState.Sys is a
-// syscall.WaitStatus (not x/sys/unix's type of the same layout).
-func rootExitRecord(ps *os.ProcessState) builtins.Record {
-	ws, _ := ps.Sys().(syscall.WaitStatus)
+// rootExitRecord is the root's exit event.
+func rootExitRecord(ws syscall.WaitStatus) builtins.Record {
 	var rec builtins.Record
 	switch {
 	case ws.Exited():
@@ -642,8 +639,8 @@ func (e *Engine) close(wait bool) error {
 // the root was started in): programs that ignored signaloneof and orphans
 // the driver never knew. Only without a wrapper: the group is then ours.
 func (e *Engine) sweepGroup() {
-	if e.cmd != nil && e.cmd.Process != nil && len(e.opts.Exec) == 0 {
-		unix.Kill(-e.cmd.Process.Pid, unix.SIGKILL)
+	if e.rootProc != nil && len(e.opts.Exec) == 0 {
+		unix.Kill(-e.rootProc.pid, unix.SIGKILL)
 	}
 }
 
@@ -652,13 +649,13 @@ func (e *Engine) sweepGroup() {
 const rootGrace = 5 * time.Second
 
 func (e *Engine) stopRoot() {
-	if e.cmd == nil || e.cmd.Process == nil {
+	if e.rootProc == nil {
 		return
 	}
 	select {
 	case <-e.rootDone:
 	case <-time.After(rootGrace):
-		e.cmd.Process.Kill()
+		e.rootProc.kill()
 		<-e.rootDone
 	}
 }

@@ -37,10 +37,10 @@ func (e *Engine) End() error {
 func (e *Engine) localRootPid() int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.closed || e.remote != nil || len(e.opts.Exec) > 0 || e.cmd == nil || e.cmd.Process == nil {
+	if e.closed || e.remote != nil || len(e.opts.Exec) > 0 || e.rootProc == nil {
 		return 0
 	}
-	return e.cmd.Process.Pid
+	return e.rootProc.pid
 }
 
 // killBelow kills every descendant of pid with SIGKILL, looking again

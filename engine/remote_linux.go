@@ -212,7 +212,7 @@ func (e *Engine) startRemoteRoot(ctx context.Context) error {
 		stdout.Close()
 		return fmt.Errorf("host %s: starting %s: %w", host, argv[0], err)
 	}
-	e.cmd, e.remote, r.stdout = cmd, r, stdout
+	e.rootProc, e.remote, r.stdout = startedRoot(cmd), r, stdout
 	go e.waitRoot()
 	src := relay.Reader(stdout)
 	in := bufio.NewReaderSize(src, 256<<10)
@@ -306,7 +306,7 @@ func (r *remote) failure(e *Engine, err error) error {
 		return fmt.Errorf("host %s: %w; ssh said: %s", r.host, err, said)
 	}
 	if e.rootErr != nil && isClosed(e.rootDone) {
-		return fmt.Errorf("host %s: %w (%s: %v)", r.host, err, e.cmd.Path, e.rootErr)
+		return fmt.Errorf("host %s: %w (%s: %v)", r.host, err, e.rootProc.path, e.rootErr)
 	}
 	return fmt.Errorf("host %s: %w", r.host, err)
 }
@@ -323,8 +323,8 @@ func (e *Engine) remoteEnded(r *remote, err error) {
 // killSSH kills the ssh client and the shell of ALSH_SSH_COMMAND around
 // it: ssh runs in a session of its own.
 func (e *Engine) killSSH() {
-	if e.cmd != nil && e.cmd.Process != nil {
-		unix.Kill(-e.cmd.Process.Pid, unix.SIGKILL)
+	if e.rootProc != nil {
+		unix.Kill(-e.rootProc.pid, unix.SIGKILL)
 	}
 }
 

@@ -37,7 +37,7 @@ func TestWrappedRootPidIsTheNodes(t *testing.T) {
 	if len(ps) == 0 || ps[0].Pid != int(pid) || ps[0].HostPid != int(pid) {
 		t.Fatalf("ps shows the root as %+v, want pid %d (getpid [])", ps, pid)
 	}
-	if pid == int64(e.cmd.Process.Pid) {
+	if pid == int64(e.rootProc.pid) {
 		t.Fatal("the wrapper exec'd the node: this test needs one that stays")
 	}
 }

@@ -7,10 +7,10 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/alsh/alsh/box"
 	"github.com/alsh/alsh/builtins"
@@ -152,20 +152,16 @@ func terminal(stdio [3]*os.File) string {
 	return path
 }
 
-// effectiveCaps are our effective capabilities as cap_* names, from the
-// CapEff line of /proc/self/status: what a root caller's program keeps by
-// default, as with bwrap. None if it cannot be read.
+// effectiveCaps are our effective capabilities as cap_* names (capget):
+// what a root caller's program keeps by default, as with bwrap. None if
+// they cannot be read.
 func effectiveCaps() []string {
-	status, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
 		return nil
 	}
-	_, rest, _ := strings.Cut(string(status), "CapEff:\t")
-	line, _, _ := strings.Cut(rest, "\n")
-	mask, err := strconv.ParseUint(line, 16, 64)
-	if err != nil {
-		return nil
-	}
+	mask := uint64(data[1].Effective)<<32 | uint64(data[0].Effective)
 	var caps []string
 	for _, name := range builtins.ConstantNames("caps") {
 		if bit, _ := builtins.Constant("caps", name); uint64(bit)&mask != 0 {
