@@ -182,3 +182,56 @@ func TestRootProtoNodeChildBootsAsAChild(t *testing.T) {
 		t.Errorf("the booted child's argv does not hold root=0: %q", cmdline)
 	}
 }
+
+// The root proto-node's child runs in the driver's memory too, on a
+// state of its own (proto's SetSpare), not in a copy of it: what the
+// root's calls changed before the fork (its environment) is the child's,
+// and the argv words each writes in place are its own (the child's says
+// root=0 once booted, the root's root=1, each at its depth).
+func TestRootProtoNodeChildSharesTheDriversMemory(t *testing.T) {
+	needProto(t)
+	testutil.RequirePrivileged(t)
+	debug.FreeOSMemory() // a small driver: its root proto-node forks itself
+	e, ctx := start(t)
+	call(t, e, ctx, nil, "setenv", "ALSH_ROOT_SET", "before the fork", int64(1))
+	c := fork(t, e, ctx, nil)
+	if !isProto(t, e, nil) || !isProto(t, e, c) {
+		t.Fatal("the root or its child booted")
+	}
+	if !sameMemory(t, os.Getpid(), leaf(c)) {
+		t.Error("the root's child does not share the driver's memory")
+	}
+	if got := call(t, e, ctx, c, "getenv", "ALSH_ROOT_SET"); got != "before the fork" {
+		t.Errorf("the child's ALSH_ROOT_SET is %v, not the root's", got)
+	}
+	bootNode(t, e, ctx, c)
+	fork(t, e, ctx, nil) // the root's second fork: it boots
+	if isProto(t, e, nil) {
+		t.Fatal("the root did not boot at its second fork")
+	}
+	for _, w := range []struct {
+		pid   int
+		words []string
+	}{{leaf(c), []string{"root=0", "depth=0000000001"}}, {e.rootProc.pid, []string{"root=1", "depth=0000000000"}}} {
+		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", w.pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, word := range w.words {
+			if !strings.Contains(string(cmdline), "\x00"+word+"\x00") {
+				t.Errorf("pid %d's argv does not hold %s: %q", w.pid, word, cmdline)
+			}
+		}
+	}
+}
+
+// sameMemory says whether processes a and b share their memory (kcmp
+// KCMP_VM).
+func sameMemory(t *testing.T, a, b int) bool {
+	const kcmpVM = 1
+	r, _, errno := unix.Syscall6(unix.SYS_KCMP, uintptr(a), uintptr(b), kcmpVM, 0, 0, 0)
+	if errno != 0 {
+		t.Fatalf("kcmp %d %d: %v", a, b, errno)
+	}
+	return r == 0
+}

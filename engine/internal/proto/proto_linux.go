@@ -33,16 +33,22 @@ import (
 // cloneVM the child uses it in place, else a copy; either way the parent
 // takes it back when it reaps the child (the node's recycleProto).
 type State struct {
-	buf       [protoMsgMax + 1]byte // the message being served
-	out       [protoMsgMax + 64]byte
-	argv      [MaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
-	envv      [MaxArgs + 1]uintptr // execve's env
-	cand      [4096]byte           // execvp's candidate paths
-	nodeArgv  []*byte              // the node's, to boot
-	argvOf    *Env                 // the protoEnv nodeArgv was made for
+	buf  [protoMsgMax + 1]byte // the message being served
+	out  [protoMsgMax + 64]byte
+	argv [MaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
+	envv [MaxArgs + 1]uintptr // execve's env
+	cand [4096]byte           // execvp's candidate paths
+	// The node's argv, to boot, and the parts of it a proto-node writes
+	// in place: a state's own, which copyState leaves (from nodeArgv to
+	// adopt, together: TestStateArgvFieldsTogether).
+	nodeArgv  []*byte // the node's, to boot
+	argvOf    *Env    // the protoEnv nodeArgv was made for
+	nofile    []byte  // the digits of nodeArgv's nofile= word, set at boot
+	carried   []byte  // the digits of nodeArgv's carried= word, set at boot
+	depth     []byte  // the digits of nodeArgv's depth= word
+	rootFlag  []byte  // the last byte of nodeArgv's RootWord, in the root's argv
+	adopt     []byte  // the slots of nodeArgv's adopt= word, set at boot
 	nodeEnv   []*byte
-	nofile    []byte        // the digits of nodeArgv's nofile= word, set at boot
-	carried   []byte        // the digits of nodeArgv's carried= word, set at boot
 	capHdr    [2]uint32     // capget's header
 	capData   [6]uint32     // capget's two {effective, permitted, inheritable}
 	sigEvents []byte        // the event messages of caught signals (protoEnv)
@@ -104,15 +110,16 @@ type State struct {
 	// against 0.1): one fork saves the boot of a one-shot run (alsh box,
 	// a script with one sandbox); at the second it boots, and its node's
 	// children share its small memory.
-	rootForked    bool
+	rootForked bool
+	// spare is the state the root's one fork's child runs on, which the
+	// driver prepared (SetSpare): that child shares the driver's memory,
+	// as the root does, instead of being a copy of it (protoCloneOnSpare).
+	spare         *State
 	reapDue       bool // a SIGCHLD came
 	forkDue       bool // a fork served, to make (protoFork)
 	forkID        uint32
 	forkFlags     int64
 	maps          idMaps // a clone's user namespace maps (protofork_linux.go)
-	depth         []byte // the digits of nodeArgv's depth= word
-	rootFlag      []byte // the last byte of nodeArgv's RootWord, in the root's argv
-	adopt         []byte // the slots of nodeArgv's adopt= word, set at boot
 	maxForkDepth  int64
 	maxChild      int64
 	exitStatusOpt bool
@@ -285,6 +292,16 @@ func (ps *State) Load(env *Env, spin bool) {
 	ps.failed = 0
 	ps.capDrop = 0
 	ps.envOwn, ps.pathOwn, ps.pathDue = false, false, false
+}
+
+// SetSpare gives a root proto-node's state (before its fork) the state
+// its one fork's child runs on: kid, loaded with an Env of its own (its
+// argv words are written in place: the child's depth, root and adopt
+// words must not be the root's). The caller keeps kid as long as the
+// root's state.
+func (ps *State) SetSpare(kid *State, env *Env, spin bool) {
+	kid.Load(env, spin)
+	ps.spare = kid
 }
 
 // Fork forks a proto-node child with the fds and flags of s (see

@@ -205,9 +205,63 @@ func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
 	*cl3 = cloneArgs{flags: uint64(flags), exitSignal: uint64(syscall.SIGCHLD),
 		stack: uint64(uintptr(unsafe.Pointer(&ps.stack[0]))), stackSize: uint64(len(ps.stack))}
 	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
+	if ps.root && ps.spare != nil {
+		if pid, e := protoCloneOnSpare(ps, ppid); e != syscall.EINVAL {
+			return pid, e
+		}
+	}
 	pid, e := cloneKid(cl3, unsafe.Sizeof(*cl3), s, ps, ppid)
 	return pid, syscall.Errno(e)
 }
+
+// protoCloneOnSpare starts the root's child on the spare state (SetSpare)
+// with CLONE_VM: it shares the driver's memory, as the root does. A copy
+// would share the driver's pages copy-on-write until it executes: each
+// page the driver then writes faults and is copied (about 200 in an
+// alsh box run, with their TLB shoot-downs), and the clone copies the
+// driver's page tables. The spare takes a copy of ps, as the child of a
+// fork has (its environment, limits and plumbing), but keeps its own
+// argv. einval: the kernel refused CLONE_VM with these flags; the child
+// is then a copy.
+//
+//go:norace
+//go:nosplit
+//go:noinline
+func protoCloneOnSpare(ps *State, ppid uintptr) (uintptr, syscall.Errno) {
+	kid := ps.spare
+	copyState(kid, ps)
+	kid.copied = false
+	cl3 := &kid.cl3
+	cl3.flags |= unix.CLONE_VM | unix.CLONE_CLEAR_SIGHAND
+	cl3.stack = uint64(uintptr(unsafe.Pointer(&kid.stack[0])))
+	pid, e := cloneKid(cl3, unsafe.Sizeof(*cl3), &kid.kidSpawn, kid, ppid)
+	return pid, syscall.Errno(e)
+}
+
+// copyState copies src over dst but for dst's argv (nodeArgv to adopt):
+// a word at a time, as uintptrs (no write barrier, no call of the
+// runtime's). The pointers copied are the root's state's, which holds
+// them as long as dst is used: the garbage collector loses nothing by
+// the missing write barriers.
+//
+//go:norace
+//go:nosplit
+func copyState(dst, src *State) {
+	d, s := unsafe.Pointer(dst), unsafe.Pointer(src)
+	for i := uintptr(0); i < stateWords; i++ {
+		if i < argvFrom || i >= argvUntil {
+			*(*uintptr)(unsafe.Add(d, i*wordSize)) = *(*uintptr)(unsafe.Add(s, i*wordSize))
+		}
+	}
+}
+
+// A state in words, and the words of its argv, for copyState.
+const (
+	wordSize   = unsafe.Sizeof(uintptr(0))
+	stateWords = unsafe.Sizeof(State{}) / wordSize
+	argvFrom   = unsafe.Offsetof(State{}.nodeArgv) / wordSize
+	argvUntil  = (unsafe.Offsetof(State{}.adopt) + unsafe.Sizeof(State{}.adopt)) / wordSize
+)
 
 // cloneKid is cloneVM, called through a variable so that the linker's
 // nosplit check does not follow it into protoMain again: the child
