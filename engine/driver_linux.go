@@ -199,15 +199,17 @@ func closeInBackground(fd int) <-chan struct{} {
 func forkRootProto(img int, pl *rootPlumbing) (int, *proto.State, error) {
 	ps := new(proto.State)
 	env := node.RootEnv()
-	// The root proto-node's child runs in the memory it runs in, the
-	// driver's, on a state of its own (SetSpare); that child's own forks
-	// copy it: an embedding program with a large heap would pay for its
-	// page tables at each, which the root's node (its own small memory,
-	// shared with its children) does not.
+	// The root proto-node's child, and that child's first child (alsh
+	// box's pid 1 and its program), run in the memory the root runs in,
+	// the driver's, each on a state of its own (SetSpare); that child's
+	// later forks copy it: an embedding program with a large heap would
+	// pay for its page tables at each, which the root's node (its own
+	// small memory, shared with its children) does not.
 	env.NoForks = residentBytes() > rootForkMaxRSS
 	ps.Load(env, node.SpinWorthIt())
-	if !env.NoForks { // its one fork's child shares the driver's memory too
-		ps.SetSpare(new(proto.State), node.RootEnv(), node.SpinWorthIt())
+	if !env.NoForks { // its child, and that child's first, share the driver's memory too
+		ps.SetSpare(new(proto.State), node.RootEnv(), node.SpinWorthIt()).
+			SetSpare(new(proto.State), node.RootEnv(), node.SpinWorthIt())
 	}
 	syscall.ForkLock.Lock()
 	pid, errno := ps.Fork(proto.SpawnArgs{

@@ -183,11 +183,12 @@ func TestRootProtoNodeChildBootsAsAChild(t *testing.T) {
 	}
 }
 
-// The root proto-node's child runs in the driver's memory too, on a
-// state of its own (proto's SetSpare), not in a copy of it: what the
-// root's calls changed before the fork (its environment) is the child's,
-// and the argv words each writes in place are its own (the child's says
-// root=0 once booted, the root's root=1, each at its depth).
+// The root proto-node's child, and that child's first child, run in the
+// driver's memory too, each on a state of its own (proto's SetSpare),
+// not in a copy of it: what the parent's calls changed before the fork
+// (its environment) is the child's, and the argv words each writes in
+// place are its own (once booted, the children say root=0, the root
+// root=1, each at its depth). The child's second child is a copy.
 func TestRootProtoNodeChildSharesTheDriversMemory(t *testing.T) {
 	needProto(t)
 	testutil.RequirePrivileged(t)
@@ -195,16 +196,33 @@ func TestRootProtoNodeChildSharesTheDriversMemory(t *testing.T) {
 	e, ctx := start(t)
 	call(t, e, ctx, nil, "setenv", "ALSH_ROOT_SET", "before the fork", int64(1))
 	c := fork(t, e, ctx, nil)
-	if !isProto(t, e, nil) || !isProto(t, e, c) {
-		t.Fatal("the root or its child booted")
+	call(t, e, ctx, c, "setenv", "ALSH_CHILD_SET", "before its fork", int64(1))
+	g := fork(t, e, ctx, c)
+	g2 := fork(t, e, ctx, c)
+	for _, pl := range [][]int{nil, c, g, g2} {
+		if !isProto(t, e, pl) {
+			t.Fatalf("%v booted", pl)
+		}
 	}
-	if !sameMemory(t, os.Getpid(), leaf(c)) {
-		t.Error("the root's child does not share the driver's memory")
+	for _, w := range []struct {
+		pl   []int
+		same bool
+	}{{c, true}, {g, true}, {g2, false}} {
+		if got := sameMemory(t, os.Getpid(), leaf(w.pl)); got != w.same {
+			t.Errorf("%v shares the driver's memory: %v, want %v", w.pl, got, w.same)
+		}
 	}
-	if got := call(t, e, ctx, c, "getenv", "ALSH_ROOT_SET"); got != "before the fork" {
-		t.Errorf("the child's ALSH_ROOT_SET is %v, not the root's", got)
+	for _, pl := range [][]int{c, g, g2} {
+		if got := call(t, e, ctx, pl, "getenv", "ALSH_ROOT_SET"); got != "before the fork" {
+			t.Errorf("%v: ALSH_ROOT_SET is %v, not the root's", pl, got)
+		}
 	}
-	bootNode(t, e, ctx, c)
+	if got := call(t, e, ctx, g, "getenv", "ALSH_CHILD_SET"); got != "before its fork" {
+		t.Errorf("%v: ALSH_CHILD_SET is %v, not its parent's", g, got)
+	}
+	for _, pl := range [][]int{g, g2, c} {
+		bootNode(t, e, ctx, pl)
+	}
 	fork(t, e, ctx, nil) // the root's second fork: it boots
 	if isProto(t, e, nil) {
 		t.Fatal("the root did not boot at its second fork")
@@ -212,7 +230,12 @@ func TestRootProtoNodeChildSharesTheDriversMemory(t *testing.T) {
 	for _, w := range []struct {
 		pid   int
 		words []string
-	}{{leaf(c), []string{"root=0", "depth=0000000001"}}, {e.rootProc.pid, []string{"root=1", "depth=0000000000"}}} {
+	}{
+		{leaf(g), []string{"root=0", "depth=0000000002"}},
+		{leaf(g2), []string{"root=0", "depth=0000000002"}},
+		{leaf(c), []string{"root=0", "depth=0000000001"}},
+		{e.rootProc.pid, []string{"root=1", "depth=0000000000"}},
+	} {
 		cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", w.pid))
 		if err != nil {
 			t.Fatal(err)

@@ -38,24 +38,32 @@ type State struct {
 	argv [MaxArgs + 1]uintptr // a program's argv (uintptr: the child writes no pointers, see below)
 	envv [MaxArgs + 1]uintptr // execve's env
 	cand [4096]byte           // execvp's candidate paths
-	// The node's argv, to boot, and the parts of it a proto-node writes
-	// in place: a state's own, which copyState leaves (from nodeArgv to
-	// adopt, together: TestStateArgvFieldsTogether).
-	nodeArgv  []*byte // the node's, to boot
-	argvOf    *Env    // the protoEnv nodeArgv was made for
-	nofile    []byte  // the digits of nodeArgv's nofile= word, set at boot
-	carried   []byte  // the digits of nodeArgv's carried= word, set at boot
-	depth     []byte  // the digits of nodeArgv's depth= word
-	rootFlag  []byte  // the last byte of nodeArgv's RootWord, in the root's argv
-	adopt     []byte  // the slots of nodeArgv's adopt= word, set at boot
-	nodeEnv   []*byte
-	capHdr    [2]uint32     // capget's header
-	capData   [6]uint32     // capget's two {effective, permitted, inheritable}
-	sigEvents []byte        // the event messages of caught signals (protoEnv)
-	sigEvent  [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
-	siginfo   [8 * 128]byte
-	userEnv   []*byte // the node's environment, for execvp
-	path      []byte  // PATH cleaned, when every entry is absolute; else nil (see CleanPath)
+	// What a state keeps as its own when a parent's is copied over it
+	// (copyState, protoCloneOnSpare), together from nodeArgv to
+	// spareTaken (TestStateOwnFieldsTogether): the node's argv, to boot,
+	// and the parts of it a proto-node writes in place; and the spare
+	// state its own first child may run on.
+	nodeArgv []*byte // the node's, to boot
+	argvOf   *Env    // the protoEnv nodeArgv was made for
+	nofile   []byte  // the digits of nodeArgv's nofile= word, set at boot
+	carried  []byte  // the digits of nodeArgv's carried= word, set at boot
+	depth    []byte  // the digits of nodeArgv's depth= word
+	rootFlag []byte  // the last byte of nodeArgv's RootWord, in the root's argv
+	adopt    []byte  // the slots of nodeArgv's adopt= word, set at boot
+	// spare is the state that a first child runs on, which the driver
+	// prepared (SetSpare) for the root and the root's child: that child
+	// shares the driver's memory, as its parent does, instead of being a
+	// copy of it (protoCloneOnSpare). spareTaken: a child runs on it.
+	spare      *State
+	spareTaken bool
+	nodeEnv    []*byte
+	capHdr     [2]uint32     // capget's header
+	capData    [6]uint32     // capget's two {effective, permitted, inheritable}
+	sigEvents  []byte        // the event messages of caught signals (protoEnv)
+	sigEvent   [65][2]uint16 // by signal: offset and length in sigEvents; 0 length: none
+	siginfo    [8 * 128]byte
+	userEnv    []*byte // the node's environment, for execvp
+	path       []byte  // PATH cleaned, when every entry is absolute; else nil (see CleanPath)
 	// The proto-node's own environment, once an environment call made it
 	// (protoenv_linux.go): the list, the strings it set, and PATH cleaned
 	// once it changed it (pathOwn; pathN 0: execvp's search is the node's).
@@ -110,11 +118,7 @@ type State struct {
 	// against 0.1): one fork saves the boot of a one-shot run (alsh box,
 	// a script with one sandbox); at the second it boots, and its node's
 	// children share its small memory.
-	rootForked bool
-	// spare is the state the root's one fork's child runs on, which the
-	// driver prepared (SetSpare): that child shares the driver's memory,
-	// as the root does, instead of being a copy of it (protoCloneOnSpare).
-	spare         *State
+	rootForked    bool
 	reapDue       bool // a SIGCHLD came
 	forkDue       bool // a fork served, to make (protoFork)
 	forkID        uint32
@@ -294,14 +298,17 @@ func (ps *State) Load(env *Env, spin bool) {
 	ps.envOwn, ps.pathOwn, ps.pathDue = false, false, false
 }
 
-// SetSpare gives a root proto-node's state (before its fork) the state
-// its one fork's child runs on: kid, loaded with an Env of its own (its
-// argv words are written in place: the child's depth, root and adopt
-// words must not be the root's). The caller keeps kid as long as the
-// root's state.
-func (ps *State) SetSpare(kid *State, env *Env, spin bool) {
+// SetSpare gives a proto-node's state (before it runs) the state its
+// first child runs on, sharing the driver's memory: kid, loaded with an
+// Env of its own (its argv words are written in place: the child's
+// depth, root and adopt words must not be its parent's). It returns kid,
+// to which the same may be given for the child's own first child. The
+// caller keeps the states as long as ps. Only for a proto-node in the
+// driver's memory (the root) and its children.
+func (ps *State) SetSpare(kid *State, env *Env, spin bool) *State {
 	kid.Load(env, spin)
-	ps.spare = kid
+	ps.spare, ps.spareTaken = kid, false
+	return kid
 }
 
 // Fork forks a proto-node child with the fds and flags of s (see

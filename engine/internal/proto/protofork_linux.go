@@ -205,8 +205,12 @@ func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
 	*cl3 = cloneArgs{flags: uint64(flags), exitSignal: uint64(syscall.SIGCHLD),
 		stack: uint64(uintptr(unsafe.Pointer(&ps.stack[0]))), stackSize: uint64(len(ps.stack))}
 	ppid, _, _ := syscall.RawSyscall6(unix.SYS_GETPID, 0, 0, 0, 0, 0, 0)
-	if ps.root && ps.spare != nil {
-		if pid, e := protoCloneOnSpare(ps, ppid); e != syscall.EINVAL {
+	if ps.spare != nil && !ps.spareTaken {
+		pid, e := protoCloneOnSpare(ps, ppid)
+		if e == 0 {
+			ps.spareTaken = true
+		}
+		if e != syscall.EINVAL {
 			return pid, e
 		}
 	}
@@ -214,15 +218,16 @@ func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
 	return pid, syscall.Errno(e)
 }
 
-// protoCloneOnSpare starts the root's child on the spare state (SetSpare)
-// with CLONE_VM: it shares the driver's memory, as the root does. A copy
+// protoCloneOnSpare starts the child on ps's spare state (SetSpare) with
+// CLONE_VM: it shares the driver's memory, as its parent does. A copy
 // would share the driver's pages copy-on-write until it executes: each
 // page the driver then writes faults and is copied (about 200 in an
 // alsh box run, with their TLB shoot-downs), and the clone copies the
 // driver's page tables. The spare takes a copy of ps, as the child of a
-// fork has (its environment, limits and plumbing), but keeps its own
-// argv. einval: the kernel refused CLONE_VM with these flags; the child
-// is then a copy.
+// fork has (its environment, limits and plumbing), but for its own
+// fields (argv, spare) and ps's scratch buffers; its depth word is
+// ps's, which the child raises (protoBecomeKid). einval: the kernel
+// refused CLONE_VM with these flags; the child is then a copy.
 //
 //go:norace
 //go:nosplit
@@ -230,6 +235,9 @@ func protoClone(ps *State, flags int64) (uintptr, syscall.Errno) {
 func protoCloneOnSpare(ps *State, ppid uintptr) (uintptr, syscall.Errno) {
 	kid := ps.spare
 	copyState(kid, ps)
+	for i := 0; i < len(kid.depth) && i < len(ps.depth); i++ {
+		kid.depth[i] = ps.depth[i]
+	}
 	kid.copied = false
 	cl3 := &kid.cl3
 	cl3.flags |= unix.CLONE_VM | unix.CLONE_CLEAR_SIGHAND
@@ -238,29 +246,32 @@ func protoCloneOnSpare(ps *State, ppid uintptr) (uintptr, syscall.Errno) {
 	return pid, syscall.Errno(e)
 }
 
-// copyState copies src over dst but for dst's argv (nodeArgv to adopt):
-// a word at a time, as uintptrs (no write barrier, no call of the
-// runtime's). The pointers copied are the root's state's, which holds
-// them as long as dst is used: the garbage collector loses nothing by
-// the missing write barriers.
+// copyState copies src over dst from its own fields (nodeArgv to
+// spareTaken, which dst keeps) to its stack, a word at a time, as
+// uintptrs (no write barrier, no call of the runtime's). What lies
+// before the own fields is scratch (the message served and the reply,
+// an exec's argv, env and candidate paths), as is the stack: copied,
+// they would only fault in 21 more pages of dst. The pointers copied are
+// src's, which holds them as long as dst is used (the root's state, or
+// its child's spare): the garbage collector loses nothing by the
+// missing write barriers.
 //
 //go:norace
 //go:nosplit
 func copyState(dst, src *State) {
 	d, s := unsafe.Pointer(dst), unsafe.Pointer(src)
-	for i := uintptr(0); i < stateWords; i++ {
-		if i < argvFrom || i >= argvUntil {
-			*(*uintptr)(unsafe.Add(d, i*wordSize)) = *(*uintptr)(unsafe.Add(s, i*wordSize))
-		}
+	for i := ownUntil; i < stackFrom; i++ {
+		*(*uintptr)(unsafe.Add(d, i*wordSize)) = *(*uintptr)(unsafe.Add(s, i*wordSize))
 	}
 }
 
-// A state in words, and the words of its argv, for copyState.
+// A state's words: where its own fields begin and end, and its stack,
+// for copyState.
 const (
-	wordSize   = unsafe.Sizeof(uintptr(0))
-	stateWords = unsafe.Sizeof(State{}) / wordSize
-	argvFrom   = unsafe.Offsetof(State{}.nodeArgv) / wordSize
-	argvUntil  = (unsafe.Offsetof(State{}.adopt) + unsafe.Sizeof(State{}.adopt)) / wordSize
+	wordSize  = unsafe.Sizeof(uintptr(0))
+	ownFrom   = unsafe.Offsetof(State{}.nodeArgv) / wordSize
+	ownUntil  = (unsafe.Offsetof(State{}.spareTaken) + wordSize) / wordSize
+	stackFrom = unsafe.Offsetof(State{}.stack) / wordSize
 )
 
 // cloneKid is cloneVM, called through a variable so that the linker's
