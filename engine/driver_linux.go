@@ -208,8 +208,7 @@ func forkRootProto(img int, pl *rootPlumbing) (int, *proto.State, error) {
 	env.NoForks = residentBytes() > rootForkMaxRSS
 	ps.Load(env, node.SpinWorthIt())
 	if !env.NoForks { // its child, and that child's first, share the driver's memory too
-		ps.SetSpare(new(proto.State), node.RootEnv(), node.SpinWorthIt()).
-			SetSpare(new(proto.State), node.RootEnv(), node.SpinWorthIt())
+		ps.SetSpare(new(proto.State), env, node.SpinWorthIt()).SetSpare(new(proto.State), env, node.SpinWorthIt())
 	}
 	syscall.ForkLock.Lock()
 	pid, errno := ps.Fork(proto.SpawnArgs{

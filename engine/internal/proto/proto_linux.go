@@ -299,9 +299,9 @@ func (ps *State) Load(env *Env, spin bool) {
 }
 
 // SetSpare gives a proto-node's state (before it runs) the state its
-// first child runs on, sharing the driver's memory: kid, loaded with an
-// Env of its own (its argv words are written in place: the child's
-// depth, root and adopt words must not be its parent's). It returns kid,
+// first child runs on, sharing the driver's memory: kid, loaded with env
+// (ps's own, too: Load makes kid's argv of its own, whose words the
+// child writes in place). It returns kid,
 // to which the same may be given for the child's own first child. The
 // caller keeps the states as long as ps. Only for a proto-node in the
 // driver's memory (the root) and its children.
