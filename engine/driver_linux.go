@@ -607,11 +607,10 @@ func (e *Engine) close(wait bool) error {
 	}
 	e.closed = true
 	procs := e.allProcs()
-	var pids []int
-	for _, p := range procs {
-		if !p.exited && p.hostPid > 0 {
-			pids = append(pids, p.hostPid)
-		}
+	var live []int // pidfds of the processes to wait for, opened while their sockets hold them
+	if wait {
+		live = openPidfds(procs)
+		defer closeInts(live)
 	}
 	e.mu.Unlock()
 	for _, p := range procs {
@@ -624,11 +623,11 @@ func (e *Engine) close(wait bool) error {
 	}
 	if wait {
 		e.stopRoot()
-		if !waitGone(pids, 3*time.Second) {
-			for _, pid := range pids {
-				unix.Kill(pid, unix.SIGKILL)
+		if !waitGone(live, 3*time.Second) {
+			for _, fd := range live {
+				unix.PidfdSendSignal(fd, unix.SIGKILL, nil, 0)
 			}
-			waitGone(pids, 2*time.Second)
+			waitGone(live, 2*time.Second)
 		}
 	}
 	e.sweepGroup()
@@ -704,20 +703,33 @@ func (p *proc) closeStdio() {
 	}
 }
 
-// waitGone waits until none of pids runs (zombies count as gone), using
-// pidfds, which become readable when their process ends.
-func waitGone(pids []int, timeout time.Duration) bool {
-	deadline := time.Now().Add(timeout)
-	for _, pid := range pids {
-		fd, err := unix.PidfdOpen(pid, 0)
-		if err != nil {
-			continue // already gone
+// openPidfds opens a pidfd of each live process of procs (mu held). A
+// process is not reaped while its control socket is open here (its
+// parent reaps it once it is gone), so each pid is still its process's:
+// the pidfds then hold on to those processes, which Close may kill
+// without killing a process that took a pid since.
+func openPidfds(procs []*proc) []int {
+	var fds []int
+	for _, p := range procs {
+		if p.exited || p.hostPid <= 0 {
+			continue
 		}
+		if fd, err := unix.PidfdOpen(p.hostPid, 0); err == nil {
+			unix.CloseOnExec(fd)
+			fds = append(fds, fd)
+		}
+	}
+	return fds
+}
+
+// waitGone waits until none of the processes of pidfds runs (zombies
+// count as gone): a pidfd becomes readable when its process ends.
+func waitGone(pidfds []int, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for _, fd := range pidfds {
 		left := time.Until(deadline)
 		p := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
-		n, _ := unix.Poll(p, int(max(left, 0)/time.Millisecond))
-		unix.Close(fd)
-		if n <= 0 {
+		if n, _ := unix.Poll(p, int(max(left, 0)/time.Millisecond)); n <= 0 {
 			return false
 		}
 	}
