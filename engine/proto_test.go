@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -777,5 +778,26 @@ func TestProtoNodeServesAsNode(t *testing.T) {
 				t.Errorf("after %s: proto-node %s, node %s", name, po, no)
 			}
 		}
+	}
+}
+
+// The root proto-node holds its six fds and its signalfd but none of
+// the driver's: its lifeline's slot, which it has no use for, is closed
+// too (the driver's fd 4 was left open there before).
+func TestRootProtoNodeHoldsNoneOfTheDriversFds(t *testing.T) {
+	needProto(t)
+	testutil.RequirePrivileged(t)
+	debug.FreeOSMemory() // the root may fork itself: a proto-node then
+	if _, err := os.Readlink("/proc/self/fd/" + strconv.Itoa(proto.FdLifeline)); err != nil {
+		t.Fatalf("the test holds no fd %d to leave the root: %v", proto.FdLifeline, err)
+	}
+	e, _ := start(t)
+	if !isProto(t, e, nil) {
+		t.Fatal("the root is not a proto-node")
+	}
+	// six placed (no lifeline), and its signalfd
+	if n := testutil.FdCount(t, e.rootProc.pid); n != proto.NSpawnFds {
+		fds, _ := os.ReadDir("/proc/" + strconv.Itoa(e.rootProc.pid) + "/fd")
+		t.Errorf("the root proto-node holds %d fds: %v", n, fds)
 	}
 }

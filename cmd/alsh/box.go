@@ -100,20 +100,21 @@ func runBox(stdio [3]*os.File, args []string) int {
 		fmt.Fprint(stdio[1], boxUsage)
 		return 0
 	}
+	// The engine starts while the options are read, the signals set up
+	// and the steps planned. The root node holds none of the fds that
+	// --file and --seccomp name (a proto-node closes every fd but its
+	// own, a node executed gets its own only), which reading closes.
+	c := &config{}
+	c.early = c.startEarly()
 	cwd, _ := os.Getwd()
 	b, err := box.Parse(args, box.Options{UID: os.Getuid(), GID: os.Getgid(), Cwd: cwd,
 		Home: os.Getenv("HOME"), ReadFD: readFD, TTY: terminal(stdio), Caps: effectiveCaps(),
 		ReadFile: os.ReadFile, Cgroup: fmt.Sprintf("alsh-box-%d", os.Getpid())})
 	if err != nil {
+		c.early.discard()
 		fmt.Fprintf(stdio[2], "alsh box: %v\n%s", err, boxUsage)
 		return 1
 	}
-	// The options are read first: the root node, started later, must not
-	// inherit the fds that --file and --seccomp name (reading closes them).
-	// The engine starts while the signals are set up and the steps are
-	// planned.
-	c := &config{}
-	c.early = c.startEarly()
 	c.catchSignals(true)
 	host := &laterEngine{}
 	p := &plannedBox{in: lang.New(host, lang.Options{Stdout: stdio[2], Stderr: stdio[2]}), spec: b.Spec()}

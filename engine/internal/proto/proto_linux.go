@@ -421,8 +421,9 @@ func protoSkipped(ps *State, m int) bool {
 
 // protoSetup takes the child's ids in a new user namespace
 // (protoTakeIDs), puts the fds in place, closes every other fd of the
-// parent, blocks the signals the node would catch (a signalfd wakes the
-// loop, which reports them), and arms the parent-death signal.
+// parent (in a slot given none too), blocks the signals the node would
+// catch (a signalfd wakes the loop, which reports them), and arms the
+// parent-death signal.
 //
 //go:norace
 //go:nosplit
@@ -435,6 +436,11 @@ func protoSetup(s *SpawnArgs, ps *State, ppid uintptr) syscall.Errno {
 	}
 	if _, _, e := syscall.RawSyscall6(unix.SYS_CLOSE_RANGE, NSpawnFds, ^uintptr(0), 0, 0, 0, 0); e != 0 {
 		return e
+	}
+	for fd := 0; fd < NSpawnFds; fd++ { // a slot given nothing (the root's lifeline) holds none of the parent's
+		if s.Fds[fd] < 0 {
+			syscall.RawSyscall6(unix.SYS_CLOSE, uintptr(fd), 0, 0, 0, 0, 0)
+		}
 	}
 	for fd := uintptr(FdCtl); fd <= FdBell; fd++ {
 		syscall.RawSyscall6(unix.SYS_FCNTL, fd, unix.F_SETFD, unix.FD_CLOEXEC, 0, 0, 0)
