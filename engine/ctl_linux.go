@@ -745,7 +745,9 @@ func fromWireError(w wire.Error) error {
 }
 
 // callsUnderWay counts the calls sent or about to be, whose replies are
-// not in yet, in every engine of the process: they share its CPUs.
+// not in yet, in every engine of the process: they share its CPUs. They
+// are not bounded: callers parked beyond a bound (admission control) made
+// fewer calls/s, each hand-off a wake-up (docs/engine.md, "Many callers").
 var callsUnderWay atomic.Int32
 
 // crowded says whether the under'th call under way is crowded: more calls
