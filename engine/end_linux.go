@@ -94,33 +94,12 @@ func kernelChildren(pid int) []int {
 // readInts reads the numbers a /proc file lists (the names of a
 // directory's entries, when dir), skipping anything else.
 func readInts(path string, buf []byte, dir bool) []int {
-	flags := unix.O_RDONLY | unix.O_CLOEXEC
-	if dir {
-		flags |= unix.O_DIRECTORY
-	}
-	fd, err := unix.Open(path, flags, 0)
-	if err != nil {
-		return nil
-	}
-	defer unix.Close(fd)
 	var words []string
-	var text []byte
-	for {
-		read := unix.Read
-		if dir {
-			read = unix.ReadDirent
-		}
-		n, err := read(fd, buf)
-		if n <= 0 || err != nil {
-			break
-		}
-		if dir {
-			_, _, words = unix.ParseDirent(buf[:n], -1, words)
-		} else {
-			text = append(text, buf[:n]...)
-		}
+	if dir {
+		words = readDirNames(path, buf)
+	} else {
+		words = strings.Fields(string(readProcFile(path, buf)))
 	}
-	words = append(words, strings.Fields(string(text))...)
 	var out []int
 	for _, w := range words {
 		if n, err := strconv.Atoi(w); err == nil {
@@ -128,6 +107,23 @@ func readInts(path string, buf []byte, dir bool) []int {
 		}
 	}
 	return out
+}
+
+// readDirNames lists a directory of /proc with plain system calls.
+func readDirNames(path string, buf []byte) []string {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_DIRECTORY, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	var names []string
+	for {
+		n, err := unix.ReadDirent(fd, buf)
+		if n <= 0 || err != nil {
+			return names
+		}
+		_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	}
 }
 
 func childrenFile(pid, tid int) string {

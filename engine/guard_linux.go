@@ -60,8 +60,8 @@ func parentOf(pid int) int {
 // procStat is the fields of /proc/PID/stat after the command's name (the
 // state first, then the parent), or none.
 func procStat(pid int) []string {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
+	stat := readProcFile("/proc/"+strconv.Itoa(pid)+"/stat", make([]byte, 512))
+	if stat == nil {
 		return nil
 	}
 	s := string(stat)
@@ -70,6 +70,25 @@ func procStat(pid int) []string {
 		return nil
 	}
 	return strings.Fields(s[i+1:])
+}
+
+// readProcFile reads a small file of /proc with plain system calls (an
+// open, the reads, a close: os.ReadFile made ten, trying the netpoller
+// on the way), through buf; nil if it cannot be opened.
+func readProcFile(path string, buf []byte) []byte {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil
+	}
+	defer unix.Close(fd)
+	text := []byte{}
+	for {
+		n, err := unix.Read(fd, buf)
+		if n <= 0 || err != nil {
+			return text
+		}
+		text = append(text, buf[:n]...)
+	}
 }
 
 // killRemains kills pid through a pidfd: the process is not reaped while
