@@ -7,3 +7,6 @@ func ParsesAsSyntax(src string) bool {
 	_, err := parser().ParseString("", src)
 	return err == nil
 }
+
+// Normalize is normalize, for the tests of what it copies.
+var Normalize = normalize
