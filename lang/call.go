@@ -154,18 +154,27 @@ func (r *run) callTableIn(ctx context.Context, c *Call, tc *builtins.Call, args 
 
 // namesAsConstants turns the strings given for arguments that take
 // constants into constants, since a constant equals the string of its
-// name: kill [] $c "sigterm", or a signal read from JSON.
+// name: kill [] $c "sigterm", or a signal read from JSON. args[0] is the
+// pipeline.
 func namesAsConstants(tc *builtins.Call, args []any) []any {
+	return constantsFrom(tc, args, 1)
+}
+
+// constantsFrom is namesAsConstants for args whose argument i of tc is
+// args[i+first]: args itself when nothing changes (a batch's calls pass
+// their lists on without a copy each).
+func constantsFrom(tc *builtins.Call, args []any, first int) []any {
 	var out []any
 	for i, a := range tc.Args {
-		if a.Kind != builtins.Flags || i+1 >= len(args) {
+		j := i + first
+		if a.Kind != builtins.Flags || j >= len(args) {
 			continue
 		}
-		if v := stringsAsConsts(args[i+1]); v != nil {
+		if v := stringsAsConsts(args[j]); v != nil {
 			if out == nil {
-				out = append([]any{}, args...)
+				out = slices.Clone(args)
 			}
-			out[i+1] = v
+			out[j] = v
 		}
 	}
 	if out == nil {
@@ -181,20 +190,24 @@ func stringsAsConsts(v any) any {
 	case string:
 		return builtins.Const(v)
 	case []any:
-		changed := false
-		out := make([]any, len(v))
-		for i, e := range v {
-			if s, ok := e.(string); ok {
-				out[i], changed = builtins.Const(s), true
-			} else {
-				out[i] = e
+		first := slices.IndexFunc(v, isString)
+		if first < 0 {
+			return nil
+		}
+		out := slices.Clone(v)
+		for i := first; i < len(out); i++ {
+			if s, ok := out[i].(string); ok {
+				out[i] = builtins.Const(s)
 			}
 		}
-		if changed {
-			return out
-		}
+		return out
 	}
 	return nil
+}
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
 }
 
 // toPipeline reads a list of pids.
@@ -231,36 +244,42 @@ func normalize(v any) any {
 	return out
 }
 
-// normalized is normalize(v), and whether it differs from v.
+// normalized is normalize(v), and whether it differs from v. v itself
+// comes back when it does not (not a new interface holding the same
+// list: that is an allocation).
 func normalized(v any) (any, bool) {
-	switch v := v.(type) {
+	switch x := v.(type) {
 	case int:
-		return int64(v), true
+		return int64(x), true
 	case int32:
-		return int64(v), true
+		return int64(x), true
 	case uint32:
-		return int64(v), true
+		return int64(x), true
 	case uint64:
-		return int64(v), true
+		return int64(x), true
 	case []byte:
-		return string(v), true
+		return string(x), true
 	case []string:
-		return mapList(len(v), func(i int) any { return v[i] }), true
+		return mapList(len(x), func(i int) any { return x[i] }), true
 	case []int:
-		return mapList(len(v), func(i int) any { return int64(v[i]) }), true
+		return mapList(len(x), func(i int) any { return int64(x[i]) }), true
 	case []any:
-		return normalizedList(v)
+		if out, changed := normalizedList(x); changed {
+			return out, true
+		}
 	case map[string]any:
-		return copyRecord(builtins.Record(v)), true
+		return copyRecord(builtins.Record(x)), true
 	case builtins.Record:
-		return normalizedRecord(v)
+		if recordChanges(x) {
+			return copyRecord(x), true
+		}
 	}
 	return v, false
 }
 
-// normalizedList is normalized for a list: l itself unless an element
-// changes.
-func normalizedList(l []any) (any, bool) {
+// normalizedList is normalized for a list: nil and false unless an
+// element changes.
+func normalizedList(l []any) ([]any, bool) {
 	for i, e := range l {
 		if n, changed := normalized(e); changed {
 			out := append(slices.Clone(l[:i:i]), n)
@@ -270,18 +289,18 @@ func normalizedList(l []any) (any, bool) {
 			return out, true
 		}
 	}
-	return l, false
+	return nil, false
 }
 
-// normalizedRecord is normalized for a record: r itself unless a field
-// changes (a signal's name given as a string becomes a constant).
-func normalizedRecord(r builtins.Record) (any, bool) {
+// recordChanges says whether normalized changes a field of r (a signal's
+// name given as a string becomes a constant).
+func recordChanges(r builtins.Record) bool {
 	for k, f := range r {
 		if _, changed := normalizedField(k, f); changed {
-			return copyRecord(r), true
+			return true
 		}
 	}
-	return r, false
+	return false
 }
 
 // copyRecord is a normalized copy of r.
