@@ -39,8 +39,8 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 	ctx, cancel := r.callContext()
 	defer cancel()
 	var vals []any
-	if b, ok := r.in.host.(Batcher); ok {
-		vals, err = b.Batch(ctx, pipeline, calls)
+	if r.in.batcher != nil {
+		vals, err = r.in.batcher.Batch(ctx, pipeline, calls)
 	} else {
 		vals, err = batchOneByOne(ctx, r.in.host, pipeline, calls)
 	}

@@ -42,9 +42,16 @@ func (r *run) call(c *Call) (any, error) {
 // parsed, so a Go program that only drives modules never builds the
 // parser. Its errors are Run's, without a position of their own.
 func (in *Interp) Call(ctx context.Context, name string, args ...any) (any, error) {
+	args = mapList(len(args), func(i int) any { return in.takeBack(args[i]) })
+	v, err := in.call(ctx, name, args)
+	in.remember(v)
+	return v, err
+}
+
+// call is Call with its arguments normalized.
+func (in *Interp) call(ctx context.Context, name string, args []any) (any, error) {
 	r := &run{in: in, ctx: ctx}
 	c := &Call{Name: name}
-	args = mapList(len(args), func(i int) any { return normalize(args[i]) })
 	if def, ok := in.procs[name]; ok {
 		return r.callProcArgs(c, def, args)
 	}
