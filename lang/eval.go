@@ -125,6 +125,12 @@ func (r *run) record(l *RecordLit) (any, error) {
 }
 
 func (r *run) interpolate(s *StrLit) (any, error) {
+	switch {
+	case len(s.S.Parts) == 0:
+		return "", nil
+	case len(s.S.Parts) == 1 && s.S.Parts[0].Var == nil: // a plain string: no copy to make
+		return s.S.Parts[0].Lit, nil
+	}
 	var b strings.Builder
 	for _, p := range s.S.Parts {
 		if p.Var == nil {
