@@ -66,45 +66,64 @@ func planBox(ctx context.Context, in *lang.Interp, spec builtins.Record) (any, e
 	if err != nil {
 		return nil, err
 	}
-	warmTables([]any{"clone", spec["clone"], spec["maps"]})
-	warmTables(planned)
+	warmTables([]any{"clone", spec["clone"], spec["maps"]}, planned)
 	return planned, nil
 }
 
-// warmTables resolves the constants of the calls that v holds (lists
-// [NAME ARG…], records {call, tolerate}) once, for nothing but the
-// tables it builds: a constant table is built at its first lookup (the
-// errnos' took 35-60 µs, the mount flags' 12-20), which would otherwise
-// fall on the sandbox's first batches, not on planning.
-func warmTables(v any) {
+// tableWarmer builds the constant tables of the calls a value holds
+// (lists [NAME ARG…], records {call, tolerate}) by resolving the
+// constants of one call of each name, and one errno: a table is built at
+// its first lookup (the errnos' took 35-60 µs, the mount flags' 12-20),
+// which would otherwise fall on the sandbox's first batches, not on
+// planning.
+type tableWarmer struct {
+	seen   map[string]bool // the calls resolved
+	errnos bool            // the errno table built
+}
+
+func warmTables(vs ...any) {
+	w := &tableWarmer{seen: map[string]bool{}}
+	for _, v := range vs {
+		w.walk(v)
+	}
+}
+
+func (w *tableWarmer) walk(v any) {
 	switch v := v.(type) {
 	case []any:
-		if name, ok := firstString(v); ok {
-			if c, ok := builtins.Lookup(name); ok {
-				builtins.Convert(c, v[1:])
-			}
+		if w.call(v) {
+			return
 		}
 		for _, e := range v {
-			warmTables(e)
+			w.walk(e)
 		}
 	case builtins.Record:
-		if names, ok := v["tolerate"].([]any); ok {
-			for _, name := range names {
-				builtins.ErrnoByName(fmt.Sprint(name))
-			}
+		if _, ok := v["tolerate"]; ok && !w.errnos {
+			builtins.ErrnoByName("eexist")
+			w.errnos = true
 		}
 		for _, f := range v {
-			warmTables(f)
+			w.walk(f)
 		}
 	}
 }
 
-func firstString(l []any) (string, bool) {
+// call resolves l's constants if it is a call whose name was not seen,
+// and says whether it is a call.
+func (w *tableWarmer) call(l []any) bool {
 	if len(l) == 0 {
-		return "", false
+		return false
 	}
-	s, ok := l[0].(string)
-	return s, ok
+	name, ok := l[0].(string)
+	if !ok {
+		return false
+	}
+	c, ok := builtins.Lookup(name)
+	if ok && !w.seen[name] {
+		w.seen[name] = true
+		builtins.Convert(c, l[1:])
+	}
+	return ok
 }
 
 // laterEngine is the host of alsh box's interpreter, which plans (making
