@@ -231,11 +231,7 @@ const rootForkMaxRSS = 64 << 20
 
 // residentBytes is this process's resident memory, from /proc/self/statm.
 func residentBytes() int64 {
-	b, err := os.ReadFile("/proc/self/statm")
-	if err != nil {
-		return 0
-	}
-	f := strings.Fields(string(b))
+	f := strings.Fields(string(readProcFile("/proc/self/statm", make([]byte, 128))))
 	if len(f) < 2 {
 		return 0
 	}

@@ -64,7 +64,7 @@ func (n *node) newProtoEnv(caught uint64) *proto.Env {
 			continue
 		}
 		off := len(env.SigEvents)
-		env.SigEvents, _ = wire.EncodeValue(wire.PutHeader(env.SigEvents, wire.MsgEvent, 0), builtins.Record{"signal": builtins.SignalName(sig)})
+		env.SigEvents = wire.AppendStringRecord(wire.PutHeader(env.SigEvents, wire.MsgEvent, 0), "signal", builtins.SignalName(sig))
 		env.SigEvent[sig] = [2]uint16{uint16(off), uint16(len(env.SigEvents) - off)}
 	}
 	return env
@@ -97,7 +97,7 @@ var childRecords = sync.OnceValue(func() *childRecs {
 			at  *[65][2]uint16
 		}{{"termsig", &r.term}, {"stopsig", &r.stop}} {
 			off := len(r.recs)
-			r.recs, _ = wire.EncodeValue(r.recs, builtins.Record{k.key: builtins.SignalName(sig)})
+			r.recs = wire.AppendStringRecord(r.recs, k.key, builtins.SignalName(sig))
 			k.at[sig] = [2]uint16{uint16(off), uint16(len(r.recs) - off)}
 		}
 	}

@@ -116,3 +116,16 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 	})
 }
+
+// AppendStringRecord encodes {key: value} as EncodeValue does.
+func TestAppendStringRecordIsEncodeValues(t *testing.T) {
+	for _, kv := range [][2]string{{"signal", "sigterm"}, {"termsig", "sigkill"}, {"", ""}, {"k", "é\x00"}} {
+		want, err := EncodeValue([]byte("x"), builtins.Record{kv[0]: kv[1]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendStringRecord([]byte("x"), kv[0], kv[1]); !bytes.Equal(got, want) {
+			t.Errorf("{%q: %q}: % x, want % x", kv[0], kv[1], got, want)
+		}
+	}
+}

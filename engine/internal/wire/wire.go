@@ -161,6 +161,14 @@ func encodeRecord(b []byte, r builtins.Record) ([]byte, error) {
 	return b, nil
 }
 
+// AppendStringRecord appends the record {key: value} as EncodeValue
+// encodes it, without making the record (a node's start encodes 130 of
+// them: the events of its children's signals).
+func AppendStringRecord(b []byte, key, value string) []byte {
+	b = binary.LittleEndian.AppendUint32(append(b, TagRecord), 1)
+	return appendString(append(appendString(b, key), TagString), value)
+}
+
 func appendString(b []byte, s string) []byte {
 	return append(binary.LittleEndian.AppendUint32(b, uint32(len(s))), s...)
 }
