@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"slices"
 	"sync"
 	"syscall"
@@ -39,6 +40,7 @@ the REPL with the sandbox's process as $box.
 // made through Interp.Call: nothing is parsed, so alsh box never builds
 // the parser unless --step opens the REPL.
 func buildBox(ctx context.Context, in *lang.Interp, spec builtins.Record, planned any) error {
+	growStack()
 	first, err := in.Call(ctx, "clone", []any{}, spec["clone"], spec["maps"])
 	if err != nil {
 		return err
@@ -58,6 +60,7 @@ func buildBox(ctx context.Context, in *lang.Interp, spec builtins.Record, planne
 // does it while the engine starts (the interpreter's 0.2-0.4 ms, on the
 // way otherwise).
 func planBox(ctx context.Context, in *lang.Interp, spec builtins.Record) (any, error) {
+	growStack()
 	in.SetVar("spec", spec)
 	if _, err := in.Call(ctx, "use", "sandbox"); err != nil {
 		return nil, err
@@ -124,6 +127,19 @@ func (w *tableWarmer) call(l []any) bool {
 		builtins.Convert(c, l[1:])
 	}
 	return ok
+}
+
+// growStack grows the calling goroutine's stack to 32 kB at once, while
+// it holds few frames: the interpreter's recursion would grow it from
+// its first few kB by doubling, each time copying a deep stack and
+// unwinding every frame of it (alsh box, alternated 600 times with and
+// without it: 0.1 ms less a run).
+//
+//go:noinline
+func growStack() {
+	var frame [16 << 10]byte
+	frame[len(frame)-1] = 1
+	runtime.KeepAlive(&frame)
 }
 
 // laterEngine is the host of alsh box's interpreter, which plans (making
