@@ -10,7 +10,8 @@ import (
 // Call takes back the lists and records it returned as they are: they
 // are the language's values already, and normalize's walk through them
 // costs (alsh box passes sandbox.plans' plan, hundreds of values, to
-// sandbox.apply_planned: 25 µs of a first run, on the sandbox's way).
+// sandbox.apply_planned, on the sandbox's way: up to 25 µs of a first
+// run).
 // The language never changes a value in place, so one that Call
 // returned is still normal when it comes back.
 
