@@ -39,8 +39,8 @@ func doBatch(r *run, c *Call, args []any) (any, error) {
 	ctx, cancel := r.callContext()
 	defer cancel()
 	var vals []any
-	if b, ok := r.in.host.(Batcher); ok {
-		vals, err = b.Batch(ctx, pipeline, calls)
+	if r.in.batcher != nil {
+		vals, err = r.in.batcher.Batch(ctx, pipeline, calls)
 	} else {
 		vals, err = batchOneByOne(ctx, r.in.host, pipeline, calls)
 	}
@@ -98,10 +98,8 @@ func batchError(c *Call, err error) error {
 func batchCall(v any) (builtins.BatchCall, error) {
 	var bc builtins.BatchCall
 	if rec, ok := v.(builtins.Record); ok {
-		for k := range rec {
-			if k != "call" && k != "tolerate" {
-				return bc, fmt.Errorf("unknown field %s (a call's record has call and tolerate)", k)
-			}
+		if err := onlyCallFields(rec); err != nil {
+			return bc, err
 		}
 		var err error
 		if bc.Tolerate, err = errnoList(rec["tolerate"]); err != nil {
@@ -128,8 +126,31 @@ func batchCall(v any) (builtins.BatchCall, error) {
 	if why := builtins.NotBatchable(tc); why != "" {
 		return bc, fmt.Errorf("%s cannot be in a batch: %s", bc.Name, why)
 	}
-	bc.Args = namesAsConstants(tc, append([]any{nil}, l[1:]...))[1:]
+	bc.Args = constantsFrom(tc, l[1:], 0)
 	return bc, nil
+}
+
+// onlyCallFields refuses a call's record with a field but call and
+// tolerate.
+func onlyCallFields(rec builtins.Record) error {
+	_, call := rec["call"]
+	_, tolerate := rec["tolerate"]
+	if len(rec) == btoi(call)+btoi(tolerate) { // no field to look for (a map's range costs)
+		return nil
+	}
+	for k := range rec {
+		if k != "call" && k != "tolerate" {
+			return fmt.Errorf("unknown field %s (a call's record has call and tolerate)", k)
+		}
+	}
+	return nil
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // errnoList reads tolerate: a list of errno names (nil: none).

@@ -42,9 +42,16 @@ func (r *run) call(c *Call) (any, error) {
 // parsed, so a Go program that only drives modules never builds the
 // parser. Its errors are Run's, without a position of their own.
 func (in *Interp) Call(ctx context.Context, name string, args ...any) (any, error) {
+	args = mapList(len(args), func(i int) any { return in.takeBack(args[i]) })
+	v, err := in.call(ctx, name, args)
+	in.remember(v)
+	return v, err
+}
+
+// call is Call with its arguments normalized.
+func (in *Interp) call(ctx context.Context, name string, args []any) (any, error) {
 	r := &run{in: in, ctx: ctx}
 	c := &Call{Name: name}
-	args = mapList(len(args), func(i int) any { return normalize(args[i]) })
 	if def, ok := in.procs[name]; ok {
 		return r.callProcArgs(c, def, args)
 	}
@@ -154,18 +161,27 @@ func (r *run) callTableIn(ctx context.Context, c *Call, tc *builtins.Call, args 
 
 // namesAsConstants turns the strings given for arguments that take
 // constants into constants, since a constant equals the string of its
-// name: kill [] $c "sigterm", or a signal read from JSON.
+// name: kill [] $c "sigterm", or a signal read from JSON. args[0] is the
+// pipeline.
 func namesAsConstants(tc *builtins.Call, args []any) []any {
+	return constantsFrom(tc, args, 1)
+}
+
+// constantsFrom is namesAsConstants for args whose argument i of tc is
+// args[i+first]: args itself when nothing changes (a batch's calls pass
+// their lists on without a copy each).
+func constantsFrom(tc *builtins.Call, args []any, first int) []any {
 	var out []any
 	for i, a := range tc.Args {
-		if a.Kind != builtins.Flags || i+1 >= len(args) {
+		j := i + first
+		if a.Kind != builtins.Flags || j >= len(args) {
 			continue
 		}
-		if v := stringsAsConsts(args[i+1]); v != nil {
+		if v := stringsAsConsts(args[j]); v != nil {
 			if out == nil {
-				out = append([]any{}, args...)
+				out = slices.Clone(args)
 			}
-			out[i+1] = v
+			out[j] = v
 		}
 	}
 	if out == nil {
@@ -181,20 +197,24 @@ func stringsAsConsts(v any) any {
 	case string:
 		return builtins.Const(v)
 	case []any:
-		changed := false
-		out := make([]any, len(v))
-		for i, e := range v {
-			if s, ok := e.(string); ok {
-				out[i], changed = builtins.Const(s), true
-			} else {
-				out[i] = e
+		first := slices.IndexFunc(v, isString)
+		if first < 0 {
+			return nil
+		}
+		out := slices.Clone(v)
+		for i := first; i < len(out); i++ {
+			if s, ok := out[i].(string); ok {
+				out[i] = builtins.Const(s)
 			}
 		}
-		if changed {
-			return out
-		}
+		return out
 	}
 	return nil
+}
+
+func isString(v any) bool {
+	_, ok := v.(string)
+	return ok
 }
 
 // toPipeline reads a list of pids.
@@ -222,37 +242,90 @@ func toPipeline(v any) ([]int, error) {
 }
 
 // normalize turns what a host returns into the language's value types.
+// A list or record already in them is returned as it is, not copied:
+// the language never changes a value in place, and Interp.Call is given
+// back what an earlier call returned (alsh box passes sandbox.plans'
+// plan, hundreds of values, to sandbox.apply_planned, on the sandbox's
+// way: their copy was up to 0.1 ms of a first run).
 func normalize(v any) any {
-	switch v := v.(type) {
+	out, _ := normalized(v)
+	return out
+}
+
+// normalized is normalize(v), and whether it differs from v. v itself
+// comes back when it does not (not a new interface holding the same
+// list: that is an allocation).
+func normalized(v any) (any, bool) {
+	switch x := v.(type) {
 	case int:
-		return int64(v)
+		return int64(x), true
 	case int32:
-		return int64(v)
+		return int64(x), true
 	case uint32:
-		return int64(v)
+		return int64(x), true
 	case uint64:
-		return int64(v)
+		return int64(x), true
 	case []byte:
-		return string(v)
+		return string(x), true
 	case []string:
-		return mapList(len(v), func(i int) any { return v[i] })
+		return mapList(len(x), func(i int) any { return x[i] }), true
 	case []int:
-		return mapList(len(v), func(i int) any { return int64(v[i]) })
+		return mapList(len(x), func(i int) any { return int64(x[i]) }), true
 	case []any:
-		return mapList(len(v), func(i int) any { return normalize(v[i]) })
-	case map[string]any:
-		return normalize(builtins.Record(v))
-	case builtins.Record:
-		out := builtins.Record{}
-		for k, f := range v {
-			out[k] = normalize(f)
-			if s, ok := f.(string); ok && signalFields[k] {
-				out[k] = builtins.Const(s)
-			}
+		if out, changed := normalizedList(x); changed {
+			return out, true
 		}
-		return out
+	case map[string]any:
+		return copyRecord(builtins.Record(x)), true
+	case builtins.Record:
+		if recordChanges(x) {
+			return copyRecord(x), true
+		}
 	}
-	return v
+	return v, false
+}
+
+// normalizedList is normalized for a list: nil and false unless an
+// element changes.
+func normalizedList(l []any) ([]any, bool) {
+	for i, e := range l {
+		if n, changed := normalized(e); changed {
+			out := append(slices.Clone(l[:i:i]), n)
+			for _, e := range l[i+1:] {
+				out = append(out, normalize(e))
+			}
+			return out, true
+		}
+	}
+	return nil, false
+}
+
+// recordChanges says whether normalized changes a field of r (a signal's
+// name given as a string becomes a constant).
+func recordChanges(r builtins.Record) bool {
+	for k, f := range r {
+		if _, changed := normalizedField(k, f); changed {
+			return true
+		}
+	}
+	return false
+}
+
+// copyRecord is a normalized copy of r.
+func copyRecord(r builtins.Record) builtins.Record {
+	out := make(builtins.Record, len(r))
+	for k, f := range r {
+		out[k], _ = normalizedField(k, f)
+	}
+	return out
+}
+
+// normalizedField is normalized for the field K of a record.
+func normalizedField(k string, f any) (any, bool) {
+	if s, ok := f.(string); ok && signalFields[k] {
+		return builtins.Const(s), true
+	}
+	return normalized(f)
 }
 
 // signalFields are the fields of events and waitpid's records that name a

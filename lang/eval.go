@@ -125,6 +125,12 @@ func (r *run) record(l *RecordLit) (any, error) {
 }
 
 func (r *run) interpolate(s *StrLit) (any, error) {
+	switch {
+	case len(s.S.Parts) == 0:
+		return "", nil
+	case len(s.S.Parts) == 1 && s.S.Parts[0].Var == nil: // a plain string: no copy to make
+		return s.S.Parts[0].Lit, nil
+	}
 	var b strings.Builder
 	for _, p := range s.S.Parts {
 		if p.Var == nil {
@@ -187,10 +193,19 @@ func (r *run) pathKey(pos lexer.Position, step string) (any, error) {
 		}
 		return v, nil
 	}
+	if !maybeNumber(step) { // a field name: ParseInt's error would be an allocation
+		return step, nil
+	}
 	if n, err := strconv.ParseInt(step, 10, 64); err == nil {
 		return n, nil
 	}
 	return step, nil
+}
+
+// maybeNumber says whether s could be a number: only one that starts
+// with a digit or a sign can.
+func maybeNumber(s string) bool {
+	return s != "" && (s[0] >= '0' && s[0] <= '9' || s[0] == '-' || s[0] == '+')
 }
 
 // index takes a record's field (by a name, a string or a constant) or a

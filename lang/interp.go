@@ -54,11 +54,17 @@ type Options struct {
 // from one Run to the next (a REPL runs each entry with the same Interp).
 // An Interp runs one program at a time.
 type Interp struct {
-	host    Host
+	host Host
+	// batcher is host as a Batcher, or nil: looked up once, by New (a
+	// type assertion's first run builds its table entry, which alsh box
+	// would pay at its first batch, with a copy-on-write fault)
+	batcher Batcher
 	opts    Options
 	globals map[string]any
 	procs   map[string]procDef
 	modules map[string]*module // loaded by use, by name
+	// returned are the lists and records Call returned (takeBack)
+	returned map[valueID]bool
 	// callTimeout bounds each call, once timeout MS set it (0: the
 	// host's own bound).
 	callTimeout time.Duration
@@ -92,9 +98,10 @@ func New(host Host, opts Options) *Interp {
 	if opts.ModulePath == nil {
 		opts.ModulePath = filepath.SplitList(os.Getenv("ALSH_PATH"))
 	}
-	return &Interp{host: host, opts: opts,
+	batcher, _ := host.(Batcher)
+	return &Interp{host: host, batcher: batcher, opts: opts,
 		globals: map[string]any{"args": normalize(opts.Args)}, procs: map[string]procDef{},
-		modules: map[string]*module{}}
+		modules: map[string]*module{}, returned: map[valueID]bool{}}
 }
 
 // Run runs a parsed program. It returns nil, an ExitStatus (exit N), a

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"github.com/alsh/alsh/builtins"
 	"github.com/alsh/alsh/lib"
@@ -164,10 +165,12 @@ func libSource(base string) (string, bool) {
 		return v.(string), true
 	}
 	data, err := fs.ReadFile(lib.FS, base)
-	if err != nil {
-		return "", false
+	if err != nil || len(data) == 0 {
+		return "", err == nil
 	}
-	v, _ := libSources.LoadOrStore(base, string(data))
+	// data is a copy of its own, never written: the string shares it
+	// (a module's source is tens of kB, which a copy would fault in)
+	v, _ := libSources.LoadOrStore(base, unsafe.String(&data[0], len(data)))
 	return v.(string), true
 }
 
