@@ -41,11 +41,12 @@ func (r *run) call(c *Call) (any, error) {
 // or a call of the table (its first argument the pipeline). Nothing is
 // parsed, so a Go program that only drives modules never builds the
 // parser. Its errors are Run's, without a position of their own.
+//
+// Lists and records already in the language's types are kept as they
+// are, not copied: the caller must not change one it passed (the
+// language never changes a value in place).
 func (in *Interp) Call(ctx context.Context, name string, args ...any) (any, error) {
-	args = mapList(len(args), func(i int) any { return in.takeBack(args[i]) })
-	v, err := in.call(ctx, name, args)
-	in.remember(v)
-	return v, err
+	return in.call(ctx, name, mapList(len(args), func(i int) any { return normalize(args[i]) }))
 }
 
 // call is Call with its arguments normalized.

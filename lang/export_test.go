@@ -10,6 +10,3 @@ func ParsesAsSyntax(src string) bool {
 
 // Normalize is normalize, for the tests of what it copies.
 var Normalize = normalize
-
-// TakeBack is in.takeBack, for the tests of what Call copies.
-func TakeBack(in *Interp, v any) any { return in.takeBack(v) }

@@ -63,8 +63,6 @@ type Interp struct {
 	globals map[string]any
 	procs   map[string]procDef
 	modules map[string]*module // loaded by use, by name
-	// returned are the lists and records Call returned (takeBack)
-	returned map[valueID]bool
 	// callTimeout bounds each call, once timeout MS set it (0: the
 	// host's own bound).
 	callTimeout time.Duration
@@ -101,7 +99,7 @@ func New(host Host, opts Options) *Interp {
 	batcher, _ := host.(Batcher)
 	return &Interp{host: host, batcher: batcher, opts: opts,
 		globals: map[string]any{"args": normalize(opts.Args)}, procs: map[string]procDef{},
-		modules: map[string]*module{}, returned: map[valueID]bool{}}
+		modules: map[string]*module{}}
 }
 
 // Run runs a parsed program. It returns nil, an ExitStatus (exit N), a
@@ -145,6 +143,8 @@ func (in *Interp) Var(name string) (any, bool) {
 }
 
 // SetVar binds a global variable, as $name = v at the top level would.
+// A list or record already in the language's types is kept as it is
+// (see Call).
 func (in *Interp) SetVar(name string, v any) { in.globals[name] = normalize(v) }
 
 // Procs lists the names of the defined procedures, sorted.
