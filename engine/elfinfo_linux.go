@@ -230,7 +230,7 @@ func (f *elfFile) interpreter() (string, error) {
 	return "", nil
 }
 
-// typeName names an ELF file type as debug/elf does.
+// elfTypeName names an ELF file type as debug/elf does.
 func elfTypeName(t uint16) string {
 	switch t {
 	case 0:
