@@ -104,7 +104,22 @@ func newCstruct(l []any, shape any) (*Buf, error) {
 	return a, nil
 }
 
-var intSizes = map[string]int{"u8": 1, "u16": 2, "u32": 4, "u64": 8}
+// intSize is the size of a record's integer field of kind k (u8 to u64).
+// A switch, not a map: the package's map literals were built at every
+// start of the binary, every node's included.
+func intSize(k string) (int, bool) {
+	switch k {
+	case "u8":
+		return 1, true
+	case "u16":
+		return 2, true
+	case "u32":
+		return 4, true
+	case "u64":
+		return 8, true
+	}
+	return 0, false
+}
 
 // layout appends one element to a.mem.
 func (a *Buf) layout(e any, off int) (part, error) {
@@ -135,7 +150,7 @@ func (a *Buf) layoutRecord(r Record, off int) (part, error) {
 		a.mem = appendUint(a.mem, uint64(addr(b)), wordSize)
 		return part{kind: "ptr", off: off, size: wordSize, ptr: b}, nil
 	}
-	size, ok := intSizes[k]
+	size, ok := intSize(k)
 	n, isInt := r[k].(int64)
 	if !ok || !isInt {
 		return part{}, fmt.Errorf("want {ptr: …} or {u8|u16|u32|u64: int}, got %s", Format(r))

@@ -28,8 +28,15 @@ func sysFilter(n Node, a Args) (any, error) {
 	return ok(n.Filter(self, children))
 }
 
-// sigActions are the actions sigaction accepts.
-var sigActions = map[string]bool{"sig_dfl": true, "sig_ign": true, "sig_info": true}
+// isSigAction says whether sigaction accepts the action s (a switch, not
+// a map literal that every start of the binary built).
+func isSigAction(s string) bool {
+	switch s {
+	case "sig_dfl", "sig_ign", "sig_info":
+		return true
+	}
+	return false
+}
 
 func sysSigaction(n Node, a Args) (any, error) {
 	action := ""
@@ -61,7 +68,7 @@ func sigActionArg(v any) (string, error) {
 		return "", fmt.Errorf("want sig_dfl, sig_ign or sig_info, got %s", TypeName(v))
 	}
 	s = strings.ToLower(s)
-	if s != "" && !sigActions[s] {
+	if s != "" && !isSigAction(s) {
 		return "", fmt.Errorf("want sig_dfl, sig_ign or sig_info, got %s", s)
 	}
 	return s, nil

@@ -1,8 +1,8 @@
 package engine
 
 import (
-	"debug/elf"
 	"fmt"
+	"os"
 	"sync"
 )
 
@@ -26,23 +26,18 @@ func Interpreter() string { return elfInterpreter("/proc/self/exe") }
 // elfInterpreter is the ELF interpreter the file at path names, or ""
 // for a static executable (or a file that is not ELF).
 func elfInterpreter(path string) string {
-	f, err := elf.Open(path)
+	file, err := os.Open(path)
 	if err != nil {
 		return ""
 	}
-	defer f.Close()
-	for _, p := range f.Progs {
-		if p.Type != elf.PT_INTERP {
-			continue
-		}
-		b := make([]byte, p.Filesz)
-		if _, err := p.ReadAt(b, 0); err != nil {
-			return ""
-		}
-		if n := len(b); n > 0 && b[n-1] == 0 {
-			b = b[:n-1]
-		}
-		return string(b)
+	defer file.Close()
+	f, err := readELF(file)
+	if err != nil {
+		return ""
 	}
-	return ""
+	interp, err := f.interpreter()
+	if err != nil {
+		return ""
+	}
+	return interp
 }

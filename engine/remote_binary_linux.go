@@ -1,10 +1,10 @@
 package engine
 
 import (
-	"debug/buildinfo"
-	"debug/elf"
+	"encoding/binary"
 	"fmt"
 	"os"
+	"runtime/debug"
 )
 
 // alshModule is the module whose engine a binary must hold to serve as
@@ -39,45 +39,57 @@ func elfArches(path string) (string, error) {
 		return "", fmt.Errorf("remote binary: %w", err)
 	}
 	defer file.Close()
-	f, err := elf.NewFile(file)
+	f, err := readELF(file)
 	if err != nil {
 		return "", fmt.Errorf("remote binary %s: not an ELF executable (%v)", path, err)
 	}
-	if f.Type != elf.ET_EXEC && f.Type != elf.ET_DYN {
-		return "", fmt.Errorf("remote binary %s: an ELF %s, not an executable", path, f.Type)
+	if f.typ != elfTypeExec && f.typ != elfTypeDyn {
+		return "", fmt.Errorf("remote binary %s: an ELF %s, not an executable", path, elfTypeName(f.typ))
 	}
 	goarch := elfGoarch(f)
 	if goarch == "" {
-		return "", fmt.Errorf("remote binary %s: built for %s, a machine alsh does not know", path, f.Machine)
+		return "", fmt.Errorf("remote binary %s: built for ELF machine %d, a machine alsh does not know", path, f.machine)
 	}
 	return unameNames(goarch), nil
 }
 
+// ELF machines (e_machine) that Go builds for Linux.
+const (
+	elfMachine386       = 3
+	elfMachineMIPS      = 8
+	elfMachinePPC64     = 21
+	elfMachineS390      = 22
+	elfMachineARM       = 40
+	elfMachineX86_64    = 62
+	elfMachineAARCH64   = 183
+	elfMachineRISCV     = 243
+	elfMachineLoongArch = 258
+)
+
 // elfGoarch is the GOARCH of an ELF file's machine, or "".
-func elfGoarch(f *elf.File) string {
-	le := f.ByteOrder.String() == "LittleEndian"
-	switch f.Machine {
-	case elf.EM_X86_64:
+func elfGoarch(f *elfFile) string {
+	switch f.machine {
+	case elfMachineX86_64:
 		return "amd64"
-	case elf.EM_AARCH64:
+	case elfMachineAARCH64:
 		return "arm64"
-	case elf.EM_386:
+	case elfMachine386:
 		return "386"
-	case elf.EM_ARM:
+	case elfMachineARM:
 		return "arm"
-	case elf.EM_LOONGARCH:
+	case elfMachineLoongArch:
 		return "loong64"
-	case elf.EM_RISCV:
+	case elfMachineRISCV:
 		return "riscv64"
-	case elf.EM_S390:
+	case elfMachineS390:
 		return "s390x"
-	case elf.EM_PPC64:
-		if le {
+	case elfMachinePPC64:
+		if f.order == binary.LittleEndian {
 			return "ppc64le"
 		}
 		return "ppc64"
-	case elf.EM_MIPS:
-		if f.Class == elf.ELFCLASS64 {
+	case elfMachineMIPS:
+		if f.class == elfClass64 {
 			return "mips64"
 		}
 		return "mips"
@@ -89,7 +101,7 @@ func elfGoarch(f *elf.File) string {
 // Linux build holding alsh's module: the alsh command, or a program
 // that embeds the engine.
 func holdsAlsh(path string) error {
-	bi, err := buildinfo.ReadFile(path)
+	bi, err := readBuildInfo(path)
 	if err != nil {
 		return fmt.Errorf("remote binary %s: not an alsh binary (no Go build information: %v)", path, err)
 	}
@@ -106,4 +118,18 @@ func holdsAlsh(path string) error {
 		}
 	}
 	return nil
+}
+
+// readBuildInfo reads the Go build information of the ELF file at path.
+func readBuildInfo(path string) (*debug.BuildInfo, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	f, err := readELF(file)
+	if err != nil {
+		return nil, err
+	}
+	return f.goBuildInfo()
 }

@@ -2,8 +2,8 @@ package lang
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"fmt"
+	"hash/fnv"
 	"io/fs"
 	"reflect"
 	"slices"
@@ -19,14 +19,24 @@ import (
 // tree ready, with nothing to decode (decoding them from gob took 2–3 ms
 // per run, and gob's initialiser 0.2 ms in every start of the binary,
 // every node's included). A tree is used only with the exact source it
-// was made from (its SHA-256); a stale file means parsing, never a wrong
-// program, and a test reports it stale.
+// was made from (its 64-bit FNV-1a checksum: a guard against a stale
+// file, not against an adversary, so it need not be cryptographic, and
+// crypto/sha256 here linked the Go FIPS module, whose initialisers ran in
+// every start); a stale file means parsing, never a wrong program, and a
+// test reports it stale.
 
-// compiledModule is one module's tree and the hash of its source.
+// compiledModule is one module's tree and the checksum of its source.
 type compiledModule struct {
 	File string
-	Sum  [sha256.Size]byte
+	Sum  uint64
 	Prog *Program
+}
+
+// sourceSum is the checksum a tree is stored with: FNV-1a of its source.
+func sourceSum(src []byte) uint64 {
+	h := fnv.New64a()
+	h.Write(src)
+	return h.Sum64()
 }
 
 // CompileLibrary parses every NAME.alsh of fsys and writes their trees
@@ -53,7 +63,7 @@ func CompileLibrary(fsys fs.FS) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(&b, "{File: %q, Sum: %#v, Prog: ", file, sha256.Sum256(data))
+		fmt.Fprintf(&b, "{File: %q, Sum: %#x, Prog: ", file, sourceSum(data))
 		if err := writeLiteral(&b, reflect.ValueOf(prog)); err != nil {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
@@ -164,7 +174,7 @@ func precompiled(file, src string) (*Program, bool) {
 		if m.File != file {
 			continue
 		}
-		if m.Sum != sha256.Sum256([]byte(src)) {
+		if m.Sum != sourceSum([]byte(src)) {
 			return nil, false
 		}
 		p := *m.Prog

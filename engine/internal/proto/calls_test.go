@@ -23,7 +23,7 @@ func TestCallsAreTableCallsWithOwnOps(t *testing.T) {
 			t.Errorf("%s has op %d, which the proto-node does not serve", name, op)
 		}
 		if op == opRaw {
-			if _, ok := rawImpls[name]; !ok {
+			if !isRawImpl(name) {
 				t.Errorf("%s has opRaw but no runtime-free implementation", name)
 			}
 			continue

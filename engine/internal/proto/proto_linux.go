@@ -172,7 +172,7 @@ const (
 )
 
 // Calls are the calls a proto-node serves itself, by name, with the op
-// protoServe dispatches each by: the runtime-free calls (rawImpls), the
+// protoServe dispatches each by: the runtime-free calls (rawImplOf), the
 // calls whose node side does more than a proto-node needs (setrlimit,
 // exec, exit, fork, clone), and the environment calls, whose node side is
 // the Go runtime's environment (protoenv_linux.go). This is the one list:
@@ -183,7 +183,7 @@ var Calls = sync.OnceValue(func() map[string]uint16 {
 	m := map[string]uint16{"setrlimit": opSetrlimit, "execve": opExecve, "execvp": opExecvp, "exit": opExit,
 		"fork": opFork, "clone": opClone,
 		"setenv": opSetenv, "unsetenv": opUnsetenv, "clearenv": opClearenv, "getenv": opGetenv, "environ": opEnviron}
-	for name := range rawImpls {
+	for _, name := range RawNames() {
 		m[name] = opRaw
 	}
 	return m

@@ -121,71 +121,133 @@ const (
 	rawGetgroups
 )
 
-// rawImpls are the runtime-free implementations by call name: the one
+// rawImplOf is the runtime-free implementation of the call name: the one
 // list, which builtins' RuntimeFree marks must match (the engine's tests).
-var rawImpls = map[string]rawImpl{
-	"getpid":        {id: rawGetpid, pathArg: -1, returnsInt: true},
-	"getppid":       {id: rawGetppid, pathArg: -1, returnsInt: true},
-	"getuid":        {id: rawGetuid, pathArg: -1, returnsInt: true},
-	"geteuid":       {id: rawGeteuid, pathArg: -1, returnsInt: true},
-	"getgid":        {id: rawGetgid, pathArg: -1, returnsInt: true},
-	"getegid":       {id: rawGetegid, pathArg: -1, returnsInt: true},
-	"setsid":        {id: rawSetsid, pathArg: -1, returnsInt: true},
-	"setpgid":       {id: rawSetpgid, pathArg: -1},
-	"kill":          {id: rawKill, pathArg: -1},
-	"setuid":        {id: rawSetuid, pathArg: -1, allThreads: true, uidChange: true},
-	"setgid":        {id: rawSetgid, pathArg: -1, allThreads: true, uidChange: true},
-	"setresuid":     {id: rawSetresuid, pathArg: -1, allThreads: true, uidChange: true},
-	"setresgid":     {id: rawSetresgid, pathArg: -1, allThreads: true, uidChange: true},
-	"setgroups":     {id: rawSetgroups, pathArg: -1, allThreads: true},
-	"chroot":        {id: rawChroot, cstrs: 1},
-	"chdir":         {id: rawChdir, cstrs: 1},
-	"mkdir":         {id: rawMkdir, cstrs: 1},
-	"rmdir":         {id: rawRmdir, cstrs: 1},
-	"unlink":        {id: rawUnlink, cstrs: 1},
-	"link":          {id: rawLink, pathArg: 1, cstrs: 3}, // errors name the path created
-	"symlink":       {id: rawSymlink, pathArg: 1, cstrs: 3},
-	"chmod":         {id: rawChmod, cstrs: 1},
-	"chown":         {id: rawChown, cstrs: 1},
-	"mkfifo":        {id: rawMkfifo, cstrs: 1},
-	"mknod":         {id: rawMknod, cstrs: 1},
-	"mount":         {id: rawMount, pathArg: 1, cstrs: 1<<0 | 1<<1 | 1<<2 | 1<<4},
-	"umount":        {id: rawUmount, cstrs: 1},
-	"umount2":       {id: rawUmount2, cstrs: 1},
-	"pivot_root":    {id: rawPivotRoot, cstrs: 3},
-	"sethostname":   {id: rawSethostname, pathArg: -1},
-	"unshare":       {id: rawUnshare, pathArg: -1},
-	"close":         {id: rawClose, pathArg: -1, fdArg: true},
-	"no_new_privs":  {id: rawNoNewPrivs, pathArg: -1},
-	"open":          {id: rawOpen, cstrs: 1, returnsInt: true, mayBlock: true},
-	"mount_setattr": {id: rawMountSetattr, cstrs: 1},
-	"lseek":         {id: rawLseek, pathArg: -1, returnsInt: true, fdArg: true},
-	"fcntl":         {id: rawFcntl, pathArg: -1, returnsInt: true, fdArg: true}, // of an int argument (fcntlIntArg)
-	"write":         {id: rawWrite, pathArg: -1, returnsInt: true, fdArg: true, mayBlock: true},
-	"setns":         {id: rawSetns, pathArg: -1, fdArg: true},
+// A switch, not a map: a map literal was built in the package's
+// initialiser, at every node's start.
+func rawImplOf(name string) (rawImpl, bool) {
+	switch name {
+	case "getpid":
+		return rawImpl{id: rawGetpid, pathArg: -1, returnsInt: true}, true
+	case "getppid":
+		return rawImpl{id: rawGetppid, pathArg: -1, returnsInt: true}, true
+	case "getuid":
+		return rawImpl{id: rawGetuid, pathArg: -1, returnsInt: true}, true
+	case "geteuid":
+		return rawImpl{id: rawGeteuid, pathArg: -1, returnsInt: true}, true
+	case "getgid":
+		return rawImpl{id: rawGetgid, pathArg: -1, returnsInt: true}, true
+	case "getegid":
+		return rawImpl{id: rawGetegid, pathArg: -1, returnsInt: true}, true
+	case "setsid":
+		return rawImpl{id: rawSetsid, pathArg: -1, returnsInt: true}, true
+	case "setpgid":
+		return rawImpl{id: rawSetpgid, pathArg: -1}, true
+	case "kill":
+		return rawImpl{id: rawKill, pathArg: -1}, true
+	case "setuid":
+		return rawImpl{id: rawSetuid, pathArg: -1, allThreads: true, uidChange: true}, true
+	case "setgid":
+		return rawImpl{id: rawSetgid, pathArg: -1, allThreads: true, uidChange: true}, true
+	case "setresuid":
+		return rawImpl{id: rawSetresuid, pathArg: -1, allThreads: true, uidChange: true}, true
+	case "setresgid":
+		return rawImpl{id: rawSetresgid, pathArg: -1, allThreads: true, uidChange: true}, true
+	case "setgroups":
+		return rawImpl{id: rawSetgroups, pathArg: -1, allThreads: true}, true
+	case "chroot":
+		return rawImpl{id: rawChroot, cstrs: 1}, true
+	case "chdir":
+		return rawImpl{id: rawChdir, cstrs: 1}, true
+	case "mkdir":
+		return rawImpl{id: rawMkdir, cstrs: 1}, true
+	case "rmdir":
+		return rawImpl{id: rawRmdir, cstrs: 1}, true
+	case "unlink":
+		return rawImpl{id: rawUnlink, cstrs: 1}, true
+	case "link": // errors name the path created
+		return rawImpl{id: rawLink, pathArg: 1, cstrs: 3}, true
+	case "symlink":
+		return rawImpl{id: rawSymlink, pathArg: 1, cstrs: 3}, true
+	case "chmod":
+		return rawImpl{id: rawChmod, cstrs: 1}, true
+	case "chown":
+		return rawImpl{id: rawChown, cstrs: 1}, true
+	case "mkfifo":
+		return rawImpl{id: rawMkfifo, cstrs: 1}, true
+	case "mknod":
+		return rawImpl{id: rawMknod, cstrs: 1}, true
+	case "mount":
+		return rawImpl{id: rawMount, pathArg: 1, cstrs: 1<<0 | 1<<1 | 1<<2 | 1<<4}, true
+	case "umount":
+		return rawImpl{id: rawUmount, cstrs: 1}, true
+	case "umount2":
+		return rawImpl{id: rawUmount2, cstrs: 1}, true
+	case "pivot_root":
+		return rawImpl{id: rawPivotRoot, cstrs: 3}, true
+	case "sethostname":
+		return rawImpl{id: rawSethostname, pathArg: -1}, true
+	case "unshare":
+		return rawImpl{id: rawUnshare, pathArg: -1}, true
+	case "close":
+		return rawImpl{id: rawClose, pathArg: -1, fdArg: true}, true
+	case "no_new_privs":
+		return rawImpl{id: rawNoNewPrivs, pathArg: -1}, true
+	case "open":
+		return rawImpl{id: rawOpen, cstrs: 1, returnsInt: true, mayBlock: true}, true
+	case "mount_setattr":
+		return rawImpl{id: rawMountSetattr, cstrs: 1}, true
+	case "lseek":
+		return rawImpl{id: rawLseek, pathArg: -1, returnsInt: true, fdArg: true}, true
+	case "fcntl": // of an int argument (fcntlIntArg)
+		return rawImpl{id: rawFcntl, pathArg: -1, returnsInt: true, fdArg: true}, true
+	case "write":
+		return rawImpl{id: rawWrite, pathArg: -1, returnsInt: true, fdArg: true, mayBlock: true}, true
+	case "setns":
+		return rawImpl{id: rawSetns, pathArg: -1, fdArg: true}, true
 	// calls with other results (rawresults_linux.go)
-	"getcwd":      {id: rawGetcwd, pathArg: -1, result: resBytes},
-	"gethostname": {id: rawGethostname, pathArg: -1, result: resBytes, op: "uname"},
-	"read":        {id: rawRead, pathArg: -1, result: resBytes, fdArg: true, mayBlock: true},
-	"getrlimit":   {id: rawGetrlimit, pathArg: -1, result: resRlimit},
-	"getresuid":   {id: rawGetresuid, pathArg: -1, result: resIds},
-	"getresgid":   {id: rawGetresgid, pathArg: -1, result: resIds},
-	"getgroups":   {id: rawGetgroups, pathArg: -1, result: resInts},
+	case "getcwd":
+		return rawImpl{id: rawGetcwd, pathArg: -1, result: resBytes}, true
+	case "gethostname":
+		return rawImpl{id: rawGethostname, pathArg: -1, result: resBytes, op: "uname"}, true
+	case "read":
+		return rawImpl{id: rawRead, pathArg: -1, result: resBytes, fdArg: true, mayBlock: true}, true
+	case "getrlimit":
+		return rawImpl{id: rawGetrlimit, pathArg: -1, result: resRlimit}, true
+	case "getresuid":
+		return rawImpl{id: rawGetresuid, pathArg: -1, result: resIds}, true
+	case "getresgid":
+		return rawImpl{id: rawGetresgid, pathArg: -1, result: resIds}, true
+	case "getgroups":
+		return rawImpl{id: rawGetgroups, pathArg: -1, result: resInts}, true
 	// capabilities (rawcaps_linux.go)
-	"capbset_drop":   {id: rawCapbsetDrop, pathArg: -1},
-	"capbset_keep":   {id: rawCapbsetKeep, pathArg: -1},
-	"ambient_raise":  {id: rawAmbientRaise, pathArg: -1},
-	"ambient_lower":  {id: rawAmbientLower, pathArg: -1},
-	"ambient_clear":  {id: rawAmbientClear, pathArg: -1},
-	"securebits_set": {id: rawSecurebitsSet, pathArg: -1},
+	case "capbset_drop":
+		return rawImpl{id: rawCapbsetDrop, pathArg: -1}, true
+	case "capbset_keep":
+		return rawImpl{id: rawCapbsetKeep, pathArg: -1}, true
+	case "ambient_raise":
+		return rawImpl{id: rawAmbientRaise, pathArg: -1}, true
+	case "ambient_lower":
+		return rawImpl{id: rawAmbientLower, pathArg: -1}, true
+	case "ambient_clear":
+		return rawImpl{id: rawAmbientClear, pathArg: -1}, true
+	case "securebits_set":
+		return rawImpl{id: rawSecurebitsSet, pathArg: -1}, true
 	// seccomp with a program as bytes (rawseccomp_linux.go)
-	"seccomp":      {id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg},
-	"seccomp_load": {id: rawSeccompLoad, pathArg: -1, anyStr: 1},
+	case "seccomp":
+		return rawImpl{id: rawSeccomp, pathArg: -1, anyStr: 1 << seccompProg}, true
+	case "seccomp_load":
+		return rawImpl{id: rawSeccompLoad, pathArg: -1, anyStr: 1}, true
 	// landlock of a plan the engine settled (rawlandlock_linux.go)
-	"landlock": {id: rawLandlock, pathArg: -1, anyStr: 1},
+	case "landlock":
+		return rawImpl{id: rawLandlock, pathArg: -1, anyStr: 1}, true
 	// an interface's IFF_UP (rawlink_linux.go)
-	"link_up":   {id: rawLinkUp, pathArg: -1},
-	"link_down": {id: rawLinkDown, pathArg: -1},
+	case "link_up":
+		return rawImpl{id: rawLinkUp, pathArg: -1}, true
+	case "link_down":
+		return rawImpl{id: rawLinkDown, pathArg: -1}, true
+	}
+	return rawImpl{}, false
 }
 
 // RawDesc is what a node and a proto-node need to decode and make one
@@ -243,7 +305,7 @@ func buildRawDescs() {
 	next := 1
 	for nr := range builtins.Table {
 		c := &builtins.Table[nr]
-		impl, ok := rawImpls[c.Name]
+		impl, ok := rawImplOf(c.Name)
 		if !ok || nr >= protoOps || len(c.Args) > maxRawArgs {
 			continue
 		}
@@ -292,11 +354,19 @@ func Raw(nr int) (*RawDesc, bool) {
 // RawNames are the calls implemented runtime-free, for the tests that
 // check the table's marks against them.
 func RawNames() []string {
-	names := make([]string, 0, len(rawImpls))
-	for name := range rawImpls {
-		names = append(names, name)
+	var names []string
+	for nr := range builtins.Table {
+		if name := builtins.Table[nr].Name; isRawImpl(name) {
+			names = append(names, name)
+		}
 	}
 	return names
+}
+
+// isRawImpl says whether the call name has a runtime-free implementation.
+func isRawImpl(name string) bool {
+	_, ok := rawImplOf(name)
+	return ok
 }
 
 // Accepts says whether the runtime-free implementation makes this call
