@@ -45,8 +45,7 @@ func sysWaitpid(n Node, a Args) (any, error) {
 	if err != nil {
 		return nil, sysErr("waitpid", err)
 	}
-	pid, code, status := childInfo(&si)
-	ws := rawStatus(code, status)
+	pid, code, ws := ChildWaitStatus(&si)
 	if pid != 0 && opts&unix.WNOWAIT == 0 && (code == cldExited || code == cldKilled || code == cldDumped) {
 		n.Reaped(pid, uint32(ws))
 	}
@@ -74,6 +73,13 @@ const (
 	cldStopped   = 5
 	cldContinued = 6
 )
+
+// ChildWaitStatus is what a waitid(2) siginfo says of a child: its pid,
+// si_code (cldExited…) and the wait status waitpid would have returned.
+func ChildWaitStatus(si *unix.Siginfo) (pid int, code int32, ws unix.WaitStatus) {
+	pid, code, status := childInfo(si)
+	return pid, code, rawStatus(code, status)
+}
 
 // childInfo reads si_pid and si_status, which follow signo, errno and code
 // (and, on 64-bit, padding to align the union).

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -358,26 +355,23 @@ func programName(argv []string) string {
 
 // findHostPid learns a spawned program's pid in the driver's namespace
 // (it sends no credentials, having no control socket): the one child of
-// its parent, in /proc as the driver sees it, that the driver does not
-// know yet.
+// its parent, in /proc as the driver sees it (kernelChildren), that the
+// driver does not know yet.
 func (e *Engine) findHostPid(parent, c *proc) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", parent.hostPid, parent.hostPid))
-	if err != nil {
-		return
-	}
+	children := kernelChildren(parent.hostPid)
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	known := map[string]bool{}
+	known := map[int]bool{}
 	for _, sib := range parent.children {
-		known[strconv.Itoa(sib.hostPid)] = true
+		known[sib.hostPid] = true
 	}
-	var unknown []string
-	for _, f := range strings.Fields(string(b)) {
-		if !known[f] {
-			unknown = append(unknown, f)
+	var unknown []int
+	for _, pid := range children {
+		if !known[pid] {
+			unknown = append(unknown, pid)
 		}
 	}
 	if len(unknown) == 1 {
-		c.hostPid, _ = strconv.Atoi(unknown[0])
+		c.hostPid = unknown[0]
 	}
 }

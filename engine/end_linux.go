@@ -1,11 +1,6 @@
 package engine
 
-import (
-	"strconv"
-	"strings"
-
-	"golang.org/x/sys/unix"
-)
+import "golang.org/x/sys/unix"
 
 // End ends the tree at once, for a driver that is done with it and about
 // to exit (alsh box, once its program's exit status is known): every
@@ -77,55 +72,4 @@ func killBelow(pid int) bool {
 // pidfd's has ended, and the signal goes nowhere).
 func killChild(parent, child int) {
 	pidfdKill(child, func() bool { return parentOf(child) == parent })
-}
-
-// kernelChildren lists the children of every thread of pid (a node's
-// children may hang off any of its threads); none once it is gone. It
-// reads /proc with plain system calls: os.ReadFile took ten for a file.
-func kernelChildren(pid int) []int {
-	buf := make([]byte, 4096)
-	var out []int
-	for _, tid := range readInts("/proc/"+strconv.Itoa(pid)+"/task", buf, true) {
-		out = append(out, readInts(childrenFile(pid, tid), buf, false)...)
-	}
-	return out
-}
-
-// readInts reads the numbers a /proc file lists (the names of a
-// directory's entries, when dir), skipping anything else.
-func readInts(path string, buf []byte, dir bool) []int {
-	var words []string
-	if dir {
-		words = readDirNames(path, buf)
-	} else {
-		words = strings.Fields(string(readProcFile(path, buf)))
-	}
-	var out []int
-	for _, w := range words {
-		if n, err := strconv.Atoi(w); err == nil {
-			out = append(out, n)
-		}
-	}
-	return out
-}
-
-// readDirNames lists a directory of /proc with plain system calls.
-func readDirNames(path string, buf []byte) []string {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC|unix.O_DIRECTORY, 0)
-	if err != nil {
-		return nil
-	}
-	defer unix.Close(fd)
-	var names []string
-	for {
-		n, err := unix.ReadDirent(fd, buf)
-		if n <= 0 || err != nil {
-			return names
-		}
-		_, _, names = unix.ParseDirent(buf[:n], -1, names)
-	}
-}
-
-func childrenFile(pid, tid int) string {
-	return "/proc/" + strconv.Itoa(pid) + "/task/" + strconv.Itoa(tid) + "/children"
 }

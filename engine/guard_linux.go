@@ -39,58 +39,6 @@ func (c *ctlConn) checkMainThread() {
 	}
 }
 
-// threadState is the state letter of /proc/PID/stat (that of the main
-// thread), or 0.
-func threadState(pid int) byte {
-	if f := procStat(pid); len(f) > 0 {
-		return f[0][0]
-	}
-	return 0
-}
-
-// parentOf is pid's parent, from /proc/PID/stat, or 0.
-func parentOf(pid int) int {
-	if f := procStat(pid); len(f) > 1 {
-		ppid, _ := strconv.Atoi(f[1])
-		return ppid
-	}
-	return 0
-}
-
-// procStat is the fields of /proc/PID/stat after the command's name (the
-// state first, then the parent), or none.
-func procStat(pid int) []string {
-	stat := readProcFile("/proc/"+strconv.Itoa(pid)+"/stat", make([]byte, 512))
-	if stat == nil {
-		return nil
-	}
-	s := string(stat)
-	i := strings.LastIndexByte(s, ')') // the name may hold spaces and parentheses
-	if i < 0 {
-		return nil
-	}
-	return strings.Fields(s[i+1:])
-}
-
-// readProcFile reads a small file of /proc with plain system calls (an
-// open, the reads, a close: os.ReadFile made ten, trying the netpoller
-// on the way), through buf; nil if it cannot be opened.
-func readProcFile(path string, buf []byte) []byte {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return nil
-	}
-	defer unix.Close(fd)
-	text := []byte{}
-	for {
-		n, err := unix.Read(fd, buf)
-		if n <= 0 || err != nil {
-			return text
-		}
-		text = append(text, buf[:n]...)
-	}
-}
-
 // killRemains kills pid through a pidfd: the process is not reaped while
 // its socket is open here (its parent reaps it only once it is gone), so
 // the pid is still its.

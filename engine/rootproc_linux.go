@@ -6,9 +6,10 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/alsh/alsh/builtins"
 )
 
 // rootProcess is the root's process, the driver's child, which the driver
@@ -62,8 +63,8 @@ func (r *rootProcess) wait() (syscall.WaitStatus, error) {
 		if err != nil {
 			return 0, os.NewSyscallError("waitid", err)
 		}
-		ws := waitStatusOf(&info)
-		return ws, waitError(ws)
+		_, _, ws := builtins.ChildWaitStatus(&info)
+		return syscall.WaitStatus(ws), waitError(syscall.WaitStatus(ws))
 	}
 }
 
@@ -79,38 +80,6 @@ func (r *rootProcess) kill() {
 	if r.pidfd >= 0 {
 		unix.PidfdSendSignal(r.pidfd, unix.SIGKILL, nil, 0)
 	}
-}
-
-// waitStatusOf is the wait status that waitid's siginfo describes.
-func waitStatusOf(info *unix.Siginfo) syscall.WaitStatus {
-	code, status := siginfoChild(info)
-	switch code {
-	case cldExited:
-		return syscall.WaitStatus(status << 8)
-	case cldDumped:
-		return syscall.WaitStatus(status | 0x80)
-	default: // CLD_KILLED
-		return syscall.WaitStatus(status)
-	}
-}
-
-// si_code values of SIGCHLD (asm-generic/siginfo.h), which x/sys lacks.
-const (
-	cldExited = 1
-	cldDumped = 3
-)
-
-// siginfoChild reads si_code and si_status of a SIGCHLD siginfo, which
-// x/sys gives as raw bytes: si_code at 8, si_status after si_pid and
-// si_uid at 24 (the layout of every Linux architecture but MIPS).
-func siginfoChild(info *unix.Siginfo) (code, status int32) {
-	type sigchld struct {
-		signo, errno, code int32
-		_                  int32
-		pid, uid, status   int32
-	}
-	c := (*sigchld)(unsafe.Pointer(info))
-	return c.code, c.status
 }
 
 // waitError words a wait status as exec.Cmd's Wait does, nil for exit

@@ -113,13 +113,7 @@ func (c *channel) putFeed(data []byte) (int, error) {
 func (c *channel) feedLoop() {
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.closed {
-			c.writing = false
-			closing := c.closing && !c.closed
-			c.mu.Unlock()
-			if closing {
-				c.close()
-			}
+		if c.doneWriting() {
 			return
 		}
 		data := c.queue[0].data

@@ -755,17 +755,28 @@ func creditFrame(id uint32, n int) []byte {
 	return AppendFrame(nil, TCredit, id, nil, binary.LittleEndian.AppendUint32(nil, uint32(n)))
 }
 
+// doneWriting is the end of a write or feed loop (c.mu held): with nothing
+// left queued, or the channel closed, the loop is over. It then lets go
+// of c.mu and closes a channel that was closing once written out, and
+// says true; else it keeps c.mu.
+func (c *channel) doneWriting() bool {
+	if len(c.queue) > 0 && !c.closed {
+		return false
+	}
+	c.writing = false
+	closing := c.closing && !c.closed
+	c.mu.Unlock()
+	if closing {
+		c.close()
+	}
+	return true
+}
+
 // writeLoop writes what deliver queued, waiting for the fd to take it.
 func (c *channel) writeLoop() {
 	for {
 		c.mu.Lock()
-		if len(c.queue) == 0 || c.closed {
-			c.writing = false
-			closing := c.closing && !c.closed
-			c.mu.Unlock()
-			if closing {
-				c.close()
-			}
+		if c.doneWriting() {
 			return
 		}
 		p := c.queue[0]
