@@ -52,6 +52,13 @@ func TestPrecompiledMatchesParse(t *testing.T) {
 	if _, ok := precompiled("lib/sandbox.alsh", string(src)+"\n"); ok {
 		t.Error("a stored tree was used for a changed source")
 	}
+	for _, at := range []int{0, 7, 8, len(src) / 2, len(src) - 9, len(src) - 1} {
+		changed := bytes.Clone(src)
+		changed[at] ^= 0x20
+		if _, ok := precompiled("lib/sandbox.alsh", string(changed)); ok {
+			t.Errorf("a stored tree was used for the source with byte %d changed", at)
+		}
+	}
 }
 
 // treeJSON shows a tree, an empty list as null: the evaluator makes no
