@@ -391,7 +391,7 @@ func (n *node) send(b []byte, fds []int) error {
 // made blocking to wait for room, then non-blocking again, since the
 // signal that made it so may not be reported yet.
 func sendCtl(b, oob []byte) error {
-	if len(oob) == 0 && sendCtlNow(b) {
+	if len(oob) == 0 && len(b) > 0 && sendCtlNow(b) {
 		return nil
 	}
 	waited := false
