@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -144,9 +143,7 @@ func (c *ctlConn) sendWith(ctx context.Context, deadline time.Time, b, oob []byt
 // 100k pinned calls, 2.11 switches per call in all); with the RawSyscall,
 // one thread, 2.05 switches per call.
 func sendNow(fd int, b []byte) error {
-	_, _, e := syscall.RawSyscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
-		unix.MSG_NOSIGNAL|unix.MSG_DONTWAIT, 0, 0)
-	if e != 0 {
+	if e := wire.SendNow(fd, b); e != 0 {
 		return e
 	}
 	return nil

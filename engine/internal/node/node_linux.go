@@ -9,7 +9,6 @@ import (
 	"strings"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -391,7 +390,12 @@ func (n *node) send(b []byte, fds []int) error {
 // made blocking to wait for room, then non-blocking again, since the
 // signal that made it so may not be reported yet.
 func sendCtl(b, oob []byte) error {
-	if len(oob) == 0 && len(b) > 0 && sendCtlNow(b) {
+	// A reply wakes the driver's caller, which may take this CPU during
+	// the send: a Syscall let the node's sysmon take its P and wake
+	// threads meanwhile (32 callers into 32 nodes on 2 CPUs: sysmon was a
+	// tenth of the nodes' CPU time). So a send that has room does not
+	// wait, and is a RawSyscall (wire.SendNow).
+	if len(oob) == 0 && wire.SendNow(proto.FdCtl, b) == 0 {
 		return nil
 	}
 	waited := false
@@ -410,17 +414,6 @@ func sendCtl(b, oob []byte) error {
 			return err
 		}
 	}
-}
-
-// sendCtlNow sends b if the socket has room, in a RawSyscall that never
-// blocks (MSG_DONTWAIT): the driver's caller that the reply wakes may
-// take this CPU during the send, and a Syscall let the node's sysmon
-// take its P meanwhile and hand it to another thread (32 callers into 32
-// nodes on 2 CPUs: sysmon's wake-ups were a tenth of the nodes' CPU time).
-func sendCtlNow(b []byte) bool {
-	_, _, errno := syscall.RawSyscall6(unix.SYS_SENDTO, proto.FdCtl, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
-		unix.MSG_DONTWAIT|unix.MSG_NOSIGNAL, 0, 0)
-	return errno == 0
 }
 
 func retryEINTR(f func() error) error {
